@@ -1,0 +1,90 @@
+import {
+  type CloudFrontClient,
+  CreateInvalidationCommand,
+  GetInvalidationCommand,
+} from '@aws-sdk/client-cloudfront';
+import { type Cdn, CdnError, type CdnErrorKind } from '../../usecases/ports.js';
+
+/**
+ * How each CloudFront error code is handled and what a person should do about it. The SDK names errors after
+ * their code, also for codes it does not model (InvalidationBatchAlreadyExists, Throttling), so match on name.
+ * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html#API_CreateInvalidation_Errors
+ */
+const KNOWN_ERRORS: Record<string, { kind: CdnErrorKind; message: string }> = {
+  AccessDenied: {
+    kind: 'permanent',
+    message:
+      "The bot's AWS role is not allowed to invalidate this distribution: grant it cloudfront:CreateInvalidation on the distribution.",
+  },
+  NoSuchDistribution: {
+    kind: 'permanent',
+    message:
+      'CloudFront has no distribution with this id in the bot’s account: check the id in the config file.',
+  },
+  InvalidArgument: { kind: 'permanent', message: 'CloudFront rejected the paths as invalid.' },
+  BatchTooLarge: { kind: 'permanent', message: 'CloudFront refused the batch as too large.' },
+  InconsistentQuantities: {
+    kind: 'permanent',
+    message: 'CloudFront refused the batch (inconsistent quantities).',
+  },
+  MissingBody: { kind: 'permanent', message: 'CloudFront refused the batch (missing body).' },
+  InvalidationBatchAlreadyExists: {
+    kind: 'permanent',
+    message: 'CloudFront already has an invalidation with this request id and different paths.',
+  },
+  NoSuchInvalidation: { kind: 'permanent', message: 'CloudFront no longer knows this invalidation.' },
+  TooManyInvalidationsInProgress: {
+    kind: 'capacity',
+    message: 'CloudFront has too many invalidations in progress on this distribution; the bot will retry.',
+  },
+};
+
+export class CloudFrontCdn implements Cdn {
+  constructor(private readonly client: CloudFrontClient) {}
+
+  async create(input: { distributionId: string; paths: string[]; callerReference: string }) {
+    const output = await this.call(() =>
+      this.client.send(
+        new CreateInvalidationCommand({
+          DistributionId: input.distributionId,
+          InvalidationBatch: {
+            CallerReference: input.callerReference,
+            Paths: { Quantity: input.paths.length, Items: input.paths },
+          },
+        }),
+      ),
+    );
+    const invalidationId = output.Invalidation?.Id;
+    if (!invalidationId)
+      throw new CdnError('MalformedResponse', 'transient', 'CloudFront answered without an id.');
+    return { invalidationId };
+  }
+
+  async status(input: { distributionId: string; invalidationId: string }) {
+    const output = await this.call(() =>
+      this.client.send(
+        new GetInvalidationCommand({ DistributionId: input.distributionId, Id: input.invalidationId }),
+      ),
+    );
+    return output.Invalidation?.Status === 'Completed' ? 'Completed' : 'InProgress';
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+}
+
+/** Anything not known to be permanent (throttling, 5xx, timeouts, network) is worth another try later. */
+export function classify(error: unknown): CdnError {
+  const name = error instanceof Error ? error.name : 'UnknownError';
+  const known = KNOWN_ERRORS[name];
+  if (known) return new CdnError(name, known.kind, known.message, { cause: error });
+  const detail = error instanceof Error ? error.message : String(error);
+  return new CdnError(name, 'transient', `CloudFront did not answer properly (${name}: ${detail}).`, {
+    cause: error,
+  });
+}

@@ -1,0 +1,220 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { billingMonth } from '../../core/cost.js';
+import type { AuditEvent, InvalidationRequest, Transition } from '../../core/request.js';
+import { Status } from '../../core/request.js';
+import type { RequestStore, StoredRequest } from '../../usecases/ports.js';
+import { Indexes, Keys, tableDefinition } from './schema.js';
+
+/** Items are parsed on read: the fields the bot branches on are checked, the rest is the shape it wrote. */
+const storedSchema = z.object({
+  version: z.number().int(),
+  request: z.looseObject({
+    id: z.string(),
+    status: z.enum(Object.values(Status)),
+    version: z.number().int(),
+  }),
+  events: z.array(z.looseObject({ type: z.string(), key: z.string(), at: z.string() })).default([]),
+});
+
+export class DynamoDbRequestStore implements RequestStore {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  async create({ request, event }: Transition): Promise<void> {
+    const month = billingMonth(request.createdAt);
+    const createdSk = `${request.createdAt}#${request.id}`;
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...Keys.request(request.id),
+          request,
+          events: event ? [event] : [],
+          version: request.version,
+          status: request.status,
+          ...dueAttributes(request.dueAt),
+          monthPk: Keys.month(month),
+          distPk: Keys.distribution(request.distribution.id),
+          userPk: Keys.requester(request.requester),
+          createdSk,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(id: string): Promise<StoredRequest | undefined> {
+    const result = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: Keys.request(id), ConsistentRead: true }),
+    );
+    return result.Item ? parseStored(result.Item) : undefined;
+  }
+
+  //   reader A: get (v3) ─ decide ─ save(v4 if v=3) ✓
+  //   reader B: get (v3) ─ decide ──────── save(v4 if v=3) ✗ ConditionalCheckFailed → B lost, nothing written
+  async save({ request, event }: Transition): Promise<boolean> {
+    const set = ['request = :request', 'version = :version', '#status = :status'];
+    const remove = ['leaseOwner', 'leaseUntil'];
+    const values: Record<string, unknown> = {
+      ':request': request,
+      ':version': request.version,
+      ':status': request.status,
+      ':expected': request.version - 1,
+    };
+    if (event) {
+      set.push('events = list_append(if_not_exists(events, :none), :events)');
+      values[':events'] = [event];
+      values[':none'] = [];
+    }
+    if (request.dueAt) {
+      set.push('duePk = :duePk', 'dueAt = :dueAt');
+      Object.assign(values, { ':duePk': Keys.duePartition, ':dueAt': request.dueAt });
+    } else {
+      remove.push('duePk', 'dueAt');
+    }
+    if (event?.type === 'submitted') {
+      set.push('usagePk = :usagePk', 'usageSk = :usageSk', 'usagePaths = :usagePaths');
+      set.push('distributionId = :distributionId', 'requester = :requester');
+      Object.assign(values, usageValues(request, event));
+    }
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: Keys.request(request.id),
+        UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+        ConditionExpression: 'version = :expected',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async due(now: string, limit: number): Promise<InvalidationRequest[]> {
+    const result = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: Indexes.due,
+        KeyConditionExpression: 'duePk = :duePk AND dueAt <= :now',
+        ExpressionAttributeValues: { ':duePk': Keys.duePartition, ':now': now },
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map((item) => parseStored(item).request);
+  }
+
+  //   worker A: claim(v5, lease free) ✓ ── step ── save(v6 if v=5), lease removed
+  //   worker B: claim(v5) ✗ lease held until A's leaseUntil, or v moved on
+  async claim(request: InvalidationRequest, owner: string, now: string, until: string): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: Keys.request(request.id),
+        UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+        ConditionExpression: 'version = :version AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+        ExpressionAttributeValues: {
+          ':owner': owner,
+          ':until': until,
+          ':version': request.version,
+          ':now': now,
+        },
+      }),
+    );
+  }
+
+  async monthPaths(month: string): Promise<number> {
+    let total = 0;
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      IndexName: Indexes.usage,
+      KeyConditionExpression: 'usagePk = :usagePk',
+      ExpressionAttributeValues: { ':usagePk': Keys.usage(month) },
+      ProjectionExpression: 'usagePaths',
+    };
+    do {
+      const page = await this.documents.send(new QueryCommand(input));
+      for (const item of page.Items ?? []) total += Number(item.usagePaths ?? 0);
+      input.ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (input.ExclusiveStartKey);
+    return total;
+  }
+
+  async ping(): Promise<void> {
+    await this.documents.send(new DescribeTableCommand({ TableName: this.tableName }));
+  }
+
+  private async conditional(command: UpdateCommand): Promise<boolean> {
+    try {
+      await this.documents.send(command);
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+}
+
+function dueAttributes(dueAt: string | undefined): Record<string, string> {
+  return dueAt ? { duePk: Keys.duePartition, dueAt } : {};
+}
+
+function usageValues(request: InvalidationRequest, event: AuditEvent): Record<string, unknown> {
+  return {
+    ':usagePk': Keys.usage(billingMonth(event.at)),
+    ':usageSk': `${event.at}#${request.id}`,
+    ':usagePaths': request.paths.length,
+    ':distributionId': request.distribution.id,
+    ':requester': request.requester,
+  };
+}
+
+function parseStored(item: Record<string, unknown>): StoredRequest {
+  const parsed = storedSchema.parse(item);
+  return {
+    request: parsed.request as unknown as InvalidationRequest,
+    events: parsed.events as unknown as AuditEvent[],
+  };
+}
+
+/** Creates the table with its indexes when it does not exist yet, and waits until it is active. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'existed'> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return 'existed';
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  try {
+    await client.send(new CreateTableCommand(tableDefinition(tableName)));
+  } catch (error) {
+    // Another instance created it between our describe and create: that is what we wanted.
+    if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
+  }
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return 'created';
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`Table ${tableName} did not become active`);
+}

@@ -1,0 +1,74 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/**
+ * The single table, its keys and indexes in one place (the CDK stack reads these names too).
+ *
+ * Request item      pk = REQ#<id>   sk = REQUEST
+ *   request         the request as the core models it (a map), source of truth for its state
+ *   events          its audit events, appended in the same conditional write as each state change
+ *   version         incremented on every write; every write is conditional on the version read
+ *   duePk, dueAt    present only while work is due: the sparse `due` index is the work queue
+ *   leaseOwner, leaseUntil   a worker's claim on the due work
+ *   monthPk, createdSk       `byMonth`: recent requests, newest first, by UTC month of creation
+ *   distPk, userPk           `byDistribution`, `byRequester`: the same, per distribution or requester
+ *   usagePk, usageSk, usagePaths   `usage`: present once submitted; month-to-date paths as AWS bills them
+ */
+export const Keys = {
+  request: (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' }),
+  duePartition: 'DUE',
+  month: (month: string) => `MONTH#${month}`,
+  distribution: (distributionId: string) => `DIST#${distributionId}`,
+  requester: (userId: string) => `USER#${userId}`,
+  usage: (month: string) => `USAGE#${month}`,
+} as const;
+
+export const Indexes = {
+  due: 'due',
+  byMonth: 'byMonth',
+  byDistribution: 'byDistribution',
+  byRequester: 'byRequester',
+  usage: 'usage',
+} as const;
+
+const index = (name: string, hash: string, range: string, projected?: string[]) => ({
+  IndexName: name,
+  KeySchema: [
+    { AttributeName: hash, KeyType: 'HASH' as const },
+    { AttributeName: range, KeyType: 'RANGE' as const },
+  ],
+  Projection: projected
+    ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: projected }
+    : { ProjectionType: 'ALL' as const },
+});
+
+/** The table definition, for the embedded store, `INVALIDATOR_CREATE_TABLE` and the CDK stack. */
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  const attributes = [
+    'pk',
+    'sk',
+    'duePk',
+    'dueAt',
+    'monthPk',
+    'createdSk',
+    'distPk',
+    'userPk',
+    'usagePk',
+    'usageSk',
+  ];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      index(Indexes.due, 'duePk', 'dueAt'),
+      index(Indexes.byMonth, 'monthPk', 'createdSk'),
+      index(Indexes.byDistribution, 'distPk', 'createdSk'),
+      index(Indexes.byRequester, 'userPk', 'createdSk'),
+      index(Indexes.usage, 'usagePk', 'usageSk', ['usagePaths', 'distributionId', 'requester']),
+    ],
+  };
+}

@@ -1,0 +1,103 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel } from '@slack/bolt';
+import type { SlackConfig } from '../../config.js';
+import type { Logger } from '../../usecases/ports.js';
+
+export interface SlackRuntime {
+  app: App;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// @slack/web-api retries 10 times over ~30 minutes by default and has no timeout; a retried
+// chat.postMessage can post twice. A short timeout and two retries keep failures visible and rare.
+const CLIENT_OPTIONS = {
+  timeout: 10_000,
+  retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3_000 },
+};
+
+/**
+ * The Bolt app over HTTP (`POST /slack/events`, `GET /healthz`) or Socket Mode; listeners are bound by register.ts.
+ * `deferInitialization` keeps a bad token from killing the process on an unhandled rejection: `start`
+ * runs `auth.test` and fails with a clear error instead.
+ */
+export function createSlackRuntime(
+  config: SlackConfig,
+  log: Logger,
+  health: () => Promise<boolean>,
+): SlackRuntime {
+  const logger = boltLogger(log);
+  const clientOptions = config.apiUrl ? { ...CLIENT_OPTIONS, slackApiUrl: config.apiUrl } : CLIENT_OPTIONS;
+  const healthHandler = (_req: IncomingMessage, res: ServerResponse) => {
+    health().then((ready) => {
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: ready }));
+    });
+  };
+  if (config.mode === 'http') {
+    const receiver = new HTTPReceiver({
+      signingSecret: config.signingSecret,
+      endpoints: '/slack/events',
+      customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthHandler }],
+      logger,
+    });
+    const app = new App({
+      receiver,
+      token: config.botToken,
+      deferInitialization: true,
+      clientOptions,
+      logger,
+    });
+    return {
+      app,
+      start: async () => {
+        await app.init();
+        await receiver.start({ port: config.port, host: config.host ?? '0.0.0.0' });
+      },
+      stop: () => receiver.stop(),
+    };
+  }
+  const app = new App({
+    token: config.botToken,
+    appToken: config.appToken,
+    socketMode: true,
+    deferInitialization: true,
+    clientOptions,
+    logger,
+  });
+  let healthServer: Server | undefined;
+  return {
+    app,
+    start: async () => {
+      await app.init();
+      await app.start();
+      healthServer = createServer((req, res) =>
+        req.url === '/healthz' ? healthHandler(req, res) : res.writeHead(404).end(),
+      );
+      await new Promise<void>((resolve) =>
+        healthServer?.listen(config.port, config.host ?? '0.0.0.0', resolve),
+      );
+    },
+    stop: async () => {
+      await app.stop();
+      await new Promise((resolve) => healthServer?.close(resolve) ?? resolve(undefined));
+    },
+  };
+}
+
+function boltLogger(logger: Logger): BoltLogger {
+  const text = (parts: unknown[]) =>
+    parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
+  let level = LogLevel.INFO;
+  return {
+    debug: (...parts) => logger.debug(text(parts), { source: 'bolt' }),
+    info: (...parts) => logger.info(text(parts), { source: 'bolt' }),
+    warn: (...parts) => logger.warn(text(parts), { source: 'bolt' }),
+    error: (...parts) => logger.error(text(parts), { source: 'bolt' }),
+    setLevel: (next) => {
+      level = next;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}

@@ -1,0 +1,302 @@
+import type { PolicyConfig } from '../../config.js';
+import { formatUsd } from '../../core/cost.js';
+import type { ApprovalRule, Approvers } from '../../core/policy.js';
+import type { InvalidationRequest } from '../../core/request.js';
+import { elapsedMs, formatDuration } from '../../core/schedule.js';
+
+/** Block Kit, built only here, from the request's state alone: the same request always draws the same card. */
+export type Block = Record<string, unknown>;
+export interface SlackMessage {
+  text: string;
+  blocks: Block[];
+}
+
+export const ActionIds = { approve: 'invalidator.approve', deny: 'invalidator.deny' } as const;
+export const DENY_MODAL = 'invalidator.deny_reason';
+export const REASON_BLOCK = 'reason';
+export const REASON_INPUT = 'reason_input';
+
+// Slack limits: 3,000 characters in a section's text, 50 blocks per message.
+// https://api.slack.com/reference/block-kit/blocks#section
+const SECTION_LIMIT = 3000;
+const PATHS_SHOWN = 25;
+
+const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
+const section = (text: string): Block => ({ type: 'section', text: mrkdwn(clip(text)) });
+const context = (...texts: string[]): Block => ({ type: 'context', elements: texts.map(mrkdwn) });
+
+export function requestCard(request: InvalidationRequest): SlackMessage {
+  const blocks: Block[] = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: `${statusEmoji(request)} Invalidation ${request.id}` },
+    },
+    {
+      type: 'section',
+      fields: [
+        mrkdwn(`*Requested by*\n<@${request.requester}>`),
+        mrkdwn(`*Distribution*\n\`${request.distribution.alias}\` (${request.distribution.id})`),
+        mrkdwn(`*Paths*\n${count(request.paths.length, 'path')}`),
+        mrkdwn(`*Status*\n${statusLine(request)}`),
+      ],
+    },
+    section(pathList(request.paths)),
+    context(costLine(request)),
+  ];
+  if (request.reason) blocks.push(context(`*Reason:* ${escapeText(request.reason)}`));
+  const notes = notesLine(request);
+  if (notes) blocks.push(context(notes));
+  blocks.push(context(approvalLine(request)));
+  const outcome = outcomeLine(request);
+  if (outcome) blocks.push(section(outcome));
+  if (request.status === 'pending_approval') blocks.push(decisionButtons(request.id));
+  const text = `Invalidation ${request.id} of ${count(request.paths.length, 'path')} on ${request.distribution.alias}: ${statusLine(request)}`;
+  return { text, blocks };
+}
+
+function decisionButtons(requestId: string): Block {
+  return {
+    type: 'actions',
+    block_id: 'decision',
+    elements: [
+      {
+        type: 'button',
+        action_id: ActionIds.approve,
+        text: { type: 'plain_text', text: 'Approve' },
+        style: 'primary',
+        value: requestId,
+      },
+      {
+        type: 'button',
+        action_id: ActionIds.deny,
+        text: { type: 'plain_text', text: 'Deny' },
+        style: 'danger',
+        value: requestId,
+      },
+    ],
+  };
+}
+
+function statusLine(request: InvalidationRequest): string {
+  switch (request.status) {
+    case 'new':
+      return 'Recorded';
+    case 'pending_approval':
+      return `Waiting for approval (expires ${slackDate(request.expiresAt)})`;
+    case 'approved':
+      return 'Approved, submitting to CloudFront';
+    case 'in_progress':
+      return 'In progress at CloudFront';
+    case 'completed':
+      return `Completed in ${formatDuration(elapsedMs(request.submittedAt, request.completedAt))}`;
+    case 'denied':
+      return 'Denied';
+    case 'failed':
+      return 'Failed';
+    case 'undeliverable':
+      return 'Not posted: the bot cannot post in this channel';
+    case 'expired':
+      return 'Expired without a decision';
+    default: {
+      const unreachable: never = request;
+      return String(unreachable);
+    }
+  }
+}
+
+function statusEmoji(request: InvalidationRequest): string {
+  const emoji: Record<InvalidationRequest['status'], string> = {
+    new: '📝',
+    pending_approval: '⏳',
+    approved: '🚀',
+    in_progress: '🔄',
+    completed: '✅',
+    denied: '⛔',
+    failed: '❌',
+    undeliverable: '⚠️',
+    expired: '⌛',
+  };
+  return emoji[request.status];
+}
+
+function outcomeLine(request: InvalidationRequest): string | undefined {
+  const decision = 'decision' in request ? request.decision : undefined;
+  const lines: string[] = [];
+  if (decision?.outcome === 'approved' && decision.by !== 'policy') {
+    lines.push(`:white_check_mark: Approved by <@${decision.by}> ${slackDate(decision.at)}`);
+  }
+  if (decision?.outcome === 'denied') {
+    lines.push(
+      `:no_entry: Denied by <@${decision.by}> ${slackDate(decision.at)}: ${escapeText(decision.reason ?? '')}`,
+    );
+  }
+  if ('batches' in request) {
+    const ids = request.batches.map((batch) => `\`${batch.invalidationId ?? '?'}\``).join(', ');
+    lines.push(`CloudFront invalidation ${ids}, submitted ${slackDate(request.submittedAt)}`);
+  }
+  if (request.status === 'failed')
+    lines.push(`:x: *${request.failure.code}*: ${escapeText(request.failure.message)}`);
+  if (request.status === 'expired')
+    lines.push(`:hourglass: Expired ${slackDate(request.expiredAt)}: nothing was submitted.`);
+  return lines.length > 0 ? lines.join('\n') : undefined;
+}
+
+function pathList(paths: readonly string[]): string {
+  const shown = paths.slice(0, PATHS_SHOWN).map((path) => `\`${escapeText(path)}\``);
+  const more = paths.length - shown.length;
+  let text = shown.join('\n');
+  // Keep room for the "…and N more" line inside Slack's 3,000-character limit.
+  while (text.length > SECTION_LIMIT - 40 && shown.length > 1) {
+    shown.pop();
+    text = shown.join('\n');
+  }
+  const hidden = paths.length - shown.length;
+  return hidden > 0 ? `${text}\n_…and ${count(hidden || more, 'more path')}_` : text;
+}
+
+function costLine(request: InvalidationRequest): string {
+  const { cost } = request;
+  const used = `${cost.usedBefore.toLocaleString('en-US')} paths used this month before this request`;
+  const free = `${cost.freeRemaining.toLocaleString('en-US')} free left`;
+  const billable =
+    cost.billable === 0
+      ? 'no charge'
+      : `${count(cost.billable, 'billable path')}, ${formatUsd(cost.costUsd)}`;
+  return `:moneybag: ${count(cost.paths, 'path')} · ${used} (${free}) → ${billable}`;
+}
+
+function approvalLine(request: InvalidationRequest): string {
+  const { approval } = request;
+  if (!approval.required) return ':unlock: No approval needed: no wildcard paths.';
+  const why = approval.rules.map(ruleWords).join('; ');
+  return `:lock: Needs approval: ${why}. Approvers: ${approverWords(approval.approvers)}. The requester cannot approve their own request.`;
+}
+
+function ruleWords(rule: ApprovalRule): string {
+  switch (rule.rule) {
+    case 'always':
+      return 'this distribution always needs approval';
+    case 'wildcard':
+      return `wildcard paths (${rule.paths.slice(0, 3).map(escapeText).join(', ')}${rule.paths.length > 3 ? ', …' : ''}) can flood the origin with cache misses`;
+    default: {
+      const unreachable: never = rule;
+      return String(unreachable);
+    }
+  }
+}
+
+export function approverWords(approvers: Approvers): string {
+  const who = [
+    ...(approvers.usergroup ? [`<!subteam^${approvers.usergroup}>`] : []),
+    ...approvers.users.map((user) => `<@${user}>`),
+  ];
+  return who.length > 0 ? who.join(', ') : 'nobody is configured (add approvers to the config file)';
+}
+
+function notesLine(request: InvalidationRequest): string | undefined {
+  const notes = request.notes;
+  if (!notes) return undefined;
+  const parts: string[] = [];
+  if (notes.encoded.length > 0) {
+    const sample = notes.encoded
+      .slice(0, 3)
+      .map((entry) => `${escapeText(entry.input)} → \`${escapeText(entry.path)}\``);
+    parts.push(`URL-encoded for CloudFront: ${sample.join(', ')}${notes.encoded.length > 3 ? ', …' : ''}`);
+  }
+  if (notes.duplicates.length > 0) parts.push(`${count(notes.duplicates.length, 'duplicate')} removed`);
+  if (notes.covered.length > 0) {
+    const first = notes.covered[0];
+    const example = first ? ` (e.g. \`${escapeText(first.path)}\` by \`${escapeText(first.by)}\`)` : '';
+    parts.push(`${count(notes.covered.length, 'path')} already covered by a wildcard removed${example}`);
+  }
+  return parts.length > 0 ? `:pencil2: ${parts.join(' · ')}` : undefined;
+}
+
+export function completionReply(
+  request: Extract<InvalidationRequest, { status: 'completed' }>,
+): SlackMessage {
+  const took = formatDuration(elapsedMs(request.submittedAt, request.completedAt));
+  const text = `<@${request.requester}> :white_check_mark: Invalidation ${request.id} of ${count(request.paths.length, 'path')} on \`${request.distribution.alias}\` completed in ${took}. CloudFront edges now fetch fresh copies.`;
+  return { text, blocks: [section(text)] };
+}
+
+export function failureReply(request: Extract<InvalidationRequest, { status: 'failed' }>): SlackMessage {
+  const text = `<@${request.requester}> :x: Invalidation ${request.id} on \`${request.distribution.alias}\` failed: ${escapeText(request.failure.message)} (${request.failure.code})`;
+  return { text, blocks: [section(text)] };
+}
+
+export function denyModal(request: InvalidationRequest, channel: string): Block {
+  return {
+    type: 'modal',
+    callback_id: DENY_MODAL,
+    private_metadata: JSON.stringify({ requestId: request.id, channel }),
+    title: { type: 'plain_text', text: 'Deny invalidation' },
+    submit: { type: 'plain_text', text: 'Deny' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      section(
+        `Deny *${request.id}* by <@${request.requester}> on \`${request.distribution.alias}\` (${count(request.paths.length, 'path')})?`,
+      ),
+      {
+        type: 'input',
+        block_id: REASON_BLOCK,
+        label: { type: 'plain_text', text: 'Reason' },
+        element: {
+          type: 'plain_text_input',
+          action_id: REASON_INPUT,
+          multiline: true,
+          max_length: 500,
+          placeholder: { type: 'plain_text', text: 'Tell the requester why, and what to do instead' },
+        },
+      },
+    ],
+  };
+}
+
+export function noticeModal(title: string, text: string): Block {
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: title.slice(0, 24) },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [section(text)],
+  };
+}
+
+export function helpMessage(policy: PolicyConfig): SlackMessage {
+  const aliases = policy.distributions
+    .map(
+      (d) =>
+        `• \`${d.alias}\` (${d.id}): approval ${d.approval === 'wildcard' ? 'for wildcards' : d.approval}`,
+    )
+    .join('\n');
+  const text = [
+    '*Usage:* `/invalidate <distribution> <path> [<path>…] [--reason <text>]`',
+    'Paths start with `/`, are separated by spaces, commas or new lines; `*` only at the end (`/images/*`).',
+    `Up to ${policy.maxPathsPerRequest.toLocaleString('en-US')} paths per request. Example: \`/invalidate ${policy.distributions[0]?.alias ?? 'web'} /index.html /assets/* --reason release 4.2\``,
+    `*Distributions:*\n${aliases}`,
+  ].join('\n');
+  return { text, blocks: [section(text)] };
+}
+
+export function plain(text: string): SlackMessage {
+  return { text, blocks: [section(text)] };
+}
+
+/** Slack renders a timestamp in each reader's own time zone. https://api.slack.com/reference/surfaces/formatting#date-formatting */
+function slackDate(iso: string): string {
+  const seconds = Math.floor(Date.parse(iso) / 1000);
+  return `<!date^${seconds}^{date_short_pretty} at {time}|${iso.replace('T', ' ').slice(0, 16)} UTC>`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Slack's three control characters in mrkdwn. https://api.slack.com/reference/surfaces/formatting#escaping */
+export function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function clip(text: string): string {
+  return text.length <= SECTION_LIMIT ? text : `${text.slice(0, SECTION_LIMIT - 1)}…`;
+}

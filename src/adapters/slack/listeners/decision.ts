@@ -1,0 +1,80 @@
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+} from '@slack/bolt';
+import { z } from 'zod';
+import { checkDecider, decideRequest } from '../../../usecases/decide.js';
+import type { Services } from '../../../usecases/ports.js';
+import { refreshCard } from '../../../usecases/refresh-card.js';
+import { denyModal, noticeModal, REASON_BLOCK, REASON_INPUT } from '../blocks.js';
+import { decisionRefusalText } from '../messages.js';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
+
+const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, replace_original: false, text });
+
+/** Approve: acknowledged at once; the decision is a conditional write, so a double click is a no-op. */
+export function approveButton(services: Services) {
+  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    const decided = await decideRequest(services, action.value ?? '', {
+      outcome: 'approved',
+      by: body.user.id,
+    });
+    if (!decided.ok) {
+      await respond(ephemeral(decisionRefusalText(decided.error)));
+      return;
+    }
+    await refreshCard(services, decided.value);
+  };
+}
+
+/**
+ * Deny: checks the clicker may decide, then opens the reason modal; the trigger id works once and only
+ * for 3 seconds, so nothing slow comes first. https://api.slack.com/interactivity/handling#modal_responses
+ */
+export function denyButton(services: Services) {
+  return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const checked = await checkDecider(services, action.value ?? '', body.user.id);
+    if (!checked.ok) {
+      await respond(ephemeral(decisionRefusalText(checked.error)));
+      return;
+    }
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: denyModal(checked.value, checked.value.channel) as never,
+    });
+  };
+}
+
+const modalMetadata = z.object({ requestId: z.string(), channel: z.string() });
+
+/** The reason modal was submitted: the denial is decided before answering, so a lost race shows in the modal. */
+export function denySubmission(services: Services) {
+  return async ({ ack, view, body }: ViewArgs): Promise<void> => {
+    const reason = view.state.values[REASON_BLOCK]?.[REASON_INPUT]?.value?.trim() ?? '';
+    if (reason === '') {
+      await ack({
+        response_action: 'errors',
+        errors: { [REASON_BLOCK]: 'Give a reason, so the requester knows what to do next.' },
+      });
+      return;
+    }
+    const { requestId } = modalMetadata.parse(JSON.parse(view.private_metadata));
+    const decided = await decideRequest(services, requestId, { outcome: 'denied', by: body.user.id, reason });
+    if (!decided.ok) {
+      await ack({
+        response_action: 'update',
+        view: noticeModal('Not denied', decisionRefusalText(decided.error)) as never,
+      });
+      return;
+    }
+    await ack();
+    await refreshCard(services, decided.value);
+  };
+}

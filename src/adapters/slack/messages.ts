@@ -1,0 +1,87 @@
+import type { PathProblem } from '../../core/paths.js';
+import type { InvalidationRequest } from '../../core/request.js';
+import type { DecisionRefusal } from '../../usecases/decide.js';
+import type { CommandRefusal, OpenRefusal } from '../../usecases/request-invalidation.js';
+import { approverWords, escapeText } from './blocks.js';
+
+/** The one table that turns refusal codes into the words a person reads, each saying what to change. */
+export function commandRefusalText(refusal: CommandRefusal): string {
+  switch (refusal.code) {
+    case 'bad_command':
+      return refusal.error.code === 'empty_reason'
+        ? '`--reason` needs some text after it, e.g. `--reason release 4.2`.'
+        : `Name at least one path after \`${escapeText(refusal.error.target || '<distribution>')}\`, e.g. \`/invalidate ${escapeText(refusal.error.target || 'web')} /index.html\`. Type \`/invalidate help\` for more.`;
+    case 'unknown_distribution': {
+      const known = refusal.known.map((d) => `\`${d.alias}\` (${d.id})`).join(', ');
+      return `I don't know the distribution \`${escapeText(refusal.target)}\`. Use one of: ${known}.`;
+    }
+    case 'channel_not_allowed': {
+      const channels = (refusal.distribution.channels ?? []).map((id) => `<#${id}>`).join(', ');
+      return `\`${refusal.distribution.alias}\` can only be invalidated from ${channels}. Run the command there.`;
+    }
+    case 'invalid_paths':
+      return `Nothing was submitted. Fix these paths and run the command again:\n${pathProblems(refusal.problems)}`;
+    case 'too_many_paths':
+      return `That is ${refusal.count.toLocaleString('en-US')} paths; one request takes at most ${refusal.max.toLocaleString('en-US')}. Use a wildcard (e.g. \`/assets/*\`) or split the request.`;
+    default: {
+      const unreachable: never = refusal;
+      return String(unreachable);
+    }
+  }
+}
+
+function pathProblems(problems: readonly PathProblem[]): string {
+  const shown = problems
+    .slice(0, 10)
+    .map((p) => `• \`${escapeText(p.input.slice(0, 200))}\`: ${escapeText(p.message)}`);
+  const more = problems.length - shown.length;
+  return more > 0 ? `${shown.join('\n')}\n…and ${more} more` : shown.join('\n');
+}
+
+export function openRefusalText(refusal: OpenRefusal): string {
+  switch (refusal.error) {
+    case 'not_in_channel':
+      return `I'm not a member of this channel, so I couldn't post the request card. Invite me with \`/invite @Invalidator\` and run the command again. Request ${refusal.requestId} was recorded as not posted; nothing was submitted.`;
+    case 'channel_not_found':
+      return `I can't post in this conversation (a private channel or DM I'm not in). Invite me with \`/invite @Invalidator\`, or run the command in a channel I'm in. Nothing was submitted.`;
+    case 'is_archived':
+      return 'This channel is archived; run the command in another channel. Nothing was submitted.';
+    case 'will_retry':
+      return `Request ${refusal.requestId} is recorded, but Slack did not accept its card just now. I'll post it here shortly; nothing is submitted before it appears.`;
+    default: {
+      const unreachable: never = refusal.error;
+      return String(unreachable);
+    }
+  }
+}
+
+export function decisionRefusalText(refusal: DecisionRefusal): string {
+  switch (refusal.code) {
+    case 'not_found':
+      return `I have no record of request ${escapeText(refusal.requestId)}.`;
+    case 'own_request':
+      return 'You cannot approve or deny your own request: ask one of the approvers named on the card.';
+    case 'not_an_approver':
+      return `Only the approvers of this distribution can decide: ${approverWords(refusal.approvers)}. Nothing changed.`;
+    case 'approvers_unresolved':
+      return `The approvers' user group could not be resolved just now, so only the listed users can decide: ${approverWords({ users: refusal.approvers.users })}. Nothing changed.`;
+    case 'already_decided':
+      return alreadyDecidedText(refusal.request);
+    default: {
+      const unreachable: never = refusal;
+      return String(unreachable);
+    }
+  }
+}
+
+function alreadyDecidedText(request: InvalidationRequest): string {
+  const decision = 'decision' in request ? request.decision : undefined;
+  if (decision && decision.by !== 'policy') {
+    const verb = decision.outcome === 'approved' ? 'approved' : 'denied';
+    return `Too late: <@${decision.by}> already ${verb} ${request.id} at ${decision.at.slice(11, 19)} UTC. Nothing changed.`;
+  }
+  return `${request.id} is no longer waiting for a decision (it is ${request.status.replace('_', ' ')}). Nothing changed.`;
+}
+
+export const UNRECORDED_TEXT =
+  'I could not record your request because the database did not answer. Nothing was submitted; please try again in a minute.';

@@ -1,0 +1,19 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Ids } from '../../usecases/ports.js';
+
+// Crockford's base32 without I, L, O, U: easy to read aloud and to type in `/invalidate status <id>`.
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * Request ids are `INV-` and 10 random base32 characters (50 bits): short enough to type, unique enough
+ * to serve as CloudFront's CallerReference for the life of an account.
+ */
+export const randomIds: Ids = {
+  requestId: () => {
+    const bytes = randomBytes(10);
+    let id = 'INV-';
+    for (const byte of bytes) id += ALPHABET[byte & 31];
+    return id;
+  },
+  random: () => randomInt(0, 2 ** 48) / 2 ** 48,
+};

@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import { RESERVED_WORDS } from './core/command.js';
+import type { ApprovalMode, Approvers } from './core/policy.js';
+
+const DISTRIBUTION_ID = /^E[A-Z0-9]{5,}$/;
+
+/** Empty strings count as unset, so `FOO=` in a .env file behaves like no FOO at all. */
+const optionalText = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
+
+const envSchema = z
+  .object({
+    SLACK_BOT_TOKEN: optionalText.pipe(z.string().startsWith('xoxb-', 'must start with xoxb-').optional()),
+    SLACK_SIGNING_SECRET: optionalText,
+    SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'must start with xapp-').optional()),
+    SLACK_API_URL: optionalText.pipe(z.url().optional()),
+    PORT: optionalText
+      .pipe(
+        z
+          .string()
+          .regex(/^\d{1,5}$/, 'must be a port number (0–65535)')
+          .optional(),
+      )
+      .transform((port) => (port === undefined ? 3000 : Number(port)))
+      .pipe(z.number().max(65535, 'must be a port number (0–65535)')),
+    HOST: optionalText,
+    TABLE_NAME: optionalText,
+    INVALIDATOR_DATA_DIR: optionalText.pipe(z.string().default('.invalidator')),
+    INVALIDATOR_CREATE_TABLE: optionalText.pipe(z.stringbool().default(false)),
+    INVALIDATOR_CONFIG: optionalText.pipe(z.string().default('invalidator.config.yml')),
+    AWS_REGION: optionalText,
+    LOG_LEVEL: optionalText.pipe(z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SLACK_BOT_TOKEN === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required (xoxb-…)' });
+    }
+    if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+  });
+
+const slackId = (prefix: string, what: string) =>
+  z.string().regex(new RegExp(`^${prefix}[A-Z0-9]+$`), `must be a Slack ${what} id (${prefix}…)`);
+
+const distributionSchema = z.strictObject({
+  id: z.string().regex(DISTRIBUTION_ID, 'must be a CloudFront distribution id such as E2ABCDEF123XYZ'),
+  approval: z.enum(['always', 'wildcard', 'never']).default('wildcard'),
+  approvers: z
+    .strictObject({
+      usergroup: slackId('S', 'user group').optional(),
+      users: z.array(slackId('[UW]', 'user')).default([]),
+    })
+    .default({ users: [] }),
+  channels: z.array(slackId('[CGD]', 'channel')).min(1).optional(),
+});
+
+const fileSchema = z.strictObject({
+  distributions: z
+    .record(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'aliases use letters, digits, dot, dash and underscore')
+        .refine((alias) => !(RESERVED_WORDS as readonly string[]).includes(alias.toLowerCase()), {
+          message: `is a sub-command of /invalidate (${RESERVED_WORDS.join(', ')}); choose another alias`,
+        }),
+      distributionSchema,
+    )
+    .refine((record) => Object.keys(record).length > 0, 'configure at least one distribution'),
+  approvalTimeoutMinutes: z.number().positive().default(30),
+  maxPathsPerRequest: z.number().int().min(1).max(3000).default(3000),
+  cost: z
+    .strictObject({
+      freePathsPerMonth: z.number().int().min(0).default(1000),
+      pricePerPathUsd: z.number().min(0).default(0.005),
+    })
+    .default({ freePathsPerMonth: 1000, pricePerPathUsd: 0.005 }),
+  polling: z
+    .strictObject({
+      firstCheckSeconds: z.number().positive().default(5),
+      maxIntervalSeconds: z.number().positive().default(60),
+    })
+    .default({ firstCheckSeconds: 5, maxIntervalSeconds: 60 }),
+});
+
+/** One distribution as configured, under its alias. */
+export interface DistributionConfig {
+  alias: string;
+  id: string;
+  approval: ApprovalMode;
+  approvers: Approvers;
+  /** when set, the only channels where this distribution may be requested */
+  channels?: string[];
+}
+
+/** The policy file (`INVALIDATOR_CONFIG`), validated. */
+export interface PolicyConfig {
+  distributions: DistributionConfig[];
+  approvalTimeoutMinutes: number;
+  maxPathsPerRequest: number;
+  cost: { freePathsPerMonth: number; pricePerPathUsd: number };
+  polling: { firstCheckSeconds: number; maxIntervalSeconds: number };
+}
+
+export type SlackConfig =
+  | { mode: 'http'; botToken: string; signingSecret: string; apiUrl?: string; port: number; host?: string }
+  | {
+      mode: 'socket';
+      botToken: string;
+      appToken: string;
+      signingSecret?: string;
+      apiUrl?: string;
+      port: number;
+      host?: string;
+    };
+
+export type StoreConfig =
+  | { kind: 'dynamodb'; tableName: string; createTable: boolean }
+  | { kind: 'embedded'; dataDir: string; tableName: string };
+
+export interface Config {
+  slack: SlackConfig;
+  store: StoreConfig;
+  policy: PolicyConfig;
+  configPath: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** the SDK's own region setting; CloudFront is global, so us-east-1 serves when it is unset */
+  awsRegion?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The name of the table inside the embedded store. */
+export const EMBEDDED_TABLE = 'invalidator';
+
+/**
+ * Parses the environment and the already-read config file (its YAML parsed to a value) once, at start.
+ * Throws a ConfigError listing every problem at once.
+ */
+export function parseConfig(
+  env: Record<string, string | undefined>,
+  file: { path: string; content: unknown },
+): Config {
+  const envResult = envSchema.safeParse(env);
+  const fileResult = fileSchema.safeParse(file.content);
+  const problems = [
+    ...(envResult.success ? [] : describe(envResult.error, 'environment variable ')),
+    ...(fileResult.success ? [] : describe(fileResult.error, `${file.path}: `)),
+  ];
+  if (!envResult.success || !fileResult.success) throw new ConfigError(problems);
+  return build(envResult.data, fileResult.data, file.path);
+}
+
+function build(env: z.infer<typeof envSchema>, file: z.infer<typeof fileSchema>, configPath: string): Config {
+  const common = {
+    botToken: env.SLACK_BOT_TOKEN ?? '',
+    apiUrl: env.SLACK_API_URL,
+    port: env.PORT,
+    host: env.HOST,
+  };
+  const slack: SlackConfig = env.SLACK_APP_TOKEN
+    ? { mode: 'socket', ...common, appToken: env.SLACK_APP_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET }
+    : { mode: 'http', ...common, signingSecret: env.SLACK_SIGNING_SECRET ?? '' };
+  const store: StoreConfig = env.TABLE_NAME
+    ? { kind: 'dynamodb', tableName: env.TABLE_NAME, createTable: env.INVALIDATOR_CREATE_TABLE }
+    : { kind: 'embedded', dataDir: env.INVALIDATOR_DATA_DIR, tableName: EMBEDDED_TABLE };
+  const distributions = Object.entries(file.distributions).map(([alias, value]) => ({ alias, ...value }));
+  const config: Config = {
+    slack,
+    store,
+    policy: { ...file, distributions },
+    configPath,
+    logLevel: env.LOG_LEVEL,
+  };
+  return env.AWS_REGION ? { ...config, awsRegion: env.AWS_REGION } : config;
+}
+
+function describe(error: z.ZodError, prefix: string): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.map((key) => (where ? `${where}.${key}` : key));
+      return `${prefix}unknown key ${keys.join(', ')}`;
+    }
+    return `${prefix}${where || '(top level)'} ${issue.message}`;
+  });
+}
+
+/** Finds a distribution by alias (case-insensitive) or by CloudFront id. */
+export function findDistribution(policy: PolicyConfig, target: string): DistributionConfig | undefined {
+  const lower = target.toLowerCase();
+  return policy.distributions.find(
+    (distribution) => distribution.alias.toLowerCase() === lower || distribution.id === target,
+  );
+}

@@ -1,0 +1,48 @@
+/**
+ * CloudFront invalidation pricing: the first `freePathsPerMonth` paths each month are free per AWS account,
+ * then each path costs `pricePerPathUsd`. A wildcard or a cache tag counts as one path, and a path is billed
+ * every time it is requested. https://aws.amazon.com/cloudfront/pricing/
+ */
+export interface Pricing {
+  freePathsPerMonth: number;
+  pricePerPathUsd: number;
+}
+
+export interface CostPreview {
+  /** paths in this request (each wildcard or tag counts once) */
+  paths: number;
+  /** paths already used this month before this request */
+  usedBefore: number;
+  /** free paths left before this request */
+  freeRemaining: number;
+  /** paths of this request past the free allowance */
+  billable: number;
+  /** USD this request adds to the bill */
+  costUsd: number;
+}
+
+export function previewCost(paths: number, usedBefore: number, pricing: Pricing): CostPreview {
+  const freeRemaining = Math.max(0, pricing.freePathsPerMonth - usedBefore);
+  const billable = Math.max(0, paths - freeRemaining);
+  return { paths, usedBefore, freeRemaining, billable, costUsd: usd(billable * pricing.pricePerPathUsd) };
+}
+
+export function monthCost(usedPaths: number, pricing: Pricing): number {
+  return usd(Math.max(0, usedPaths - pricing.freePathsPerMonth) * pricing.pricePerPathUsd);
+}
+
+/** Rounds to whole tenths of a cent, so 3 × 0.005 is 0.015 and not 0.015000000000000001. */
+function usd(amount: number): number {
+  return Math.round(amount * 1000) / 1000;
+}
+
+/** "$0.015" style, never scientific notation; two decimals at least. */
+export function formatUsd(amount: number): string {
+  const fixed = amount.toFixed(3);
+  return `$${fixed.endsWith('0') ? amount.toFixed(2) : fixed}`;
+}
+
+/** The UTC calendar month AWS bills by, as `YYYY-MM`. */
+export function billingMonth(isoTime: string): string {
+  return isoTime.slice(0, 7);
+}

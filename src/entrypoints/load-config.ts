@@ -1,0 +1,27 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import { type Config, ConfigError, parseConfig } from '../config.js';
+
+/** Reads `INVALIDATOR_CONFIG` (default invalidator.config.yml) and the environment; throws ConfigError. */
+export async function loadConfig(env: Record<string, string | undefined>): Promise<Config> {
+  const path = env.INVALIDATOR_CONFIG || 'invalidator.config.yml';
+  let text: string;
+  try {
+    text = await readFile(resolve(path), 'utf8');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new ConfigError([
+      missing
+        ? `config file ${path} not found: copy invalidator.config.example.yml to ${path} and edit it, or set INVALIDATOR_CONFIG`
+        : `config file ${path} could not be read: ${(error as Error).message}`,
+    ]);
+  }
+  let content: unknown;
+  try {
+    content = parse(text);
+  } catch (error) {
+    throw new ConfigError([`${path}: not valid YAML: ${(error as Error).message}`]);
+  }
+  return parseConfig(env, { path, content });
+}

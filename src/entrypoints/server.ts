@@ -1,0 +1,55 @@
+import { createLogger } from '../adapters/system/logger.js';
+import { compose } from '../compose.js';
+import { ConfigError } from '../config.js';
+import { loadConfig } from './load-config.js';
+
+/** `npm start`: the bot over HTTP or Socket Mode, with its work loop, until SIGINT or SIGTERM. */
+async function main(): Promise<void> {
+  const config = await loadConfig(process.env);
+  const secrets = [
+    config.slack.botToken,
+    config.slack.signingSecret ?? '',
+    config.slack.mode === 'socket' ? config.slack.appToken : '',
+  ];
+  const logger = createLogger({ level: config.logLevel, secrets });
+  if (config.store.kind === 'embedded') {
+    logger.info(
+      `TABLE_NAME is not set: using the embedded DynamoDB-compatible store in ${config.store.dataDir}`,
+    );
+  } else {
+    logger.info(`using DynamoDB table ${config.store.tableName}`);
+  }
+  const runtime = await compose(config, logger);
+  await runtime.start();
+  const where =
+    config.slack.mode === 'http'
+      ? `listening on http://${config.slack.host ?? '0.0.0.0'}:${config.slack.port}/slack/events`
+      : 'connected to Slack in Socket Mode';
+  logger.info(`Invalidator is ready: ${where}`, {
+    distributions: config.policy.distributions.map((d) => d.alias),
+  });
+  const shutdown = (signal: string) => {
+    logger.info(`${signal} received: finishing current work and stopping`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('stopping failed', { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    process.stderr.write(
+      `Invalidator could not start: ${message.replace(/\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+/g, '[redacted]')}\n`,
+    );
+  }
+  process.exit(1);
+});

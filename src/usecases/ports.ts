@@ -1,0 +1,107 @@
+import type { PolicyConfig } from '../config.js';
+import type { AuditEvent, Card, InvalidationRequest, Transition } from '../core/request.js';
+
+/** A request as stored, with its audit trail: events are appended atomically with each state change. */
+export interface StoredRequest {
+  request: InvalidationRequest;
+  events: AuditEvent[];
+}
+
+/** Durable state of requests, their audit events and their due work. */
+export interface RequestStore {
+  /** Records a new request; fails (throws) if DynamoDB cannot be reached, so nothing unrecorded goes on. */
+  create(transition: Transition): Promise<void>;
+  get(id: string): Promise<StoredRequest | undefined>;
+  /**
+   * Writes `transition.request` only if the stored version is still `transition.request.version - 1`,
+   * appending its event in the same single-item write; `false` when another writer got there first.
+   */
+  save(transition: Transition): Promise<boolean>;
+  /** Requests whose work is due at or before `now`, earliest first. */
+  due(now: string, limit: number): Promise<InvalidationRequest[]>;
+  /** Takes a lease on a request's due work until `until`; `false` when another worker holds it or it moved on. */
+  claim(request: InvalidationRequest, owner: string, now: string, until: string): Promise<boolean>;
+  /** Paths submitted to CloudFront in a UTC month (`YYYY-MM`), the figure AWS bills. */
+  monthPaths(month: string): Promise<number>;
+  /** Whether the store answers; for the health check. */
+  ping(): Promise<void>;
+}
+
+export type CdnErrorKind = 'transient' | 'capacity' | 'permanent';
+
+/** A failed CDN call, classified so use cases can retry, queue or fail. */
+export class CdnError extends Error {
+  constructor(
+    readonly code: string,
+    readonly kind: CdnErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CdnError';
+  }
+}
+
+/** The CloudFront operations the bot needs, in its own terms. Throws CdnError. */
+export interface Cdn {
+  /** CreateInvalidation; the same callerReference and paths return the existing invalidation. */
+  create(input: {
+    distributionId: string;
+    paths: string[];
+    callerReference: string;
+  }): Promise<{ invalidationId: string }>;
+  /** Status of one invalidation. */
+  status(input: { distributionId: string; invalidationId: string }): Promise<'InProgress' | 'Completed'>;
+}
+
+export type PostError = 'not_in_channel' | 'channel_not_found' | 'is_archived';
+
+/**
+ * The request card in Slack and its thread. Rendering belongs to the adapter; use cases only say which
+ * request to show. Methods throw on transient failure, after the client's own small retry policy.
+ */
+export interface Cards {
+  /** Posts the card for a new request; a channel the bot cannot post in is an expected outcome. */
+  post(request: InvalidationRequest): Promise<{ ok: true; card: Card } | { ok: false; error: PostError }>;
+  /** Redraws the card from the request's current state (buttons, decision, status). */
+  update(request: InvalidationRequest): Promise<void>;
+  /** Replies in the card's thread about a terminal outcome (completion or failure), mentioning the requester. */
+  announce(request: InvalidationRequest): Promise<void>;
+}
+
+/** Resolves a Slack user group to its members; undefined when it cannot be resolved (the log says why). */
+export interface ApproverDirectory {
+  members(usergroup: string): Promise<string[] | undefined>;
+}
+
+export interface Clock {
+  now(): string;
+}
+
+export interface Ids {
+  requestId(): string;
+  random(): number;
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Everything a use case may touch, wired once in compose.ts. */
+export interface Services {
+  store: RequestStore;
+  cdn: Cdn;
+  cards: Cards;
+  directory: ApproverDirectory;
+  clock: Clock;
+  ids: Ids;
+  logger: Logger;
+  policy: PolicyConfig;
+  /** identifies this process in work leases */
+  workerId: string;
+  /** asks the work loop to run now, because a step just became due */
+  wake(): void;
+}

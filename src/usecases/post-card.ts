@@ -1,0 +1,36 @@
+import { cardPosted, type RequestIn, retryLater, undeliverable } from '../core/request.js';
+import { retryDelayMs } from '../core/schedule.js';
+import type { PostError, Services } from './ports.js';
+
+export type PostOutcome = { ok: true } | { ok: false; error: PostError | 'will_retry' };
+
+/**
+ * Posts the card of a recorded request and moves it on: to pending approval, or approved and due for
+ * submission. A channel the bot cannot post in ends the request (nothing is submitted); a Slack failure
+ * leaves it due, so a worker posts the card later.
+ */
+export async function postCard(services: Services, request: RequestIn<'new'>): Promise<PostOutcome> {
+  const { cards, store, clock, policy, logger } = services;
+  let posted: Awaited<ReturnType<typeof cards.post>>;
+  try {
+    posted = await cards.post(request);
+  } catch (error) {
+    logger.warn('posting the request card failed; will retry', { requestId: request.id, error });
+    await store.save({
+      request: retryLater(request, clock.now(), retryDelayMs(request.attempts, services.ids.random())),
+    });
+    return { ok: false, error: 'will_retry' };
+  }
+  const now = clock.now();
+  if (!posted.ok) {
+    await store.save(undeliverable(request, posted.error, now));
+    return posted;
+  }
+  const transition = cardPosted(request, posted.card, now, policy.approvalTimeoutMinutes * 60_000);
+  if (!(await store.save(transition))) {
+    logger.warn('request changed while its card was posted', { requestId: request.id });
+    return { ok: true };
+  }
+  if (transition.request.status === 'approved') services.wake();
+  return { ok: true };
+}

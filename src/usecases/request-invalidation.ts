@@ -1,0 +1,90 @@
+import { type DistributionConfig, findDistribution, type PolicyConfig } from '../config.js';
+import { type CommandError, parseCommand } from '../core/command.js';
+import { billingMonth, previewCost } from '../core/cost.js';
+import { normalisePaths, type PathNormalisation, type PathProblem, splitPaths } from '../core/paths.js';
+import { approvalNeed } from '../core/policy.js';
+import { createRequest } from '../core/request.js';
+import { err, ok, type Result } from '../core/result.js';
+import type { PostError, Services } from './ports.js';
+import { postCard } from './post-card.js';
+
+/** Why a command was not accepted; nothing is recorded for any of these. */
+export type CommandRefusal =
+  | { code: 'bad_command'; error: CommandError }
+  | { code: 'unknown_distribution'; target: string; known: DistributionConfig[] }
+  | { code: 'channel_not_allowed'; distribution: DistributionConfig }
+  | { code: 'invalid_paths'; problems: PathProblem[] }
+  | { code: 'too_many_paths'; count: number; max: number };
+
+export type PreparedCommand =
+  | { kind: 'help' }
+  | { kind: 'invalidate'; distribution: DistributionConfig; normalised: PathNormalisation; reason?: string };
+
+/**
+ * Checks a `/invalidate` command without touching any service, so it can answer within Slack's 3-second
+ * acknowledgement window. https://api.slack.com/interactivity/slash-commands#responding_basic_receipt
+ */
+export function prepareCommand(
+  policy: PolicyConfig,
+  text: string,
+  channel: string,
+): Result<PreparedCommand, CommandRefusal> {
+  const parsed = parseCommand(text, splitPaths);
+  if (!parsed.ok) return err({ code: 'bad_command', error: parsed.error });
+  const command = parsed.value;
+  if (command.kind === 'help') return ok(command);
+  const distribution = findDistribution(policy, command.target);
+  if (!distribution) {
+    return err({ code: 'unknown_distribution', target: command.target, known: policy.distributions });
+  }
+  if (distribution.channels && !distribution.channels.includes(channel)) {
+    return err({ code: 'channel_not_allowed', distribution });
+  }
+  const normalised = normalisePaths(command.items);
+  if (!normalised.ok) return err({ code: 'invalid_paths', problems: normalised.problems });
+  const count = normalised.value.paths.length;
+  if (count > policy.maxPathsPerRequest)
+    return err({ code: 'too_many_paths', count, max: policy.maxPathsPerRequest });
+  const prepared: PreparedCommand = { kind: 'invalidate', distribution, normalised: normalised.value };
+  return ok(command.reason === undefined ? prepared : { ...prepared, reason: command.reason });
+}
+
+export type OpenRefusal = { code: 'cannot_post'; error: PostError | 'will_retry'; requestId: string };
+
+/**
+ * Records the request, then posts its card. Recording comes first: if DynamoDB cannot be reached this
+ * throws and nothing is shown or submitted. Returns the request id.
+ */
+export async function openRequest(
+  services: Services,
+  command: Extract<PreparedCommand, { kind: 'invalidate' }>,
+  requester: string,
+  channel: string,
+): Promise<Result<{ requestId: string }, OpenRefusal>> {
+  const { store, clock, ids, policy } = services;
+  const now = clock.now();
+  const paths = command.normalised.paths;
+  const usedBefore = await store.monthPaths(billingMonth(now));
+  const need = approvalNeed(paths, { mode: command.distribution.approval });
+  const transition = createRequest({
+    id: ids.requestId(),
+    distribution: { alias: command.distribution.alias, id: command.distribution.id },
+    paths,
+    ...(command.reason === undefined ? {} : { reason: command.reason }),
+    requester,
+    channel,
+    createdAt: now,
+    approval: { ...need, approvers: command.distribution.approvers },
+    cost: previewCost(paths.length, usedBefore, policy.cost),
+    notes: {
+      encoded: command.normalised.encoded,
+      duplicates: command.normalised.duplicates,
+      covered: command.normalised.covered,
+    },
+  });
+  await store.create(transition);
+  const requestId = transition.request.id;
+  const posted = await postCard(services, transition.request);
+  if (posted.ok) return ok({ requestId });
+  return err({ code: 'cannot_post', error: posted.error, requestId });
+}

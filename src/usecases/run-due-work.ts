@@ -1,0 +1,82 @@
+import { expire, type InvalidationRequest } from '../core/request.js';
+import { addMs } from '../core/schedule.js';
+import { announce } from './announce.js';
+import { pollRequest } from './poll.js';
+import type { Services } from './ports.js';
+import { postCard } from './post-card.js';
+import { refreshCard } from './refresh-card.js';
+import { submitRequest } from './submit.js';
+
+export interface WorkOptions {
+  /** most requests taken in one run */
+  limit: number;
+  /** how long a claimed step is ours before another worker may take it over */
+  leaseMs: number;
+}
+
+export const DEFAULT_WORK_OPTIONS: WorkOptions = { limit: 50, leaseMs: 60_000 };
+
+/**
+ * Runs the work that is due now: post a card whose poster died, submit, poll, announce, expire. Any number
+ * of processes may call this on one table: each step is claimed with a conditional lease first. The server's
+ * loop and a scheduled worker both call exactly this.
+ */
+export async function runDueWork(
+  services: Services,
+  options: WorkOptions = DEFAULT_WORK_OPTIONS,
+): Promise<number> {
+  const { store, clock, workerId, logger } = services;
+  const now = clock.now();
+  const due = await store.due(now, options.limit);
+  let ran = 0;
+  for (const request of due) {
+    if (!(await store.claim(request, workerId, now, addMs(now, options.leaseMs)))) continue;
+    try {
+      await runStep(services, request);
+      ran++;
+    } catch (error) {
+      // The lease runs out and the step is tried again; nothing was recorded as done.
+      logger.error('a step of due work failed', { requestId: request.id, status: request.status, error });
+    }
+  }
+  return ran;
+}
+
+async function runStep(services: Services, request: InvalidationRequest): Promise<void> {
+  switch (request.status) {
+    case 'new':
+      await postCard(services, request);
+      return;
+    case 'pending_approval':
+      await expireIfDue(services, request);
+      return;
+    case 'approved':
+      await submitRequest(services, request);
+      return;
+    case 'in_progress':
+      await pollRequest(services, request);
+      return;
+    case 'completed':
+    case 'failed':
+      if (request.notice === 'pending') await announce(services, request);
+      return;
+    case 'denied':
+    case 'undeliverable':
+    case 'expired':
+      return;
+    default: {
+      const unreachable: never = request;
+      throw new Error(`unknown status ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+async function expireIfDue(
+  services: Services,
+  request: Extract<InvalidationRequest, { status: 'pending_approval' }>,
+): Promise<void> {
+  const now = services.clock.now();
+  if (request.expiresAt > now) return;
+  const transition = expire(request, now);
+  if (await services.store.save(transition)) await refreshCard(services, transition.request);
+}

@@ -1,0 +1,547 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for the CloudFront invalidation API (REST-XML, version 2020-05-31), good enough for the
+ * real `@aws-sdk/client-cloudfront` to talk to it unchanged. It covers CreateInvalidation, GetInvalidation
+ * and ListInvalidations, CallerReference idempotency, the in-progress limits and injected faults.
+ * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html
+ */
+
+/** A fault to answer with instead of (or before) normal processing. */
+export interface CloudFrontFault {
+  /** 'create' | 'get' | 'list' or 'any' */
+  operation: 'create' | 'get' | 'list' | 'any';
+  /** AWS error code to answer with, e.g. 'Throttling'; the HTTP status is derived from the code. */
+  code?: string;
+  /** delay before answering (ms), for timeout tests */
+  delayMs?: number;
+  /** how many matching calls this fault applies to (default 1); Infinity allowed */
+  times?: number;
+  /** restrict to one distribution id */
+  distributionId?: string;
+}
+
+export interface StandInInvalidation {
+  distributionId: string;
+  id: string;
+  callerReference: string;
+  paths: string[];
+  status: 'InProgress' | 'Completed';
+  createTime: Date;
+  completedAt?: Date;
+}
+
+/** One request to the stand-in. `status` is 0 until the answer is sent (e.g. during a delay fault). */
+export interface CloudFrontCall {
+  operation: 'create' | 'get' | 'list';
+  distributionId: string;
+  invalidationId?: string;
+  status: number;
+  errorCode?: string;
+  /** arrival time (epoch ms) */
+  at: number;
+}
+
+export interface CloudFrontStandInOptions {
+  /** distribution ids that exist; any other id answers NoSuchDistribution. Default: any id matching /^E[A-Z0-9]{5,}$/ exists */
+  distributions?: string[];
+  /** ms from creation until Completed; a number or a function called once per invalidation. Default 200 */
+  completeAfterMs?: number | (() => number);
+  /** optional probabilistic faults: fraction 0..1 of calls per operation answered with one of `codes` */
+  faultRate?: { rate: number; codes: string[]; operations?: Array<'create' | 'get' | 'list'> };
+  /** enforce CloudFront's in-progress limits per distribution (3000 paths, 15 wildcard paths). Default true */
+  enforceLimits?: boolean;
+  /** default 0 (random) */
+  port?: number;
+}
+
+export interface CloudFrontStandIn {
+  /** e.g. http://127.0.0.1:PORT */
+  url: string;
+  /** every routed request, in arrival order */
+  calls: CloudFrontCall[];
+  /** snapshots with the status as of now, oldest first */
+  invalidations(distributionId?: string): StandInInvalidation[];
+  inject(fault: CloudFrontFault): void;
+  clearFaults(): void;
+  /** add an invalidation that the bot did not make (for reconciliation tests) */
+  addExternal(distributionId: string, paths: string[], callerReference?: string): StandInInvalidation;
+  /** number of successful (201) creates that made a NEW invalidation */
+  createdCount(): number;
+  /** applies to invalidations created from now on; existing ones keep their completion time */
+  setCompleteAfterMs(ms: number | (() => number)): void;
+  close(): Promise<void>;
+}
+
+type Operation = CloudFrontCall['operation'];
+
+interface Route {
+  operation: Operation;
+  distributionId: string;
+  invalidationId?: string;
+}
+
+interface Reply {
+  status: number;
+  xml: string;
+  errorCode?: string;
+  headers?: Record<string, string>;
+}
+
+interface InvalidationRecord {
+  distributionId: string;
+  id: string;
+  callerReference: string;
+  paths: string[];
+  createTime: Date;
+  /** fixed at creation, so a random delay is drawn once per invalidation */
+  completesAt: Date;
+}
+
+interface PendingFault {
+  fault: CloudFrontFault;
+  remaining: number;
+}
+
+interface State {
+  url: string;
+  records: InvalidationRecord[];
+  faults: PendingFault[];
+  calls: CloudFrontCall[];
+  created: number;
+  completeAfterMs: number | (() => number);
+  options: CloudFrontStandInOptions;
+  timers: Set<NodeJS.Timeout>;
+}
+
+const API_VERSION = '2020-05-31';
+const NAMESPACE = `http://cloudfront.amazonaws.com/doc/${API_VERSION}/`;
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
+const ROUTE = new RegExp(`^/${API_VERSION}/distribution/([^/]+)/invalidation(?:/([^/]+))?$`);
+const DEFAULT_DISTRIBUTION_ID = /^E[A-Z0-9]{5,}$/;
+
+// Quotas: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-invalidations
+const MAX_PATHS_IN_PROGRESS = 3000;
+const MAX_WILDCARDS_IN_PROGRESS = 15;
+const MAX_PATH_LENGTH = 4000;
+const DEFAULT_MAX_ITEMS = 100;
+
+const ERROR_STATUS: Record<string, number> = {
+  AccessDenied: 403,
+  BatchTooLarge: 413,
+  InconsistentQuantities: 400,
+  InternalError: 500,
+  InvalidArgument: 400,
+  InvalidationBatchAlreadyExists: 400,
+  MissingBody: 400,
+  NoSuchDistribution: 404,
+  NoSuchInvalidation: 404,
+  ServiceUnavailable: 503,
+  Throttling: 400,
+  TooManyInvalidationsInProgress: 400,
+};
+
+const ERROR_MESSAGE: Record<string, string> = {
+  AccessDenied: 'User is not authorized to perform this action.',
+  InternalError: 'We encountered an internal error. Please try again.',
+  ServiceUnavailable: 'Service Unavailable',
+  Throttling: 'Rate exceeded',
+  TooManyInvalidationsInProgress:
+    'Processing your request will cause you to exceed the maximum number of in-progress wildcard invalidations or invalidation objects.',
+};
+
+export async function startCloudFrontStandIn(
+  options: CloudFrontStandInOptions = {},
+): Promise<CloudFrontStandIn> {
+  const state: State = {
+    url: '',
+    records: [],
+    faults: [],
+    calls: [],
+    created: 0,
+    completeAfterMs: options.completeAfterMs ?? 200,
+    options,
+    timers: new Set(),
+  };
+  const server = createServer((req, res) => {
+    handleRequest(state, req, res).catch((error: unknown) => {
+      res.destroy(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
+  state.url = await listen(server, options.port ?? 0);
+  return {
+    url: state.url,
+    calls: state.calls,
+    invalidations: (distributionId) => snapshots(state, distributionId),
+    inject: (fault) => state.faults.push({ fault, remaining: fault.times ?? 1 }),
+    clearFaults: () => state.faults.splice(0),
+    addExternal: (distributionId, paths, callerReference = `external-${randomUUID()}`) =>
+      toSnapshot(addRecord(state, distributionId, paths, callerReference), Date.now()),
+    createdCount: () => state.created,
+    setCompleteAfterMs: (ms) => {
+      state.completeAfterMs = ms;
+    },
+    close: () => closeServer(server, state.timers),
+  };
+}
+
+function listen(server: Server, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address() as AddressInfo;
+      resolve(`http://127.0.0.1:${bound}`);
+    });
+  });
+}
+
+function closeServer(server: Server, timers: Set<NodeJS.Timeout>): Promise<void> {
+  for (const timer of timers) clearTimeout(timer);
+  timers.clear();
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    // The SDK keeps connections alive; without this, close() would wait for them to time out.
+    server.closeAllConnections();
+  });
+}
+
+async function handleRequest(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  const url = new URL(req.url ?? '/', state.url);
+  const route = matchRoute(req.method ?? 'GET', url.pathname);
+  if (!route) {
+    // Not a CloudFront call this stand-in knows, so it has no place in `calls`.
+    send(res, errorReply('InvalidArgument', `Unsupported request: ${req.method} ${url.pathname}`, 404));
+    return;
+  }
+  const call: CloudFrontCall = { ...route, status: 0, at: Date.now() };
+  state.calls.push(call);
+  const reply = await answer(state, route, body, url.searchParams);
+  call.status = reply.status;
+  if (reply.errorCode) call.errorCode = reply.errorCode;
+  send(res, reply);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function matchRoute(method: string, pathname: string): Route | undefined {
+  const match = ROUTE.exec(pathname);
+  const distributionId = match?.[1];
+  if (!match || distributionId === undefined) return undefined;
+  const invalidationId = match[2];
+  if (method === 'POST' && invalidationId === undefined) {
+    return { operation: 'create', distributionId: decodeURIComponent(distributionId) };
+  }
+  if (method !== 'GET') return undefined;
+  if (invalidationId === undefined)
+    return { operation: 'list', distributionId: decodeURIComponent(distributionId) };
+  return {
+    operation: 'get',
+    distributionId: decodeURIComponent(distributionId),
+    invalidationId: decodeURIComponent(invalidationId),
+  };
+}
+
+async function answer(state: State, route: Route, body: string, query: URLSearchParams): Promise<Reply> {
+  const fault = takeFault(state, route);
+  if (fault?.delayMs) await sleep(state.timers, fault.delayMs);
+  const faultCode = fault?.code ?? randomFaultCode(state.options, route.operation);
+  if (faultCode) return errorReply(faultCode);
+  if (!distributionExists(state.options, route.distributionId)) {
+    return errorReply('NoSuchDistribution', 'The specified distribution does not exist.');
+  }
+  switch (route.operation) {
+    case 'create':
+      return createInvalidation(state, route.distributionId, body);
+    case 'get':
+      return getInvalidation(state, route.distributionId, route.invalidationId ?? '');
+    case 'list':
+      return listInvalidations(state, route.distributionId, query);
+    default: {
+      const unknownOperation: never = route.operation;
+      throw new Error(`Unknown operation ${String(unknownOperation)}`);
+    }
+  }
+}
+
+/** Injected faults apply in the order they were injected; each use counts against `times`. */
+function takeFault(state: State, route: Route): CloudFrontFault | undefined {
+  const pending = state.faults.find(
+    ({ fault, remaining }) =>
+      remaining > 0 &&
+      (fault.operation === 'any' || fault.operation === route.operation) &&
+      (fault.distributionId === undefined || fault.distributionId === route.distributionId),
+  );
+  if (!pending) return undefined;
+  pending.remaining -= 1;
+  if (pending.remaining <= 0) state.faults.splice(state.faults.indexOf(pending), 1);
+  return pending.fault;
+}
+
+function randomFaultCode(options: CloudFrontStandInOptions, operation: Operation): string | undefined {
+  const faultRate = options.faultRate;
+  if (!faultRate || faultRate.codes.length === 0) return undefined;
+  if (faultRate.operations && !faultRate.operations.includes(operation)) return undefined;
+  if (Math.random() >= faultRate.rate) return undefined;
+  return faultRate.codes[randomInt(faultRate.codes.length)];
+}
+
+function sleep(timers: Set<NodeJS.Timeout>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      resolve();
+    }, ms);
+    timers.add(timer);
+  });
+}
+
+function distributionExists(options: CloudFrontStandInOptions, distributionId: string): boolean {
+  return options.distributions
+    ? options.distributions.includes(distributionId)
+    : DEFAULT_DISTRIBUTION_ID.test(distributionId);
+}
+
+function createInvalidation(state: State, distributionId: string, body: string): Reply {
+  const batch = parseInvalidationBatch(body);
+  if (!batch.ok) return errorReply(batch.code, batch.message);
+  const { paths, callerReference } = batch;
+  // CallerReference rule: same reference + same paths returns the earlier invalidation; other paths fail.
+  // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_InvalidationBatch.html
+  const earlier = state.records.find(
+    (r) => r.distributionId === distributionId && r.callerReference === callerReference,
+  );
+  if (earlier) {
+    if (!sameSet(earlier.paths, paths)) {
+      return errorReply(
+        'InvalidationBatchAlreadyExists',
+        'The CallerReference is already in use with other paths.',
+      );
+    }
+    return createdReply(state, earlier);
+  }
+  const limitError =
+    state.options.enforceLimits === false ? undefined : checkLimits(state, distributionId, paths);
+  if (limitError) return limitError;
+  state.created += 1;
+  return createdReply(state, addRecord(state, distributionId, paths, callerReference));
+}
+
+function createdReply(state: State, record: InvalidationRecord): Reply {
+  const location = `${state.url}/${API_VERSION}/distribution/${record.distributionId}/invalidation/${record.id}`;
+  return { status: 201, xml: invalidationXml(record, Date.now()), headers: { Location: location } };
+}
+
+function checkLimits(state: State, distributionId: string, paths: string[]): Reply | undefined {
+  const now = Date.now();
+  const inProgress = state.records
+    .filter((r) => r.distributionId === distributionId && statusAt(r, now) === 'InProgress')
+    .flatMap((r) => r.paths);
+  const wildcards = [...inProgress, ...paths].filter((path) => path.endsWith('*')).length;
+  if (inProgress.length + paths.length > MAX_PATHS_IN_PROGRESS || wildcards > MAX_WILDCARDS_IN_PROGRESS) {
+    return errorReply('TooManyInvalidationsInProgress');
+  }
+  return undefined;
+}
+
+function addRecord(
+  state: State,
+  distributionId: string,
+  paths: string[],
+  callerReference: string,
+): InvalidationRecord {
+  const now = Date.now();
+  const delay = typeof state.completeAfterMs === 'function' ? state.completeAfterMs() : state.completeAfterMs;
+  const record: InvalidationRecord = {
+    distributionId,
+    id: newInvalidationId(state.records),
+    callerReference,
+    paths: [...paths],
+    createTime: new Date(now),
+    completesAt: new Date(now + delay),
+  };
+  state.records.push(record);
+  return record;
+}
+
+function getInvalidation(state: State, distributionId: string, invalidationId: string): Reply {
+  const record = state.records.find((r) => r.distributionId === distributionId && r.id === invalidationId);
+  if (!record)
+    return errorReply('NoSuchInvalidation', `The specified invalidation does not exist: ${invalidationId}`);
+  return { status: 200, xml: invalidationXml(record, Date.now()) };
+}
+
+function listInvalidations(state: State, distributionId: string, query: URLSearchParams): Reply {
+  const marker = query.get('Marker') ?? '';
+  const maxItems = Number(query.get('MaxItems') ?? DEFAULT_MAX_ITEMS);
+  if (!Number.isInteger(maxItems) || maxItems < 0)
+    return errorReply('InvalidArgument', 'MaxItems is invalid.');
+  const newestFirst = state.records.filter((r) => r.distributionId === distributionId).reverse();
+  const start = marker === '' ? 0 : newestFirst.findIndex((r) => r.id === marker) + 1;
+  if (start === 0 && marker !== '') return errorReply('InvalidArgument', 'Marker is invalid.');
+  const page = newestFirst.slice(start, start + maxItems);
+  const isTruncated = start + page.length < newestFirst.length;
+  return { status: 200, xml: invalidationListXml(page, { marker, maxItems, isTruncated }, Date.now()) };
+}
+
+type ParsedBatch =
+  | { ok: true; paths: string[]; callerReference: string }
+  | { ok: false; code: string; message: string };
+
+/** Reads the small, flat XML the SDK sends; a full XML parser is not needed for this shape. */
+function parseInvalidationBatch(body: string): ParsedBatch {
+  const batch = elementText(body, 'InvalidationBatch');
+  const pathsXml = batch === undefined ? undefined : elementText(batch, 'Paths');
+  const callerReference = batch === undefined ? undefined : elementText(batch, 'CallerReference');
+  if (pathsXml === undefined || callerReference === undefined) {
+    return { ok: false, code: 'MissingBody', message: 'The request body must hold an InvalidationBatch.' };
+  }
+  const paths = elementTexts(pathsXml, 'Path').map(decodeXml);
+  const quantity = Number(elementText(pathsXml, 'Quantity'));
+  if (paths.length === 0)
+    return { ok: false, code: 'MissingBody', message: 'The invalidation batch has no paths.' };
+  if (quantity !== paths.length) {
+    return {
+      ok: false,
+      code: 'InconsistentQuantities',
+      message: 'Quantity does not match the number of paths.',
+    };
+  }
+  if (paths.length > MAX_PATHS_IN_PROGRESS) {
+    return { ok: false, code: 'BatchTooLarge', message: 'The invalidation batch has too many paths.' };
+  }
+  const invalid = paths.find((path) => !path.startsWith('/') || path.length > MAX_PATH_LENGTH);
+  if (invalid !== undefined)
+    return { ok: false, code: 'InvalidArgument', message: `Invalid path: ${invalid}` };
+  return { ok: true, paths, callerReference: decodeXml(callerReference) };
+}
+
+/** Inner text of the first `<name>` element (empty for `<name/>`), or undefined when absent. */
+function elementText(xml: string, name: string): string | undefined {
+  const match = new RegExp(`<${name}(?:\\s[^>]*)?(?:/>|>([\\s\\S]*?)</${name}>)`).exec(xml);
+  return match ? (match[1] ?? '') : undefined;
+}
+
+function elementTexts(xml: string, name: string): string[] {
+  const pattern = new RegExp(`<${name}(?:\\s[^>]*)?(?:/>|>([\\s\\S]*?)</${name}>)`, 'g');
+  return [...xml.matchAll(pattern)].map((match) => match[1] ?? '');
+}
+
+const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function decodeXml(text: string): string {
+  // One pass, so `&amp;lt;` becomes `&lt;` and not `<`.
+  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (entity, name: string) => {
+    if (name.startsWith('#x')) return String.fromCodePoint(Number.parseInt(name.slice(2), 16));
+    if (name.startsWith('#')) return String.fromCodePoint(Number.parseInt(name.slice(1), 10));
+    return NAMED_ENTITIES[name] ?? entity;
+  });
+}
+
+function escapeXml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&apos;');
+}
+
+function statusAt(record: InvalidationRecord, now: number): StandInInvalidation['status'] {
+  return now >= record.completesAt.getTime() ? 'Completed' : 'InProgress';
+}
+
+function toSnapshot(record: InvalidationRecord, now: number): StandInInvalidation {
+  const status = statusAt(record, now);
+  const { completesAt, ...rest } = record;
+  const snapshot: StandInInvalidation = { ...rest, paths: [...record.paths], status };
+  if (status === 'Completed') snapshot.completedAt = completesAt;
+  return snapshot;
+}
+
+function snapshots(state: State, distributionId?: string): StandInInvalidation[] {
+  const now = Date.now();
+  return state.records
+    .filter((r) => distributionId === undefined || r.distributionId === distributionId)
+    .map((r) => toSnapshot(r, now));
+}
+
+function invalidationXml(record: InvalidationRecord, now: number): string {
+  const items = record.paths.map((path) => `<Path>${escapeXml(path)}</Path>`).join('');
+  return (
+    `${XML_DECLARATION}<Invalidation xmlns="${NAMESPACE}"><Id>${record.id}</Id>` +
+    `<Status>${statusAt(record, now)}</Status><CreateTime>${record.createTime.toISOString()}</CreateTime>` +
+    `<InvalidationBatch><Paths><Quantity>${record.paths.length}</Quantity><Items>${items}</Items></Paths>` +
+    `<CallerReference>${escapeXml(record.callerReference)}</CallerReference></InvalidationBatch></Invalidation>`
+  );
+}
+
+function invalidationListXml(
+  page: InvalidationRecord[],
+  paging: { marker: string; maxItems: number; isTruncated: boolean },
+  now: number,
+): string {
+  const summaries = page.map(
+    (r) =>
+      `<InvalidationSummary><Id>${r.id}</Id><CreateTime>${r.createTime.toISOString()}</CreateTime>` +
+      `<Status>${statusAt(r, now)}</Status></InvalidationSummary>`,
+  );
+  const lastId = page.at(-1)?.id;
+  const nextMarker = paging.isTruncated && lastId ? `<NextMarker>${lastId}</NextMarker>` : '';
+  // An empty list has no Items element at all, as CloudFront answers it.
+  const items = page.length > 0 ? `<Items>${summaries.join('')}</Items>` : '';
+  return (
+    `${XML_DECLARATION}<InvalidationList xmlns="${NAMESPACE}"><Marker>${escapeXml(paging.marker)}</Marker>` +
+    `${nextMarker}<MaxItems>${paging.maxItems}</MaxItems><IsTruncated>${paging.isTruncated}</IsTruncated>` +
+    `<Quantity>${page.length}</Quantity>${items}</InvalidationList>`
+  );
+}
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+function newInvalidationId(records: InvalidationRecord[]): string {
+  for (;;) {
+    const id = `I${Array.from({ length: 13 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join('')}`;
+    if (!records.some((r) => r.id === id)) return id;
+  }
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((path) => right.has(path));
+}
+
+function errorReply(
+  code: string,
+  message = ERROR_MESSAGE[code] ?? code,
+  status = ERROR_STATUS[code] ?? 400,
+): Reply {
+  const requestId = randomUUID();
+  const type = status >= 500 ? 'Receiver' : 'Sender';
+  const xml =
+    `${XML_DECLARATION}<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>${type}</Type>` +
+    `<Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error>` +
+    `<RequestId>${requestId}</RequestId></ErrorResponse>`;
+  return { status, xml, errorCode: code, headers: { 'x-amzn-RequestId': requestId } };
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  const requestId = reply.headers?.['x-amzn-RequestId'] ?? randomUUID();
+  res.writeHead(reply.status, {
+    'Content-Type': 'text/xml',
+    'Content-Length': Buffer.byteLength(reply.xml),
+    'x-amzn-RequestId': requestId,
+    ...reply.headers,
+  });
+  res.end(reply.xml);
+}
