@@ -75,8 +75,14 @@ export class DynamoDbRequestStore implements RequestStore {
   //   reader A: get (v3) ─ decide ─ save(v4 if v=3) ✓
   //   reader B: get (v3) ─ decide ──────── save(v4 if v=3) ✗ ConditionalCheckFailed → B lost, nothing written
   async save({ request, event }: Transition): Promise<boolean> {
-    const set = ['request = :request', 'version = :version', '#status = :status'];
+    const set = ['#request = :request', '#version = :version', '#status = :status'];
     const remove = ['leaseOwner', 'leaseUntil'];
+    // DynamoDB reserves many plain words (status, request, …), so these names go through placeholders.
+    const names: Record<string, string> = {
+      '#request': 'request',
+      '#version': 'version',
+      '#status': 'status',
+    };
     const values: Record<string, unknown> = {
       ':request': request,
       ':version': request.version,
@@ -84,9 +90,10 @@ export class DynamoDbRequestStore implements RequestStore {
       ':expected': request.version - 1,
     };
     if (event) {
-      set.push('events = list_append(if_not_exists(events, :none), :events)');
+      set.push('#events = list_append(if_not_exists(#events, :none), :events)');
       values[':events'] = [event];
       values[':none'] = [];
+      names['#events'] = 'events';
     }
     if (request.dueAt) {
       set.push('duePk = :duePk', 'dueAt = :dueAt');
@@ -104,8 +111,8 @@ export class DynamoDbRequestStore implements RequestStore {
         TableName: this.tableName,
         Key: Keys.request(request.id),
         UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
-        ConditionExpression: 'version = :expected',
-        ExpressionAttributeNames: { '#status': 'status' },
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
     );
@@ -132,7 +139,9 @@ export class DynamoDbRequestStore implements RequestStore {
         TableName: this.tableName,
         Key: Keys.request(request.id),
         UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
-        ConditionExpression: 'version = :version AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+        ConditionExpression:
+          '#version = :version AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+        ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: {
           ':owner': owner,
           ':until': until,

@@ -49,7 +49,9 @@ export function requestCard(request: InvalidationRequest): SlackMessage {
   blocks.push(context(approvalLine(request)));
   const outcome = outcomeLine(request);
   if (outcome) blocks.push(section(outcome));
-  if (request.status === 'pending_approval') blocks.push(decisionButtons(request.id));
+  const awaitsDecision =
+    request.status === 'pending_approval' || (request.status === 'new' && request.approval.required);
+  if (awaitsDecision) blocks.push(decisionButtons(request.id));
   const text = `Invalidation ${request.id} of ${count(request.paths.length, 'path')} on ${request.distribution.alias}: ${statusLine(request)}`;
   return { text, blocks };
 }
@@ -80,7 +82,8 @@ function decisionButtons(requestId: string): Block {
 function statusLine(request: InvalidationRequest): string {
   switch (request.status) {
     case 'new':
-      return 'Recorded';
+      // The card is posted while the request is still new: show what happens next.
+      return request.approval.required ? 'Waiting for approval' : 'Approved, submitting to CloudFront';
     case 'pending_approval':
       return `Waiting for approval (expires ${slackDate(request.expiresAt)})`;
     case 'approved':

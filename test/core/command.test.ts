@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { type Command, type CommandError, parseCommand, RESERVED_WORDS } from '../../src/core/command.js';
+import { splitPaths } from '../../src/core/paths.js';
+import type { Result } from '../../src/core/result.js';
+
+function parse(text: string): Result<Command, CommandError> {
+  return parseCommand(text, splitPaths);
+}
+
+describe('parseCommand', () => {
+  it.each([
+    ['empty text', ''],
+    ['only spaces', '   '],
+    ['only newlines and tabs', '\n\t \n'],
+    ['the word help', 'help'],
+    ['HELP in capitals', 'HELP'],
+    ['help surrounded by whitespace', '  Help \n'],
+  ])('shows help for %s', (_, text) => {
+    expect(parse(text)).toEqual({ ok: true, value: { kind: 'help' } });
+  });
+
+  it.each([
+    ['one path', 'web /index.html', ['/index.html']],
+    ['paths separated by spaces', 'web /a /b   /c', ['/a', '/b', '/c']],
+    ['paths separated by commas', 'web /a,/b, /c', ['/a', '/b', '/c']],
+    ['paths separated by newlines', 'web\n/a\n/b\r\n/c', ['/a', '/b', '/c']],
+    ['a comma right after the alias', 'web,/a', ['/a']],
+    ['a Slack-wrapped URL', 'web <https://example.com/docs/a?x=1|example.com/docs/a>', ['/docs/a?x=1']],
+    ['a wildcard and a cache tag', 'web /images/* #product-42', ['/images/*', '#product-42']],
+  ])('reads the alias and %s', (_, text, items) => {
+    expect(parse(text)).toEqual({ ok: true, value: { kind: 'invalidate', target: 'web', items } });
+  });
+
+  it('keeps a distribution id as the target exactly as typed', () => {
+    expect(parse('E2ABCDEF123XYZ /a')).toEqual({
+      ok: true,
+      value: { kind: 'invalidate', target: 'E2ABCDEF123XYZ', items: ['/a'] },
+    });
+  });
+
+  it('treats help followed by paths as a target named help, leaving the config to refuse it', () => {
+    expect(parse('help /a')).toEqual({
+      ok: true,
+      value: { kind: 'invalidate', target: 'help', items: ['/a'] },
+    });
+  });
+
+  it.each([
+    ['a one-word reason', 'web /a --reason deploy', ['/a'], 'deploy'],
+    [
+      'the rest of the text as the reason',
+      'web /a /b --reason fix the broken logo',
+      ['/a', '/b'],
+      'fix the broken logo',
+    ],
+    [
+      'a reason spanning lines, joined with single spaces',
+      'web /a --reason hot\n  fix   now',
+      ['/a'],
+      'hot fix now',
+    ],
+    ['--reason=value', 'web /a --reason=deploy', ['/a'], 'deploy'],
+    ['--reason=value with more words', 'web /a --reason=roll back v2', ['/a'], 'roll back v2'],
+    ['a reason after a newline', 'web /a\n--reason deploy', ['/a'], 'deploy'],
+    [
+      'paths that merely look like the flag',
+      'web /--reasonable /a--reason --reason ok',
+      ['/--reasonable', '/a--reason'],
+      'ok',
+    ],
+  ])('reads %s', (_, text, items, reason) => {
+    expect(parse(text)).toEqual({ ok: true, value: { kind: 'invalidate', target: 'web', items, reason } });
+  });
+
+  it('takes paths typed after --reason as part of the reason', () => {
+    expect(parse('web --reason deploy /a')).toEqual({
+      ok: false,
+      error: { code: 'no_paths', target: 'web' },
+    });
+  });
+
+  it.each([
+    ['nothing after --reason', 'web /a --reason'],
+    ['only spaces after --reason', 'web /a --reason    '],
+    ['nothing after --reason=', 'web /a --reason='],
+    ['a bare --reason', '--reason'],
+  ])('refuses an empty reason: %s', (_, text) => {
+    expect(parse(text)).toEqual({ ok: false, error: { code: 'empty_reason' } });
+  });
+
+  it.each([
+    ['an alias alone', 'web', 'web'],
+    ['an alias followed by spaces', 'web   ', 'web'],
+    ['an alias followed by commas', 'web , ,', 'web'],
+    ['an id alone', 'E2ABCDEF123XYZ', 'E2ABCDEF123XYZ'],
+    ['an alias with a reason but no paths', 'web --reason deploy', 'web'],
+  ])('asks for paths when given %s', (_, text, target) => {
+    expect(parse(text)).toEqual({ ok: false, error: { code: 'no_paths', target } });
+  });
+
+  // Known bug: a leading comma makes the target '' and the alias a path (src/core/command.ts, the split of
+  // `trimmed` yields a leading ''). Remove `.fails` once parseCommand skips leading separators.
+  it.fails('reads the alias when the text starts with a comma', () => {
+    expect(parse(',web /a')).toEqual({
+      ok: true,
+      value: { kind: 'invalidate', target: 'web', items: ['/a'] },
+    });
+  });
+
+  it('reserves help among the sub-command words', () => {
+    expect(RESERVED_WORDS).toContain('help');
+  });
+});

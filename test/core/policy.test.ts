@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type ApprovalMode,
+  type ApprovalNeed,
+  type Approvers,
+  approvalNeed,
+  type DecideRefusal,
+  decideRefusal,
+} from '../../src/core/policy.js';
+
+const EXACT = ['/index.html', '/css/site.css'];
+const MIXED = ['/index.html', '/images/*', '/app.*', '#product-42'];
+
+describe('approvalNeed', () => {
+  it.each<[string, ApprovalMode, string[], ApprovalNeed]>([
+    ['always, for exact paths', 'always', EXACT, { required: true, rules: [{ rule: 'always' }] }],
+    [
+      'always, for wildcards too, under the always rule only',
+      'always',
+      MIXED,
+      { required: true, rules: [{ rule: 'always' }] },
+    ],
+    [
+      'wildcard, naming each wildcard path',
+      'wildcard',
+      MIXED,
+      { required: true, rules: [{ rule: 'wildcard', paths: ['/images/*', '/app.*'] }] },
+    ],
+    [
+      'wildcard, for a lone /*',
+      'wildcard',
+      ['/*'],
+      { required: true, rules: [{ rule: 'wildcard', paths: ['/*'] }] },
+    ],
+    ['never, even for wildcards', 'never', MIXED, { required: false, rules: [] }],
+  ])('requires approval under %s', (_, mode, paths, need) => {
+    expect(approvalNeed(paths, { mode })).toEqual(need);
+  });
+
+  it.each<[string, ApprovalMode, string[]]>([
+    ['wildcard mode without wildcards', 'wildcard', EXACT],
+    ['wildcard mode for cache tags only', 'wildcard', ['#product-42', '#Homepage']],
+    ['never mode without wildcards', 'never', EXACT],
+  ])('needs no approval in %s', (_, mode, paths) => {
+    expect(approvalNeed(paths, { mode })).toEqual({ required: false, rules: [] });
+  });
+});
+
+describe('decideRefusal', () => {
+  const LEAD = 'U0LEAD';
+  const ONCALL = 'U0ONCALL';
+  const REQUESTER = 'U0DEV';
+  const STRANGER = 'U0STRANGER';
+  const both: Approvers = { usergroup: 'S0ONCALL', users: [LEAD] };
+  const usersOnly: Approvers = { users: [LEAD] };
+  const groupOnly: Approvers = { usergroup: 'S0ONCALL', users: [] };
+  const nobody: Approvers = { users: [] };
+
+  it.each<[string, string, Approvers, string[] | undefined]>([
+    ['a listed user', LEAD, both, [ONCALL]],
+    ['a listed user when the group has no members', LEAD, both, []],
+    ['a listed user when the group could not be resolved', LEAD, both, undefined],
+    ['a listed user when no group is configured', LEAD, usersOnly, undefined],
+    ['a member of the group', ONCALL, both, [ONCALL, LEAD]],
+    ['a member of the group when no users are listed', ONCALL, groupOnly, [ONCALL]],
+  ])('allows a decision by %s', (_, actor, approvers, groupMembers) => {
+    expect(decideRefusal(actor, REQUESTER, approvers, groupMembers)).toBeUndefined();
+  });
+
+  it.each<[string, string, Approvers, string[] | undefined]>([
+    ['who is not an approver', REQUESTER, both, [ONCALL]],
+    ['who is a listed user', LEAD, both, [ONCALL]],
+    ['who is a member of the group', ONCALL, both, [ONCALL]],
+    ['even when the group could not be resolved', LEAD, both, undefined],
+  ])('refuses a decision by the requester %s', (_, requester, approvers, groupMembers) => {
+    expect(decideRefusal(requester, requester, approvers, groupMembers)).toEqual({ code: 'own_request' });
+  });
+
+  it.each<[string, Approvers, string[] | undefined]>([
+    ['neither listed nor in the group', both, [ONCALL]],
+    ['not listed, with no group configured', usersOnly, undefined],
+    ['not in the group, with no users listed', groupOnly, [ONCALL]],
+    ['anyone, when no approvers are configured', nobody, undefined],
+  ])('refuses a user who is %s as not an approver', (_, approvers, groupMembers) => {
+    expect(decideRefusal(STRANGER, REQUESTER, approvers, groupMembers)).toEqual<DecideRefusal>({
+      code: 'not_an_approver',
+      approvers,
+    });
+  });
+
+  it.each<[string, string, Approvers]>([
+    ['a group member', ONCALL, both],
+    ['a stranger', STRANGER, both],
+    ['anyone when only a group is configured', ONCALL, groupOnly],
+  ])(
+    'says the approvers are unresolved to %s when the group could not be resolved',
+    (_, actor, approvers) => {
+      expect(decideRefusal(actor, REQUESTER, approvers, undefined)).toEqual<DecideRefusal>({
+        code: 'approvers_unresolved',
+        approvers,
+      });
+    },
+  );
+});

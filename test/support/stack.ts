@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type BotProcess, startBot, writeConfig } from './bot-process.js';
+import {
+  type CloudFrontStandIn,
+  type CloudFrontStandInOptions,
+  startCloudFrontStandIn,
+} from './cloudfront-standin.js';
+import { type LocalDynamoDb, startDynalite } from './dynalite.js';
+import { type SlackSender, slackSender } from './slack-requests.js';
+import { type SlackStandIn, type SlackStandInOptions, startSlackStandIn } from './slack-standin.js';
+
+export const USERS = {
+  requester: 'UREQUEST01',
+  oncall: 'UONCALL001',
+  oncall2: 'UONCALL002',
+  lead: 'ULEAD00001',
+  outsider: 'UOUTSIDE01',
+} as const;
+
+export const DISTRIBUTIONS = {
+  web: 'EWEB000000001',
+  docs: 'EDOCS00000001',
+  locked: 'ELOCK00000001',
+} as const;
+
+/** The config file most tests use: `web` needs approval for wildcards, `docs` never does. */
+export function testConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    distributions: {
+      web: {
+        id: DISTRIBUTIONS.web,
+        approval: 'wildcard',
+        approvers: { usergroup: 'SONCALL001', users: [USERS.lead] },
+      },
+      docs: { id: DISTRIBUTIONS.docs, approval: 'never' },
+      locked: { id: DISTRIBUTIONS.locked, channels: ['CLOCKED001'] },
+    },
+    polling: { firstCheckSeconds: 0.2, maxIntervalSeconds: 0.5 },
+    ...overrides,
+  };
+}
+
+export interface Stack {
+  dynamo: LocalDynamoDb;
+  slack: SlackStandIn;
+  cloudfront: CloudFrontStandIn;
+  cwd: string;
+  tableName: string;
+  secret: string;
+  botToken: string;
+  env: Record<string, string>;
+  startBot(extraEnv?: Record<string, string>): Promise<BotProcess>;
+  sender(bot: BotProcess): SlackSender;
+  /** every item in the table */
+  items(): Promise<Array<Record<string, unknown>>>;
+  close(): Promise<void>;
+}
+
+/** dynalite, the Slack and CloudFront stand-ins and a config file: everything a bot process needs, on loopback. */
+export async function startStack(
+  options: {
+    config?: Record<string, unknown>;
+    slack?: SlackStandInOptions;
+    cloudfront?: CloudFrontStandInOptions;
+  } = {},
+): Promise<Stack> {
+  const secret = `test-signing-secret-${randomBytes(8).toString('hex')}`;
+  const botToken = `xoxb-test-${randomBytes(8).toString('hex')}`;
+  const dynamo = await startDynalite();
+  const slack = await startSlackStandIn({
+    botToken,
+    userGroups: { SONCALL001: [USERS.oncall, USERS.oncall2, USERS.requester] },
+    ...options.slack,
+  });
+  const cloudfront = await startCloudFrontStandIn({ completeAfterMs: 300, ...options.cloudfront });
+  const cwd = writeConfig(options.config ?? testConfig());
+  const tableName = `invalidator-${randomBytes(4).toString('hex')}`;
+  const env = {
+    SLACK_BOT_TOKEN: botToken,
+    SLACK_SIGNING_SECRET: secret,
+    SLACK_API_URL: slack.apiUrl,
+    TABLE_NAME: tableName,
+    INVALIDATOR_CREATE_TABLE: 'true',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+    AWS_SECRET_ACCESS_KEY: 'local-secret',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_CLOUDFRONT: cloudfront.url,
+    AWS_MAX_ATTEMPTS: '1',
+  };
+  const bots: BotProcess[] = [];
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
+  });
+  return {
+    dynamo,
+    slack,
+    cloudfront,
+    cwd,
+    tableName,
+    secret,
+    botToken,
+    env,
+    startBot: async (extraEnv = {}) => {
+      const bot = await startBot({ cwd, env: { ...env, ...extraEnv } });
+      bots.push(bot);
+      return bot;
+    },
+    sender: (bot) => slackSender({ url: bot.url, secret, responseUrl: (id) => slack.responseUrl(id) }),
+    items: async () => {
+      const result = await client.send(new ScanCommand({ TableName: tableName }));
+      return (result.Items ?? []) as Array<Record<string, unknown>>;
+    },
+    close: async () => {
+      await Promise.all(bots.map((bot) => bot.stop('SIGKILL')));
+      client.destroy();
+      await Promise.all([slack.close(), cloudfront.close(), dynamo.close()]);
+    },
+  };
+}
+
+/** The request id on a card posted in the stand-in (from its header). */
+export function requestIdOf(text: string): string {
+  const match = /INV-[0-9A-Z]{10}/.exec(text);
+  if (!match) throw new Error(`no request id in ${text}`);
+  return match[0];
+}
