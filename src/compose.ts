@@ -13,7 +13,7 @@ import { randomIds } from './adapters/system/ids.js';
 import { startWorkLoop, type WorkLoop } from './adapters/system/work-loop.js';
 import type { Config } from './config.js';
 import type { Logger, Services } from './usecases/ports.js';
-import { DEFAULT_WORK_OPTIONS, runDueWork } from './usecases/run-due-work.js';
+import { runDueWork, WORK_BATCH } from './usecases/run-due-work.js';
 
 export interface Runtime {
   services: Services;
@@ -59,7 +59,7 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
     services,
     start: async () => {
       await slack.start();
-      loop = startWorkLoop(async () => (await runDueWork(services)) >= DEFAULT_WORK_OPTIONS.limit, {
+      loop = startWorkLoop(async () => (await runDueWork(services)) >= WORK_BATCH, {
         intervalMs,
         logger,
       });

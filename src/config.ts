@@ -69,7 +69,28 @@ const fileSchema = z.strictObject({
         }),
       distributionSchema,
     )
-    .refine((record) => Object.keys(record).length > 0, 'configure at least one distribution'),
+    .refine((record) => Object.keys(record).length > 0, 'configure at least one distribution')
+    .superRefine((record, ctx) => {
+      const seen = new Set<string>();
+      for (const [alias, distribution] of Object.entries(record)) {
+        if (seen.has(alias.toLowerCase())) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [alias],
+            message: 'repeats another alias (aliases ignore case)',
+          });
+        }
+        seen.add(alias.toLowerCase());
+        const { usergroup, users } = distribution.approvers;
+        if (distribution.approval !== 'never' && usergroup === undefined && users.length === 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [alias, 'approvers'],
+            message: `needs a usergroup or users: approval is '${distribution.approval}', and nobody could approve`,
+          });
+        }
+      }
+    }),
   approvalTimeoutMinutes: z.number().positive().default(30),
   maxPathsPerRequest: z.number().int().min(1).max(3000).default(3000),
   cost: z
@@ -84,6 +105,7 @@ const fileSchema = z.strictObject({
       maxIntervalSeconds: z.number().positive().default(60),
     })
     .default({ firstCheckSeconds: 5, maxIntervalSeconds: 60 }),
+  workLeaseSeconds: z.number().min(1).max(900).default(30),
 });
 
 /** One distribution as configured, under its alias. */
@@ -103,6 +125,8 @@ export interface PolicyConfig {
   maxPathsPerRequest: number;
   cost: { freePathsPerMonth: number; pricePerPathUsd: number };
   polling: { firstCheckSeconds: number; maxIntervalSeconds: number };
+  /** how long a worker's claim on a step of work lasts; after a crash, that work resumes within this time */
+  workLeaseSeconds: number;
 }
 
 export type SlackConfig =
@@ -189,6 +213,10 @@ function describe(error: z.ZodError, prefix: string): string[] {
     if (issue.code === 'unrecognized_keys') {
       const keys = issue.keys.map((key) => (where ? `${where}.${key}` : key));
       return `${prefix}unknown key ${keys.join(', ')}`;
+    }
+    // A rejected record key (an alias) carries the real reason in its nested issues.
+    if (issue.code === 'invalid_key') {
+      return `${prefix}${where} ${issue.issues.map((nested) => nested.message).join('; ')}`;
     }
     return `${prefix}${where || '(top level)'} ${issue.message}`;
   });

@@ -21,10 +21,10 @@ export function parseCommand(
   split: (pathText: string) => string[],
 ): Result<Command, CommandError> {
   const { body, reason } = extractReason(text);
-  const trimmed = body.trim();
+  const trimmed = body.replace(/^[\s,]+|\s+$/g, '');
   if (trimmed === '' && reason === undefined) return ok({ kind: 'help' });
   const [target = '', ...rest] = trimmed.split(/[\s,]+/);
-  if (target.toLowerCase() === 'help' && rest.length === 0) return ok({ kind: 'help' });
+  if (target.toLowerCase() === 'help' && rest.every((word) => word === '')) return ok({ kind: 'help' });
   if (reason === '') return err({ code: 'empty_reason' });
   const items = split(trimmed.slice(trimmed.indexOf(target) + target.length));
   if (items.length === 0) return err({ code: 'no_paths', target });

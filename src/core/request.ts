@@ -281,7 +281,13 @@ export function polled(
   return { request: next };
 }
 
-export function failed(request: InvalidationRequest, code: string, message: string, now: string): Transition {
+/** A step failed for good. Only a request still on its way can fail; terminal ones never change. */
+export function failed(
+  request: RequestIn<'new' | 'approved' | 'in_progress'>,
+  code: string,
+  message: string,
+  now: string,
+): Transition {
   const decision = 'decision' in request ? request.decision : undefined;
   const failure: Failure = { code, message, at: now };
   const base = {

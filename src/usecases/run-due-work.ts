@@ -7,39 +7,28 @@ import { postCard } from './post-card.js';
 import { refreshCard } from './refresh-card.js';
 import { submitRequest } from './submit.js';
 
-export interface WorkOptions {
-  /** most requests taken in one run */
-  limit: number;
-  /** how long a claimed step is ours before another worker may take it over */
-  leaseMs: number;
-}
-
-export const DEFAULT_WORK_OPTIONS: WorkOptions = { limit: 50, leaseMs: 60_000 };
+/** Most requests taken in one run; a full batch means the caller should run again at once. */
+export const WORK_BATCH = 50;
 
 /**
  * Runs the work that is due now: post a card whose poster died, submit, poll, announce, expire. Any number
  * of processes may call this on one table: each step is claimed with a conditional lease first. The server's
  * loop and a scheduled worker both call exactly this.
  */
-export async function runDueWork(
-  services: Services,
-  options: WorkOptions = DEFAULT_WORK_OPTIONS,
-): Promise<number> {
-  const { store, clock, workerId, logger } = services;
+export async function runDueWork(services: Services): Promise<number> {
+  const { store, clock, workerId, logger, policy } = services;
   const now = clock.now();
-  const due = await store.due(now, options.limit);
-  let ran = 0;
+  const due = await store.due(now, WORK_BATCH);
   for (const request of due) {
-    if (!(await store.claim(request, workerId, now, addMs(now, options.leaseMs)))) continue;
+    if (!(await store.claim(request, workerId, now, addMs(now, policy.workLeaseSeconds * 1000)))) continue;
     try {
       await runStep(services, request);
-      ran++;
     } catch (error) {
       // The lease runs out and the step is tried again; nothing was recorded as done.
       logger.error('a step of due work failed', { requestId: request.id, status: request.status, error });
     }
   }
-  return ran;
+  return due.length;
 }
 
 async function runStep(services: Services, request: InvalidationRequest): Promise<void> {

@@ -1,4 +1,4 @@
-import { failed, type InvalidationRequest, retryLater } from '../core/request.js';
+import { failed, type RequestIn, retryLater } from '../core/request.js';
 import { retryDelayMs } from '../core/schedule.js';
 import { CdnError, type Services } from './ports.js';
 import { refreshCard } from './refresh-card.js';
@@ -9,7 +9,7 @@ import { refreshCard } from './refresh-card.js';
  */
 export async function handleStepError(
   services: Services,
-  request: InvalidationRequest,
+  request: RequestIn<'new' | 'approved' | 'in_progress'>,
   error: unknown,
 ): Promise<void> {
   const { store, clock, logger, ids } = services;

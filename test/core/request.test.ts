@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { previewCost } from '../../src/core/cost.js';
 import {
-  type AuditEvent,
   type Batch,
   batchesFor,
   CARD_RETRY_MS,
@@ -18,7 +17,6 @@ import {
   type RequestIn,
   retryLater,
   submitted,
-  type Transition,
   undeliverable,
 } from '../../src/core/request.js';
 
@@ -84,11 +82,6 @@ function completed(): RequestIn<'completed'> {
 
 function failedRequest(): RequestIn<'failed'> {
   return as('failed', failed(inProgress(), 'AccessDenied', 'Access denied', POLLED).request);
-}
-
-function requireEvent(transition: Transition): AuditEvent {
-  if (transition.event === undefined) throw new Error('expected an audit event');
-  return transition.event;
 }
 
 describe('createRequest', () => {
@@ -312,7 +305,12 @@ describe('failed', () => {
     ['an in-progress request', inProgress],
   ])('fails %s keeping its decision, with a notice due now', (_, build) => {
     const request = build();
-    const transition = failed(request, 'NoSuchDistribution', 'The distribution does not exist.', POLLED);
+    const transition = failed(
+      request as RequestIn<'approved' | 'in_progress'>,
+      'NoSuchDistribution',
+      'The distribution does not exist.',
+      POLLED,
+    );
     expect(transition.request).toMatchObject({
       status: 'failed',
       failure: { code: 'NoSuchDistribution', message: 'The distribution does not exist.', at: POLLED },

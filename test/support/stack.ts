@@ -34,9 +34,10 @@ export function testConfig(overrides: Record<string, unknown> = {}): Record<stri
         approvers: { usergroup: 'SONCALL001', users: [USERS.lead] },
       },
       docs: { id: DISTRIBUTIONS.docs, approval: 'never' },
-      locked: { id: DISTRIBUTIONS.locked, channels: ['CLOCKED001'] },
+      locked: { id: DISTRIBUTIONS.locked, channels: ['CLOCKED001'], approvers: { users: [USERS.lead] } },
     },
     polling: { firstCheckSeconds: 0.2, maxIntervalSeconds: 0.5 },
+    workLeaseSeconds: 2,
     ...overrides,
   };
 }

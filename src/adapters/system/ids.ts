@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Ids } from '../../usecases/ports.js';
 
 // Crockford's base32 without I, L, O, U: easy to read aloud and to type in `/invalidate status <id>`.
@@ -15,5 +15,5 @@ export const randomIds: Ids = {
     for (const byte of bytes) id += ALPHABET[byte & 31];
     return id;
   },
-  random: () => randomInt(0, 2 ** 48) / 2 ** 48,
+  random: () => randomBytes(6).readUIntBE(0, 6) / 2 ** 48,
 };
