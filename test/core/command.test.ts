@@ -98,8 +98,6 @@ describe('parseCommand', () => {
     expect(parse(text)).toEqual({ ok: false, error: { code: 'no_paths', target } });
   });
 
-  // Known bug: a leading comma makes the target '' and the alias a path (src/core/command.ts, the split of
-  // `trimmed` yields a leading ''). Remove `.fails` once parseCommand skips leading separators.
   it('reads the alias when the text starts with a comma', () => {
     expect(parse(',web /a')).toEqual({
       ok: true,
