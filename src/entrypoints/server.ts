@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createLogger } from '../adapters/system/logger.js';
 import { compose } from '../compose.js';
 import { ConfigError } from '../config.js';
@@ -5,6 +6,8 @@ import { loadConfig } from './load-config.js';
 
 /** `npm start`: the bot over HTTP or Socket Mode, with its work loop, until SIGINT or SIGTERM. */
 async function main(): Promise<void> {
+  // A .env file in the working directory fills in what the environment does not already set.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   const config = await loadConfig(process.env);
   const secrets = [
     config.slack.botToken,
