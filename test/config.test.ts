@@ -383,3 +383,14 @@ describe('parseConfig, consistency of distributions', () => {
     ]);
   });
 });
+
+describe('the shipped example file', () => {
+  it('is a valid config', async () => {
+    const { readFileSync } = await import('node:fs');
+    const content = parse(
+      readFileSync(new URL('../invalidator.config.example.yml', import.meta.url), 'utf8'),
+    );
+    const config = load(HTTP_ENV, content);
+    expect(config.policy.distributions.map((d) => d.alias)).toEqual(['web', 'docs']);
+  });
+});
