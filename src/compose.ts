@@ -45,7 +45,11 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
     store,
     cdn,
     cards: new SlackCards(slack.app.client),
-    directory: new SlackApproverDirectory(slack.app.client, logger),
+    directory: new SlackApproverDirectory(
+      slack.app.client,
+      logger,
+      config.policy.usergroupCacheSeconds * 1000,
+    ),
     clock: systemClock,
     ids: randomIds,
     logger,

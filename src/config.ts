@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RESERVED_WORDS } from './core/command.js';
-import type { ApprovalMode, Approvers } from './core/policy.js';
+import type { ApprovalPolicy, Approvers } from './core/policy.js';
 
 const DISTRIBUTION_ID = /^E[A-Z0-9]{5,}$/;
 
@@ -46,16 +46,27 @@ const envSchema = z
 const slackId = (prefix: string, what: string) =>
   z.string().regex(new RegExp(`^${prefix}[A-Z0-9]+$`), `must be a Slack ${what} id (${prefix}…)`);
 
+const userSetSchema = z.strictObject({
+  usergroup: slackId('S', 'user group').optional(),
+  users: z.array(slackId('[UW]', 'user')).default([]),
+});
+
+/** Rules that also require approval; set at the top level as defaults, or per distribution. */
+const ruleFields = {
+  approvalAbovePaths: z.number().int().min(0).optional(),
+  approvalAboveUsd: z.number().min(0).optional(),
+  approvalForRootWildcard: z.boolean().optional(),
+  approvalPastFreeAllowance: z.boolean().optional(),
+};
+
 const distributionSchema = z.strictObject({
   id: z.string().regex(DISTRIBUTION_ID, 'must be a CloudFront distribution id such as E2ABCDEF123XYZ'),
   approval: z.enum(['always', 'wildcard', 'never']).default('wildcard'),
-  approvers: z
-    .strictObject({
-      usergroup: slackId('S', 'user group').optional(),
-      users: z.array(slackId('[UW]', 'user')).default([]),
-    })
-    .default({ users: [] }),
+  approvers: userSetSchema.default({ users: [] }),
+  selfApproval: z.boolean().default(false),
+  requesters: userSetSchema.optional(),
   channels: z.array(slackId('[CGD]', 'channel')).min(1).optional(),
+  ...ruleFields,
 });
 
 const fileSchema = z.strictObject({
@@ -81,14 +92,6 @@ const fileSchema = z.strictObject({
           });
         }
         seen.add(alias.toLowerCase());
-        const { usergroup, users } = distribution.approvers;
-        if (distribution.approval !== 'never' && usergroup === undefined && users.length === 0) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [alias, 'approvers'],
-            message: `needs a usergroup or users: approval is '${distribution.approval}', and nobody could approve`,
-          });
-        }
       }
     }),
   approvalTimeoutMinutes: z.number().positive().default(30),
@@ -106,14 +109,63 @@ const fileSchema = z.strictObject({
     })
     .default({ firstCheckSeconds: 5, maxIntervalSeconds: 60 }),
   workLeaseSeconds: z.number().min(1).max(900).default(30),
+  usergroupCacheSeconds: z.number().min(0).max(3600).default(60),
+  ...ruleFields,
 });
+
+type FileConfig = z.infer<typeof fileSchema>;
+type FileDistribution = FileConfig['distributions'][string];
+
+/** The approval rules of one distribution: its own settings, else the file's top-level defaults. */
+function rulesOf(file: FileConfig, distribution: FileDistribution): Omit<ApprovalPolicy, 'mode'> {
+  const abovePaths = distribution.approvalAbovePaths ?? file.approvalAbovePaths;
+  const aboveUsd = distribution.approvalAboveUsd ?? file.approvalAboveUsd;
+  return {
+    ...(abovePaths === undefined ? {} : { abovePaths }),
+    ...(aboveUsd === undefined ? {} : { aboveUsd }),
+    rootWildcard: distribution.approvalForRootWildcard ?? file.approvalForRootWildcard ?? false,
+    pastFreeAllowance: distribution.approvalPastFreeAllowance ?? file.approvalPastFreeAllowance ?? false,
+  };
+}
+
+/** A distribution whose policy can ever ask for approval must name someone who can give it. */
+function checkApprovers(file: FileConfig, ctx: z.RefinementCtx): void {
+  for (const [alias, distribution] of Object.entries(file.distributions)) {
+    const rules = rulesOf(file, distribution);
+    const canNeedApproval =
+      distribution.approval !== 'never' ||
+      rules.abovePaths !== undefined ||
+      rules.aboveUsd !== undefined ||
+      rules.rootWildcard ||
+      rules.pastFreeAllowance;
+    const { usergroup, users } = distribution.approvers;
+    if (canNeedApproval && usergroup === undefined && users.length === 0) {
+      const why =
+        distribution.approval !== 'never'
+          ? `approval is '${distribution.approval}'`
+          : 'an approval rule is on';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['distributions', alias, 'approvers'],
+        message: `needs a usergroup or users: ${why}, and nobody could approve`,
+      });
+    }
+  }
+}
+
+const checkedFileSchema = fileSchema.superRefine(checkApprovers);
 
 /** One distribution as configured, under its alias. */
 export interface DistributionConfig {
   alias: string;
   id: string;
-  approval: ApprovalMode;
+  /** when approval is needed: the mode and the rules that also require it */
+  policy: ApprovalPolicy;
   approvers: Approvers;
+  /** the requester may approve their own request (small teams) */
+  selfApproval: boolean;
+  /** when set, only these users may request invalidations of this distribution */
+  requesters?: Approvers;
   /** when set, the only channels where this distribution may be requested */
   channels?: string[];
 }
@@ -127,6 +179,8 @@ export interface PolicyConfig {
   polling: { firstCheckSeconds: number; maxIntervalSeconds: number };
   /** how long a worker's claim on a step of work lasts; after a crash, that work resumes within this time */
   workLeaseSeconds: number;
+  /** how long user group members are cached (`usergroups.users.list` is rate-limited) */
+  usergroupCacheSeconds: number;
 }
 
 export type SlackConfig =
@@ -174,7 +228,7 @@ export function parseConfig(
   file: { path: string; content: unknown },
 ): Config {
   const envResult = envSchema.safeParse(env);
-  const fileResult = fileSchema.safeParse(file.content);
+  const fileResult = checkedFileSchema.safeParse(file.content);
   const problems = [
     ...(envResult.success ? [] : describe(envResult.error, 'environment variable ')),
     ...(fileResult.success ? [] : describe(fileResult.error, `${file.path}: `)),
@@ -183,7 +237,7 @@ export function parseConfig(
   return build(envResult.data, fileResult.data, file.path);
 }
 
-function build(env: z.infer<typeof envSchema>, file: z.infer<typeof fileSchema>, configPath: string): Config {
+function build(env: z.infer<typeof envSchema>, file: FileConfig, configPath: string): Config {
   const common = {
     botToken: env.SLACK_BOT_TOKEN ?? '',
     apiUrl: env.SLACK_API_URL,
@@ -196,15 +250,38 @@ function build(env: z.infer<typeof envSchema>, file: z.infer<typeof fileSchema>,
   const store: StoreConfig = env.TABLE_NAME
     ? { kind: 'dynamodb', tableName: env.TABLE_NAME, createTable: env.INVALIDATOR_CREATE_TABLE }
     : { kind: 'embedded', dataDir: env.INVALIDATOR_DATA_DIR, tableName: EMBEDDED_TABLE };
-  const distributions = Object.entries(file.distributions).map(([alias, value]) => ({ alias, ...value }));
+  const distributions = Object.entries(file.distributions).map(([alias, value]) =>
+    distributionOf(file, alias, value),
+  );
   const config: Config = {
     slack,
     store,
-    policy: { ...file, distributions },
+    policy: {
+      distributions,
+      approvalTimeoutMinutes: file.approvalTimeoutMinutes,
+      maxPathsPerRequest: file.maxPathsPerRequest,
+      cost: file.cost,
+      polling: file.polling,
+      workLeaseSeconds: file.workLeaseSeconds,
+      usergroupCacheSeconds: file.usergroupCacheSeconds,
+    },
     configPath,
     logLevel: env.LOG_LEVEL,
   };
   return env.AWS_REGION ? { ...config, awsRegion: env.AWS_REGION } : config;
+}
+
+function distributionOf(file: FileConfig, alias: string, value: FileDistribution): DistributionConfig {
+  const distribution: DistributionConfig = {
+    alias,
+    id: value.id,
+    policy: { mode: value.approval, ...rulesOf(file, value) },
+    approvers: value.approvers,
+    selfApproval: value.selfApproval,
+  };
+  if (value.requesters) distribution.requesters = value.requesters;
+  if (value.channels) distribution.channels = value.channels;
+  return distribution;
 }
 
 function describe(error: z.ZodError, prefix: string): string[] {

@@ -55,8 +55,9 @@ describe('parseConfig', () => {
           {
             alias: 'web',
             id: 'E2ABCDEF123XYZ',
-            approval: 'wildcard',
+            policy: { mode: 'wildcard', rootWildcard: false, pastFreeAllowance: false },
             approvers: { usergroup: 'S0123ONCALL', users: ['U0123LEAD'] },
+            selfApproval: false,
             channels: ['C0123DEPLOY'],
           },
         ],
@@ -65,6 +66,7 @@ describe('parseConfig', () => {
         cost: { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 },
         polling: { firstCheckSeconds: 5, maxIntervalSeconds: 60 },
         workLeaseSeconds: 30,
+        usergroupCacheSeconds: 60,
       },
       configPath: CONFIG_PATH,
       logLevel: 'info',
@@ -75,13 +77,20 @@ describe('parseConfig', () => {
     const { policy } = load(HTTP_ENV, minimal());
     expect(policy).toEqual({
       distributions: [
-        { alias: 'web', id: 'E2ABCDEF123XYZ', approval: 'wildcard', approvers: { users: ['U0123LEAD'] } },
+        {
+          alias: 'web',
+          id: 'E2ABCDEF123XYZ',
+          policy: { mode: 'wildcard', rootWildcard: false, pastFreeAllowance: false },
+          approvers: { users: ['U0123LEAD'] },
+          selfApproval: false,
+        },
       ],
       approvalTimeoutMinutes: 30,
       maxPathsPerRequest: 3000,
       cost: { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 },
       polling: { firstCheckSeconds: 5, maxIntervalSeconds: 60 },
       workLeaseSeconds: 30,
+      usergroupCacheSeconds: 60,
     });
   });
 
@@ -175,8 +184,8 @@ describe('parseConfig', () => {
       'environment variable SLACK_BOT_TOKEN is required (xoxb-…)',
       `${CONFIG_PATH}: distributions.web.id must be a CloudFront distribution id such as E2ABCDEF123XYZ`,
       `${CONFIG_PATH}: unknown key distributions.web.aproval`,
-      `${CONFIG_PATH}: distributions.web.approvers needs a usergroup or users: approval is 'wildcard', and nobody could approve`,
       `${CONFIG_PATH}: unknown key extra`,
+      `${CONFIG_PATH}: distributions.web.approvers needs a usergroup or users: approval is 'wildcard', and nobody could approve`,
     ]);
   });
 
@@ -392,5 +401,53 @@ describe('the shipped example file', () => {
     );
     const config = load(HTTP_ENV, content);
     expect(config.policy.distributions.map((d) => d.alias)).toEqual(['web', 'docs']);
+  });
+});
+
+describe('parseConfig, approval rules and who may request', () => {
+  it('applies top-level rule defaults to every distribution, and lets one override them', () => {
+    const content = {
+      approvalAbovePaths: 100,
+      approvalForRootWildcard: true,
+      distributions: {
+        web: { id: 'E2ABCDEF123XYZ', approvers: { users: ['U0123LEAD'] } },
+        docs: {
+          id: 'E9DOCS0000',
+          approval: 'never',
+          approvalAbovePaths: 500,
+          approvalAboveUsd: 1.5,
+          approvalPastFreeAllowance: true,
+          approvers: { users: ['U0123LEAD'] },
+          selfApproval: true,
+          requesters: { usergroup: 'S0DOCSTEAM' },
+        },
+      },
+    };
+    const [web, docs] = load(HTTP_ENV, content).policy.distributions;
+    expect(web?.policy).toEqual({
+      mode: 'wildcard',
+      abovePaths: 100,
+      rootWildcard: true,
+      pastFreeAllowance: false,
+    });
+    expect(docs?.policy).toEqual({
+      mode: 'never',
+      abovePaths: 500,
+      aboveUsd: 1.5,
+      rootWildcard: true,
+      pastFreeAllowance: true,
+    });
+    expect(docs?.selfApproval).toBe(true);
+    expect(docs?.requesters).toEqual({ usergroup: 'S0DOCSTEAM', users: [] });
+  });
+
+  it('needs approvers for a never-mode distribution once a rule could ask for approval', () => {
+    const content = {
+      approvalForRootWildcard: true,
+      distributions: { docs: { id: 'E9DOCS0000', approval: 'never' } },
+    };
+    expect(problemsOf(HTTP_ENV, content)).toEqual([
+      `${CONFIG_PATH}: distributions.docs.approvers needs a usergroup or users: an approval rule is on, and nobody could approve`,
+    ]);
   });
 });

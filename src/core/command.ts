@@ -5,9 +5,13 @@ export const RESERVED_WORDS = ['help', 'cancel', 'status', 'list', 'usage'] as c
 
 export type Command =
   | { kind: 'help' }
+  | { kind: 'cancel'; requestId: string }
   | { kind: 'invalidate'; target: string; items: string[]; reason?: string };
 
-export type CommandError = { code: 'no_paths'; target: string } | { code: 'empty_reason' };
+export type CommandError =
+  | { code: 'no_paths'; target: string }
+  | { code: 'empty_reason' }
+  | { code: 'usage'; command: 'cancel'; expected: string };
 
 const REASON_FLAG = /(?:^|\s)--reason(?:[\s=]|$)/;
 
@@ -24,7 +28,15 @@ export function parseCommand(
   const trimmed = body.replace(/^[\s,]+|\s+$/g, '');
   if (trimmed === '' && reason === undefined) return ok({ kind: 'help' });
   const [target = '', ...rest] = trimmed.split(/[\s,]+/);
-  if (target.toLowerCase() === 'help' && rest.every((word) => word === '')) return ok({ kind: 'help' });
+  const words = rest.filter((word) => word !== '');
+  if (target.toLowerCase() === 'help' && words.length === 0) return ok({ kind: 'help' });
+  if (target.toLowerCase() === 'cancel') {
+    const [requestId] = words;
+    if (words.length !== 1 || requestId === undefined) {
+      return err({ code: 'usage', command: 'cancel', expected: '/invalidate cancel <request-id>' });
+    }
+    return ok({ kind: 'cancel', requestId: requestId.toUpperCase() });
+  }
   if (reason === '') return err({ code: 'empty_reason' });
   const items = split(trimmed.slice(trimmed.indexOf(target) + target.length));
   if (items.length === 0) return err({ code: 'no_paths', target });

@@ -1,32 +1,70 @@
+import type { CostPreview } from './cost.js';
 import { isWildcard } from './paths.js';
 
 /** How a distribution decides whether a request needs a human decision. */
 export type ApprovalMode = 'always' | 'wildcard' | 'never';
 
+/**
+ * The approval policy of one distribution: the mode, plus optional rules that also require approval.
+ * Unset limits mean the rule is off.
+ */
 export interface ApprovalPolicy {
   mode: ApprovalMode;
+  /** more paths than this in one request need approval */
+  abovePaths?: number;
+  /** a request adding more than this many USD to the bill needs approval */
+  aboveUsd?: number;
+  /** `/*` (the whole distribution) needs approval */
+  rootWildcard: boolean;
+  /** a request that goes past the month's free allowance needs approval */
+  pastFreeAllowance: boolean;
 }
 
 /** Why a request needs approval, one entry per rule that applied; worded for people in blocks.ts. */
-export type ApprovalRule = { rule: 'always' } | { rule: 'wildcard'; paths: string[] };
+export type ApprovalRule =
+  | { rule: 'always' }
+  | { rule: 'wildcard'; paths: string[] }
+  | { rule: 'root_wildcard' }
+  | { rule: 'above_paths'; count: number; limit: number }
+  | { rule: 'above_usd'; costUsd: number; limit: number }
+  | { rule: 'past_free_allowance'; usedBefore: number; free: number };
 
 export interface ApprovalNeed {
   required: boolean;
   rules: ApprovalRule[];
 }
 
-/** Wildcards are cheap in money but can flood the origin with cache misses: that is why they need a person. */
-export function approvalNeed(paths: readonly string[], policy: ApprovalPolicy): ApprovalNeed {
+/**
+ * Which rules ask for a person's decision. Wildcards are cheap in money but can flood the origin with
+ * cache misses; large or costly requests and the end of the free allowance are about the bill.
+ */
+export function approvalNeed(
+  paths: readonly string[],
+  cost: CostPreview,
+  policy: ApprovalPolicy,
+): ApprovalNeed {
   const rules: ApprovalRule[] = [];
   if (policy.mode === 'always') rules.push({ rule: 'always' });
-  if (policy.mode === 'wildcard') {
-    const wildcards = paths.filter(isWildcard);
-    if (wildcards.length > 0) rules.push({ rule: 'wildcard', paths: wildcards });
+  const wildcards = paths.filter(isWildcard);
+  if (policy.mode === 'wildcard' && wildcards.length > 0) rules.push({ rule: 'wildcard', paths: wildcards });
+  if (policy.rootWildcard && paths.includes('/*')) rules.push({ rule: 'root_wildcard' });
+  if (policy.abovePaths !== undefined && paths.length > policy.abovePaths) {
+    rules.push({ rule: 'above_paths', count: paths.length, limit: policy.abovePaths });
+  }
+  if (policy.aboveUsd !== undefined && cost.costUsd > policy.aboveUsd) {
+    rules.push({ rule: 'above_usd', costUsd: cost.costUsd, limit: policy.aboveUsd });
+  }
+  if (policy.pastFreeAllowance && cost.billable > 0) {
+    rules.push({
+      rule: 'past_free_allowance',
+      usedBefore: cost.usedBefore,
+      free: cost.usedBefore + cost.freeRemaining,
+    });
   }
   return { required: rules.length > 0, rules };
 }
 
-/** Who may approve or deny: members of a Slack user group and/or listed users. */
+/** A set of Slack users: members of a user group and/or listed users. */
 export interface Approvers {
   usergroup?: string;
   users: string[];
@@ -39,19 +77,25 @@ export type DecideRefusal =
 
 /**
  * Whether `actor` may decide on a request of `requester`. `groupMembers` is the resolved user group
- * (undefined when the group could not be resolved: then only listed users may decide).
+ * (undefined when it could not be resolved: then only listed users may decide). The requester never
+ * decides on their own request unless the distribution allows self-approval.
  */
 export function decideRefusal(
   actor: string,
   requester: string,
   approvers: Approvers,
   groupMembers: readonly string[] | undefined,
+  selfApproval = false,
 ): DecideRefusal | undefined {
-  if (actor === requester) return { code: 'own_request' };
-  if (approvers.users.includes(actor)) return undefined;
-  if (groupMembers?.includes(actor)) return undefined;
+  if (actor === requester && !selfApproval) return { code: 'own_request' };
+  if (isMember(actor, approvers, groupMembers)) return undefined;
   if (approvers.usergroup !== undefined && groupMembers === undefined) {
     return { code: 'approvers_unresolved', approvers };
   }
   return { code: 'not_an_approver', approvers };
+}
+
+/** Whether `user` is listed or in the (resolved) group. */
+export function isMember(user: string, set: Approvers, groupMembers: readonly string[] | undefined): boolean {
+  return set.users.includes(user) || (groupMembers?.includes(user) ?? false);
 }

@@ -13,6 +13,7 @@ export const Status = {
   failed: 'failed',
   undeliverable: 'undeliverable',
   expired: 'expired',
+  cancelled: 'cancelled',
 } as const;
 export type Status = (typeof Status)[keyof typeof Status];
 
@@ -55,6 +56,17 @@ export interface PathNotes {
   covered: Array<{ path: string; by: string }>;
 }
 
+/** What the policy decided about approval when the request was made, and who may give it. */
+export interface RequestApproval {
+  required: boolean;
+  rules: ApprovalRule[];
+  approvers: Approvers;
+  /** the requester may approve their own request (a distribution's `selfApproval`) */
+  selfApproval: boolean;
+  /** the approvers' user group could not be resolved when the request was made */
+  groupUnresolved?: boolean;
+}
+
 interface Base {
   id: string;
   /** incremented by every write; each write is conditional on the version it read */
@@ -65,7 +77,7 @@ interface Base {
   requester: string;
   channel: string;
   createdAt: string;
-  approval: { required: boolean; rules: ApprovalRule[]; approvers: Approvers };
+  approval: RequestApproval;
   cost: CostPreview;
   /** what normalisation changed, shown on the card */
   notes?: PathNotes;
@@ -80,7 +92,13 @@ type Notice = 'pending' | 'sent';
 
 export type InvalidationRequest =
   | (Base & { status: 'new' })
-  | (Base & { status: 'pending_approval'; card: Card; expiresAt: string })
+  | (Base & {
+      status: 'pending_approval';
+      card: Card;
+      expiresAt: string;
+      remindAt: string;
+      reminded: boolean;
+    })
   | (Base & { status: 'approved'; decision: Decision })
   | (Base & { status: 'in_progress'; decision: Decision; batches: Batch[]; submittedAt: string })
   | (Base & {
@@ -94,7 +112,8 @@ export type InvalidationRequest =
   | (Base & { status: 'denied'; decision: Decision })
   | (Base & { status: 'failed'; decision?: Decision; failure: Failure; notice: Notice })
   | (Base & { status: 'undeliverable'; failure: Failure })
-  | (Base & { status: 'expired'; card: Card; expiredAt: string });
+  | (Base & { status: 'expired'; card: Card; expiredAt: string })
+  | (Base & { status: 'cancelled'; card: Card; cancelledBy: string; cancelledAt: string });
 
 export type RequestIn<S extends Status> = Extract<InvalidationRequest, { status: S }>;
 
@@ -112,6 +131,8 @@ export type AuditEventType =
   | 'denied'
   | 'undeliverable'
   | 'expired'
+  | 'cancelled'
+  | 'reminder_sent'
   | 'submitted'
   | 'completed'
   | 'failed'
@@ -171,7 +192,16 @@ export function cardPosted(
   const base = { ...bump(request), card };
   if (request.approval.required) {
     const expiresAt = addMs(now, approvalTimeoutMs);
-    const pending: InvalidationRequest = { ...base, status: 'pending_approval', expiresAt, dueAt: expiresAt };
+    // Halfway to expiry, one reminder goes to the approvers if nobody has decided yet.
+    const remindAt = addMs(now, approvalTimeoutMs / 2);
+    const pending: InvalidationRequest = {
+      ...base,
+      status: 'pending_approval',
+      expiresAt,
+      remindAt,
+      reminded: false,
+      dueAt: remindAt,
+    };
     return { request: pending };
   }
   const decision: Decision = { outcome: 'approved', by: 'policy', at: now };
@@ -195,7 +225,7 @@ export function decide(
   now: string,
 ): Transition {
   const decision: Decision = { ...input, at: now };
-  const { expiresAt: _expiresAt, ...rest } = bump(request);
+  const { expiresAt: _expiresAt, remindAt: _remindAt, reminded: _reminded, ...rest } = bump(request);
   if (input.outcome === 'approved') {
     const next: InvalidationRequest = { ...rest, status: 'approved', decision, dueAt: now, attempts: 0 };
     return { request: next, event: event(request, 'approved', now, input.by, {}) };
@@ -206,9 +236,27 @@ export function decide(
 
 /** Nobody decided within the approval timeout: the request ends and its buttons go. */
 export function expire(request: RequestIn<'pending_approval'>, now: string): Transition {
-  const { expiresAt, ...rest } = withoutDue(bump(request));
+  const { expiresAt, remindAt: _remindAt, reminded: _reminded, ...rest } = withoutDue(bump(request));
   const next: InvalidationRequest = { ...rest, status: 'expired', expiredAt: now };
   return { request: next, event: event(request, 'expired', now, undefined, { expiresAt }) };
+}
+
+/** The requester withdrew a pending request; nothing is submitted. */
+export function cancel(request: RequestIn<'pending_approval'>, by: string, now: string): Transition {
+  const {
+    expiresAt: _expiresAt,
+    remindAt: _remindAt,
+    reminded: _reminded,
+    ...rest
+  } = withoutDue(bump(request));
+  const next: InvalidationRequest = { ...rest, status: 'cancelled', cancelledBy: by, cancelledAt: now };
+  return { request: next, event: event(request, 'cancelled', now, by, {}) };
+}
+
+/** The halfway reminder went to the approvers; what is due next is the expiry. */
+export function reminderSent(request: RequestIn<'pending_approval'>, now: string): Transition {
+  const next: InvalidationRequest = { ...bump(request), reminded: true, dueAt: request.expiresAt };
+  return { request: next, event: event(request, 'reminder_sent', now, undefined, {}) };
 }
 
 /** Splits paths into batches; the first keeps the request id as CallerReference, so retries never duplicate. */

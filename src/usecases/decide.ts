@@ -1,6 +1,7 @@
 import { type DecideRefusal, decideRefusal } from '../core/policy.js';
 import { type DecisionInput, decide, type InvalidationRequest, type RequestIn } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
+import { groupMembersFor } from './membership.js';
 import type { Services } from './ports.js';
 
 /** Why a click on Approve or Deny changed nothing; the clicker is told in words (messages.ts). */
@@ -22,9 +23,9 @@ export async function checkDecider(
   if (!stored) return err({ code: 'not_found', requestId });
   const { request } = stored;
   if (request.status !== 'pending_approval') return err({ code: 'already_decided', request });
-  const { approvers } = request.approval;
-  const members = approvers.usergroup ? await services.directory.members(approvers.usergroup) : undefined;
-  const refusal = decideRefusal(actor, request.requester, approvers, members);
+  const { approvers, selfApproval } = request.approval;
+  const members = await groupMembersFor(services.directory, actor, approvers);
+  const refusal = decideRefusal(actor, request.requester, approvers, members, selfApproval);
   return refusal ? err(refusal) : ok(request);
 }
 

@@ -67,11 +67,14 @@ export interface Cards {
   update(request: InvalidationRequest): Promise<void>;
   /** Replies in the card's thread about a terminal outcome (completion or failure), mentioning the requester. */
   announce(request: InvalidationRequest): Promise<void>;
+  /** Reminds the approvers of a pending request in the card's thread. */
+  remind(request: InvalidationRequest): Promise<void>;
 }
 
 /** Resolves a Slack user group to its members; undefined when it cannot be resolved (the log says why). */
 export interface ApproverDirectory {
-  members(usergroup: string): Promise<string[] | undefined>;
+  /** cached members; `refresh` asks Slack again (at most once per short interval per group) */
+  members(usergroup: string, options?: { refresh?: boolean }): Promise<string[] | undefined>;
 }
 
 export interface Clock {

@@ -5,6 +5,7 @@ import { normalisePaths, type PathNormalisation, type PathProblem, splitPaths } 
 import { approvalNeed } from '../core/policy.js';
 import { createRequest } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
+import { memberOf } from './membership.js';
 import type { PostError, Services } from './ports.js';
 import { postCard } from './post-card.js';
 
@@ -18,6 +19,7 @@ export type CommandRefusal =
 
 export type PreparedCommand =
   | { kind: 'help' }
+  | { kind: 'cancel'; requestId: string }
   | { kind: 'invalidate'; distribution: DistributionConfig; normalised: PathNormalisation; reason?: string };
 
 /**
@@ -32,7 +34,7 @@ export function prepareCommand(
   const parsed = parseCommand(text, splitPaths);
   if (!parsed.ok) return err({ code: 'bad_command', error: parsed.error });
   const command = parsed.value;
-  if (command.kind === 'help') return ok(command);
+  if (command.kind === 'help' || command.kind === 'cancel') return ok(command);
   const distribution = findDistribution(policy, command.target);
   if (!distribution) {
     return err({ code: 'unknown_distribution', target: command.target, known: policy.distributions });
@@ -49,7 +51,9 @@ export function prepareCommand(
   return ok(command.reason === undefined ? prepared : { ...prepared, reason: command.reason });
 }
 
-export type OpenRefusal = { code: 'cannot_post'; error: PostError | 'will_retry'; requestId: string };
+export type OpenRefusal =
+  | { code: 'cannot_post'; error: PostError | 'will_retry'; requestId: string }
+  | { code: 'not_a_requester'; distribution: DistributionConfig; unresolved: boolean };
 
 /**
  * Records the request, then posts its card. Recording comes first: if DynamoDB cannot be reached this
@@ -61,11 +65,21 @@ export async function openRequest(
   requester: string,
   channel: string,
 ): Promise<Result<{ requestId: string }, OpenRefusal>> {
-  const { store, clock, ids, policy } = services;
+  const { store, clock, ids, policy, directory } = services;
+  const { distribution } = command;
+  if (distribution.requesters) {
+    const membership = await memberOf(directory, requester, distribution.requesters);
+    if (membership !== 'member') {
+      return err({ code: 'not_a_requester', distribution, unresolved: membership === 'unresolved' });
+    }
+  }
   const now = clock.now();
   const paths = command.normalised.paths;
-  const usedBefore = await store.monthPaths(billingMonth(now));
-  const need = approvalNeed(paths, { mode: command.distribution.approval });
+  const cost = previewCost(paths.length, await store.monthPaths(billingMonth(now)), policy.cost);
+  const need = approvalNeed(paths, cost, distribution.policy);
+  const group = distribution.approvers.usergroup;
+  const groupUnresolved =
+    need.required && group !== undefined && (await directory.members(group)) === undefined;
   const transition = createRequest({
     id: ids.requestId(),
     distribution: { alias: command.distribution.alias, id: command.distribution.id },
@@ -74,8 +88,13 @@ export async function openRequest(
     requester,
     channel,
     createdAt: now,
-    approval: { ...need, approvers: command.distribution.approvers },
-    cost: previewCost(paths.length, usedBefore, policy.cost),
+    approval: {
+      ...need,
+      approvers: distribution.approvers,
+      selfApproval: distribution.selfApproval,
+      ...(groupUnresolved ? { groupUnresolved } : {}),
+    },
+    cost,
     notes: {
       encoded: command.normalised.encoded,
       duplicates: command.normalised.duplicates,

@@ -1,10 +1,11 @@
-import { expire, type InvalidationRequest } from '../core/request.js';
+import { expire, type InvalidationRequest, type RequestIn } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
 import { announce } from './announce.js';
 import { pollRequest } from './poll.js';
 import type { Services } from './ports.js';
 import { postCard } from './post-card.js';
 import { refreshCard } from './refresh-card.js';
+import { remind } from './remind.js';
 import { submitRequest } from './submit.js';
 
 /** Most requests taken in one run; a full batch means the caller should run again at once. */
@@ -37,7 +38,7 @@ async function runStep(services: Services, request: InvalidationRequest): Promis
       await postCard(services, request);
       return;
     case 'pending_approval':
-      await expireIfDue(services, request);
+      await pendingStep(services, request);
       return;
     case 'approved':
       await submitRequest(services, request);
@@ -52,6 +53,7 @@ async function runStep(services: Services, request: InvalidationRequest): Promis
     case 'denied':
     case 'undeliverable':
     case 'expired':
+    case 'cancelled':
       return;
     default: {
       const unreachable: never = request;
@@ -60,12 +62,13 @@ async function runStep(services: Services, request: InvalidationRequest): Promis
   }
 }
 
-async function expireIfDue(
-  services: Services,
-  request: Extract<InvalidationRequest, { status: 'pending_approval' }>,
-): Promise<void> {
+/** A pending request is due for its reminder, or its expiry; expiry wins if both are past. */
+async function pendingStep(services: Services, request: RequestIn<'pending_approval'>): Promise<void> {
   const now = services.clock.now();
-  if (request.expiresAt > now) return;
-  const transition = expire(request, now);
-  if (await services.store.save(transition)) await refreshCard(services, transition.request);
+  if (request.expiresAt <= now) {
+    const transition = expire(request, now);
+    if (await services.store.save(transition)) await refreshCard(services, transition.request);
+    return;
+  }
+  if (!request.reminded && request.remindAt <= now) await remind(services, request);
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { previewCost } from '../../src/core/cost.js';
 import {
   type ApprovalMode,
   type ApprovalNeed,
+  type ApprovalPolicy,
   type Approvers,
   approvalNeed,
   type DecideRefusal,
@@ -9,6 +11,8 @@ import {
 } from '../../src/core/policy.js';
 
 const EXACT = ['/index.html', '/css/site.css'];
+const FREE = previewCost(2, 0, { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 });
+const RULES_OFF = { rootWildcard: false, pastFreeAllowance: false };
 const MIXED = ['/index.html', '/images/*', '/app.*', '#product-42'];
 
 describe('approvalNeed', () => {
@@ -34,7 +38,7 @@ describe('approvalNeed', () => {
     ],
     ['never, even for wildcards', 'never', MIXED, { required: false, rules: [] }],
   ])('requires approval under %s', (_, mode, paths, need) => {
-    expect(approvalNeed(paths, { mode })).toEqual(need);
+    expect(approvalNeed(paths, FREE, { mode, ...RULES_OFF })).toEqual(need);
   });
 
   it.each<[string, ApprovalMode, string[]]>([
@@ -42,7 +46,62 @@ describe('approvalNeed', () => {
     ['wildcard mode for cache tags only', 'wildcard', ['#product-42', '#Homepage']],
     ['never mode without wildcards', 'never', EXACT],
   ])('needs no approval in %s', (_, mode, paths) => {
-    expect(approvalNeed(paths, { mode })).toEqual({ required: false, rules: [] });
+    expect(approvalNeed(paths, FREE, { mode, ...RULES_OFF })).toEqual({ required: false, rules: [] });
+  });
+});
+
+describe('approvalNeed, rules that also require approval', () => {
+  const pricing = { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 };
+  const paths = (n: number) => Array.from({ length: n }, (_, i) => `/p/${i}.html`);
+
+  it.each<[string, string[], number, Partial<ApprovalPolicy>, ApprovalNeed['rules']]>([
+    ['/* when the root-wildcard rule is on', ['/*'], 0, { rootWildcard: true }, [{ rule: 'root_wildcard' }]],
+    [
+      'more paths than approvalAbovePaths',
+      paths(11),
+      0,
+      { abovePaths: 10 },
+      [{ rule: 'above_paths', count: 11, limit: 10 }],
+    ],
+    [
+      'a cost above approvalAboveUsd',
+      paths(300),
+      900,
+      { aboveUsd: 0.5 },
+      [{ rule: 'above_usd', costUsd: 1, limit: 0.5 }],
+    ],
+    [
+      'a request that goes past the free allowance',
+      paths(20),
+      990,
+      { pastFreeAllowance: true },
+      [{ rule: 'past_free_allowance', usedBefore: 990, free: 1000 }],
+    ],
+    [
+      'every rule that applies, in order',
+      ['/*', ...paths(11)],
+      995,
+      { rootWildcard: true, abovePaths: 10, pastFreeAllowance: true },
+      [
+        { rule: 'root_wildcard' },
+        { rule: 'above_paths', count: 12, limit: 10 },
+        { rule: 'past_free_allowance', usedBefore: 995, free: 1000 },
+      ],
+    ],
+  ])('requires approval for %s, even in never mode', (_, requested, used, rules, expected) => {
+    const cost = previewCost(requested.length, used, pricing);
+    const need = approvalNeed(requested, cost, { mode: 'never', ...RULES_OFF, ...rules });
+    expect(need).toEqual({ required: true, rules: expected });
+  });
+
+  it.each<[string, string[], number, Partial<ApprovalPolicy>]>([
+    ['/* when the root-wildcard rule is off', ['/*'], 0, {}],
+    ['exactly approvalAbovePaths paths', paths(10), 0, { abovePaths: 10 }],
+    ['a cost equal to approvalAboveUsd', paths(100), 1000, { aboveUsd: 0.5 }],
+    ['a request that ends exactly at the free allowance', paths(10), 990, { pastFreeAllowance: true }],
+  ])('needs no approval for %s', (_, requested, used, rules) => {
+    const cost = previewCost(requested.length, used, pricing);
+    expect(approvalNeed(requested, cost, { mode: 'never', ...RULES_OFF, ...rules }).required).toBe(false);
   });
 });
 
@@ -101,4 +160,17 @@ describe('decideRefusal', () => {
       });
     },
   );
+});
+
+describe('decideRefusal with self-approval', () => {
+  it('lets an approver approve their own request when the distribution allows it', () => {
+    expect(decideRefusal('U0DEV', 'U0DEV', { users: ['U0DEV'] }, undefined, true)).toBeUndefined();
+  });
+
+  it('still refuses a requester who is not an approver, even with self-approval on', () => {
+    expect(decideRefusal('U0DEV', 'U0DEV', { users: ['U0LEAD'] }, undefined, true)).toEqual({
+      code: 'not_an_approver',
+      approvers: { users: ['U0LEAD'] },
+    });
+  });
 });

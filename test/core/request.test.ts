@@ -4,6 +4,7 @@ import {
   type Batch,
   batchesFor,
   CARD_RETRY_MS,
+  cancel,
   cardPosted,
   createRequest,
   decide,
@@ -15,6 +16,7 @@ import {
   noticeSent,
   polled,
   type RequestIn,
+  reminderSent,
   retryLater,
   submitted,
   undeliverable,
@@ -43,6 +45,7 @@ function newRequest(overrides: Partial<NewRequest> = {}): NewRequest {
       required: true,
       rules: [{ rule: 'wildcard', paths: ['/images/*'] }],
       approvers: { usergroup: 'S0ONCALL', users: ['U0LEAD'] },
+      selfApproval: false,
     },
     cost: previewCost(2, 0, { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 }),
     ...overrides,
@@ -117,20 +120,50 @@ describe('createRequest', () => {
 });
 
 describe('cardPosted', () => {
-  it('waits for a decision until the approval timeout when approval is required', () => {
+  it('waits for a decision until the approval timeout, with a reminder due halfway', () => {
     const transition = cardPosted(created(), CARD, POSTED, TIMEOUT_MS);
     const expiresAt = '2026-05-04T10:30:01.000Z';
+    const remindAt = '2026-05-04T10:15:01.000Z';
     expect(transition.request).toMatchObject({
       status: 'pending_approval',
       card: CARD,
       expiresAt,
-      dueAt: expiresAt,
+      remindAt,
+      reminded: false,
+      dueAt: remindAt,
     });
     expect(transition.event).toBeUndefined();
   });
 
+  it('makes the expiry due once the reminder is sent, and records it', () => {
+    const pending = cardPosted(created(), CARD, POSTED, TIMEOUT_MS).request as RequestIn<'pending_approval'>;
+    const transition = reminderSent(pending, '2026-05-04T10:15:02.000Z');
+    expect(transition.request).toMatchObject({
+      status: 'pending_approval',
+      reminded: true,
+      dueAt: pending.expiresAt,
+    });
+    expect(transition.request.version).toBe(pending.version + 1);
+    expect(transition.event).toMatchObject({ type: 'reminder_sent', key: 'reminder_sent' });
+  });
+
+  it('cancels a pending request for its requester, with no work left due', () => {
+    const pending = cardPosted(created(), CARD, POSTED, TIMEOUT_MS).request as RequestIn<'pending_approval'>;
+    const transition = cancel(pending, pending.requester, '2026-05-04T10:05:00.000Z');
+    expect(transition.request).toMatchObject({
+      status: 'cancelled',
+      cancelledBy: pending.requester,
+      cancelledAt: '2026-05-04T10:05:00.000Z',
+    });
+    expect(transition.request).not.toHaveProperty('dueAt');
+    expect(transition.request).not.toHaveProperty('expiresAt');
+    expect(transition.event).toMatchObject({ type: 'cancelled', actor: pending.requester });
+  });
+
   it('approves by policy at once when no approval is required', () => {
-    const request = created({ approval: { required: false, rules: [], approvers: { users: [] } } });
+    const request = created({
+      approval: { required: false, rules: [], approvers: { users: [] }, selfApproval: false },
+    });
     const transition = cardPosted(request, CARD, POSTED, TIMEOUT_MS);
     expect(transition.request).toMatchObject({
       status: 'approved',
@@ -365,7 +398,9 @@ describe('versions', () => {
     [
       'cardPosted to approved',
       () => {
-        const before = created({ approval: { required: false, rules: [], approvers: { users: [] } } });
+        const before = created({
+          approval: { required: false, rules: [], approvers: { users: [] }, selfApproval: false },
+        });
         return { before, after: cardPosted(before, CARD, POSTED, TIMEOUT_MS).request };
       },
     ],

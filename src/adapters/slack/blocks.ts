@@ -11,7 +11,11 @@ export interface SlackMessage {
   blocks: Block[];
 }
 
-export const ActionIds = { approve: 'invalidator.approve', deny: 'invalidator.deny' } as const;
+export const ActionIds = {
+  approve: 'invalidator.approve',
+  deny: 'invalidator.deny',
+  cancel: 'invalidator.cancel',
+} as const;
 export const DENY_MODAL = 'invalidator.deny_reason';
 export const REASON_BLOCK = 'reason';
 export const REASON_INPUT = 'reason_input';
@@ -51,30 +55,42 @@ export function requestCard(request: InvalidationRequest): SlackMessage {
   if (outcome) blocks.push(section(outcome));
   const awaitsDecision =
     request.status === 'pending_approval' || (request.status === 'new' && request.approval.required);
-  if (awaitsDecision) blocks.push(decisionButtons(request.id));
+  if (awaitsDecision) blocks.push(decisionButtons(request));
   const text = `Invalidation ${request.id} of ${count(request.paths.length, 'path')} on ${request.distribution.alias}: ${statusLine(request)}`;
   return { text, blocks };
 }
 
-function decisionButtons(requestId: string): Block {
+function decisionButtons(request: InvalidationRequest): Block {
+  // Purging the whole distribution deserves a second look: Slack shows a confirm dialog before the click counts.
+  // https://api.slack.com/reference/block-kit/composition-objects#confirm
+  const wholeDistribution = request.paths.includes('/*');
+  const confirm = (verb: string) =>
+    wholeDistribution
+      ? {
+          confirm: {
+            title: { type: 'plain_text', text: `${verb} /* ?` },
+            text: mrkdwn(
+              `This ${verb === 'Approve' ? 'purges' : 'refuses a purge of'} *everything* cached for \`${request.distribution.alias}\`; every edge goes back to the origin.`,
+            ),
+            confirm: { type: 'plain_text', text: verb },
+            deny: { type: 'plain_text', text: 'Back' },
+          },
+        }
+      : {};
+  const button = (actionId: string, text: string, style?: 'primary' | 'danger') => ({
+    type: 'button',
+    action_id: actionId,
+    text: { type: 'plain_text', text },
+    ...(style ? { style } : {}),
+    value: request.id,
+  });
   return {
     type: 'actions',
     block_id: 'decision',
     elements: [
-      {
-        type: 'button',
-        action_id: ActionIds.approve,
-        text: { type: 'plain_text', text: 'Approve' },
-        style: 'primary',
-        value: requestId,
-      },
-      {
-        type: 'button',
-        action_id: ActionIds.deny,
-        text: { type: 'plain_text', text: 'Deny' },
-        style: 'danger',
-        value: requestId,
-      },
+      { ...button(ActionIds.approve, 'Approve', 'primary'), ...confirm('Approve') },
+      { ...button(ActionIds.deny, 'Deny', 'danger'), ...confirm('Deny') },
+      button(ActionIds.cancel, 'Cancel request'),
     ],
   };
 }
@@ -100,6 +116,8 @@ function statusLine(request: InvalidationRequest): string {
       return 'Not posted: the bot cannot post in this channel';
     case 'expired':
       return 'Expired without a decision';
+    case 'cancelled':
+      return 'Cancelled by the requester';
     default: {
       const unreachable: never = request;
       return String(unreachable);
@@ -118,6 +136,7 @@ function statusEmoji(request: InvalidationRequest): string {
     failed: '❌',
     undeliverable: '⚠️',
     expired: '⌛',
+    cancelled: '🚫',
   };
   return emoji[request.status];
 }
@@ -170,9 +189,23 @@ function costLine(request: InvalidationRequest): string {
 
 function approvalLine(request: InvalidationRequest): string {
   const { approval } = request;
-  if (!approval.required) return ':unlock: No approval needed: no wildcard paths.';
+  if (!approval.required) return ':unlock: No approval needed: no rule of this distribution applies.';
   const why = approval.rules.map(ruleWords).join('; ');
-  return `:lock: Needs approval: ${why}. Approvers: ${approverWords(approval.approvers)}. The requester cannot approve their own request.`;
+  const self = approval.selfApproval
+    ? 'Self-approval is allowed on this distribution: the requester may approve too.'
+    : 'The requester cannot approve their own request.';
+  return `:lock: Needs approval: ${why}. ${whoMayApprove(approval)} ${self} Only the requester can cancel.`;
+}
+
+function whoMayApprove(approval: InvalidationRequest['approval']): string {
+  const { approvers } = approval;
+  if (!approval.groupUnresolved || approvers.usergroup === undefined)
+    return `Approvers: ${approverWords(approvers)}.`;
+  const others =
+    approvers.users.length > 0
+      ? `${approverWords({ users: approvers.users })} can approve`
+      : 'nobody else is listed, so it can only expire or be cancelled (add `users` to the approvers in the config file)';
+  return `The approvers' user group <!subteam^${approvers.usergroup}> could not be resolved; ${others}.`;
 }
 
 function ruleWords(rule: ApprovalRule): string {
@@ -181,6 +214,14 @@ function ruleWords(rule: ApprovalRule): string {
       return 'this distribution always needs approval';
     case 'wildcard':
       return `wildcard paths (${rule.paths.slice(0, 3).map(escapeText).join(', ')}${rule.paths.length > 3 ? ', …' : ''}) can flood the origin with cache misses`;
+    case 'root_wildcard':
+      return '`/*` purges the whole distribution';
+    case 'above_paths':
+      return `${count(rule.count, 'path')} is more than the ${rule.limit.toLocaleString('en-US')} allowed without approval`;
+    case 'above_usd':
+      return `it adds ${formatUsd(rule.costUsd)} to the bill, more than the ${formatUsd(rule.limit)} allowed without approval`;
+    case 'past_free_allowance':
+      return `it goes past this month's ${rule.free.toLocaleString('en-US')} free paths (${rule.usedBefore.toLocaleString('en-US')} used)`;
     default: {
       const unreachable: never = rule;
       return String(unreachable);
@@ -267,17 +308,26 @@ export function noticeModal(title: string, text: string): Block {
 
 export function helpMessage(policy: PolicyConfig): SlackMessage {
   const aliases = policy.distributions
-    .map(
-      (d) =>
-        `• \`${d.alias}\` (${d.id}): approval ${d.approval === 'wildcard' ? 'for wildcards' : d.approval}`,
-    )
+    .map((d) => `• \`${d.alias}\` (${d.id}): approval ${modeWords(d.policy.mode)}`)
     .join('\n');
   const text = [
     '*Usage:* `/invalidate <distribution> <path> [<path>…] [--reason <text>]`',
+    '`/invalidate cancel <request-id>` withdraws your own pending request.',
     'Paths start with `/`, are separated by spaces, commas or new lines; `*` only at the end (`/images/*`).',
     `Up to ${policy.maxPathsPerRequest.toLocaleString('en-US')} paths per request. Example: \`/invalidate ${policy.distributions[0]?.alias ?? 'web'} /index.html /assets/* --reason release 4.2\``,
     `*Distributions:*\n${aliases}`,
   ].join('\n');
+  return { text, blocks: [section(text)] };
+}
+
+function modeWords(mode: 'always' | 'wildcard' | 'never'): string {
+  return mode === 'wildcard' ? 'for wildcards' : mode;
+}
+
+export function reminderReply(
+  request: Extract<InvalidationRequest, { status: 'pending_approval' }>,
+): SlackMessage {
+  const text = `:bell: ${approverWords(request.approval.approvers)}: ${request.id} by <@${request.requester}> is still waiting for a decision; it expires ${slackDate(request.expiresAt)}.`;
   return { text, blocks: [section(text)] };
 }
 

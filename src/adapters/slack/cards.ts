@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { InvalidationRequest } from '../../core/request.js';
 import type { Cards, PostError } from '../../usecases/ports.js';
-import { completionReply, failureReply, requestCard } from './blocks.js';
+import { completionReply, failureReply, reminderReply, requestCard } from './blocks.js';
 
 const POST_ERRORS: ReadonlySet<string> = new Set<PostError>([
   'not_in_channel',
@@ -50,6 +50,14 @@ export class SlackCards implements Cards {
       channel: request.card.channel,
       thread_ts: request.card.ts,
       ...message,
+    });
+  }
+  async remind(request: InvalidationRequest): Promise<void> {
+    if (!request.card || request.status !== 'pending_approval') return;
+    await this.client.chat.postMessage({
+      channel: request.card.channel,
+      thread_ts: request.card.ts,
+      ...reminderReply(request),
     });
   }
 }

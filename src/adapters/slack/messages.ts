@@ -1,5 +1,6 @@
 import type { PathProblem } from '../../core/paths.js';
 import type { InvalidationRequest } from '../../core/request.js';
+import type { CancelRefusal } from '../../usecases/cancel.js';
 import type { DecisionRefusal } from '../../usecases/decide.js';
 import type { CommandRefusal, OpenRefusal } from '../../usecases/request-invalidation.js';
 import { approverWords, escapeText } from './blocks.js';
@@ -8,6 +9,8 @@ import { approverWords, escapeText } from './blocks.js';
 export function commandRefusalText(refusal: CommandRefusal): string {
   switch (refusal.code) {
     case 'bad_command':
+      if (refusal.error.code === 'usage')
+        return `Usage: \`${refusal.error.expected}\` (the id is on the card, e.g. INV-7K2M9QX4PA).`;
       return refusal.error.code === 'empty_reason'
         ? '`--reason` needs some text after it, e.g. `--reason release 4.2`.'
         : `Name at least one path after \`${escapeText(refusal.error.target || '<distribution>')}\`, e.g. \`/invalidate ${escapeText(refusal.error.target || 'web')} /index.html\`. Type \`/invalidate help\` for more.`;
@@ -39,6 +42,17 @@ function pathProblems(problems: readonly PathProblem[]): string {
 }
 
 export function openRefusalText(refusal: OpenRefusal): string {
+  if (refusal.code === 'not_a_requester') {
+    const who = approverWords(refusal.distribution.requesters ?? { users: [] });
+    const unresolved = refusal.unresolved
+      ? ' (its user group could not be resolved just now, so only listed users can)'
+      : '';
+    return `Only ${who} may request invalidations of \`${refusal.distribution.alias}\`${unresolved}. Ask one of them. Nothing was recorded.`;
+  }
+  return cannotPostText(refusal);
+}
+
+function cannotPostText(refusal: Extract<OpenRefusal, { code: 'cannot_post' }>): string {
   switch (refusal.error) {
     case 'not_in_channel':
       return `I'm not a member of this channel, so I couldn't post the request card. Invite me with \`/invite @Invalidator\` and run the command again. Request ${refusal.requestId} was recorded as not posted; nothing was submitted.`;
@@ -75,12 +89,33 @@ export function decisionRefusalText(refusal: DecisionRefusal): string {
 }
 
 function alreadyDecidedText(request: InvalidationRequest): string {
+  if (request.status === 'cancelled') {
+    return `<@${request.cancelledBy}> already cancelled ${request.id} at ${request.cancelledAt.slice(11, 19)} UTC. Nothing changed.`;
+  }
+  if (request.status === 'expired') {
+    return `${request.id} expired at ${request.expiredAt.slice(11, 19)} UTC without a decision; nothing was submitted. Ask the requester to run the command again if it is still needed.`;
+  }
   const decision = 'decision' in request ? request.decision : undefined;
   if (decision && decision.by !== 'policy') {
     const verb = decision.outcome === 'approved' ? 'approved' : 'denied';
     return `Too late: <@${decision.by}> already ${verb} ${request.id} at ${decision.at.slice(11, 19)} UTC. Nothing changed.`;
   }
   return `${request.id} is no longer waiting for a decision (it is ${request.status.replace('_', ' ')}). Nothing changed.`;
+}
+
+export function cancelRefusalText(refusal: CancelRefusal): string {
+  switch (refusal.code) {
+    case 'not_found':
+      return `I have no record of request ${escapeText(refusal.requestId)}. Check the id on the card (INV-…).`;
+    case 'not_requester':
+      return `Only <@${refusal.request.requester}>, who made ${refusal.request.id}, can cancel it. Approvers can deny it instead.`;
+    case 'already_decided':
+      return alreadyDecidedText(refusal.request);
+    default: {
+      const unreachable: never = refusal;
+      return String(unreachable);
+    }
+  }
 }
 
 export const UNRECORDED_TEXT =

@@ -2,13 +2,14 @@ import type { App } from '@slack/bolt';
 import type { Logger, Services } from '../../usecases/ports.js';
 import { ActionIds, DENY_MODAL } from './blocks.js';
 import { invalidateCommand } from './listeners/command.js';
-import { approveButton, denyButton, denySubmission } from './listeners/decision.js';
+import { approveButton, cancelButton, denyButton, denySubmission } from './listeners/decision.js';
 
 /** The only place that binds Slack commands, actions and views to listeners. */
 export function registerListeners(app: App, services: Services, logger: Logger): void {
   app.command('/invalidate', invalidateCommand(services));
   app.action(ActionIds.approve, approveButton(services));
   app.action(ActionIds.deny, denyButton(services));
+  app.action(ActionIds.cancel, cancelButton(services));
   app.view(DENY_MODAL, denySubmission(services));
   app.error(async (error) => {
     logger.error('a Slack listener failed', { code: error.code, error: error.original ?? error });

@@ -6,11 +6,12 @@ import type {
   SlackViewMiddlewareArgs,
 } from '@slack/bolt';
 import { z } from 'zod';
+import { cancelRequest } from '../../../usecases/cancel.js';
 import { checkDecider, decideRequest } from '../../../usecases/decide.js';
 import type { Services } from '../../../usecases/ports.js';
 import { refreshCard } from '../../../usecases/refresh-card.js';
 import { denyModal, noticeModal, REASON_BLOCK, REASON_INPUT } from '../blocks.js';
-import { decisionRefusalText } from '../messages.js';
+import { cancelRefusalText, decisionRefusalText } from '../messages.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
@@ -30,6 +31,19 @@ export function approveButton(services: Services) {
       return;
     }
     await refreshCard(services, decided.value);
+  };
+}
+
+/** Cancel on the card: everyone sees the button, but only the requester's click counts. */
+export function cancelButton(services: Services) {
+  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    const cancelled = await cancelRequest(services, action.value ?? '', body.user.id);
+    if (!cancelled.ok) {
+      await respond(ephemeral(cancelRefusalText(cancelled.error)));
+      return;
+    }
+    await refreshCard(services, cancelled.value);
   };
 }
 
