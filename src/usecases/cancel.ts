@@ -1,5 +1,6 @@
 import { cancel, type InvalidationRequest } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
+import { loadSettled } from './load-settled.js';
 import type { Services } from './ports.js';
 
 export type CancelRefusal =
@@ -16,9 +17,8 @@ export async function cancelRequest(
   requestId: string,
   actor: string,
 ): Promise<Result<InvalidationRequest, CancelRefusal>> {
-  const stored = await services.store.get(requestId);
-  if (!stored) return err({ code: 'not_found', requestId });
-  const { request } = stored;
+  const request = await loadSettled(services, requestId);
+  if (!request) return err({ code: 'not_found', requestId });
   if (request.requester !== actor) return err({ code: 'not_requester', request });
   if (request.status !== 'pending_approval') return err({ code: 'already_decided', request });
   const transition = cancel(request, actor, services.clock.now());

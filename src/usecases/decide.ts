@@ -1,6 +1,7 @@
 import { type DecideRefusal, decideRefusal } from '../core/policy.js';
 import { type DecisionInput, decide, type InvalidationRequest, type RequestIn } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
+import { loadSettled } from './load-settled.js';
 import { groupMembersFor } from './membership.js';
 import type { Services } from './ports.js';
 
@@ -19,9 +20,8 @@ export async function checkDecider(
   requestId: string,
   actor: string,
 ): Promise<Result<RequestIn<'pending_approval'>, DecisionRefusal>> {
-  const stored = await services.store.get(requestId);
-  if (!stored) return err({ code: 'not_found', requestId });
-  const { request } = stored;
+  const request = await loadSettled(services, requestId);
+  if (!request) return err({ code: 'not_found', requestId });
   if (request.status !== 'pending_approval') return err({ code: 'already_decided', request });
   const { approvers, selfApproval } = request.approval;
   const members = await groupMembersFor(services.directory, actor, approvers);

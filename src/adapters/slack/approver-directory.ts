@@ -3,7 +3,7 @@ import type { ApproverDirectory, Logger } from '../../usecases/ports.js';
 import { platformError } from './cards.js';
 
 /** A refresh asked for within this long of the last fetch reuses it: a burst of clicks costs one call. */
-const MIN_REFRESH_INTERVAL_MS = 5_000;
+const MIN_REFRESH_INTERVAL_MS = 1_000;
 /** A group that could not be resolved is asked again after this long at most. */
 const FAILURE_TTL_MS = 10_000;
 

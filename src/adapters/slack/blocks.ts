@@ -126,8 +126,9 @@ function statusLine(request: InvalidationRequest): string {
 }
 
 function statusEmoji(request: InvalidationRequest): string {
+  if (request.status === 'new') return request.approval.required ? '⏳' : '🚀';
   const emoji: Record<InvalidationRequest['status'], string> = {
-    new: '📝',
+    new: '🚀',
     pending_approval: '⏳',
     approved: '🚀',
     in_progress: '🔄',
@@ -178,7 +179,7 @@ function pathList(paths: readonly string[]): string {
 
 function costLine(request: InvalidationRequest): string {
   const { cost } = request;
-  const used = `${cost.usedBefore.toLocaleString('en-US')} paths used this month before this request`;
+  const used = `${count(cost.usedBefore, 'path')} used this month before this request`;
   const free = `${cost.freeRemaining.toLocaleString('en-US')} free left`;
   const billable =
     cost.billable === 0
