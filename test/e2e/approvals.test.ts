@@ -70,8 +70,8 @@ describe('approvals that on-call can trust', () => {
     });
   const eventsOf = async (id: string) => {
     const item = (await stack.items()).find((i) => (i.pk as { S: string }).S === `REQ#${id}`);
-    const events = (item?.events as { L: Array<{ M: { type: { S: string } } }> }).L;
-    return events.map((e) => e.M.type.S);
+    const events = item?.events as { L: Array<{ M: { type: { S: string } } }> } | undefined;
+    return (events?.L ?? []).map((e) => e.M.type.S);
   };
 
   it('records exactly one decision and makes one CreateInvalidation when 20 approvers click at once', async () => {
