@@ -83,7 +83,7 @@ const fileSchema = z.strictObject({
     .refine((record) => Object.keys(record).length > 0, 'configure at least one distribution')
     .superRefine((record, ctx) => {
       const seen = new Set<string>();
-      for (const [alias, distribution] of Object.entries(record)) {
+      for (const alias of Object.keys(record)) {
         if (seen.has(alias.toLowerCase())) {
           ctx.addIssue({
             code: 'custom',

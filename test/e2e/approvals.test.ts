@@ -5,7 +5,6 @@ import type { StoredMessage } from '../support/slack-standin.js';
 import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 
 const APPROVE = 'invalidator.approve';
-const DENY = 'invalidator.deny';
 const CANCEL = 'invalidator.cancel';
 const ONCALL = Array.from({ length: 20 }, (_, i) => `UONCALL${String(i + 100).padStart(3, '0')}`);
 const TEAM = 'ETEAM00000001';

@@ -1,4 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { channel } from 'node:diagnostics_channel';
+import { connect } from 'node:net';
 import { LogLevel, WebAPIHTTPError, WebAPIPlatformError, WebClient } from '@slack/web-api';
+import { type CloseEvent, ErrorEvent, ping, WebSocket } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type SlackCall,
@@ -275,3 +279,162 @@ describe('slack stand-in', () => {
     ]);
   });
 });
+
+describe('slack stand-in, Socket Mode', () => {
+  const APP_TOKEN = 'xapp-1-A0TEST-1-secret';
+
+  async function openConnection(slack: SlackStandIn, token = APP_TOKEN) {
+    const answer = await fetch(`${slack.apiUrl}apps.connections.open`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    return (await answer.json()) as { ok: boolean; url?: string; error?: string };
+  }
+
+  /** A raw client: undici's WebSocket, the one @slack/socket-mode uses, collecting every text message. */
+  async function connect(url: string) {
+    const socket = new WebSocket(url);
+    const received: unknown[] = [];
+    socket.addEventListener('message', (event) => received.push(JSON.parse(String(event.data))));
+    await new Promise((resolve, reject) => {
+      socket.addEventListener('open', resolve, { once: true });
+      socket.addEventListener('error', reject, { once: true });
+    });
+    return { socket, received };
+  }
+
+  it('hands out a one-use ws:// URL to app tokens only', async () => {
+    const { slack } = await start({ botToken: TOKEN });
+
+    const opened = await openConnection(slack);
+
+    expect(opened).toEqual({
+      ok: true,
+      url: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/socket\?ticket=[\w-]+$/),
+    });
+    expect(await openConnection(slack, TOKEN)).toEqual({ ok: false, error: 'not_allowed_token_type' });
+    expect(await openConnection(slack, 'nonsense')).toEqual({ ok: false, error: 'invalid_auth' });
+    expect(slack.callsTo('apps.connections.open').map((c) => c.error)).toEqual([
+      undefined,
+      'not_allowed_token_type',
+      'invalid_auth',
+    ]);
+    const first = await connect(opened.url ?? '');
+    const second = new WebSocket(opened.url ?? '');
+    const refused = await new Promise((resolve) => second.addEventListener('error', resolve, { once: true }));
+    expect(refused).toBeInstanceOf(ErrorEvent);
+    first.socket.close();
+  });
+
+  it('says hello, delivers envelopes and resolves with the ack payload', async () => {
+    const { slack } = await start();
+    const { socket, received } = await connect((await openConnection(slack)).url ?? '');
+    await slack.waitFor(() => received.length > 0);
+
+    expect(received[0]).toMatchObject({ type: 'hello', connection_info: { app_id: 'A0TEST' } });
+    expect(slack.socketConnected()).toBe(true);
+    const acked = slack.socketSend('slash_commands', { command: '/invalidate', text: 'help' });
+    const envelope = await slack.waitFor(() => received[1] as { envelope_id: string } | undefined);
+    expect(envelope).toMatchObject({
+      type: 'slash_commands',
+      payload: { command: '/invalidate', text: 'help' },
+      accepts_response_payload: true,
+    });
+    socket.send(JSON.stringify({ envelope_id: envelope.envelope_id, payload: { text: 'Usage' } }));
+    await expect(acked).resolves.toEqual({ text: 'Usage' });
+
+    socket.close(1000);
+    await slack.waitFor(() => !slack.socketConnected());
+    await expect(slack.socketSend('interactive', {})).rejects.toThrow(/no Socket Mode connection/);
+  });
+
+  it('rejects an envelope nobody acknowledges in time, and keeps the connection up with ping/pong', async () => {
+    const { slack } = await start({ socketPingIntervalMs: 50 });
+    const { socket } = await connect((await openConnection(slack)).url ?? '');
+    const pongs: unknown[] = [];
+    const unsubscribe = subscribePongs(socket, pongs);
+
+    await expect(
+      slack.socketSend('interactive', { type: 'block_actions' }, { timeoutMs: 200 }),
+    ).rejects.toThrow(/not acknowledged within 200 ms/);
+    // undici answers the server's pings by itself; its own pings get the server's pongs.
+    ping(socket, Buffer.from('client ping'));
+    await slack.waitFor(() => pongs.length > 0, 2_000);
+    expect(slack.socketConnected()).toBe(true);
+    unsubscribe();
+    socket.close();
+  });
+
+  it('reassembles fragmented masked frames, and closes with 1002 on an unmasked one', async () => {
+    const { slack } = await start();
+    const raw = await rawConnect((await openConnection(slack)).url ?? '');
+    const acked = slack.socketSend('interactive', { type: 'block_actions' });
+    const envelopeId = await slack.waitFor(() => /"envelope_id":"([\w-]+)"/.exec(raw.text())?.[1]);
+    const ack = Buffer.from(JSON.stringify({ envelope_id: envelopeId, payload: { text: 'ok' } }));
+
+    raw.socket.write(clientFrame(0x1, ack.subarray(0, 20), { fin: false }));
+    raw.socket.write(clientFrame(0x9, Buffer.from('between fragments')));
+    raw.socket.write(clientFrame(0x0, ack.subarray(20)));
+    await expect(acked).resolves.toEqual({ text: 'ok' });
+
+    raw.socket.write(clientFrame(0x1, Buffer.from('{}'), { masked: false }));
+    const close = await slack.waitFor(() => {
+      const at = raw.data().lastIndexOf(0x88);
+      return at >= 0 && raw.data().length >= at + 4 ? raw.data().subarray(at) : undefined;
+    });
+    expect(close.readUInt16BE(2)).toBe(1002);
+    expect(slack.socketConnected()).toBe(false);
+    raw.socket.destroy();
+    expect(raw.data().includes(Buffer.from('between fragments'))).toBe(true);
+  });
+
+  it('closes open sockets when it closes', async () => {
+    const { slack } = await start();
+    const { socket } = await connect((await openConnection(slack)).url ?? '');
+    const closed = new Promise<CloseEvent>((resolve) => socket.addEventListener('close', resolve));
+
+    await slack.close();
+    standIn = undefined;
+
+    expect((await closed).code).toBe(1001);
+  });
+});
+
+function subscribePongs(socket: WebSocket, pongs: unknown[]): () => void {
+  const listener = (message: unknown) => {
+    if ((message as { websocket?: unknown }).websocket === socket) pongs.push(message);
+  };
+  const pongChannel = channel('undici:websocket:pong');
+  pongChannel.subscribe(listener);
+  return () => pongChannel.unsubscribe(listener);
+}
+
+/** A WebSocket client frame with a payload under 126 bytes; clients must mask (RFC 6455 §5.3). */
+function clientFrame(opcode: number, payload: Buffer, { fin = true, masked = true } = {}): Buffer {
+  const mask = randomBytes(4);
+  const body = masked ? payload.map((byte, i) => byte ^ (mask[i % 4] ?? 0)) : payload;
+  const header = Buffer.from([(fin ? 0x80 : 0) | opcode, (masked ? 0x80 : 0) | payload.length]);
+  return Buffer.concat([header, ...(masked ? [mask] : []), body]);
+}
+
+/** A hand-written client: the opening handshake over a plain TCP socket, then raw bytes both ways. */
+async function rawConnect(url: string) {
+  const target = new URL(url);
+  const socket = connect(Number(target.port), target.hostname);
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.write(
+    `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nUpgrade: websocket\r\n` +
+      `Connection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n` +
+      'Sec-WebSocket-Version: 13\r\n\r\n',
+  );
+  const data = () => Buffer.concat(chunks);
+  const text = () => data().toString('latin1');
+  await new Promise<void>((resolve, reject) => {
+    const check = () => (text().includes('\r\n\r\n') ? resolve() : setTimeout(check, 10));
+    socket.once('error', reject);
+    check();
+  });
+  if (!text().startsWith('HTTP/1.1 101')) throw new Error(`handshake refused: ${text()}`);
+  return { socket, data, text };
+}

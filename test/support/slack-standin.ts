@@ -1,6 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createSocketModeHub,
+  type SocketEnvelopeType,
+  type SocketModeHub,
+  type SocketSendOptions,
+} from './slack-socket-mode.js';
+
+export type { SocketEnvelopeType, SocketSendOptions } from './slack-socket-mode.js';
 
 /** One Web API call as the stand-in saw it, failed ones included. */
 export interface SlackCall {
@@ -66,6 +75,15 @@ export interface SlackStandInOptions {
   memberChannels?: string[];
   /** If set, calls with another token answer invalid_auth (and calls with none, not_authed). */
   botToken?: string;
+  /**
+   * If set, apps.connections.open accepts only this app token; otherwise any `xapp-` token. Either way a bot
+   * or user token answers not_allowed_token_type, as Slack does.
+   */
+  appToken?: string;
+  /** The app id in Socket Mode's hello message. Default 'A0TEST'. */
+  appId?: string;
+  /** How often the Socket Mode server pings each connection, as Slack does; 0 turns it off. Default 5000. */
+  socketPingIntervalMs?: number;
   /** Default 'UBOT000001'. */
   botUserId?: string;
   /** Default 'BBOT000001'. */
@@ -109,6 +127,19 @@ export interface SlackStandIn {
   waitFor<T>(probe: () => T | undefined | false, timeoutMs?: number): Promise<T>;
   /** Calls the listener for every recorded call; returns the unsubscribe function. */
   onCall(listener: (call: SlackCall) => void): () => void;
+  /**
+   * Socket Mode: sends an envelope to an open connection (the newest) and resolves with the payload of its
+   * ack (`{}` for a bare `ack()`); rejects if none is open, the socket closes first, or no ack comes in time.
+   */
+  socketSend(type: SocketEnvelopeType, payload: unknown, options?: SocketSendOptions): Promise<unknown>;
+  /** True while a Socket Mode client is connected (it has been sent `hello`). */
+  socketConnected(): boolean;
+  /**
+   * Sends Socket Mode's `{ type: 'disconnect', reason }` (default 'refresh_requested', which Slack sends before
+   * recycling a server) to every open connection: the client is expected to close it and connect anew.
+   * Returns how many connections were asked.
+   */
+  socketDisconnect(reason?: string): number;
   close(): Promise<void>;
 }
 
@@ -126,6 +157,9 @@ interface State {
   readonly views: RecordedView[];
   lastTsMicros: number;
   viewCount: number;
+  readonly socketMode: SocketModeHub;
+  /** ws://127.0.0.1:PORT/socket, known once the server listens. */
+  socketUrl: string;
 }
 
 interface ActiveFault {
@@ -309,7 +343,13 @@ function userInfo(args: Args, state: State): Reply {
   });
 }
 
+/** Socket Mode's first step: a one-use WebSocket URL for the app token (checked by `appTokenError`). */
+function openConnection(_args: Args, state: State): Reply {
+  return ok({ url: `${state.socketUrl}?ticket=${state.socketMode.issueTicket()}` });
+}
+
 const METHODS: Record<string, (args: Args, state: State) => Reply> = {
+  'apps.connections.open': openConnection,
   'auth.test': authTest,
   'chat.postMessage': postMessage,
   'chat.update': updateMessage,
@@ -412,6 +452,13 @@ function authError(expected: string | undefined, token: string | undefined): str
   return token === undefined ? 'not_authed' : 'invalid_auth';
 }
 
+/** apps.connections.open takes only an app-level token (https://docs.slack.dev/reference/methods/apps.connections.open). */
+function appTokenError(expected: string | undefined, token: string | undefined): string | undefined {
+  if (token === undefined) return 'not_authed';
+  if (!token.startsWith('xapp-')) return /^xox[a-z]-/.test(token) ? 'not_allowed_token_type' : 'invalid_auth';
+  return expected === undefined || token === expected ? undefined : 'invalid_auth';
+}
+
 function methodAnswer(method: string, args: Args, state: State): Answer {
   const handler = METHODS[method];
   const reply = handler === undefined ? fail('unknown_method') : handler(args, state);
@@ -433,6 +480,11 @@ function createState(options: SlackStandInOptions): State {
     views: [],
     lastTsMicros: 0,
     viewCount: 0,
+    socketMode: createSocketModeHub({
+      appId: options.appId ?? 'A0TEST',
+      pingIntervalMs: options.socketPingIntervalMs ?? 5_000,
+    }),
+    socketUrl: '',
   };
 }
 
@@ -460,7 +512,10 @@ function describeTimeout(
   );
 }
 
-/** Starts a Slack Web API stand-in on 127.0.0.1 that the unchanged `@slack/web-api` client can talk to. */
+/**
+ * Starts a Slack Web API stand-in on 127.0.0.1 that the unchanged `@slack/web-api` client can talk to, with a
+ * Socket Mode WebSocket server on the same port that the unchanged `@slack/socket-mode` client can connect to.
+ */
 export async function startSlackStandIn(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
   const state = createState(options);
   const calls: SlackCall[] = [];
@@ -482,7 +537,10 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     delete args.token;
     const fault = takeFault(faults, method, args);
     if (fault?.delayMs !== undefined) await sleep(fault.delayMs, undefined, { signal: closing.signal });
-    const authFailure = authError(options.botToken, token);
+    const authFailure =
+      method === 'apps.connections.open'
+        ? appTokenError(options.appToken, token)
+        : authError(options.botToken, token);
     const answer =
       (fault && faultAnswer(fault)) ??
       (authFailure === undefined
@@ -520,8 +578,12 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
       if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'standin_error' });
     });
   });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    state.socketMode.handleUpgrade(req, socket, head),
+  );
   const port = await listen(server, options.port ?? 0);
   const url = `http://127.0.0.1:${port}`;
+  state.socketUrl = `ws://127.0.0.1:${port}/socket`;
 
   return {
     url,
@@ -564,8 +626,13 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
         listeners.delete(listener);
       };
     },
+    socketSend: (type, payload, sendOptions) => state.socketMode.send(type, payload, sendOptions),
+    socketConnected: () => state.socketMode.connected(),
+    socketDisconnect: (reason = 'refresh_requested') => state.socketMode.disconnect(reason),
     close: () => {
       closing.abort();
+      // Upgraded sockets are no longer HTTP connections: closeAllConnections does not reach them.
+      state.socketMode.close();
       return new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // fetch keeps connections alive; without this, close would wait for them to time out.

@@ -57,12 +57,23 @@ export function createSlackRuntime(
       stop: () => receiver.stop(),
     };
   }
+  // Bolt hands installerOptions.clientOptions (by default the clientOptions above) to the Socket Mode client,
+  // whose one Web API call is apps.connections.open on every (re)connect. With CLIENT_OPTIONS' two retries, a
+  // Slack blip of about 2 s during a routine reconnect (Slack sends `disconnect`/`refresh_requested`) rejected
+  // a promise nobody handles, and the process died. Without a retryConfig, that client keeps its own reconnect
+  // policy (100 retries, backing off); the call posts nothing, so retrying it is safe.
+  // https://docs.slack.dev/apis/events-api/using-socket-mode
+  const socketClientOptions = {
+    timeout: CLIENT_OPTIONS.timeout,
+    ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
+  };
   const app = new App({
     token: config.botToken,
     appToken: config.appToken,
     socketMode: true,
     deferInitialization: true,
     clientOptions,
+    installerOptions: { clientOptions: socketClientOptions },
     logger,
   });
   let healthServer: Server | undefined;
