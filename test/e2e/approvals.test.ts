@@ -171,9 +171,9 @@ describe('approvals that on-call can trust', () => {
     expect(stranger.status).toBe(200);
     await slack.command(USERS.requester, `cancel ${id.toLowerCase()}`);
     await cardSays(card, 'Cancelled');
-    const texts = stack.slack.responses.map((r) => JSON.stringify(r.body));
-    expect(texts.some((t) => t.includes(`Cancelled ${id}`))).toBe(true);
-    expect(texts.some((t) => t.includes(`Only <@${USERS.requester}>, who made ${id}`))).toBe(true);
+    const texts = () => stack.slack.responses.map((r) => JSON.stringify(r.body));
+    await stack.slack.waitFor(() => texts().some((t) => t.includes(`Cancelled ${id}`)));
+    await stack.slack.waitFor(() => texts().some((t) => t.includes(`Only <@${USERS.requester}>, who made ${id}`)));
   });
 
   it('refuses a requester outside `requesters`, recording nothing', async () => {
