@@ -44,7 +44,7 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
   const services: Services = {
     store,
     cdn,
-    cards: new SlackCards(slack.app.client),
+    cards: new SlackCards(slack.app.client, slack.postClient),
     directory: new SlackApproverDirectory(
       slack.app.client,
       logger,

@@ -95,7 +95,7 @@ const fileSchema = z.strictObject({
       }
     }),
   approvalTimeoutMinutes: z.number().positive().default(30),
-  maxPathsPerRequest: z.number().int().min(1).max(3000).default(3000),
+  maxPathsPerRequest: z.number().int().min(1).max(15000).default(3000),
   cost: z
     .strictObject({
       freePathsPerMonth: z.number().int().min(0).default(1000),
@@ -106,8 +106,9 @@ const fileSchema = z.strictObject({
     .strictObject({
       firstCheckSeconds: z.number().positive().default(5),
       maxIntervalSeconds: z.number().positive().default(60),
+      slowNoticeMinutes: z.number().positive().default(15),
     })
-    .default({ firstCheckSeconds: 5, maxIntervalSeconds: 60 }),
+    .default({ firstCheckSeconds: 5, maxIntervalSeconds: 60, slowNoticeMinutes: 15 }),
   workLeaseSeconds: z.number().min(1).max(900).default(30),
   usergroupCacheSeconds: z.number().min(0).max(3600).default(60),
   ...ruleFields,
@@ -176,7 +177,8 @@ export interface PolicyConfig {
   approvalTimeoutMinutes: number;
   maxPathsPerRequest: number;
   cost: { freePathsPerMonth: number; pricePerPathUsd: number };
-  polling: { firstCheckSeconds: number; maxIntervalSeconds: number };
+  /** first check after submission, doubling up to the maximum; one thread note once it is slow */
+  polling: { firstCheckSeconds: number; maxIntervalSeconds: number; slowNoticeMinutes: number };
   /** how long a worker's claim on a step of work lasts; after a crash, that work resumes within this time */
   workLeaseSeconds: number;
   /** how long user group members are cached (`usergroups.users.list` is rate-limited) */

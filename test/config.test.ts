@@ -64,7 +64,7 @@ describe('parseConfig', () => {
         approvalTimeoutMinutes: 30,
         maxPathsPerRequest: 3000,
         cost: { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 },
-        polling: { firstCheckSeconds: 5, maxIntervalSeconds: 60 },
+        polling: { firstCheckSeconds: 5, maxIntervalSeconds: 60, slowNoticeMinutes: 15 },
         workLeaseSeconds: 30,
         usergroupCacheSeconds: 60,
       },
@@ -88,7 +88,7 @@ describe('parseConfig', () => {
       approvalTimeoutMinutes: 30,
       maxPathsPerRequest: 3000,
       cost: { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 },
-      polling: { firstCheckSeconds: 5, maxIntervalSeconds: 60 },
+      polling: { firstCheckSeconds: 5, maxIntervalSeconds: 60, slowNoticeMinutes: 15 },
       workLeaseSeconds: 30,
       usergroupCacheSeconds: 60,
     });
@@ -311,8 +311,8 @@ describe('parseConfig', () => {
     ['an empty channel list', minimal({ channels: [] }), 'distributions.web.channels'],
     ['a zero approval timeout', { ...minimal(), approvalTimeoutMinutes: 0 }, 'approvalTimeoutMinutes'],
     [
-      'more paths per request than CloudFront takes',
-      { ...minimal(), maxPathsPerRequest: 3001 },
+      'more paths per request than the bot splits into batches',
+      { ...minimal(), maxPathsPerRequest: 15001 },
       'maxPathsPerRequest',
     ],
     ['a negative price', { ...minimal(), cost: { pricePerPathUsd: -1 } }, 'cost.pricePerPathUsd'],

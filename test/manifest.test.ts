@@ -16,7 +16,14 @@ const manifestFile = path.join(repoRoot, 'manifest.yml');
 const schemaDir = path.resolve(repoRoot, '../shared/vendor/slack-manifest-schema');
 const schemaDirAbsent = !existsSync(schemaDir);
 
-const EXPECTED_BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'usergroups:read'];
+const EXPECTED_BOT_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'usergroups:read',
+  'channels:history',
+  'groups:history',
+];
 
 interface Manifest {
   features?: { slash_commands?: Array<{ command?: string; url?: string }> };

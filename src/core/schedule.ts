@@ -15,7 +15,7 @@ export function pollDelayMs(attempt: number, schedule: PollingSchedule): number 
 }
 
 const RETRY_BASE_MS = 1_000;
-const RETRY_MAX_MS = 5 * 60_000;
+const RETRY_MAX_MS = 60_000;
 
 /**
  * Exponential backoff with full jitter for a transiently failed step; `random` is in [0, 1) and comes from

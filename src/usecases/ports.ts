@@ -1,5 +1,5 @@
 import type { PolicyConfig } from '../config.js';
-import type { AuditEvent, Card, InvalidationRequest, Transition } from '../core/request.js';
+import type { AuditEvent, Card, InvalidationRequest, Load, NoticeKind, Transition } from '../core/request.js';
 
 /** A request as stored, with its audit trail: events are appended atomically with each state change. */
 export interface StoredRequest {
@@ -21,11 +21,19 @@ export interface RequestStore {
   due(now: string, limit: number): Promise<InvalidationRequest[]>;
   /** Takes a lease on a request's due work until `until`; `false` when another worker holds it or it moved on. */
   claim(request: InvalidationRequest, owner: string, now: string, until: string): Promise<boolean>;
+  /** Paths and wildcards in flight on a distribution by the bot's own records, leaving out one request. */
+  inFlight(distributionId: string, exceptRequestId: string): Promise<Load>;
+  /** The id of the oldest request queued for capacity on a distribution, if any. */
+  oldestQueued(distributionId: string): Promise<string | undefined>;
+  /** Makes a queued request due now (capacity freed up). */
+  nudge(requestId: string, now: string): Promise<void>;
   /** Paths submitted to CloudFront in a UTC month (`YYYY-MM`), the figure AWS bills. */
   monthPaths(month: string): Promise<number>;
   /** Whether the store answers; for the health check. */
   ping(): Promise<void>;
 }
+
+export type InvalidationStatus = 'InProgress' | 'Completed';
 
 export type CdnErrorKind = 'transient' | 'capacity' | 'permanent';
 
@@ -51,7 +59,26 @@ export interface Cdn {
     callerReference: string;
   }): Promise<{ invalidationId: string }>;
   /** Status of one invalidation. */
-  status(input: { distributionId: string; invalidationId: string }): Promise<'InProgress' | 'Completed'>;
+  status(input: { distributionId: string; invalidationId: string }): Promise<InvalidationStatus>;
+  /** Status of a distribution's recent invalidations, newest first: one call covers many. */
+  recent(distributionId: string): Promise<Map<string, InvalidationStatus>>;
+}
+
+/**
+ * A Slack post that failed. `ambiguous` means it may still have arrived (a timeout or a dropped
+ * connection): look before posting again, and give a slow post time to land. `retryAfterMs` is Slack's
+ * Retry-After on a 429.
+ */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly ambiguous: boolean,
+    readonly retryAfterMs = 0,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DeliveryError';
+  }
 }
 
 export type PostError = 'not_in_channel' | 'channel_not_found' | 'is_archived';
@@ -65,10 +92,10 @@ export interface Cards {
   post(request: InvalidationRequest): Promise<{ ok: true; card: Card } | { ok: false; error: PostError }>;
   /** Redraws the card from the request's current state (buttons, decision, status). */
   update(request: InvalidationRequest): Promise<void>;
-  /** Replies in the card's thread about a terminal outcome (completion or failure), mentioning the requester. */
-  announce(request: InvalidationRequest): Promise<void>;
-  /** Reminds the approvers of a pending request in the card's thread. */
-  remind(request: InvalidationRequest): Promise<void>;
+  /** Posts a notice in the card's thread (completion, failure, reminder, still in progress). */
+  notify(request: InvalidationRequest, kind: NoticeKind): Promise<void>;
+  /** Whether that notice is already in the thread (a previous attempt may have reached Slack). */
+  hasNotice(request: InvalidationRequest, kind: NoticeKind): Promise<boolean>;
 }
 
 /** Resolves a Slack user group to its members; undefined when it cannot be resolved (the log says why). */

@@ -1,35 +1,72 @@
-import { expire, type InvalidationRequest, type RequestIn } from '../core/request.js';
+import { expire, hasSent, type InvalidationRequest, type RequestIn, reminderDue } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
-import { announce } from './announce.js';
-import { pollRequest } from './poll.js';
+import { deliverNotice } from './deliver-notice.js';
+import { pollDistribution } from './poll.js';
 import type { Services } from './ports.js';
 import { postCard } from './post-card.js';
 import { refreshCard } from './refresh-card.js';
-import { remind } from './remind.js';
 import { submitRequest } from './submit.js';
 
 /** Most requests taken in one run; a full batch means the caller should run again at once. */
-export const WORK_BATCH = 50;
+export const WORK_BATCH = 100;
+/** Steps of different requests (or distributions) run side by side, this many at a time. */
+const CONCURRENCY = 8;
 
 /**
- * Runs the work that is due now: post a card whose poster died, submit, poll, announce, expire. Any number
- * of processes may call this on one table: each step is claimed with a conditional lease first. The server's
- * loop and a scheduled worker both call exactly this.
+ * Runs the work that is due now: post a card whose poster died, submit, poll, send thread notices, remind,
+ * expire. Any number of processes may call this on one table: each request is claimed with a conditional
+ * lease first. The server's loop and a scheduled worker both call exactly this. Returns how many were due.
  */
 export async function runDueWork(services: Services): Promise<number> {
-  const { store, clock, workerId, logger, policy } = services;
+  const { store, clock, workerId, policy } = services;
   const now = clock.now();
   const due = await store.due(now, WORK_BATCH);
-  for (const request of due) {
-    if (!(await store.claim(request, workerId, now, addMs(now, policy.workLeaseSeconds * 1000)))) continue;
+  const until = addMs(now, policy.workLeaseSeconds * 1000);
+  const claimed: InvalidationRequest[] = [];
+  for (const request of due) if (await store.claim(request, workerId, now, until)) claimed.push(request);
+  // Polls of one distribution share a ListInvalidations call; submissions to one distribution go one at a
+  // time, so this process never overruns CloudFront's per-distribution limits by racing itself.
+  const polls = new Map<string, Array<RequestIn<'in_progress'>>>();
+  const submissions = new Map<string, Array<RequestIn<'approved' | 'queued'>>>();
+  const steps: Array<() => Promise<void>> = [];
+  const join = <R extends InvalidationRequest>(
+    groups: Map<string, R[]>,
+    request: R,
+    run: (group: R[]) => Promise<void>,
+  ) => {
+    const group = groups.get(request.distribution.id) ?? [];
+    if (group.length === 0) steps.push(() => run(group));
+    group.push(request);
+    groups.set(request.distribution.id, group);
+  };
+  for (const request of claimed) {
+    if (request.outbox) steps.push(() => deliverNotice(services, request));
+    else if (request.status === 'in_progress') {
+      join(polls, request, (group) => pollDistribution(services, request.distribution.id, group));
+    } else if (request.status === 'approved' || request.status === 'queued') {
+      join(submissions, request, (group) => submitInTurn(services, group));
+    } else steps.push(() => runStep(services, request));
+  }
+  await runLimited(steps, CONCURRENCY, (error) =>
+    // The lease runs out and the step is tried again; nothing was recorded as done.
+    services.logger.error('a step of due work failed', { error }),
+  );
+  return due.length;
+}
+
+/** Submits a distribution's due requests one after the other, oldest first. */
+async function submitInTurn(services: Services, requests: ReadonlyArray<RequestIn<'approved' | 'queued'>>) {
+  const inOrder = [...requests].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  for (const request of inOrder) {
     try {
-      await runStep(services, request);
+      await submitRequest(services, request);
     } catch (error) {
-      // The lease runs out and the step is tried again; nothing was recorded as done.
-      logger.error('a step of due work failed', { requestId: request.id, status: request.status, error });
+      services.logger.error('submitting failed; the lease runs out and it is tried again', {
+        requestId: request.id,
+        error,
+      });
     }
   }
-  return due.length;
 }
 
 async function runStep(services: Services, request: InvalidationRequest): Promise<void> {
@@ -38,18 +75,14 @@ async function runStep(services: Services, request: InvalidationRequest): Promis
       await postCard(services, request);
       return;
     case 'pending_approval':
-      await pendingStep(services, request);
-      return;
+      return pendingStep(services, request);
     case 'approved':
-      await submitRequest(services, request);
-      return;
+    case 'queued':
+      return submitRequest(services, request);
     case 'in_progress':
-      await pollRequest(services, request);
-      return;
+      return pollDistribution(services, request.distribution.id, [request]);
     case 'completed':
     case 'failed':
-      if (request.notice === 'pending') await announce(services, request);
-      return;
     case 'denied':
     case 'undeliverable':
     case 'expired':
@@ -70,5 +103,22 @@ async function pendingStep(services: Services, request: RequestIn<'pending_appro
     if (await services.store.save(transition)) await refreshCard(services, transition.request);
     return;
   }
-  if (!request.reminded && request.remindAt <= now) await remind(services, request);
+  if (hasSent(request, 'reminder') || request.remindAt > now) return;
+  const transition = reminderDue(request, now);
+  if (await services.store.save(transition)) await deliverNotice(services, transition.request);
+}
+
+async function runLimited(
+  tasks: ReadonlyArray<() => Promise<void>>,
+  limit: number,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      await task?.().catch(onError);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }

@@ -1,29 +1,39 @@
-import { failed, type RequestIn, retryLater } from '../core/request.js';
+import { failed, queue, type RequestIn, retryLater } from '../core/request.js';
 import { retryDelayMs } from '../core/schedule.js';
 import { CdnError, type Services } from './ports.js';
 import { refreshCard } from './refresh-card.js';
 
 /**
- * A step of due work failed. Permanent CloudFront errors end the request with words a person can act on
- * (the notice goes out as the next step); anything else is retried later with backoff and jitter.
+ * A queued request is looked at again this often, even if no completion nudges it; a recheck reads the
+ * table, and only the head of the queue calls CloudFront.
  */
-export async function handleStepError(
+export const QUEUE_RECHECK_MS = 5_000;
+
+/**
+ * Submitting failed. Permanent CloudFront errors end the request with words a person can act on (the
+ * notice goes out as the next step); CloudFront's own capacity limit queues it; anything else (throttling,
+ * 5xx, timeouts) is retried later with backoff and jitter.
+ */
+export async function handleSubmitError(
   services: Services,
-  request: RequestIn<'new' | 'approved' | 'in_progress'>,
+  request: RequestIn<'approved' | 'queued'>,
   error: unknown,
 ): Promise<void> {
   const { store, clock, logger, ids } = services;
   const now = clock.now();
   if (error instanceof CdnError && error.kind === 'permanent') {
-    logger.warn('step failed permanently', { requestId: request.id, code: error.code, error });
+    logger.warn('submission failed permanently', { requestId: request.id, code: error.code, error });
     const transition = failed(request, error.code, error.message, now);
-    if (await store.save(transition)) {
-      await refreshCard(services, transition.request);
-      services.wake();
-    }
+    if (await store.save(transition)) services.wake();
+    return;
+  }
+  if (error instanceof CdnError && error.kind === 'capacity') {
+    logger.info('CloudFront has too many invalidations in progress; queued', { requestId: request.id });
+    const transition = queue(request, { code: 'too_many_in_progress' }, now, QUEUE_RECHECK_MS);
+    if ((await store.save(transition)) && transition.event) await refreshCard(services, transition.request);
     return;
   }
   const delayMs = retryDelayMs(request.attempts, ids.random());
-  logger.warn('step failed; will retry', { requestId: request.id, status: request.status, delayMs, error });
+  logger.warn('submission failed; will retry', { requestId: request.id, delayMs, error });
   await store.save({ request: retryLater(request, now, delayMs) });
 }

@@ -1,30 +1,122 @@
-import { batchesFor, type RequestIn, submitted } from '../core/request.js';
+import {
+  addLoad,
+  admit,
+  type Batch,
+  batchesFor,
+  inFlightLoad,
+  moreSubmitted,
+  type QueueReason,
+  queue,
+  type RequestIn,
+  submitted,
+} from '../core/request.js';
 import type { Services } from './ports.js';
 import { refreshCard } from './refresh-card.js';
-import { handleStepError } from './step-error.js';
+import { handleSubmitError, QUEUE_RECHECK_MS } from './step-error.js';
 
 /**
- * Submits an approved request to CloudFront. Each batch's CallerReference is derived from the request id
- * and reused on every retry, so a retry after a crash or a timeout returns the invalidation already made
- * instead of creating a second one.
+ * Submits an approved (or queued) request to CloudFront, as far as the distribution has room: CloudFront
+ * allows 3,000 paths and 15 wildcards in progress per distribution, counted here from the bot's own
+ * records, and queued requests go oldest first. Each batch's CallerReference derives from the request id
+ * and is reused on every retry, so a retry after a crash or timeout returns the invalidation already made.
  * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_InvalidationBatch.html
  */
-export async function submitRequest(services: Services, request: RequestIn<'approved'>): Promise<void> {
-  const { cdn, store, clock, policy } = services;
+export async function submitRequest(
+  services: Services,
+  request: RequestIn<'approved' | 'queued'>,
+): Promise<void> {
+  const { store, clock, policy } = services;
+  const distributionId = request.distribution.id;
+  const oldest = await store.oldestQueued(distributionId);
+  if (oldest !== undefined && oldest !== request.id)
+    return waitInQueue(services, request, { code: 'behind_older' });
+  const inFlight = await store.inFlight(distributionId, request.id);
   const batches = batchesFor(request.id, request.paths);
-  try {
-    for (const batch of batches) {
-      const { invalidationId } = await cdn.create({
+  const admitted = admit(batches, inFlight);
+  if (admitted.length === 0) {
+    const reason = {
+      code: 'capacity',
+      inFlightPaths: inFlight.paths,
+      inFlightWildcards: inFlight.wildcards,
+    } as const;
+    return waitInQueue(services, request, reason);
+  }
+  const sent = await createAll(services, request, batches, admitted);
+  if (!sent.ok) return handleSubmitError(services, request, sent.error);
+  const transition = submitted(request, sent.batches, clock.now(), policy.polling.firstCheckSeconds * 1000);
+  if (!(await store.save(transition))) return;
+  // The head of the queue left it: the next one may fit too, so it need not wait for its recheck.
+  if (request.status === 'queued') await nudgeQueue(services, distributionId);
+  await refreshCard(services, transition.request);
+}
+
+/** Submits the batches of an in-progress request that waited for room, once there is some. */
+export async function submitRemaining(services: Services, request: RequestIn<'in_progress'>): Promise<void> {
+  const waiting = request.batches.filter((batch) => batch.invalidationId === undefined);
+  if (waiting.length === 0) return;
+  const others = await services.store.inFlight(request.distribution.id, request.id);
+  const admitted = admit(waiting, addLoad(others, inFlightLoad(request.batches)));
+  if (admitted.length === 0) return;
+  const sent = await createAll(services, request, request.batches, admitted);
+  if (!sent.ok) {
+    services.logger.warn('submitting further batches failed; will retry at the next poll', {
+      requestId: request.id,
+      error: sent.error,
+    });
+    return;
+  }
+  const transition = moreSubmitted(request, sent.batches, services.clock.now());
+  if (await services.store.save(transition)) await refreshCard(services, transition.request);
+}
+
+/**
+ * Creates the `admitted` batches in turn and returns `all` with their invalidation ids filled in. Stops at
+ * the first error: batches already made stay made (they are recorded, the rest go later); an error on the
+ * very first is returned for the caller to handle.
+ */
+async function createAll(
+  services: Services,
+  request: RequestIn<'approved' | 'queued' | 'in_progress'>,
+  all: readonly Batch[],
+  admitted: readonly Batch[],
+): Promise<{ ok: true; batches: Batch[] } | { ok: false; error: unknown }> {
+  const made = new Map<string, string>();
+  for (const batch of admitted) {
+    try {
+      const { invalidationId } = await services.cdn.create({
         distributionId: request.distribution.id,
         paths: batch.paths,
         callerReference: batch.callerReference,
       });
-      batch.invalidationId = invalidationId;
+      made.set(batch.callerReference, invalidationId);
+    } catch (error) {
+      if (made.size === 0) return { ok: false, error };
+      services.logger.warn('a further batch was not accepted yet; it goes later', {
+        requestId: request.id,
+        error,
+      });
+      break;
     }
-  } catch (error) {
-    await handleStepError(services, request, error);
-    return;
   }
-  const transition = submitted(request, batches, clock.now(), policy.polling.firstCheckSeconds * 1000);
-  if (await store.save(transition)) await refreshCard(services, transition.request);
+  const batches = all.map((batch) => {
+    const invalidationId = made.get(batch.callerReference);
+    return invalidationId === undefined ? batch : { ...batch, invalidationId };
+  });
+  return { ok: true, batches };
+}
+
+async function waitInQueue(
+  services: Services,
+  request: RequestIn<'approved' | 'queued'>,
+  reason: QueueReason,
+) {
+  const transition = queue(request, reason, services.clock.now(), QUEUE_RECHECK_MS);
+  if ((await services.store.save(transition)) && transition.event)
+    await refreshCard(services, transition.request);
+}
+
+/** A request on this distribution finished: the oldest queued one may fit now. */
+export async function nudgeQueue(services: Services, distributionId: string): Promise<void> {
+  const oldest = await services.store.oldestQueued(distributionId);
+  if (oldest) await services.store.nudge(oldest, services.clock.now());
 }

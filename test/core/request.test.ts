@@ -10,17 +10,26 @@ import {
   decide,
   expire,
   failed,
+  hasSent,
   type InvalidationRequest,
-  MAX_PATHS_PER_BATCH,
+  moreSubmitted,
   type NewRequest,
-  noticeSent,
+  type NoticeKind,
+  noticeDelivered,
+  noticeTried,
+  type PollOptions,
   polled,
+  type QueueReason,
+  queue,
   type RequestIn,
-  reminderSent,
+  reminderDue,
   retryLater,
   submitted,
+  TERMINAL,
+  type Transition,
   undeliverable,
 } from '../../src/core/request.js';
+import { addMs } from '../../src/core/schedule.js';
 
 const ID = 'req-01JABCDEF';
 const CREATED = '2026-05-04T10:00:00.000Z';
@@ -29,9 +38,16 @@ const DECIDED = '2026-05-04T10:05:00.000Z';
 const SUBMITTED = '2026-05-04T10:05:02.000Z';
 const POLLED = '2026-05-04T10:05:07.000Z';
 const DONE = '2026-05-04T10:07:15.000Z';
+const REMIND = '2026-05-04T10:15:01.000Z';
 const CARD = { channel: 'C0123DEPLOY', ts: '1714816801.000100' };
 const TIMEOUT_MS = 30 * 60_000;
 const FIRST_CHECK_MS = 5_000;
+const QUEUE_RETRY_MS = 30_000;
+const POLL: PollOptions = { nextPollMs: 10_000, slowAfterMs: 10 * 60_000 };
+/** SUBMITTED plus POLL.slowAfterMs: the first poll that counts as slow */
+const SLOW = '2026-05-04T10:15:02.000Z';
+const CAPACITY: QueueReason = { code: 'capacity', inFlightPaths: 2_999, inFlightWildcards: 15 };
+const NO_APPROVAL = { required: false, rules: [], approvers: { users: [] }, selfApproval: false };
 
 function newRequest(overrides: Partial<NewRequest> = {}): NewRequest {
   return {
@@ -65,33 +81,68 @@ function pending(): RequestIn<'pending_approval'> {
   return as('pending_approval', cardPosted(created(), CARD, POSTED, TIMEOUT_MS).request);
 }
 
-function approved(): RequestIn<'approved'> {
-  return as('approved', decide(pending(), { outcome: 'approved', by: 'U0LEAD' }, DECIDED).request);
+function reminding(): RequestIn<'pending_approval'> {
+  return as('pending_approval', reminderDue(pending(), REMIND).request);
 }
 
-function withIds(batches: Batch[]): Batch[] {
-  return batches.map((batch, index) => ({ ...batch, invalidationId: `I${index + 1}` }));
+function approved(paths?: string[]): RequestIn<'approved'> {
+  const request = decide(pending(), { outcome: 'approved', by: 'U0LEAD' }, DECIDED).request;
+  return as('approved', paths ? { ...request, paths } : request);
 }
 
-function inProgress(paths?: string[]): RequestIn<'in_progress'> {
-  const request = paths ? { ...approved(), paths } : approved();
-  const batches = withIds(batchesFor(request.id, request.paths));
+function queued(): RequestIn<'queued'> {
+  return as('queued', queue(approved(), CAPACITY, DECIDED, QUEUE_RETRY_MS).request);
+}
+
+function manyPaths(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `/p/${index}`);
+}
+
+/** CloudFront accepted the first `accepted` batches (all by default), as I1, I2, … */
+function withIds(batches: Batch[], accepted = batches.length): Batch[] {
+  return batches.map((batch, index) =>
+    index < accepted ? { ...batch, invalidationId: `I${index + 1}` } : batch,
+  );
+}
+
+function inProgress(paths?: string[], accepted?: number): RequestIn<'in_progress'> {
+  const request = approved(paths);
+  const batches = withIds(batchesFor(request.id, request.paths), accepted);
   return as('in_progress', submitted(request, batches, SUBMITTED, FIRST_CHECK_MS).request);
 }
 
+/** 3,001 paths in two batches, only the first of which CloudFront had room for. */
+function partlySubmitted(): RequestIn<'in_progress'> {
+  return inProgress(manyPaths(3001), 1);
+}
+
+function slowlyInProgress(): RequestIn<'in_progress'> {
+  return as('in_progress', polled(inProgress(), new Set(), SLOW, POLL).request);
+}
+
 function completed(): RequestIn<'completed'> {
-  return as('completed', polled(inProgress(), new Set(['I1']), DONE, 10_000).request);
+  return as('completed', polled(inProgress(), new Set(['I1']), DONE, POLL).request);
 }
 
 function failedRequest(): RequestIn<'failed'> {
   return as('failed', failed(inProgress(), 'AccessDenied', 'Access denied', POLLED).request);
 }
 
+/** Freezes the whole object graph, so that a step that writes to its input throws. */
+function deepFrozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFrozen(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 describe('createRequest', () => {
-  it('starts a new request at version 0, due for a card retry a minute later', () => {
+  it('starts a new request at version 0, due for a card retry a minute later, with no notices', () => {
     const { request } = createRequest(newRequest());
-    expect(request).toMatchObject({ id: ID, status: 'new', version: 0, attempts: 0 });
+    expect(request).toMatchObject({ id: ID, status: 'new', version: 0, attempts: 0, noticesSent: [] });
     expect(request.dueAt).toBe('2026-05-04T10:01:00.000Z');
+    expect(request).not.toHaveProperty('outbox');
     expect(CARD_RETRY_MS).toBe(60_000);
   });
 
@@ -105,7 +156,7 @@ describe('createRequest', () => {
       details: {
         distribution: 'web',
         distributionId: 'E2ABCDEF123XYZ',
-        paths: ['/index.html', '/images/*'],
+        paths: 2,
         approvalRequired: true,
         billablePaths: 0,
         costUsd: 0,
@@ -122,49 +173,20 @@ describe('createRequest', () => {
 describe('cardPosted', () => {
   it('waits for a decision until the approval timeout, with a reminder due halfway', () => {
     const transition = cardPosted(created(), CARD, POSTED, TIMEOUT_MS);
-    const expiresAt = '2026-05-04T10:30:01.000Z';
-    const remindAt = '2026-05-04T10:15:01.000Z';
     expect(transition.request).toMatchObject({
       status: 'pending_approval',
       card: CARD,
-      expiresAt,
-      remindAt,
-      reminded: false,
-      dueAt: remindAt,
+      expiresAt: '2026-05-04T10:30:01.000Z',
+      remindAt: REMIND,
+      dueAt: REMIND,
+      noticesSent: [],
     });
+    expect(transition.request).not.toHaveProperty('outbox');
     expect(transition.event).toBeUndefined();
   });
 
-  it('makes the expiry due once the reminder is sent, and records it', () => {
-    const pending = cardPosted(created(), CARD, POSTED, TIMEOUT_MS).request as RequestIn<'pending_approval'>;
-    const transition = reminderSent(pending, '2026-05-04T10:15:02.000Z');
-    expect(transition.request).toMatchObject({
-      status: 'pending_approval',
-      reminded: true,
-      dueAt: pending.expiresAt,
-    });
-    expect(transition.request.version).toBe(pending.version + 1);
-    expect(transition.event).toMatchObject({ type: 'reminder_sent', key: 'reminder_sent' });
-  });
-
-  it('cancels a pending request for its requester, with no work left due', () => {
-    const pending = cardPosted(created(), CARD, POSTED, TIMEOUT_MS).request as RequestIn<'pending_approval'>;
-    const transition = cancel(pending, pending.requester, '2026-05-04T10:05:00.000Z');
-    expect(transition.request).toMatchObject({
-      status: 'cancelled',
-      cancelledBy: pending.requester,
-      cancelledAt: '2026-05-04T10:05:00.000Z',
-    });
-    expect(transition.request).not.toHaveProperty('dueAt');
-    expect(transition.request).not.toHaveProperty('expiresAt');
-    expect(transition.event).toMatchObject({ type: 'cancelled', actor: pending.requester });
-  });
-
   it('approves by policy at once when no approval is required', () => {
-    const request = created({
-      approval: { required: false, rules: [], approvers: { users: [] }, selfApproval: false },
-    });
-    const transition = cardPosted(request, CARD, POSTED, TIMEOUT_MS);
+    const transition = cardPosted(created({ approval: NO_APPROVAL }), CARD, POSTED, TIMEOUT_MS);
     expect(transition.request).toMatchObject({
       status: 'approved',
       card: CARD,
@@ -172,6 +194,7 @@ describe('cardPosted', () => {
       dueAt: POSTED,
     });
     expect(transition.request).not.toHaveProperty('expiresAt');
+    expect(transition.request).not.toHaveProperty('remindAt');
     expect(transition.event).toEqual({
       requestId: ID,
       type: 'approved',
@@ -206,6 +229,7 @@ describe('decide', () => {
       card: CARD,
     });
     expect(transition.request).not.toHaveProperty('expiresAt');
+    expect(transition.request).not.toHaveProperty('remindAt');
     expect(transition.event).toMatchObject({ type: 'approved', actor: 'U0LEAD', at: DECIDED, details: {} });
   });
 
@@ -245,31 +269,97 @@ describe('expire', () => {
   });
 });
 
-describe('batchesFor', () => {
-  const paths = (count: number) => Array.from({ length: count }, (_, index) => `/p/${index}`);
-
-  it.each([
-    [1, [1]],
-    [MAX_PATHS_PER_BATCH, [3000]],
-    [3001, [3000, 1]],
-    [6500, [3000, 3000, 500]],
-  ])('splits %i paths into batches of %j', (count, sizes) => {
-    expect(batchesFor(ID, paths(count)).map((batch) => batch.paths.length)).toEqual(sizes);
+describe('cancel', () => {
+  it('cancels a pending request for its requester, with no work left due', () => {
+    const request = pending();
+    const transition = cancel(request, request.requester, DECIDED);
+    expect(transition.request).toMatchObject({
+      status: 'cancelled',
+      cancelledBy: request.requester,
+      cancelledAt: DECIDED,
+    });
+    expect(transition.request).not.toHaveProperty('dueAt');
+    expect(transition.request).not.toHaveProperty('expiresAt');
+    expect(transition.event).toMatchObject({ type: 'cancelled', actor: request.requester });
   });
 
-  it('uses the request id as the first CallerReference so a retry never creates a second invalidation', () => {
-    const batches = batchesFor(ID, paths(3001));
-    expect(batches.map((batch) => batch.callerReference)).toEqual([ID, `${ID}-2`]);
-    expect(batches.every((batch) => !batch.completed && batch.invalidationId === undefined)).toBe(true);
+  it('counts a cancelled request as finished', () => {
+    expect(TERMINAL.has(cancel(pending(), 'U0DEV', DECIDED).request.status)).toBe(true);
+  });
+});
+
+describe('ending the wait for a decision', () => {
+  it.each<[string, (request: RequestIn<'pending_approval'>) => Transition, InvalidationRequest['status']]>([
+    ['an approval', (request) => decide(request, { outcome: 'approved', by: 'U0LEAD' }, DECIDED), 'approved'],
+    [
+      'a denial',
+      (request) => decide(request, { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, DECIDED),
+      'denied',
+    ],
+    ['the expiry', (request) => expire(request, '2026-05-04T10:30:01.000Z'), 'expired'],
+    ['a cancel', (request) => cancel(request, 'U0DEV', DECIDED), 'cancelled'],
+  ])('drops a reminder not yet sent on %s', (_, step, status) => {
+    const { request } = step(reminding());
+    expect(request.status).toBe(status);
+    expect(request).not.toHaveProperty('outbox');
+    expect(request).not.toHaveProperty('remindAt');
+    expect(request.noticesSent).toEqual([]);
+  });
+});
+
+describe('reminderDue', () => {
+  it('makes the reminder to the approvers due now, still waiting for a decision', () => {
+    const request = pending();
+    const transition = reminderDue(request, REMIND);
+    expect(transition.request).toMatchObject({
+      status: 'pending_approval',
+      outbox: { kind: 'reminder', tries: 0 },
+      dueAt: REMIND,
+      expiresAt: request.expiresAt,
+    });
+    expect(transition.event).toBeUndefined();
+  });
+});
+
+describe('queue', () => {
+  it('queues an approved request, due again after the retry delay', () => {
+    const request = approved();
+    const transition = queue(request, CAPACITY, DECIDED, QUEUE_RETRY_MS);
+    expect(transition.request).toMatchObject({
+      status: 'queued',
+      queue: CAPACITY,
+      queuedAt: DECIDED,
+      dueAt: '2026-05-04T10:05:30.000Z',
+      attempts: request.attempts,
+      decision: { outcome: 'approved', by: 'U0LEAD' },
+    });
   });
 
-  it('keeps every path once, in order', () => {
-    const all = paths(6500);
-    expect(batchesFor(ID, all).flatMap((batch) => batch.paths)).toEqual(all);
-  });
+  it.each<QueueReason>([CAPACITY, { code: 'behind_older' }, { code: 'too_many_in_progress' }])(
+    'records why it waits ($code)',
+    (reason) => {
+      expect(queue(approved(), reason, DECIDED, QUEUE_RETRY_MS).event).toEqual({
+        requestId: ID,
+        type: 'queued',
+        key: 'queued',
+        at: DECIDED,
+        details: { reason: reason.code },
+      });
+    },
+  );
 
-  it('gives the same references on every call', () => {
-    expect(batchesFor(ID, paths(6500))).toEqual(batchesFor(ID, paths(6500)));
+  it('keeps a queued request waiting since it was first queued, counting the attempt, with no new event', () => {
+    const request = queued();
+    const later = '2026-05-04T10:05:30.000Z';
+    const transition = queue(request, { code: 'behind_older' }, later, QUEUE_RETRY_MS);
+    expect(transition.request).toMatchObject({
+      status: 'queued',
+      queue: { code: 'behind_older' },
+      queuedAt: DECIDED,
+      dueAt: '2026-05-04T10:06:00.000Z',
+      attempts: request.attempts + 1,
+    });
+    expect(transition.event).toBeUndefined();
   });
 });
 
@@ -283,13 +373,58 @@ describe('submitted', () => {
       batches,
       submittedAt: SUBMITTED,
       attempts: 0,
-      dueAt: '2026-05-04T10:05:07.000Z',
+      nextPollAt: POLLED,
+      dueAt: POLLED,
       decision: { outcome: 'approved', by: 'U0LEAD' },
     });
-    expect(transition.event).toMatchObject({
+    expect(transition.event).toEqual({
+      requestId: ID,
       type: 'submitted',
+      key: 'submitted:1',
       at: SUBMITTED,
       details: { invalidationIds: ['I1'], paths: 2, distributionId: 'E2ABCDEF123XYZ' },
+    });
+  });
+
+  it('leaves the queue once a queued request is submitted', () => {
+    const request = queued();
+    const batches = withIds(batchesFor(request.id, request.paths));
+    const transition = submitted(request, batches, SUBMITTED, FIRST_CHECK_MS);
+    expect(transition.request).toMatchObject({ status: 'in_progress', attempts: 0, dueAt: POLLED });
+    expect(transition.request).not.toHaveProperty('queue');
+    expect(transition.request).not.toHaveProperty('queuedAt');
+  });
+
+  it('records only the batches CloudFront accepted', () => {
+    const request = approved(manyPaths(3001));
+    const batches = withIds(batchesFor(request.id, request.paths), 1);
+    const transition = submitted(request, batches, SUBMITTED, FIRST_CHECK_MS);
+    expect(transition.request).toMatchObject({ status: 'in_progress', batches });
+    expect(transition.event).toMatchObject({
+      key: 'submitted:1',
+      details: { invalidationIds: ['I1'], paths: 3000 },
+    });
+  });
+});
+
+describe('moreSubmitted', () => {
+  it('records batches accepted later under a key naming how many are submitted, keeping the poll due', () => {
+    const request = partlySubmitted();
+    const batches = withIds(request.batches);
+    const transition = moreSubmitted(request, batches, POLLED);
+    expect(transition.request).toMatchObject({
+      status: 'in_progress',
+      batches,
+      submittedAt: SUBMITTED,
+      nextPollAt: request.nextPollAt,
+      dueAt: request.dueAt,
+    });
+    expect(transition.event).toEqual({
+      requestId: ID,
+      type: 'submitted',
+      key: 'submitted:2',
+      at: POLLED,
+      details: { invalidationIds: ['I1', 'I2'], paths: 3001, distributionId: 'E2ABCDEF123XYZ' },
     });
   });
 });
@@ -300,57 +435,98 @@ describe('polled', () => {
     ['only another invalidation is completed', new Set(['I9'])],
     ['one of two batches is completed', new Set(['I1'])],
   ])('keeps polling later when %s', (_, completedIds) => {
-    const request = inProgress(Array.from({ length: 3001 }, (_, index) => `/p/${index}`));
-    const transition = polled(request, completedIds, POLLED, 10_000);
+    const request = inProgress(manyPaths(3001));
+    const transition = polled(request, completedIds, POLLED, POLL);
     expect(transition.request).toMatchObject({
       status: 'in_progress',
       attempts: request.attempts + 1,
+      nextPollAt: '2026-05-04T10:05:17.000Z',
       dueAt: '2026-05-04T10:05:17.000Z',
     });
+    expect(transition.request).not.toHaveProperty('outbox');
     expect(transition.event).toBeUndefined();
   });
 
   it('remembers a batch that completed on an earlier poll', () => {
-    const request = inProgress(Array.from({ length: 3001 }, (_, index) => `/p/${index}`));
-    const first = as('in_progress', polled(request, new Set(['I1']), POLLED, 10_000).request);
+    const request = inProgress(manyPaths(3001));
+    const first = as('in_progress', polled(request, new Set(['I1']), POLLED, POLL).request);
     expect(first.batches.map((batch) => batch.completed)).toEqual([true, false]);
-    const second = polled(first, new Set(['I2']), DONE, 20_000);
+    const second = polled(first, new Set(['I2']), DONE, POLL);
     expect(second.request.status).toBe('completed');
   });
 
-  it('completes once every batch is completed, with a notice to send and the duration', () => {
-    const transition = polled(inProgress(), new Set(['I1']), DONE, 10_000);
+  it('does not complete while a batch still waits to be submitted', () => {
+    const transition = polled(partlySubmitted(), new Set(['I1']), POLLED, POLL);
+    const request = as('in_progress', transition.request);
+    expect(request.batches.map((batch) => batch.completed)).toEqual([true, false]);
+    expect(transition.event).toBeUndefined();
+  });
+
+  it('completes once every batch is completed, with its notice due now and the duration', () => {
+    const transition = polled(inProgress(), new Set(['I1']), DONE, POLL);
     expect(transition.request).toMatchObject({
       status: 'completed',
       completedAt: DONE,
-      notice: 'pending',
+      outbox: { kind: 'completed', tries: 0 },
       dueAt: DONE,
       attempts: 0,
       batches: [{ invalidationId: 'I1', completed: true }],
     });
+    expect(transition.request).not.toHaveProperty('nextPollAt');
     expect(transition.event).toMatchObject({ type: 'completed', at: DONE, details: { durationMs: 133_000 } });
+  });
+
+  it.each([
+    ['a millisecond short of slowAfterMs', '2026-05-04T10:15:01.999Z', false],
+    ['exactly slowAfterMs', SLOW, true],
+    ['well past slowAfterMs', '2026-05-04T10:40:00.000Z', true],
+  ])(
+    'makes the slow note due only once the request has been in progress slowAfterMs (%s)',
+    (_, now, slow) => {
+      const transition = polled(inProgress(), new Set(), now, POLL);
+      const nextPollAt = addMs(now, POLL.nextPollMs);
+      expect(transition.request).toMatchObject({
+        status: 'in_progress',
+        nextPollAt,
+        dueAt: slow ? now : nextPollAt,
+      });
+      if (slow) expect(transition.request.outbox).toEqual({ kind: 'slow', tries: 0 });
+      else expect(transition.request).not.toHaveProperty('outbox');
+      expect(transition.event).toBeUndefined();
+    },
+  );
+
+  it('does not make the slow note due again once it was sent', () => {
+    const sent = noticeDelivered(slowlyInProgress(), SLOW).request;
+    const transition = polled(as('in_progress', sent), new Set(), '2026-05-04T10:20:00.000Z', POLL);
+    expect(transition.request).not.toHaveProperty('outbox');
+    expect(transition.request.dueAt).toBe('2026-05-04T10:20:10.000Z');
+  });
+
+  it('does not replace a slow note that is still being sent', () => {
+    const request = { ...slowlyInProgress(), outbox: { kind: 'slow' as const, tries: 1 } };
+    const transition = polled(request, new Set(), '2026-05-04T10:20:00.000Z', POLL);
+    expect(transition.request.outbox).toEqual({ kind: 'slow', tries: 1 });
+    expect(transition.request.noticesSent).toEqual([]);
   });
 });
 
 describe('failed', () => {
-  it.each<[string, () => InvalidationRequest]>([
+  it.each<[string, () => RequestIn<'approved' | 'queued' | 'in_progress'>]>([
     ['an approved request', approved],
-    ['an in-progress request', inProgress],
-  ])('fails %s keeping its decision, with a notice due now', (_, build) => {
-    const request = build();
-    const transition = failed(
-      request as RequestIn<'approved' | 'in_progress'>,
-      'NoSuchDistribution',
-      'The distribution does not exist.',
-      POLLED,
-    );
+    ['a queued request', queued],
+    ['an in-progress request', () => inProgress()],
+  ])('fails %s keeping its decision, with its notice due now and nothing else waited for', (_, build) => {
+    const transition = failed(build(), 'NoSuchDistribution', 'The distribution does not exist.', POLLED);
     expect(transition.request).toMatchObject({
       status: 'failed',
       failure: { code: 'NoSuchDistribution', message: 'The distribution does not exist.', at: POLLED },
-      notice: 'pending',
+      outbox: { kind: 'failed', tries: 0 },
       dueAt: POLLED,
       decision: { outcome: 'approved', by: 'U0LEAD' },
     });
+    for (const wait of ['queue', 'queuedAt', 'nextPollAt'])
+      expect(transition.request).not.toHaveProperty(wait);
     expect(transition.event).toMatchObject({
       type: 'failed',
       at: POLLED,
@@ -377,75 +553,156 @@ describe('retryLater', () => {
   });
 });
 
-describe('noticeSent', () => {
-  it.each<[string, () => RequestIn<'completed' | 'failed'>]>([
-    ['completed', completed],
-    ['failed', failedRequest],
-  ])('marks the notice of a %s request sent, leaving nothing due', (status, build) => {
-    const transition = noticeSent(build(), DONE);
-    expect(transition.request).toMatchObject({ status, notice: 'sent' });
-    expect(transition.request).not.toHaveProperty('dueAt');
-    expect(transition.event).toMatchObject({ type: 'notice_sent', at: DONE, details: { status } });
+describe('noticeTried', () => {
+  it('counts each attempt at the due notice, leaving it due', () => {
+    const request = completed();
+    const once = noticeTried(request);
+    const twice = noticeTried(once);
+    expect(once).toMatchObject({
+      outbox: { kind: 'completed', tries: 1 },
+      dueAt: DONE,
+      version: request.version + 1,
+    });
+    expect(twice).toMatchObject({ outbox: { kind: 'completed', tries: 2 }, version: request.version + 2 });
+  });
+
+  it('leaves a request with no notice due as it is', () => {
+    const request = pending();
+    expect(noticeTried(request)).toBe(request);
+  });
+});
+
+describe('noticeDelivered', () => {
+  it.each<[NoticeKind, () => InvalidationRequest, string | undefined, 'notice_sent' | 'reminder_sent']>([
+    ['reminder', reminding, '2026-05-04T10:30:01.000Z', 'reminder_sent'],
+    ['slow', slowlyInProgress, '2026-05-04T10:15:12.000Z', 'notice_sent'],
+    ['completed', completed, undefined, 'notice_sent'],
+    ['failed', failedRequest, undefined, 'notice_sent'],
+  ])('records the %s notice once and goes back to what the request waits for', (kind, build, dueAt, type) => {
+    const request = noticeTried(build());
+    const transition = noticeDelivered(request, DONE);
+    expect(transition.request).toMatchObject({ status: request.status, noticesSent: [kind] });
+    expect(transition.request).not.toHaveProperty('outbox');
+    expect(transition.request.dueAt).toBe(dueAt);
+    expect(hasSent(transition.request, kind)).toBe(true);
+    expect(transition.event).toEqual({
+      requestId: ID,
+      type,
+      key: `${type}:${kind}`,
+      at: DONE,
+      details: { kind },
+    });
+  });
+
+  it('adds to the notices already sent', () => {
+    const slowNoted = as('in_progress', noticeDelivered(slowlyInProgress(), SLOW).request);
+    const done = polled(slowNoted, new Set(['I1']), DONE, POLL).request;
+    expect(noticeDelivered(done, DONE).request.noticesSent).toEqual(['slow', 'completed']);
+  });
+
+  it('changes nothing when no notice is due', () => {
+    const request = pending();
+    const transition = noticeDelivered(request, DONE);
+    expect(transition.request).toBe(request);
+    expect(transition.event).toBeUndefined();
+    expect(hasSent(request, 'reminder')).toBe(false);
+  });
+
+  // An in-progress request counts its polls in `attempts`; a notice must not reset them.
+  it('keeps the poll count of an in-progress request when its slow note is delivered', () => {
+    const request = slowlyInProgress();
+    expect(noticeDelivered(request, SLOW).request.attempts).toBe(request.attempts);
   });
 });
 
 describe('versions', () => {
-  const steps: Array<[string, () => { before: InvalidationRequest; after: InvalidationRequest }]> = [
-    [
-      'cardPosted to pending',
-      () => ({ before: created(), after: cardPosted(created(), CARD, POSTED, TIMEOUT_MS).request }),
-    ],
-    [
-      'cardPosted to approved',
+  type Step = () => { before: InvalidationRequest; run: () => InvalidationRequest };
+
+  /** Builds the input deep-frozen, so that writing to it throws as well as showing in the comparison. */
+  function step<R extends InvalidationRequest>(
+    name: string,
+    build: () => R,
+    apply: (request: R) => Transition | InvalidationRequest,
+  ): [string, Step] {
+    return [
+      name,
       () => {
-        const before = created({
-          approval: { required: false, rules: [], approvers: { users: [] }, selfApproval: false },
-        });
-        return { before, after: cardPosted(before, CARD, POSTED, TIMEOUT_MS).request };
+        const before = deepFrozen(build());
+        return {
+          before,
+          run: () => {
+            const result = apply(before);
+            return 'request' in result ? result.request : result;
+          },
+        };
       },
-    ],
-    [
-      'undeliverable',
-      () => ({ before: created(), after: undeliverable(created(), 'not_in_channel', POSTED).request }),
-    ],
-    [
-      'decide approve',
-      () => ({
-        before: pending(),
-        after: decide(pending(), { outcome: 'approved', by: 'U0LEAD' }, DECIDED).request,
-      }),
-    ],
-    [
-      'decide deny',
-      () => ({
-        before: pending(),
-        after: decide(pending(), { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, DECIDED).request,
-      }),
-    ],
-    ['expire', () => ({ before: pending(), after: expire(pending(), DONE).request })],
-    [
-      'submitted',
-      () => ({
-        before: approved(),
-        after: submitted(approved(), withIds(batchesFor(ID, ['/a'])), SUBMITTED, FIRST_CHECK_MS).request,
-      }),
-    ],
-    [
+    ];
+  }
+
+  const steps: Array<[string, Step]> = [
+    step('cardPosted to pending', created, (r) => cardPosted(r, CARD, POSTED, TIMEOUT_MS)),
+    step(
+      'cardPosted to approved',
+      () => created({ approval: NO_APPROVAL }),
+      (r) => cardPosted(r, CARD, POSTED, TIMEOUT_MS),
+    ),
+    step('undeliverable', created, (r) => undeliverable(r, 'not_in_channel', POSTED)),
+    step('reminderDue', pending, (r) => reminderDue(r, REMIND)),
+    step('decide approve', reminding, (r) => decide(r, { outcome: 'approved', by: 'U0LEAD' }, DECIDED)),
+    step('decide deny', reminding, (r) =>
+      decide(r, { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, DECIDED),
+    ),
+    step('expire', reminding, (r) => expire(r, DONE)),
+    step('cancel', reminding, (r) => cancel(r, 'U0DEV', DECIDED)),
+    step('queue from approved', approved, (r) => queue(r, CAPACITY, DECIDED, QUEUE_RETRY_MS)),
+    step('queue from queued', queued, (r) => queue(r, CAPACITY, POLLED, QUEUE_RETRY_MS)),
+    step('submitted from approved', approved, (r) =>
+      submitted(r, withIds(batchesFor(ID, r.paths)), SUBMITTED, 1),
+    ),
+    step('submitted from queued', queued, (r) =>
+      submitted(r, withIds(batchesFor(ID, r.paths)), SUBMITTED, 1),
+    ),
+    step('moreSubmitted', partlySubmitted, (r) => moreSubmitted(r, withIds(r.batches), POLLED)),
+    step(
       'polled, not done',
-      () => ({ before: inProgress(), after: polled(inProgress(), new Set(), POLLED, 1_000).request }),
-    ],
-    [
+      () => inProgress(),
+      (r) => polled(r, new Set(), POLLED, POLL),
+    ),
+    step(
+      'polled, slow',
+      () => inProgress(),
+      (r) => polled(r, new Set(), SLOW, POLL),
+    ),
+    step('polled, partly done', partlySubmitted, (r) => polled(r, new Set(['I1']), POLLED, POLL)),
+    step(
       'polled, done',
-      () => ({ before: inProgress(), after: polled(inProgress(), new Set(['I1']), DONE, 1_000).request }),
-    ],
-    ['failed', () => ({ before: inProgress(), after: failed(inProgress(), 'X', 'x', POLLED).request })],
-    ['retryLater', () => ({ before: approved(), after: retryLater(approved(), POLLED, 1_000) })],
-    ['noticeSent', () => ({ before: completed(), after: noticeSent(completed(), DONE).request })],
+      () => inProgress(),
+      (r) => polled(r, new Set(['I1']), DONE, POLL),
+    ),
+    step('failed from new', created, (r) => failed(r, 'X', 'x', POLLED)),
+    step('failed from queued', queued, (r) => failed(r, 'X', 'x', POLLED)),
+    step(
+      'failed from in_progress',
+      () => inProgress(),
+      (r) => failed(r, 'X', 'x', POLLED),
+    ),
+    step('retryLater', approved, (r) => retryLater(r, POLLED, 1_000)),
+    step('noticeTried', completed, noticeTried),
+    step('noticeDelivered of a reminder', reminding, (r) => noticeDelivered(r, REMIND)),
+    step('noticeDelivered of the slow note', slowlyInProgress, (r) => noticeDelivered(r, SLOW)),
+    step('noticeDelivered of the outcome', failedRequest, (r) => noticeDelivered(r, DONE)),
   ];
 
-  it.each(steps)('bumps the version by exactly one on %s', (_, step) => {
-    const { before, after } = step();
-    expect(after.version).toBe(before.version + 1);
+  it.each(steps)('bumps the version by exactly one on %s', (_, build) => {
+    const { before, run } = build();
+    expect(run().version).toBe(before.version + 1);
+  });
+
+  it.each(steps)('never changes the request it was given on %s', (_, build) => {
+    const { before, run } = build();
+    const copy = structuredClone(before);
+    run();
+    expect(before).toEqual(copy);
   });
 
   it('counts one version per transition along the whole happy path', () => {
@@ -453,14 +710,7 @@ describe('versions', () => {
       (request) => request.version,
     );
     expect(versions).toEqual([0, 1, 2, 3, 4]);
-    expect(noticeSent(completed(), DONE).request.version).toBe(5);
-  });
-
-  it('never changes the request it was given', () => {
-    const request = pending();
-    const copy = structuredClone(request);
-    decide(request, { outcome: 'approved', by: 'U0LEAD' }, DECIDED);
-    expire(request, DONE);
-    expect(request).toEqual(copy);
+    const tried = noticeTried(completed());
+    expect([tried.version, noticeDelivered(tried, DONE).request.version]).toEqual([5, 6]);
   });
 });

@@ -173,7 +173,9 @@ describe('approvals that on-call can trust', () => {
     await cardSays(card, 'Cancelled');
     const texts = () => stack.slack.responses.map((r) => JSON.stringify(r.body));
     await stack.slack.waitFor(() => texts().some((t) => t.includes(`Cancelled ${id}`)));
-    await stack.slack.waitFor(() => texts().some((t) => t.includes(`Only <@${USERS.requester}>, who made ${id}`)));
+    await stack.slack.waitFor(() =>
+      texts().some((t) => t.includes(`Only <@${USERS.requester}>, who made ${id}`)),
+    );
   });
 
   it('refuses a requester outside `requesters`, recording nothing', async () => {

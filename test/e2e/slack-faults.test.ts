@@ -46,6 +46,6 @@ describe('Slack failures, end to end', () => {
     );
     expect(reply).toBeDefined();
     expect(stack.slack.threadReplies(card.channel, card.ts)).toHaveLength(1);
-    expect(bot.logs.some((line) => line.includes('posting the thread notice failed; will retry'))).toBe(true);
+    expect(bot.logs.some((line) => line.includes('posting a thread notice failed; will retry'))).toBe(true);
   });
 });

@@ -28,6 +28,8 @@ export interface StoredMessage {
   thread_ts?: string;
   text: string;
   blocks?: unknown[];
+  /** Message metadata as posted (`{ event_type, event_payload }`). */
+  metadata?: unknown;
   /** The bot user id: every message here was posted by the bot. */
   user: string;
   updates: number;
@@ -225,9 +227,42 @@ function authTest(_args: Args, state: State): Reply {
   });
 }
 
-function messageView(state: State, message: StoredMessage): Record<string, unknown> {
-  const { updates: _updates, channel: _channel, ...fields } = message;
-  return { type: 'message', ...fields, bot_id: state.botId, team: state.teamId };
+function messageView(state: State, message: StoredMessage, withMetadata = false): Record<string, unknown> {
+  const { updates: _updates, channel: _channel, metadata, ...fields } = message;
+  const view: Record<string, unknown> = {
+    type: 'message',
+    ...fields,
+    bot_id: state.botId,
+    team: state.teamId,
+  };
+  if (withMetadata && metadata !== undefined) view.metadata = metadata;
+  return view;
+}
+
+/** A channel's top-level messages since `oldest`, newest first, as Slack lists them. */
+function conversationHistory(args: Args, state: State): Reply {
+  const channel = str(args, 'channel');
+  if (channel === undefined) return fail('channel_not_found');
+  const oldest = Number(str(args, 'oldest') ?? '0');
+  const withMetadata = str(args, 'include_all_metadata') === 'true' || args.include_all_metadata === true;
+  const messages = state.messages
+    .filter((m) => m.channel === channel && m.thread_ts === undefined && Number(m.ts) > oldest)
+    .reverse()
+    .map((m) => messageView(state, m, withMetadata));
+  return ok({ messages, has_more: false });
+}
+
+/** A thread: its parent, then its replies; metadata only with `include_all_metadata`, as Slack does. */
+function conversationReplies(args: Args, state: State): Reply {
+  const channel = str(args, 'channel');
+  const ts = str(args, 'ts');
+  if (channel === undefined) return fail('channel_not_found');
+  const parent = ts === undefined ? undefined : findMessage(state, channel, ts);
+  if (parent === undefined) return fail('thread_not_found');
+  const withMetadata = str(args, 'include_all_metadata') === 'true' || args.include_all_metadata === true;
+  const replies = state.messages.filter((m) => m.channel === channel && m.thread_ts === ts);
+  const messages = [parent, ...replies].map((m) => messageView(state, m, withMetadata));
+  return ok({ messages, has_more: false });
 }
 
 function postMessage(args: Args, state: State): Reply {
@@ -248,6 +283,7 @@ function postMessage(args: Args, state: State): Reply {
   const threadTs = str(args, 'thread_ts');
   if (threadTs !== undefined) message.thread_ts = threadTs;
   if (blocks !== undefined) message.blocks = blocks;
+  if (args.metadata !== undefined) message.metadata = args.metadata;
   state.messages.push(message);
   return ok({ channel, ts: message.ts, message: messageView(state, message) });
 }
@@ -360,6 +396,8 @@ const METHODS: Record<string, (args: Args, state: State) => Reply> = {
   'views.publish': publishView,
   'usergroups.users.list': listUserGroupMembers,
   'conversations.info': conversationInfo,
+  'conversations.replies': conversationReplies,
+  'conversations.history': conversationHistory,
   'users.info': userInfo,
 };
 

@@ -9,6 +9,7 @@ import {
 import { type LocalDynamoDb, startDynalite } from './dynalite.js';
 import { type SlackSender, slackSender } from './slack-requests.js';
 import { type SlackStandIn, type SlackStandInOptions, startSlackStandIn } from './slack-standin.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 export const USERS = {
   requester: 'UREQUEST01',
@@ -44,6 +45,8 @@ export function testConfig(overrides: Record<string, unknown> = {}): Record<stri
 
 export interface Stack {
   dynamo: LocalDynamoDb;
+  /** the bots reach DynamoDB through this proxy, which a test can cut */
+  dynamoProxy: TcpProxy;
   slack: SlackStandIn;
   cloudfront: CloudFrontStandIn;
   cwd: string;
@@ -69,6 +72,7 @@ export async function startStack(
   const secret = `test-signing-secret-${randomBytes(8).toString('hex')}`;
   const botToken = `xoxb-test-${randomBytes(8).toString('hex')}`;
   const dynamo = await startDynalite();
+  const dynamoProxy = await startTcpProxy(dynamo.endpoint);
   const slack = await startSlackStandIn({
     botToken,
     userGroups: { SONCALL001: [USERS.oncall, USERS.oncall2, USERS.requester] },
@@ -86,7 +90,7 @@ export async function startStack(
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
     AWS_SECRET_ACCESS_KEY: 'local-secret',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.url,
     AWS_ENDPOINT_URL_CLOUDFRONT: cloudfront.url,
     AWS_MAX_ATTEMPTS: '1',
   };
@@ -98,6 +102,7 @@ export async function startStack(
   });
   return {
     dynamo,
+    dynamoProxy,
     slack,
     cloudfront,
     cwd,
@@ -118,7 +123,8 @@ export async function startStack(
     close: async () => {
       await Promise.all(bots.map((bot) => bot.stop('SIGKILL')));
       client.destroy();
-      await Promise.all([slack.close(), cloudfront.close(), dynamo.close()]);
+      await Promise.all([slack.close(), cloudfront.close(), dynamoProxy.close()]);
+      await dynamo.close();
     },
   };
 }

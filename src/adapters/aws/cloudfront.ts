@@ -2,8 +2,9 @@ import {
   type CloudFrontClient,
   CreateInvalidationCommand,
   GetInvalidationCommand,
+  ListInvalidationsCommand,
 } from '@aws-sdk/client-cloudfront';
-import { type Cdn, CdnError, type CdnErrorKind } from '../../usecases/ports.js';
+import { type Cdn, CdnError, type CdnErrorKind, type InvalidationStatus } from '../../usecases/ports.js';
 
 /**
  * How each CloudFront error code is handled and what a person should do about it. The SDK names errors after
@@ -67,6 +68,18 @@ export class CloudFrontCdn implements Cdn {
       ),
     );
     return output.Invalidation?.Status === 'Completed' ? 'Completed' : 'InProgress';
+  }
+
+  /** The first page of ListInvalidations (newest first, up to 100): one call reports many statuses. */
+  async recent(distributionId: string): Promise<Map<string, InvalidationStatus>> {
+    const output = await this.call(() =>
+      this.client.send(new ListInvalidationsCommand({ DistributionId: distributionId, MaxItems: 100 })),
+    );
+    const statuses = new Map<string, InvalidationStatus>();
+    for (const item of output.InvalidationList?.Items ?? []) {
+      if (item.Id) statuses.set(item.Id, item.Status === 'Completed' ? 'Completed' : 'InProgress');
+    }
+    return statuses;
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {

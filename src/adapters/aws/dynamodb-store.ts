@@ -14,8 +14,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { billingMonth } from '../../core/cost.js';
-import type { AuditEvent, InvalidationRequest, Transition } from '../../core/request.js';
-import { Status } from '../../core/request.js';
+import type { AuditEvent, InvalidationRequest, Load, Transition } from '../../core/request.js';
+import { inFlightLoad, Status } from '../../core/request.js';
 import type { RequestStore, StoredRequest } from '../../usecases/ports.js';
 import { Indexes, Keys, tableDefinition } from './schema.js';
 
@@ -101,11 +101,7 @@ export class DynamoDbRequestStore implements RequestStore {
     } else {
       remove.push('duePk', 'dueAt');
     }
-    if (event?.type === 'submitted') {
-      set.push('usagePk = :usagePk', 'usageSk = :usageSk', 'usagePaths = :usagePaths');
-      set.push('distributionId = :distributionId', 'requester = :requester');
-      Object.assign(values, usageValues(request, event));
-    }
+    indexAttributes(request, set, remove, values);
     return this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
@@ -152,21 +148,78 @@ export class DynamoDbRequestStore implements RequestStore {
     );
   }
 
+  async inFlight(distributionId: string, exceptRequestId: string): Promise<Load> {
+    const load = { paths: 0, wildcards: 0 };
+    const except = Keys.request(exceptRequestId).pk;
+    await this.eachItem(
+      {
+        IndexName: Indexes.inFlight,
+        KeyConditionExpression: 'flightPk = :flightPk',
+        ExpressionAttributeValues: { ':flightPk': Keys.inFlight(distributionId) },
+      },
+      (item) => {
+        if (item.pk === except) return;
+        load.paths += Number(item.flightPaths ?? 0);
+        load.wildcards += Number(item.flightWildcards ?? 0);
+      },
+    );
+    return load;
+  }
+
+  async oldestQueued(distributionId: string): Promise<string | undefined> {
+    const result = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: Indexes.queue,
+        KeyConditionExpression: 'queuePk = :queuePk',
+        ExpressionAttributeValues: { ':queuePk': Keys.queue(distributionId) },
+        Limit: 1,
+      }),
+    );
+    const pk = result.Items?.[0]?.pk;
+    return typeof pk === 'string' ? pk.slice('REQ#'.length) : undefined;
+  }
+
+  async nudge(requestId: string, now: string): Promise<void> {
+    await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: Keys.request(requestId),
+        UpdateExpression: 'SET duePk = :duePk, dueAt = :now',
+        ConditionExpression: '#status = :queued',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':duePk': Keys.duePartition, ':now': now, ':queued': 'queued' },
+      }),
+    );
+  }
+
   async monthPaths(month: string): Promise<number> {
     let total = 0;
-    const input: QueryCommandInput = {
-      TableName: this.tableName,
-      IndexName: Indexes.usage,
-      KeyConditionExpression: 'usagePk = :usagePk',
-      ExpressionAttributeValues: { ':usagePk': Keys.usage(month) },
-      ProjectionExpression: 'usagePaths',
-    };
+    await this.eachItem(
+      {
+        IndexName: Indexes.usage,
+        KeyConditionExpression: 'usagePk = :usagePk',
+        ExpressionAttributeValues: { ':usagePk': Keys.usage(month) },
+        ProjectionExpression: 'usagePaths',
+      },
+      (item) => {
+        total += Number(item.usagePaths ?? 0);
+      },
+    );
+    return total;
+  }
+
+  /** Runs `visit` on every item a query returns, page by page. */
+  private async eachItem(
+    query: Omit<QueryCommandInput, 'TableName'>,
+    visit: (item: Record<string, unknown>) => void,
+  ): Promise<void> {
+    const input: QueryCommandInput = { ...query, TableName: this.tableName };
     do {
       const page = await this.documents.send(new QueryCommand(input));
-      for (const item of page.Items ?? []) total += Number(item.usagePaths ?? 0);
+      for (const item of page.Items ?? []) visit(item);
       input.ExclusiveStartKey = page.LastEvaluatedKey;
     } while (input.ExclusiveStartKey);
-    return total;
   }
 
   async ping(): Promise<void> {
@@ -188,14 +241,47 @@ function dueAttributes(dueAt: string | undefined): Record<string, string> {
   return dueAt ? { duePk: Keys.duePartition, dueAt } : {};
 }
 
-function usageValues(request: InvalidationRequest, event: AuditEvent): Record<string, unknown> {
-  return {
-    ':usagePk': Keys.usage(billingMonth(event.at)),
-    ':usageSk': `${event.at}#${request.id}`,
-    ':usagePaths': request.paths.length,
-    ':distributionId': request.distribution.id,
-    ':requester': request.requester,
-  };
+/**
+ * The sparse index attributes that follow a request's status: capacity in flight while in progress,
+ * a place in the queue while queued, and billed usage once anything was submitted (never removed).
+ */
+function indexAttributes(
+  request: InvalidationRequest,
+  set: string[],
+  remove: string[],
+  values: Record<string, unknown>,
+): void {
+  if (request.status === 'in_progress') {
+    const load = inFlightLoad(request.batches);
+    set.push('flightPk = :flightPk', 'flightPaths = :flightPaths', 'flightWildcards = :flightWildcards');
+    Object.assign(values, {
+      ':flightPk': Keys.inFlight(request.distribution.id),
+      ':flightPaths': load.paths,
+      ':flightWildcards': load.wildcards,
+    });
+  } else {
+    remove.push('flightPk', 'flightPaths', 'flightWildcards');
+  }
+  if (request.status === 'queued') {
+    set.push('queuePk = :queuePk');
+    values[':queuePk'] = Keys.queue(request.distribution.id);
+  } else {
+    remove.push('queuePk');
+  }
+  if (request.status === 'in_progress' || request.status === 'completed') {
+    const submittedPaths = request.batches
+      .filter((batch) => batch.invalidationId !== undefined)
+      .reduce((sum, batch) => sum + batch.paths.length, 0);
+    set.push('usagePk = :usagePk', 'usageSk = :usageSk', 'usagePaths = :usagePaths');
+    set.push('distributionId = :distributionId', 'requester = :requester');
+    Object.assign(values, {
+      ':usagePk': Keys.usage(billingMonth(request.submittedAt)),
+      ':usageSk': `${request.submittedAt}#${request.id}`,
+      ':usagePaths': submittedPaths,
+      ':distributionId': request.distribution.id,
+      ':requester': request.requester,
+    });
+  }
 }
 
 function parseStored(item: Record<string, unknown>): StoredRequest {

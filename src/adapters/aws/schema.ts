@@ -12,6 +12,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   monthPk, createdSk       `byMonth`: recent requests, newest first, by UTC month of creation
  *   distPk, userPk           `byDistribution`, `byRequester`: the same, per distribution or requester
  *   usagePk, usageSk, usagePaths   `usage`: present once submitted; month-to-date paths as AWS bills them
+ *   flightPk, flightPaths, flightWildcards   `inFlight`: present while in progress; CloudFront capacity in use
+ *   queuePk                  `queue`: present while queued for capacity; oldest first by createdSk
  */
 export const Keys = {
   request: (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' }),
@@ -20,6 +22,8 @@ export const Keys = {
   distribution: (distributionId: string) => `DIST#${distributionId}`,
   requester: (userId: string) => `USER#${userId}`,
   usage: (month: string) => `USAGE#${month}`,
+  inFlight: (distributionId: string) => `FLIGHT#${distributionId}`,
+  queue: (distributionId: string) => `QUEUE#${distributionId}`,
 } as const;
 
 export const Indexes = {
@@ -28,7 +32,15 @@ export const Indexes = {
   byDistribution: 'byDistribution',
   byRequester: 'byRequester',
   usage: 'usage',
+  inFlight: 'inFlight',
+  queue: 'queue',
 } as const;
+
+function projection(attributes: string[] | undefined) {
+  if (attributes === undefined) return { ProjectionType: 'ALL' as const };
+  if (attributes.length === 0) return { ProjectionType: 'KEYS_ONLY' as const };
+  return { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: attributes };
+}
 
 const index = (name: string, hash: string, range: string, projected?: string[]) => ({
   IndexName: name,
@@ -36,9 +48,7 @@ const index = (name: string, hash: string, range: string, projected?: string[]) 
     { AttributeName: hash, KeyType: 'HASH' as const },
     { AttributeName: range, KeyType: 'RANGE' as const },
   ],
-  Projection: projected
-    ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: projected }
-    : { ProjectionType: 'ALL' as const },
+  Projection: projection(projected),
 });
 
 /** The table definition, for the embedded store, `INVALIDATOR_CREATE_TABLE` and the CDK stack. */
@@ -54,6 +64,8 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
     'userPk',
     'usagePk',
     'usageSk',
+    'flightPk',
+    'queuePk',
   ];
   return {
     TableName: tableName,
@@ -69,6 +81,8 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       index(Indexes.byDistribution, 'distPk', 'createdSk'),
       index(Indexes.byRequester, 'userPk', 'createdSk'),
       index(Indexes.usage, 'usagePk', 'usageSk', ['usagePaths', 'distributionId', 'requester']),
+      index(Indexes.inFlight, 'flightPk', 'createdSk', ['flightPaths', 'flightWildcards']),
+      index(Indexes.queue, 'queuePk', 'createdSk', []),
     ],
   };
 }

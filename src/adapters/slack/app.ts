@@ -1,10 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, webApi } from '@slack/bolt';
 import type { SlackConfig } from '../../config.js';
 import type { Logger } from '../../usecases/ports.js';
 
 export interface SlackRuntime {
   app: App;
+  /**
+   * A client that never retries by itself, for chat.postMessage: a timed-out post may still have gone
+   * through, so the retry belongs to the work queue, which looks at the channel first.
+   */
+  postClient: webApi.WebClient;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -28,6 +33,13 @@ export function createSlackRuntime(
 ): SlackRuntime {
   const logger = boltLogger(log);
   const clientOptions = config.apiUrl ? { ...CLIENT_OPTIONS, slackApiUrl: config.apiUrl } : CLIENT_OPTIONS;
+  const postClient = new webApi.WebClient(config.botToken, {
+    ...clientOptions,
+    retryConfig: { retries: 0 },
+    // A 429 fails at once with its Retry-After instead of pausing every call of the client.
+    rejectRateLimitedCalls: true,
+    logger,
+  });
   const healthHandler = (_req: IncomingMessage, res: ServerResponse) => {
     health().then((ready) => {
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
@@ -50,6 +62,7 @@ export function createSlackRuntime(
     });
     return {
       app,
+      postClient,
       start: async () => {
         await app.init();
         await receiver.start({ port: config.port, host: config.host ?? '0.0.0.0' });
@@ -79,6 +92,7 @@ export function createSlackRuntime(
   let healthServer: Server | undefined;
   return {
     app,
+    postClient,
     start: async () => {
       await app.init();
       await app.start();

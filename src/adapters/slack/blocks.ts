@@ -1,7 +1,7 @@
 import type { PolicyConfig } from '../../config.js';
 import { formatUsd } from '../../core/cost.js';
 import type { ApprovalRule, Approvers } from '../../core/policy.js';
-import type { InvalidationRequest } from '../../core/request.js';
+import type { InvalidationRequest, NoticeKind } from '../../core/request.js';
 import { elapsedMs, formatDuration } from '../../core/schedule.js';
 
 /** Block Kit, built only here, from the request's state alone: the same request always draws the same card. */
@@ -104,6 +104,8 @@ function statusLine(request: InvalidationRequest): string {
       return `Waiting for approval (expires ${slackDate(request.expiresAt)})`;
     case 'approved':
       return 'Approved, submitting to CloudFront';
+    case 'queued':
+      return `Queued: ${queueWords(request.queue)}`;
     case 'in_progress':
       return 'In progress at CloudFront';
     case 'completed':
@@ -131,6 +133,7 @@ function statusEmoji(request: InvalidationRequest): string {
     new: '🚀',
     pending_approval: '⏳',
     approved: '🚀',
+    queued: '🕒',
     in_progress: '🔄',
     completed: '✅',
     denied: '⛔',
@@ -255,6 +258,44 @@ function notesLine(request: InvalidationRequest): string | undefined {
     parts.push(`${count(notes.covered.length, 'path')} already covered by a wildcard removed${example}`);
   }
   return parts.length > 0 ? `:pencil2: ${parts.join(' · ')}` : undefined;
+}
+
+function queueWords(reason: Extract<InvalidationRequest, { status: 'queued' }>['queue']): string {
+  switch (reason.code) {
+    case 'capacity':
+      return `CloudFront allows 3,000 paths and 15 wildcards in progress per distribution; ${reason.inFlightPaths.toLocaleString('en-US')} paths and ${reason.inFlightWildcards} wildcards are in progress now. It goes as soon as there is room.`;
+    case 'behind_older':
+      return 'older requests on this distribution are waiting for room at CloudFront; it goes after them.';
+    case 'too_many_in_progress':
+      return 'CloudFront has too many invalidations in progress on this distribution (some may come from outside the bot). It is retried shortly.';
+    default: {
+      const unreachable: never = reason;
+      return String(unreachable);
+    }
+  }
+}
+
+/** The thread message for each kind of notice; undefined when the request is not in a state to send it. */
+export function noticeMessage(request: InvalidationRequest, kind: NoticeKind): SlackMessage | undefined {
+  switch (kind) {
+    case 'completed':
+      return request.status === 'completed' ? completionReply(request) : undefined;
+    case 'failed':
+      return request.status === 'failed' ? failureReply(request) : undefined;
+    case 'reminder':
+      return request.status === 'pending_approval' ? reminderReply(request) : undefined;
+    case 'slow':
+      return request.status === 'in_progress' ? slowReply(request) : undefined;
+    default: {
+      const unreachable: never = kind;
+      return unreachable;
+    }
+  }
+}
+
+function slowReply(request: Extract<InvalidationRequest, { status: 'in_progress' }>): SlackMessage {
+  const text = `:hourglass_flowing_sand: <@${request.requester}> ${request.id}, submitted ${slackDate(request.submittedAt)}, is still in progress at CloudFront. That happens now and then; I keep checking and will reply here when it completes.`;
+  return { text, blocks: [section(text)] };
 }
 
 export function completionReply(

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
-import type { InvalidationRequest } from '../../core/request.js';
-import type { Cards, PostError } from '../../usecases/ports.js';
-import { completionReply, failureReply, reminderReply, requestCard } from './blocks.js';
+import type { Card, InvalidationRequest, NoticeKind } from '../../core/request.js';
+import { type Cards, DeliveryError, type PostError } from '../../usecases/ports.js';
+import { noticeMessage, requestCard } from './blocks.js';
 
 const POST_ERRORS: ReadonlySet<string> = new Set<PostError>([
   'not_in_channel',
@@ -9,23 +9,59 @@ const POST_ERRORS: ReadonlySet<string> = new Set<PostError>([
   'is_archived',
 ]);
 
-/** The request card and its thread, through the Slack Web API. */
+/**
+ * Thread notices carry message metadata naming the request and the kind of notice, so a retry can tell
+ * from the thread whether an earlier attempt already reached Slack.
+ * https://api.slack.com/metadata/using
+ */
+const NOTICE_EVENT = 'invalidator_notice';
+const CARD_EVENT = 'invalidator_card';
+/** A rate limit on the card this short is waited out while the requester waits for their card. */
+const MAX_INLINE_WAIT_MS = 5_000;
+
+type Metadata = { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
+
+/**
+ * The request card and its thread, through the Slack Web API. Posts go through `postClient`, which does
+ * not retry by itself: a post is retried from the work queue, after looking whether it already arrived.
+ */
 export class SlackCards implements Cards {
-  constructor(private readonly client: webApi.WebClient) {}
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly postClient: webApi.WebClient,
+  ) {}
 
   async post(request: InvalidationRequest) {
     try {
-      const result = await this.client.chat.postMessage({
-        channel: request.channel,
-        ...requestCard(request),
-      });
-      if (!result.ts || !result.channel) throw new Error('chat.postMessage answered without ts');
-      return { ok: true as const, card: { channel: result.channel, ts: result.ts } };
+      const existing = request.attempts > 0 ? await this.findCard(request) : undefined;
+      if (existing) return { ok: true as const, card: existing };
+      return { ok: true as const, card: await this.postCard(request) };
     } catch (error) {
       const code = platformError(error);
       if (code && POST_ERRORS.has(code)) return { ok: false as const, error: code as PostError };
       throw error;
     }
+  }
+
+  /** Posts the card; a short Slack rate limit (nothing was posted) is waited out once, in place. */
+  private async postCard(request: InvalidationRequest): Promise<Card> {
+    const send = () =>
+      this.postClient.chat.postMessage({
+        channel: request.channel,
+        ...requestCard(request),
+        metadata: { event_type: CARD_EVENT, event_payload: { request_id: request.id } },
+      });
+    let result: Awaited<ReturnType<typeof send>>;
+    try {
+      result = await send();
+    } catch (error) {
+      const wait = deliveryError(error);
+      if (wait.ambiguous || wait.retryAfterMs === 0 || wait.retryAfterMs > MAX_INLINE_WAIT_MS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait.retryAfterMs));
+      result = await send();
+    }
+    if (!result.ts || !result.channel) throw new Error('chat.postMessage answered without ts');
+    return { channel: result.channel, ts: result.ts };
   }
 
   async update(request: InvalidationRequest): Promise<void> {
@@ -37,29 +73,68 @@ export class SlackCards implements Cards {
     });
   }
 
-  async announce(request: InvalidationRequest): Promise<void> {
-    if (!request.card) return;
-    const message =
-      request.status === 'completed'
-        ? completionReply(request)
-        : request.status === 'failed'
-          ? failureReply(request)
-          : undefined;
-    if (!message) return;
-    await this.client.chat.postMessage({
+  async notify(request: InvalidationRequest, kind: NoticeKind): Promise<void> {
+    const message = noticeMessage(request, kind);
+    if (!request.card || !message) return;
+    try {
+      await this.postClient.chat.postMessage({
+        channel: request.card.channel,
+        thread_ts: request.card.ts,
+        ...message,
+        metadata: { event_type: NOTICE_EVENT, event_payload: { request_id: request.id, kind } },
+      });
+    } catch (error) {
+      throw deliveryError(error);
+    }
+  }
+
+  async hasNotice(request: InvalidationRequest, kind: NoticeKind): Promise<boolean> {
+    if (!request.card) return false;
+    const result = await this.client.conversations.replies({
       channel: request.card.channel,
-      thread_ts: request.card.ts,
-      ...message,
+      ts: request.card.ts,
+      include_all_metadata: true,
+      limit: 200,
+    });
+    return (result.messages ?? []).some((message) => {
+      const metadata = message.metadata as Metadata;
+      const payload = metadata?.event_payload;
+      return (
+        metadata?.event_type === NOTICE_EVENT && payload?.request_id === request.id && payload?.kind === kind
+      );
     });
   }
-  async remind(request: InvalidationRequest): Promise<void> {
-    if (!request.card || request.status !== 'pending_approval') return;
-    await this.client.chat.postMessage({
-      channel: request.card.channel,
-      thread_ts: request.card.ts,
-      ...reminderReply(request),
+
+  /** A card an earlier attempt posted (its answer lost to a timeout or a crash), found by its metadata. */
+  private async findCard(request: InvalidationRequest): Promise<Card | undefined> {
+    const oldest = String(Math.floor(Date.parse(request.createdAt) / 1000) - 1);
+    const result = await this.client.conversations.history({
+      channel: request.channel,
+      oldest,
+      include_all_metadata: true,
+      limit: 200,
     });
+    const found = (result.messages ?? []).find((message) => {
+      const metadata = message.metadata as Metadata;
+      return metadata?.event_type === CARD_EVENT && metadata.event_payload?.request_id === request.id;
+    });
+    return found?.ts ? { channel: request.channel, ts: found.ts } : undefined;
   }
+}
+
+/**
+ * Sorts a Web API failure: an answer from Slack (ok: false, an HTTP error status, a 429) means the post did
+ * not happen; no answer at all (a timeout, a dropped connection) means it may have.
+ */
+function deliveryError(error: unknown): DeliveryError {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'slack_webapi_rate_limited_error') {
+    const seconds = Number((error as { retryAfter?: unknown }).retryAfter ?? 1);
+    return new DeliveryError(message, false, seconds * 1000, { cause: error });
+  }
+  const answered = code === 'slack_webapi_platform_error' || code === 'slack_webapi_http_error';
+  return new DeliveryError(message, !answered, 0, { cause: error });
 }
 
 /** The `error` of an `ok: false` Web API answer, if that is what failed. */

@@ -1,0 +1,117 @@
+import {
+  type AuditEvent,
+  auditEvent,
+  type Base,
+  bump,
+  type Card,
+  type Decision,
+  type Failure,
+  type InvalidationRequest,
+  type RequestIn,
+  type Transition,
+  withoutDue,
+} from './request-model.js';
+import { addMs } from './schedule.js';
+
+/** Until its card is posted a request is not visible to anyone; if the poster died, a worker retries. */
+export const CARD_RETRY_MS = 60_000;
+
+export type NewRequest = Omit<Base, 'version' | 'attempts' | 'dueAt' | 'outbox' | 'noticesSent'>;
+
+export function createRequest(input: NewRequest): { request: RequestIn<'new'>; event: AuditEvent } {
+  const request: RequestIn<'new'> = {
+    ...input,
+    status: 'new',
+    version: 0,
+    attempts: 0,
+    noticesSent: [],
+    dueAt: addMs(input.createdAt, CARD_RETRY_MS),
+  };
+  const details: AuditEvent['details'] = {
+    distribution: input.distribution.alias,
+    distributionId: input.distribution.id,
+    paths: input.paths.length,
+    approvalRequired: input.approval.required,
+    billablePaths: input.cost.billable,
+    costUsd: input.cost.costUsd,
+  };
+  if (input.reason !== undefined) details.reason = input.reason;
+  return { request, event: auditEvent(request, 'requested', input.createdAt, input.requester, details) };
+}
+
+/** The card is in the channel: wait for a decision, or go ahead when the policy needs none. */
+export function cardPosted(
+  request: RequestIn<'new'>,
+  card: Card,
+  now: string,
+  approvalTimeoutMs: number,
+): Transition {
+  const base = { ...bump(request), card };
+  if (request.approval.required) {
+    const expiresAt = addMs(now, approvalTimeoutMs);
+    // Halfway to expiry, one reminder goes to the approvers if nobody has decided yet.
+    const remindAt = addMs(now, approvalTimeoutMs / 2);
+    const pending: InvalidationRequest = {
+      ...base,
+      status: 'pending_approval',
+      expiresAt,
+      remindAt,
+      dueAt: remindAt,
+    };
+    return { request: pending };
+  }
+  const decision: Decision = { outcome: 'approved', by: 'policy', at: now };
+  const approved: InvalidationRequest = { ...base, status: 'approved', decision, dueAt: now };
+  return { request: approved, event: auditEvent(request, 'approved', now, 'policy', { automatic: true }) };
+}
+
+export function undeliverable(request: RequestIn<'new'>, code: string, now: string): Transition {
+  const failure: Failure = { code, message: `The request card could not be posted (${code}).`, at: now };
+  const next: InvalidationRequest = { ...withoutDue(bump(request)), status: 'undeliverable', failure };
+  return { request: next, event: auditEvent(request, 'undeliverable', now, undefined, { code }) };
+}
+
+export type DecisionInput =
+  | { outcome: 'approved'; by: string }
+  | { outcome: 'denied'; by: string; reason: string };
+
+export function decide(
+  request: RequestIn<'pending_approval'>,
+  input: DecisionInput,
+  now: string,
+): Transition {
+  const decision: Decision = { ...input, at: now };
+  const rest = withoutPending(bump(request));
+  if (input.outcome === 'approved') {
+    const next: InvalidationRequest = { ...rest, status: 'approved', decision, dueAt: now, attempts: 0 };
+    return { request: next, event: auditEvent(request, 'approved', now, input.by, {}) };
+  }
+  const next: InvalidationRequest = { ...withoutDue(rest), status: 'denied', decision };
+  return { request: next, event: auditEvent(request, 'denied', now, input.by, { reason: input.reason }) };
+}
+
+/** Nobody decided within the approval timeout: the request ends and its buttons go. */
+export function expire(request: RequestIn<'pending_approval'>, now: string): Transition {
+  const next: InvalidationRequest = {
+    ...withoutDue(withoutPending(bump(request))),
+    status: 'expired',
+    expiredAt: now,
+  };
+  return {
+    request: next,
+    event: auditEvent(request, 'expired', now, undefined, { expiresAt: request.expiresAt }),
+  };
+}
+
+/** The requester withdrew a pending request; nothing is submitted. */
+export function cancel(request: RequestIn<'pending_approval'>, by: string, now: string): Transition {
+  const rest = withoutDue(withoutPending(bump(request)));
+  const next: InvalidationRequest = { ...rest, status: 'cancelled', cancelledBy: by, cancelledAt: now };
+  return { request: next, event: auditEvent(request, 'cancelled', now, by, {}) };
+}
+
+/** A decided request no longer waits: its reminder (if not yet sent) and its expiry go. */
+function withoutPending(request: RequestIn<'pending_approval'>) {
+  const { expiresAt: _expiresAt, remindAt: _remindAt, outbox: _outbox, ...rest } = request;
+  return rest;
+}

@@ -1,0 +1,149 @@
+import {
+  auditEvent,
+  type Batch,
+  bump,
+  type Failure,
+  type InvalidationRequest,
+  type QueueReason,
+  type RequestIn,
+  type Transition,
+} from './request-model.js';
+import { addMs, elapsedMs } from './schedule.js';
+
+/** Approved, but CloudFront has no room now: wait, and try again at `retryMs`. The card says why. */
+export function queue(
+  request: RequestIn<'approved' | 'queued'>,
+  reason: QueueReason,
+  now: string,
+  retryMs: number,
+): Transition {
+  const dueAt = addMs(now, retryMs);
+  if (request.status === 'queued') {
+    const next: InvalidationRequest = {
+      ...bump(request),
+      queue: reason,
+      attempts: request.attempts + 1,
+      dueAt,
+    };
+    return { request: next };
+  }
+  const next: InvalidationRequest = {
+    ...bump(request),
+    status: 'queued',
+    queue: reason,
+    queuedAt: now,
+    dueAt,
+  };
+  return { request: next, event: auditEvent(request, 'queued', now, undefined, { reason: reason.code }) };
+}
+
+/** Some or all batches were accepted by CloudFront; the rest go as capacity frees. */
+export function submitted(
+  request: RequestIn<'approved' | 'queued'>,
+  batches: Batch[],
+  now: string,
+  firstCheckMs: number,
+): Transition {
+  const { queue: _queue, queuedAt: _queuedAt, ...rest } = bump(request) as RequestIn<'queued'>;
+  const nextPollAt = addMs(now, firstCheckMs);
+  const next: InvalidationRequest = {
+    ...rest,
+    status: 'in_progress',
+    batches,
+    submittedAt: now,
+    nextPollAt,
+    attempts: 0,
+    dueAt: nextPollAt,
+  };
+  return { request: next, event: submittedEvent(request, batches, now) };
+}
+
+/** Batches that waited for capacity were accepted later. */
+export function moreSubmitted(request: RequestIn<'in_progress'>, batches: Batch[], now: string): Transition {
+  const next: InvalidationRequest = { ...bump(request), batches };
+  return { request: next, event: submittedEvent(request, batches, now) };
+}
+
+function submittedEvent(request: InvalidationRequest, batches: readonly Batch[], now: string) {
+  const sent = batches.filter((batch) => batch.invalidationId !== undefined);
+  const details = {
+    invalidationIds: sent.map((batch) => batch.invalidationId ?? ''),
+    paths: sent.reduce((sum, batch) => sum + batch.paths.length, 0),
+    distributionId: request.distribution.id,
+  };
+  // One event per set of batches: its key names the last batch, so a retried write of it is recognisable.
+  const key = `submitted:${sent.length}`;
+  return auditEvent(request, 'submitted', now, undefined, details, key);
+}
+
+export interface PollOptions {
+  nextPollMs: number;
+  /** after this long in progress, one "still in progress" note goes to the thread */
+  slowAfterMs: number;
+}
+
+/** Records the latest poll; completes the request once every batch is submitted and Completed. */
+export function polled(
+  request: RequestIn<'in_progress'>,
+  completedIds: ReadonlySet<string>,
+  now: string,
+  options: PollOptions,
+): Transition {
+  const batches = request.batches.map((batch) => ({
+    ...batch,
+    completed: batch.completed || completedIds.has(batch.invalidationId ?? ''),
+  }));
+  if (batches.every((batch) => batch.completed)) {
+    const { nextPollAt: _nextPollAt, ...rest } = bump(request);
+    const done: InvalidationRequest = {
+      ...rest,
+      status: 'completed',
+      batches,
+      completedAt: now,
+      outbox: { kind: 'completed', tries: 0 },
+      attempts: 0,
+      dueAt: now,
+    };
+    const durationMs = elapsedMs(request.submittedAt, now);
+    return { request: done, event: auditEvent(request, 'completed', now, undefined, { durationMs }) };
+  }
+  const nextPollAt = addMs(now, options.nextPollMs);
+  const slow =
+    !request.noticesSent.includes('slow') &&
+    !request.outbox &&
+    elapsedMs(request.submittedAt, now) >= options.slowAfterMs;
+  const next: InvalidationRequest = {
+    ...bump(request),
+    batches,
+    attempts: request.attempts + 1,
+    nextPollAt,
+    dueAt: slow ? now : nextPollAt,
+    ...(slow ? { outbox: { kind: 'slow' as const, tries: 0 } } : {}),
+  };
+  return { request: next };
+}
+
+/** A step failed for good. Only a request still on its way can fail; terminal ones never change. */
+export function failed(
+  request: RequestIn<'new' | 'approved' | 'queued' | 'in_progress'>,
+  code: string,
+  message: string,
+  now: string,
+): Transition {
+  type WithWaits = typeof request & { queue?: unknown; queuedAt?: unknown; nextPollAt?: unknown };
+  const { queue: _queue, queuedAt: _queuedAt, nextPollAt: _nextPollAt, ...rest }: WithWaits = bump(request);
+  const failure: Failure = { code, message, at: now };
+  const next = {
+    ...rest,
+    status: 'failed',
+    failure,
+    outbox: { kind: 'failed', tries: 0 },
+    dueAt: now,
+  } as InvalidationRequest;
+  return { request: next, event: auditEvent(request, 'failed', now, undefined, { code, message }) };
+}
+
+/** The step failed for a reason that may pass: try again after `delayMs`. */
+export function retryLater(request: InvalidationRequest, now: string, delayMs: number): InvalidationRequest {
+  return { ...bump(request), attempts: request.attempts + 1, dueAt: addMs(now, delayMs) };
+}

@@ -1,0 +1,196 @@
+import type { CostPreview } from './cost.js';
+import type { ApprovalRule, Approvers } from './policy.js';
+
+/** Every status a request can be in; terminal ones never change again (except for sending their notice). */
+export const Status = {
+  new: 'new',
+  pendingApproval: 'pending_approval',
+  approved: 'approved',
+  queued: 'queued',
+  inProgress: 'in_progress',
+  completed: 'completed',
+  denied: 'denied',
+  failed: 'failed',
+  undeliverable: 'undeliverable',
+  expired: 'expired',
+  cancelled: 'cancelled',
+} as const;
+export type Status = (typeof Status)[keyof typeof Status];
+
+export const TERMINAL: ReadonlySet<Status> = new Set<Status>([
+  'completed',
+  'denied',
+  'failed',
+  'undeliverable',
+  'expired',
+  'cancelled',
+]);
+
+export interface Distribution {
+  alias: string;
+  id: string;
+}
+
+/** Where the request card lives in Slack; its thread carries the follow-ups. */
+export interface Card {
+  channel: string;
+  ts: string;
+}
+
+export interface Decision {
+  outcome: 'approved' | 'denied';
+  /** Slack user id, or `policy` when no approval was needed */
+  by: string;
+  at: string;
+  reason?: string;
+}
+
+/** One CreateInvalidation call: at most 3,000 paths and 15 wildcards (CloudFront's in-progress limits). */
+export interface Batch {
+  callerReference: string;
+  paths: string[];
+  invalidationId?: string;
+  completed: boolean;
+}
+
+export interface Failure {
+  code: string;
+  message: string;
+  at: string;
+}
+
+/** What normalisation changed, shown on the card. */
+export interface PathNotes {
+  encoded: Array<{ input: string; path: string }>;
+  duplicates: string[];
+  covered: Array<{ path: string; by: string }>;
+}
+
+/** What the policy decided about approval when the request was made, and who may give it. */
+export interface RequestApproval {
+  required: boolean;
+  rules: ApprovalRule[];
+  approvers: Approvers;
+  /** the requester may approve their own request (a distribution's `selfApproval`) */
+  selfApproval: boolean;
+  /** the approvers' user group could not be resolved when the request was made */
+  groupUnresolved?: boolean;
+}
+
+/** Messages in the card's thread: each kind goes out at most once per request. */
+export type NoticeKind = 'completed' | 'failed' | 'reminder' | 'slow';
+
+/** A thread message that is due; `tries` counts attempts that may have reached Slack. */
+export interface Outbox {
+  kind: NoticeKind;
+  tries: number;
+}
+
+/** Why an approved request waits before it is submitted. */
+export type QueueReason =
+  | { code: 'capacity'; inFlightPaths: number; inFlightWildcards: number }
+  | { code: 'behind_older' }
+  | { code: 'too_many_in_progress' };
+
+export interface Base {
+  id: string;
+  /** incremented by every write; each write is conditional on the version it read */
+  version: number;
+  distribution: Distribution;
+  paths: string[];
+  reason?: string;
+  requester: string;
+  channel: string;
+  createdAt: string;
+  approval: RequestApproval;
+  cost: CostPreview;
+  notes?: PathNotes;
+  card?: Card;
+  /** retries of the current step */
+  attempts: number;
+  /** when the next step of work is due; absent when none is */
+  dueAt?: string;
+  /** a thread message waiting to be sent */
+  outbox?: Outbox;
+  /** thread messages already sent */
+  noticesSent: NoticeKind[];
+}
+
+export type InvalidationRequest =
+  | (Base & { status: 'new' })
+  | (Base & { status: 'pending_approval'; card: Card; expiresAt: string; remindAt: string })
+  | (Base & { status: 'approved'; decision: Decision })
+  | (Base & { status: 'queued'; decision: Decision; queue: QueueReason; queuedAt: string })
+  | (Base & {
+      status: 'in_progress';
+      decision: Decision;
+      batches: Batch[];
+      submittedAt: string;
+      nextPollAt: string;
+    })
+  | (Base & {
+      status: 'completed';
+      decision: Decision;
+      batches: Batch[];
+      submittedAt: string;
+      completedAt: string;
+    })
+  | (Base & { status: 'denied'; decision: Decision })
+  | (Base & { status: 'failed'; decision?: Decision; failure: Failure })
+  | (Base & { status: 'undeliverable'; failure: Failure })
+  | (Base & { status: 'expired'; card: Card; expiredAt: string })
+  | (Base & { status: 'cancelled'; card: Card; cancelledBy: string; cancelledAt: string });
+
+export type RequestIn<S extends Status> = Extract<InvalidationRequest, { status: S }>;
+
+export type AuditEventType =
+  | 'requested'
+  | 'approved'
+  | 'denied'
+  | 'undeliverable'
+  | 'expired'
+  | 'cancelled'
+  | 'queued'
+  | 'submitted'
+  | 'completed'
+  | 'failed'
+  | 'reminder_sent'
+  | 'notice_sent';
+
+/** An append-only record of one step, written in the same conditional write as the state change. */
+export interface AuditEvent {
+  requestId: string;
+  type: AuditEventType;
+  /** unique per request: a step that happens once has one key */
+  key: string;
+  at: string;
+  actor?: string;
+  details: Record<string, string | number | boolean | string[]>;
+}
+
+/** A state change and the audit event that records it, always produced together. */
+export interface Transition {
+  request: InvalidationRequest;
+  event?: AuditEvent;
+}
+
+export function bump<R extends InvalidationRequest>(request: R): R {
+  return { ...request, version: request.version + 1 };
+}
+
+export function withoutDue<R extends { dueAt?: string }>(request: R): R {
+  const { dueAt: _dueAt, ...rest } = request;
+  return rest as R;
+}
+
+export function auditEvent(
+  request: InvalidationRequest,
+  type: AuditEventType,
+  at: string,
+  actor: string | undefined,
+  details: AuditEvent['details'],
+  key: string = type,
+): AuditEvent {
+  const base = { requestId: request.id, type, key, at, details };
+  return actor === undefined ? base : { ...base, actor };
+}

@@ -1,0 +1,50 @@
+import { type InvalidationRequest, noticeDelivered, noticeRetry, noticeTried } from '../core/request.js';
+import { retryDelayMs } from '../core/schedule.js';
+import { DeliveryError, type Services } from './ports.js';
+import { refreshCard } from './refresh-card.js';
+
+/**
+ * Posts the request's due thread notice exactly once, as far as Slack allows:
+ *   1. if an earlier attempt may have reached Slack (tries > 0), look in the thread first;
+ *   2. record the attempt (conditional write) before posting;
+ *   3. post; then record delivery.
+ * A crash after 3's post and before its record is caught by 1 next time. Slack 429s, 5xx and timeouts
+ * leave the notice due: it is retried from the queue. The one window left is Slack's own read-after-write
+ * lag: a reply posted but not yet visible to conversations.replies at step 1 would be posted again.
+ */
+export async function deliverNotice(services: Services, request: InvalidationRequest): Promise<void> {
+  const { cards, store, clock, logger, ids } = services;
+  const notice = request.outbox;
+  if (!notice) return;
+  if (notice.kind === 'completed' || notice.kind === 'failed') await refreshCard(services, request);
+  try {
+    if (notice.tries > 0 && (await cards.hasNotice(request, notice.kind))) {
+      await store.save(noticeDelivered(request, clock.now()));
+      return;
+    }
+    const attempt = noticeTried(request);
+    if (!(await store.save({ request: attempt }))) return;
+    await cards.notify(attempt, notice.kind);
+    await store.save(noticeDelivered(attempt, clock.now()));
+  } catch (error) {
+    const latest = (await store.get(request.id))?.request;
+    if (!latest?.outbox) throw error;
+    const delayMs = noticeRetryDelayMs(latest.outbox.tries, ids.random(), error);
+    logger.warn('posting a thread notice failed; will retry', {
+      requestId: request.id,
+      kind: notice.kind,
+      delayMs,
+      error,
+    });
+    await store.save({ request: noticeRetry(latest, clock.now(), delayMs) });
+  }
+}
+
+/** Time for a post that may still be on its way to land before the thread is read again. */
+export const AMBIGUOUS_POST_SETTLE_MS = 15_000;
+
+function noticeRetryDelayMs(tries: number, random: number, error: unknown): number {
+  const backoff = retryDelayMs(tries, random);
+  if (!(error instanceof DeliveryError)) return backoff;
+  return Math.max(backoff, error.retryAfterMs, error.ambiguous ? AMBIGUOUS_POST_SETTLE_MS : 0);
+}
