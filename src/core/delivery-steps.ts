@@ -37,23 +37,23 @@ export function queue(
   return { request: next, event: auditEvent(request, 'queued', now, undefined, { reason: reason.code }) };
 }
 
-/** Some or all batches were accepted by CloudFront; the rest go as capacity frees. */
+/**
+ * Some or all batches were accepted by CloudFront; the rest go as capacity frees. From now on the
+ * request is polled with the other in-flight requests of its distribution, not on a schedule of its own.
+ */
 export function submitted(
   request: RequestIn<'approved' | 'queued'>,
   batches: Batch[],
   now: string,
-  firstCheckMs: number,
 ): Transition {
   const { queue: _queue, queuedAt: _queuedAt, ...rest } = bump(request) as RequestIn<'queued'>;
-  const nextPollAt = addMs(now, firstCheckMs);
   const next: InvalidationRequest = {
     ...rest,
     status: 'in_progress',
     batches,
     submittedAt: now,
-    nextPollAt,
     attempts: 0,
-    dueAt: nextPollAt,
+    dueAt: addMs(now, WATCHDOG_MS),
   };
   return { request: next, event: submittedEvent(request, batches, now) };
 }
@@ -77,12 +77,25 @@ function submittedEvent(request: InvalidationRequest, batches: readonly Batch[],
 }
 
 export interface PollOptions {
-  nextPollMs: number;
   /** after this long in progress, one "still in progress" note goes to the thread */
   slowAfterMs: number;
 }
 
-/** Records the latest poll; completes the request once every batch is submitted and Completed. */
+/**
+ * An in-progress request is polled with its distribution; its own due time is only a watchdog that makes
+ * sure a poll stays scheduled, should the poll's record ever be lost.
+ */
+export const WATCHDOG_MS = 10 * 60_000;
+
+/** The watchdog fired: the caller makes sure the distribution's poll is scheduled; look again later. */
+export function watchdog(request: RequestIn<'in_progress'>, now: string): InvalidationRequest {
+  return { ...bump(request), dueAt: addMs(now, WATCHDOG_MS) };
+}
+
+/**
+ * Records the latest poll; completes the request once every batch is submitted and Completed. Returns the
+ * very same request when nothing changed, so the caller can skip the write.
+ */
 export function polled(
   request: RequestIn<'in_progress'>,
   completedIds: ReadonlySet<string>,
@@ -91,12 +104,12 @@ export function polled(
 ): Transition {
   const batches = request.batches.map((batch) => ({
     ...batch,
-    completed: batch.completed || completedIds.has(batch.invalidationId ?? ''),
+    completed:
+      batch.completed || (batch.invalidationId !== undefined && completedIds.has(batch.invalidationId)),
   }));
   if (batches.every((batch) => batch.completed)) {
-    const { nextPollAt: _nextPollAt, ...rest } = bump(request);
     const done: InvalidationRequest = {
-      ...rest,
+      ...bump(request),
       status: 'completed',
       batches,
       completedAt: now,
@@ -107,19 +120,15 @@ export function polled(
     const durationMs = elapsedMs(request.submittedAt, now);
     return { request: done, event: auditEvent(request, 'completed', now, undefined, { durationMs }) };
   }
-  const nextPollAt = addMs(now, options.nextPollMs);
   const slow =
     !request.noticesSent.includes('slow') &&
     !request.outbox &&
     elapsedMs(request.submittedAt, now) >= options.slowAfterMs;
-  const next: InvalidationRequest = {
-    ...bump(request),
-    batches,
-    attempts: request.attempts + 1,
-    nextPollAt,
-    dueAt: slow ? now : nextPollAt,
-    ...(slow ? { outbox: { kind: 'slow' as const, tries: 0 } } : {}),
-  };
+  const changed = batches.some((batch, index) => batch.completed !== request.batches[index]?.completed);
+  if (!slow && !changed) return { request };
+  const next: InvalidationRequest = slow
+    ? { ...bump(request), batches, outbox: { kind: 'slow', tries: 0 }, dueAt: now }
+    : { ...bump(request), batches };
   return { request: next };
 }
 
@@ -130,8 +139,8 @@ export function failed(
   message: string,
   now: string,
 ): Transition {
-  type WithWaits = typeof request & { queue?: unknown; queuedAt?: unknown; nextPollAt?: unknown };
-  const { queue: _queue, queuedAt: _queuedAt, nextPollAt: _nextPollAt, ...rest }: WithWaits = bump(request);
+  type WithQueue = typeof request & { queue?: unknown; queuedAt?: unknown };
+  const { queue: _queue, queuedAt: _queuedAt, ...rest }: WithQueue = bump(request);
   const failure: Failure = { code, message, at: now };
   const next = {
     ...rest,

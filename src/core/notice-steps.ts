@@ -1,3 +1,4 @@
+import { WATCHDOG_MS } from './delivery-steps.js';
 import {
   auditEvent,
   bump,
@@ -26,7 +27,7 @@ export function noticeTried(request: InvalidationRequest): InvalidationRequest {
 
 /**
  * Posting the notice failed: try again after `delayMs`. Counted in the outbox's `tries`, not in
- * `attempts`, which belongs to the request's own step (an in-progress request counts its polls there).
+ * `attempts`, which belongs to the request's own step (a submission's retries, say).
  */
 export function noticeRetry(request: InvalidationRequest, now: string, delayMs: number): InvalidationRequest {
   return { ...bump(request), dueAt: addMs(now, delayMs) };
@@ -38,18 +39,18 @@ export function noticeDelivered(request: InvalidationRequest, now: string): Tran
   if (!kind) return { request };
   const { outbox: _outbox, ...rest } = bump(request);
   const sent = { ...rest, noticesSent: [...request.noticesSent, kind] } as InvalidationRequest;
-  const next = withNaturalDue(sent);
+  const next = withNaturalDue(sent, now);
   const type = kind === 'reminder' ? 'reminder_sent' : 'notice_sent';
   return { request: next, event: auditEvent(request, type, now, undefined, { kind }, `${type}:${kind}`) };
 }
 
-/** The next step a request waits for once no notice is due. */
-function withNaturalDue(request: InvalidationRequest): InvalidationRequest {
+/** The next step a request waits for once no notice is due (in-progress ones: their watchdog). */
+function withNaturalDue(request: InvalidationRequest, now: string): InvalidationRequest {
   switch (request.status) {
     case 'pending_approval':
       return { ...request, dueAt: request.expiresAt };
     case 'in_progress':
-      return { ...request, dueAt: request.nextPollAt };
+      return { ...request, dueAt: addMs(now, WATCHDOG_MS) };
     case 'new':
     case 'approved':
     case 'queued':

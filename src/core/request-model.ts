@@ -121,13 +121,7 @@ export type InvalidationRequest =
   | (Base & { status: 'pending_approval'; card: Card; expiresAt: string; remindAt: string })
   | (Base & { status: 'approved'; decision: Decision })
   | (Base & { status: 'queued'; decision: Decision; queue: QueueReason; queuedAt: string })
-  | (Base & {
-      status: 'in_progress';
-      decision: Decision;
-      batches: Batch[];
-      submittedAt: string;
-      nextPollAt: string;
-    })
+  | (Base & { status: 'in_progress'; decision: Decision; batches: Batch[]; submittedAt: string })
   | (Base & {
       status: 'completed';
       decision: Decision;

@@ -8,10 +8,13 @@ export interface PollingSchedule {
   maxIntervalMs: number;
 }
 
-/** Delay before poll number `attempt` (0-based): first check, then doubling up to the maximum. */
-export function pollDelayMs(attempt: number, schedule: PollingSchedule): number {
-  const delay = schedule.firstCheckMs * 2 ** Math.min(attempt, 20);
-  return Math.min(schedule.maxIntervalMs, delay);
+/**
+ * Delay before a distribution is polled again, from the age of its youngest in-flight invalidation:
+ * every `firstCheckMs` while it is young, then a quarter of its age, up to the maximum. A new submission
+ * makes the distribution young again. One poll reports every invalidation of the distribution at once.
+ */
+export function pollDelayMs(youngestAgeMs: number, schedule: PollingSchedule): number {
+  return Math.min(schedule.maxIntervalMs, Math.max(schedule.firstCheckMs, Math.floor(youngestAgeMs / 4)));
 }
 
 const RETRY_BASE_MS = 1_000;

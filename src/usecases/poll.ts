@@ -1,49 +1,76 @@
 import { polled, type RequestIn } from '../core/request.js';
-import { pollDelayMs } from '../core/schedule.js';
+import { addMs, elapsedMs, pollDelayMs } from '../core/schedule.js';
 import { deliverNotice } from './deliver-notice.js';
 import type { InvalidationStatus, Services } from './ports.js';
 import { nudgeQueue, submitRemaining } from './submit.js';
 
 /**
- * Polls every due in-flight request of one distribution with one ListInvalidations call (newest first,
- * it reports many at once), falling back to GetInvalidation only for ids not on its first page. A slow
- * invalidation is never reported as failed, and an error only delays the next poll.
+ * Polls every in-flight request of one distribution with one ListInvalidations call (newest first, it
+ * reports many at once), falling back to GetInvalidation only for ids not on its first page. So CloudFront
+ * calls grow with distributions, not invalidations. A slow invalidation is never reported as failed, and an
+ * error only delays the next poll. The caller holds the distribution's poll lease.
  */
-export async function pollDistribution(
+export async function pollDistribution(services: Services, distributionId: string, claimedDueAt: string) {
+  const { store, clock, workerId, logger, policy } = services;
+  let next: string | undefined = addMs(clock.now(), policy.polling.firstCheckSeconds * 1000);
+  try {
+    const requests = await store.inFlightRequests(distributionId);
+    next = requests.length === 0 ? undefined : await pollAll(services, distributionId, requests);
+  } catch (error) {
+    logger.warn('polling a distribution failed; will poll again', { distributionId, error });
+  } finally {
+    await store.finishPoll(distributionId, workerId, claimedDueAt, next);
+  }
+}
+
+/** Polls the requests and returns when to poll again (undefined when nothing is left in flight). */
+async function pollAll(
   services: Services,
   distributionId: string,
   requests: ReadonlyArray<RequestIn<'in_progress'>>,
-): Promise<void> {
+): Promise<string | undefined> {
+  const { cdn, clock, logger, policy } = services;
   let recent: Map<string, InvalidationStatus> | undefined;
   try {
-    recent = await services.cdn.recent(distributionId);
+    recent = await cdn.recent(distributionId);
   } catch (error) {
-    services.logger.warn('listing invalidations failed; asking one by one', { distributionId, error });
+    logger.warn('listing invalidations failed; asking one by one', { distributionId, error });
   }
-  for (const request of requests) await pollRequest(services, request, recent);
-}
-
-async function pollRequest(
-  services: Services,
-  request: RequestIn<'in_progress'>,
-  recent: Map<string, InvalidationStatus> | undefined,
-): Promise<void> {
-  const { store, clock, policy } = services;
-  const completed = await completedIds(services, request, recent);
+  let youngest: number | undefined;
+  for (const request of requests) {
+    const stillInFlight = await pollRequest(services, request, recent);
+    const age = elapsedMs(request.submittedAt, clock.now());
+    if (stillInFlight) youngest = Math.min(youngest ?? age, age);
+  }
+  if (youngest === undefined) return undefined;
   const schedule = {
     firstCheckMs: policy.polling.firstCheckSeconds * 1000,
     maxIntervalMs: policy.polling.maxIntervalSeconds * 1000,
   };
-  // A failed lookup (throttling, 5xx) waits for the next poll on the usual schedule, which never exceeds
-  // maxIntervalSeconds: polling is read-only and safe to repeat, and the invalidation itself is made.
-  const nextPollMs = pollDelayMs(request.attempts + 1, schedule);
+  return addMs(clock.now(), pollDelayMs(youngest, schedule));
+}
+
+/** Updates one request from the poll; returns whether it is still in flight. */
+async function pollRequest(
+  services: Services,
+  request: RequestIn<'in_progress'>,
+  recent: Map<string, InvalidationStatus> | undefined,
+): Promise<boolean> {
+  const { store, clock, policy } = services;
+  const completed = await completedIds(services, request, recent);
   const slowAfterMs = policy.polling.slowNoticeMinutes * 60_000;
-  const transition = polled(request, completed, clock.now(), { nextPollMs, slowAfterMs });
-  if (!(await store.save(transition))) return;
+  const transition = polled(request, completed, clock.now(), { slowAfterMs });
   const next = transition.request;
+  if (next === request) {
+    await submitRemaining(services, request);
+    return true;
+  }
+  // Another worker may have moved this request on since it was read: its version guards the write.
+  if (!(await store.save(transition))) return true;
   if (next.status === 'completed') await nudgeQueue(services, request.distribution.id);
   if (next.status === 'in_progress') await submitRemaining(services, next);
   if (next.outbox) await deliverNotice(services, next);
+  return next.status === 'in_progress';
 }
 
 async function completedIds(

@@ -1,11 +1,23 @@
 import type { PolicyConfig } from '../config.js';
-import type { AuditEvent, Card, InvalidationRequest, Load, NoticeKind, Transition } from '../core/request.js';
+import type {
+  AuditEvent,
+  Card,
+  InvalidationRequest,
+  NoticeKind,
+  RequestIn,
+  Transition,
+} from '../core/request.js';
 
 /** A request as stored, with its audit trail: events are appended atomically with each state change. */
 export interface StoredRequest {
   request: InvalidationRequest;
   events: AuditEvent[];
 }
+
+/** A unit of due work: one request's next step, or one poll of a distribution's in-flight requests. */
+export type DueWork =
+  | { kind: 'request'; request: InvalidationRequest }
+  | { kind: 'poll'; distributionId: string; dueAt: string };
 
 /** Durable state of requests, their audit events and their due work. */
 export interface RequestStore {
@@ -17,12 +29,26 @@ export interface RequestStore {
    * appending its event in the same single-item write; `false` when another writer got there first.
    */
   save(transition: Transition): Promise<boolean>;
-  /** Requests whose work is due at or before `now`, earliest first. */
-  due(now: string, limit: number): Promise<InvalidationRequest[]>;
+  /** Work due at or before `now`, earliest first: requests, and distributions to poll. */
+  due(now: string, limit: number): Promise<DueWork[]>;
   /** Takes a lease on a request's due work until `until`; `false` when another worker holds it or it moved on. */
   claim(request: InvalidationRequest, owner: string, now: string, until: string): Promise<boolean>;
-  /** Paths and wildcards in flight on a distribution by the bot's own records, leaving out one request. */
-  inFlight(distributionId: string, exceptRequestId: string): Promise<Load>;
+  /** Takes a lease on polling a distribution; `false` when another worker holds it. */
+  claimPoll(distributionId: string, owner: string, now: string, until: string): Promise<boolean>;
+  /** Makes a distribution's next poll due at `at`, unless one is due sooner already. */
+  schedulePoll(distributionId: string, at: string): Promise<void>;
+  /**
+   * Ends a poll: the next is due at `next` (none when nothing is in flight), unless a submission moved
+   * it meanwhile (then that earlier time stands). Releases the lease.
+   */
+  finishPoll(
+    distributionId: string,
+    owner: string,
+    claimedDueAt: string,
+    next: string | undefined,
+  ): Promise<void>;
+  /** The requests in progress on a distribution, by the bot's own records. */
+  inFlightRequests(distributionId: string): Promise<Array<RequestIn<'in_progress'>>>;
   /** The id of the oldest request queued for capacity on a distribution, if any. */
   oldestQueued(distributionId: string): Promise<string | undefined>;
   /** Makes a queued request due now (capacity freed up). */

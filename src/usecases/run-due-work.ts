@@ -1,4 +1,11 @@
-import { expire, hasSent, type InvalidationRequest, type RequestIn, reminderDue } from '../core/request.js';
+import {
+  expire,
+  hasSent,
+  type InvalidationRequest,
+  type RequestIn,
+  reminderDue,
+  watchdog,
+} from '../core/request.js';
 import { addMs } from '../core/schedule.js';
 import { deliverNotice } from './deliver-notice.js';
 import { pollDistribution } from './poll.js';
@@ -23,12 +30,19 @@ export async function runDueWork(services: Services): Promise<number> {
   const due = await store.due(now, WORK_BATCH);
   const until = addMs(now, policy.workLeaseSeconds * 1000);
   const claimed: InvalidationRequest[] = [];
-  for (const request of due) if (await store.claim(request, workerId, now, until)) claimed.push(request);
-  // Polls of one distribution share a ListInvalidations call; submissions to one distribution go one at a
-  // time, so this process never overruns CloudFront's per-distribution limits by racing itself.
-  const polls = new Map<string, Array<RequestIn<'in_progress'>>>();
-  const submissions = new Map<string, Array<RequestIn<'approved' | 'queued'>>>();
   const steps: Array<() => Promise<void>> = [];
+  for (const work of due) {
+    if (work.kind === 'poll') {
+      if (await store.claimPoll(work.distributionId, workerId, now, until)) {
+        steps.push(() => pollDistribution(services, work.distributionId, work.dueAt));
+      }
+    } else if (await store.claim(work.request, workerId, now, until)) {
+      claimed.push(work.request);
+    }
+  }
+  // Submissions to one distribution go one at a time, so this process never overruns CloudFront's
+  // per-distribution limits by racing itself.
+  const submissions = new Map<string, Array<RequestIn<'approved' | 'queued'>>>();
   const join = <R extends InvalidationRequest>(
     groups: Map<string, R[]>,
     request: R,
@@ -41,9 +55,7 @@ export async function runDueWork(services: Services): Promise<number> {
   };
   for (const request of claimed) {
     if (request.outbox) steps.push(() => deliverNotice(services, request));
-    else if (request.status === 'in_progress') {
-      join(polls, request, (group) => pollDistribution(services, request.distribution.id, group));
-    } else if (request.status === 'approved' || request.status === 'queued') {
+    else if (request.status === 'approved' || request.status === 'queued') {
       join(submissions, request, (group) => submitInTurn(services, group));
     } else steps.push(() => runStep(services, request));
   }
@@ -79,8 +91,12 @@ async function runStep(services: Services, request: InvalidationRequest): Promis
     case 'approved':
     case 'queued':
       return submitRequest(services, request);
-    case 'in_progress':
-      return pollDistribution(services, request.distribution.id, [request]);
+    case 'in_progress': {
+      // The watchdog: make sure the distribution's poll is scheduled, and look again later.
+      await services.store.schedulePoll(request.distribution.id, services.clock.now());
+      await services.store.save({ request: watchdog(request, services.clock.now()) });
+      return;
+    }
     case 'completed':
     case 'failed':
     case 'denied':

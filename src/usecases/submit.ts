@@ -4,12 +4,14 @@ import {
   type Batch,
   batchesFor,
   inFlightLoad,
+  type Load,
   moreSubmitted,
   type QueueReason,
   queue,
   type RequestIn,
   submitted,
 } from '../core/request.js';
+import { addMs } from '../core/schedule.js';
 import type { Services } from './ports.js';
 import { refreshCard } from './refresh-card.js';
 import { handleSubmitError, QUEUE_RECHECK_MS } from './step-error.js';
@@ -30,7 +32,7 @@ export async function submitRequest(
   const oldest = await store.oldestQueued(distributionId);
   if (oldest !== undefined && oldest !== request.id)
     return waitInQueue(services, request, { code: 'behind_older' });
-  const inFlight = await store.inFlight(distributionId, request.id);
+  const inFlight = await loadBesides(services, distributionId, request.id);
   const batches = batchesFor(request.id, request.paths);
   const admitted = admit(batches, inFlight);
   if (admitted.length === 0) {
@@ -43,7 +45,10 @@ export async function submitRequest(
   }
   const sent = await createAll(services, request, batches, admitted);
   if (!sent.ok) return handleSubmitError(services, request, sent.error);
-  const transition = submitted(request, sent.batches, clock.now(), policy.polling.firstCheckSeconds * 1000);
+  const now = clock.now();
+  // Scheduled before the request is recorded as in progress, so an in-flight request always has a poll.
+  await store.schedulePoll(distributionId, addMs(now, policy.polling.firstCheckSeconds * 1000));
+  const transition = submitted(request, sent.batches, now);
   if (!(await store.save(transition))) return;
   // The head of the queue left it: the next one may fit too, so it need not wait for its recheck.
   if (request.status === 'queued') await nudgeQueue(services, distributionId);
@@ -54,7 +59,7 @@ export async function submitRequest(
 export async function submitRemaining(services: Services, request: RequestIn<'in_progress'>): Promise<void> {
   const waiting = request.batches.filter((batch) => batch.invalidationId === undefined);
   if (waiting.length === 0) return;
-  const others = await services.store.inFlight(request.distribution.id, request.id);
+  const others = await loadBesides(services, request.distribution.id, request.id);
   const admitted = admit(waiting, addLoad(others, inFlightLoad(request.batches)));
   if (admitted.length === 0) return;
   const sent = await createAll(services, request, request.batches, admitted);
@@ -113,6 +118,14 @@ async function waitInQueue(
   const transition = queue(request, reason, services.clock.now(), QUEUE_RECHECK_MS);
   if ((await services.store.save(transition)) && transition.event)
     await refreshCard(services, transition.request);
+}
+
+/** What the other in-flight requests of a distribution hold of CloudFront's capacity. */
+async function loadBesides(services: Services, distributionId: string, requestId: string): Promise<Load> {
+  const requests = await services.store.inFlightRequests(distributionId);
+  return requests
+    .filter((request) => request.id !== requestId)
+    .reduce((load, request) => addLoad(load, inFlightLoad(request.batches)), { paths: 0, wildcards: 0 });
 }
 
 /** A request on this distribution finished: the oldest queued one may fit now. */

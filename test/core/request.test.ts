@@ -28,6 +28,8 @@ import {
   TERMINAL,
   type Transition,
   undeliverable,
+  WATCHDOG_MS,
+  watchdog,
 } from '../../src/core/request.js';
 import { addMs } from '../../src/core/schedule.js';
 
@@ -41,11 +43,12 @@ const DONE = '2026-05-04T10:07:15.000Z';
 const REMIND = '2026-05-04T10:15:01.000Z';
 const CARD = { channel: 'C0123DEPLOY', ts: '1714816801.000100' };
 const TIMEOUT_MS = 30 * 60_000;
-const FIRST_CHECK_MS = 5_000;
 const QUEUE_RETRY_MS = 30_000;
-const POLL: PollOptions = { nextPollMs: 10_000, slowAfterMs: 10 * 60_000 };
+const POLL: PollOptions = { slowAfterMs: 10 * 60_000 };
 /** SUBMITTED plus POLL.slowAfterMs: the first poll that counts as slow */
 const SLOW = '2026-05-04T10:15:02.000Z';
+/** SUBMITTED plus WATCHDOG_MS: when a request just submitted is looked at again if no poll came */
+const WATCHDOG = '2026-05-04T10:15:02.000Z';
 const CAPACITY: QueueReason = { code: 'capacity', inFlightPaths: 2_999, inFlightWildcards: 15 };
 const NO_APPROVAL = { required: false, rules: [], approvers: { users: [] }, selfApproval: false };
 
@@ -108,7 +111,7 @@ function withIds(batches: Batch[], accepted = batches.length): Batch[] {
 function inProgress(paths?: string[], accepted?: number): RequestIn<'in_progress'> {
   const request = approved(paths);
   const batches = withIds(batchesFor(request.id, request.paths), accepted);
-  return as('in_progress', submitted(request, batches, SUBMITTED, FIRST_CHECK_MS).request);
+  return as('in_progress', submitted(request, batches, SUBMITTED).request);
 }
 
 /** 3,001 paths in two batches, only the first of which CloudFront had room for. */
@@ -364,19 +367,21 @@ describe('queue', () => {
 });
 
 describe('submitted', () => {
-  it('tracks the batches and schedules the first check', () => {
+  it('tracks the batches, due only for its watchdog: the distribution is polled, not the request', () => {
     const request = { ...approved(), attempts: 3 };
     const batches = withIds(batchesFor(request.id, request.paths));
-    const transition = submitted(request, batches, SUBMITTED, FIRST_CHECK_MS);
+    const transition = submitted(request, batches, SUBMITTED);
+    expect(WATCHDOG_MS).toBe(10 * 60_000);
     expect(transition.request).toMatchObject({
       status: 'in_progress',
       batches,
       submittedAt: SUBMITTED,
       attempts: 0,
-      nextPollAt: POLLED,
-      dueAt: POLLED,
+      dueAt: WATCHDOG,
       decision: { outcome: 'approved', by: 'U0LEAD' },
     });
+    expect(transition.request).not.toHaveProperty('nextPollAt');
+    expect(transition.request).not.toHaveProperty('outbox');
     expect(transition.event).toEqual({
       requestId: ID,
       type: 'submitted',
@@ -389,8 +394,8 @@ describe('submitted', () => {
   it('leaves the queue once a queued request is submitted', () => {
     const request = queued();
     const batches = withIds(batchesFor(request.id, request.paths));
-    const transition = submitted(request, batches, SUBMITTED, FIRST_CHECK_MS);
-    expect(transition.request).toMatchObject({ status: 'in_progress', attempts: 0, dueAt: POLLED });
+    const transition = submitted(request, batches, SUBMITTED);
+    expect(transition.request).toMatchObject({ status: 'in_progress', attempts: 0, dueAt: WATCHDOG });
     expect(transition.request).not.toHaveProperty('queue');
     expect(transition.request).not.toHaveProperty('queuedAt');
   });
@@ -398,7 +403,7 @@ describe('submitted', () => {
   it('records only the batches CloudFront accepted', () => {
     const request = approved(manyPaths(3001));
     const batches = withIds(batchesFor(request.id, request.paths), 1);
-    const transition = submitted(request, batches, SUBMITTED, FIRST_CHECK_MS);
+    const transition = submitted(request, batches, SUBMITTED);
     expect(transition.request).toMatchObject({ status: 'in_progress', batches });
     expect(transition.event).toMatchObject({
       key: 'submitted:1',
@@ -408,7 +413,7 @@ describe('submitted', () => {
 });
 
 describe('moreSubmitted', () => {
-  it('records batches accepted later under a key naming how many are submitted, keeping the poll due', () => {
+  it('records batches accepted later under a key naming how many are submitted, keeping the watchdog', () => {
     const request = partlySubmitted();
     const batches = withIds(request.batches);
     const transition = moreSubmitted(request, batches, POLLED);
@@ -416,8 +421,8 @@ describe('moreSubmitted', () => {
       status: 'in_progress',
       batches,
       submittedAt: SUBMITTED,
-      nextPollAt: request.nextPollAt,
-      dueAt: request.dueAt,
+      attempts: request.attempts,
+      dueAt: WATCHDOG,
     });
     expect(transition.event).toEqual({
       requestId: ID,
@@ -430,20 +435,35 @@ describe('moreSubmitted', () => {
 });
 
 describe('polled', () => {
-  it.each([
-    ['no invalidation is completed', new Set<string>()],
-    ['only another invalidation is completed', new Set(['I9'])],
-    ['one of two batches is completed', new Set(['I1'])],
-  ])('keeps polling later when %s', (_, completedIds) => {
-    const request = inProgress(manyPaths(3001));
-    const transition = polled(request, completedIds, POLLED, POLL);
-    expect(transition.request).toMatchObject({
-      status: 'in_progress',
-      attempts: request.attempts + 1,
-      nextPollAt: '2026-05-04T10:05:17.000Z',
-      dueAt: '2026-05-04T10:05:17.000Z',
+  it.each<[string, () => RequestIn<'in_progress'>, Set<string>]>([
+    ['no invalidation is completed', () => inProgress(manyPaths(3001)), new Set()],
+    ['only another invalidation is completed', () => inProgress(manyPaths(3001)), new Set(['I9'])],
+    [
+      'only a batch completed on an earlier poll is completed',
+      () => as('in_progress', polled(inProgress(manyPaths(3001)), new Set(['I1']), POLLED, POLL).request),
+      new Set(['I1']),
+    ],
+    ['a batch waiting to be submitted has no invalidation yet', partlySubmitted, new Set(['I2'])],
+  ])('returns the very same request, so nothing is written, when %s', (_, build, completedIds) => {
+    const request = deepFrozen(build());
+    const transition = polled(request, completedIds, '2026-05-04T10:06:00.000Z', POLL);
+    expect(transition.request).toBe(request);
+    expect(transition.event).toBeUndefined();
+  });
+
+  it('records a batch that completed while another is still in progress, keeping the watchdog', () => {
+    const request = { ...inProgress(manyPaths(3001)), attempts: 2 };
+    const transition = polled(request, new Set(['I1', 'I9']), POLLED, POLL);
+    expect(transition.request).toEqual({
+      ...request,
+      version: request.version + 1,
+      batches: [
+        { ...request.batches[0], completed: true },
+        { ...request.batches[1], completed: false },
+      ],
     });
-    expect(transition.request).not.toHaveProperty('outbox');
+    expect(transition.request.dueAt).toBe(WATCHDOG);
+    expect(transition.request.attempts).toBe(2);
     expect(transition.event).toBeUndefined();
   });
 
@@ -459,6 +479,7 @@ describe('polled', () => {
     const transition = polled(partlySubmitted(), new Set(['I1']), POLLED, POLL);
     const request = as('in_progress', transition.request);
     expect(request.batches.map((batch) => batch.completed)).toEqual([true, false]);
+    expect(request.dueAt).toBe(WATCHDOG);
     expect(transition.event).toBeUndefined();
   });
 
@@ -472,42 +493,81 @@ describe('polled', () => {
       attempts: 0,
       batches: [{ invalidationId: 'I1', completed: true }],
     });
-    expect(transition.request).not.toHaveProperty('nextPollAt');
     expect(transition.event).toMatchObject({ type: 'completed', at: DONE, details: { durationMs: 133_000 } });
   });
 
+  it('does not make the slow note due a millisecond short of slowAfterMs, changing nothing', () => {
+    const request = inProgress();
+    expect(polled(request, new Set(), '2026-05-04T10:15:01.999Z', POLL).request).toBe(request);
+  });
+
   it.each([
-    ['a millisecond short of slowAfterMs', '2026-05-04T10:15:01.999Z', false],
-    ['exactly slowAfterMs', SLOW, true],
-    ['well past slowAfterMs', '2026-05-04T10:40:00.000Z', true],
-  ])(
-    'makes the slow note due only once the request has been in progress slowAfterMs (%s)',
-    (_, now, slow) => {
-      const transition = polled(inProgress(), new Set(), now, POLL);
-      const nextPollAt = addMs(now, POLL.nextPollMs);
-      expect(transition.request).toMatchObject({
-        status: 'in_progress',
-        nextPollAt,
-        dueAt: slow ? now : nextPollAt,
-      });
-      if (slow) expect(transition.request.outbox).toEqual({ kind: 'slow', tries: 0 });
-      else expect(transition.request).not.toHaveProperty('outbox');
-      expect(transition.event).toBeUndefined();
-    },
-  );
+    ['exactly slowAfterMs', SLOW],
+    ['well past slowAfterMs', '2026-05-04T10:40:00.000Z'],
+  ])('makes the slow note due now once the request has been in progress %s', (_, now) => {
+    const request = inProgress();
+    const transition = polled(request, new Set(), now, POLL);
+    expect(transition.request).toEqual({
+      ...request,
+      version: request.version + 1,
+      outbox: { kind: 'slow', tries: 0 },
+      dueAt: now,
+    });
+    expect(transition.event).toBeUndefined();
+  });
+
+  it('records a completed batch and makes the slow note due in one step', () => {
+    const request = inProgress(manyPaths(3001));
+    const transition = polled(request, new Set(['I2']), SLOW, POLL);
+    const next = as('in_progress', transition.request);
+    expect(next).toMatchObject({
+      version: request.version + 1,
+      outbox: { kind: 'slow', tries: 0 },
+      dueAt: SLOW,
+      attempts: request.attempts,
+    });
+    expect(next.batches.map((batch) => batch.completed)).toEqual([false, true]);
+  });
 
   it('does not make the slow note due again once it was sent', () => {
-    const sent = noticeDelivered(slowlyInProgress(), SLOW).request;
-    const transition = polled(as('in_progress', sent), new Set(), '2026-05-04T10:20:00.000Z', POLL);
-    expect(transition.request).not.toHaveProperty('outbox');
-    expect(transition.request.dueAt).toBe('2026-05-04T10:20:10.000Z');
+    const sent = as('in_progress', noticeDelivered(slowlyInProgress(), SLOW).request);
+    const transition = polled(sent, new Set(), '2026-05-04T10:20:00.000Z', POLL);
+    expect(transition.request).toBe(sent);
+    expect(transition.request.dueAt).toBe('2026-05-04T10:25:02.000Z');
   });
 
   it('does not replace a slow note that is still being sent', () => {
     const request = { ...slowlyInProgress(), outbox: { kind: 'slow' as const, tries: 1 } };
     const transition = polled(request, new Set(), '2026-05-04T10:20:00.000Z', POLL);
+    expect(transition.request).toBe(request);
     expect(transition.request.outbox).toEqual({ kind: 'slow', tries: 1 });
     expect(transition.request.noticesSent).toEqual([]);
+  });
+
+  it('keeps a slow note still being sent, and its due time, when a batch completes', () => {
+    const slow = as('in_progress', polled(inProgress(manyPaths(3001)), new Set(), SLOW, POLL).request);
+    const request = { ...slow, outbox: { kind: 'slow' as const, tries: 1 } };
+    const transition = polled(request, new Set(['I1']), '2026-05-04T10:20:00.000Z', POLL);
+    const next = as('in_progress', transition.request);
+    expect(next).toMatchObject({
+      version: request.version + 1,
+      outbox: { kind: 'slow', tries: 1 },
+      dueAt: SLOW,
+    });
+    expect(next.batches.map((batch) => batch.completed)).toEqual([true, false]);
+  });
+});
+
+describe('watchdog', () => {
+  it('looks at an in-progress request again WATCHDOG_MS after it fired, changing nothing else', () => {
+    const request = deepFrozen(inProgress());
+    const fired = '2026-05-04T10:15:03.000Z';
+    expect(watchdog(request, fired)).toEqual({
+      ...request,
+      version: request.version + 1,
+      dueAt: addMs(fired, WATCHDOG_MS),
+    });
+    expect(watchdog(request, fired).dueAt).toBe('2026-05-04T10:25:03.000Z');
   });
 });
 
@@ -525,8 +585,7 @@ describe('failed', () => {
       dueAt: POLLED,
       decision: { outcome: 'approved', by: 'U0LEAD' },
     });
-    for (const wait of ['queue', 'queuedAt', 'nextPollAt'])
-      expect(transition.request).not.toHaveProperty(wait);
+    for (const wait of ['queue', 'queuedAt']) expect(transition.request).not.toHaveProperty(wait);
     expect(transition.event).toMatchObject({
       type: 'failed',
       at: POLLED,
@@ -575,7 +634,7 @@ describe('noticeTried', () => {
 describe('noticeDelivered', () => {
   it.each<[NoticeKind, () => InvalidationRequest, string | undefined, 'notice_sent' | 'reminder_sent']>([
     ['reminder', reminding, '2026-05-04T10:30:01.000Z', 'reminder_sent'],
-    ['slow', slowlyInProgress, '2026-05-04T10:15:12.000Z', 'notice_sent'],
+    ['slow', slowlyInProgress, '2026-05-04T10:17:15.000Z', 'notice_sent'],
     ['completed', completed, undefined, 'notice_sent'],
     ['failed', failedRequest, undefined, 'notice_sent'],
   ])('records the %s notice once and goes back to what the request waits for', (kind, build, dueAt, type) => {
@@ -608,10 +667,18 @@ describe('noticeDelivered', () => {
     expect(hasSent(request, 'reminder')).toBe(false);
   });
 
-  // An in-progress request counts its polls in `attempts`; a notice must not reset them.
-  it('keeps the poll count of an in-progress request when its slow note is delivered', () => {
+  it('starts the watchdog of an in-progress request afresh from when its slow note was delivered', () => {
     const request = slowlyInProgress();
-    expect(noticeDelivered(request, SLOW).request.attempts).toBe(request.attempts);
+    const delivered = '2026-05-04T10:15:04.000Z';
+    const transition = noticeDelivered(request, delivered);
+    expect(transition.request.dueAt).toBe(addMs(delivered, WATCHDOG_MS));
+    expect(transition.request.dueAt).toBe('2026-05-04T10:25:04.000Z');
+  });
+
+  // `attempts` belongs to the request's own step; a notice must not reset it.
+  it('keeps the attempt count of an in-progress request when its slow note is delivered', () => {
+    const request = { ...slowlyInProgress(), attempts: 2 };
+    expect(noticeDelivered(request, SLOW).request.attempts).toBe(2);
   });
 });
 
@@ -657,16 +724,14 @@ describe('versions', () => {
     step('queue from approved', approved, (r) => queue(r, CAPACITY, DECIDED, QUEUE_RETRY_MS)),
     step('queue from queued', queued, (r) => queue(r, CAPACITY, POLLED, QUEUE_RETRY_MS)),
     step('submitted from approved', approved, (r) =>
-      submitted(r, withIds(batchesFor(ID, r.paths)), SUBMITTED, 1),
+      submitted(r, withIds(batchesFor(ID, r.paths)), SUBMITTED),
     ),
-    step('submitted from queued', queued, (r) =>
-      submitted(r, withIds(batchesFor(ID, r.paths)), SUBMITTED, 1),
-    ),
+    step('submitted from queued', queued, (r) => submitted(r, withIds(batchesFor(ID, r.paths)), SUBMITTED)),
     step('moreSubmitted', partlySubmitted, (r) => moreSubmitted(r, withIds(r.batches), POLLED)),
     step(
-      'polled, not done',
-      () => inProgress(),
-      (r) => polled(r, new Set(), POLLED, POLL),
+      'polled, one of two batches done',
+      () => inProgress(manyPaths(3001)),
+      (r) => polled(r, new Set(['I1']), POLLED, POLL),
     ),
     step(
       'polled, slow',
@@ -686,6 +751,11 @@ describe('versions', () => {
       () => inProgress(),
       (r) => failed(r, 'X', 'x', POLLED),
     ),
+    step(
+      'watchdog',
+      () => inProgress(),
+      (r) => watchdog(r, WATCHDOG),
+    ),
     step('retryLater', approved, (r) => retryLater(r, POLLED, 1_000)),
     step('noticeTried', completed, noticeTried),
     step('noticeDelivered of a reminder', reminding, (r) => noticeDelivered(r, REMIND)),
@@ -703,6 +773,16 @@ describe('versions', () => {
     const copy = structuredClone(before);
     run();
     expect(before).toEqual(copy);
+  });
+
+  it.each<[string, () => RequestIn<'in_progress'>, Set<string>]>([
+    ['nothing completed', () => inProgress(), new Set()],
+    ['only another invalidation completed', () => inProgress(), new Set(['I9'])],
+  ])('keeps the version, and the very request, when a poll finds %s', (_, build, completedIds) => {
+    const before = deepFrozen(build());
+    const after = polled(before, completedIds, POLLED, POLL).request;
+    expect(after).toBe(before);
+    expect(after.version).toBe(before.version);
   });
 
   it('counts one version per transition along the whole happy path', () => {

@@ -12,21 +12,34 @@ const SCHEDULE: PollingSchedule = { firstCheckMs: 5_000, maxIntervalMs: 60_000 }
 
 describe('pollDelayMs', () => {
   it.each([
-    [0, 5_000],
-    [1, 10_000],
-    [2, 20_000],
-    [3, 40_000],
-    [4, 60_000],
-    [5, 60_000],
-    [100, 60_000],
-    [10_000, 60_000],
-  ])('waits before poll %i for %i ms', (attempt, delay) => {
-    expect(pollDelayMs(attempt, SCHEDULE)).toBe(delay);
+    ['just submitted', 0, 5_000],
+    ['a clock a little behind the submission', -1_000, 5_000],
+    ['young: a quarter of its age is below the first check', 19_996, 5_000],
+    ['20 s: a quarter of its age is the first check', 20_000, 5_000],
+    ['20.007 s: a quarter of its age, rounded down', 20_007, 5_001],
+    ['100 s', 100_000, 25_000],
+    ['just under 4 minutes', 239_999, 59_999],
+    ['4 minutes: a quarter of its age is the maximum', 240_000, 60_000],
+    ['10 minutes', 600_000, 60_000],
+    ['a day', 86_400_000, 60_000],
+  ])('polls a distribution whose youngest invalidation is %s (%i ms old) after %i ms', (_, age, delay) => {
+    expect(pollDelayMs(age, SCHEDULE)).toBe(delay);
   });
 
-  it('never waits less on a later poll', () => {
-    const delays = Array.from({ length: 30 }, (_, attempt) => pollDelayMs(attempt, SCHEDULE));
+  it.each([
+    [{ firstCheckMs: 10_000, maxIntervalMs: 30_000 }, 20_000, 10_000],
+    [{ firstCheckMs: 10_000, maxIntervalMs: 30_000 }, 100_000, 25_000],
+    [{ firstCheckMs: 10_000, maxIntervalMs: 30_000 }, 600_000, 30_000],
+    [{ firstCheckMs: 5_000, maxIntervalMs: 5_000 }, 600_000, 5_000],
+  ])('follows the configured schedule %o: age %i ms, delay %i ms', (schedule, age, delay) => {
+    expect(pollDelayMs(age, schedule)).toBe(delay);
+  });
+
+  it('never waits less for an older invalidation, nor outside first check and maximum', () => {
+    const delays = Array.from({ length: 61 }, (_, seconds) => pollDelayMs(seconds * 10_000, SCHEDULE));
     expect(delays).toEqual([...delays].sort((a, b) => a - b));
+    expect(Math.min(...delays)).toBe(SCHEDULE.firstCheckMs);
+    expect(Math.max(...delays)).toBe(SCHEDULE.maxIntervalMs);
   });
 });
 

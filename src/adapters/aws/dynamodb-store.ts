@@ -14,9 +14,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { billingMonth } from '../../core/cost.js';
-import type { AuditEvent, InvalidationRequest, Load, Transition } from '../../core/request.js';
+import type { AuditEvent, InvalidationRequest, RequestIn, Transition } from '../../core/request.js';
 import { inFlightLoad, Status } from '../../core/request.js';
-import type { RequestStore, StoredRequest } from '../../usecases/ports.js';
+import type { DueWork, RequestStore, StoredRequest } from '../../usecases/ports.js';
 import { Indexes, Keys, tableDefinition } from './schema.js';
 
 /** Items are parsed on read: the fields the bot branches on are checked, the rest is the shape it wrote. */
@@ -114,7 +114,7 @@ export class DynamoDbRequestStore implements RequestStore {
     );
   }
 
-  async due(now: string, limit: number): Promise<InvalidationRequest[]> {
+  async due(now: string, limit: number): Promise<DueWork[]> {
     const result = await this.documents.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -124,7 +124,12 @@ export class DynamoDbRequestStore implements RequestStore {
         Limit: limit,
       }),
     );
-    return (result.Items ?? []).map((item) => parseStored(item).request);
+    return (result.Items ?? []).map((item): DueWork => {
+      if (item.sk === Keys.pollerSk) {
+        return { kind: 'poll', distributionId: String(item.distributionId), dueAt: String(item.dueAt) };
+      }
+      return { kind: 'request', request: parseStored(item).request };
+    });
   }
 
   //   worker A: claim(v5, lease free) ✓ ── step ── save(v6 if v=5), lease removed
@@ -148,9 +153,8 @@ export class DynamoDbRequestStore implements RequestStore {
     );
   }
 
-  async inFlight(distributionId: string, exceptRequestId: string): Promise<Load> {
-    const load = { paths: 0, wildcards: 0 };
-    const except = Keys.request(exceptRequestId).pk;
+  async inFlightRequests(distributionId: string): Promise<Array<RequestIn<'in_progress'>>> {
+    const requests: Array<RequestIn<'in_progress'>> = [];
     await this.eachItem(
       {
         IndexName: Indexes.inFlight,
@@ -158,12 +162,69 @@ export class DynamoDbRequestStore implements RequestStore {
         ExpressionAttributeValues: { ':flightPk': Keys.inFlight(distributionId) },
       },
       (item) => {
-        if (item.pk === except) return;
-        load.paths += Number(item.flightPaths ?? 0);
-        load.wildcards += Number(item.flightWildcards ?? 0);
+        const { request } = parseStored(item);
+        if (request.status === 'in_progress') requests.push(request);
       },
     );
-    return load;
+    return requests;
+  }
+
+  //   submit: schedulePoll(now+5s) → dueAt moves earlier only
+  //   worker: claimPoll ─ list, update requests ─ finishPoll(next, if dueAt still = claimed)
+  async schedulePoll(distributionId: string, at: string): Promise<void> {
+    await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: Keys.poller(distributionId),
+        UpdateExpression: 'SET duePk = :duePk, dueAt = :at, distributionId = :distributionId',
+        ConditionExpression: 'attribute_not_exists(dueAt) OR dueAt > :at',
+        ExpressionAttributeValues: {
+          ':duePk': Keys.duePartition,
+          ':at': at,
+          ':distributionId': distributionId,
+        },
+      }),
+    );
+  }
+
+  async claimPoll(distributionId: string, owner: string, now: string, until: string): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: Keys.poller(distributionId),
+        UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+        ConditionExpression:
+          'attribute_exists(dueAt) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+        ExpressionAttributeValues: { ':owner': owner, ':until': until, ':now': now },
+      }),
+    );
+  }
+
+  async finishPoll(distributionId: string, owner: string, claimedDueAt: string, next: string | undefined) {
+    const key = Keys.poller(distributionId);
+    const reschedule = next
+      ? { UpdateExpression: 'SET dueAt = :next REMOVE leaseOwner, leaseUntil', values: { ':next': next } }
+      : { UpdateExpression: 'REMOVE duePk, dueAt, leaseOwner, leaseUntil', values: {} };
+    const moved = !(await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: reschedule.UpdateExpression,
+        ConditionExpression: 'leaseOwner = :owner AND dueAt = :claimed',
+        ExpressionAttributeValues: { ...reschedule.values, ':owner': owner, ':claimed': claimedDueAt },
+      }),
+    ));
+    if (!moved) return;
+    // A submission made the poll due sooner while we polled: keep that time, only let go of the lease.
+    await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeValues: { ':owner': owner },
+      }),
+    );
   }
 
   async oldestQueued(distributionId: string): Promise<string | undefined> {

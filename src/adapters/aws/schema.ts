@@ -12,11 +12,17 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   monthPk, createdSk       `byMonth`: recent requests, newest first, by UTC month of creation
  *   distPk, userPk           `byDistribution`, `byRequester`: the same, per distribution or requester
  *   usagePk, usageSk, usagePaths   `usage`: present once submitted; month-to-date paths as AWS bills them
- *   flightPk, flightPaths, flightWildcards   `inFlight`: present while in progress; CloudFront capacity in use
+ *   flightPk, flightPaths, flightWildcards   `inFlight`: present while in progress; what to poll, capacity in use
+ *
+ * Poller item       pk = POLL#<distribution id>   sk = POLLER
+ *   duePk, dueAt     when the distribution's in-flight requests are next polled (one ListInvalidations call)
+ *   leaseOwner, leaseUntil   a worker's claim on that poll
  *   queuePk                  `queue`: present while queued for capacity; oldest first by createdSk
  */
 export const Keys = {
   request: (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' }),
+  poller: (distributionId: string) => ({ pk: `POLL#${distributionId}`, sk: 'POLLER' }),
+  pollerSk: 'POLLER',
   duePartition: 'DUE',
   month: (month: string) => `MONTH#${month}`,
   distribution: (distributionId: string) => `DIST#${distributionId}`,
@@ -81,7 +87,7 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       index(Indexes.byDistribution, 'distPk', 'createdSk'),
       index(Indexes.byRequester, 'userPk', 'createdSk'),
       index(Indexes.usage, 'usagePk', 'usageSk', ['usagePaths', 'distributionId', 'requester']),
-      index(Indexes.inFlight, 'flightPk', 'createdSk', ['flightPaths', 'flightWildcards']),
+      index(Indexes.inFlight, 'flightPk', 'createdSk'),
       index(Indexes.queue, 'queuePk', 'createdSk', []),
     ],
   };
