@@ -10,6 +10,7 @@ import { SlackCards } from './adapters/slack/cards.js';
 import { registerListeners } from './adapters/slack/register.js';
 import { systemClock } from './adapters/system/clock.js';
 import { randomIds } from './adapters/system/ids.js';
+import { CachedUsage } from './adapters/system/usage-cache.js';
 import { startWorkLoop, type WorkLoop } from './adapters/system/work-loop.js';
 import type { Config } from './config.js';
 import type { Logger, Services } from './usecases/ports.js';
@@ -43,6 +44,7 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
   let loop: WorkLoop | undefined;
   const services: Services = {
     store,
+    usage: new CachedUsage(store),
     cdn,
     cards: new SlackCards(slack.app.client, slack.postClient),
     directory: new SlackApproverDirectory(

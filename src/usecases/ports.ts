@@ -130,6 +130,11 @@ export interface ApproverDirectory {
   members(usergroup: string, options?: { refresh?: boolean }): Promise<string[] | undefined>;
 }
 
+/** Month-to-date usage as shown on new cards; may lag by a few seconds (see usage-cache.ts). */
+export interface UsageView {
+  monthPaths(month: string): Promise<number>;
+}
+
 export interface Clock {
   now(): string;
 }
@@ -149,6 +154,7 @@ export interface Logger {
 /** Everything a use case may touch, wired once in compose.ts. */
 export interface Services {
   store: RequestStore;
+  usage: UsageView;
   cdn: Cdn;
   cards: Cards;
   directory: ApproverDirectory;

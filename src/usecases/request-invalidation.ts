@@ -3,11 +3,10 @@ import { type CommandError, parseCommand } from '../core/command.js';
 import { billingMonth, previewCost } from '../core/cost.js';
 import { normalisePaths, type PathNormalisation, type PathProblem, splitPaths } from '../core/paths.js';
 import { approvalNeed } from '../core/policy.js';
-import { createRequest } from '../core/request.js';
+import { createRequest, type RequestIn } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
 import { memberOf } from './membership.js';
 import type { PostError, Services } from './ports.js';
-import { postCard } from './post-card.js';
 
 /** Why a command was not accepted; nothing is recorded for any of these. */
 export type CommandRefusal =
@@ -51,21 +50,26 @@ export function prepareCommand(
   return ok(command.reason === undefined ? prepared : { ...prepared, reason: command.reason });
 }
 
-export type OpenRefusal =
-  | { code: 'cannot_post'; error: PostError | 'will_retry'; requestId: string }
-  | { code: 'not_a_requester'; distribution: DistributionConfig; unresolved: boolean };
+export type RecordRefusal = {
+  code: 'not_a_requester';
+  distribution: DistributionConfig;
+  unresolved: boolean;
+};
+export type PostRefusal = { code: 'cannot_post'; error: PostError | 'will_retry'; requestId: string };
+export type OpenRefusal = RecordRefusal | PostRefusal;
 
 /**
- * Records the request, then posts its card. Recording comes first: if DynamoDB cannot be reached this
- * throws and nothing is shown or submitted. Returns the request id.
+ * Records a checked request. This is what acceptance means: the command is acknowledged only once this
+ * has returned, so every accepted request is in DynamoDB (and a DynamoDB outage makes this throw, with
+ * nothing shown or submitted). The card is posted next, by `postCard`.
  */
-export async function openRequest(
+export async function recordRequest(
   services: Services,
   command: Extract<PreparedCommand, { kind: 'invalidate' }>,
   requester: string,
   channel: string,
-): Promise<Result<{ requestId: string }, OpenRefusal>> {
-  const { store, clock, ids, policy, directory } = services;
+): Promise<Result<RequestIn<'new'>, RecordRefusal>> {
+  const { store, clock, ids, policy, directory, usage } = services;
   const { distribution } = command;
   if (distribution.requesters) {
     const membership = await memberOf(directory, requester, distribution.requesters);
@@ -75,7 +79,7 @@ export async function openRequest(
   }
   const now = clock.now();
   const paths = command.normalised.paths;
-  const cost = previewCost(paths.length, await store.monthPaths(billingMonth(now)), policy.cost);
+  const cost = previewCost(paths.length, await usage.monthPaths(billingMonth(now)), policy.cost);
   const need = approvalNeed(paths, cost, distribution.policy);
   const group = distribution.approvers.usergroup;
   const groupUnresolved =
@@ -102,8 +106,5 @@ export async function openRequest(
     },
   });
   await store.create(transition);
-  const requestId = transition.request.id;
-  const posted = await postCard(services, transition.request);
-  if (posted.ok) return ok({ requestId });
-  return err({ code: 'cannot_post', error: posted.error, requestId });
+  return ok(transition.request);
 }

@@ -180,10 +180,9 @@ describe('approvals that on-call can trust', () => {
 
   it('refuses a requester outside `requesters`, recording nothing', async () => {
     const posts = stack.slack.callsTo('chat.postMessage').length;
-    const before = stack.slack.responses.length;
-    await slack.command(USERS.outsider, 'restricted /a.html');
-    const [refusal] = await answersSince(before, 1);
-    expect(refusal).toContain('may request invalidations of `restricted`');
+    const answer = await slack.command(USERS.outsider, 'restricted /a.html');
+    expect(answer.json()).toMatchObject({ response_type: 'ephemeral' });
+    expect(JSON.stringify(answer.json())).toContain('may request invalidations of `restricted`');
     expect(stack.slack.callsTo('chat.postMessage')).toHaveLength(posts);
   });
 

@@ -1,18 +1,30 @@
 import type { AllMiddlewareArgs, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { cancelRequest } from '../../../usecases/cancel.js';
 import type { Services } from '../../../usecases/ports.js';
+import { postCard } from '../../../usecases/post-card.js';
 import { refreshCard } from '../../../usecases/refresh-card.js';
-import { openRequest, type PreparedCommand, prepareCommand } from '../../../usecases/request-invalidation.js';
+import {
+  type PreparedCommand,
+  prepareCommand,
+  recordRequest,
+} from '../../../usecases/request-invalidation.js';
 import { helpMessage, plain } from '../blocks.js';
 import { cancelRefusalText, commandRefusalText, openRefusalText, UNRECORDED_TEXT } from '../messages.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, ...plain(text) });
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Slack waits 3 seconds for the acknowledgement; recording normally takes a few milliseconds. */
+const RECORD_DEADLINE_MS = 2_000;
+const SLOW_RECORD_TEXT =
+  'Recording your request is taking longer than usual; I will confirm here in a moment.';
 
 /**
- * `/invalidate …`: the checks need no service, so a refusal or the help text is the acknowledgement itself,
- * well inside Slack's 3 seconds; anything else is acknowledged first, then carried out.
+ * `/invalidate …`. The checks need no service, so a refusal or the help text is the acknowledgement itself.
+ * A valid request is acknowledged once it is recorded (one DynamoDB write, well inside Slack's 3 seconds),
+ * so every accepted request is on record; its card is posted after the acknowledgement.
  * https://api.slack.com/interactivity/slash-commands#responding_basic_receipt
  */
 export function invalidateCommand(services: Services) {
@@ -21,12 +33,12 @@ export function invalidateCommand(services: Services) {
     if (!prepared.ok) return ack(ephemeral(commandRefusalText(prepared.error)));
     if (prepared.value.kind === 'help')
       return ack({ response_type: 'ephemeral', ...helpMessage(services.policy) });
-    await ack();
     if (prepared.value.kind === 'cancel') {
+      await ack();
       await cancelByCommand(services, prepared.value.requestId, command.user_id, respond);
       return;
     }
-    await open(services, prepared.value, command, respond);
+    await open(services, prepared.value, command, { ack, respond });
   };
 }
 
@@ -34,17 +46,40 @@ async function open(
   services: Services,
   prepared: Extract<PreparedCommand, { kind: 'invalidate' }>,
   command: CommandArgs['command'],
-  respond: RespondFn,
+  { ack, respond }: Pick<CommandArgs, 'ack' | 'respond'>,
 ): Promise<void> {
-  let opened: Awaited<ReturnType<typeof openRequest>>;
-  try {
-    opened = await openRequest(services, prepared, command.user_id, command.channel_id);
-  } catch (error) {
-    services.logger.error('recording a request failed; nothing submitted', { user: command.user_id, error });
-    await respond(ephemeral(UNRECORDED_TEXT));
+  const recording = recordRequest(services, prepared, command.user_id, command.channel_id).then(
+    (result) => ({ done: true as const, result }),
+    (error: unknown) => ({ done: true as const, error }),
+  );
+  // A slow DynamoDB must not cost the acknowledgement: past the deadline, acknowledge and answer later.
+  const first = await Promise.race([
+    recording,
+    delay(RECORD_DEADLINE_MS).then(() => ({ done: false as const })),
+  ]);
+  if (!first.done) await ack(ephemeral(SLOW_RECORD_TEXT));
+  const outcome = first.done ? first : await recording;
+  const reply = async (text: string): Promise<void> => {
+    if (first.done) await ack(ephemeral(text));
+    else await respond(ephemeral(text));
+  };
+  if ('error' in outcome) {
+    services.logger.error('recording a request failed; nothing submitted', {
+      user: command.user_id,
+      error: outcome.error,
+    });
+    await reply(UNRECORDED_TEXT);
     return;
   }
-  if (!opened.ok) await respond(ephemeral(openRefusalText(opened.error)));
+  if (!outcome.result.ok) return reply(openRefusalText(outcome.result.error));
+  if (first.done) await ack();
+  const request = outcome.result.value;
+  const posted = await postCard(services, request);
+  if (!posted.ok) {
+    await respond(
+      ephemeral(openRefusalText({ code: 'cannot_post', error: posted.error, requestId: request.id })),
+    );
+  }
 }
 
 async function cancelByCommand(services: Services, requestId: string, user: string, respond: RespondFn) {
