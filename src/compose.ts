@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -5,16 +6,26 @@ import type { webApi } from '@slack/bolt';
 import { CloudFrontCdn } from './adapters/aws/cloudfront.js';
 import { DynamoDbRequestStore, ensureTable } from './adapters/aws/dynamodb-store.js';
 import { startEmbeddedDynamoDb } from './adapters/aws/embedded-dynamodb.js';
+import type { LambdaWake } from './adapters/aws/lambda-wake.js';
 import { createSlackRuntime } from './adapters/slack/app.js';
 import { SlackApproverDirectory } from './adapters/slack/approver-directory.js';
 import { SlackCards } from './adapters/slack/cards.js';
+import {
+  createLambdaSlackApp,
+  createSlackClients,
+  type FunctionUrlEvent,
+  type FunctionUrlResult,
+} from './adapters/slack/lambda-app.js';
 import { registerListeners } from './adapters/slack/register.js';
 import { systemClock } from './adapters/system/clock.js';
+import { drainDueWork } from './adapters/system/drain.js';
 import { randomIds } from './adapters/system/ids.js';
 import { CachedUsage } from './adapters/system/usage-cache.js';
 import { startWorkLoop, type WorkLoop } from './adapters/system/work-loop.js';
+import { dueAtOf, logWorkerMetrics } from './adapters/system/worker-metrics.js';
 import type { Config } from './config.js';
 import type { Logger, Services } from './usecases/ports.js';
+import { scheduleReconciliation } from './usecases/reconcile.js';
 import { runDueWork, WORK_BATCH } from './usecases/run-due-work.js';
 
 export interface Runtime {
@@ -89,6 +100,7 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
     services,
     start: async () => {
       await slack.start();
+      await scheduleReconciliation(services);
       loop = startWorkLoop(async () => (await runDueWork(services)) >= WORK_BATCH, { intervalMs, logger });
     },
     stop: async () => {
@@ -99,7 +111,16 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
   };
 }
 
-async function openDatabase(config: Config, logger: Logger) {
+/** The request store alone, for tools that need no Slack (the audit export). */
+export async function openRequestStore(
+  config: Pick<Config, 'store' | 'awsRegion'>,
+  logger: Logger,
+): Promise<{ store: DynamoDbRequestStore; close(): Promise<void> }> {
+  const database = await openDatabase(config, logger);
+  return { store: new DynamoDbRequestStore(database.client, database.tableName), close: database.close };
+}
+
+async function openDatabase(config: Pick<Config, 'store' | 'awsRegion'>, logger: Logger) {
   const requestHandler = { requestTimeout: AWS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true };
   if (config.store.kind === 'embedded') {
     const embedded = await startEmbeddedDynamoDb(config.store.dataDir);
@@ -121,4 +142,91 @@ async function openDatabase(config: Config, logger: Logger) {
     logger.info(`table ${config.store.tableName} ${outcome === 'created' ? 'created' : 'already exists'}`);
   }
   return { client, tableName: config.store.tableName, close: async () => client.destroy() };
+}
+
+/** A Lambda execution environment's name in work leases: unique even where host names and pids repeat. */
+function lambdaWorkerId(base: string): string {
+  return `${base}:${randomBytes(4).toString('hex')}`;
+}
+
+export interface SlackLambda {
+  services: Services;
+  /** one Function URL request: Slack's request verified, acknowledged once its listener is done */
+  handle(event: FunctionUrlEvent, context: unknown): Promise<FunctionUrlResult>;
+}
+
+/**
+ * The Slack handler on AWS Lambda: the same listeners as the server, behind Bolt's AwsLambdaReceiver.
+ * Work that falls due is handed to the worker function through `waker`. `app.init()` runs `auth.test`
+ * once per cold start: Bolt needs the bot's ids (its ignoreSelf middleware) and would otherwise call it on
+ * the first request anyway; a wrong token then fails the cold start with Slack's error. Passing the ids
+ * instead would save that one call at the price of two more values to keep right in the secret.
+ */
+export async function composeSlackLambda(
+  config: Config,
+  logger: Logger,
+  waker: LambdaWake,
+): Promise<SlackLambda> {
+  if (config.slack.mode !== 'http') {
+    throw new Error('the Lambda Slack handler answers over HTTP: unset SLACK_APP_TOKEN');
+  }
+  const slack = createLambdaSlackApp(config.slack, logger);
+  const composed = await composeServices(
+    config,
+    logger,
+    { client: slack.app.client, postClient: slack.postClient },
+    waker.wake,
+  );
+  const services = { ...composed.services, workerId: lambdaWorkerId(composed.services.workerId) };
+  registerListeners(slack.app, services, logger);
+  await slack.app.init();
+  return {
+    services,
+    handle: async (event, context) => {
+      try {
+        return await slack.handle(event, context);
+      } finally {
+        await waker.settle();
+      }
+    },
+  };
+}
+
+export interface WorkerLambda {
+  services: Services;
+  /** runs the due work for at most `budgetMs` (see drain.ts), then logs the worker metrics */
+  run(budgetMs: number): Promise<void>;
+}
+
+/** The worker on AWS Lambda: `runDueWork`, as the server's loop runs it, on a schedule and when woken. */
+export async function composeWorkerLambda(config: Config, logger: Logger): Promise<WorkerLambda> {
+  let woken = false;
+  const composed = await composeServices(config, logger, createSlackClients(config.slack, logger), () => {
+    woken = true;
+  });
+  const services = { ...composed.services, workerId: lambdaWorkerId(composed.services.workerId) };
+  // As the server does when it starts.
+  await scheduleReconciliation(services);
+  const intervalMs = Math.min(1000, Math.max(50, (config.policy.polling.firstCheckSeconds * 1000) / 2));
+  return {
+    services,
+    run: async (budgetMs) => {
+      await drainDueWork({
+        run: () => runDueWork(services),
+        batch: WORK_BATCH,
+        nextDueAt: async (until) => {
+          const [next] = await services.store.due(until, 1);
+          return next && dueAtOf(next);
+        },
+        takeWake: () => {
+          const was = woken;
+          woken = false;
+          return was;
+        },
+        intervalMs,
+        budgetMs,
+      });
+      await logWorkerMetrics(services);
+    },
+  };
 }

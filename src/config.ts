@@ -7,41 +7,42 @@ const DISTRIBUTION_ID = /^E[A-Z0-9]{5,}$/;
 /** Empty strings count as unset, so `FOO=` in a .env file behaves like no FOO at all. */
 const optionalText = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 
-const envSchema = z
-  .object({
-    SLACK_BOT_TOKEN: optionalText.pipe(z.string().startsWith('xoxb-', 'must start with xoxb-').optional()),
-    SLACK_SIGNING_SECRET: optionalText,
-    SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'must start with xapp-').optional()),
-    SLACK_API_URL: optionalText.pipe(z.url().optional()),
-    PORT: optionalText
-      .pipe(
-        z
-          .string()
-          .regex(/^\d{1,5}$/, 'must be a port number (0–65535)')
-          .optional(),
-      )
-      .transform((port) => (port === undefined ? 3000 : Number(port)))
-      .pipe(z.number().max(65535, 'must be a port number (0–65535)')),
-    HOST: optionalText,
-    TABLE_NAME: optionalText,
-    INVALIDATOR_DATA_DIR: optionalText.pipe(z.string().default('.invalidator')),
-    INVALIDATOR_CREATE_TABLE: optionalText.pipe(z.stringbool().default(false)),
-    INVALIDATOR_CONFIG: optionalText.pipe(z.string().default('invalidator.config.yml')),
-    AWS_REGION: optionalText,
-    LOG_LEVEL: optionalText.pipe(z.enum(['debug', 'info', 'warn', 'error']).default('info')),
-  })
-  .superRefine((env, ctx) => {
-    if (env.SLACK_BOT_TOKEN === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required (xoxb-…)' });
-    }
-    if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SLACK_SIGNING_SECRET'],
-        message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
-      });
-    }
-  });
+const baseEnvSchema = z.object({
+  SLACK_BOT_TOKEN: optionalText.pipe(z.string().startsWith('xoxb-', 'must start with xoxb-').optional()),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'must start with xapp-').optional()),
+  SLACK_API_URL: optionalText.pipe(z.url().optional()),
+  PORT: optionalText
+    .pipe(
+      z
+        .string()
+        .regex(/^\d{1,5}$/, 'must be a port number (0–65535)')
+        .optional(),
+    )
+    .transform((port) => (port === undefined ? 3000 : Number(port)))
+    .pipe(z.number().max(65535, 'must be a port number (0–65535)')),
+  HOST: optionalText,
+  TABLE_NAME: optionalText,
+  INVALIDATOR_DATA_DIR: optionalText.pipe(z.string().default('.invalidator')),
+  INVALIDATOR_CREATE_TABLE: optionalText.pipe(z.stringbool().default(false)),
+  INVALIDATOR_CONFIG: optionalText.pipe(z.string().default('invalidator.config.yml')),
+  AWS_REGION: optionalText,
+  LOG_LEVEL: optionalText.pipe(z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+});
+
+/** The environment of the bot itself: Slack's credentials are required. */
+const envSchema = baseEnvSchema.superRefine((env, ctx) => {
+  if (env.SLACK_BOT_TOKEN === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required (xoxb-…)' });
+  }
+  if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SLACK_SIGNING_SECRET'],
+      message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+    });
+  }
+});
 
 const slackId = (prefix: string, what: string) =>
   z.string().regex(new RegExp(`^${prefix}[A-Z0-9]+$`), `must be a Slack ${what} id (${prefix}…)`);
@@ -110,6 +111,13 @@ const fileSchema = z.strictObject({
     })
     .default({ firstCheckSeconds: 5, maxIntervalSeconds: 60, slowNoticeMinutes: 15 }),
   workLeaseSeconds: z.number().min(1).max(900).default(30),
+  budget: z.strictObject({ monthlyPaths: z.number().int().positive() }).optional(),
+  reconciliation: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      intervalMinutes: z.number().positive().default(60),
+    })
+    .default({ enabled: false, intervalMinutes: 60 }),
   usergroupCacheSeconds: z.number().min(0).max(3600).default(60),
   ...ruleFields,
 });
@@ -183,6 +191,10 @@ export interface PolicyConfig {
   workLeaseSeconds: number;
   /** how long user group members are cached (`usergroups.users.list` is rate-limited) */
   usergroupCacheSeconds: number;
+  /** optional monthly budget in paths: the card warns at 80%, and past it approval is required */
+  budget?: { monthlyPaths: number };
+  /** counting invalidations made outside the bot into usage, checked every `intervalMinutes` */
+  reconciliation: { enabled: boolean; intervalMinutes: number };
 }
 
 export type SlackConfig =
@@ -229,17 +241,39 @@ export function parseConfig(
   env: Record<string, string | undefined>,
   file: { path: string; content: unknown },
 ): Config {
-  const envResult = envSchema.safeParse(env);
-  const fileResult = checkedFileSchema.safeParse(file.content);
-  const problems = [
-    ...(envResult.success ? [] : describe(envResult.error, 'environment variable ')),
-    ...(fileResult.success ? [] : describe(fileResult.error, `${file.path}: `)),
-  ];
-  if (!envResult.success || !fileResult.success) throw new ConfigError(problems);
-  return build(envResult.data, fileResult.data, file.path);
+  const parsed = parseBoth(envSchema, env, file);
+  return build(parsed.env, parsed.file, file.path);
 }
 
-function build(env: z.infer<typeof envSchema>, file: FileConfig, configPath: string): Config {
+/** Parses both sources, and throws one ConfigError with the problems of both. */
+function parseBoth(
+  schema: typeof envSchema | typeof baseEnvSchema,
+  env: Record<string, string | undefined>,
+  file: { path: string; content: unknown },
+): { env: z.infer<typeof baseEnvSchema>; file: FileConfig } {
+  const envResult = schema.safeParse(env);
+  const fileResult = checkedFileSchema.safeParse(file.content);
+  if (envResult.success && fileResult.success) return { env: envResult.data, file: fileResult.data };
+  throw new ConfigError([
+    ...(envResult.success ? [] : describe(envResult.error, 'environment variable ')),
+    ...(fileResult.success ? [] : describe(fileResult.error, `${file.path}: `)),
+  ]);
+}
+
+/**
+ * The parts of the configuration that tools without Slack need (the audit export): where the table is,
+ * and the policy file. Slack variables are not required here.
+ */
+export function parseStoreConfig(
+  env: Record<string, string | undefined>,
+  file: { path: string; content: unknown },
+): Pick<Config, 'store' | 'policy' | 'configPath' | 'awsRegion'> {
+  const parsed = parseBoth(baseEnvSchema, env, file);
+  const { store, policy, configPath, awsRegion } = build(parsed.env, parsed.file, file.path);
+  return awsRegion ? { store, policy, configPath, awsRegion } : { store, policy, configPath };
+}
+
+function build(env: z.infer<typeof baseEnvSchema>, file: FileConfig, configPath: string): Config {
   const common = {
     botToken: env.SLACK_BOT_TOKEN ?? '',
     apiUrl: env.SLACK_API_URL,
@@ -266,6 +300,8 @@ function build(env: z.infer<typeof envSchema>, file: FileConfig, configPath: str
       polling: file.polling,
       workLeaseSeconds: file.workLeaseSeconds,
       usergroupCacheSeconds: file.usergroupCacheSeconds,
+      reconciliation: file.reconciliation,
+      ...(file.budget ? { budget: file.budget } : {}),
     },
     configPath,
     logLevel: env.LOG_LEVEL,

@@ -14,7 +14,7 @@ import {
 import { addMs } from './schedule.js';
 
 /** Until its card is posted a request is not visible to anyone; if the poster died, a worker retries. */
-export const CARD_RETRY_MS = 60_000;
+export const CARD_RETRY_MS = 15_000;
 
 export type NewRequest = Omit<Base, 'version' | 'attempts' | 'dueAt' | 'outbox' | 'noticesSent'>;
 

@@ -6,12 +6,22 @@ export const RESERVED_WORDS = ['help', 'cancel', 'status', 'list', 'usage'] as c
 export type Command =
   | { kind: 'help' }
   | { kind: 'cancel'; requestId: string }
+  | { kind: 'status'; requestId: string }
+  | { kind: 'list'; target?: string; mine: boolean }
+  | { kind: 'usage'; month?: string }
   | { kind: 'invalidate'; target: string; items: string[]; reason?: string };
 
 export type CommandError =
   | { code: 'no_paths'; target: string }
   | { code: 'empty_reason' }
-  | { code: 'usage'; command: 'cancel'; expected: string };
+  | { code: 'usage'; command: 'cancel' | 'status' | 'list' | 'usage'; expected: string };
+
+const USAGE = {
+  cancel: '/invalidate cancel <request-id>',
+  status: '/invalidate status <request-id>',
+  list: '/invalidate list [<distribution>] [mine]',
+  usage: '/invalidate usage [YYYY-MM]',
+} as const;
 
 const REASON_FLAG = /(?:^|\s)--reason(?:[\s=]|$)/;
 
@@ -30,13 +40,8 @@ export function parseCommand(
   const [target = '', ...rest] = trimmed.split(/[\s,]+/);
   const words = rest.filter((word) => word !== '');
   if (target.toLowerCase() === 'help' && words.length === 0) return ok({ kind: 'help' });
-  if (target.toLowerCase() === 'cancel') {
-    const [requestId] = words;
-    if (words.length !== 1 || requestId === undefined) {
-      return err({ code: 'usage', command: 'cancel', expected: '/invalidate cancel <request-id>' });
-    }
-    return ok({ kind: 'cancel', requestId: requestId.toUpperCase() });
-  }
+  const subcommand = parseSubcommand(target.toLowerCase(), words);
+  if (subcommand) return subcommand;
   if (reason === '') return err({ code: 'empty_reason' });
   const items = split(trimmed.slice(trimmed.indexOf(target) + target.length));
   if (items.length === 0) return err({ code: 'no_paths', target });
@@ -47,12 +52,38 @@ export function parseCommand(
   );
 }
 
+/** `cancel`, `status`, `list` and `usage`; undefined when `word` is none of them (then it is a distribution). */
+function parseSubcommand(word: string, args: readonly string[]): Result<Command, CommandError> | undefined {
+  const usage = (command: keyof typeof USAGE) =>
+    err({ code: 'usage' as const, command, expected: USAGE[command] });
+  switch (word) {
+    case 'cancel':
+    case 'status': {
+      const [requestId] = args;
+      if (args.length !== 1 || requestId === undefined) return usage(word);
+      return ok({ kind: word, requestId: requestId.toUpperCase() });
+    }
+    case 'list': {
+      const mine = args.some((arg) => arg.toLowerCase() === 'mine');
+      const others = args.filter((arg) => arg.toLowerCase() !== 'mine');
+      if (others.length > 1) return usage('list');
+      return ok(others[0] === undefined ? { kind: 'list', mine } : { kind: 'list', target: others[0], mine });
+    }
+    case 'usage': {
+      const [month] = args;
+      if (args.length > 1 || (month !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(month)))
+        return usage('usage');
+      return ok(month === undefined ? { kind: 'usage' } : { kind: 'usage', month });
+    }
+    default:
+      return undefined;
+  }
+}
+
 function extractReason(text: string): { body: string; reason?: string } {
   const match = REASON_FLAG.exec(text);
   if (!match) return { body: text };
-  const reason = text
-    .slice(match.index + match[0].length)
-    .replace(/\s+/g, ' ')
-    .trim();
+  // The reason is kept as typed (new lines too): it is what the audit trail shows.
+  const reason = text.slice(match.index + match[0].length).trim();
   return { body: text.slice(0, match.index), reason };
 }

@@ -13,18 +13,45 @@ export interface CostPreview {
   paths: number;
   /** paths already used this month before this request */
   usedBefore: number;
+  /** the free allowance per month */
+  freePerMonth: number;
   /** free paths left before this request */
   freeRemaining: number;
   /** paths of this request past the free allowance */
   billable: number;
   /** USD this request adds to the bill */
   costUsd: number;
+  /** the configured monthly budget in paths, if any */
+  budgetPaths?: number;
 }
 
-export function previewCost(paths: number, usedBefore: number, pricing: Pricing): CostPreview {
+/** At this share of the monthly budget the card warns. */
+export const BUDGET_WARNING_FRACTION = 0.8;
+
+export function previewCost(
+  paths: number,
+  usedBefore: number,
+  pricing: Pricing,
+  budgetPaths?: number,
+): CostPreview {
   const freeRemaining = Math.max(0, pricing.freePathsPerMonth - usedBefore);
   const billable = Math.max(0, paths - freeRemaining);
-  return { paths, usedBefore, freeRemaining, billable, costUsd: usd(billable * pricing.pricePerPathUsd) };
+  const costUsd = usd(billable * pricing.pricePerPathUsd);
+  const preview = {
+    paths,
+    usedBefore,
+    freePerMonth: pricing.freePathsPerMonth,
+    freeRemaining,
+    billable,
+    costUsd,
+  };
+  return budgetPaths === undefined ? preview : { ...preview, budgetPaths };
+}
+
+/** The share of the monthly budget used once this request is submitted; undefined without a budget. */
+export function budgetShare(cost: CostPreview): number | undefined {
+  if (cost.budgetPaths === undefined || cost.budgetPaths === 0) return undefined;
+  return (cost.usedBefore + cost.paths) / cost.budgetPaths;
 }
 
 export function monthCost(usedPaths: number, pricing: Pricing): number {

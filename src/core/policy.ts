@@ -27,7 +27,8 @@ export type ApprovalRule =
   | { rule: 'root_wildcard' }
   | { rule: 'above_paths'; count: number; limit: number }
   | { rule: 'above_usd'; costUsd: number; limit: number }
-  | { rule: 'past_free_allowance'; usedBefore: number; free: number };
+  | { rule: 'past_free_allowance'; usedBefore: number; free: number }
+  | { rule: 'over_budget'; usedAfter: number; budget: number };
 
 export interface ApprovalNeed {
   required: boolean;
@@ -60,6 +61,11 @@ export function approvalNeed(
       usedBefore: cost.usedBefore,
       free: cost.usedBefore + cost.freeRemaining,
     });
+  }
+  // Past the monthly budget a person decides, whatever the distribution's policy says.
+  const usedAfter = cost.usedBefore + cost.paths;
+  if (cost.budgetPaths !== undefined && usedAfter > cost.budgetPaths) {
+    rules.push({ rule: 'over_budget', usedAfter, budget: cost.budgetPaths });
   }
   return { required: rules.length > 0, rules };
 }

@@ -5,6 +5,13 @@ import { type Config, ConfigError, parseConfig } from '../config.js';
 
 /** Reads `INVALIDATOR_CONFIG` (default invalidator.config.yml) and the environment; throws ConfigError. */
 export async function loadConfig(env: Record<string, string | undefined>): Promise<Config> {
+  return parseConfig(env, await readConfigFile(env));
+}
+
+/** The policy file, read and parsed as YAML (not yet validated); throws ConfigError. */
+export async function readConfigFile(
+  env: Record<string, string | undefined>,
+): Promise<{ path: string; content: unknown }> {
   const path = env.INVALIDATOR_CONFIG || 'invalidator.config.yml';
   let text: string;
   try {
@@ -23,5 +30,5 @@ export async function loadConfig(env: Record<string, string | undefined>): Promi
   } catch (error) {
     throw new ConfigError([`${path}: not valid YAML: ${(error as Error).message}`]);
   }
-  return parseConfig(env, { path, content });
+  return { path, content };
 }

@@ -19,7 +19,7 @@ export async function pollDistribution(services: Services, distributionId: strin
   } catch (error) {
     logger.warn('polling a distribution failed; will poll again', { distributionId, error });
   } finally {
-    await store.finishPoll(distributionId, workerId, claimedDueAt, next);
+    await store.finishTask({ kind: 'poll', distributionId }, workerId, claimedDueAt, next);
   }
 }
 
@@ -32,7 +32,7 @@ async function pollAll(
   const { cdn, clock, logger, policy } = services;
   let recent: Map<string, InvalidationStatus> | undefined;
   try {
-    recent = await cdn.recent(distributionId);
+    recent = new Map((await cdn.recent(distributionId)).map((summary) => [summary.id, summary.status]));
   } catch (error) {
     logger.warn('listing invalidations failed; asking one by one', { distributionId, error });
   }

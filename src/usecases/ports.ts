@@ -3,10 +3,12 @@ import type {
   AuditEvent,
   Card,
   InvalidationRequest,
+  Load,
   NoticeKind,
   RequestIn,
   Transition,
 } from '../core/request.js';
+import type { UsageRow } from '../core/usage.js';
 
 /** A request as stored, with its audit trail: events are appended atomically with each state change. */
 export interface StoredRequest {
@@ -14,10 +16,39 @@ export interface StoredRequest {
   events: AuditEvent[];
 }
 
+export interface QueuedRequest {
+  id: string;
+  /** the CloudFront capacity it waits for */
+  load: Load;
+}
+
+export interface RecentQuery {
+  distributionId?: string;
+  requester?: string;
+  /** for the listing of all requests: the month to start from */
+  month: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface SeenInvalidation {
+  distributionId: string;
+  invalidationId: string;
+  external: boolean;
+  paths: number;
+  createTime: string;
+}
+
 /** A unit of due work: one request's next step, or one poll of a distribution's in-flight requests. */
 export type DueWork =
   | { kind: 'request'; request: InvalidationRequest }
-  | { kind: 'poll'; distributionId: string; dueAt: string };
+  | { kind: 'task'; task: Task; dueAt: string };
+
+/** Recurring work per distribution: polling its in-flight invalidations, or reconciling its usage. */
+export interface Task {
+  kind: 'poll' | 'reconcile';
+  distributionId: string;
+}
 
 /** Durable state of requests, their audit events and their due work. */
 export interface RequestStore {
@@ -33,26 +64,34 @@ export interface RequestStore {
   due(now: string, limit: number): Promise<DueWork[]>;
   /** Takes a lease on a request's due work until `until`; `false` when another worker holds it or it moved on. */
   claim(request: InvalidationRequest, owner: string, now: string, until: string): Promise<boolean>;
-  /** Takes a lease on polling a distribution; `false` when another worker holds it. */
-  claimPoll(distributionId: string, owner: string, now: string, until: string): Promise<boolean>;
-  /** Makes a distribution's next poll due at `at`, unless one is due sooner already. */
-  schedulePoll(distributionId: string, at: string): Promise<void>;
+  /** Takes a lease on a task; `false` when another worker holds it. */
+  claimTask(task: Task, owner: string, now: string, until: string): Promise<boolean>;
+  /** Makes a task due at `at`, unless it is due sooner already. */
+  scheduleTask(task: Task, at: string): Promise<void>;
   /**
-   * Ends a poll: the next is due at `next` (none when nothing is in flight), unless a submission moved
-   * it meanwhile (then that earlier time stands). Releases the lease.
+   * Ends a run of a task: the next is due at `next` (none when there is nothing to do), unless someone
+   * moved it meanwhile (then that earlier time stands). Releases the lease.
    */
-  finishPoll(
-    distributionId: string,
-    owner: string,
-    claimedDueAt: string,
-    next: string | undefined,
-  ): Promise<void>;
+  finishTask(task: Task, owner: string, claimedDueAt: string, next: string | undefined): Promise<void>;
   /** The requests in progress on a distribution, by the bot's own records. */
   inFlightRequests(distributionId: string): Promise<Array<RequestIn<'in_progress'>>>;
-  /** The id of the oldest request queued for capacity on a distribution, if any. */
-  oldestQueued(distributionId: string): Promise<string | undefined>;
+  /** Requests queued for capacity on a distribution, oldest first (only those older than `before`, if given). */
+  queued(distributionId: string, before?: InvalidationRequest): Promise<QueuedRequest[]>;
   /** Makes a queued request due now (capacity freed up). */
   nudge(requestId: string, now: string): Promise<void>;
+  /** Which of these invalidations of a distribution were looked at already (reconciliation). */
+  seenInvalidations(distributionId: string, invalidationIds: string[]): Promise<Set<string>>;
+  /** Records that an invalidation was looked at; an external one counts into usage. Idempotent. */
+  markSeen(seen: SeenInvalidation): Promise<void>;
+  /**
+   * Recent requests, newest first, a page at a time: of one distribution, or one requester, or all (by
+   * month of creation, starting at `month` and going back). `cursor` continues a previous page.
+   */
+  recentRequests(query: RecentQuery): Promise<{ requests: InvalidationRequest[]; cursor?: string }>;
+  /** Every request created in a UTC month, with its audit events, oldest first. */
+  requestsCreatedIn(month: string): AsyncIterable<StoredRequest>;
+  /** Every billed submission of a UTC month, the bot's and (reconciled) external ones. */
+  usageRows(month: string): Promise<UsageRow[]>;
   /** Paths submitted to CloudFront in a UTC month (`YYYY-MM`), the figure AWS bills. */
   monthPaths(month: string): Promise<number>;
   /** Whether the store answers; for the health check. */
@@ -60,6 +99,17 @@ export interface RequestStore {
 }
 
 export type InvalidationStatus = 'InProgress' | 'Completed';
+
+export interface InvalidationSummary {
+  id: string;
+  status: InvalidationStatus;
+  createTime: string;
+}
+
+export interface InvalidationDetail extends InvalidationSummary {
+  callerReference: string;
+  paths: number;
+}
 
 export type CdnErrorKind = 'transient' | 'capacity' | 'permanent';
 
@@ -86,8 +136,10 @@ export interface Cdn {
   }): Promise<{ invalidationId: string }>;
   /** Status of one invalidation. */
   status(input: { distributionId: string; invalidationId: string }): Promise<InvalidationStatus>;
-  /** Status of a distribution's recent invalidations, newest first: one call covers many. */
-  recent(distributionId: string): Promise<Map<string, InvalidationStatus>>;
+  /** A distribution's recent invalidations, newest first (first page): one call covers many. */
+  recent(distributionId: string): Promise<InvalidationSummary[]>;
+  /** One invalidation in full: who made it (CallerReference), how many paths, when. */
+  describe(input: { distributionId: string; invalidationId: string }): Promise<InvalidationDetail>;
 }
 
 /**
@@ -114,8 +166,14 @@ export type PostError = 'not_in_channel' | 'channel_not_found' | 'is_archived';
  * request to show. Methods throw on transient failure, after the client's own small retry policy.
  */
 export interface Cards {
-  /** Posts the card for a new request; a channel the bot cannot post in is an expected outcome. */
-  post(request: InvalidationRequest): Promise<{ ok: true; card: Card } | { ok: false; error: PostError }>;
+  /**
+   * Posts the card for a new request; a channel the bot cannot post in is an expected outcome. With
+   * `lookFirst`, an earlier attempt may have posted it already: the channel is checked before posting.
+   */
+  post(
+    request: InvalidationRequest,
+    options: { lookFirst: boolean },
+  ): Promise<{ ok: true; card: Card } | { ok: false; error: PostError }>;
   /** Redraws the card from the request's current state (buttons, decision, status). */
   update(request: InvalidationRequest): Promise<void>;
   /** Posts a notice in the card's thread (completion, failure, reminder, still in progress). */

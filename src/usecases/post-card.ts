@@ -7,13 +7,17 @@ export type PostOutcome = { ok: true } | { ok: false; error: PostError | 'will_r
 /**
  * Posts the card of a recorded request and moves it on: to pending approval, or approved and due for
  * submission. A channel the bot cannot post in ends the request (nothing is submitted); a Slack failure
- * leaves it due, so a worker posts the card later.
+ * leaves it due, so a worker posts the card later (`retry`: after looking whether it arrived after all).
  */
-export async function postCard(services: Services, request: RequestIn<'new'>): Promise<PostOutcome> {
+export async function postCard(
+  services: Services,
+  request: RequestIn<'new'>,
+  options: { retry: boolean } = { retry: false },
+): Promise<PostOutcome> {
   const { cards, store, clock, policy, logger } = services;
   let posted: Awaited<ReturnType<typeof cards.post>>;
   try {
-    posted = await cards.post(request);
+    posted = await cards.post(request, { lookFirst: options.retry || request.attempts > 0 });
   } catch (error) {
     logger.warn('posting the request card failed; will retry', { requestId: request.id, error });
     await store.save({

@@ -19,6 +19,9 @@ export type CommandRefusal =
 export type PreparedCommand =
   | { kind: 'help' }
   | { kind: 'cancel'; requestId: string }
+  | { kind: 'status'; requestId: string }
+  | { kind: 'list'; distribution?: DistributionConfig; mine: boolean }
+  | { kind: 'usage'; month?: string }
   | { kind: 'invalidate'; distribution: DistributionConfig; normalised: PathNormalisation; reason?: string };
 
 /**
@@ -33,7 +36,8 @@ export function prepareCommand(
   const parsed = parseCommand(text, splitPaths);
   if (!parsed.ok) return err({ code: 'bad_command', error: parsed.error });
   const command = parsed.value;
-  if (command.kind === 'help' || command.kind === 'cancel') return ok(command);
+  if (command.kind === 'list') return prepareList(policy, command);
+  if (command.kind !== 'invalidate') return ok(command);
   const distribution = findDistribution(policy, command.target);
   if (!distribution) {
     return err({ code: 'unknown_distribution', target: command.target, known: policy.distributions });
@@ -48,6 +52,17 @@ export function prepareCommand(
     return err({ code: 'too_many_paths', count, max: policy.maxPathsPerRequest });
   const prepared: PreparedCommand = { kind: 'invalidate', distribution, normalised: normalised.value };
   return ok(command.reason === undefined ? prepared : { ...prepared, reason: command.reason });
+}
+
+function prepareList(
+  policy: PolicyConfig,
+  command: { target?: string; mine: boolean },
+): Result<PreparedCommand, CommandRefusal> {
+  if (command.target === undefined) return ok({ kind: 'list', mine: command.mine });
+  const distribution = findDistribution(policy, command.target);
+  if (!distribution)
+    return err({ code: 'unknown_distribution', target: command.target, known: policy.distributions });
+  return ok({ kind: 'list', distribution, mine: command.mine });
 }
 
 export type RecordRefusal = {
@@ -79,7 +94,8 @@ export async function recordRequest(
   }
   const now = clock.now();
   const paths = command.normalised.paths;
-  const cost = previewCost(paths.length, await usage.monthPaths(billingMonth(now)), policy.cost);
+  const usedBefore = await usage.monthPaths(billingMonth(now));
+  const cost = previewCost(paths.length, usedBefore, policy.cost, policy.budget?.monthlyPaths);
   const need = approvalNeed(paths, cost, distribution.policy);
   const group = distribution.approvers.usergroup;
   const groupUnresolved =

@@ -9,10 +9,11 @@ import {
 import { addMs } from '../core/schedule.js';
 import { deliverNotice } from './deliver-notice.js';
 import { pollDistribution } from './poll.js';
-import type { Services } from './ports.js';
+import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
+import { reconcileDistribution } from './reconcile.js';
 import { refreshCard } from './refresh-card.js';
-import { submitRequest } from './submit.js';
+import { submitInTurn, submitRequest } from './submit.js';
 
 /** Most requests taken in one run; a full batch means the caller should run again at once. */
 export const WORK_BATCH = 100;
@@ -32,10 +33,9 @@ export async function runDueWork(services: Services): Promise<number> {
   const claimed: InvalidationRequest[] = [];
   const steps: Array<() => Promise<void>> = [];
   for (const work of due) {
-    if (work.kind === 'poll') {
-      if (await store.claimPoll(work.distributionId, workerId, now, until)) {
-        steps.push(() => pollDistribution(services, work.distributionId, work.dueAt));
-      }
+    if (work.kind === 'task') {
+      if (await store.claimTask(work.task, workerId, now, until))
+        steps.push(() => runTask(services, work.task, work.dueAt));
     } else if (await store.claim(work.request, workerId, now, until)) {
       claimed.push(work.request);
     }
@@ -66,34 +66,30 @@ export async function runDueWork(services: Services): Promise<number> {
   return due.length;
 }
 
-/** Submits a distribution's due requests one after the other, oldest first. */
-async function submitInTurn(services: Services, requests: ReadonlyArray<RequestIn<'approved' | 'queued'>>) {
-  const inOrder = [...requests].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  for (const request of inOrder) {
-    try {
-      await submitRequest(services, request);
-    } catch (error) {
-      services.logger.error('submitting failed; the lease runs out and it is tried again', {
-        requestId: request.id,
-        error,
-      });
-    }
-  }
+function runTask(services: Services, task: Task, claimedDueAt: string): Promise<void> {
+  return task.kind === 'poll'
+    ? pollDistribution(services, task.distributionId, claimedDueAt)
+    : reconcileDistribution(services, task.distributionId, claimedDueAt);
 }
 
 async function runStep(services: Services, request: InvalidationRequest): Promise<void> {
   switch (request.status) {
     case 'new':
-      await postCard(services, request);
+      // The request's own handler died or Slack failed: its card may or may not be in the channel.
+      await postCard(services, request, { retry: true });
       return;
     case 'pending_approval':
       return pendingStep(services, request);
     case 'approved':
     case 'queued':
-      return submitRequest(services, request);
+      await submitRequest(services, request);
+      return;
     case 'in_progress': {
       // The watchdog: make sure the distribution's poll is scheduled, and look again later.
-      await services.store.schedulePoll(request.distribution.id, services.clock.now());
+      await services.store.scheduleTask(
+        { kind: 'poll', distributionId: request.distribution.id },
+        services.clock.now(),
+      );
       await services.store.save({ request: watchdog(request, services.clock.now()) });
       return;
     }

@@ -26,33 +26,68 @@ import { handleSubmitError, QUEUE_RECHECK_MS } from './step-error.js';
 export async function submitRequest(
   services: Services,
   request: RequestIn<'approved' | 'queued'>,
-): Promise<void> {
+  inFlightNow?: Load,
+): Promise<Load | undefined> {
   const { store, clock, policy } = services;
   const distributionId = request.distribution.id;
-  const oldest = await store.oldestQueued(distributionId);
-  if (oldest !== undefined && oldest !== request.id)
-    return waitInQueue(services, request, { code: 'behind_older' });
-  const inFlight = await loadBesides(services, distributionId, request.id);
+  const inFlight = inFlightNow ?? (await loadBesides(services, distributionId, request.id));
+  // Oldest first: capacity that older queued requests wait for is theirs; a request may go ahead of
+  // them only with what is left (a plain path need not wait behind a wildcard).
+  const ahead = (await store.queued(distributionId, request)).reduce(
+    (load, q) => addLoad(load, q.load),
+    NO_LOAD,
+  );
   const batches = batchesFor(request.id, request.paths);
-  const admitted = admit(batches, inFlight);
+  const admitted = admit(batches, addLoad(inFlight, ahead));
   if (admitted.length === 0) {
-    const reason = {
-      code: 'capacity',
-      inFlightPaths: inFlight.paths,
-      inFlightWildcards: inFlight.wildcards,
-    } as const;
-    return waitInQueue(services, request, reason);
+    const reason: QueueReason =
+      ahead.paths > 0
+        ? { code: 'behind_older' }
+        : { code: 'capacity', inFlightPaths: inFlight.paths, inFlightWildcards: inFlight.wildcards };
+    await waitInQueue(services, request, reason);
+    return undefined;
   }
   const sent = await createAll(services, request, batches, admitted);
-  if (!sent.ok) return handleSubmitError(services, request, sent.error);
+  if (!sent.ok) {
+    await handleSubmitError(services, request, sent.error);
+    return undefined;
+  }
   const now = clock.now();
   // Scheduled before the request is recorded as in progress, so an in-flight request always has a poll.
-  await store.schedulePoll(distributionId, addMs(now, policy.polling.firstCheckSeconds * 1000));
+  await store.scheduleTask(
+    { kind: 'poll', distributionId },
+    addMs(now, policy.polling.firstCheckSeconds * 1000),
+  );
   const transition = submitted(request, sent.batches, now);
-  if (!(await store.save(transition))) return;
+  if (!(await store.save(transition))) return undefined;
   // The head of the queue left it: the next one may fit too, so it need not wait for its recheck.
   if (request.status === 'queued') await nudgeQueue(services, distributionId);
   await refreshCard(services, transition.request);
+  return addLoad(inFlight, inFlightLoad(sent.batches));
+}
+
+/**
+ * Submits a distribution's due requests one after the other, oldest first, reading what is in flight
+ * once and adding each submission to it, so this process never overruns CloudFront's limits by racing
+ * itself (other processes may still race it: CloudFront's TooManyInvalidationsInProgress then queues).
+ */
+export async function submitInTurn(
+  services: Services,
+  requests: ReadonlyArray<RequestIn<'approved' | 'queued'>>,
+): Promise<void> {
+  const inOrder = [...requests].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  let inFlight: Load | undefined;
+  for (const request of inOrder) {
+    try {
+      inFlight ??= await loadBesides(services, request.distribution.id, request.id);
+      inFlight = (await submitRequest(services, request, inFlight)) ?? inFlight;
+    } catch (error) {
+      services.logger.error('submitting failed; the lease runs out and it is tried again', {
+        requestId: request.id,
+        error,
+      });
+    }
+  }
 }
 
 /** Submits the batches of an in-progress request that waited for room, once there is some. */
@@ -125,11 +160,16 @@ async function loadBesides(services: Services, distributionId: string, requestId
   const requests = await services.store.inFlightRequests(distributionId);
   return requests
     .filter((request) => request.id !== requestId)
-    .reduce((load, request) => addLoad(load, inFlightLoad(request.batches)), { paths: 0, wildcards: 0 });
+    .reduce((load, request) => addLoad(load, inFlightLoad(request.batches)), NO_LOAD);
 }
 
-/** A request on this distribution finished: the oldest queued one may fit now. */
+const NO_LOAD: Load = { paths: 0, wildcards: 0 };
+
+/** Capacity freed up on this distribution: the oldest queued requests may fit now. */
 export async function nudgeQueue(services: Services, distributionId: string): Promise<void> {
-  const oldest = await services.store.oldestQueued(distributionId);
-  if (oldest) await services.store.nudge(oldest, services.clock.now());
+  const queued = await services.store.queued(distributionId);
+  for (const { id } of queued.slice(0, NUDGE_AT_ONCE)) await services.store.nudge(id, services.clock.now());
 }
+
+/** How many queued requests one freed slot wakes; they go in order, and those that do not fit wait again. */
+const NUDGE_AT_ONCE = 5;

@@ -54,10 +54,10 @@ describe('parseCommand', () => {
       'fix the broken logo',
     ],
     [
-      'a reason spanning lines, joined with single spaces',
-      'web /a --reason hot\n  fix   now',
+      'a reason spanning lines, kept as typed for the audit trail',
+      'web /a --reason hot\n  fix, "now"  ',
       ['/a'],
-      'hot fix now',
+      'hot\n  fix, "now"',
     ],
     ['--reason=value', 'web /a --reason=deploy', ['/a'], 'deploy'],
     ['--reason=value with more words', 'web /a --reason=roll back v2', ['/a'], 'roll back v2'],

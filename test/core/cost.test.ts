@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   billingMonth,
+  budgetShare,
   type CostPreview,
   formatUsd,
   monthCost,
@@ -11,7 +12,7 @@ import {
 const AWS: Pricing = { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 };
 
 describe('previewCost', () => {
-  it.each<[string, number, number, Pricing, Omit<CostPreview, 'paths' | 'usedBefore'>]>([
+  it.each<[string, number, number, Pricing, Omit<CostPreview, 'paths' | 'usedBefore' | 'freePerMonth'>]>([
     ['is free at the start of the month', 12, 0, AWS, { freeRemaining: 1000, billable: 0, costUsd: 0 }],
     [
       'is free while the allowance covers every path',
@@ -57,7 +58,12 @@ describe('previewCost', () => {
     ],
     ['costs nothing for no paths', 0, 1000, AWS, { freeRemaining: 0, billable: 0, costUsd: 0 }],
   ])('%s', (_, paths, usedBefore, pricing, expected) => {
-    expect(previewCost(paths, usedBefore, pricing)).toEqual({ paths, usedBefore, ...expected });
+    expect(previewCost(paths, usedBefore, pricing)).toEqual({
+      paths,
+      usedBefore,
+      freePerMonth: pricing.freePathsPerMonth,
+      ...expected,
+    });
   });
 
   it('rounds to tenths of a cent instead of showing floating-point noise', () => {
@@ -102,5 +108,19 @@ describe('billingMonth', () => {
     ['2027-01-01T00:00:00.000Z', '2027-01'],
   ])('puts %s in the UTC month %s', (time, month) => {
     expect(billingMonth(time)).toBe(month);
+  });
+});
+
+describe('previewCost with a budget', () => {
+  it('carries the monthly budget so the card and the policy can use it', () => {
+    const preview = previewCost(10, 3990, { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 }, 5000);
+    expect(preview.budgetPaths).toBe(5000);
+    expect(budgetShare(preview)).toBe(0.8);
+  });
+
+  it('has no budget share without a budget', () => {
+    expect(
+      budgetShare(previewCost(10, 0, { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 })),
+    ).toBeUndefined();
   });
 });

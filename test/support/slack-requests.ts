@@ -21,6 +21,8 @@ export interface SlackSender {
   click(user: string, actionId: string, requestId: string, channel?: string): Promise<SlackAnswer>;
   /** submits the deny-reason modal */
   submitDeny(user: string, requestId: string, reason: string, channel?: string): Promise<SlackAnswer>;
+  /** an Events API callback (JSON), e.g. app_home_opened */
+  event(event: Record<string, unknown>): Promise<SlackAnswer>;
   /** any raw body with any headers, for authenticity tests */
   raw(body: string, headers: Record<string, string>): Promise<SlackAnswer>;
 }
@@ -115,6 +117,18 @@ export function slackSender(options: {
         response_urls: [],
       };
       return signed(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+    },
+    event: (event) => {
+      const body = JSON.stringify({
+        token: 'verification-token-unused',
+        team_id: TEAM,
+        api_app_id: 'A0TEST',
+        type: 'event_callback',
+        event_id: `Ev${next().replace('.', '')}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event,
+      });
+      return post(body, { ...sign(options.secret, body), 'content-type': 'application/json' });
     },
     raw: post,
   };

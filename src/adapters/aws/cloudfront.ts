@@ -4,7 +4,14 @@ import {
   GetInvalidationCommand,
   ListInvalidationsCommand,
 } from '@aws-sdk/client-cloudfront';
-import { type Cdn, CdnError, type CdnErrorKind, type InvalidationStatus } from '../../usecases/ports.js';
+import {
+  type Cdn,
+  CdnError,
+  type CdnErrorKind,
+  type InvalidationDetail,
+  type InvalidationStatus,
+  type InvalidationSummary,
+} from '../../usecases/ports.js';
 
 /**
  * How each CloudFront error code is handled and what a person should do about it. The SDK names errors after
@@ -67,19 +74,33 @@ export class CloudFrontCdn implements Cdn {
         new GetInvalidationCommand({ DistributionId: input.distributionId, Id: input.invalidationId }),
       ),
     );
-    return output.Invalidation?.Status === 'Completed' ? 'Completed' : 'InProgress';
+    return statusOf(output.Invalidation?.Status);
   }
 
   /** The first page of ListInvalidations (newest first, up to 100): one call reports many statuses. */
-  async recent(distributionId: string): Promise<Map<string, InvalidationStatus>> {
+  async recent(distributionId: string): Promise<InvalidationSummary[]> {
     const output = await this.call(() =>
       this.client.send(new ListInvalidationsCommand({ DistributionId: distributionId, MaxItems: 100 })),
     );
-    const statuses = new Map<string, InvalidationStatus>();
-    for (const item of output.InvalidationList?.Items ?? []) {
-      if (item.Id) statuses.set(item.Id, item.Status === 'Completed' ? 'Completed' : 'InProgress');
-    }
-    return statuses;
+    return (output.InvalidationList?.Items ?? []).flatMap((item) =>
+      item.Id ? [{ id: item.Id, status: statusOf(item.Status), createTime: isoOf(item.CreateTime) }] : [],
+    );
+  }
+
+  async describe(input: { distributionId: string; invalidationId: string }): Promise<InvalidationDetail> {
+    const output = await this.call(() =>
+      this.client.send(
+        new GetInvalidationCommand({ DistributionId: input.distributionId, Id: input.invalidationId }),
+      ),
+    );
+    const invalidation = output.Invalidation;
+    return {
+      id: invalidation?.Id ?? input.invalidationId,
+      status: statusOf(invalidation?.Status),
+      createTime: isoOf(invalidation?.CreateTime),
+      callerReference: invalidation?.InvalidationBatch?.CallerReference ?? '',
+      paths: invalidation?.InvalidationBatch?.Paths?.Quantity ?? 0,
+    };
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {
@@ -89,6 +110,14 @@ export class CloudFrontCdn implements Cdn {
       throw classify(error);
     }
   }
+}
+
+function statusOf(status: string | undefined): InvalidationStatus {
+  return status === 'Completed' ? 'Completed' : 'InProgress';
+}
+
+function isoOf(time: Date | undefined): string {
+  return (time ?? new Date(0)).toISOString();
 }
 
 /** Anything not known to be permanent (throttling, 5xx, timeouts, network) is worth another try later. */

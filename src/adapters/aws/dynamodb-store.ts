@@ -5,6 +5,8 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -15,8 +17,17 @@ import {
 import { z } from 'zod';
 import { billingMonth } from '../../core/cost.js';
 import type { AuditEvent, InvalidationRequest, RequestIn, Transition } from '../../core/request.js';
-import { inFlightLoad, Status } from '../../core/request.js';
-import type { DueWork, RequestStore, StoredRequest } from '../../usecases/ports.js';
+import { inFlightLoad, loadOf, Status } from '../../core/request.js';
+import { monthsBefore, type UsageRow } from '../../core/usage.js';
+import type {
+  DueWork,
+  QueuedRequest,
+  RecentQuery,
+  RequestStore,
+  SeenInvalidation,
+  StoredRequest,
+  Task,
+} from '../../usecases/ports.js';
 import { Indexes, Keys, tableDefinition } from './schema.js';
 
 /** Items are parsed on read: the fields the bot branches on are checked, the rest is the shape it wrote. */
@@ -44,7 +55,7 @@ export class DynamoDbRequestStore implements RequestStore {
 
   async create({ request, event }: Transition): Promise<void> {
     const month = billingMonth(request.createdAt);
-    const createdSk = `${request.createdAt}#${request.id}`;
+    const sortKey = createdSk(request);
     await this.documents.send(
       new PutCommand({
         TableName: this.tableName,
@@ -58,7 +69,7 @@ export class DynamoDbRequestStore implements RequestStore {
           monthPk: Keys.month(month),
           distPk: Keys.distribution(request.distribution.id),
           userPk: Keys.requester(request.requester),
-          createdSk,
+          createdSk: sortKey,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
@@ -125,8 +136,12 @@ export class DynamoDbRequestStore implements RequestStore {
       }),
     );
     return (result.Items ?? []).map((item): DueWork => {
-      if (item.sk === Keys.pollerSk) {
-        return { kind: 'poll', distributionId: String(item.distributionId), dueAt: String(item.dueAt) };
+      if (item.sk === Keys.taskSk) {
+        const task = {
+          kind: item.taskKind === 'reconcile' ? 'reconcile' : 'poll',
+          distributionId: String(item.distributionId),
+        } as const;
+        return { kind: 'task', task, dueAt: String(item.dueAt) };
       }
       return { kind: 'request', request: parseStored(item).request };
     });
@@ -169,29 +184,31 @@ export class DynamoDbRequestStore implements RequestStore {
     return requests;
   }
 
-  //   submit: schedulePoll(now+5s) → dueAt moves earlier only
-  //   worker: claimPoll ─ list, update requests ─ finishPoll(next, if dueAt still = claimed)
-  async schedulePoll(distributionId: string, at: string): Promise<void> {
+  //   submit: scheduleTask(poll, now+5s) → dueAt moves earlier only
+  //   worker: claimTask ─ list, update requests ─ finishTask(next, if dueAt still = claimed)
+  async scheduleTask(task: Task, at: string): Promise<void> {
     await this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: Keys.poller(distributionId),
-        UpdateExpression: 'SET duePk = :duePk, dueAt = :at, distributionId = :distributionId',
+        Key: Keys.task(task.kind, task.distributionId),
+        UpdateExpression:
+          'SET duePk = :duePk, dueAt = :at, distributionId = :distributionId, taskKind = :kind',
         ConditionExpression: 'attribute_not_exists(dueAt) OR dueAt > :at',
         ExpressionAttributeValues: {
           ':duePk': Keys.duePartition,
           ':at': at,
-          ':distributionId': distributionId,
+          ':distributionId': task.distributionId,
+          ':kind': task.kind,
         },
       }),
     );
   }
 
-  async claimPoll(distributionId: string, owner: string, now: string, until: string): Promise<boolean> {
+  async claimTask(task: Task, owner: string, now: string, until: string): Promise<boolean> {
     return this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: Keys.poller(distributionId),
+        Key: Keys.task(task.kind, task.distributionId),
         UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
         ConditionExpression:
           'attribute_exists(dueAt) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
@@ -200,8 +217,8 @@ export class DynamoDbRequestStore implements RequestStore {
     );
   }
 
-  async finishPoll(distributionId: string, owner: string, claimedDueAt: string, next: string | undefined) {
-    const key = Keys.poller(distributionId);
+  async finishTask(task: Task, owner: string, claimedDueAt: string, next: string | undefined) {
+    const key = Keys.task(task.kind, task.distributionId);
     const reschedule = next
       ? { UpdateExpression: 'SET dueAt = :next REMOVE leaseOwner, leaseUntil', values: { ':next': next } }
       : { UpdateExpression: 'REMOVE duePk, dueAt, leaseOwner, leaseUntil', values: {} };
@@ -227,18 +244,26 @@ export class DynamoDbRequestStore implements RequestStore {
     );
   }
 
-  async oldestQueued(distributionId: string): Promise<string | undefined> {
-    const result = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
+  async queued(distributionId: string, before?: InvalidationRequest): Promise<QueuedRequest[]> {
+    const queued: QueuedRequest[] = [];
+    const range = before ? ' AND createdSk < :before' : '';
+    await this.eachItem(
+      {
         IndexName: Indexes.queue,
-        KeyConditionExpression: 'queuePk = :queuePk',
-        ExpressionAttributeValues: { ':queuePk': Keys.queue(distributionId) },
-        Limit: 1,
-      }),
+        KeyConditionExpression: `queuePk = :queuePk${range}`,
+        ExpressionAttributeValues: {
+          ':queuePk': Keys.queue(distributionId),
+          ...(before ? { ':before': createdSk(before) } : {}),
+        },
+      },
+      (item) => {
+        queued.push({
+          id: String(item.pk).slice('REQ#'.length),
+          load: { paths: Number(item.queuePaths ?? 0), wildcards: Number(item.queueWildcards ?? 0) },
+        });
+      },
     );
-    const pk = result.Items?.[0]?.pk;
-    return typeof pk === 'string' ? pk.slice('REQ#'.length) : undefined;
+    return queued;
   }
 
   async nudge(requestId: string, now: string): Promise<void> {
@@ -254,20 +279,121 @@ export class DynamoDbRequestStore implements RequestStore {
     );
   }
 
-  async monthPaths(month: string): Promise<number> {
-    let total = 0;
+  async seenInvalidations(distributionId: string, invalidationIds: string[]): Promise<Set<string>> {
+    const seen = new Set<string>();
+    // BatchGetItem takes at most 100 keys at a time; unprocessed keys are asked for again.
+    for (let start = 0; start < invalidationIds.length; start += 100) {
+      let keys: Record<string, unknown>[] | undefined = invalidationIds
+        .slice(start, start + 100)
+        .map((id) => Keys.seen(distributionId, id));
+      while (keys && keys.length > 0) {
+        const result: BatchGetCommandOutput = await this.documents.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: keys, ProjectionExpression: 'invalidationId' } },
+          }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) seen.add(String(item.invalidationId));
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return seen;
+  }
+
+  async markSeen(seen: SeenInvalidation): Promise<void> {
+    const usage = seen.external
+      ? {
+          usagePk: Keys.usage(billingMonth(seen.createTime)),
+          usageSk: `${seen.createTime}#${seen.invalidationId}`,
+          usagePaths: seen.paths,
+          distributionId: seen.distributionId,
+          external: true,
+        }
+      : {};
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...Keys.seen(seen.distributionId, seen.invalidationId),
+            invalidationId: seen.invalidationId,
+            ...usage,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      // Already recorded by an earlier run or another worker: counted once, as it should be.
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+    }
+  }
+
+  async usageRows(month: string): Promise<UsageRow[]> {
+    const rows: UsageRow[] = [];
     await this.eachItem(
       {
         IndexName: Indexes.usage,
         KeyConditionExpression: 'usagePk = :usagePk',
         ExpressionAttributeValues: { ':usagePk': Keys.usage(month) },
-        ProjectionExpression: 'usagePaths',
       },
       (item) => {
-        total += Number(item.usagePaths ?? 0);
+        const [submittedAt = '', id = ''] = String(item.usageSk).split('#');
+        const row: UsageRow = {
+          id,
+          paths: Number(item.usagePaths ?? 0),
+          distributionId: String(item.distributionId ?? ''),
+          external: item.external === true,
+          submittedAt,
+        };
+        if (typeof item.requester === 'string') row.requester = item.requester;
+        rows.push(row);
       },
     );
-    return total;
+    return rows;
+  }
+
+  async monthPaths(month: string): Promise<number> {
+    const rows = await this.usageRows(month);
+    return rows.reduce((total, row) => total + row.paths, 0);
+  }
+
+  async recentRequests(query: RecentQuery): Promise<{ requests: InvalidationRequest[]; cursor?: string }> {
+    const position = decodeCursor(query.cursor) ?? { month: query.month, key: undefined };
+    const requests: InvalidationRequest[] = [];
+    // The listing of all requests walks back month by month (at most a year) until the page is full.
+    for (let months = 0; months < 12 && requests.length < query.limit; months++) {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          ...recentIndex(query, position.month),
+          ScanIndexForward: false,
+          Limit: query.limit - requests.length,
+          ExclusiveStartKey: position.key,
+        }),
+      );
+      requests.push(...(page.Items ?? []).map((item) => parseStored(item).request));
+      if (page.LastEvaluatedKey)
+        return { requests, cursor: encodeCursor(position.month, page.LastEvaluatedKey) };
+      if (query.distributionId || query.requester) return { requests };
+      position.month = monthsBefore(position.month, 1)[0] ?? position.month;
+      position.key = undefined;
+    }
+    return requests.length < query.limit
+      ? { requests }
+      : { requests, cursor: encodeCursor(position.month, undefined) };
+  }
+
+  async *requestsCreatedIn(month: string): AsyncIterable<StoredRequest> {
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      IndexName: Indexes.byMonth,
+      KeyConditionExpression: 'monthPk = :monthPk',
+      ExpressionAttributeValues: { ':monthPk': Keys.month(month) },
+    };
+    do {
+      const page = await this.documents.send(new QueryCommand(input));
+      for (const item of page.Items ?? []) yield parseStored(item);
+      input.ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (input.ExclusiveStartKey);
   }
 
   /** Runs `visit` on every item a query returns, page by page. */
@@ -298,6 +424,11 @@ export class DynamoDbRequestStore implements RequestStore {
   }
 }
 
+/** Requests sort by creation time in every listing index (and in the queue). */
+function createdSk(request: InvalidationRequest): string {
+  return `${request.createdAt}#${request.id}`;
+}
+
 function dueAttributes(dueAt: string | undefined): Record<string, string> {
   return dueAt ? { duePk: Keys.duePartition, dueAt } : {};
 }
@@ -324,10 +455,15 @@ function indexAttributes(
     remove.push('flightPk', 'flightPaths', 'flightWildcards');
   }
   if (request.status === 'queued') {
-    set.push('queuePk = :queuePk');
-    values[':queuePk'] = Keys.queue(request.distribution.id);
+    const load = loadOf(request.paths);
+    set.push('queuePk = :queuePk', 'queuePaths = :queuePaths', 'queueWildcards = :queueWildcards');
+    Object.assign(values, {
+      ':queuePk': Keys.queue(request.distribution.id),
+      ':queuePaths': load.paths,
+      ':queueWildcards': load.wildcards,
+    });
   } else {
-    remove.push('queuePk');
+    remove.push('queuePk', 'queuePaths', 'queueWildcards');
   }
   if (request.status === 'in_progress' || request.status === 'completed') {
     const submittedPaths = request.batches
@@ -342,6 +478,49 @@ function indexAttributes(
       ':distributionId': request.distribution.id,
       ':requester': request.requester,
     });
+  }
+}
+
+function recentIndex(query: RecentQuery, month: string) {
+  if (query.distributionId) {
+    return {
+      IndexName: Indexes.byDistribution,
+      KeyConditionExpression: 'distPk = :pk',
+      ExpressionAttributeValues: { ':pk': Keys.distribution(query.distributionId) },
+    };
+  }
+  if (query.requester) {
+    return {
+      IndexName: Indexes.byRequester,
+      KeyConditionExpression: 'userPk = :pk',
+      ExpressionAttributeValues: { ':pk': Keys.requester(query.requester) },
+    };
+  }
+  return {
+    IndexName: Indexes.byMonth,
+    KeyConditionExpression: 'monthPk = :pk',
+    ExpressionAttributeValues: { ':pk': Keys.month(month) },
+  };
+}
+
+/** A page position, opaque to callers: base64url JSON of the month and DynamoDB's last key. */
+function encodeCursor(month: string, key: Record<string, unknown> | undefined): string {
+  return Buffer.from(JSON.stringify({ month, key })).toString('base64url');
+}
+
+function decodeCursor(
+  cursor: string | undefined,
+): { month: string; key?: Record<string, unknown> } | undefined {
+  if (!cursor) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      month?: unknown;
+      key?: unknown;
+    };
+    if (typeof parsed.month !== 'string') return undefined;
+    return { month: parsed.month, key: (parsed.key as Record<string, unknown> | undefined) ?? undefined };
+  } catch {
+    return undefined;
   }
 }
 

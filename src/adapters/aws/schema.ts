@@ -14,15 +14,22 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   usagePk, usageSk, usagePaths   `usage`: present once submitted; month-to-date paths as AWS bills them
  *   flightPk, flightPaths, flightWildcards   `inFlight`: present while in progress; what to poll, capacity in use
  *
- * Poller item       pk = POLL#<distribution id>   sk = POLLER
- *   duePk, dueAt     when the distribution's in-flight requests are next polled (one ListInvalidations call)
- *   leaseOwner, leaseUntil   a worker's claim on that poll
- *   queuePk                  `queue`: present while queued for capacity; oldest first by createdSk
+ * Task item         pk = TASK#<kind>#<distribution id>   sk = TASK   (kind: poll | reconcile)
+ *   duePk, dueAt     when the task next runs (a poll: one ListInvalidations call for the distribution)
+ *   leaseOwner, leaseUntil   a worker's claim on that run
+ *
+ * Seen invalidation  pk = INV#<distribution id>#<invalidation id>   sk = SEEN
+ *   external         true for an invalidation the bot did not make; it then carries the usage attributes
+ *   queuePk, queuePaths, queueWildcards   `queue`: present while queued for capacity; oldest first
  */
 export const Keys = {
   request: (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' }),
-  poller: (distributionId: string) => ({ pk: `POLL#${distributionId}`, sk: 'POLLER' }),
-  pollerSk: 'POLLER',
+  task: (kind: string, distributionId: string) => ({ pk: `TASK#${kind}#${distributionId}`, sk: 'TASK' }),
+  taskSk: 'TASK',
+  seen: (distributionId: string, invalidationId: string) => ({
+    pk: `INV#${distributionId}#${invalidationId}`,
+    sk: 'SEEN',
+  }),
   duePartition: 'DUE',
   month: (month: string) => `MONTH#${month}`,
   distribution: (distributionId: string) => `DIST#${distributionId}`,
@@ -86,9 +93,9 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       index(Indexes.byMonth, 'monthPk', 'createdSk'),
       index(Indexes.byDistribution, 'distPk', 'createdSk'),
       index(Indexes.byRequester, 'userPk', 'createdSk'),
-      index(Indexes.usage, 'usagePk', 'usageSk', ['usagePaths', 'distributionId', 'requester']),
+      index(Indexes.usage, 'usagePk', 'usageSk', ['usagePaths', 'distributionId', 'requester', 'external']),
       index(Indexes.inFlight, 'flightPk', 'createdSk'),
-      index(Indexes.queue, 'queuePk', 'createdSk', []),
+      index(Indexes.queue, 'queuePk', 'createdSk', ['queuePaths', 'queueWildcards']),
     ],
   };
 }

@@ -1,8 +1,9 @@
 import type { PolicyConfig } from '../../config.js';
-import { formatUsd } from '../../core/cost.js';
+import { BUDGET_WARNING_FRACTION, budgetShare, formatUsd } from '../../core/cost.js';
 import type { ApprovalRule, Approvers } from '../../core/policy.js';
 import type { InvalidationRequest, NoticeKind } from '../../core/request.js';
 import { elapsedMs, formatDuration } from '../../core/schedule.js';
+import { textBar } from '../../core/usage.js';
 
 /** Block Kit, built only here, from the request's state alone: the same request always draws the same card. */
 export type Block = Record<string, unknown>;
@@ -25,9 +26,9 @@ export const REASON_INPUT = 'reason_input';
 const SECTION_LIMIT = 3000;
 const PATHS_SHOWN = 25;
 
-const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
-const section = (text: string): Block => ({ type: 'section', text: mrkdwn(clip(text)) });
-const context = (...texts: string[]): Block => ({ type: 'context', elements: texts.map(mrkdwn) });
+export const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
+export const section = (text: string): Block => ({ type: 'section', text: mrkdwn(clip(text)) });
+export const context = (...texts: string[]): Block => ({ type: 'context', elements: texts.map(mrkdwn) });
 
 export function requestCard(request: InvalidationRequest): SlackMessage {
   const blocks: Block[] = [
@@ -95,7 +96,7 @@ function decisionButtons(request: InvalidationRequest): Block {
   };
 }
 
-function statusLine(request: InvalidationRequest): string {
+export function statusLine(request: InvalidationRequest): string {
   switch (request.status) {
     case 'new':
       // The card is posted while the request is still new: show what happens next.
@@ -127,7 +128,7 @@ function statusLine(request: InvalidationRequest): string {
   }
 }
 
-function statusEmoji(request: InvalidationRequest): string {
+export function statusEmoji(request: InvalidationRequest): string {
   if (request.status === 'new') return request.approval.required ? '⏳' : '🚀';
   const emoji: Record<InvalidationRequest['status'], string> = {
     new: '🚀',
@@ -180,15 +181,20 @@ function pathList(paths: readonly string[]): string {
   return hidden > 0 ? `${text}\n_…and ${count(hidden || more, 'more path')}_` : text;
 }
 
+/** "12 paths, 990 of 1,000 free used this month → 2 billable, $0.01", and a budget warning from 80%. */
 function costLine(request: InvalidationRequest): string {
   const { cost } = request;
-  const used = `${count(cost.usedBefore, 'path')} used this month before this request`;
-  const free = `${cost.freeRemaining.toLocaleString('en-US')} free left`;
+  const freeUsed = Math.min(cost.usedBefore, cost.freePerMonth);
+  const used = `${freeUsed.toLocaleString('en-US')} of ${cost.freePerMonth.toLocaleString('en-US')} free used this month`;
   const billable =
     cost.billable === 0
       ? 'no charge'
-      : `${count(cost.billable, 'billable path')}, ${formatUsd(cost.costUsd)}`;
-  return `:moneybag: ${count(cost.paths, 'path')} · ${used} (${free}) → ${billable}`;
+      : `${cost.billable.toLocaleString('en-US')} billable, ${formatUsd(cost.costUsd)}`;
+  const line = `:moneybag: ${count(cost.paths, 'path')}, ${used} → ${billable}`;
+  const share = budgetShare(cost);
+  if (share === undefined || share < BUDGET_WARNING_FRACTION) return line;
+  const budget = cost.budgetPaths?.toLocaleString('en-US') ?? '';
+  return `${line}\n:warning: This takes the month to ${textBar(share)} of the budget of ${budget} paths.`;
 }
 
 function approvalLine(request: InvalidationRequest): string {
@@ -224,6 +230,8 @@ function ruleWords(rule: ApprovalRule): string {
       return `${count(rule.count, 'path')} is more than the ${rule.limit.toLocaleString('en-US')} allowed without approval`;
     case 'above_usd':
       return `it adds ${formatUsd(rule.costUsd)} to the bill, more than the ${formatUsd(rule.limit)} allowed without approval`;
+    case 'over_budget':
+      return `it takes this month to ${rule.usedAfter.toLocaleString('en-US')} paths, past the budget of ${rule.budget.toLocaleString('en-US')}`;
     case 'past_free_allowance':
       return `it goes past this month's ${rule.free.toLocaleString('en-US')} free paths (${rule.usedBefore.toLocaleString('en-US')} used)`;
     default: {
@@ -354,7 +362,8 @@ export function helpMessage(policy: PolicyConfig): SlackMessage {
     .join('\n');
   const text = [
     '*Usage:* `/invalidate <distribution> <path> [<path>…] [--reason <text>]`',
-    '`/invalidate cancel <request-id>` withdraws your own pending request.',
+    '`/invalidate cancel <request-id>` withdraws your own pending request; `/invalidate status <request-id>` shows one.',
+    '`/invalidate list [<distribution>] [mine]` lists recent requests; `/invalidate usage [YYYY-MM]` shows paths and cost.',
     'Paths start with `/`, are separated by spaces, commas or new lines; `*` only at the end (`/images/*`).',
     `Up to ${policy.maxPathsPerRequest.toLocaleString('en-US')} paths per request. Example: \`/invalidate ${policy.distributions[0]?.alias ?? 'web'} /index.html /assets/* --reason release 4.2\``,
     `*Distributions:*\n${aliases}`,
@@ -378,12 +387,12 @@ export function plain(text: string): SlackMessage {
 }
 
 /** Slack renders a timestamp in each reader's own time zone. https://api.slack.com/reference/surfaces/formatting#date-formatting */
-function slackDate(iso: string): string {
+export function slackDate(iso: string): string {
   const seconds = Math.floor(Date.parse(iso) / 1000);
   return `<!date^${seconds}^{date_short_pretty} at {time}|${iso.replace('T', ' ').slice(0, 16)} UTC>`;
 }
 
-function count(n: number, noun: string): string {
+export function count(n: number, noun: string): string {
   return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
 

@@ -31,9 +31,9 @@ export class SlackCards implements Cards {
     private readonly postClient: webApi.WebClient,
   ) {}
 
-  async post(request: InvalidationRequest) {
+  async post(request: InvalidationRequest, options: { lookFirst: boolean }) {
     try {
-      const existing = request.attempts > 0 ? await this.findCard(request) : undefined;
+      const existing = options.lookFirst ? await this.findCard(request) : undefined;
       if (existing) return { ok: true as const, card: existing };
       return { ok: true as const, card: await this.postCard(request) };
     } catch (error) {

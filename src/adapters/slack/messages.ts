@@ -10,7 +10,7 @@ export function commandRefusalText(refusal: CommandRefusal): string {
   switch (refusal.code) {
     case 'bad_command':
       if (refusal.error.code === 'usage')
-        return `Usage: \`${refusal.error.expected}\` (the id is on the card, e.g. INV-7K2M9QX4PA).`;
+        return `Usage: \`${refusal.error.expected}\`. Request ids are on the cards (e.g. INV-7K2M9QX4PA); months look like 2026-11.`;
       return refusal.error.code === 'empty_reason'
         ? '`--reason` needs some text after it, e.g. `--reason release 4.2`.'
         : `Name at least one path after \`${escapeText(refusal.error.target || '<distribution>')}\`, e.g. \`/invalidate ${escapeText(refusal.error.target || 'web')} /index.html\`. Type \`/invalidate help\` for more.`;

@@ -3,6 +3,8 @@ import type { Logger, Services } from '../../usecases/ports.js';
 import { ActionIds, DENY_MODAL } from './blocks.js';
 import { invalidateCommand } from './listeners/command.js';
 import { approveButton, cancelButton, denyButton, denySubmission } from './listeners/decision.js';
+import { homeOpened, listMoreButton } from './listeners/reports.js';
+import { LIST_MORE_ACTION } from './report-blocks.js';
 
 /** The only place that binds Slack commands, actions and views to listeners. */
 export function registerListeners(app: App, services: Services, logger: Logger): void {
@@ -11,6 +13,8 @@ export function registerListeners(app: App, services: Services, logger: Logger):
   app.action(ActionIds.deny, denyButton(services));
   app.action(ActionIds.cancel, cancelButton(services));
   app.view(DENY_MODAL, denySubmission(services));
+  app.action(LIST_MORE_ACTION, listMoreButton(services));
+  app.event('app_home_opened', homeOpened(services));
   app.error(async (error) => {
     logger.error('a Slack listener failed', { code: error.code, error: error.original ?? error });
   });

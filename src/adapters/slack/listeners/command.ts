@@ -10,6 +10,7 @@ import {
 } from '../../../usecases/request-invalidation.js';
 import { helpMessage, plain } from '../blocks.js';
 import { cancelRefusalText, commandRefusalText, openRefusalText, UNRECORDED_TEXT } from '../messages.js';
+import { answerReport } from './reports.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -33,12 +34,11 @@ export function invalidateCommand(services: Services) {
     if (!prepared.ok) return ack(ephemeral(commandRefusalText(prepared.error)));
     if (prepared.value.kind === 'help')
       return ack({ response_type: 'ephemeral', ...helpMessage(services.policy) });
-    if (prepared.value.kind === 'cancel') {
-      await ack();
-      await cancelByCommand(services, prepared.value.requestId, command.user_id, respond);
-      return;
-    }
-    await open(services, prepared.value, command, { ack, respond });
+    const value = prepared.value;
+    if (value.kind === 'invalidate') return open(services, value, command, { ack, respond });
+    await ack();
+    if (value.kind === 'cancel') await cancelByCommand(services, value.requestId, command.user_id, respond);
+    else await answerReport(services, value, command.user_id, respond);
   };
 }
 

@@ -1,0 +1,138 @@
+import { App, AwsLambdaReceiver, type Logger as BoltLogger, LogLevel, webApi } from '@slack/bolt';
+import type { Logger } from '../../usecases/ports.js';
+
+/**
+ * A Lambda Function URL request (payload format 2.0), the fields read here.
+ * https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html#urls-payloads
+ */
+export interface FunctionUrlEvent {
+  version: string;
+  routeKey: string;
+  rawPath: string;
+  rawQueryString: string;
+  headers: Record<string, string | undefined>;
+  body?: string;
+  isBase64Encoded: boolean;
+  requestContext: { http: { method: string } };
+}
+
+/** A Function URL response; Lambda turns it into the HTTP answer. */
+export interface FunctionUrlResult {
+  statusCode: number;
+  headers?: Record<string, boolean | number | string>;
+  body: string;
+}
+
+/** The path Slack posts to, the same as the server's (manifest.yml names it after the Function URL). */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface SlackLambdaConfig {
+  botToken: string;
+  signingSecret: string;
+  apiUrl?: string;
+}
+
+// The same policy as the server's clients (app.ts): @slack/web-api retries 10 times over ~30 minutes by
+// default and has no timeout, and a retried chat.postMessage can post twice.
+const CLIENT_OPTIONS = {
+  timeout: 10_000,
+  retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3_000 },
+};
+
+/**
+ * The Web API clients the services need, without a Bolt app (for the worker). `postClient` never retries
+ * by itself and fails at once on a 429: the work queue retries, after looking whether the post arrived.
+ */
+export function createSlackClients(
+  config: Pick<SlackLambdaConfig, 'botToken' | 'apiUrl'>,
+  log: Logger,
+): { client: webApi.WebClient; postClient: webApi.WebClient } {
+  const options = clientOptions(config, boltLogger(log));
+  return { client: new webApi.WebClient(config.botToken, options), postClient: postClient(config, options) };
+}
+
+function clientOptions(config: Pick<SlackLambdaConfig, 'apiUrl'>, logger: BoltLogger) {
+  return { ...CLIENT_OPTIONS, ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}), logger };
+}
+
+function postClient(config: Pick<SlackLambdaConfig, 'botToken'>, options: webApi.WebClientOptions) {
+  return new webApi.WebClient(config.botToken, {
+    ...options,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
+}
+
+export interface SlackLambdaApp {
+  app: App;
+  postClient: webApi.WebClient;
+  /** Answers one Function URL request; listeners are bound by register.ts before the first call. */
+  handle(event: FunctionUrlEvent, context: unknown): Promise<FunctionUrlResult>;
+}
+
+/**
+ * The Bolt app on AWS Lambda behind a Function URL. Bolt's AwsLambdaReceiver (5.1.0) already reads the
+ * 2.0 payload: headers case-insensitively, `body`, `isBase64Encoded`; it never looks at the path or the
+ * method. It always awaits every listener before it returns the acknowledgement, as Lambda requires (the
+ * process is frozen once the handler returns): that is `processBeforeResponse: true`, which App passes
+ * only to the receivers it builds itself, so here the option only states it.
+ * https://docs.slack.dev/tools/bolt-js/deployments/aws-lambda
+ *
+ * `deferInitialization`: the caller runs `app.init()` (one auth.test) at cold start, where a bad token is
+ * an ordinary rejection with Slack's error, not an unhandled one.
+ */
+export function createLambdaSlackApp(config: SlackLambdaConfig, log: Logger): SlackLambdaApp {
+  const logger = boltLogger(log);
+  const options = clientOptions(config, logger);
+  const receiver = new AwsLambdaReceiver({ signingSecret: config.signingSecret, logger });
+  const app = new App({
+    receiver,
+    token: config.botToken,
+    processBeforeResponse: true,
+    deferInitialization: true,
+    // A copy: Bolt writes its logger into the options it is given.
+    clientOptions: { ...options },
+    logger,
+  });
+  const boltHandler = receiver.toHandler();
+  return {
+    app,
+    postClient: postClient(config, options),
+    handle: async (event, context) => {
+      // Only Slack's endpoint reaches Bolt: anything else (a scanner's GET /) gets a plain 404 instead of
+      // a parse error from the receiver, which would count as a failed invocation.
+      if (event.requestContext.http.method !== 'POST' || event.rawPath !== SLACK_EVENTS_PATH) {
+        return { statusCode: 404, body: '' };
+      }
+      return boltHandler(utf8Body(event), context);
+    },
+  };
+}
+
+/**
+ * Function URLs base64-encode bodies they do not treat as text (a form post from Slack among them). The
+ * receiver decodes base64 as ASCII, which would break the signature of any non-ASCII byte, so the body
+ * is decoded here as UTF-8, exactly the bytes Slack signed.
+ */
+function utf8Body(event: FunctionUrlEvent): FunctionUrlEvent {
+  if (!event.isBase64Encoded || event.body === undefined) return event;
+  return { ...event, body: Buffer.from(event.body, 'base64').toString('utf8'), isBase64Encoded: false };
+}
+
+/** Bolt's log lines into the project's JSON logger (and so through its redaction). */
+function boltLogger(logger: Logger): BoltLogger {
+  const text = (parts: unknown[]) =>
+    parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
+  let level = LogLevel.INFO;
+  return {
+    debug: (...parts) => logger.debug(text(parts), { source: 'bolt' }),
+    info: (...parts) => logger.info(text(parts), { source: 'bolt' }),
+    warn: (...parts) => logger.warn(text(parts), { source: 'bolt' }),
+    error: (...parts) => logger.error(text(parts), { source: 'bolt' }),
+    setLevel: (next) => {
+      level = next;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}

@@ -1,0 +1,123 @@
+import type { DistributionConfig, PolicyConfig } from '../../config.js';
+import { formatUsd } from '../../core/cost.js';
+import type { AuditEvent, InvalidationRequest } from '../../core/request.js';
+import { textBar, type UsageSummary } from '../../core/usage.js';
+import type { InvalidationDetail, StoredRequest } from '../../usecases/ports.js';
+import {
+  type Block,
+  context,
+  count,
+  escapeText,
+  type SlackMessage,
+  section,
+  slackDate,
+  statusEmoji,
+  statusLine,
+} from './blocks.js';
+
+export const LIST_MORE_ACTION = 'invalidator.list_more';
+
+/** `/invalidate status <id>`: the request, every audit event, and CloudFront's own status. */
+export function statusMessage(stored: StoredRequest, live: readonly InvalidationDetail[]): SlackMessage {
+  const { request, events } = stored;
+  const head = `${statusEmoji(request)} *${request.id}* · \`${request.distribution.alias}\` (${request.distribution.id}) · ${count(request.paths.length, 'path')} · requested by <@${request.requester}>\n*Status:* ${statusLine(request)}`;
+  const trail = events.map(eventLine).join('\n');
+  const cloudfront = live
+    .map((d) => `\`${d.id}\`: ${d.status} (created ${slackDate(d.createTime)})`)
+    .join('\n');
+  const blocks: Block[] = [section(head), section(`*Audit trail*\n${trail || '_no events_'}`)];
+  if (cloudfront) blocks.push(section(`*CloudFront says*\n${cloudfront}`));
+  return { text: `${request.id}: ${statusLine(request)}`, blocks };
+}
+
+function eventLine(event: AuditEvent): string {
+  const who = event.actor && event.actor !== 'policy' ? ` by <@${event.actor}>` : '';
+  const details = Object.entries(event.details)
+    .filter(([key]) => key !== 'distributionId')
+    .map(([key, value]) => `${key}: ${escapeText(Array.isArray(value) ? value.join(', ') : String(value))}`)
+    .join(', ');
+  return `• ${slackDate(event.at)} *${event.type.replace('_', ' ')}*${who}${details ? ` (${details})` : ''}`;
+}
+
+/** A page of recent requests; "More" carries the cursor of the next page. */
+export function listMessage(
+  requests: readonly InvalidationRequest[],
+  title: string,
+  more: string | undefined,
+): SlackMessage {
+  const lines = requests.map(
+    (r) =>
+      `${statusEmoji(r)} *${r.id}* \`${r.distribution.alias}\` ${count(r.paths.length, 'path')} · <@${r.requester}> · ${slackDate(r.createdAt)} · ${statusLine(r)}`,
+  );
+  const blocks: Block[] = [section(`*${title}*\n${lines.join('\n') || '_No requests yet._'}`)];
+  if (more) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: LIST_MORE_ACTION,
+          text: { type: 'plain_text', text: 'More' },
+          value: more,
+        },
+      ],
+    });
+  }
+  return { text: `${title}: ${requests.length} shown`, blocks };
+}
+
+/** `/invalidate usage`: the month at a glance, with a bar of the free allowance used. */
+export function usageMessage(summary: UsageSummary, policy: PolicyConfig): SlackMessage {
+  const free = policy.cost.freePathsPerMonth;
+  const lines = [
+    `*Usage for ${summary.month}* (UTC, as AWS bills)`,
+    `Free allowance: ${textBar(free === 0 ? 1 : summary.paths / free)} · ${summary.paths.toLocaleString('en-US')} of ${free.toLocaleString('en-US')} paths, ${summary.freeRemaining.toLocaleString('en-US')} free left`,
+    `Cost so far: *${formatUsd(summary.costUsd)}* · projected for the month: ${formatUsd(summary.projectedUsd)} (${summary.projectedPaths.toLocaleString('en-US')} paths)`,
+  ];
+  if (policy.budget) {
+    lines.push(
+      `Budget: ${textBar(summary.paths / policy.budget.monthlyPaths)} of ${policy.budget.monthlyPaths.toLocaleString('en-US')} paths`,
+    );
+  }
+  if (summary.externalPaths > 0) lines.push(`Made outside the bot: ${count(summary.externalPaths, 'path')}`);
+  const byDistribution = summary.byDistribution
+    .map((row) => `• \`${aliasOf(policy.distributions, row.distributionId)}\` ${count(row.paths, 'path')}`)
+    .join('\n');
+  const byRequester = summary.byRequester
+    .map((row) => `• <@${row.requester}> ${count(row.paths, 'path')}`)
+    .join('\n');
+  const blocks: Block[] = [section(lines.join('\n'))];
+  if (byDistribution) blocks.push(section(`*Top distributions*\n${byDistribution}`));
+  if (byRequester) blocks.push(section(`*Top requesters*\n${byRequester}`));
+  blocks.push(
+    context('Every submitted path counts, wildcards and cache tags as one; repeats are billed again.'),
+  );
+  return {
+    text: `Usage for ${summary.month}: ${summary.paths} paths, ${formatUsd(summary.costUsd)}`,
+    blocks,
+  };
+}
+
+/** The App Home tab: this month's usage and the viewer's recent requests. */
+export function homeView(
+  summary: UsageSummary,
+  policy: PolicyConfig,
+  mine: readonly InvalidationRequest[],
+): Block {
+  const usage = usageMessage(summary, policy);
+  const recent = listMessage(mine, 'Your recent requests', undefined);
+  return {
+    type: 'home',
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: 'Invalidator' } },
+      ...usage.blocks,
+      { type: 'divider' },
+      ...recent.blocks,
+      context('Type `/invalidate help` in any channel to start.'),
+    ],
+  };
+}
+
+function aliasOf(distributions: readonly DistributionConfig[], id: string): string {
+  return distributions.find((d) => d.id === id)?.alias ?? id;
+}

@@ -1,0 +1,104 @@
+import { monthCost, type Pricing } from './cost.js';
+
+/** The bot's CallerReferences: its request ids (`INV-` and 10 characters), with `-N` for later batches. */
+const BOT_REFERENCE = /^INV-[0-9A-Z]{10}(?:-\d+)?$/;
+
+export function isBotReference(callerReference: string): boolean {
+  return BOT_REFERENCE.test(callerReference);
+}
+
+/** One submission as billed: a request's submitted paths, or an invalidation made outside the bot. */
+export interface UsageRow {
+  /** request id, or the CloudFront invalidation id of an external one */
+  id: string;
+  paths: number;
+  distributionId: string;
+  /** Slack user id; absent for external invalidations */
+  requester?: string;
+  external: boolean;
+  submittedAt: string;
+}
+
+export interface UsageSummary {
+  month: string;
+  paths: number;
+  externalPaths: number;
+  freeRemaining: number;
+  costUsd: number;
+  /** the month's cost if usage goes on at the same daily rate */
+  projectedUsd: number;
+  projectedPaths: number;
+  byDistribution: Array<{ distributionId: string; paths: number }>;
+  byRequester: Array<{ requester: string; paths: number }>;
+}
+
+/**
+ * Sums a month's usage rows. `now` places the projection: the month so far, scaled to its full length
+ * (a past month is projected as what it was). Months are UTC calendar months, as AWS bills.
+ */
+export function summariseUsage(
+  month: string,
+  rows: readonly UsageRow[],
+  pricing: Pricing,
+  now: string,
+): UsageSummary {
+  const paths = sum(rows.map((row) => row.paths));
+  const externalPaths = sum(rows.filter((row) => row.external).map((row) => row.paths));
+  const projectedPaths = Math.round(paths / monthElapsedFraction(month, now));
+  return {
+    month,
+    paths,
+    externalPaths,
+    freeRemaining: Math.max(0, pricing.freePathsPerMonth - paths),
+    costUsd: monthCost(paths, pricing),
+    projectedUsd: monthCost(projectedPaths, pricing),
+    projectedPaths,
+    byDistribution: top(rows, (row) => row.distributionId).map(([distributionId, n]) => ({
+      distributionId,
+      paths: n,
+    })),
+    byRequester: top(
+      rows.filter((row) => row.requester !== undefined),
+      (row) => row.requester ?? '',
+    ).map(([requester, n]) => ({ requester, paths: n })),
+  };
+}
+
+/** How much of `month` (YYYY-MM, UTC) has passed at `now`: 1 for a past month, a small floor for a future one. */
+export function monthElapsedFraction(month: string, now: string): number {
+  const start = Date.parse(`${month}-01T00:00:00.000Z`);
+  const [year = 0, monthNumber = 1] = month.split('-').map(Number);
+  const end = Date.UTC(year, monthNumber, 1);
+  const at = Date.parse(now);
+  if (at >= end) return 1;
+  // Early in the month a day's usage would project wildly; count at least one day as elapsed.
+  const elapsed = Math.max(at - start, 86_400_000);
+  return Math.min(1, elapsed / (end - start));
+}
+
+/** `▇▇▇▇▇▁▁▁ 62%`: a bar people read at a glance. */
+export function textBar(fraction: number, width = 10): string {
+  const clamped = Math.max(0, Math.min(1, fraction));
+  const filled = Math.round(clamped * width);
+  return `${'▇'.repeat(filled)}${'▁'.repeat(width - filled)} ${Math.round(fraction * 100)}%`;
+}
+
+/** The previous `count` months before `month`, newest first, as YYYY-MM. */
+export function monthsBefore(month: string, count: number): string[] {
+  const [year = 0, monthNumber = 1] = month.split('-').map(Number);
+  return Array.from({ length: count }, (_, i) => {
+    const date = new Date(Date.UTC(year, monthNumber - 2 - i, 1));
+    return date.toISOString().slice(0, 7);
+  });
+}
+
+function top<R>(rows: readonly R[], key: (row: R) => string, limit = 5): Array<[string, number]> {
+  const totals = new Map<string, number>();
+  for (const row of rows)
+    totals.set(key(row), (totals.get(key(row)) ?? 0) + (row as { paths: number }).paths);
+  return [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, limit);
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}

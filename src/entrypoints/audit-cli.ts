@@ -1,0 +1,166 @@
+import { parseArgs } from 'node:util';
+import { csvRecord } from '../adapters/system/csv.js';
+import { createLogger } from '../adapters/system/logger.js';
+import { openRequestStore } from '../compose.js';
+import { ConfigError, findDistribution, parseStoreConfig } from '../config.js';
+import type { AuditEvent, InvalidationRequest } from '../core/request.js';
+import { type ExportQuery, exportEvents, exportRequests } from '../usecases/audit-export.js';
+import { readConfigFile } from './load-config.js';
+
+const USAGE = `Usage: npm run audit -- [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--distribution <alias>]
+                      [--rows events|requests] --format csv|json
+Streams every audit event (or one row per request) of the period to stdout, oldest first.
+Reads the same environment and config file as the bot (TABLE_NAME, or the embedded store in
+INVALIDATOR_DATA_DIR, which must not be open in a running bot at the same time).`;
+
+const EVENT_COLUMNS = [
+  'at',
+  'requestId',
+  'event',
+  'actor',
+  'distribution',
+  'distributionId',
+  'requester',
+  'paths',
+  'details',
+];
+const REQUEST_COLUMNS = [
+  'createdAt',
+  'requestId',
+  'status',
+  'distribution',
+  'distributionId',
+  'requester',
+  'paths',
+  'billablePaths',
+  'costUsd',
+  'reason',
+  'decidedBy',
+  'invalidationIds',
+];
+
+/** `npm run audit`: the audit trail for finance and compliance, as CSV (RFC 4180) or JSON. */
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      since: { type: 'string' },
+      until: { type: 'string' },
+      distribution: { type: 'string' },
+      rows: { type: 'string', default: 'events' },
+      format: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return void process.stdout.write(`${USAGE}\n`);
+  const problems = argumentProblems(values);
+  if (problems.length > 0) throw new ConfigError([...problems, USAGE]);
+  const config = parseStoreConfig(process.env, await readConfigFile(process.env));
+  const distribution = values.distribution ? findDistribution(config.policy, values.distribution) : undefined;
+  if (values.distribution && !distribution) {
+    throw new ConfigError([
+      `unknown distribution ${values.distribution}: use one of ${config.policy.distributions.map((d) => d.alias).join(', ')}`,
+    ]);
+  }
+  const logger = createLogger({
+    level: 'warn',
+    secrets: [],
+    write: (line) => process.stderr.write(`${line}\n`),
+  });
+  const { store, close } = await openRequestStore(config, logger);
+  const query: ExportQuery = {
+    since: values.since ?? '2000-01-01',
+    until: values.until ?? new Date().toISOString().slice(0, 10),
+    ...(distribution ? { distributionId: distribution.id } : {}),
+  };
+  try {
+    const rows =
+      values.rows === 'requests'
+        ? requestRows(exportRequests(store, query))
+        : eventRows(exportEvents(store, query));
+    const columns = values.rows === 'requests' ? REQUEST_COLUMNS : EVENT_COLUMNS;
+    await write(rows, columns, values.format === 'csv' ? 'csv' : 'json');
+  } finally {
+    await close();
+  }
+}
+
+function argumentProblems(values: Record<string, string | boolean | undefined>): string[] {
+  const problems: string[] = [];
+  if (values.format !== 'csv' && values.format !== 'json') problems.push('--format must be csv or json');
+  if (values.rows !== 'events' && values.rows !== 'requests')
+    problems.push('--rows must be events or requests');
+  for (const name of ['since', 'until'] as const) {
+    const value = values[name];
+    if (typeof value === 'string' && !/^\d{4}-\d{2}-\d{2}$/.test(value))
+      problems.push(`--${name} must be a date, YYYY-MM-DD`);
+  }
+  return problems;
+}
+
+type Row = Record<string, string | number | boolean | undefined>;
+
+async function* eventRows(
+  events: AsyncIterable<{ event: AuditEvent; request: InvalidationRequest }>,
+): AsyncIterable<Row> {
+  for await (const { event, request } of events) {
+    yield {
+      at: event.at,
+      requestId: event.requestId,
+      event: event.type,
+      actor: event.actor,
+      distribution: request.distribution.alias,
+      distributionId: request.distribution.id,
+      requester: request.requester,
+      paths: request.paths.length,
+      details: JSON.stringify(event.details),
+    };
+  }
+}
+
+async function* requestRows(requests: AsyncIterable<InvalidationRequest>): AsyncIterable<Row> {
+  for await (const request of requests) {
+    const decision = 'decision' in request ? request.decision : undefined;
+    yield {
+      createdAt: request.createdAt,
+      requestId: request.id,
+      status: request.status,
+      distribution: request.distribution.alias,
+      distributionId: request.distribution.id,
+      requester: request.requester,
+      paths: request.paths.length,
+      billablePaths: request.cost.billable,
+      costUsd: request.cost.costUsd,
+      reason: request.reason,
+      decidedBy: decision?.by,
+      invalidationIds:
+        'batches' in request ? request.batches.map((b) => b.invalidationId ?? '').join(' ') : undefined,
+    };
+  }
+}
+
+/** Streams rows out as they are read; JSON as one array, so the output is a single valid document. */
+async function write(
+  rows: AsyncIterable<Row>,
+  columns: readonly string[],
+  format: 'csv' | 'json',
+): Promise<void> {
+  const out = (text: string) =>
+    new Promise<void>((resolve) =>
+      process.stdout.write(text) ? resolve() : process.stdout.once('drain', resolve),
+    );
+  if (format === 'csv') await out(csvRecord(columns));
+  else await out('[');
+  let first = true;
+  for await (const row of rows) {
+    if (format === 'csv') await out(csvRecord(columns.map((column) => row[column])));
+    else await out(`${first ? '\n' : ',\n'}${JSON.stringify(row)}`);
+    first = false;
+  }
+  if (format === 'json') await out('\n]\n');
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});

@@ -1,0 +1,54 @@
+import type { AuditEvent, InvalidationRequest } from '../core/request.js';
+import type { RequestStore } from './ports.js';
+
+export interface ExportQuery {
+  /** first UTC day included, YYYY-MM-DD */
+  since: string;
+  /** last UTC day included, YYYY-MM-DD */
+  until: string;
+  distributionId?: string;
+}
+
+/** Requests can change for a while after they are made (approval, queue, polling): look this far back. */
+const LOOKBACK_MONTHS = 2;
+
+/** Every audit event in the period, oldest request first, each request's events in order. */
+export async function* exportEvents(
+  store: Pick<RequestStore, 'requestsCreatedIn'>,
+  query: ExportQuery,
+): AsyncIterable<{ event: AuditEvent; request: InvalidationRequest }> {
+  const from = `${query.since}T00:00:00.000Z`;
+  const to = `${query.until}T23:59:59.999Z`;
+  for (const month of monthsBetween(query.since, query.until, LOOKBACK_MONTHS)) {
+    for await (const { request, events } of store.requestsCreatedIn(month)) {
+      if (query.distributionId && request.distribution.id !== query.distributionId) continue;
+      for (const event of events) if (event.at >= from && event.at <= to) yield { event, request };
+    }
+  }
+}
+
+/** Every request created in the period (one row each, in its current state). */
+export async function* exportRequests(
+  store: Pick<RequestStore, 'requestsCreatedIn'>,
+  query: ExportQuery,
+): AsyncIterable<InvalidationRequest> {
+  const from = `${query.since}T00:00:00.000Z`;
+  const to = `${query.until}T23:59:59.999Z`;
+  for (const month of monthsBetween(query.since, query.until, 0)) {
+    for await (const { request } of store.requestsCreatedIn(month)) {
+      if (query.distributionId && request.distribution.id !== query.distributionId) continue;
+      if (request.createdAt >= from && request.createdAt <= to) yield request;
+    }
+  }
+}
+
+/** The UTC months from `lookback` months before `since` to `until`, oldest first, as YYYY-MM. */
+export function monthsBetween(since: string, until: string, lookback: number): string[] {
+  const [year = 0, month = 1] = since.split('-').map(Number);
+  const months: string[] = [];
+  for (let offset = -lookback; ; offset++) {
+    const current = new Date(Date.UTC(year, month - 1 + offset, 1)).toISOString().slice(0, 7);
+    if (current > until.slice(0, 7)) return months;
+    months.push(current);
+  }
+}

@@ -1,0 +1,56 @@
+import { addMs } from '../core/schedule.js';
+import { isBotReference } from '../core/usage.js';
+import type { Services } from './ports.js';
+
+/**
+ * Counts invalidations made outside the bot (a CLI, a CI step) into usage, so the month's figure matches
+ * the account's bill. Every invalidation on a configured distribution is looked at once: ListInvalidations
+ * (first page, newest first), then GetInvalidation for ids not seen before, to read its CallerReference and
+ * path count. Ones whose CallerReference is not the bot's are recorded as external usage, idempotently.
+ */
+export async function reconcileDistribution(
+  services: Services,
+  distributionId: string,
+  claimedDueAt: string,
+) {
+  const { store, cdn, clock, logger, workerId, policy } = services;
+  const next = addMs(clock.now(), policy.reconciliation.intervalMinutes * 60_000);
+  try {
+    const recent = await cdn.recent(distributionId);
+    const seen = await store.seenInvalidations(
+      distributionId,
+      recent.map((summary) => summary.id),
+    );
+    for (const summary of recent) {
+      if (seen.has(summary.id)) continue;
+      const detail = await cdn.describe({ distributionId, invalidationId: summary.id });
+      const external = !isBotReference(detail.callerReference);
+      await store.markSeen({
+        distributionId,
+        invalidationId: detail.id,
+        external,
+        paths: detail.paths,
+        createTime: detail.createTime,
+      });
+      if (external)
+        logger.info('counted an invalidation made outside the bot', {
+          distributionId,
+          invalidationId: detail.id,
+          paths: detail.paths,
+        });
+    }
+  } catch (error) {
+    logger.warn('reconciling usage failed; will try again', { distributionId, error });
+  } finally {
+    await store.finishTask({ kind: 'reconcile', distributionId }, workerId, claimedDueAt, next);
+  }
+}
+
+/** Makes sure every configured distribution has its reconciliation scheduled (when enabled). */
+export async function scheduleReconciliation(services: Services): Promise<void> {
+  if (!services.policy.reconciliation.enabled) return;
+  const now = services.clock.now();
+  for (const distribution of services.policy.distributions) {
+    await services.store.scheduleTask({ kind: 'reconcile', distributionId: distribution.id }, now);
+  }
+}
