@@ -52,6 +52,6 @@ describe('a restarted bot', () => {
       stack?.slack.messages.find((m) => m.text.includes('1 path on docs') && m.ts !== card.ts),
     );
     // The month-to-date figure on the new card comes from the first run's record.
-    expect(JSON.stringify(next.blocks)).toContain('2 paths used this month before this request');
+    expect(JSON.stringify(next.blocks)).toContain('1 path, 2 of 1,000 free used this month');
   });
 });
