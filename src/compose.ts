@@ -131,7 +131,12 @@ async function openDatabase(config: Pick<Config, 'store' | 'awsRegion'>, logger:
       requestHandler,
     });
     await ensureTable(client, config.store.tableName);
-    return { client, tableName: config.store.tableName, close: embedded.close };
+    // The client's kept-alive sockets would hold the embedded server open: drop them first.
+    const close = async () => {
+      client.destroy();
+      await embedded.close();
+    };
+    return { client, tableName: config.store.tableName, close };
   }
   const client = new DynamoDBClient({
     requestHandler,

@@ -141,12 +141,12 @@ function deepFrozen<T>(value: T): T {
 }
 
 describe('createRequest', () => {
-  it('starts a new request at version 0, due for a card retry a minute later, with no notices', () => {
+  it('starts a new request at version 0, due for a card retry 15 seconds later, with no notices', () => {
     const { request } = createRequest(newRequest());
     expect(request).toMatchObject({ id: ID, status: 'new', version: 0, attempts: 0, noticesSent: [] });
-    expect(request.dueAt).toBe('2026-05-04T10:01:00.000Z');
+    expect(request.dueAt).toBe('2026-05-04T10:00:15.000Z');
     expect(request).not.toHaveProperty('outbox');
-    expect(CARD_RETRY_MS).toBe(60_000);
+    expect(CARD_RETRY_MS).toBe(15_000);
   });
 
   it('records a requested event by the requester with what was asked', () => {

@@ -77,13 +77,15 @@ describe('audit trail and cost, end to end', () => {
         Array.from({ length: batch }, (_, i) => slack.command(USERS.requester, command(start + i))),
       );
     }
-    await stack.slack.waitFor(
-      () =>
-        stack.slack.messages.filter((m) => m.thread_ts && m.text.includes('completed in')).length >=
-        REQUESTS + 1,
-      180_000,
-    );
-  }, 240_000);
+    // Done when every card has its completion reply (each is checked for exactly one below).
+    await stack.slack.waitFor(() => {
+      const cards = stack.slack.messages.filter((m) => !m.thread_ts);
+      const done = cards.filter((card) =>
+        stack.slack.threadReplies(card.channel, card.ts).some((m) => m.text.includes('completed in')),
+      );
+      return done.length >= REQUESTS + 1;
+    }, 480_000);
+  }, 600_000);
   afterAll(async () => {
     if (process.env.DEBUG_BOT_LOGS)
       console.log(
