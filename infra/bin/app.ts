@@ -1,0 +1,32 @@
+// The CDK app: `npm run synth` (offline, no AWS account) and `npm run deploy`. Context (-c key=value):
+// stackName (default Invalidator), alarmEmail, allowExampleConfig (synth only: use the example policy file
+// when invalidator.config.yml is missing). INVALIDATOR_CONFIG names the policy file, as for the bot.
+import { App } from 'aws-cdk-lib';
+import { ConfigError } from '../../src/config.js';
+import { readPolicyFile } from '../lib/policy-file.js';
+import { InvalidatorStack } from '../lib/stack.js';
+
+const app = new App();
+const context = (key: string): string | undefined => {
+  const value: unknown = app.node.tryGetContext(key);
+  return value === undefined || value === '' ? undefined : String(value);
+};
+
+try {
+  const policy = await readPolicyFile(process.env, {
+    allowExample: context('allowExampleConfig') === 'true',
+    warn: (message) => process.stderr.write(`warning: ${message}\n`),
+  });
+  const alarmEmail = context('alarmEmail');
+  new InvalidatorStack(app, context('stackName') ?? 'Invalidator', {
+    description: 'Invalidator: Slack chatops for CloudFront cache invalidation',
+    configPath: policy.path,
+    distributionIds: policy.distributionIds,
+    ...(alarmEmail ? { alarmEmail } : {}),
+  });
+  app.synth();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,78 @@
+import { aws_iam as iam, type Stack } from 'aws-cdk-lib';
+
+/**
+ * The item actions of the request store (src/adapters/aws/dynamodb-store.ts, class DynamoDbRequestStore),
+ * one per command class it sends. test/infra/permissions.test.ts reads that file and fails when this list
+ * and the code differ. No CreateTable: the stack creates the table (`ensureTable` is not used on Lambda).
+ * DescribeTable is the store's `ping`, kept with the class so the grant follows the adapter as a whole.
+ */
+export const DYNAMODB_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+] as const;
+
+/**
+ * What the worker does at CloudFront: submit, and poll (ListInvalidations, GetInvalidation past its first
+ * page). https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html
+ */
+export const WORKER_CLOUDFRONT_ACTIONS = [
+  'cloudfront:CreateInvalidation',
+  'cloudfront:GetInvalidation',
+  'cloudfront:ListInvalidations',
+] as const;
+
+/**
+ * The Slack handler never submits (the worker does): it only reads one invalidation for
+ * `/invalidate status`. Without CreateInvalidation, a listener cannot start one even by mistake.
+ */
+export const SLACK_CLOUDFRONT_ACTIONS = ['cloudfront:GetInvalidation'] as const;
+
+/** A distribution's ARN; CloudFront is global, so the ARN has no region. */
+export function distributionArn(stack: Stack, distributionId: string): string {
+  return stack.formatArn({
+    service: 'cloudfront',
+    region: '',
+    resource: 'distribution',
+    resourceName: distributionId,
+  });
+}
+
+/** The table and its indexes (Query on an index needs the index ARN). */
+export function tableStatement(tableArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: [...DYNAMODB_ACTIONS],
+    resources: [tableArn, `${tableArn}/index/*`],
+  });
+}
+
+export function cloudFrontStatement(
+  stack: Stack,
+  actions: readonly string[],
+  distributionIds: readonly string[],
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: [...actions],
+    resources: distributionIds.map((id) => distributionArn(stack, id)),
+  });
+}
+
+/** Read of the one Slack secret: GetSecretValue only (no DescribeSecret, which `grantRead` would add). */
+export function secretStatement(secretArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] });
+}
+
+/**
+ * Writing to its own log group, instead of AWSLambdaBasicExecutionRole (which allows every log group:
+ * `Resource: *`). The stack creates the group, so no CreateLogGroup.
+ * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-permissions.html
+ */
+export function logStatement(logGroupArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resources: [logGroupArn],
+  });
+}

@@ -1,0 +1,264 @@
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BUNDLED_CONFIG, bundleHandler } from '../../infra/lib/bundle.js';
+import { ensureTable } from '../../src/adapters/aws/dynamodb-store.js';
+import { drainDueWork } from '../../src/adapters/system/drain.js';
+import { type SlackSender, sign, slackSender } from '../support/slack-requests.js';
+import type { StoredMessage } from '../support/slack-standin.js';
+import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, USERS } from '../support/stack.js';
+import {
+  type FunctionUrlFront,
+  type FunctionUrlHandler,
+  type LambdaStandIn,
+  type SecretsStandIn,
+  startFunctionUrlFront,
+  startLambdaStandIn,
+  startSecretsStandIn,
+} from './aws-standins.js';
+
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:invalidator-slack-AbCdEf';
+const PLACEHOLDER_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:invalidator-fresh-GhIjKl';
+const WORKER = 'Invalidator-Worker11F36D0F-abc123';
+
+/**
+ * Loads a bundle with Node's own loader (require of an ES module, Node >= 20.19), not vitest's module runner:
+ * the bundle runs as Lambda's Node loads it, untransformed (and without 3 MB of transforming per load).
+ */
+const load = (path: string) => createRequire(import.meta.url)(path) as Record<string, unknown>;
+
+type WorkerHandler = (event: unknown, context: { getRemainingTimeInMillis(): number }) => Promise<void>;
+
+/**
+ * The deployed Lambda bundles (built here by the stack's own bundling), invoked in-process with Function URL
+ * events, against dynalite and the local Slack, CloudFront, Secrets Manager and Lambda stand-ins.
+ */
+describe('the Lambda handlers', () => {
+  let stack: Stack;
+  let secrets: SecretsStandIn;
+  let lambda: LambdaStandIn;
+  let front: FunctionUrlFront;
+  let slack: SlackSender;
+  let bundles: string;
+  let slackHandler: FunctionUrlHandler;
+  let workerHandler: WorkerHandler;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    vi.stubEnv('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
+    stack = await startStack();
+    secrets = await startSecretsStandIn({
+      [SECRET_ARN]: JSON.stringify({ signingSecret: stack.secret, botToken: stack.botToken }),
+      // What the stack puts in the secret before the operator does.
+      [PLACEHOLDER_ARN]: JSON.stringify({ botToken: 'REPLACE_ME', signingSecret: 'generatedPlaceholder42' }),
+    });
+    lambda = await startLambdaStandIn([WORKER]);
+    const client = new DynamoDBClient({
+      endpoint: stack.dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
+    });
+    await ensureTable(client, stack.tableName);
+    client.destroy();
+
+    bundles = mkdtempSync(join(tmpdir(), 'invalidator-lambda-'));
+    for (const name of ['slack', 'worker'] as const) {
+      bundleHandler(name, join(bundles, name), join(stack.cwd, BUNDLED_CONFIG));
+    }
+    // The environment the stack gives the functions: no Slack value in it, only the secret's ARN.
+    const {
+      SLACK_BOT_TOKEN: _token,
+      SLACK_SIGNING_SECRET: _secret,
+      INVALIDATOR_CREATE_TABLE: _create,
+      ...env
+    } = stack.env;
+    for (const [name, value] of Object.entries({
+      ...env,
+      SLACK_BOT_TOKEN: undefined,
+      SLACK_SIGNING_SECRET: undefined,
+      SLACK_SECRET_ARN: SECRET_ARN,
+      WORKER_FUNCTION_NAME: WORKER,
+      INVALIDATOR_CONFIG: join(bundles, 'slack', BUNDLED_CONFIG),
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+      LOG_LEVEL: 'info',
+    })) {
+      vi.stubEnv(name, value);
+    }
+    const write = process.stdout.write.bind(process.stdout);
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      logs.push(String(chunk));
+      return process.env.DEBUG_BOT_LOGS ? write(chunk, ...(rest as [])) : true;
+    });
+    slackHandler = load(join(bundles, 'slack/index.mjs')).handler as FunctionUrlHandler;
+    workerHandler = load(join(bundles, 'worker/index.mjs')).handler as WorkerHandler;
+    front = await startFunctionUrlFront(() => slackHandler);
+    slack = slackSender({
+      url: front.url,
+      secret: stack.secret,
+      responseUrl: (id) => stack.slack.responseUrl(id),
+    });
+  });
+
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+    await Promise.all([front?.close(), secrets?.close(), lambda?.close()]);
+    await stack?.close();
+  });
+
+  const runWorker = () =>
+    workerHandler({ source: 'invalidator.wake' }, { getRemainingTimeInMillis: () => 60_000 });
+  const cardFor = (fragment: string) =>
+    stack.slack.waitFor(() => stack.slack.messages.find((m) => !m.thread_ts && m.text.includes(fragment)));
+  const threadReply = (card: StoredMessage, fragment: string) =>
+    stack.slack.waitFor(() =>
+      stack.slack.threadReplies(card.channel, card.ts).find((m) => m.text.includes(fragment)),
+    );
+
+  it('answers a signed /invalidate, posts the card and wakes the worker; the worker completes it', async () => {
+    const answer = await slack.command(USERS.requester, 'docs /guide/index.html --reason lambda');
+    expect(answer.status).toBe(200);
+    expect(front.events.at(-1)).toMatchObject({ version: '2.0', isBase64Encoded: true });
+    const card = await cardFor('on docs');
+    const id = requestIdOf(card.text);
+    // `docs` needs no approval: the request is due for submission, so the worker was woken at once.
+    expect(lambda.invokes).toEqual([
+      { functionName: WORKER, invocationType: 'Event', payload: { source: 'invalidator.wake' } },
+    ]);
+    expect(stack.cloudfront.invalidations(DISTRIBUTIONS.docs)).toEqual([]);
+
+    await runWorker();
+    const made = stack.cloudfront
+      .invalidations(DISTRIBUTIONS.docs)
+      .filter((inv) => inv.callerReference === id);
+    expect(made.map((inv) => inv.paths)).toEqual([['/guide/index.html']]);
+    // The worker stayed for the first polls (due within a second), so the completion is already announced.
+    expect((await threadReply(card, 'completed in')).text).toContain(`<@${USERS.requester}>`);
+    const metrics = logs.map(parse).filter((line) => line?.message === 'worker metrics');
+    expect(metrics.at(-1)).toMatchObject({ oldestDueAgeSeconds: 0, oldestInFlightAgeSeconds: 0 });
+  });
+
+  it('wakes the worker when an approval makes a request due', async () => {
+    await slack.command(USERS.requester, 'web /assets/*');
+    const card = await cardFor('on web');
+    const id = requestIdOf(card.text);
+    const before = lambda.invokes.length;
+    const approved = await slack.click(USERS.oncall, 'invalidator.approve', id);
+    expect(approved.status).toBe(200);
+    expect(lambda.invokes.slice(before)).toEqual([
+      { functionName: WORKER, invocationType: 'Event', payload: { source: 'invalidator.wake' } },
+    ]);
+    await runWorker();
+    await threadReply(card, 'completed in');
+    expect(stack.cloudfront.invalidations(DISTRIBUTIONS.web).map((inv) => inv.callerReference)).toEqual([id]);
+  });
+
+  it('answers the Events API URL check, a signed JSON body that a Function URL passes as text', async () => {
+    const body = JSON.stringify({ token: 'unused', challenge: 'challenge-7d1e', type: 'url_verification' });
+    const answer = await slack.raw(body, { ...sign(stack.secret, body), 'content-type': 'application/json' });
+    expect(front.events.at(-1)).toMatchObject({ isBase64Encoded: false });
+    expect(answer.status).toBe(200);
+    expect(answer.json()).toEqual({ challenge: 'challenge-7d1e' });
+  });
+
+  it('answers 401 to a tampered signature and records nothing', async () => {
+    const items = (await stack.items()).length;
+    const body = new URLSearchParams({
+      command: '/invalidate',
+      text: 'docs /tampered.html',
+      user_id: USERS.requester,
+      channel_id: 'C0123DEPLOY',
+      team_id: 'T0000TEST',
+    }).toString();
+    const headers = sign(stack.secret, body);
+    const tampered = {
+      ...headers,
+      'x-slack-signature': headers['x-slack-signature'].replace(/.$/, (c) => (c === '0' ? '1' : '0')),
+    };
+    expect((await slack.raw(body, tampered)).status).toBe(401);
+    expect((await slack.raw(`${body}&x=1`, headers)).status).toBe(401);
+    expect((await stack.items()).length).toBe(items);
+  });
+
+  it('answers 404 outside POST /slack/events, without reaching Bolt', async () => {
+    expect((await fetch(`${front.url}/`)).status).toBe(404);
+    expect((await fetch(`${front.url}/other`, { method: 'POST', body: 'x' })).status).toBe(404);
+    expect((await fetch(`${front.url}/slack/events`)).status).toBe(404);
+  });
+
+  it('reads the secret once per cold start and never logs its values', () => {
+    // One cold start each for the Slack handler and the worker; every later invocation was warm.
+    expect(secrets.reads).toEqual([SECRET_ARN, SECRET_ARN]);
+    const text = logs.join('');
+    expect(text).not.toContain(stack.secret);
+    expect(text).not.toContain(stack.botToken);
+  });
+
+  it('fails a cold start plainly while the secret holds the placeholder, naming no value', async () => {
+    vi.stubEnv('SLACK_SECRET_ARN', PLACEHOLDER_ARN);
+    try {
+      // A copy is a fresh module instance: a new cold start of the same bundle.
+      const copy = join(bundles, 'slack/index-cold.mjs');
+      copyFileSync(join(bundles, 'slack/index.mjs'), copy);
+      const fresh = load(copy).handler as FunctionUrlHandler;
+      const error = await fresh({}, {}).then(
+        () => undefined,
+        (failure: unknown) => failure as Error,
+      );
+      expect(error?.message).toContain('SLACK_BOT_TOKEN must start with xoxb-');
+      expect(error?.message).not.toContain('generatedPlaceholder42');
+    } finally {
+      vi.stubEnv('SLACK_SECRET_ARN', SECRET_ARN);
+    }
+  });
+});
+
+function parse(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('a worker invocation (drainDueWork)', () => {
+  /** A fake clock that sleeping advances; `due` lists what each run reports and what falls due next. */
+  function drain(script: Array<{ due: number; next?: number; wake?: boolean }>, budgetMs: number) {
+    let now = 0;
+    const sleeps: number[] = [];
+    let run = 0;
+    const runs = drainDueWork({
+      run: async () => script[run++]?.due ?? 0,
+      batch: 100,
+      nextDueAt: async (until) => {
+        const next = script[run - 1]?.next;
+        return next === undefined || next > Date.parse(until) ? undefined : new Date(next).toISOString();
+      },
+      takeWake: () => script[run - 1]?.wake ?? false,
+      intervalMs: 250,
+      budgetMs,
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    });
+    return runs.then((count) => ({ runs: count, sleeps }));
+  }
+
+  it.each([
+    ['ends after one run when nothing falls due', [{ due: 3 }], 50_000, 1, []],
+    ['runs again at once after a full batch', [{ due: 100 }, { due: 2 }], 50_000, 2, []],
+    ['runs again at once when a step made work due', [{ due: 1, wake: true }, { due: 1 }], 50_000, 2, []],
+    ['waits for a poll about to fall due', [{ due: 1, next: 5_000 }, { due: 1 }], 50_000, 2, [5_000]],
+    ['waits at least the interval for work still due', [{ due: 1, next: 0 }, { due: 1 }], 50_000, 2, [250]],
+    ['leaves work due after its budget to the schedule', [{ due: 1, next: 60_000 }], 50_000, 1, []],
+    ['runs once even without budget', [{ due: 100 }, { due: 100 }], 0, 1, []],
+  ] as const)('%s', async (_name, script, budgetMs, runs, sleeps) => {
+    expect(await drain([...script], budgetMs)).toEqual({ runs, sleeps: [...sleeps] });
+  });
+});

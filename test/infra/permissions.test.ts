@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../infra/lib/bundle.js';
+import { DYNAMODB_ACTIONS, WORKER_CLOUDFRONT_ACTIONS } from '../../infra/lib/permissions.js';
+import { testConfig } from '../support/stack.js';
+import { functionId, grants, type Synthesized, statementsOf, synthesize } from './synth.js';
+
+const STORE = join(REPO_ROOT, 'src/adapters/aws/dynamodb-store.ts');
+const CDN = join(REPO_ROOT, 'src/adapters/aws/cloudfront.ts');
+
+/** lib-dynamodb's document commands and the API action each sends; the client's own commands are named alike. */
+const DOCUMENT_COMMANDS: Record<string, string> = {
+  Get: 'GetItem',
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  BatchGet: 'BatchGetItem',
+  BatchWrite: 'BatchWriteItem',
+  TransactGet: 'TransactGetItems',
+  TransactWrite: 'TransactWriteItems',
+};
+
+/**
+ * The IAM actions the request store sends, read from its source: every `new XxxCommand(` inside the class
+ * DynamoDbRequestStore (the functions use the class; `ensureTable` after it is for local endpoints only).
+ */
+function actionsInCode(): string[] {
+  const source = readFileSync(STORE, 'utf8');
+  const start = source.indexOf('export class DynamoDbRequestStore');
+  const end = source.indexOf('\n}\n', start);
+  expect(start).toBeGreaterThan(-1);
+  const body = source.slice(start, end);
+  const commands = [...body.matchAll(/new (\w+)Command\(/g)].map((match) => match[1] ?? '');
+  return [...new Set(commands.map((name) => `dynamodb:${DOCUMENT_COMMANDS[name] ?? name}`))].sort();
+}
+
+describe('DynamoDB permissions follow the code', () => {
+  let synth: Synthesized;
+  beforeAll(async () => {
+    synth = await synthesize(testConfig(), { bundle: false });
+  });
+
+  it('grants each function exactly the actions the request store sends', () => {
+    const inCode = actionsInCode();
+    // A sanity check of the reading itself: the store surely reads, writes conditionally and queries.
+    expect(inCode).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+    );
+    expect([...DYNAMODB_ACTIONS].sort()).toEqual(inCode);
+    for (const fn of [functionId(synth, 'Slack'), functionId(synth, 'Worker')]) {
+      expect(grants(statementsOf(synth, fn), 'dynamodb').actions).toEqual(inCode);
+    }
+  });
+
+  it('never grants table management or scans', () => {
+    for (const action of ['CreateTable', 'DeleteTable', 'UpdateTable', 'Scan', 'DeleteItem']) {
+      expect(DYNAMODB_ACTIONS).not.toContain(`dynamodb:${action}`);
+    }
+  });
+});
+
+describe('CloudFront permissions follow the code', () => {
+  it('grants the worker exactly the operations the CloudFront adapter sends', async () => {
+    const source = readFileSync(CDN, 'utf8');
+    const inCode = [
+      ...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((m) => `cloudfront:${m[1]}`)),
+    ].sort();
+    expect(inCode.length).toBeGreaterThan(0);
+    expect([...WORKER_CLOUDFRONT_ACTIONS].sort()).toEqual(inCode);
+    const synth = await synthesize(testConfig(), { bundle: false });
+    expect(grants(statementsOf(synth, functionId(synth, 'Worker')), 'cloudfront').actions).toEqual(inCode);
+  });
+});
