@@ -16,7 +16,7 @@ export interface SlackRuntime {
 
 // @slack/web-api retries 10 times over ~30 minutes by default and has no timeout; a retried
 // chat.postMessage can post twice. A short timeout and two retries keep failures visible and rare.
-const CLIENT_OPTIONS = {
+export const CLIENT_OPTIONS = {
   timeout: 10_000,
   retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3_000 },
 };
@@ -110,7 +110,8 @@ export function createSlackRuntime(
   };
 }
 
-function boltLogger(logger: Logger): BoltLogger {
+/** Bolt's log lines into the project's JSON logger (and so through its redaction). */
+export function boltLogger(logger: Logger): BoltLogger {
   const text = (parts: unknown[]) =>
     parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
   let level = LogLevel.INFO;

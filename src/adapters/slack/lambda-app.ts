@@ -1,5 +1,6 @@
-import { App, AwsLambdaReceiver, type Logger as BoltLogger, LogLevel, webApi } from '@slack/bolt';
+import { App, AwsLambdaReceiver, type Logger as BoltLogger, webApi } from '@slack/bolt';
 import type { Logger } from '../../usecases/ports.js';
+import { boltLogger, CLIENT_OPTIONS } from './app.js';
 
 /**
  * A Lambda Function URL request (payload format 2.0), the fields read here.
@@ -31,13 +32,6 @@ export interface SlackLambdaConfig {
   signingSecret: string;
   apiUrl?: string;
 }
-
-// The same policy as the server's clients (app.ts): @slack/web-api retries 10 times over ~30 minutes by
-// default and has no timeout, and a retried chat.postMessage can post twice.
-const CLIENT_OPTIONS = {
-  timeout: 10_000,
-  retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3_000 },
-};
 
 /**
  * The Web API clients the services need, without a Bolt app (for the worker). `postClient` never retries
@@ -117,22 +111,4 @@ export function createLambdaSlackApp(config: SlackLambdaConfig, log: Logger): Sl
 function utf8Body(event: FunctionUrlEvent): FunctionUrlEvent {
   if (!event.isBase64Encoded || event.body === undefined) return event;
   return { ...event, body: Buffer.from(event.body, 'base64').toString('utf8'), isBase64Encoded: false };
-}
-
-/** Bolt's log lines into the project's JSON logger (and so through its redaction). */
-function boltLogger(logger: Logger): BoltLogger {
-  const text = (parts: unknown[]) =>
-    parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
-  let level = LogLevel.INFO;
-  return {
-    debug: (...parts) => logger.debug(text(parts), { source: 'bolt' }),
-    info: (...parts) => logger.info(text(parts), { source: 'bolt' }),
-    warn: (...parts) => logger.warn(text(parts), { source: 'bolt' }),
-    error: (...parts) => logger.error(text(parts), { source: 'bolt' }),
-    setLevel: (next) => {
-      level = next;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
 }
