@@ -12,10 +12,14 @@ import { nudgeQueue, submitRemaining } from './submit.js';
  */
 export async function pollDistribution(services: Services, distributionId: string, claimedDueAt: string) {
   const { store, clock, workerId, logger, policy } = services;
-  let next: string | undefined = addMs(clock.now(), policy.polling.firstCheckSeconds * 1000);
+  let next = addMs(clock.now(), policy.polling.firstCheckSeconds * 1000);
   try {
     const requests = await store.inFlightRequests(distributionId);
-    next = requests.length === 0 ? undefined : await pollAll(services, distributionId, requests);
+    // With nothing in flight the poll stays scheduled, once a maximum interval: a submission schedules
+    // its poll just before it records the request as in progress, so a poll in between sees nothing.
+    // It costs one table query a minute and no CloudFront call.
+    const idle = addMs(clock.now(), policy.polling.maxIntervalSeconds * 1000);
+    next = requests.length === 0 ? idle : ((await pollAll(services, distributionId, requests)) ?? idle);
   } catch (error) {
     logger.warn('polling a distribution failed; will poll again', { distributionId, error });
   } finally {
