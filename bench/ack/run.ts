@@ -1,0 +1,233 @@
+// `npm run bench:ack`: /invalidate acknowledgement latency and idle memory of the built bot, side by side
+// with a bare Bolt app, in one run. Results go to stdout and to docs/benchmarks.md.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, REPO_ROOT, SERVER_ENTRYPOINT } from '../../test/support/bot-process.js';
+import { type Backends, startBackends } from './backends-process.js';
+import { cores, cpuMs, otherCpuMs, statusKb, waitForQuiet } from './cpu.js';
+import { interpret } from './interpret.js';
+import { measure } from './load.js';
+import { type ServerProcess, spawnServer } from './processes.js';
+import { type BenchReport, type Measurement, renderSection, type Target, writeSection } from './report.js';
+
+const CONNECTIONS = 20;
+const WARMUP_S = 2;
+const ROUNDS = 2;
+const IDLE_BEFORE_RSS_MS = 3_000;
+/** Idle RSS differs by several MB from one start to the next, so each app is started this many times. */
+const RSS_STARTS = 3;
+const DEFAULT_DURATION_S = 15;
+const DRAIN_TIMEOUT_MS = 60_000;
+
+interface Served extends ServerProcess {
+  target: Target;
+  url: string;
+}
+
+interface Context {
+  backends: Backends;
+  durationS: number;
+}
+
+/** `--duration 30`, `--duration=30` or BENCH_DURATION=30; 15 s by default. */
+function parseDuration(argv: string[], env: NodeJS.ProcessEnv): number {
+  const flag = argv.findIndex((arg) => arg === '--duration' || arg.startsWith('--duration='));
+  const text = flag === -1 ? env.BENCH_DURATION : (argv[flag]?.split('=')[1] ?? argv[flag + 1]);
+  if (text === undefined || text === '') return DEFAULT_DURATION_S;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 1)
+    throw new Error(`--duration must be seconds ≥ 1, got ${text}`);
+  return seconds;
+}
+
+/** The bot exactly as `npm start` runs it, or the bare app, both configured only by environment. */
+async function startTarget(target: Target, backends: Backends, tableName?: string): Promise<Served> {
+  const port = await freePort();
+  const { cwd } = backends.ready;
+  const env = tableName ? { ...backends.ready.env, TABLE_NAME: tableName } : backends.ready.env;
+  const server = await spawnServer({
+    name: target,
+    args: target === 'bot' ? [SERVER_ENTRYPOINT] : [join(REPO_ROOT, 'bench/ack/bare-bolt.mjs')],
+    cwd,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: cwd,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+    },
+    ready: target === 'bot' ? /Invalidator is ready/ : /bare-bolt ready/,
+  });
+  return { ...server, target, url: `http://127.0.0.1:${port}` };
+}
+
+/** Best effort: this machine may be shared, so wait (up to a minute) until other processes are quiet. */
+function quietMachine(ownPids: number[]) {
+  return waitForQuiet(() => otherCpuMs(ownPids), {
+    windowMs: 1_000,
+    quietWindows: 2,
+    maxCores: 0.25,
+    timeoutMs: 60_000,
+  });
+}
+
+/**
+ * After the load, the target's processes work off what they accepted; the bench waits for that (they must
+ * stay under 0.05 cores for 6 s: the bot's first CloudFront check comes 5 s after a submission), but no longer
+ * than DRAIN_TIMEOUT_MS.
+ */
+function drain(ownPids: number[]) {
+  const ownCpuMs = () => ownPids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  return waitForQuiet(ownCpuMs, {
+    windowMs: 500,
+    quietWindows: 12,
+    maxCores: 0.05,
+    timeoutMs: DRAIN_TIMEOUT_MS,
+  });
+}
+
+async function measureTarget(round: number, server: Served, context: Context): Promise<Measurement> {
+  const { backends, durationS } = context;
+  const ownPids = [process.pid, backends.pid, server.pid];
+  const quiet = await quietMachine(ownPids);
+  const before = { counts: await backends.counts(), problems: new Map(server.problems) };
+  const load = { url: server.url, secret: backends.ready.secret, slackUrl: backends.ready.slackUrl };
+  const warmup = await measure({ ...load, connections: CONNECTIONS, durationS: WARMUP_S });
+  const started = { at: Date.now(), target: cpuMs(server.pid), other: otherCpuMs(ownPids) };
+  const figures = await measure({ ...load, connections: CONNECTIONS, durationS });
+  const wallMs = Date.now() - started.at;
+  const targetCores = cores(started.target, cpuMs(server.pid), wallMs);
+  const otherCores = cores(started.other, otherCpuMs(ownPids), wallMs);
+  const drained = await drain(ownPids);
+  const after = await backends.counts();
+  // Both apps use one Slack stand-in: the bare app's posts are told apart by their text.
+  const calls = (counts: typeof after) =>
+    server.target === 'bare'
+      ? counts.bareMessages
+      : Object.values(counts.slackCalls).reduce((a, b) => a + b, 0) - counts.bareMessages;
+  return {
+    round,
+    target: server.target,
+    figures,
+    sent: warmup.sent + figures.sent,
+    acked: warmup.responses - warmup.non2xx + figures.responses - figures.non2xx,
+    busyAfterMs: drained.busyMs,
+    settled: drained.quiet,
+    peakRssKb: statusKb(server.pid, 'VmHWM'),
+    slackCalls: calls(after) - calls(before.counts),
+    invalidationsCreated: after.invalidationsCreated - before.counts.invalidationsCreated,
+    responseUrlPosts: after.responseUrlPosts - before.counts.responseUrlPosts,
+    problems: countsSince(before.problems, server.problems),
+    conditions: { quietBefore: quiet.quiet, targetCores, otherCores },
+  };
+}
+
+function countsSince(before: Map<string, number>, now: Map<string, number>): Record<string, number> {
+  const since: Record<string, number> = {};
+  for (const [kind, count] of now) {
+    const added = count - (before.get(kind) ?? 0);
+    if (added > 0) since[kind] = added;
+  }
+  return since;
+}
+
+function git(...args: string[]): string {
+  return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+}
+
+function machine(): BenchReport['machine'] {
+  return {
+    cpus: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()),
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    node: process.version,
+  };
+}
+
+/** Idle RSS differs by several MB from one start to the next: both apps are started RSS_STARTS times. */
+async function idleRss(backends: Backends, cleanup: Array<() => Promise<void>>) {
+  const idleRssKb: Record<Target, number[]> = { bot: [], bare: [] };
+  for (let start = 1; start <= RSS_STARTS; start++) {
+    const bot = await startTarget('bot', backends);
+    cleanup.push(bot.stop);
+    const bare = await startTarget('bare', backends);
+    cleanup.push(bare.stop);
+    await sleep(IDLE_BEFORE_RSS_MS);
+    idleRssKb.bot.push(statusKb(bot.pid, 'VmRSS'));
+    idleRssKb.bare.push(statusKb(bare.pid, 'VmRSS'));
+    await Promise.all([bot.stop(), bare.stop()]);
+  }
+  return idleRssKb;
+}
+
+/** Each run gets a fresh process (the bot a fresh table too), so no run inherits another's backlog or data. */
+async function run(round: number, target: Target, context: Context, cleanup: Array<() => Promise<void>>) {
+  const table = `${context.backends.ready.env.TABLE_NAME}-${target}-${round}`;
+  const server = await startTarget(target, context.backends, target === 'bot' ? table : undefined);
+  cleanup.push(server.stop);
+  try {
+    return await measureTarget(round, server, context);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function bench(durationSeconds: number, cleanup: Array<() => Promise<void>>): Promise<BenchReport> {
+  const backends = await startBackends();
+  cleanup.push(backends.stop);
+  const idleRssKb = await idleRss(backends, cleanup);
+  const context: Context = { backends, durationS: durationSeconds };
+  const measurements: Measurement[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Alternating targets spreads drift (other load on the machine, a warmer disk cache) over both.
+    for (const target of ['bot', 'bare'] as const) {
+      process.stderr.write(`round ${round}: ${target}…\n`);
+      measurements.push(await run(round, target, context, cleanup));
+    }
+  }
+  return {
+    command: 'npm run bench:ack',
+    date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    build: {
+      commit: git('rev-parse', '--short', 'HEAD'),
+      srcChanged: git('status', '--porcelain', '--', 'src') !== '',
+    },
+    machine: machine(),
+    connections: CONNECTIONS,
+    durationS: durationSeconds,
+    warmupS: WARMUP_S,
+    drainTimeoutS: DRAIN_TIMEOUT_MS / 1000,
+    idleRssKb,
+    measurements,
+  };
+}
+
+async function main(): Promise<void> {
+  const seconds = parseDuration(process.argv.slice(2), process.env);
+  const cleanup: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of cleanup.splice(0).reverse()) await stop().catch(() => {});
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stopAll().then(() => process.exit(130)));
+  }
+  try {
+    const report = await bench(seconds, cleanup);
+    // The raw figures, for a closer look than the markdown gives.
+    if (process.env.BENCH_REPORT_JSON) writeFileSync(process.env.BENCH_REPORT_JSON, JSON.stringify(report));
+    const section = renderSection(report, interpret(report));
+    process.stdout.write(`\n${section}`);
+    writeSection(join(REPO_ROOT, 'docs/benchmarks.md'), section);
+    process.stderr.write('written to docs/benchmarks.md\n');
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
