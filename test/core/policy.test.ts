@@ -174,3 +174,20 @@ describe('decideRefusal with self-approval', () => {
     });
   });
 });
+
+describe('approvalNeed with a monthly budget', () => {
+  const pricing = { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 };
+  const paths = ['/a.html', '/b.html', '/c.html'];
+
+  it('requires approval for a request that takes the month past the budget, in any mode', () => {
+    const cost = previewCost(3, 4998, pricing, 5000);
+    expect(approvalNeed(paths, cost, { mode: 'never', ...RULES_OFF }).rules).toEqual([
+      { rule: 'over_budget', usedAfter: 5001, budget: 5000 },
+    ]);
+  });
+
+  it('needs no approval for a request that ends exactly at the budget', () => {
+    const cost = previewCost(3, 4997, pricing, 5000);
+    expect(approvalNeed(paths, cost, { mode: 'never', ...RULES_OFF }).required).toBe(false);
+  });
+});
