@@ -124,6 +124,9 @@ export async function startStack(
       await Promise.all(bots.map((bot) => bot.stop('SIGKILL')));
       client.destroy();
       await Promise.all([slack.close(), cloudfront.close(), dynamoProxy.close()]);
+      // Requests the killed bots left inside dynalite finish first: closing its database under them
+      // makes dynalite throw from its own callbacks.
+      await new Promise((resolve) => setTimeout(resolve, 300));
       await dynamo.close();
     },
   };
