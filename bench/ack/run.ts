@@ -176,6 +176,11 @@ async function run(round: number, target: Target, context: Context, cleanup: Arr
 }
 
 async function bench(durationSeconds: number, cleanup: Array<() => Promise<void>>): Promise<BenchReport> {
+  // `npm run bench:ack` has just built dist/ from this tree: say which one, before anyone changes it.
+  const build = {
+    commit: git('rev-parse', '--short', 'HEAD'),
+    srcChanged: git('status', '--porcelain', '--', 'src') !== '',
+  };
   const backends = await startBackends();
   cleanup.push(backends.stop);
   const idleRssKb = await idleRss(backends, cleanup);
@@ -191,10 +196,7 @@ async function bench(durationSeconds: number, cleanup: Array<() => Promise<void>
   return {
     command: 'npm run bench:ack',
     date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-    build: {
-      commit: git('rev-parse', '--short', 'HEAD'),
-      srcChanged: git('status', '--porcelain', '--', 'src') !== '',
-    },
+    build,
     machine: machine(),
     connections: CONNECTIONS,
     durationS: durationSeconds,
