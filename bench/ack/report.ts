@@ -1,4 +1,3 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LoadFigures } from './load.js';
 
 export type Target = 'bot' | 'bare';
@@ -193,19 +192,4 @@ export function renderSection(report: BenchReport, interpretation: string): stri
     interpretation,
     '',
   ].join('\n');
-}
-
-/** Replaces the section (up to the next `## ` heading) in the file, or appends it; creates the file if missing. */
-export function writeSection(file: string, section: string): void {
-  const header =
-    '# Benchmarks\n\nMeasured figures, each with the command that produced them. Re-run a command to refresh its section.\n';
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : header;
-  const start = text.indexOf(SECTION_TITLE);
-  if (start === -1) {
-    writeFileSync(file, `${text.trimEnd()}\n\n${section}`);
-    return;
-  }
-  const next = text.indexOf('\n## ', start + SECTION_TITLE.length);
-  const rest = next === -1 ? '' : `\n${text.slice(next + 1)}`;
-  writeFileSync(file, `${text.slice(0, start)}${section}${rest}`);
 }

@@ -6,12 +6,13 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, REPO_ROOT, SERVER_ENTRYPOINT } from '../../test/support/bot-process.js';
+import { writeSection } from '../doc-section.js';
 import { type Backends, startBackends } from './backends-process.js';
 import { cores, cpuMs, otherCpuMs, statusKb, waitForQuiet } from './cpu.js';
 import { interpret } from './interpret.js';
 import { measure } from './load.js';
 import { type ServerProcess, spawnServer } from './processes.js';
-import { type BenchReport, type Measurement, renderSection, type Target, writeSection } from './report.js';
+import { type BenchReport, type Measurement, renderSection, SECTION_TITLE, type Target } from './report.js';
 
 const CONNECTIONS = 20;
 const WARMUP_S = 2;
@@ -222,7 +223,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_REPORT_JSON) writeFileSync(process.env.BENCH_REPORT_JSON, JSON.stringify(report));
     const section = renderSection(report, interpret(report));
     process.stdout.write(`\n${section}`);
-    writeSection(join(REPO_ROOT, 'docs/benchmarks.md'), section);
+    writeSection(join(REPO_ROOT, 'docs/benchmarks.md'), SECTION_TITLE, section);
     process.stderr.write('written to docs/benchmarks.md\n');
   } finally {
     await stopAll();

@@ -1,12 +1,13 @@
 // `npm run bench:lambda`: size and cold module-init time of the Lambda bundles against a bare Bolt
 // AwsLambdaReceiver handler built the same way. Results go to stdout and to docs/benchmarks.md.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { bundleHandler, esbuildOptions, REPO_ROOT } from '../../infra/lib/bundle.js';
 import { EXAMPLE_CONFIG } from '../../infra/lib/policy-file.js';
+import { writeSection } from '../doc-section.js';
 import { coldImport, type InitSample, percentile, type Size, sizeOf } from './measure.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -76,17 +77,6 @@ The Slack handler bundle is ${(slack && bare ? slack.size.bytes / bare.size.byte
 `;
 }
 
-function writeSection(section: string): void {
-  const text = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf(TITLE);
-  if (start === -1) {
-    writeFileSync(DOC, `${text.trimEnd()}\n\n${section}`);
-    return;
-  }
-  const next = text.indexOf('\n## ', start + TITLE.length);
-  writeFileSync(DOC, `${text.slice(0, start)}${section}${next === -1 ? '' : text.slice(next)}`);
-}
-
 const targets = build();
 for (const target of targets) coldImport(target.file); // one warm-up each: the OS file cache
 const header = machine();
@@ -95,4 +85,4 @@ for (let run = 0; run < RUNS; run++) {
 }
 const section = render(targets, header);
 process.stdout.write(`${section}\n`);
-writeSection(section);
+writeSection(DOC, TITLE, section);

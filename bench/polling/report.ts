@@ -1,4 +1,3 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { BotSideResult } from './bot-side.js';
 import type { DelayModel } from './delays.js';
 import { type LagSummary, summarize } from './stats.js';
@@ -196,19 +195,4 @@ function plan(report: PollingReport): string {
   const { plan: p } = report;
   const total = p.distributions * p.perDistribution;
   return `${p.distributions} distributions (\`approval: never\`, ids \`EPOLL00000001\`…), ${total} requests, ${p.perDistribution} per distribution, each a signed \`/invalidate <alias> /bench/<n>.html\` sent ${p.sendConcurrency} at a time`;
-}
-
-/** Replaces the section (up to the next `## ` heading) in the file, or appends it. */
-export function writeSection(file: string, section: string): void {
-  const header =
-    '# Benchmarks\n\nMeasured figures, each with the command that produced them. Re-run a command to refresh its section.\n';
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : header;
-  const start = text.indexOf(SECTION_TITLE);
-  if (start === -1) {
-    writeFileSync(file, `${text.trimEnd()}\n\n${section}`);
-    return;
-  }
-  const next = text.indexOf('\n## ', start + SECTION_TITLE.length);
-  const rest = next === -1 ? '' : `\n${text.slice(next + 1)}`;
-  writeFileSync(file, `${text.slice(0, start)}${section}${rest}`);
 }

@@ -10,9 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT } from '../../test/support/bot-process.js';
 import { type CloudFrontCall, startCloudFrontStandIn } from '../../test/support/cloudfront-standin.js';
 import { startStack } from '../../test/support/stack.js';
+import { writeSection } from '../doc-section.js';
 import { analyseBotSide, type PlannedRequest, runBotSide } from './bot-side.js';
 import { drawDelays, inCreationOrder } from './delays.js';
-import { type PollingReport, renderSection, writeSection } from './report.js';
+import { type PollingReport, renderSection, SECTION_TITLE } from './report.js';
 import { summarize } from './stats.js';
 import { runWaiterSide } from './waiter-side.js';
 
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
     const report = await bench(cleanup);
     const section = renderSection(report);
     process.stdout.write(`\n${section}`);
-    writeSection(join(REPO_ROOT, 'docs/benchmarks.md'), section);
+    writeSection(join(REPO_ROOT, 'docs/benchmarks.md'), SECTION_TITLE, section);
     process.stderr.write('written to docs/benchmarks.md\n');
   } finally {
     await stopAll();
