@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CloudFrontCall } from '../../src/standins/cloudfront-standin.js';
+import type { StoredMessage } from '../../src/standins/slack-standin.js';
 import type { BotProcess } from '../../test/support/bot-process.js';
-import type { CloudFrontCall } from '../../test/support/cloudfront-standin.js';
-import type { StoredMessage } from '../../test/support/slack-standin.js';
 import { type Stack, USERS } from '../../test/support/stack.js';
 import { inPool } from './stats.js';
 

@@ -1,5 +1,5 @@
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
-import type { CloudFrontStandIn } from '../../test/support/cloudfront-standin.js';
+import type { CloudFrontStandIn } from '../../src/standins/cloudfront-standin.js';
 import type { PlannedRequest } from './bot-side.js';
 import { type CallCounts, countCalls } from './bot-side.js';
 import { inPool } from './stats.js';

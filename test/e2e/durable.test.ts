@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { StoredMessage } from '../../src/standins/slack-standin.js';
 import type { BotProcess } from '../support/bot-process.js';
-import type { StoredMessage } from '../support/slack-standin.js';
 import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 
 const BULK = 'EBULK00000001';

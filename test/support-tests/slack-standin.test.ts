@@ -9,7 +9,7 @@ import {
   type SlackStandIn,
   type SlackStandInOptions,
   startSlackStandIn,
-} from '../support/slack-standin.js';
+} from '../../src/standins/slack-standin.js';
 
 const TOKEN = 'xoxb-test-token';
 const blocks = [

@@ -1,14 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { type BotProcess, startBot, writeConfig } from './bot-process.js';
 import {
   type CloudFrontStandIn,
   type CloudFrontStandInOptions,
   startCloudFrontStandIn,
-} from './cloudfront-standin.js';
+} from '../../src/standins/cloudfront-standin.js';
+import {
+  type SlackStandIn,
+  type SlackStandInOptions,
+  startSlackStandIn,
+} from '../../src/standins/slack-standin.js';
+import { type BotProcess, startBot, writeConfig } from './bot-process.js';
 import { type LocalDynamoDb, startDynalite } from './dynalite.js';
 import { type SlackSender, slackSender } from './slack-requests.js';
-import { type SlackStandIn, type SlackStandInOptions, startSlackStandIn } from './slack-standin.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 export const USERS = {
