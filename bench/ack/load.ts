@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { CHANNEL, sign, TEAM } from '../../test/support/slack-requests.js';
+import { CHANNEL, sign, TEAM } from '../../src/standins/slack-requests.js';
 import { USERS } from '../../test/support/stack.js';
 
 /** One autocannon run against one target. Latencies are autocannon's own, kept unrounded. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SlackSender } from '../../src/standins/slack-requests.js';
 import type { StoredMessage } from '../../src/standins/slack-standin.js';
 import type { BotProcess } from '../support/bot-process.js';
-import type { SlackSender } from '../support/slack-requests.js';
 import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 
 const APPROVE = 'invalidator.approve';

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SlackSender } from '../../src/standins/slack-requests.js';
 import { type BotProcess, REPO_ROOT } from '../support/bot-process.js';
-import type { SlackSender } from '../support/slack-requests.js';
 import { DISTRIBUTIONS, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 
 const REQUESTS = Number(process.env.AUDIT_REQUESTS ?? 500);

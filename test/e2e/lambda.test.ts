@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLED_CONFIG, bundleHandler } from '../../infra/lib/bundle.js';
 import { ensureTable } from '../../src/adapters/aws/dynamodb-store.js';
 import { drainDueWork } from '../../src/adapters/system/drain.js';
+import { type SlackSender, sign, slackSender } from '../../src/standins/slack-requests.js';
 import type { StoredMessage } from '../../src/standins/slack-standin.js';
-import { type SlackSender, sign, slackSender } from '../support/slack-requests.js';
 import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, USERS } from '../support/stack.js';
 import {
   type FunctionUrlFront,

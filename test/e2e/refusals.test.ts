@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SlackSender, sign } from '../../src/standins/slack-requests.js';
 import type { BotProcess } from '../support/bot-process.js';
-import { type SlackSender, sign } from '../support/slack-requests.js';
 import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, USERS } from '../support/stack.js';
 
 describe('refusals and failures, end to end', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SlackSender } from '../../src/standins/slack-requests.js';
 import type { BotProcess } from '../support/bot-process.js';
-import type { SlackSender } from '../support/slack-requests.js';
 import { type Stack, startStack, USERS } from '../support/stack.js';
 
 describe('Slack failures, end to end', () => {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHANNEL, TEAM } from '../../src/standins/slack-requests.js';
 import type { StoredMessage } from '../../src/standins/slack-standin.js';
 import type { BotProcess } from '../support/bot-process.js';
-import { CHANNEL, TEAM } from '../support/slack-requests.js';
 import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, USERS } from '../support/stack.js';
 
 const APP_TOKEN = `xapp-1-A0TEST-1-${randomBytes(8).toString('hex')}`;

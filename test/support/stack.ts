@@ -5,6 +5,7 @@ import {
   type CloudFrontStandInOptions,
   startCloudFrontStandIn,
 } from '../../src/standins/cloudfront-standin.js';
+import { type SlackSender, slackSender } from '../../src/standins/slack-requests.js';
 import {
   type SlackStandIn,
   type SlackStandInOptions,
@@ -12,7 +13,6 @@ import {
 } from '../../src/standins/slack-standin.js';
 import { type BotProcess, startBot, writeConfig } from './bot-process.js';
 import { type LocalDynamoDb, startDynalite } from './dynalite.js';
-import { type SlackSender, slackSender } from './slack-requests.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 export const USERS = {
