@@ -260,6 +260,12 @@ function parseBoth(
   ]);
 }
 
+/** The environment's problems alone: reported with a config file that could not be read at all. */
+export function environmentProblems(env: Record<string, string | undefined>): string[] {
+  const result = envSchema.safeParse(env);
+  return result.success ? [] : describe(result.error, 'environment variable ');
+}
+
 /**
  * The parts of the configuration that tools without Slack need (the audit export): where the table is,
  * and the policy file. Slack variables are not required here.
@@ -271,6 +277,19 @@ export function parseStoreConfig(
   const parsed = parseBoth(baseEnvSchema, env, file);
   const { store, policy, configPath, awsRegion } = build(parsed.env, parsed.file, file.path);
   return awsRegion ? { store, policy, configPath, awsRegion } : { store, policy, configPath };
+}
+
+/**
+ * The configuration of the local playground, which brings its own Slack and store: Slack variables are
+ * not required, and `slack` and `store` come from the playground. Throws a ConfigError as parseConfig does.
+ */
+export function parsePlaygroundConfig(
+  env: Record<string, string | undefined>,
+  file: { path: string; content: unknown },
+  local: { slack: SlackConfig; store: StoreConfig },
+): Config {
+  const parsed = parseBoth(baseEnvSchema, env, file);
+  return { ...build(parsed.env, parsed.file, file.path), ...local };
 }
 
 function build(env: z.infer<typeof baseEnvSchema>, file: FileConfig, configPath: string): Config {

@@ -1,11 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import { type Config, ConfigError, parseConfig } from '../config.js';
+import { type Config, ConfigError, environmentProblems, parseConfig } from '../config.js';
 
 /** Reads `INVALIDATOR_CONFIG` (default invalidator.config.yml) and the environment; throws ConfigError. */
 export async function loadConfig(env: Record<string, string | undefined>): Promise<Config> {
-  return parseConfig(env, await readConfigFile(env));
+  let file: { path: string; content: unknown };
+  try {
+    file = await readConfigFile(env);
+  } catch (error) {
+    // Every problem at once: a missing file does not hide a missing token.
+    if (error instanceof ConfigError) throw new ConfigError([...environmentProblems(env), ...error.problems]);
+    throw error;
+  }
+  return parseConfig(env, file);
 }
 
 /** The policy file, read and parsed as YAML (not yet validated); throws ConfigError. */

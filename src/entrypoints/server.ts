@@ -2,12 +2,14 @@ import { existsSync } from 'node:fs';
 import { createLogger } from '../adapters/system/logger.js';
 import { compose } from '../compose.js';
 import { ConfigError } from '../config.js';
+import { startPlayground, wantsPlayground } from '../playground/start.js';
 import { loadConfig } from './load-config.js';
 
 /** `npm start`: the bot over HTTP or Socket Mode, with its work loop, until SIGINT or SIGTERM. */
 async function main(): Promise<void> {
   // A .env file in the working directory fills in what the environment does not already set.
   if (existsSync('.env')) process.loadEnvFile('.env');
+  if (wantsPlayground(process.env)) return playground();
   const config = await loadConfig(process.env);
   const secrets = [
     config.slack.botToken,
@@ -39,6 +41,37 @@ async function main(): Promise<void> {
         logger.error('stopping failed', { error });
         process.exit(1);
       },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+/** No Slack credentials at all: the local playground, so that a first `npm start` shows the whole flow. */
+async function playground(): Promise<void> {
+  // A first run should print the page's address, not the SDK's notice about future Node.js versions.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const started = await startPlayground(process.env);
+  const cloudfront =
+    started.cloudfront === 'aws'
+      ? 'REAL CloudFront, with the AWS credentials at hand'
+      : 'simulated CloudFront: nothing leaves this machine';
+  process.stdout.write(
+    [
+      '',
+      `  Invalidator playground: ${started.url}`,
+      '',
+      '  No Slack tokens are configured, so the bot runs against a local Slack you drive from that page.',
+      `  CloudFront: ${cloudfront}. Config: ${started.configPath}. Data: ${started.dataDir}`,
+      '  To run it in your Slack workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README).',
+      '',
+      '',
+    ].join('\n'),
+  );
+  const shutdown = () => {
+    started.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
     );
   };
   process.once('SIGINT', shutdown);

@@ -42,6 +42,11 @@ export interface CloudFrontCall {
   errorCode?: string;
   /** arrival time (epoch ms) */
   at: number;
+  /** create: the paths and CallerReference asked for */
+  paths?: string[];
+  callerReference?: string;
+  /** create and get: the invalidation's status in the answer */
+  invalidationStatus?: 'InProgress' | 'Completed';
 }
 
 export interface CloudFrontStandInOptions {
@@ -72,6 +77,8 @@ export interface CloudFrontStandIn {
   createdCount(): number;
   /** applies to invalidations created from now on; existing ones keep their completion time */
   setCompleteAfterMs(ms: number | (() => number)): void;
+  /** Calls the listener once each call is answered; returns the unsubscribe function. */
+  onCall(listener: (call: CloudFrontCall) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -87,6 +94,7 @@ interface Reply {
   status: number;
   xml: string;
   errorCode?: string;
+  invalidation?: { id: string; status: 'InProgress' | 'Completed' };
   headers?: Record<string, string>;
 }
 
@@ -114,6 +122,7 @@ interface State {
   completeAfterMs: number | (() => number);
   options: CloudFrontStandInOptions;
   timers: Set<NodeJS.Timeout>;
+  listeners: Set<(call: CloudFrontCall) => void>;
 }
 
 const API_VERSION = '2020-05-31';
@@ -164,6 +173,7 @@ export async function startCloudFrontStandIn(
     completeAfterMs: options.completeAfterMs ?? 200,
     options,
     timers: new Set(),
+    listeners: new Set(),
   };
   const server = createServer((req, res) => {
     handleRequest(state, req, res).catch((error: unknown) => {
@@ -182,6 +192,12 @@ export async function startCloudFrontStandIn(
     createdCount: () => state.created,
     setCompleteAfterMs: (ms) => {
       state.completeAfterMs = ms;
+    },
+    onCall: (listener) => {
+      state.listeners.add(listener);
+      return () => {
+        state.listeners.delete(listener);
+      };
     },
     close: () => closeServer(server, state.timers),
   };
@@ -218,10 +234,19 @@ async function handleRequest(state: State, req: IncomingMessage, res: ServerResp
   }
   const call: CloudFrontCall = { ...route, status: 0, at: Date.now() };
   state.calls.push(call);
+  if (route.operation === 'create') {
+    const batch = parseInvalidationBatch(body);
+    if (batch.ok) Object.assign(call, { paths: batch.paths, callerReference: batch.callerReference });
+  }
   const reply = await answer(state, route, body, url.searchParams);
   call.status = reply.status;
   if (reply.errorCode) call.errorCode = reply.errorCode;
+  if (reply.invalidation) {
+    call.invalidationId = reply.invalidation.id;
+    call.invalidationStatus = reply.invalidation.status;
+  }
   send(res, reply);
+  for (const listener of state.listeners) listener(call);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -338,7 +363,13 @@ function createInvalidation(state: State, distributionId: string, body: string):
 
 function createdReply(state: State, record: InvalidationRecord): Reply {
   const location = `${state.url}/${API_VERSION}/distribution/${record.distributionId}/invalidation/${record.id}`;
-  return { status: 201, xml: invalidationXml(record, Date.now()), headers: { Location: location } };
+  const now = Date.now();
+  return {
+    status: 201,
+    xml: invalidationXml(record, now),
+    headers: { Location: location },
+    invalidation: { id: record.id, status: statusAt(record, now) },
+  };
 }
 
 function checkLimits(state: State, distributionId: string, paths: string[]): Reply | undefined {
@@ -377,7 +408,12 @@ function getInvalidation(state: State, distributionId: string, invalidationId: s
   const record = state.records.find((r) => r.distributionId === distributionId && r.id === invalidationId);
   if (!record)
     return errorReply('NoSuchInvalidation', `The specified invalidation does not exist: ${invalidationId}`);
-  return { status: 200, xml: invalidationXml(record, Date.now()) };
+  const now = Date.now();
+  return {
+    status: 200,
+    xml: invalidationXml(record, now),
+    invalidation: { id: record.id, status: statusAt(record, now) },
+  };
 }
 
 function listInvalidations(state: State, distributionId: string, query: URLSearchParams): Reply {

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 
 /**
  * Builds inbound Slack requests exactly as Slack sends them: form-encoded bodies signed with
- * `v0=HMAC-SHA256(signing secret, "v0:{timestamp}:{body}")`.
+ * `v0=HMAC-SHA256(signing secret, "v0:{timestamp}:{body}")`. The tests and the local playground both
+ * drive the bot through these, so the bot cannot tell them from Slack.
  * https://api.slack.com/authentication/verifying-requests-from-slack
  */
 export function sign(secret: string, body: string, timestamp = Math.floor(Date.now() / 1000)) {
@@ -12,6 +13,137 @@ export function sign(secret: string, body: string, timestamp = Math.floor(Date.n
     'x-slack-request-timestamp': String(timestamp),
     'x-slack-signature': signature,
   };
+}
+
+export const TEAM = 'T0000TEST';
+export const CHANNEL = 'C0123DEPLOY';
+const APP_ID = 'A0TEST';
+const UNUSED_TOKEN = 'verification-token-unused';
+
+/** A slash command's form body. https://api.slack.com/interactivity/slash-commands#app_command_handling */
+export function commandBody(options: {
+  user: string;
+  text: string;
+  channel: string;
+  responseUrl: string;
+  triggerId: string;
+  channelName?: string;
+}): string {
+  return new URLSearchParams({
+    token: UNUSED_TOKEN,
+    team_id: TEAM,
+    team_domain: 'test',
+    channel_id: options.channel,
+    channel_name: options.channelName ?? 'deploys',
+    user_id: options.user,
+    user_name: options.user.toLowerCase(),
+    command: '/invalidate',
+    text: options.text,
+    api_app_id: APP_ID,
+    is_enterprise_install: 'false',
+    response_url: options.responseUrl,
+    trigger_id: options.triggerId,
+  }).toString();
+}
+
+/** Where a clicked button was: a message in a channel (ephemeral or not), or a view (App Home). */
+export type ActionContainer =
+  | { type: 'message'; channel: string; messageTs: string; ephemeral?: boolean }
+  | { type: 'view'; viewId: string };
+
+/** A `block_actions` payload for one button click. https://api.slack.com/reference/interaction-payloads/block-actions */
+export function blockActionsBody(options: {
+  user: string;
+  actionId: string;
+  value: string;
+  blockId?: string;
+  container: ActionContainer;
+  responseUrl: string;
+  triggerId: string;
+  actionTs: string;
+}): string {
+  const { container } = options;
+  const where =
+    container.type === 'message'
+      ? {
+          container: {
+            type: 'message',
+            message_ts: container.messageTs,
+            channel_id: container.channel,
+            is_ephemeral: container.ephemeral ?? false,
+          },
+          channel: { id: container.channel, name: 'deploys' },
+          message: { type: 'message', ts: container.messageTs, text: '' },
+          response_url: options.responseUrl,
+        }
+      : {
+          container: { type: 'view', view_id: container.viewId },
+          view: { id: container.viewId, type: 'home' },
+        };
+  const payload = {
+    type: 'block_actions',
+    user: { id: options.user, username: options.user.toLowerCase(), team_id: TEAM },
+    api_app_id: APP_ID,
+    token: UNUSED_TOKEN,
+    trigger_id: options.triggerId,
+    team: { id: TEAM, domain: 'test' },
+    ...where,
+    actions: [
+      {
+        action_id: options.actionId,
+        block_id: options.blockId ?? 'actions',
+        text: { type: 'plain_text', text: options.actionId },
+        value: options.value,
+        type: 'button',
+        action_ts: options.actionTs,
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A `view_submission` payload. https://api.slack.com/reference/interaction-payloads/views#view_submission */
+export function viewSubmissionBody(options: {
+  user: string;
+  viewId: string;
+  callbackId: string;
+  privateMetadata: string;
+  values: Record<string, Record<string, { type: string; value: string }>>;
+  triggerId: string;
+}): string {
+  const payload = {
+    type: 'view_submission',
+    team: { id: TEAM, domain: 'test' },
+    user: { id: options.user, username: options.user.toLowerCase(), team_id: TEAM },
+    api_app_id: APP_ID,
+    token: UNUSED_TOKEN,
+    trigger_id: options.triggerId,
+    view: {
+      id: options.viewId,
+      team_id: TEAM,
+      type: 'modal',
+      callback_id: options.callbackId,
+      private_metadata: options.privateMetadata,
+      state: { values: options.values },
+      hash: 'hash',
+      blocks: [],
+    },
+    response_urls: [],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** An Events API callback (JSON). https://api.slack.com/apis/events-api#callback-field */
+export function eventBody(event: Record<string, unknown>, eventId: string): string {
+  return JSON.stringify({
+    token: UNUSED_TOKEN,
+    team_id: TEAM,
+    api_app_id: APP_ID,
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    event,
+  });
 }
 
 export interface SlackSender {
@@ -33,8 +165,23 @@ export interface SlackAnswer {
   json(): unknown;
 }
 
-export const TEAM = 'T0000TEST';
-export const CHANNEL = 'C0123DEPLOY';
+/** Posts a signed body to the bot's `/slack/events`, as form or JSON by its kind. */
+export async function postSigned(
+  url: string,
+  secret: string,
+  body: string,
+  kind: 'form' | 'json' = 'form',
+): Promise<SlackAnswer> {
+  const headers = sign(secret, body);
+  if (kind === 'json') headers['content-type'] = 'application/json';
+  return postRaw(url, body, headers);
+}
+
+async function postRaw(url: string, body: string, headers: Record<string, string>): Promise<SlackAnswer> {
+  const response = await fetch(`${url}/slack/events`, { method: 'POST', body, headers });
+  const text = await response.text();
+  return { status: response.status, text, json: () => JSON.parse(text) };
+}
 
 let sequence = 0;
 
@@ -43,93 +190,49 @@ export function slackSender(options: {
   secret: string;
   responseUrl: (id: string) => string;
 }): SlackSender {
-  const post = async (body: string, headers: Record<string, string>): Promise<SlackAnswer> => {
-    const response = await fetch(`${options.url}/slack/events`, { method: 'POST', body, headers });
-    const text = await response.text();
-    return { status: response.status, text, json: () => JSON.parse(text) };
-  };
-  const signed = (body: string) => post(body, sign(options.secret, body));
+  const signed = (body: string, kind: 'form' | 'json' = 'form') =>
+    postSigned(options.url, options.secret, body, kind);
   const next = () => `${Date.now()}.${++sequence}`;
   return {
     command: (user, text, channel = CHANNEL) => {
       const id = `cmd-${next()}`;
-      const body = new URLSearchParams({
-        token: 'verification-token-unused',
-        team_id: TEAM,
-        team_domain: 'test',
-        channel_id: channel,
-        channel_name: 'deploys',
-        user_id: user,
-        user_name: user.toLowerCase(),
-        command: '/invalidate',
-        text,
-        api_app_id: 'A0TEST',
-        is_enterprise_install: 'false',
-        response_url: options.responseUrl(id),
-        trigger_id: `trigger-${id}`,
-      }).toString();
-      return signed(body);
+      return signed(
+        commandBody({
+          user,
+          text,
+          channel,
+          responseUrl: options.responseUrl(id),
+          triggerId: `trigger-${id}`,
+        }),
+      );
     },
     click: (user, actionId, requestId, channel = CHANNEL) => {
       const id = `act-${next()}`;
-      const payload = {
-        type: 'block_actions',
-        user: { id: user, username: user.toLowerCase(), team_id: TEAM },
-        api_app_id: 'A0TEST',
-        token: 'verification-token-unused',
-        container: { type: 'message', message_ts: '1.000001', channel_id: channel, is_ephemeral: false },
-        trigger_id: `trigger-${id}`,
-        team: { id: TEAM, domain: 'test' },
-        channel: { id: channel, name: 'deploys' },
-        message: { type: 'message', ts: '1.000001', text: '' },
-        response_url: options.responseUrl(id),
-        actions: [
-          {
-            action_id: actionId,
-            block_id: 'decision',
-            text: { type: 'plain_text', text: actionId },
-            value: requestId,
-            type: 'button',
-            action_ts: next(),
-          },
-        ],
-      };
-      return signed(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+      return signed(
+        blockActionsBody({
+          user,
+          actionId,
+          value: requestId,
+          blockId: 'decision',
+          container: { type: 'message', channel, messageTs: '1.000001' },
+          responseUrl: options.responseUrl(id),
+          triggerId: `trigger-${id}`,
+          actionTs: next(),
+        }),
+      );
     },
-    submitDeny: (user, requestId, reason, channel = CHANNEL) => {
-      const payload = {
-        type: 'view_submission',
-        team: { id: TEAM, domain: 'test' },
-        user: { id: user, username: user.toLowerCase(), team_id: TEAM },
-        api_app_id: 'A0TEST',
-        token: 'verification-token-unused',
-        trigger_id: `trigger-${next()}`,
-        view: {
-          id: `V${sequence}`,
-          team_id: TEAM,
-          type: 'modal',
-          callback_id: 'invalidator.deny_reason',
-          private_metadata: JSON.stringify({ requestId, channel }),
-          state: { values: { reason: { reason_input: { type: 'plain_text_input', value: reason } } } },
-          hash: 'hash',
-          blocks: [],
-        },
-        response_urls: [],
-      };
-      return signed(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
-    },
-    event: (event) => {
-      const body = JSON.stringify({
-        token: 'verification-token-unused',
-        team_id: TEAM,
-        api_app_id: 'A0TEST',
-        type: 'event_callback',
-        event_id: `Ev${next().replace('.', '')}`,
-        event_time: Math.floor(Date.now() / 1000),
-        event,
-      });
-      return post(body, { ...sign(options.secret, body), 'content-type': 'application/json' });
-    },
-    raw: post,
+    submitDeny: (user, requestId, reason, channel = CHANNEL) =>
+      signed(
+        viewSubmissionBody({
+          user,
+          viewId: `V${++sequence}`,
+          callbackId: 'invalidator.deny_reason',
+          privateMetadata: JSON.stringify({ requestId, channel }),
+          values: { reason: { reason_input: { type: 'plain_text_input', value: reason } } },
+          triggerId: `trigger-${next()}`,
+        }),
+      ),
+    event: (event) => signed(eventBody(event, `Ev${next().replace('.', '')}`), 'json'),
+    raw: (body, headers) => postRaw(options.url, body, headers),
   };
 }

@@ -96,6 +96,13 @@ export interface SlackStandInOptions {
   port?: number;
 }
 
+/** A message the bot sent to a `response_url` (`id` names which one). */
+export interface ResponseUrlMessage {
+  id: string;
+  body: unknown;
+  at: number;
+}
+
 export interface RecordedView {
   id: string;
   trigger_id?: string;
@@ -118,7 +125,7 @@ export interface SlackStandIn {
   views: RecordedView[];
   /** A URL on this server standing in for a `response_url`; JSON POSTs to it land in `responses`. */
   responseUrl(id: string): string;
-  responses: Array<{ id: string; body: unknown; at: number }>;
+  responses: ResponseUrlMessage[];
   inject(fault: SlackFault): void;
   clearFaults(): void;
   setUserGroup(id: string, members: UserGroup): void;
@@ -129,6 +136,8 @@ export interface SlackStandIn {
   waitFor<T>(probe: () => T | undefined | false, timeoutMs?: number): Promise<T>;
   /** Calls the listener for every recorded call; returns the unsubscribe function. */
   onCall(listener: (call: SlackCall) => void): () => void;
+  /** Calls the listener for every message posted to a `response_url`; returns the unsubscribe function. */
+  onResponse(listener: (response: ResponseUrlMessage) => void): () => void;
   /**
    * Socket Mode: sends an envelope to an open connection (the newest) and resolves with the payload of its
    * ack (`{}` for a bare `ack()`); rejects if none is open, the socket closes first, or no ack comes in time.
@@ -560,6 +569,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
   const responses: SlackStandIn['responses'] = [];
   const faults: ActiveFault[] = [];
   const listeners = new Set<(call: SlackCall) => void>();
+  const responseListeners = new Set<(response: ResponseUrlMessage) => void>();
   // Aborts fault delays on close, so a delayed answer never outlives the server.
   const closing = new AbortController();
 
@@ -593,8 +603,10 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
 
   async function answerResponseUrl(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     const body = parseArgs(req.headers['content-type'], await readBody(req));
-    responses.push({ id, body, at: Date.now() });
+    const response = { id, body, at: Date.now() };
+    responses.push(response);
     sendJson(res, 200, { ok: true });
+    for (const listener of responseListeners) listener(response);
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -662,6 +674,12 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
       listeners.add(listener);
       return () => {
         listeners.delete(listener);
+      };
+    },
+    onResponse: (listener) => {
+      responseListeners.add(listener);
+      return () => {
+        responseListeners.delete(listener);
       };
     },
     socketSend: (type, payload, sendOptions) => state.socketMode.send(type, payload, sendOptions),
