@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { webApi } from '@slack/bolt';
-import { CloudFrontCdn } from './adapters/aws/cloudfront.js';
 import { DynamoDbRequestStore, ensureTable } from './adapters/aws/dynamodb-store.js';
-import { startEmbeddedDynamoDb } from './adapters/aws/embedded-dynamodb.js';
 import type { LambdaWake } from './adapters/aws/lambda-wake.js';
+import { lazyCdn } from './adapters/aws/lazy-cdn.js';
 import { createSlackRuntime } from './adapters/slack/app.js';
 import { SlackApproverDirectory } from './adapters/slack/approver-directory.js';
 import { SlackCards } from './adapters/slack/cards.js';
@@ -55,12 +53,19 @@ export async function composeServices(
 ): Promise<{ services: Services; close(): Promise<void> }> {
   const database = await openDatabase(config, logger);
   const store = new DynamoDbRequestStore(database.client, database.tableName);
-  const cdn = new CloudFrontCdn(
-    new CloudFrontClient({
-      region: config.awsRegion ?? 'us-east-1',
-      requestHandler: { requestTimeout: AWS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
-    }),
-  );
+  // The CloudFront SDK loads with the first submission or poll: an idle bot does not carry it.
+  const cdn = lazyCdn(async () => {
+    const [{ CloudFrontClient }, { CloudFrontCdn }] = await Promise.all([
+      import('@aws-sdk/client-cloudfront'),
+      import('./adapters/aws/cloudfront.js'),
+    ]);
+    return new CloudFrontCdn(
+      new CloudFrontClient({
+        region: config.awsRegion ?? 'us-east-1',
+        requestHandler: { requestTimeout: AWS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+      }),
+    );
+  });
   const services: Services = {
     store,
     usage: new CachedUsage(store),
@@ -123,6 +128,8 @@ export async function openRequestStore(
 async function openDatabase(config: Pick<Config, 'store' | 'awsRegion'>, logger: Logger) {
   const requestHandler = { requestTimeout: AWS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true };
   if (config.store.kind === 'embedded') {
+    // Only the embedded store needs dynalite: a bot on a real table never loads it.
+    const { startEmbeddedDynamoDb } = await import('./adapters/aws/embedded-dynamodb.js');
     const embedded = await startEmbeddedDynamoDb(config.store.dataDir);
     const client = new DynamoDBClient({
       endpoint: embedded.endpoint,

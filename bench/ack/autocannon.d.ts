@@ -18,6 +18,8 @@ declare module 'autocannon' {
     url: string;
     connections?: number;
     duration?: number;
+    /** requests per second over all connections; no limit by default */
+    overallRate?: number;
     timeout?: number;
     requests?: Request[];
   }

@@ -46,8 +46,9 @@ function commandBody(slackUrl: string): string {
 }
 
 /**
- * Drives `connections` keep-alive connections at full speed for `durationS` seconds. Every request is
- * signed when it is sent (Slack signatures carry a timestamp), so every one of them passes verification.
+ * Drives `connections` keep-alive connections for `durationS` seconds: at full speed, or at `rate` commands
+ * per second over all of them. Every request is signed when it is sent (Slack signatures carry a
+ * timestamp), so every one of them passes verification.
  */
 export async function measure(options: {
   url: string;
@@ -55,6 +56,7 @@ export async function measure(options: {
   slackUrl: string;
   connections: number;
   durationS: number;
+  rate?: number;
 }): Promise<LoadFigures> {
   const latencies: number[] = [];
   let non2xx = 0;
@@ -64,6 +66,7 @@ export async function measure(options: {
     url: `${options.url}/slack/events`,
     connections: options.connections,
     duration: options.durationS,
+    ...(options.rate === undefined ? {} : { overallRate: options.rate }),
     requests: [
       {
         method: 'POST',

@@ -208,6 +208,18 @@ async function bench(durationSeconds: number, cleanup: Array<() => Promise<void>
   };
 }
 
+/** `--rss-only`: the idle-memory half alone, printed and not written to the docs (a quick check). */
+async function rssOnly(cleanup: Array<() => Promise<void>>): Promise<void> {
+  const backends = await startBackends();
+  cleanup.push(backends.stop);
+  const idle = await idleRss(backends, cleanup);
+  const mb = (kb: number[]) => kb.map((k) => (k / 1024).toFixed(1)).join(', ');
+  const median = (kb: number[]) => [...kb].sort((x, y) => x - y)[Math.floor(kb.length / 2)] ?? Number.NaN;
+  process.stdout.write(
+    `idle RSS MB: bot ${mb(idle.bot)}; bare ${mb(idle.bare)}; ratio of medians ${(median(idle.bot) / median(idle.bare)).toFixed(3)}\n`,
+  );
+}
+
 async function main(): Promise<void> {
   const seconds = parseDuration(process.argv.slice(2), process.env);
   const cleanup: Array<() => Promise<void>> = [];
@@ -216,6 +228,10 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stopAll().then(() => process.exit(130)));
+  }
+  if (process.argv.includes('--rss-only')) {
+    await rssOnly(cleanup).finally(stopAll);
+    return;
   }
   try {
     const report = await bench(seconds, cleanup);
