@@ -1,11 +1,14 @@
 import type { LoadFigures } from './load.js';
 
 export type Target = 'bot' | 'bare';
+/** closed loop at full speed (throughput), or paced at the same offered rate for both apps (latency) */
+export type Mode = 'saturation' | 'paced';
 
 /** One measured run of one target, and what its process did with the requests by the time it was idle. */
 export interface Measurement {
   round: number;
   target: Target;
+  mode: Mode;
   figures: LoadFigures;
   /** commands sent, warm-up included (the last few of each autocannon run are never answered) */
   sent: number;
@@ -40,6 +43,8 @@ export interface BenchReport {
   machine: { cpus: number; cpuModel: string; node: string };
   connections: number;
   durationS: number;
+  /** commands per second over all connections in the paced runs */
+  pacedRate: number;
   warmupS: number;
   /** how long the bench waits, after the load, for a target to finish what it accepted */
   drainTimeoutS: number;
@@ -77,25 +82,35 @@ export function idleRssRatio(report: BenchReport): number {
 
 const verdict = (value: number, limit: number) => (value <= limit ? 'met' : '**missed**');
 
-function latencyTable(measurements: Measurement[]): string[] {
-  const rows = measurements.map(({ round, target, figures: f }) =>
-    [round, target, ms(f.p50Ms), ms(f.p90Ms), ms(f.p99Ms), ms(f.meanMs), ms(f.maxMs)]
-      .concat([f.requestsPerSecond.toFixed(0), f.responses, f.non2xx, f.errors])
+const modeName = (m: Measurement, report: BenchReport) =>
+  m.mode === 'paced' ? `paced ${report.pacedRate}/s` : 'saturation';
+
+function latencyTable(report: BenchReport): string[] {
+  const rows = report.measurements.map((m) =>
+    [m.round, modeName(m, report), m.target]
+      .concat([ms(m.figures.p50Ms), ms(m.figures.p90Ms), ms(m.figures.p99Ms), ms(m.figures.meanMs)])
+      .concat([ms(m.figures.maxMs)])
+      .concat([
+        m.figures.requestsPerSecond.toFixed(0),
+        m.figures.responses,
+        m.figures.non2xx,
+        m.figures.errors,
+      ])
       .join(' | '),
   );
   return [
-    '| Round | Target | p50 ms | p90 ms | p99 ms | mean ms | max ms | req/s | responses | non-2xx | errors |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| Round | Load | Target | p50 ms | p90 ms | p99 ms | mean ms | max ms | req/s | responses | non-2xx | errors |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((row) => `| ${row} |`),
   ];
 }
 
-/** bot p99 / bare p99 for each round that measured both. */
-export function p99Ratios(measurements: Measurement[]): Array<{ round: number; ratio: number }> {
+/** bot p99 / bare p99 for each round that measured both under `mode`. */
+export function p99Ratios(measurements: Measurement[], mode: Mode): Array<{ round: number; ratio: number }> {
   const rounds = [...new Set(measurements.map((m) => m.round))];
   return rounds.flatMap((round) => {
-    const bot = measurements.find((m) => m.round === round && m.target === 'bot');
-    const bare = measurements.find((m) => m.round === round && m.target === 'bare');
+    const bot = measurements.find((m) => m.round === round && m.mode === mode && m.target === 'bot');
+    const bare = measurements.find((m) => m.round === round && m.mode === mode && m.target === 'bare');
     return bot && bare ? [{ round, ratio: bot.figures.p99Ms / bare.figures.p99Ms }] : [];
   });
 }
@@ -105,23 +120,28 @@ function checksTable(report: BenchReport): string[] {
   return [
     '| Check | Measured | Target | Result |',
     '|---|---:|---:|---|',
-    ...p99Ratios(report.measurements).map(
+    ...p99Ratios(report.measurements, 'paced').map(
       ({ round, ratio: r }) =>
-        `| p99 ack latency, bot / bare, round ${round} | ${ratio(r, TARGETS.p99Ratio)} | ≤ ${ratio(TARGETS.p99Ratio)} | ${verdict(r, TARGETS.p99Ratio)} |`,
+        `| p99 ack latency at ${report.pacedRate} commands/s, bot / bare, round ${round} | ${ratio(r, TARGETS.p99Ratio)} | ≤ ${ratio(TARGETS.p99Ratio)} | ${verdict(r, TARGETS.p99Ratio)} |`,
+    ),
+    ...p99Ratios(report.measurements, 'saturation').map(
+      ({ round, ratio: r }) =>
+        `| p99 ack latency at saturation, bot / bare, round ${round} (throughput-bound, see below) | ${ratio(r, TARGETS.p99Ratio)} | ≤ ${ratio(TARGETS.p99Ratio)} | ${verdict(r, TARGETS.p99Ratio)} |`,
     ),
     `| idle RSS, bot / bare (medians) | ${ratio(rss, TARGETS.idleRssRatio)} | ≤ ${ratio(TARGETS.idleRssRatio)} | ${verdict(rss, TARGETS.idleRssRatio)} |`,
   ];
 }
 
-function conditionsTable(measurements: Measurement[]): string[] {
-  const rows = measurements.map(({ round, target, figures, conditions: c }) =>
-    [round, target, c.targetCores.toFixed(2), c.otherCores.toFixed(2), c.quietBefore ? 'yes' : '**no**']
-      .concat([ms(figures.generatorLoopDelayP99Ms)])
+function conditionsTable(report: BenchReport): string[] {
+  const rows = report.measurements.map((m) =>
+    [m.round, modeName(m, report), m.target, m.conditions.targetCores.toFixed(2)]
+      .concat([m.conditions.otherCores.toFixed(2), m.conditions.quietBefore ? 'yes' : '**no**'])
+      .concat([ms(m.figures.generatorLoopDelayP99Ms)])
       .join(' | '),
   );
   return [
-    '| Round | Target | target CPU (cores) | other processes CPU (cores) | machine quiet before | load generator loop delay p99 ms |',
-    '|---|---|---:|---:|---|---:|',
+    '| Round | Load | Target | target CPU (cores) | other processes CPU (cores) | machine quiet before | load generator loop delay p99 ms |',
+    '|---|---|---|---:|---:|---|---:|',
     ...rows.map((row) => `| ${row} |`),
   ];
 }
@@ -149,8 +169,8 @@ function problemSummary(problems: Record<string, number>): string {
   return `${total} warnings/errors logged (${top.join(', ')}${kinds.length > 3 ? ', …' : ''})`;
 }
 
-function workLines(measurements: Measurement[]): string[] {
-  return measurements.map((m) => {
+function workLines(report: BenchReport): string[] {
+  return report.measurements.map((m) => {
     const busy = `${(m.busyAfterMs / 1000).toFixed(1)} s`;
     const drained = m.settled
       ? `it was idle again ${busy} after the load stopped`
@@ -160,7 +180,7 @@ function workLines(measurements: Measurement[]): string[] {
         ? `${m.invalidationsCreated} invalidations created, ${m.slackCalls} Slack API calls`
         : `${m.slackCalls} messages posted`;
     const problems = `${problemSummary(m.problems)}, ${m.responseUrlPosts} replies through response_url`;
-    return `- round ${m.round}, ${m.target}: ${m.sent} commands sent, ${m.acked} acknowledged (warm-up included); ${work}; ${problems}; ${drained}.`;
+    return `- round ${m.round}, ${modeName(m, report)}, ${m.target}: ${m.sent} commands sent, ${m.acked} acknowledged (warm-up included); ${work}; ${problems}; ${drained}.`;
   });
 }
 
@@ -170,12 +190,12 @@ export function renderSection(report: BenchReport, interpretation: string): stri
   return [
     SECTION_TITLE,
     '',
-    `Command: \`${report.command}\` (duration: \`--duration <s>\` or \`BENCH_DURATION\`).`,
+    `Command: \`${report.command}\` (duration: \`--duration <s>\` or \`BENCH_DURATION\`; paced rate: \`--rate <n>\` or \`BENCH_RATE\`).`,
     '',
     `Run on ${report.date}; ${machine.cpus} CPUs (\`nproc\`), ${machine.cpuModel}; node ${machine.node}; bot built from ${report.build.commit}${report.build.srcChanged ? ' with uncommitted changes in src/' : ''}.`,
-    `Each run starts a fresh process (the bot on a fresh table), waits up to a minute for other processes on the machine to be quiet, sends ${report.warmupS} s of warm-up, then ${report.durationS} s of autocannon with ${report.connections} connections; every request is a freshly signed \`/invalidate docs /bench/<n>.html\` (a new path each time; \`docs\` needs no approval). After the load the bench waits up to ${report.drainTimeoutS} s for the process to finish the work it accepted, then stops it. Targets alternate bot, bare, bot, bare. The Slack and CloudFront stand-ins and dynalite run in a process of their own, apart from the load generator. Idle RSS is read 3 s after start-up, over ${report.idleRssKb.bot.length} separate starts of each app.`,
+    `Each run starts a fresh process (the bot on a fresh table), waits up to a minute for other processes on the machine to be quiet, sends ${report.warmupS} s of warm-up, then ${report.durationS} s of autocannon with ${report.connections} connections, either closed-loop at full speed (saturation: each connection sends its next command when the last is answered) or paced at ${report.pacedRate} commands/s over the ${report.connections} connections for both apps (\`--rate <n>\`); every request is a freshly signed \`/invalidate docs /bench/<n>.html\` (a new path each time; \`docs\` needs no approval). After the load the bench waits up to ${report.drainTimeoutS} s for the process to finish the work it accepted, then stops it. Targets alternate bot, bare, bot, bare. The Slack and CloudFront stand-ins and dynalite run in a process of their own, apart from the load generator. Idle RSS is read 3 s after start-up, over ${report.idleRssKb.bot.length} separate starts of each app.`,
     '',
-    ...latencyTable(report.measurements),
+    ...latencyTable(report),
     '',
     ...checksTable(report),
     '',
@@ -183,11 +203,11 @@ export function renderSection(report: BenchReport, interpretation: string): stri
     '',
     'Conditions during each measured run (CPU from /proc; the machine may be shared):',
     '',
-    ...conditionsTable(report.measurements),
+    ...conditionsTable(report),
     '',
     'Work behind the acks:',
     '',
-    ...workLines(report.measurements),
+    ...workLines(report),
     '',
     interpretation,
     '',

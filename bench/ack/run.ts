@@ -12,7 +12,14 @@ import { cores, cpuMs, otherCpuMs, statusKb, waitForQuiet } from './cpu.js';
 import { interpret } from './interpret.js';
 import { measure } from './load.js';
 import { type ServerProcess, spawnServer } from './processes.js';
-import { type BenchReport, type Measurement, renderSection, SECTION_TITLE, type Target } from './report.js';
+import {
+  type BenchReport,
+  type Measurement,
+  type Mode,
+  renderSection,
+  SECTION_TITLE,
+  type Target,
+} from './report.js';
 
 const CONNECTIONS = 20;
 const WARMUP_S = 2;
@@ -21,6 +28,8 @@ const IDLE_BEFORE_RSS_MS = 3_000;
 /** Idle RSS differs by several MB from one start to the next, so each app is started this many times. */
 const RSS_STARTS = 3;
 const DEFAULT_DURATION_S = 15;
+/** The paced runs' offered load: well under either app's capacity here, far above any Slack workspace's. */
+const DEFAULT_RATE = 50;
 const DRAIN_TIMEOUT_MS = 60_000;
 
 interface Served extends ServerProcess {
@@ -31,17 +40,17 @@ interface Served extends ServerProcess {
 interface Context {
   backends: Backends;
   durationS: number;
+  rate: number;
 }
 
-/** `--duration 30`, `--duration=30` or BENCH_DURATION=30; 15 s by default. */
-function parseDuration(argv: string[], env: NodeJS.ProcessEnv): number {
-  const flag = argv.findIndex((arg) => arg === '--duration' || arg.startsWith('--duration='));
-  const text = flag === -1 ? env.BENCH_DURATION : (argv[flag]?.split('=')[1] ?? argv[flag + 1]);
-  if (text === undefined || text === '') return DEFAULT_DURATION_S;
-  const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds < 1)
-    throw new Error(`--duration must be seconds ≥ 1, got ${text}`);
-  return seconds;
+/** `--name 30`, `--name=30` or the environment variable; `fallback` when none is given. */
+function numberOption(argv: string[], name: string, fromEnv: string | undefined, fallback: number): number {
+  const flag = argv.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
+  const text = flag === -1 ? fromEnv : (argv[flag]?.split('=')[1] ?? argv[flag + 1]);
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 1) throw new Error(`--${name} must be a number ≥ 1, got ${text}`);
+  return value;
 }
 
 /** The bot exactly as `npm start` runs it, or the bare app, both configured only by environment. */
@@ -91,15 +100,21 @@ function drain(ownPids: number[]) {
   });
 }
 
-async function measureTarget(round: number, server: Served, context: Context): Promise<Measurement> {
+async function measureTarget(
+  round: number,
+  mode: Mode,
+  server: Served,
+  context: Context,
+): Promise<Measurement> {
   const { backends, durationS } = context;
+  const rate = mode === 'paced' ? { rate: context.rate } : {};
   const ownPids = [process.pid, backends.pid, server.pid];
   const quiet = await quietMachine(ownPids);
   const before = { counts: await backends.counts(), problems: new Map(server.problems) };
   const load = { url: server.url, secret: backends.ready.secret, slackUrl: backends.ready.slackUrl };
-  const warmup = await measure({ ...load, connections: CONNECTIONS, durationS: WARMUP_S });
+  const warmup = await measure({ ...load, connections: CONNECTIONS, durationS: WARMUP_S, ...rate });
   const started = { at: Date.now(), target: cpuMs(server.pid), other: otherCpuMs(ownPids) };
-  const figures = await measure({ ...load, connections: CONNECTIONS, durationS });
+  const figures = await measure({ ...load, connections: CONNECTIONS, durationS, ...rate });
   const wallMs = Date.now() - started.at;
   const targetCores = cores(started.target, cpuMs(server.pid), wallMs);
   const otherCores = cores(started.other, otherCpuMs(ownPids), wallMs);
@@ -113,6 +128,7 @@ async function measureTarget(round: number, server: Served, context: Context): P
   return {
     round,
     target: server.target,
+    mode,
     figures,
     sent: warmup.sent + figures.sent,
     acked: warmup.responses - warmup.non2xx + figures.responses - figures.non2xx,
@@ -165,18 +181,28 @@ async function idleRss(backends: Backends, cleanup: Array<() => Promise<void>>) 
 }
 
 /** Each run gets a fresh process (the bot a fresh table too), so no run inherits another's backlog or data. */
-async function run(round: number, target: Target, context: Context, cleanup: Array<() => Promise<void>>) {
-  const table = `${context.backends.ready.env.TABLE_NAME}-${target}-${round}`;
+async function run(
+  round: number,
+  mode: Mode,
+  target: Target,
+  context: Context,
+  cleanup: Array<() => Promise<void>>,
+) {
+  const table = `${context.backends.ready.env.TABLE_NAME}-${target}-${mode}-${round}`;
   const server = await startTarget(target, context.backends, target === 'bot' ? table : undefined);
   cleanup.push(server.stop);
   try {
-    return await measureTarget(round, server, context);
+    return await measureTarget(round, mode, server, context);
   } finally {
     await server.stop();
   }
 }
 
-async function bench(durationSeconds: number, cleanup: Array<() => Promise<void>>): Promise<BenchReport> {
+async function bench(
+  durationSeconds: number,
+  rate: number,
+  cleanup: Array<() => Promise<void>>,
+): Promise<BenchReport> {
   // `npm run bench:ack` has just built dist/ from this tree: say which one, before anyone changes it.
   const build = {
     commit: git('rev-parse', '--short', 'HEAD'),
@@ -185,13 +211,15 @@ async function bench(durationSeconds: number, cleanup: Array<() => Promise<void>
   const backends = await startBackends();
   cleanup.push(backends.stop);
   const idleRssKb = await idleRss(backends, cleanup);
-  const context: Context = { backends, durationS: durationSeconds };
+  const context: Context = { backends, durationS: durationSeconds, rate };
   const measurements: Measurement[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    // Alternating targets spreads drift (other load on the machine, a warmer disk cache) over both.
-    for (const target of ['bot', 'bare'] as const) {
-      process.stderr.write(`round ${round}: ${target}…\n`);
-      measurements.push(await run(round, target, context, cleanup));
+    for (const mode of ['paced', 'saturation'] as const) {
+      // Alternating targets spreads drift (other load on the machine, a warmer disk cache) over both.
+      for (const target of ['bot', 'bare'] as const) {
+        process.stderr.write(`round ${round}, ${mode}: ${target}…\n`);
+        measurements.push(await run(round, mode, target, context, cleanup));
+      }
     }
   }
   return {
@@ -201,6 +229,7 @@ async function bench(durationSeconds: number, cleanup: Array<() => Promise<void>
     machine: machine(),
     connections: CONNECTIONS,
     durationS: durationSeconds,
+    pacedRate: rate,
     warmupS: WARMUP_S,
     drainTimeoutS: DRAIN_TIMEOUT_MS / 1000,
     idleRssKb,
@@ -221,7 +250,9 @@ async function rssOnly(cleanup: Array<() => Promise<void>>): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const seconds = parseDuration(process.argv.slice(2), process.env);
+  const argv = process.argv.slice(2);
+  const seconds = numberOption(argv, 'duration', process.env.BENCH_DURATION, DEFAULT_DURATION_S);
+  const rate = numberOption(argv, 'rate', process.env.BENCH_RATE, DEFAULT_RATE);
   const cleanup: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of cleanup.splice(0).reverse()) await stop().catch(() => {});
@@ -234,7 +265,7 @@ async function main(): Promise<void> {
     return;
   }
   try {
-    const report = await bench(seconds, cleanup);
+    const report = await bench(seconds, rate, cleanup);
     // The raw figures, for a closer look than the markdown gives.
     if (process.env.BENCH_REPORT_JSON) writeFileSync(process.env.BENCH_REPORT_JSON, JSON.stringify(report));
     const section = renderSection(report, interpret(report));
