@@ -149,7 +149,9 @@ export type AuditEventType =
   | 'completed'
   | 'failed'
   | 'reminder_sent'
-  | 'notice_sent';
+  | 'notice_sent'
+  /** a click the clicker was not allowed to make; the request itself did not change (core/refusals.ts) */
+  | 'refused';
 
 /** An append-only record of one step, written in the same conditional write as the state change. */
 export interface AuditEvent {

@@ -3,4 +3,5 @@ export * from './approval-steps.js';
 export * from './capacity.js';
 export * from './delivery-steps.js';
 export * from './notice-steps.js';
+export * from './refusals.js';
 export * from './request-model.js';

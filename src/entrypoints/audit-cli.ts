@@ -4,12 +4,19 @@ import { createLogger } from '../adapters/system/logger.js';
 import { openRequestStore } from '../compose.js';
 import { ConfigError, findDistribution, parseStoreConfig } from '../config.js';
 import type { AuditEvent, InvalidationRequest } from '../core/request.js';
-import { type ExportQuery, exportEvents, exportRequests } from '../usecases/audit-export.js';
+import {
+  type ExportQuery,
+  exportEvents,
+  exportRefusals,
+  exportRequests,
+  type RefusalRow,
+} from '../usecases/audit-export.js';
 import { readConfigFile } from './load-config.js';
 
 const USAGE = `Usage: npm run audit -- [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--distribution <alias>]
-                      [--rows events|requests] --format csv|json
-Streams every audit event (or one row per request) of the period to stdout, oldest first.
+                      [--rows events|requests|refusals] --format csv|json
+Streams every audit event (or one row per request, or every refused command and click) of the period to
+stdout, oldest first.
 Reads the same environment and config file as the bot (TABLE_NAME, or the embedded store in
 INVALIDATOR_DATA_DIR, which must not be open in a running bot at the same time).`;
 
@@ -38,6 +45,21 @@ const REQUEST_COLUMNS = [
   'decidedBy',
   'invalidationIds',
 ];
+const REFUSAL_COLUMNS = [
+  'at',
+  'kind',
+  'user',
+  'action',
+  'refusal',
+  'distribution',
+  'distributionId',
+  'channel',
+  'requestId',
+  'command',
+  'count',
+];
+
+const ROWS = ['events', 'requests', 'refusals'] as const;
 
 /** `npm run audit`: the audit trail for finance and compliance, as CSV (RFC 4180) or JSON. */
 async function main(argv: string[]): Promise<void> {
@@ -74,11 +96,12 @@ async function main(argv: string[]): Promise<void> {
     ...(distribution ? { distributionId: distribution.id } : {}),
   };
   try {
-    const rows =
+    const [rows, columns] =
       values.rows === 'requests'
-        ? requestRows(exportRequests(store, query))
-        : eventRows(exportEvents(store, query));
-    const columns = values.rows === 'requests' ? REQUEST_COLUMNS : EVENT_COLUMNS;
+        ? [requestRows(exportRequests(store, query)), REQUEST_COLUMNS]
+        : values.rows === 'refusals'
+          ? [refusalRows(await exportRefusals(store, query)), REFUSAL_COLUMNS]
+          : [eventRows(exportEvents(store, query)), EVENT_COLUMNS];
     await write(rows, columns, values.format === 'csv' ? 'csv' : 'json');
   } finally {
     await close();
@@ -88,8 +111,7 @@ async function main(argv: string[]): Promise<void> {
 function argumentProblems(values: Record<string, string | boolean | undefined>): string[] {
   const problems: string[] = [];
   if (values.format !== 'csv' && values.format !== 'json') problems.push('--format must be csv or json');
-  if (values.rows !== 'events' && values.rows !== 'requests')
-    problems.push('--rows must be events or requests');
+  if (!(ROWS as readonly unknown[]).includes(values.rows)) problems.push(`--rows must be ${ROWS.join(', ')}`);
   for (const name of ['since', 'until'] as const) {
     const value = values[name];
     if (typeof value === 'string' && !/^\d{4}-\d{2}-\d{2}$/.test(value))
@@ -136,6 +158,41 @@ async function* requestRows(requests: AsyncIterable<InvalidationRequest>): Async
       invalidationIds:
         'batches' in request ? request.batches.map((b) => b.invalidationId ?? '').join(' ') : undefined,
     };
+  }
+}
+
+async function* refusalRows(refusals: readonly RefusalRow[]): AsyncIterable<Row> {
+  for (const row of refusals) {
+    if (row.kind === 'command') {
+      const { refusal } = row;
+      yield {
+        at: row.at,
+        kind: row.kind,
+        user: refusal.user,
+        refusal: refusal.code,
+        distribution: refusal.distribution.alias,
+        distributionId: refusal.distribution.id,
+        channel: refusal.channel,
+        command: refusal.truncated ? `${refusal.command}…` : refusal.command,
+        count: 1,
+      };
+      continue;
+    }
+    const { request } = row;
+    const where = {
+      at: row.at,
+      kind: row.kind,
+      distribution: request.distribution.alias,
+      distributionId: request.distribution.id,
+      channel: request.channel,
+      requestId: request.id,
+    };
+    if (row.kind === 'clicks_not_kept') {
+      yield { ...where, count: row.count };
+      continue;
+    }
+    const { action, refusal } = row.event.details;
+    yield { ...where, user: row.event.actor, action: String(action), refusal: String(refusal), count: 1 };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { AuditEvent, InvalidationRequest } from '../core/request.js';
+import type { AuditEvent, CommandRefusalRecord, InvalidationRequest } from '../core/request.js';
 import type { RequestStore } from './ports.js';
 
 export interface ExportQuery {
@@ -40,6 +40,51 @@ export async function* exportRequests(
       if (request.createdAt >= from && request.createdAt <= to) yield request;
     }
   }
+}
+
+/** One authorization refusal in the export: a refused command, a refused click, or clicks only counted. */
+export type RefusalRow =
+  | { kind: 'command'; at: string; refusal: CommandRefusalRecord }
+  | { kind: 'click'; at: string; event: AuditEvent; request: InvalidationRequest }
+  /** refused clicks beyond those a request keeps: how many, `at` being the last one's time */
+  | { kind: 'clicks_not_kept'; at: string; count: number; request: InvalidationRequest };
+
+/**
+ * Every authorization refusal of the period, oldest first: refused commands (their own items) and refused
+ * clicks (events on their requests). Refusals are rare, so the period's are sorted in memory.
+ */
+export async function exportRefusals(
+  store: Pick<RequestStore, 'requestsCreatedIn' | 'commandRefusalsIn'>,
+  query: ExportQuery,
+): Promise<RefusalRow[]> {
+  const from = `${query.since}T00:00:00.000Z`;
+  const to = `${query.until}T23:59:59.999Z`;
+  const inPeriod = (at: string) => at >= from && at <= to;
+  const rows: RefusalRow[] = [];
+  for (const month of monthsBetween(query.since, query.until, 0)) {
+    for await (const refusal of store.commandRefusalsIn(month)) {
+      if (query.distributionId && refusal.distribution.id !== query.distributionId) continue;
+      if (inPeriod(refusal.at)) rows.push({ kind: 'command', at: refusal.at, refusal });
+    }
+  }
+  for (const month of monthsBetween(query.since, query.until, LOOKBACK_MONTHS)) {
+    for await (const { request, events, refusalsNotKept } of store.requestsCreatedIn(month)) {
+      if (query.distributionId && request.distribution.id !== query.distributionId) continue;
+      for (const event of events) {
+        if (event.type === 'refused' && inPeriod(event.at))
+          rows.push({ kind: 'click', at: event.at, event, request });
+      }
+      if (refusalsNotKept && inPeriod(refusalsNotKept.lastAt)) {
+        rows.push({
+          kind: 'clicks_not_kept',
+          at: refusalsNotKept.lastAt,
+          count: refusalsNotKept.count,
+          request,
+        });
+      }
+    }
+  }
+  return rows.sort((a, b) => a.at.localeCompare(b.at));
 }
 
 /** The UTC months from `lookback` months before `since` to `until`, oldest first, as YYYY-MM. */

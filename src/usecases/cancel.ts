@@ -2,6 +2,8 @@ import { cancel, type InvalidationRequest } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
 import { loadSettled } from './load-settled.js';
 import type { Services } from './ports.js';
+import { recordClickRefusal } from './record-refusal.js';
+import { settleExpiry } from './settle-expiry.js';
 
 export type CancelRefusal =
   | { code: 'not_found'; requestId: string }
@@ -11,17 +13,23 @@ export type CancelRefusal =
 /**
  * The requester withdraws a pending request (button or `/invalidate cancel <id>`). A conditional write,
  * like every decision: if an approval, denial or expiry got there first, the cancel changes nothing.
+ * Anyone else's attempt is refused and recorded on the request as a `refused` event.
  */
 export async function cancelRequest(
   services: Services,
   requestId: string,
   actor: string,
 ): Promise<Result<InvalidationRequest, CancelRefusal>> {
-  const request = await loadSettled(services, requestId);
-  if (!request) return err({ code: 'not_found', requestId });
-  if (request.requester !== actor) return err({ code: 'not_requester', request });
+  const loaded = await loadSettled(services, requestId);
+  if (!loaded) return err({ code: 'not_found', requestId });
+  if (loaded.requester !== actor) {
+    await recordClickRefusal(services, loaded, { action: 'cancel', code: 'not_requester', by: actor });
+    return err({ code: 'not_requester', request: loaded });
+  }
+  const now = services.clock.now();
+  const request = await settleExpiry(services, loaded);
   if (request.status !== 'pending_approval') return err({ code: 'already_decided', request });
-  const transition = cancel(request, actor, services.clock.now());
+  const transition = cancel(request, actor, now);
   if (!(await services.store.save(transition))) {
     const latest = await services.store.get(requestId);
     return err({ code: 'already_decided', request: latest?.request ?? request });

@@ -1,9 +1,17 @@
 import { type DecideRefusal, decideRefusal } from '../core/policy.js';
-import { type DecisionInput, decide, type InvalidationRequest, type RequestIn } from '../core/request.js';
+import {
+  type DecisionInput,
+  decide,
+  type InvalidationRequest,
+  type RefusedAction,
+  type RequestIn,
+} from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
 import { loadSettled } from './load-settled.js';
 import { groupMembersFor } from './membership.js';
 import type { Services } from './ports.js';
+import { recordClickRefusal } from './record-refusal.js';
+import { settleExpiry } from './settle-expiry.js';
 
 /** Why a click on Approve or Deny changed nothing; the clicker is told in words (messages.ts). */
 export type DecisionRefusal =
@@ -13,20 +21,27 @@ export type DecisionRefusal =
 
 /**
  * Whether `actor` may decide on the request now; used before opening the Deny modal, so a refused click
- * never sees a form. Group membership comes from the (cached) directory.
+ * never sees a form. Group membership comes from the (cached) directory. A person who may not decide is
+ * recorded on the request as a `refused` event (`action` is what they clicked).
  */
 export async function checkDecider(
   services: Services,
   requestId: string,
   actor: string,
+  action: Exclude<RefusedAction, 'cancel'>,
 ): Promise<Result<RequestIn<'pending_approval'>, DecisionRefusal>> {
-  const request = await loadSettled(services, requestId);
-  if (!request) return err({ code: 'not_found', requestId });
-  if (request.status !== 'pending_approval') return err({ code: 'already_decided', request });
-  const { approvers, selfApproval } = request.approval;
+  const loaded = await loadSettled(services, requestId);
+  if (!loaded) return err({ code: 'not_found', requestId });
+  if (loaded.status !== 'pending_approval') return err({ code: 'already_decided', request: loaded });
+  const { approvers, selfApproval } = loaded.approval;
   const members = await groupMembersFor(services.directory, actor, approvers);
-  const refusal = decideRefusal(actor, request.requester, approvers, members, selfApproval);
-  return refusal ? err(refusal) : ok(request);
+  const refusal = decideRefusal(actor, loaded.requester, approvers, members, selfApproval);
+  if (refusal) {
+    await recordClickRefusal(services, loaded, { action, code: refusal.code, by: actor });
+    return err(refusal);
+  }
+  const request = await settleExpiry(services, loaded);
+  return request.status === 'pending_approval' ? ok(request) : err({ code: 'already_decided', request });
 }
 
 /**
@@ -39,9 +54,14 @@ export async function decideRequest(
   requestId: string,
   input: DecisionInput,
 ): Promise<Result<InvalidationRequest, DecisionRefusal>> {
-  const checked = await checkDecider(services, requestId, input.by);
+  const action = input.outcome === 'approved' ? 'approve' : 'deny';
+  const checked = await checkDecider(services, requestId, input.by, action);
   if (!checked.ok) return checked;
-  const transition = decide(checked.value, input, services.clock.now());
+  // `now` is read before the request is found still pending, so a decision is always dated before its expiry.
+  const now = services.clock.now();
+  const current = await settleExpiry(services, checked.value);
+  if (current.status !== 'pending_approval') return err({ code: 'already_decided', request: current });
+  const transition = decide(current, input, now);
   if (!(await services.store.save(transition))) {
     const latest = await services.store.get(requestId);
     return err({ code: 'already_decided', request: latest?.request ?? checked.value });

@@ -2,6 +2,7 @@ import type { PolicyConfig } from '../config.js';
 import type {
   AuditEvent,
   Card,
+  CommandRefusalRecord,
   InvalidationRequest,
   Load,
   NoticeKind,
@@ -14,7 +15,15 @@ import type { UsageRow } from '../core/usage.js';
 export interface StoredRequest {
   request: InvalidationRequest;
   events: AuditEvent[];
+  /** refused clicks beyond those kept as events (REFUSALS_KEPT_PER_REQUEST): how many, and the last one's time */
+  refusalsNotKept?: { count: number; lastAt: string };
 }
+
+/**
+ * What recording a refused click did: kept it as an event, only counted it (the request keeps enough
+ * already), or nothing (the same refusal was recorded before, or there is no such request).
+ */
+export type RefusalRecorded = 'kept' | 'counted' | 'unchanged';
 
 export interface QueuedRequest {
   id: string;
@@ -60,6 +69,16 @@ export interface RequestStore {
    * appending its event in the same single-item write; `false` when another writer got there first.
    */
   save(transition: Transition): Promise<boolean>;
+  /**
+   * Records a refused click (a `refused` event) on its request without changing the request or its
+   * version; past REFUSALS_KEPT_PER_REQUEST kept events it is only counted. Repeating the same event
+   * changes nothing.
+   */
+  recordRefusal(event: AuditEvent): Promise<RefusalRecorded>;
+  /** Records a refused command as an item of its own, listed by UTC month; repeating it changes nothing. */
+  recordCommandRefusal(refusal: CommandRefusalRecord): Promise<void>;
+  /** Every refused command of a UTC month (`YYYY-MM`), oldest first. */
+  commandRefusalsIn(month: string): AsyncIterable<CommandRefusalRecord>;
   /** Work due at or before `now`, earliest first: requests, and distributions to poll. */
   due(now: string, limit: number): Promise<DueWork[]>;
   /** Takes a lease on a request's due work until `until`; `false` when another worker holds it or it moved on. */
@@ -199,6 +218,8 @@ export interface Clock {
 
 export interface Ids {
   requestId(): string;
+  /** identifies one recorded refusal (`REF-…`) */
+  refusalId(): string;
   random(): number;
 }
 

@@ -7,8 +7,12 @@ import { createRequest, type RequestIn } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
 import { memberOf } from './membership.js';
 import type { PostError, Services } from './ports.js';
+import { recordCommandRefusal } from './record-refusal.js';
 
-/** Why a command was not accepted; nothing is recorded for any of these. */
+/**
+ * Why a command was not accepted. A mistake in what was typed records nothing; `channel_not_allowed` (the
+ * distribution may not be requested from here) is recorded for audit by `recordUnauthorizedCommand`.
+ */
 export type CommandRefusal =
   | { code: 'bad_command'; error: CommandError }
   | { code: 'unknown_distribution'; target: string; known: DistributionConfig[] }
@@ -22,7 +26,14 @@ export type PreparedCommand =
   | { kind: 'status'; requestId: string }
   | { kind: 'list'; distribution?: DistributionConfig; mine: boolean }
   | { kind: 'usage'; month?: string }
-  | { kind: 'invalidate'; distribution: DistributionConfig; normalised: PathNormalisation; reason?: string };
+  | {
+      kind: 'invalidate';
+      distribution: DistributionConfig;
+      normalised: PathNormalisation;
+      reason?: string;
+      /** the command's text as typed, recorded (cut) if the requester turns out not to be allowed */
+      text: string;
+    };
 
 /**
  * Checks a `/invalidate` command without touching any service, so it can answer within Slack's 3-second
@@ -50,8 +61,22 @@ export function prepareCommand(
   const count = normalised.value.paths.length;
   if (count > policy.maxPathsPerRequest)
     return err({ code: 'too_many_paths', count, max: policy.maxPathsPerRequest });
-  const prepared: PreparedCommand = { kind: 'invalidate', distribution, normalised: normalised.value };
+  const prepared: PreparedCommand = { kind: 'invalidate', distribution, normalised: normalised.value, text };
   return ok(command.reason === undefined ? prepared : { ...prepared, reason: command.reason });
+}
+
+/**
+ * Records a command refused for where it was typed (`channel_not_allowed`); every other refusal is a
+ * mistake in the text and records nothing. Called after the refusal was answered: it never changes it.
+ */
+export async function recordUnauthorizedCommand(
+  services: Services,
+  refusal: CommandRefusal,
+  context: { user: string; channel: string; text: string },
+): Promise<void> {
+  if (refusal.code !== 'channel_not_allowed') return;
+  const { alias, id } = refusal.distribution;
+  await recordCommandRefusal(services, { ...context, distribution: { alias, id }, code: refusal.code });
 }
 
 function prepareList(
@@ -76,7 +101,8 @@ export type OpenRefusal = RecordRefusal | PostRefusal;
 /**
  * Records a checked request. This is what acceptance means: the command is acknowledged only once this
  * has returned, so every accepted request is in DynamoDB (and a DynamoDB outage makes this throw, with
- * nothing shown or submitted). The card is posted next, by `postCard`.
+ * nothing shown or submitted). The card is posted next, by `postCard`. A requester outside the
+ * distribution's `requesters` is refused, and that refusal is recorded instead.
  */
 export async function recordRequest(
   services: Services,
@@ -89,6 +115,13 @@ export async function recordRequest(
   if (distribution.requesters) {
     const membership = await memberOf(directory, requester, distribution.requesters);
     if (membership !== 'member') {
+      await recordCommandRefusal(services, {
+        user: requester,
+        channel,
+        distribution: { alias: distribution.alias, id: distribution.id },
+        code: 'not_a_requester',
+        text: command.text,
+      });
       return err({ code: 'not_a_requester', distribution, unresolved: membership === 'unresolved' });
     }
   }

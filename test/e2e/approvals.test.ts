@@ -178,12 +178,21 @@ describe('approvals that on-call can trust', () => {
     );
   });
 
-  it('refuses a requester outside `requesters`, recording nothing', async () => {
+  it('refuses a requester outside `requesters`, recording the refusal and no request', async () => {
     const posts = stack.slack.callsTo('chat.postMessage').length;
+    const requests = (await stack.items()).filter((i) => (i.pk as { S: string }).S.startsWith('REQ#')).length;
     const answer = await slack.command(USERS.outsider, 'restricted /a.html');
     expect(answer.json()).toMatchObject({ response_type: 'ephemeral' });
     expect(JSON.stringify(answer.json())).toContain('may request invalidations of `restricted`');
     expect(stack.slack.callsTo('chat.postMessage')).toHaveLength(posts);
+    const items = await stack.items();
+    expect(items.filter((i) => (i.pk as { S: string }).S.startsWith('REQ#'))).toHaveLength(requests);
+    const refusals = items.filter((i) => (i.pk as { S: string }).S.startsWith('REFUSAL#'));
+    expect(refusals.map((i) => i.refusal)).toEqual([
+      expect.objectContaining({
+        M: expect.objectContaining({ code: { S: 'not_a_requester' }, user: { S: USERS.outsider } }),
+      }),
+    ]);
   });
 
   it('lists every policy rule that applied on the card, and asks for confirmation on /*', async () => {

@@ -19,13 +19,21 @@ describe('refusals and failures, end to end', () => {
   });
 
   const ephemeralText = (answer: { json(): unknown }) => JSON.stringify(answer.json());
+  const isRefusal = (item: Record<string, unknown>) => (item.pk as { S: string }).S.startsWith('REFUSAL#');
+  const refusalItem = async () => {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const found = (await stack.items()).find(isRefusal);
+      if (found) return found.refusal;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('no refusal was recorded');
+  };
 
   it.each([
     ['web', 'Name at least one path'],
     ['nowhere /a.html', "I don't know the distribution `nowhere`"],
     ['web images/a.png', 'Add a leading slash: /images/a.png'],
     ['web /a*/b.png', '*'],
-    ['locked /a.html', 'can only be invalidated from <#CLOCKED001>'],
     ['web /a.html --reason', '`--reason` needs some text'],
   ])('answers `/invalidate %s` with what to change, and records nothing', async (text, expected) => {
     const postsBefore = stack.slack.callsTo('chat.postMessage').length;
@@ -124,6 +132,17 @@ describe('refusals and failures, end to end', () => {
   it('answers /healthz with 200 while the store is reachable', async () => {
     const response = await fetch(`${bot.url}/healthz`);
     expect(response.status).toBe(200);
+  });
+
+  it('answers a command from a channel outside `channels` and records the refusal, nothing else', async () => {
+    const requestsBefore = (await stack.items()).filter((item) => !isRefusal(item)).length;
+    const answer = await slack.command(USERS.requester, 'locked /a.html');
+    expect(answer.json()).toMatchObject({ response_type: 'ephemeral' });
+    expect(ephemeralText(answer)).toContain('can only be invalidated from <#CLOCKED001>');
+    expect(await refusalItem()).toMatchObject({
+      M: { code: { S: 'channel_not_allowed' }, user: { S: USERS.requester } },
+    });
+    expect((await stack.items()).filter((item) => !isRefusal(item))).toHaveLength(requestsBefore);
   });
 });
 

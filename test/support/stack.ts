@@ -65,16 +65,26 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** Credentials the bots get instead of the generated ones (e.g. distinctive values to look for in output). */
+export interface StackCredentials {
+  botToken?: string;
+  signingSecret?: string;
+  awsAccessKeyId?: string;
+  awsSecretAccessKey?: string;
+}
+
 /** dynalite, the Slack and CloudFront stand-ins and a config file: everything a bot process needs, on loopback. */
 export async function startStack(
   options: {
     config?: Record<string, unknown>;
     slack?: SlackStandInOptions;
     cloudfront?: CloudFrontStandInOptions;
+    credentials?: StackCredentials;
   } = {},
 ): Promise<Stack> {
-  const secret = `test-signing-secret-${randomBytes(8).toString('hex')}`;
-  const botToken = `xoxb-test-${randomBytes(8).toString('hex')}`;
+  const secret =
+    options.credentials?.signingSecret ?? `test-signing-secret-${randomBytes(8).toString('hex')}`;
+  const botToken = options.credentials?.botToken ?? `xoxb-test-${randomBytes(8).toString('hex')}`;
   const dynamo = await startDynalite();
   const dynamoProxy = await startTcpProxy(dynamo.endpoint);
   const slack = await startSlackStandIn({
@@ -92,8 +102,8 @@ export async function startStack(
     TABLE_NAME: tableName,
     INVALIDATOR_CREATE_TABLE: 'true',
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-    AWS_SECRET_ACCESS_KEY: 'local-secret',
+    AWS_ACCESS_KEY_ID: options.credentials?.awsAccessKeyId ?? 'AKIDLOCAL',
+    AWS_SECRET_ACCESS_KEY: options.credentials?.awsSecretAccessKey ?? 'local-secret',
     AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.url,
     AWS_ENDPOINT_URL_CLOUDFRONT: cloudfront.url,
     AWS_MAX_ATTEMPTS: '1',

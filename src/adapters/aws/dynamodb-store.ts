@@ -16,13 +16,20 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { billingMonth } from '../../core/cost.js';
-import type { AuditEvent, InvalidationRequest, RequestIn, Transition } from '../../core/request.js';
-import { inFlightLoad, loadOf, Status } from '../../core/request.js';
+import type {
+  AuditEvent,
+  CommandRefusalRecord,
+  InvalidationRequest,
+  RequestIn,
+  Transition,
+} from '../../core/request.js';
+import { inFlightLoad, loadOf, REFUSALS_KEPT_PER_REQUEST, Status } from '../../core/request.js';
 import { monthsBefore, type UsageRow } from '../../core/usage.js';
 import type {
   DueWork,
   QueuedRequest,
   RecentQuery,
+  RefusalRecorded,
   RequestStore,
   SeenInvalidation,
   StoredRequest,
@@ -39,6 +46,12 @@ const storedSchema = z.object({
     version: z.number().int(),
   }),
   events: z.array(z.looseObject({ type: z.string(), key: z.string(), at: z.string() })).default([]),
+  refusalsNotKept: z.number().int().optional(),
+  lastRefusalNotKeptAt: z.string().optional(),
+});
+
+const commandRefusalSchema = z.object({
+  refusal: z.looseObject({ id: z.string(), at: z.string(), code: z.string(), user: z.string() }),
 });
 
 export class DynamoDbRequestStore implements RequestStore {
@@ -123,6 +136,80 @@ export class DynamoDbRequestStore implements RequestStore {
         ExpressionAttributeValues: values,
       }),
     );
+  }
+
+  //   refusal A: keep if refusalsKept < cap and A's key not kept yet ✓ (request and version untouched)
+  //   refusal B: keep ✗ cap reached → count if B's key not kept and B is not the last one counted ✓
+  //   a retried A or B: its key is kept, or it is the last counted → both conditions fail, nothing changes
+  // Refusals never write `version`, so a legitimate decision racing a refused click still wins its write.
+  async recordRefusal(event: AuditEvent): Promise<RefusalRecorded> {
+    const key = Keys.request(event.requestId);
+    const common = {
+      ':key': event.key,
+      ':cap': REFUSALS_KEPT_PER_REQUEST,
+      ':one': 1,
+    };
+    const kept = await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression:
+          'SET #events = list_append(if_not_exists(#events, :none), :events), refusalsKept = if_not_exists(refusalsKept, :zero) + :one ADD refusalKeys :keys',
+        ConditionExpression:
+          'attribute_exists(pk) AND (attribute_not_exists(refusalsKept) OR refusalsKept < :cap) AND NOT contains(refusalKeys, :key)',
+        ExpressionAttributeNames: { '#events': 'events' },
+        ExpressionAttributeValues: {
+          ...common,
+          ':events': [event],
+          ':none': [],
+          ':zero': 0,
+          ':keys': new Set([event.key]),
+        },
+      }),
+    );
+    if (kept) return 'kept';
+    const counted = await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression:
+          'SET lastRefusalNotKept = :key, lastRefusalNotKeptAt = :at ADD refusalsNotKept :one',
+        ConditionExpression:
+          'attribute_exists(pk) AND refusalsKept >= :cap AND NOT contains(refusalKeys, :key) AND (attribute_not_exists(lastRefusalNotKept) OR lastRefusalNotKept <> :key)',
+        ExpressionAttributeValues: { ...common, ':at': event.at },
+      }),
+    );
+    return counted ? 'counted' : 'unchanged';
+  }
+
+  async recordCommandRefusal(refusal: CommandRefusalRecord): Promise<void> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...Keys.refusal(billingMonth(refusal.at), refusal.at, refusal.id), refusal },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      // Recorded already by an earlier attempt of this same write: once is what we want.
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+    }
+  }
+
+  async *commandRefusalsIn(month: string): AsyncIterable<CommandRefusalRecord> {
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': Keys.refusals(month) },
+    };
+    do {
+      const page = await this.documents.send(new QueryCommand(input));
+      for (const item of page.Items ?? []) {
+        yield commandRefusalSchema.parse(item).refusal as unknown as CommandRefusalRecord;
+      }
+      input.ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (input.ExclusiveStartKey);
   }
 
   async due(now: string, limit: number): Promise<DueWork[]> {
@@ -526,10 +613,14 @@ function decodeCursor(
 
 function parseStored(item: Record<string, unknown>): StoredRequest {
   const parsed = storedSchema.parse(item);
-  return {
+  const stored: StoredRequest = {
     request: parsed.request as unknown as InvalidationRequest,
     events: parsed.events as unknown as AuditEvent[],
   };
+  if (parsed.refusalsNotKept !== undefined) {
+    stored.refusalsNotKept = { count: parsed.refusalsNotKept, lastAt: parsed.lastRefusalNotKeptAt ?? '' };
+  }
+  return stored;
 }
 
 /** Creates the table with its indexes when it does not exist yet, and waits until it is active. */

@@ -13,6 +13,13 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   distPk, userPk           `byDistribution`, `byRequester`: the same, per distribution or requester
  *   usagePk, usageSk, usagePaths   `usage`: present once submitted; month-to-date paths as AWS bills them
  *   flightPk, flightPaths, flightWildcards   `inFlight`: present while in progress; what to poll, capacity in use
+ *   refusalsKept, refusalKeys   refused clicks kept in `events` (at most REFUSALS_KEPT_PER_REQUEST) and their keys;
+ *                               written on their own, never touching `request` or `version`
+ *   refusalsNotKept, lastRefusalNotKept, lastRefusalNotKeptAt   refused clicks beyond those: how many, the last
+ *
+ * Refused command  pk = REFUSAL#<YYYY-MM>   sk = <at>#<refusal id>
+ *   refusal         who, where, which distribution, why, and the command text (cut); one partition per UTC
+ *                   month, read in order by the audit export (refusals are rare, so one partition keeps up)
  *
  * Task item         pk = TASK#<kind>#<distribution id>   sk = TASK   (kind: poll | reconcile)
  *   duePk, dueAt     when the task next runs (a poll: one ListInvalidations call for the distribution)
@@ -37,6 +44,11 @@ export const Keys = {
   usage: (month: string) => `USAGE#${month}`,
   inFlight: (distributionId: string) => `FLIGHT#${distributionId}`,
   queue: (distributionId: string) => `QUEUE#${distributionId}`,
+  refusal: (month: string, at: string, refusalId: string) => ({
+    pk: `REFUSAL#${month}`,
+    sk: `${at}#${refusalId}`,
+  }),
+  refusals: (month: string) => `REFUSAL#${month}`,
 } as const;
 
 export const Indexes = {

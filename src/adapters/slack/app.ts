@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, webApi } from '@slack/bolt';
 import type { SlackConfig } from '../../config.js';
 import type { Logger } from '../../usecases/ports.js';
+import { screenedListener } from './inbound.js';
 
 export interface SlackRuntime {
   app: App;
@@ -20,6 +21,8 @@ export const CLIENT_OPTIONS = {
   timeout: 10_000,
   retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3_000 },
 };
+
+const SLACK_EVENTS_ENDPOINT = '/slack/events';
 
 /**
  * The Bolt app over HTTP (`POST /slack/events`, `GET /healthz`) or Socket Mode; listeners are bound by register.ts.
@@ -49,9 +52,16 @@ export function createSlackRuntime(
   if (config.mode === 'http') {
     const receiver = new HTTPReceiver({
       signingSecret: config.signingSecret,
-      endpoints: '/slack/events',
+      endpoints: SLACK_EVENTS_ENDPOINT,
       customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthHandler }],
       logger,
+    });
+    // Bolt's server calls `requestListener` (public for this purpose) for every request: requests to the
+    // endpoint are screened first (inbound.ts), the rest are Bolt's as before.
+    receiver.requestListener = screenedListener(receiver.requestListener, {
+      endpoint: SLACK_EVENTS_ENDPOINT,
+      signingSecret: config.signingSecret,
+      logger: log,
     });
     const app = new App({
       receiver,

@@ -1,6 +1,7 @@
 import { App, AwsLambdaReceiver, type Logger as BoltLogger, webApi } from '@slack/bolt';
 import type { Logger } from '../../usecases/ports.js';
 import { boltLogger, CLIENT_OPTIONS } from './app.js';
+import { screenSlackRequest } from './inbound.js';
 
 /**
  * A Lambda Function URL request (payload format 2.0), the fields read here.
@@ -98,9 +99,31 @@ export function createLambdaSlackApp(config: SlackLambdaConfig, log: Logger): Sl
       if (event.requestContext.http.method !== 'POST' || event.rawPath !== SLACK_EVENTS_PATH) {
         return { statusCode: 404, body: '' };
       }
-      return boltHandler(utf8Body(event), context);
+      const decoded = utf8Body(event);
+      // The same screen as the server's (inbound.ts): Bolt's receiver would parse an unsigned body first.
+      const verdict = screenSlackRequest(
+        {
+          contentType: header(decoded, 'content-type'),
+          signature: header(decoded, 'x-slack-signature'),
+          timestamp: header(decoded, 'x-slack-request-timestamp'),
+          body: decoded.body ?? '',
+        },
+        config.signingSecret,
+        Date.now(),
+      );
+      if (!verdict.ok) {
+        log.warn('refused an inbound request', { status: verdict.status, reason: verdict.reason });
+        return { statusCode: verdict.status, body: '' };
+      }
+      return boltHandler(decoded, context);
     },
   };
+}
+
+/** A header of a Function URL request; Lambda gives their names in lower case, but not every caller does. */
+function header(event: FunctionUrlEvent, name: string): string | undefined {
+  const found = Object.entries(event.headers).find(([key]) => key.toLowerCase() === name);
+  return found?.[1];
 }
 
 /**

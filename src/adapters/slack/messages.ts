@@ -1,22 +1,22 @@
+import type { CommandError } from '../../core/command.js';
 import type { PathProblem } from '../../core/paths.js';
 import type { InvalidationRequest } from '../../core/request.js';
 import type { CancelRefusal } from '../../usecases/cancel.js';
 import type { DecisionRefusal } from '../../usecases/decide.js';
 import type { CommandRefusal, OpenRefusal } from '../../usecases/request-invalidation.js';
-import { approverWords, escapeText } from './blocks.js';
+import { approverWords, escapeText, escapeWithin, fitLines } from './blocks.js';
+
+/** How much of a typed word (a distribution, a request id) a refusal quotes back. */
+const QUOTE_CHARS = 100;
 
 /** The one table that turns refusal codes into the words a person reads, each saying what to change. */
 export function commandRefusalText(refusal: CommandRefusal): string {
   switch (refusal.code) {
     case 'bad_command':
-      if (refusal.error.code === 'usage')
-        return `Usage: \`${refusal.error.expected}\`. Request ids are on the cards (e.g. INV-7K2M9QX4PA); months look like 2026-11.`;
-      return refusal.error.code === 'empty_reason'
-        ? '`--reason` needs some text after it, e.g. `--reason release 4.2`.'
-        : `Name at least one path after \`${escapeText(refusal.error.target || '<distribution>')}\`, e.g. \`/invalidate ${escapeText(refusal.error.target || 'web')} /index.html\`. Type \`/invalidate help\` for more.`;
+      return badCommandText(refusal.error);
     case 'unknown_distribution': {
       const known = refusal.known.map((d) => `\`${d.alias}\` (${d.id})`).join(', ');
-      return `I don't know the distribution \`${escapeText(refusal.target)}\`. Use one of: ${known}.`;
+      return `I don't know the distribution \`${escapeWithin(refusal.target, QUOTE_CHARS)}\`. Use one of: ${known}.`;
     }
     case 'channel_not_allowed': {
       const channels = (refusal.distribution.channels ?? []).map((id) => `<#${id}>`).join(', ');
@@ -33,12 +33,34 @@ export function commandRefusalText(refusal: CommandRefusal): string {
   }
 }
 
+function badCommandText(error: CommandError): string {
+  switch (error.code) {
+    case 'usage':
+      return `Usage: \`${error.expected}\`. Request ids are on the cards (e.g. INV-7K2M9QX4PA); months look like 2026-11.`;
+    case 'empty_reason':
+      return '`--reason` needs some text after it, e.g. `--reason release 4.2`.';
+    case 'reason_too_long':
+      return `Shorten the reason to at most ${error.max.toLocaleString('en-US')} characters (it is ${error.length.toLocaleString('en-US')}): a sentence or two for the audit trail.`;
+    case 'no_paths':
+      return noPathsText(error.target);
+    default: {
+      const unreachable: never = error;
+      return String(unreachable);
+    }
+  }
+}
+
+function noPathsText(target: string): string {
+  const quoted = escapeWithin(target, QUOTE_CHARS);
+  return `Name at least one path after \`${quoted || '<distribution>'}\`, e.g. \`/invalidate ${quoted || 'web'} /index.html\`. Type \`/invalidate help\` for more.`;
+}
+
+/** The first ten problems, as many as fit in one Slack section, then how many more there are. */
 function pathProblems(problems: readonly PathProblem[]): string {
-  const shown = problems
+  const lines = problems
     .slice(0, 10)
-    .map((p) => `• \`${escapeText(p.input.slice(0, 200))}\`: ${escapeText(p.message)}`);
-  const more = problems.length - shown.length;
-  return more > 0 ? `${shown.join('\n')}\n…and ${more} more` : shown.join('\n');
+    .map((p) => `• \`${escapeWithin(p.input, QUOTE_CHARS)}\`: ${escapeText(p.message)}`);
+  return fitLines(lines, problems.length, 'more problem', 2_800);
 }
 
 export function openRefusalText(refusal: OpenRefusal): string {
@@ -47,7 +69,7 @@ export function openRefusalText(refusal: OpenRefusal): string {
     const unresolved = refusal.unresolved
       ? ' (its user group could not be resolved just now, so only listed users can)'
       : '';
-    return `Only ${who} may request invalidations of \`${refusal.distribution.alias}\`${unresolved}. Ask one of them. Nothing was recorded.`;
+    return `Only ${who} may request invalidations of \`${refusal.distribution.alias}\`${unresolved}. Ask one of them. Nothing was submitted.`;
   }
   return cannotPostText(refusal);
 }
@@ -72,7 +94,7 @@ function cannotPostText(refusal: Extract<OpenRefusal, { code: 'cannot_post' }>):
 export function decisionRefusalText(refusal: DecisionRefusal): string {
   switch (refusal.code) {
     case 'not_found':
-      return `I have no record of request ${escapeText(refusal.requestId)}.`;
+      return `I have no record of request ${escapeWithin(refusal.requestId, QUOTE_CHARS)}.`;
     case 'own_request':
       return 'You cannot approve or deny your own request: ask one of the approvers named on the card.';
     case 'not_an_approver':
@@ -106,7 +128,7 @@ function alreadyDecidedText(request: InvalidationRequest): string {
 export function cancelRefusalText(refusal: CancelRefusal): string {
   switch (refusal.code) {
     case 'not_found':
-      return `I have no record of request ${escapeText(refusal.requestId)}. Check the id on the card (INV-…).`;
+      return `I have no record of request ${escapeWithin(refusal.requestId, QUOTE_CHARS)}. Check the id on the card (INV-…).`;
     case 'not_requester':
       return `Only <@${refusal.request.requester}>, who made ${refusal.request.id}, can cancel it. Approvers can deny it instead.`;
     case 'already_decided':

@@ -7,6 +7,7 @@ import {
   type PreparedCommand,
   prepareCommand,
   recordRequest,
+  recordUnauthorizedCommand,
 } from '../../../usecases/request-invalidation.js';
 import { helpMessage, plain } from '../blocks.js';
 import { cancelRefusalText, commandRefusalText, openRefusalText, UNRECORDED_TEXT } from '../messages.js';
@@ -23,7 +24,8 @@ const SLOW_RECORD_TEXT =
   'Recording your request is taking longer than usual; I will confirm here in a moment.';
 
 /**
- * `/invalidate …`. The checks need no service, so a refusal or the help text is the acknowledgement itself.
+ * `/invalidate …`. The checks need no service, so a refusal or the help text is the acknowledgement itself;
+ * a refusal for the channel is recorded after it was answered.
  * A valid request is acknowledged once it is recorded (one DynamoDB write, well inside Slack's 3 seconds),
  * so every accepted request is on record; its card is posted after the acknowledgement.
  * https://api.slack.com/interactivity/slash-commands#responding_basic_receipt
@@ -31,7 +33,11 @@ const SLOW_RECORD_TEXT =
 export function invalidateCommand(services: Services) {
   return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
     const prepared = prepareCommand(services.policy, command.text, command.channel_id);
-    if (!prepared.ok) return ack(ephemeral(commandRefusalText(prepared.error)));
+    if (!prepared.ok) {
+      await ack(ephemeral(commandRefusalText(prepared.error)));
+      const { user_id: user, channel_id: channel, text } = command;
+      return recordUnauthorizedCommand(services, prepared.error, { user, channel, text });
+    }
     if (prepared.value.kind === 'help')
       return ack({ response_type: 'ephemeral', ...helpMessage(services.policy) });
     const value = prepared.value;

@@ -54,7 +54,7 @@ export function cancelButton(services: Services) {
 export function denyButton(services: Services) {
   return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
     await ack();
-    const checked = await checkDecider(services, action.value ?? '', body.user.id);
+    const checked = await checkDecider(services, action.value ?? '', body.user.id, 'deny');
     if (!checked.ok) {
       await respond(ephemeral(decisionRefusalText(checked.error)));
       return;

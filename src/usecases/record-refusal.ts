@@ -1,0 +1,58 @@
+import {
+  type ClickRefusalCode,
+  type CommandRefusalCode,
+  type Distribution,
+  type InvalidationRequest,
+  type RefusedAction,
+  refusedClick,
+  refusedCommand,
+} from '../core/request.js';
+import type { Services } from './ports.js';
+
+/**
+ * Records a refused click on a request for audit (`refused` event, see RequestStore.recordRefusal).
+ * The person's answer never depends on it: if the store cannot record it, that is logged as an error and
+ * the refusal is still answered.
+ */
+export async function recordClickRefusal(
+  services: Services,
+  request: InvalidationRequest,
+  refusal: { action: RefusedAction; code: ClickRefusalCode; by: string },
+): Promise<void> {
+  const { store, clock, ids, logger } = services;
+  const event = refusedClick(request, { ...refusal, refusalId: ids.refusalId() }, clock.now());
+  try {
+    await store.recordRefusal(event);
+  } catch (error) {
+    logger.error('recording a refusal failed; the refusal was still answered', {
+      requestId: request.id,
+      ...refusal,
+      error,
+    });
+  }
+}
+
+export interface RefusedCommandInput {
+  user: string;
+  channel: string;
+  distribution: Distribution;
+  code: CommandRefusalCode;
+  text: string;
+}
+
+/** Records a refused command for audit, as recordClickRefusal does for clicks. */
+export async function recordCommandRefusal(services: Services, input: RefusedCommandInput): Promise<void> {
+  const { store, clock, ids, logger } = services;
+  const refusal = refusedCommand({ ...input, id: ids.refusalId(), at: clock.now() });
+  try {
+    await store.recordCommandRefusal(refusal);
+  } catch (error) {
+    logger.error('recording a refusal failed; the refusal was still answered', {
+      user: input.user,
+      channel: input.channel,
+      distribution: input.distribution.alias,
+      code: input.code,
+      error,
+    });
+  }
+}

@@ -1,0 +1,144 @@
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbRequestStore, ensureTable } from '../../../src/adapters/aws/dynamodb-store.js';
+import { previewCost } from '../../../src/core/cost.js';
+import {
+  bump,
+  type CommandRefusalRecord,
+  createRequest,
+  type InvalidationRequest,
+  REFUSALS_KEPT_PER_REQUEST,
+  refusedClick,
+  refusedCommand,
+} from '../../../src/core/request.js';
+import { type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
+
+const CREATED = '2026-05-04T10:00:00.000Z';
+let sequence = 0;
+
+function created() {
+  return createRequest({
+    id: `INV-TEST${String(++sequence).padStart(6, '0')}`,
+    distribution: { alias: 'web', id: 'E2ABCDEF123XYZ' },
+    paths: ['/images/*'],
+    requester: 'U0DEV',
+    channel: 'C0123DEPLOY',
+    createdAt: CREATED,
+    approval: { required: true, rules: [], approvers: { users: ['U0LEAD'] }, selfApproval: false },
+    cost: previewCost(1, 0, { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 }),
+  });
+}
+
+const refusal = (request: InvalidationRequest, n: number) =>
+  refusedClick(
+    request,
+    { action: 'approve', code: 'not_an_approver', by: `U0X${n}`, refusalId: `REF-${n}` },
+    `2026-05-04T10:01:${String(n % 60).padStart(2, '0')}.000Z`,
+  );
+
+function commandRefusal(at: string, id: string): CommandRefusalRecord {
+  return refusedCommand({
+    id,
+    at,
+    user: 'U0OUT',
+    channel: 'C0OTHER',
+    distribution: { alias: 'web', id: 'E2ABCDEF123XYZ' },
+    code: 'channel_not_allowed',
+    text: 'web /a.html',
+  });
+}
+
+describe('refusals in the DynamoDB request store', () => {
+  let dynamo: LocalDynamoDb;
+  let client: DynamoDBClient;
+  let store: DynamoDbRequestStore;
+  let request: InvalidationRequest;
+  const table = 'refusals-test';
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await ensureTable(client, table);
+    store = new DynamoDbRequestStore(client, table);
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await dynamo?.close();
+  });
+  beforeEach(async () => {
+    const transition = created();
+    request = transition.request;
+    await store.create(transition);
+  });
+
+  const refusedEvents = async () =>
+    ((await store.get(request.id))?.events ?? []).filter((event) => event.type === 'refused');
+
+  it('keeps refused clicks as events up to the cap, then only counts them', async () => {
+    const outcomes = [];
+    for (let n = 0; n < REFUSALS_KEPT_PER_REQUEST + 5; n++)
+      outcomes.push(await store.recordRefusal(refusal(request, n)));
+    expect(outcomes.filter((o) => o === 'kept')).toHaveLength(REFUSALS_KEPT_PER_REQUEST);
+    expect(outcomes.slice(REFUSALS_KEPT_PER_REQUEST)).toEqual(Array(5).fill('counted'));
+    const stored = await store.get(request.id);
+    expect(await refusedEvents()).toHaveLength(REFUSALS_KEPT_PER_REQUEST);
+    expect(stored?.refusalsNotKept).toEqual({
+      count: 5,
+      lastAt: refusal(request, REFUSALS_KEPT_PER_REQUEST + 4).at,
+    });
+  });
+
+  it('changes nothing when the same refusal is recorded again, kept or counted', async () => {
+    for (let n = 0; n <= REFUSALS_KEPT_PER_REQUEST; n++) await store.recordRefusal(refusal(request, n));
+    expect(await store.recordRefusal(refusal(request, 0))).toBe('unchanged');
+    expect(await store.recordRefusal(refusal(request, REFUSALS_KEPT_PER_REQUEST))).toBe('unchanged');
+    expect(await refusedEvents()).toHaveLength(REFUSALS_KEPT_PER_REQUEST);
+    expect((await store.get(request.id))?.refusalsNotKept?.count).toBe(1);
+  });
+
+  it('records each of many simultaneous refusals exactly once', async () => {
+    const count = 3 * REFUSALS_KEPT_PER_REQUEST;
+    const outcomes = await Promise.all(
+      Array.from({ length: count }, (_, n) => store.recordRefusal(refusal(request, n))),
+    );
+    expect(outcomes.filter((o) => o === 'kept')).toHaveLength(REFUSALS_KEPT_PER_REQUEST);
+    expect(outcomes.filter((o) => o === 'counted')).toHaveLength(count - REFUSALS_KEPT_PER_REQUEST);
+    const stored = await store.get(request.id);
+    expect((await refusedEvents()).length + (stored?.refusalsNotKept?.count ?? 0)).toBe(count);
+  });
+
+  it('leaves the request and its version alone, so a decision made meanwhile still saves', async () => {
+    await store.recordRefusal(refusal(request, 1));
+    const stored = await store.get(request.id);
+    expect(stored?.request).toEqual(request);
+    expect(await store.save({ request: bump(request) })).toBe(true);
+    expect((await store.get(request.id))?.events.map((e) => e.type)).toEqual(['requested', 'refused']);
+  });
+
+  it('records nothing for a request that does not exist', async () => {
+    const ghost = created().request;
+    expect(await store.recordRefusal(refusal(ghost, 1))).toBe('unchanged');
+    expect(await store.get(ghost.id)).toBeUndefined();
+  });
+
+  it('lists refused commands by month, oldest first, each once however often it was written', async () => {
+    const may = [
+      commandRefusal('2026-05-31T23:59:59.000Z', 'REF-C3'),
+      commandRefusal('2026-05-01T00:00:00.000Z', 'REF-C1'),
+      commandRefusal('2026-05-10T12:00:00.000Z', 'REF-C2'),
+    ];
+    for (const record of may) await store.recordCommandRefusal(record);
+    await store.recordCommandRefusal(may[0] as CommandRefusalRecord);
+    await store.recordCommandRefusal(commandRefusal('2026-06-01T00:00:00.000Z', 'REF-C4'));
+    const listed = [];
+    for await (const record of store.commandRefusalsIn('2026-05')) listed.push(record);
+    expect(listed.map((r) => r.id)).toEqual(['REF-C1', 'REF-C2', 'REF-C3']);
+    expect(listed[0]).toEqual(may[1]);
+    const scan = await client.send(new ScanCommand({ TableName: table }));
+    expect(scan.Items?.filter((item) => item.pk?.S?.startsWith('REFUSAL#'))).toHaveLength(4);
+  });
+});
