@@ -14,6 +14,7 @@ export type Command =
 export type CommandError =
   | { code: 'no_paths'; target: string }
   | { code: 'empty_reason' }
+  | { code: 'reason_too_long'; length: number; max: number }
   | { code: 'usage'; command: 'cancel' | 'status' | 'list' | 'usage'; expected: string };
 
 const USAGE = {
@@ -23,7 +24,17 @@ const USAGE = {
   usage: '/invalidate usage [YYYY-MM]',
 } as const;
 
+/**
+ * Request ids as the bot makes them: `INV-` and 10 base32 characters. Anything else cannot name a request,
+ * and must not reach the store as a key (DynamoDB refuses keys over 2,048 bytes).
+ */
+const REQUEST_ID = /^INV-[0-9A-Z]{10}$/;
 const REASON_FLAG = /(?:^|\s)--reason(?:[\s=]|$)/;
+/**
+ * A reason is a sentence or two for the audit trail. It is stored with the request and its first event, in
+ * one DynamoDB item of at most 400 KB, so an unbounded one could make a request impossible to record.
+ */
+export const MAX_REASON_LENGTH = 1000;
 
 /**
  * Parses the text after `/invalidate`: `<alias-or-id> <path> [<path>…] [--reason <text>]`.
@@ -35,7 +46,8 @@ export function parseCommand(
   split: (pathText: string) => string[],
 ): Result<Command, CommandError> {
   const { body, reason } = extractReason(text);
-  const trimmed = body.replace(/^[\s,]+|\s+$/g, '');
+  // trimEnd, not a `\s+$` regex: that one backtracks quadratically over a long run of inner whitespace.
+  const trimmed = body.trimEnd().replace(/^[\s,]+/, '');
   if (trimmed === '' && reason === undefined) return ok({ kind: 'help' });
   const [target = '', ...rest] = trimmed.split(/[\s,]+/);
   const words = rest.filter((word) => word !== '');
@@ -43,6 +55,8 @@ export function parseCommand(
   const subcommand = parseSubcommand(target.toLowerCase(), words);
   if (subcommand) return subcommand;
   if (reason === '') return err({ code: 'empty_reason' });
+  if (reason !== undefined && reason.length > MAX_REASON_LENGTH)
+    return err({ code: 'reason_too_long', length: reason.length, max: MAX_REASON_LENGTH });
   const items = split(trimmed.slice(trimmed.indexOf(target) + target.length));
   if (items.length === 0) return err({ code: 'no_paths', target });
   return ok(
@@ -59,9 +73,9 @@ function parseSubcommand(word: string, args: readonly string[]): Result<Command,
   switch (word) {
     case 'cancel':
     case 'status': {
-      const [requestId] = args;
-      if (args.length !== 1 || requestId === undefined) return usage(word);
-      return ok({ kind: word, requestId: requestId.toUpperCase() });
+      const requestId = args[0]?.toUpperCase();
+      if (args.length !== 1 || requestId === undefined || !REQUEST_ID.test(requestId)) return usage(word);
+      return ok({ kind: word, requestId });
     }
     case 'list': {
       const mine = args.some((arg) => arg.toLowerCase() === 'mine');

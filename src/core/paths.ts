@@ -135,10 +135,11 @@ function problemsOf(input: string): PathProblem[] {
   }
   const problems: PathProblem[] = [];
   const add = (code: PathProblemCode, message: string) => problems.push({ input, code, message });
-  if (!input.startsWith('/')) add('missing_leading_slash', `Add a leading slash: /${input}`);
+  if (!input.startsWith('/')) add('missing_leading_slash', `Add a leading slash: /${excerpt(input)}`);
   const star = input.indexOf('*');
   if (star !== -1 && star !== input.length - 1) {
-    add('wildcard_not_last', `Put * only at the end of the path, for example ${input.slice(0, star + 1)}`);
+    const example = excerpt(input.slice(0, star + 1));
+    add('wildcard_not_last', `Put * only at the end of the path, for example ${example}`);
   }
   const controls = controlCharacters(input);
   if (controls.length > 0) {
@@ -151,6 +152,25 @@ function problemsOf(input: string): PathProblem[] {
   }
   return problems;
 }
+
+const EXCERPT_HEAD = 50;
+const EXCERPT_TAIL = 20;
+
+/**
+ * A message quotes the input, but a long one only by its start and end: a message stays one readable
+ * sentence however much was pasted. Never splits a surrogate pair.
+ */
+function excerpt(input: string): string {
+  if (input.length <= EXCERPT_HEAD + EXCERPT_TAIL + 1) return input;
+  let head = EXCERPT_HEAD;
+  if (isHighSurrogate(input.charCodeAt(head - 1))) head -= 1;
+  let tail = input.length - EXCERPT_TAIL;
+  if (isLowSurrogate(input.charCodeAt(tail))) tail += 1;
+  return `${input.slice(0, head)}…${input.slice(tail)}`;
+}
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
 /** Distinct control characters (C0, DEL, C1) as `U+0007`, in order of appearance. */
 function controlCharacters(input: string): string[] {

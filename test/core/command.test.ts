@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type Command, type CommandError, parseCommand, RESERVED_WORDS } from '../../src/core/command.js';
+import {
+  type Command,
+  type CommandError,
+  MAX_REASON_LENGTH,
+  parseCommand,
+  RESERVED_WORDS,
+} from '../../src/core/command.js';
 import { splitPaths } from '../../src/core/paths.js';
 import type { Result } from '../../src/core/result.js';
 
@@ -29,6 +35,17 @@ describe('parseCommand', () => {
     ['a wildcard and a cache tag', 'web /images/* #product-42', ['/images/*', '#product-42']],
   ])('reads the alias and %s', (_, text, items) => {
     expect(parse(text)).toEqual({ ok: true, value: { kind: 'invalidate', target: 'web', items } });
+  });
+
+  it.each([
+    ['a long run of spaces between paths', `web /a${' '.repeat(200_000)}/b`, ['/a', '/b']],
+    ['a long run of non-breaking spaces between paths', `web /a${'\u00a0'.repeat(200_000)}/b`, ['/a', '/b']],
+    ['a long run of tabs and new lines before a comma', `web /a${'\t\n'.repeat(100_000)},/b`, ['/a', '/b']],
+    ['a long run of trailing new lines', `web /a${'\n'.repeat(200_000)}`, ['/a']],
+  ])('reads %s in well under a second', (_, text, items) => {
+    const started = performance.now();
+    expect(parse(text)).toEqual({ ok: true, value: { kind: 'invalidate', target: 'web', items } });
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 
   it('keeps a distribution id as the target exactly as typed', () => {
@@ -72,6 +89,32 @@ describe('parseCommand', () => {
     expect(parse(text)).toEqual({ ok: true, value: { kind: 'invalidate', target: 'web', items, reason } });
   });
 
+  it.each([
+    [
+      'one character over the limit',
+      `web /a --reason ${'r'.repeat(MAX_REASON_LENGTH + 1)}`,
+      MAX_REASON_LENGTH + 1,
+    ],
+    [
+      'hundreds of kilobytes',
+      `web /a --reason ${'long '.repeat(60_000)}`,
+      'long '.repeat(60_000).trim().length,
+    ],
+  ])('refuses a reason of %s, saying how long it is', (_, text, length) => {
+    expect(parse(text)).toEqual({
+      ok: false,
+      error: { code: 'reason_too_long', length, max: MAX_REASON_LENGTH },
+    });
+  });
+
+  it('takes a reason of exactly the longest length', () => {
+    const reason = 'r'.repeat(MAX_REASON_LENGTH);
+    expect(parse(`web /a --reason ${reason}`)).toEqual({
+      ok: true,
+      value: { kind: 'invalidate', target: 'web', items: ['/a'], reason },
+    });
+  });
+
   it('takes paths typed after --reason as part of the reason', () => {
     expect(parse('web --reason deploy /a')).toEqual({
       ok: false,
@@ -103,6 +146,26 @@ describe('parseCommand', () => {
       ok: true,
       value: { kind: 'invalidate', target: 'web', items: ['/a'] },
     });
+  });
+
+  it.each([
+    ['status INV-7K2M9QX4PA', { kind: 'status', requestId: 'INV-7K2M9QX4PA' }],
+    ['cancel inv-7k2m9qx4pa', { kind: 'cancel', requestId: 'INV-7K2M9QX4PA' }],
+    ['STATUS  INV-0000000001 ', { kind: 'status', requestId: 'INV-0000000001' }],
+  ])('reads `%s` with its request id in capitals', (text, value) => {
+    expect(parse(text)).toEqual({ ok: true, value });
+  });
+
+  it.each([
+    ['no id', 'status', 'status'],
+    ['two ids', 'status INV-7K2M9QX4PA INV-0000000001', 'status'],
+    ['an id without INV-', 'status 7K2M9QX4PA', 'status'],
+    ['an id one character short', 'status INV-7K2M9QX4P', 'status'],
+    ['a batch reference', 'cancel INV-7K2M9QX4PA-2', 'cancel'],
+    ['a user mention', 'cancel <@U0123>', 'cancel'],
+    ['thousands of characters', `status INV-${'X'.repeat(5_000)}`, 'status'],
+  ])('shows the usage when given %s instead of one request id', (_, text, command) => {
+    expect(parse(text)).toMatchObject({ ok: false, error: { code: 'usage', command } });
   });
 
   it('reserves help among the sub-command words', () => {

@@ -103,6 +103,26 @@ describe('normalisePaths rejects', () => {
     expect(firstMessage(['/a*/b'])).toContain('/a*');
   });
 
+  it.each([
+    [
+      'a long item without a leading slash',
+      'a'.repeat(100_000),
+      `Add a leading slash: /${'a'.repeat(50)}…${'a'.repeat(20)}`,
+    ],
+    [
+      'a long path with a misplaced wildcard',
+      `/${'a'.repeat(100_000)}*/b`,
+      `Put * only at the end of the path, for example /${'a'.repeat(49)}…${'a'.repeat(19)}*`,
+    ],
+    [
+      'a long item cut next to an emoji, without splitting it',
+      `${'x'.repeat(49)}😀${'y'.repeat(100)}`,
+      `Add a leading slash: /${'x'.repeat(49)}…${'y'.repeat(20)}`,
+    ],
+  ])('quotes only the start and end of %s', (_name, input, message) => {
+    expect(firstMessage([input])).toBe(message);
+  });
+
   it('collects every problem of every item, in input order', () => {
     expect(problemCodes(['/ok', 'images', '/a*/b', '#', '/x\u0001', 'a*/b'])).toEqual([
       ['images', 'missing_leading_slash'],

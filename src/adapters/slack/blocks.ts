@@ -21,14 +21,26 @@ export const DENY_MODAL = 'invalidator.deny_reason';
 export const REASON_BLOCK = 'reason';
 export const REASON_INPUT = 'reason_input';
 
-// Slack limits: 3,000 characters in a section's text, 50 blocks per message.
+// Slack limits: 3,000 characters in a section's text and in any text object (context elements too),
+// 50 blocks per message.
 // https://api.slack.com/reference/block-kit/blocks#section
+// https://api.slack.com/reference/block-kit/composition-objects#text
 const SECTION_LIMIT = 3000;
 const PATHS_SHOWN = 25;
+/** Room left under a section's limit for the line that says how many items were left out. */
+const LIST_BUDGET = SECTION_LIMIT - 100;
+/** How much of one path, id or user-typed text a card quotes; the rest is counted. */
+const QUOTE_CHARS = 200;
+const REASON_CHARS = 2000;
+const MESSAGE_CHARS = 1000;
+const IDS_SHOWN = 10;
 
 export const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
 export const section = (text: string): Block => ({ type: 'section', text: mrkdwn(clip(text)) });
-export const context = (...texts: string[]): Block => ({ type: 'context', elements: texts.map(mrkdwn) });
+export const context = (...texts: string[]): Block => ({
+  type: 'context',
+  elements: texts.map((text) => mrkdwn(clip(text))),
+});
 
 export function requestCard(request: InvalidationRequest): SlackMessage {
   const blocks: Block[] = [
@@ -48,7 +60,7 @@ export function requestCard(request: InvalidationRequest): SlackMessage {
     section(pathList(request.paths)),
     context(costLine(request)),
   ];
-  if (request.reason) blocks.push(context(`*Reason:* ${escapeText(request.reason)}`));
+  if (request.reason) blocks.push(context(`*Reason:* ${escapeWithin(request.reason, REASON_CHARS)}`));
   const notes = notesLine(request);
   if (notes) blocks.push(context(notes));
   blocks.push(context(approvalLine(request)));
@@ -153,32 +165,47 @@ function outcomeLine(request: InvalidationRequest): string | undefined {
     lines.push(`:white_check_mark: Approved by <@${decision.by}> ${slackDate(decision.at)}`);
   }
   if (decision?.outcome === 'denied') {
-    lines.push(
-      `:no_entry: Denied by <@${decision.by}> ${slackDate(decision.at)}: ${escapeText(decision.reason ?? '')}`,
-    );
+    const reason = escapeWithin(decision.reason ?? '', MESSAGE_CHARS);
+    lines.push(`:no_entry: Denied by <@${decision.by}> ${slackDate(decision.at)}: ${reason}`);
   }
   if ('batches' in request) {
-    const ids = request.batches.map((batch) => `\`${batch.invalidationId ?? '?'}\``).join(', ');
+    const shown = request.batches.slice(0, IDS_SHOWN).map((batch) => `\`${batch.invalidationId ?? '?'}\``);
+    const hidden = request.batches.length - shown.length;
+    const ids = `${shown.join(', ')}${hidden > 0 ? ` and ${count(hidden, 'more')}` : ''}`;
     lines.push(`CloudFront invalidation ${ids}, submitted ${slackDate(request.submittedAt)}`);
   }
   if (request.status === 'failed')
-    lines.push(`:x: *${request.failure.code}*: ${escapeText(request.failure.message)}`);
+    lines.push(`:x: *${request.failure.code}*: ${escapeWithin(request.failure.message, MESSAGE_CHARS)}`);
   if (request.status === 'expired')
     lines.push(`:hourglass: Expired ${slackDate(request.expiredAt)}: nothing was submitted.`);
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
 function pathList(paths: readonly string[]): string {
-  const shown = paths.slice(0, PATHS_SHOWN).map((path) => `\`${escapeText(path)}\``);
-  const more = paths.length - shown.length;
-  let text = shown.join('\n');
-  // Keep room for the "…and N more" line inside Slack's 3,000-character limit.
-  while (text.length > SECTION_LIMIT - 40 && shown.length > 1) {
-    shown.pop();
-    text = shown.join('\n');
+  const lines = paths.slice(0, PATHS_SHOWN).map((path) => `\`${escapeWithin(path, QUOTE_CHARS)}\``);
+  return fitLines(lines, paths.length, 'more path');
+}
+
+/**
+ * As many of `lines` as fit in `budget` characters, one per line, then how many of `total` items were
+ * left out: whatever is cut, the count stays inside Slack's limit.
+ */
+export function fitLines(
+  lines: readonly string[],
+  total: number,
+  noun: string,
+  budget = LIST_BUDGET,
+): string {
+  const shown: string[] = [];
+  let length = 0;
+  for (const line of lines) {
+    if (length + line.length + 1 > budget) break;
+    shown.push(line);
+    length += line.length + 1;
   }
-  const hidden = paths.length - shown.length;
-  return hidden > 0 ? `${text}\n_…and ${count(hidden || more, 'more path')}_` : text;
+  const hidden = total - shown.length;
+  if (hidden <= 0) return shown.join('\n');
+  return [...shown, `_…and ${count(hidden, noun)}_`].join('\n');
 }
 
 /** "12 paths, 990 of 1,000 free used this month → 2 billable, $0.01", and a budget warning from 80%. */
@@ -223,7 +250,7 @@ function ruleWords(rule: ApprovalRule): string {
     case 'always':
       return 'this distribution always needs approval';
     case 'wildcard':
-      return `wildcard paths (${rule.paths.slice(0, 3).map(escapeText).join(', ')}${rule.paths.length > 3 ? ', …' : ''}) can flood the origin with cache misses`;
+      return `wildcard paths (${sample(rule.paths, (path) => escapeWithin(path, QUOTE_CHARS))}) can flood the origin with cache misses`;
     case 'root_wildcard':
       return '`/*` purges the whole distribution';
     case 'above_paths':
@@ -254,15 +281,18 @@ function notesLine(request: InvalidationRequest): string | undefined {
   if (!notes) return undefined;
   const parts: string[] = [];
   if (notes.encoded.length > 0) {
-    const sample = notes.encoded
-      .slice(0, 3)
-      .map((entry) => `${escapeText(entry.input)} → \`${escapeText(entry.path)}\``);
-    parts.push(`URL-encoded for CloudFront: ${sample.join(', ')}${notes.encoded.length > 3 ? ', …' : ''}`);
+    const encoded = sample(
+      notes.encoded,
+      (entry) => `${escapeWithin(entry.input, QUOTE_CHARS)} → \`${escapeWithin(entry.path, QUOTE_CHARS)}\``,
+    );
+    parts.push(`URL-encoded for CloudFront: ${encoded}`);
   }
   if (notes.duplicates.length > 0) parts.push(`${count(notes.duplicates.length, 'duplicate')} removed`);
   if (notes.covered.length > 0) {
     const first = notes.covered[0];
-    const example = first ? ` (e.g. \`${escapeText(first.path)}\` by \`${escapeText(first.by)}\`)` : '';
+    const example = first
+      ? ` (e.g. \`${escapeWithin(first.path, QUOTE_CHARS)}\` by \`${escapeWithin(first.by, QUOTE_CHARS)}\`)`
+      : '';
     parts.push(`${count(notes.covered.length, 'path')} already covered by a wildcard removed${example}`);
   }
   return parts.length > 0 ? `:pencil2: ${parts.join(' · ')}` : undefined;
@@ -315,7 +345,7 @@ export function completionReply(
 }
 
 export function failureReply(request: Extract<InvalidationRequest, { status: 'failed' }>): SlackMessage {
-  const text = `<@${request.requester}> :x: Invalidation ${request.id} on \`${request.distribution.alias}\` failed: ${escapeText(request.failure.message)} (${request.failure.code})`;
+  const text = `<@${request.requester}> :x: Invalidation ${request.id} on \`${request.distribution.alias}\` failed: ${escapeWithin(request.failure.message, MESSAGE_CHARS)} (${request.failure.code})`;
   return { text, blocks: [section(text)] };
 }
 
@@ -382,8 +412,10 @@ export function reminderReply(
   return { text, blocks: [section(text)] };
 }
 
+/** One section; the notification fallback is the same text, so it too stays within the section's limit. */
 export function plain(text: string): SlackMessage {
-  return { text, blocks: [section(text)] };
+  const shown = clip(text);
+  return { text: shown, blocks: [section(shown)] };
 }
 
 /** Slack renders a timestamp in each reader's own time zone. https://api.slack.com/reference/surfaces/formatting#date-formatting */
@@ -401,6 +433,41 @@ export function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** The first three, then how many more: "a, b, c and 4 more". */
+function sample<T>(items: readonly T[], show: (item: T) => string): string {
+  const shown = items.slice(0, 3).map(show).join(', ');
+  return items.length > 3 ? `${shown} and ${count(items.length - 3, 'more')}` : shown;
+}
+
+const moreCharacters = (n: number) => `… (${count(n, 'more character')})`;
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+
+/**
+ * `text` escaped for mrkdwn in at most `max` characters: when it does not fit, as much as fits and how
+ * many characters were left out. Cuts between characters, never inside a surrogate pair or an escape.
+ */
+export function escapeWithin(text: string, max: number): string {
+  // Escaping only lengthens text, so text longer than `max` need not be escaped whole to know it does not fit.
+  if (text.length <= max) {
+    const escaped = escapeText(text);
+    if (escaped.length <= max) return escaped;
+  }
+  const room = max - moreCharacters(text.length).length;
+  let used = 0;
+  let end = 0;
+  for (const char of text) {
+    const width = escapeText(char).length;
+    if (used + width > room) break;
+    used += width;
+    end += char.length;
+  }
+  return `${escapeText(text.slice(0, end))}${moreCharacters(text.length - end)}`;
+}
+
+/** The last guard on a text object's limit, for text already built: cut, saying how much was left out. */
 function clip(text: string): string {
-  return text.length <= SECTION_LIMIT ? text : `${text.slice(0, SECTION_LIMIT - 1)}…`;
+  if (text.length <= SECTION_LIMIT) return text;
+  let end = SECTION_LIMIT - moreCharacters(text.length).length;
+  if (isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
+  return `${text.slice(0, end)}${moreCharacters(text.length - end)}`;
 }

@@ -7,7 +7,8 @@ import {
   type Block,
   context,
   count,
-  escapeText,
+  escapeWithin,
+  fitLines,
   type SlackMessage,
   section,
   slackDate,
@@ -16,15 +17,20 @@ import {
 } from './blocks.js';
 
 export const LIST_MORE_ACTION = 'invalidator.list_more';
+/** How much of one audit detail (a reason, a list of ids) the status quotes; the rest is counted. */
+const DETAIL_CHARS = 200;
 
 /** `/invalidate status <id>`: the request, every audit event, and CloudFront's own status. */
 export function statusMessage(stored: StoredRequest, live: readonly InvalidationDetail[]): SlackMessage {
   const { request, events } = stored;
   const head = `${statusEmoji(request)} *${request.id}* · \`${request.distribution.alias}\` (${request.distribution.id}) · ${count(request.paths.length, 'path')} · requested by <@${request.requester}>\n*Status:* ${statusLine(request)}`;
-  const trail = events.map(eventLine).join('\n');
-  const cloudfront = live
-    .map((d) => `\`${d.id}\`: ${d.status} (created ${slackDate(d.createTime)})`)
-    .join('\n');
+  // Refused clicks and retries can pile up events: those that fit are shown in order, the rest counted.
+  const trail = fitLines(events.map(eventLine), events.length, 'more event');
+  const cloudfront = fitLines(
+    live.map((d) => `\`${d.id}\`: ${d.status} (created ${slackDate(d.createTime)})`),
+    live.length,
+    'more invalidation',
+  );
   const blocks: Block[] = [section(head), section(`*Audit trail*\n${trail || '_no events_'}`)];
   if (cloudfront) blocks.push(section(`*CloudFront says*\n${cloudfront}`));
   return { text: `${request.id}: ${statusLine(request)}`, blocks };
@@ -34,7 +40,10 @@ function eventLine(event: AuditEvent): string {
   const who = event.actor && event.actor !== 'policy' ? ` by <@${event.actor}>` : '';
   const details = Object.entries(event.details)
     .filter(([key]) => key !== 'distributionId')
-    .map(([key, value]) => `${key}: ${escapeText(Array.isArray(value) ? value.join(', ') : String(value))}`)
+    .map(
+      ([key, value]) =>
+        `${key}: ${escapeWithin(Array.isArray(value) ? value.join(', ') : String(value), DETAIL_CHARS)}`,
+    )
     .join(', ');
   return `• ${slackDate(event.at)} *${event.type.replace('_', ' ')}*${who}${details ? ` (${details})` : ''}`;
 }
@@ -49,7 +58,8 @@ export function listMessage(
     (r) =>
       `${statusEmoji(r)} *${r.id}* \`${r.distribution.alias}\` ${count(r.paths.length, 'path')} · <@${r.requester}> · ${slackDate(r.createdAt)} · ${statusLine(r)}`,
   );
-  const blocks: Block[] = [section(`*${title}*\n${lines.join('\n') || '_No requests yet._'}`)];
+  const shown = fitLines(lines, lines.length, 'more request');
+  const blocks: Block[] = [section(`*${title}*\n${shown || '_No requests yet._'}`)];
   if (more) {
     blocks.push({
       type: 'actions',
