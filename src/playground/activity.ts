@@ -2,42 +2,13 @@ import { billingMonth } from '../core/cost.js';
 import type { CloudFrontCall, CloudFrontStandIn } from '../standins/cloudfront-standin.js';
 import type { Services } from '../usecases/ports.js';
 import { usageReport } from '../usecases/reports.js';
+import type { ActivityEntry, UsageBar } from './web/api.js';
 
 /**
  * What happened underneath, for the playground's side panel: each CloudFront call the bot made and each
  * audit event it recorded, newest last, with the month's usage. Audit events are read back from the
  * store itself, so the panel shows what an auditor would find there.
  */
-
-export type ActivityEntry =
-  | {
-      kind: 'cloudfront';
-      at: number;
-      operation: 'CreateInvalidation' | 'GetInvalidation' | 'ListInvalidations';
-      distributionId: string;
-      status: number;
-      errorCode?: string;
-      invalidationId?: string;
-      invalidationStatus?: string;
-      paths?: string[];
-      callerReference?: string;
-    }
-  | {
-      kind: 'audit';
-      at: number;
-      requestId: string;
-      type: string;
-      actor?: string;
-      details: Record<string, unknown>;
-    };
-
-export interface UsageBar {
-  month: string;
-  paths: number;
-  freePaths: number;
-  costUsd: number;
-  projectedUsd: number;
-}
 
 const KEPT_ENTRIES = 400;
 const OPERATIONS = {

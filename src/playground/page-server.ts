@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { Activity } from './activity.js';
-import type { Persona } from './sample.js';
+import type { PageInfo, PageState } from './web/api.js';
 import { BotAnswerError, type Workspace } from './workspace.js';
 
 /**
@@ -12,15 +12,6 @@ import { BotAnswerError, type Workspace } from './workspace.js';
  * (`GET /api/state`), hears about changes as server-sent events (`GET /api/events`), and acts through
  * `POST /api/command`, `/api/action`, `/api/view`, `/api/view/close` and `/api/home`.
  */
-
-export interface PageInfo {
-  personas: readonly Persona[];
-  bot: { id: string; name: string };
-  /** user group id → handle, for `<!subteam^…>` mentions */
-  userGroups: Record<string, string>;
-  cloudfront: { mode: 'simulated'; completeAfterSeconds: number } | { mode: 'aws' };
-  distributions: Array<{ alias: string; id: string }>;
-}
 
 export interface PageServer {
   url: string;
@@ -110,7 +101,8 @@ export async function startPageServer(options: {
       // An unknown or missing person (a first visit) sees the page as the first persona.
       const asked = url.searchParams.get('user') ?? '';
       const user = known.has(asked) ? asked : (info.personas[0]?.id ?? '');
-      return sendJson(res, 200, { info, view: workspace.viewFor(user), activity: activity.snapshot() });
+      const state: PageState = { info, view: workspace.viewFor(user), activity: activity.snapshot() };
+      return sendJson(res, 200, state);
     }
     if (req.method === 'GET' && url.pathname === '/api/events') {
       res.writeHead(200, {

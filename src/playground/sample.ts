@@ -1,14 +1,9 @@
+import type { Persona } from './web/api.js';
+
 /**
  * The local playground's made-up workspace: who you can be, the channel you type in, and the sample
  * configuration used when there is no config file.
  */
-
-export interface Persona {
-  id: string;
-  name: string;
-  /** what this person is in the sample: shown next to the name in the "you are" picker */
-  role: string;
-}
 
 export const CHANNEL = { id: 'C0PLAYDEPLOYS', name: 'deploys' } as const;
 export const ONCALL_GROUP = { id: 'S0PLAYONCALL', handle: 'oncall' } as const;

@@ -9,7 +9,7 @@ import { readConfigFile } from '../entrypoints/load-config.js';
 import { type CloudFrontStandIn, startCloudFrontStandIn } from '../standins/cloudfront-standin.js';
 import { startSlackStandIn } from '../standins/slack-standin.js';
 import { Activity } from './activity.js';
-import { type PageInfo, startPageServer } from './page-server.js';
+import { startPageServer } from './page-server.js';
 import {
   BOT,
   CHANNEL,
@@ -17,10 +17,10 @@ import {
   ONCALL_GROUP,
   ONCALL_MEMBERS,
   PERSONAS,
-  type Persona,
   SAMPLE_CONFIG,
   SAMPLE_CONFIG_PATH,
 } from './sample.js';
+import type { PageInfo, Persona } from './web/api.js';
 import { Workspace } from './workspace.js';
 
 /**

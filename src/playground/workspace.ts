@@ -13,6 +13,7 @@ import type {
   SlackStandIn,
   StoredMessage,
 } from '../standins/slack-standin.js';
+import type { ChannelMessage, ClickTarget, Ephemeral, OpenModal, PersonView } from './web/api.js';
 
 /**
  * The Slack workspace as one person in the playground sees it: the channel's messages and threads, the
@@ -20,49 +21,6 @@ import type {
  * into the signed requests Slack would send the bot, and what the bot sends to the Slack stand-in back
  * into what that person sees.
  */
-
-/** A reply only its user sees: a command's answer, a `response_url` message or `chat.postEphemeral`. */
-export interface Ephemeral {
-  id: string;
-  user: string;
-  text: string;
-  blocks?: unknown[];
-  /** the command typed, shown above the bot's answer */
-  command?: string;
-  thread_ts?: string;
-  at: number;
-}
-
-export interface ChannelMessage {
-  ts: string;
-  user: string;
-  text: string;
-  blocks?: unknown[];
-  edited: boolean;
-  at: number;
-  replies: ChannelMessage[];
-}
-
-export interface OpenModal {
-  viewId: string;
-  view: unknown;
-  /** per block id, from a `response_action: errors` answer */
-  errors?: Record<string, string>;
-}
-
-export interface PersonView {
-  channel: { id: string; name: string };
-  messages: ChannelMessage[];
-  ephemerals: Ephemeral[];
-  modal?: OpenModal;
-  home?: { viewId: string; view: unknown };
-}
-
-/** Where a clicked button was, as the page names it. */
-export type ClickTarget =
-  | { kind: 'message'; ts: string }
-  | { kind: 'ephemeral'; id: string }
-  | { kind: 'home' };
 
 export interface Click {
   actionId: string;

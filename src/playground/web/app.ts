@@ -1,3 +1,4 @@
+import type { ChannelMessage, ClickTarget, Ephemeral, PageState } from './api.js';
 import { escapeHtml, message, plainText, type RenderContext, view } from './render.js';
 
 /**
@@ -6,75 +7,6 @@ import { escapeHtml, message, plainText, type RenderContext, view } from './rend
  * The server pushes "something changed" over server-sent events; the page then fetches what the
  * current person sees and draws it again.
  */
-
-interface Persona {
-  id: string;
-  name: string;
-  role: string;
-}
-
-interface Message {
-  ts: string;
-  user: string;
-  text: string;
-  blocks?: unknown[];
-  edited: boolean;
-  at: number;
-  replies: Message[];
-}
-
-interface Ephemeral {
-  id: string;
-  text: string;
-  blocks?: unknown[];
-  command?: string;
-  at: number;
-}
-
-type Activity =
-  | {
-      kind: 'cloudfront';
-      at: number;
-      operation: string;
-      distributionId: string;
-      status: number;
-      errorCode?: string;
-      invalidationId?: string;
-      invalidationStatus?: string;
-      paths?: string[];
-      callerReference?: string;
-    }
-  | {
-      kind: 'audit';
-      at: number;
-      requestId: string;
-      type: string;
-      actor?: string;
-      details: Record<string, unknown>;
-    };
-
-interface State {
-  info: {
-    personas: Persona[];
-    bot: { id: string; name: string };
-    userGroups: Record<string, string>;
-    cloudfront: { mode: 'simulated'; completeAfterSeconds: number } | { mode: 'aws' };
-    distributions: Array<{ alias: string; id: string }>;
-  };
-  view: {
-    channel: { id: string; name: string };
-    messages: Message[];
-    ephemerals: Ephemeral[];
-    modal?: { viewId: string; view: Record<string, unknown>; errors?: Record<string, string> };
-    home?: { viewId: string; view: unknown };
-  };
-  activity: {
-    entries: Activity[];
-    usage?: { month: string; paths: number; freePaths: number; costUsd: number; projectedUsd: number };
-  };
-}
-
-type Target = { kind: 'message'; ts: string } | { kind: 'ephemeral'; id: string } | { kind: 'home' };
 
 const $ = <T extends HTMLElement>(selector: string): T => {
   const found = document.querySelector<T>(selector);
@@ -100,7 +32,7 @@ const elements = {
   dialog: $('#dialog'),
 };
 
-let state: State | undefined;
+let state: PageState | undefined;
 let tab: 'channel' | 'home' = 'channel';
 let renderedModal = '';
 let stickToBottom = true;
@@ -136,7 +68,7 @@ function showNotice(text: string): void {
 async function refresh(): Promise<void> {
   const response = await fetch(`/api/state?user=${encodeURIComponent(person())}`);
   if (!response.ok) return;
-  state = (await response.json()) as State;
+  state = (await response.json()) as PageState;
   render();
 }
 
@@ -154,7 +86,7 @@ function render(): void {
   renderActivity(state.activity);
 }
 
-function renderTimeline(messages: Message[], ephemerals: Ephemeral[]): void {
+function renderTimeline(messages: ChannelMessage[], ephemerals: Ephemeral[]): void {
   const items = [
     ...messages.map((m) => ({ at: m.at, html: messageHtml(m) })),
     ...ephemerals.map((e) => ({ at: e.at, html: ephemeralHtml(e) })),
@@ -175,7 +107,7 @@ function author(userId: string, at: number, extra = ''): string {
   return `<div class="author"><span class="avatar${isBot ? ' bot' : ''}">${escapeHtml(name.slice(0, 1))}</span><b>${escapeHtml(name)}</b>${isBot ? '<span class="app">APP</span>' : ''}<span class="time">${time}</span>${extra}</div>`;
 }
 
-function messageHtml(m: Message): string {
+function messageHtml(m: ChannelMessage): string {
   const replies =
     m.replies.length === 0
       ? ''
@@ -195,13 +127,13 @@ function ephemeralHtml(e: Ephemeral): string {
   return `<article class="message ephemeral" data-target="ephemeral" data-id="${escapeHtml(e.id)}">${command}${body ? author(bot, e.at, '<span class="only-you">Only visible to you</span>') + body : ''}</article>`;
 }
 
-function renderHome(home: State['view']['home']): void {
+function renderHome(home: PageState['view']['home']): void {
   elements.home.innerHTML = home
     ? `<div class="home-view" data-target="home">${view(home.view, context())}</div>`
     : '<p class="empty">Opening the Home tab…</p>';
 }
 
-function renderModal(modal: State['view']['modal']): void {
+function renderModal(modal: PageState['view']['modal']): void {
   const key = modal ? JSON.stringify(modal) : '';
   if (key === renderedModal) return;
   renderedModal = key;
@@ -220,7 +152,7 @@ function renderModal(modal: State['view']['modal']): void {
   elements.modal.querySelector<HTMLElement>('textarea, input')?.focus();
 }
 
-function renderActivity(activity: State['activity']): void {
+function renderActivity(activity: PageState['activity']): void {
   const usage = activity.usage;
   if (usage) {
     const share = usage.freePaths === 0 ? 1 : Math.min(1, usage.paths / usage.freePaths);
@@ -259,7 +191,7 @@ function renderActivity(activity: State['activity']): void {
     .join('');
 }
 
-function targetOf(button: HTMLElement): Target | undefined {
+function targetOf(button: HTMLElement): ClickTarget | undefined {
   const holder = button.closest<HTMLElement>('[data-target]');
   switch (holder?.dataset.target) {
     case 'message':
@@ -336,7 +268,7 @@ function start(): void {
   const saved =
     new URLSearchParams(location.search).get('as') ?? localStorage.getItem('invalidator.person') ?? '';
   fetch(`/api/state?user=${encodeURIComponent(saved)}`)
-    .then((response) => response.json() as Promise<State>)
+    .then((response) => response.json() as Promise<PageState>)
     .then((first) => {
       state = first;
       elements.person.innerHTML = first.info.personas
