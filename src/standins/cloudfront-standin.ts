@@ -135,6 +135,8 @@ const DEFAULT_DISTRIBUTION_ID = /^E[A-Z0-9]{5,}$/;
 const MAX_PATHS_IN_PROGRESS = 3000;
 const MAX_WILDCARDS_IN_PROGRESS = 15;
 const MAX_PATH_LENGTH = 4000;
+// Cache tags: `#` then ASCII 33–126 without commas or wildcards, at most 256 characters in all.
+const CACHE_TAG = /^#[!-+\--~]{1,255}$/;
 const DEFAULT_MAX_ITEMS = 100;
 
 const ERROR_STATUS: Record<string, number> = {
@@ -455,7 +457,7 @@ function parseInvalidationBatch(body: string): ParsedBatch {
   if (paths.length > MAX_PATHS_IN_PROGRESS) {
     return { ok: false, code: 'BatchTooLarge', message: 'The invalidation batch has too many paths.' };
   }
-  const invalid = paths.find((path) => !path.startsWith('/') || path.length > MAX_PATH_LENGTH);
+  const invalid = paths.find((path) => !validPath(path));
   if (invalid !== undefined)
     return { ok: false, code: 'InvalidArgument', message: `Invalid path: ${invalid}` };
   return { ok: true, paths, callerReference: decodeXml(callerReference) };
@@ -580,4 +582,10 @@ function send(res: ServerResponse, reply: Reply): void {
     ...reply.headers,
   });
   res.end(reply.xml);
+}
+
+/** A path (leading `/`) or a cache tag (leading `#`), as CloudFront accepts them in a batch. */
+function validPath(path: string): boolean {
+  if (path.startsWith('#')) return CACHE_TAG.test(path) && !path.includes('*');
+  return path.startsWith('/') && path.length <= MAX_PATH_LENGTH;
 }

@@ -278,6 +278,19 @@ describe('CloudFront stand-in: errors', () => {
     expect(next.$metadata.httpStatusCode).toBe(201);
   });
 
+  it('accepts cache tags and refuses malformed ones as InvalidArgument', async () => {
+    const { client } = await setup();
+    const accepted = await create(client, ['#release-4.2', `#${'x'.repeat(255)}`, '/a.html'], 'req-tags');
+    expect(accepted.Invalidation?.InvalidationBatch?.Paths?.Items).toEqual([
+      '#release-4.2',
+      `#${'x'.repeat(255)}`,
+      '/a.html',
+    ]);
+    for (const [index, tag] of ['#a,b', '#a b', '#a*', `#${'x'.repeat(256)}`, '#é', '#'].entries()) {
+      expect((await errorOf(create(client, [tag], `req-bad-${index}`))).name).toBe('InvalidArgument');
+    }
+  });
+
   it('answers BatchTooLarge above 3000 paths and InconsistentQuantities on a wrong Quantity', async () => {
     const { client } = await setup();
     const tooMany = Array.from({ length: 3001 }, (_, index) => `/file${index}`);
