@@ -18,7 +18,14 @@ export type CommandRefusal =
   | { code: 'unknown_distribution'; target: string; known: DistributionConfig[] }
   | { code: 'channel_not_allowed'; distribution: DistributionConfig }
   | { code: 'invalid_paths'; problems: PathProblem[] }
-  | { code: 'too_many_paths'; count: number; max: number };
+  | { code: 'too_many_paths'; count: number; max: number }
+  | { code: 'too_large'; characters: number; max: number };
+
+/**
+ * The most characters of paths and path notes one request may carry: its DynamoDB item (at most 400 KB)
+ * also holds its audit trail, so a request is refused before it could not be recorded.
+ */
+export const MAX_RECORDED_CHARACTERS = 300_000;
 
 export type PreparedCommand =
   | { kind: 'help' }
@@ -61,6 +68,10 @@ export function prepareCommand(
   const count = normalised.value.paths.length;
   if (count > policy.maxPathsPerRequest)
     return err({ code: 'too_many_paths', count, max: policy.maxPathsPerRequest });
+  const { paths, encoded, duplicates, covered } = normalised.value;
+  const characters = JSON.stringify({ paths, encoded, duplicates, covered }).length;
+  if (characters > MAX_RECORDED_CHARACTERS)
+    return err({ code: 'too_large', characters, max: MAX_RECORDED_CHARACTERS });
   const prepared: PreparedCommand = { kind: 'invalidate', distribution, normalised: normalised.value, text };
   return ok(command.reason === undefined ? prepared : { ...prepared, reason: command.reason });
 }

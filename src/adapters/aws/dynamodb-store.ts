@@ -236,12 +236,15 @@ export class DynamoDbRequestStore implements RequestStore {
 
   //   worker A: claim(v5, lease free) ✓ ── step ── save(v6 if v=5), lease removed
   //   worker B: claim(v5) ✗ lease held until A's leaseUntil, or v moved on
+  // A claim also moves the item's place in the due index to the end of its lease: held work leaves the
+  // head of the index to work that can be taken (a poll behind a thousand held submissions included),
+  // and if A dies, the work is due again exactly when its lease runs out. save() sets the real due time.
   async claim(request: InvalidationRequest, owner: string, now: string, until: string): Promise<boolean> {
     return this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
         Key: Keys.request(request.id),
-        UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+        UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until, dueAt = :until',
         ConditionExpression:
           '#version = :version AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
         ExpressionAttributeNames: { '#version': 'version' },

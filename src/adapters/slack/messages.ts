@@ -26,6 +26,8 @@ export function commandRefusalText(refusal: CommandRefusal): string {
       return `Nothing was submitted. Fix these paths and run the command again:\n${pathProblems(refusal.problems)}`;
     case 'too_many_paths':
       return `That is ${refusal.count.toLocaleString('en-US')} paths; one request takes at most ${refusal.max.toLocaleString('en-US')}. Use a wildcard (e.g. \`/assets/*\`) or split the request.`;
+    case 'too_large':
+      return `That request is too large to record: ${refusal.characters.toLocaleString('en-US')} characters of paths (duplicates included); one request takes at most ${refusal.max.toLocaleString('en-US')}. Split it into smaller requests, or use a wildcard (e.g. \`/assets/*\`).`;
     default: {
       const unreachable: never = refusal;
       return String(unreachable);
