@@ -26,13 +26,18 @@ export async function cancelRequest(
     await recordClickRefusal(services, loaded, { action: 'cancel', code: 'not_requester', by: actor });
     return err({ code: 'not_requester', request: loaded });
   }
-  const now = services.clock.now();
-  const request = await settleExpiry(services, loaded);
-  if (request.status !== 'pending_approval') return err({ code: 'already_decided', request });
-  const transition = cancel(request, actor, now);
-  if (!(await services.store.save(transition))) {
-    const latest = await services.store.get(requestId);
-    return err({ code: 'already_decided', request: latest?.request ?? request });
+  let pending = loaded;
+  for (let round = 0; round < CANCEL_ROUNDS; round++) {
+    const now = services.clock.now();
+    const request = await settleExpiry(services, pending);
+    if (request.status !== 'pending_approval') return err({ code: 'already_decided', request });
+    const transition = cancel(request, actor, now);
+    if (await services.store.save(transition)) return ok(transition.request);
+    // A decision got there first (it wins), or the reminder went out (the cancel is made again).
+    pending = (await services.store.get(requestId))?.request ?? request;
   }
-  return ok(transition.request);
+  return err({ code: 'already_decided', request: pending });
 }
+
+/** Only a reminder being sent moves a pending request on without deciding it: a few rounds are plenty. */
+const CANCEL_ROUNDS = 5;

@@ -57,15 +57,23 @@ export async function decideRequest(
   const action = input.outcome === 'approved' ? 'approve' : 'deny';
   const checked = await checkDecider(services, requestId, input.by, action);
   if (!checked.ok) return checked;
-  // `now` is read before the request is found still pending, so a decision is always dated before its expiry.
-  const now = services.clock.now();
-  const current = await settleExpiry(services, checked.value);
-  if (current.status !== 'pending_approval') return err({ code: 'already_decided', request: current });
-  const transition = decide(current, input, now);
-  if (!(await services.store.save(transition))) {
-    const latest = await services.store.get(requestId);
-    return err({ code: 'already_decided', request: latest?.request ?? checked.value });
+  let pending: InvalidationRequest = checked.value;
+  for (let round = 0; round < DECIDE_ROUNDS; round++) {
+    // `now` is read before the request is found still pending, so a decision is dated before its expiry.
+    const now = services.clock.now();
+    const current = await settleExpiry(services, pending);
+    if (current.status !== 'pending_approval') return err({ code: 'already_decided', request: current });
+    const transition = decide(current, input, now);
+    if (await services.store.save(transition)) {
+      if (transition.request.status === 'approved') services.wake();
+      return ok(transition.request);
+    }
+    // Another write got there first: a decision, which wins, or the reminder going out, which decides
+    // nothing: then the click is decided again on the request as it is now.
+    pending = (await services.store.get(requestId))?.request ?? current;
   }
-  if (transition.request.status === 'approved') services.wake();
-  return ok(transition.request);
+  return err({ code: 'already_decided', request: pending });
 }
+
+/** Only a reminder being sent moves a pending request on without deciding it: a few rounds are plenty. */
+const DECIDE_ROUNDS = 5;

@@ -16,8 +16,11 @@ export async function deliverNotice(services: Services, request: InvalidationReq
   const { cards, store, clock, logger, ids } = services;
   const notice = request.outbox;
   if (!notice) return;
-  if (notice.kind === 'completed' || notice.kind === 'failed') await refreshCard(services, request);
   try {
+    // The card's final state belongs to this step: if Slack fails to draw it, the step is tried again
+    // (nothing is posted before), so the card never stays behind a thread that says it is done.
+    if (notice.kind === 'completed' || notice.kind === 'failed')
+      await refreshCard(services, request, 'throw');
     if (notice.tries > 0 && (await cards.hasNotice(request, notice.kind))) {
       await store.save(noticeDelivered(request, clock.now()));
       return;
@@ -29,7 +32,7 @@ export async function deliverNotice(services: Services, request: InvalidationReq
   } catch (error) {
     const latest = (await store.get(request.id))?.request;
     if (!latest?.outbox) throw error;
-    const delayMs = noticeRetryDelayMs(latest.outbox.tries, ids.random(), error);
+    const delayMs = postRetryDelayMs(latest.outbox.tries, ids.random(), error);
     logger.warn('posting a thread notice failed; will retry', {
       requestId: request.id,
       kind: notice.kind,
@@ -43,7 +46,8 @@ export async function deliverNotice(services: Services, request: InvalidationReq
 /** Time for a post that may still be on its way to land before the thread is read again. */
 export const AMBIGUOUS_POST_SETTLE_MS = 15_000;
 
-function noticeRetryDelayMs(tries: number, random: number, error: unknown): number {
+/** When to try a failed Slack post (a notice, or the card) again: after Retry-After, and after a slow post could land. */
+export function postRetryDelayMs(tries: number, random: number, error: unknown): number {
   const backoff = retryDelayMs(tries, random);
   if (!(error instanceof DeliveryError)) return backoff;
   return Math.max(backoff, error.retryAfterMs, error.ambiguous ? AMBIGUOUS_POST_SETTLE_MS : 0);

@@ -1,5 +1,5 @@
 import { cardPosted, type RequestIn, retryLater, undeliverable } from '../core/request.js';
-import { retryDelayMs } from '../core/schedule.js';
+import { postRetryDelayMs } from './deliver-notice.js';
 import type { PostError, Services } from './ports.js';
 
 export type PostOutcome = { ok: true } | { ok: false; error: PostError | 'will_retry' };
@@ -20,9 +20,8 @@ export async function postCard(
     posted = await cards.post(request, { lookFirst: options.retry || request.attempts > 0 });
   } catch (error) {
     logger.warn('posting the request card failed; will retry', { requestId: request.id, error });
-    await store.save({
-      request: retryLater(request, clock.now(), retryDelayMs(request.attempts, services.ids.random())),
-    });
+    const delayMs = postRetryDelayMs(request.attempts, services.ids.random(), error);
+    await store.save({ request: retryLater(request, clock.now(), delayMs) });
     return { ok: false, error: 'will_retry' };
   }
   const now = clock.now();

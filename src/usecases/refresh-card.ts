@@ -1,11 +1,32 @@
 import type { InvalidationRequest } from '../core/request.js';
-import type { Services } from './ports.js';
+import { DeliveryError, type Services } from './ports.js';
 
-/** Redraws a card; a Slack failure here is logged, not fatal: the decision is already recorded. */
-export async function refreshCard(services: Services, request: InvalidationRequest): Promise<void> {
-  try {
-    await services.cards.update(request);
-  } catch (error) {
-    services.logger.warn('updating the request card failed', { requestId: request.id, error });
+/** Enough for a card whose request moves on while it is drawn (approved → in progress → completed). */
+const MAX_DRAWS = 3;
+
+/**
+ * Redraws a card. Updates of one card can reach Slack out of order (an older state's update retried after
+ * a 429 lands after a newer one), so once drawn the request is read again, and drawn again if it moved on
+ * meanwhile: the card ends in the latest state. A Slack failure is logged, not fatal: the change is already
+ * recorded. With `failures: 'throw'`, a failure that may pass (a 429, a 5xx, no answer) is thrown instead,
+ * for a caller that retries its step.
+ */
+export async function refreshCard(
+  services: Services,
+  request: InvalidationRequest,
+  failures: 'log' | 'throw' = 'log',
+): Promise<void> {
+  let drawn = request;
+  for (let draw = 0; draw < MAX_DRAWS; draw++) {
+    try {
+      await services.cards.update(drawn);
+    } catch (error) {
+      if (failures === 'throw' && error instanceof DeliveryError) throw error;
+      services.logger.warn('updating the request card failed', { requestId: request.id, error });
+      return;
+    }
+    const latest = await services.store.get(drawn.id).catch(() => undefined);
+    if (!latest || latest.request.version === drawn.version) return;
+    drawn = latest.request;
   }
 }

@@ -39,7 +39,8 @@ export class SlackCards implements Cards {
     } catch (error) {
       const code = platformError(error);
       if (code && POST_ERRORS.has(code)) return { ok: false as const, error: code as PostError };
-      throw error;
+      // As for notices: a post that got no answer may still land, so the retry must give it time to.
+      throw deliveryError(error);
     }
   }
 
@@ -66,11 +67,17 @@ export class SlackCards implements Cards {
 
   async update(request: InvalidationRequest): Promise<void> {
     if (!request.card) return;
-    await this.client.chat.update({
-      channel: request.card.channel,
-      ts: request.card.ts,
-      ...requestCard(request),
-    });
+    try {
+      await this.client.chat.update({
+        channel: request.card.channel,
+        ts: request.card.ts,
+        ...requestCard(request),
+      });
+    } catch (error) {
+      // Slack's own refusal (message_not_found…) stays as it is; anything that may pass is a DeliveryError.
+      if (platformError(error) !== undefined) throw error;
+      throw deliveryError(error);
+    }
   }
 
   async notify(request: InvalidationRequest, kind: NoticeKind): Promise<void> {
