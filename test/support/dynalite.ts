@@ -6,9 +6,15 @@ export interface LocalDynamoDb {
   close(): Promise<void>;
 }
 
+const KEEP_ALIVE_MS = 120_000;
+
 /** An in-memory DynamoDB on loopback, shared by every bot process a test starts. */
 export async function startDynalite(): Promise<LocalDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // Idle keep-alive sockets stay open longer than the SDK keeps them: closing one just as a client reuses
+  // it would fail that call with "socket hang up" (the bots run with AWS_MAX_ATTEMPTS=1, so no retry).
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {

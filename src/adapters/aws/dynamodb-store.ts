@@ -212,17 +212,24 @@ export class DynamoDbRequestStore implements RequestStore {
     } while (input.ExclusiveStartKey);
   }
 
+  // Tasks come from their own partition, beside the first `limit` requests: however many requests are
+  // due, a poll (which frees CloudFront capacity for them) is never left out. Earliest first. Tasks scheduled before that partition existed are still in
+  // the requests' partition, and are read from there as before.
   async due(now: string, limit: number): Promise<DueWork[]> {
-    const result = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: Indexes.due,
-        KeyConditionExpression: 'duePk = :duePk AND dueAt <= :now',
-        ExpressionAttributeValues: { ':duePk': Keys.duePartition, ':now': now },
-        Limit: limit,
-      }),
-    );
-    return (result.Items ?? []).map((item): DueWork => {
+    const query = (partition: string) =>
+      this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: Indexes.due,
+          KeyConditionExpression: 'duePk = :duePk AND dueAt <= :now',
+          ExpressionAttributeValues: { ':duePk': partition, ':now': now },
+          Limit: limit,
+        }),
+      );
+    const [tasks, requests] = await Promise.all([query(Keys.dueTaskPartition), query(Keys.duePartition)]);
+    const items = [...(tasks.Items ?? []), ...(requests.Items ?? [])];
+    items.sort((a, b) => String(a.dueAt).localeCompare(String(b.dueAt)));
+    return items.map((item): DueWork => {
       if (item.sk === Keys.taskSk) {
         const task = {
           kind: item.taskKind === 'reconcile' ? 'reconcile' : 'poll',
@@ -285,7 +292,7 @@ export class DynamoDbRequestStore implements RequestStore {
           'SET duePk = :duePk, dueAt = :at, distributionId = :distributionId, taskKind = :kind',
         ConditionExpression: 'attribute_not_exists(dueAt) OR dueAt > :at',
         ExpressionAttributeValues: {
-          ':duePk': Keys.duePartition,
+          ':duePk': Keys.dueTaskPartition,
           ':at': at,
           ':distributionId': task.distributionId,
           ':kind': task.kind,

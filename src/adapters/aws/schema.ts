@@ -22,7 +22,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *                   month, read in order by the audit export (refusals are rare, so one partition keeps up)
  *
  * Task item         pk = TASK#<kind>#<distribution id>   sk = TASK   (kind: poll | reconcile)
- *   duePk, dueAt     when the task next runs (a poll: one ListInvalidations call for the distribution)
+ *   duePk, dueAt     when the task next runs (a poll: one ListInvalidations call for the distribution);
+ *                    duePk is DUE#TASK, apart from requests' DUE, so that tasks are read first
  *   leaseOwner, leaseUntil   a worker's claim on that run
  *
  * Seen invalidation  pk = INV#<distribution id>#<invalidation id>   sk = SEEN
@@ -38,6 +39,8 @@ export const Keys = {
     sk: 'SEEN',
   }),
   duePartition: 'DUE',
+  /** tasks are due in a partition of their own, so a backlog of requests can never hold up a poll */
+  dueTaskPartition: 'DUE#TASK',
   month: (month: string) => `MONTH#${month}`,
   distribution: (distributionId: string) => `DIST#${distributionId}`,
   requester: (userId: string) => `USER#${userId}`,
