@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createLogger } from '../adapters/system/logger.js';
 import { compose } from '../compose.js';
 import { ConfigError, EMBEDDED_TABLE, parsePlaygroundConfig } from '../config.js';
 import { readConfigFile } from '../entrypoints/load-config.js';
 import { type CloudFrontStandIn, startCloudFrontStandIn } from '../standins/cloudfront-standin.js';
+import { freePort } from '../standins/free-port.js';
 import { startSlackStandIn } from '../standins/slack-standin.js';
 import { Activity } from './activity.js';
 import { startPageServer } from './page-server.js';
@@ -190,16 +190,4 @@ function useLocalCloudFront(url: string): void {
   process.env.AWS_SECRET_ACCESS_KEY = 'playground';
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -3,7 +3,7 @@ import { err, ok, type Result } from '../core/result.js';
 import { loadSettled } from './load-settled.js';
 import type { Services } from './ports.js';
 import { recordClickRefusal } from './record-refusal.js';
-import { settleExpiry } from './settle-expiry.js';
+import { changePending } from './settle-expiry.js';
 
 export type CancelRefusal =
   | { code: 'not_found'; requestId: string }
@@ -26,18 +26,8 @@ export async function cancelRequest(
     await recordClickRefusal(services, loaded, { action: 'cancel', code: 'not_requester', by: actor });
     return err({ code: 'not_requester', request: loaded });
   }
-  let pending = loaded;
-  for (let round = 0; round < CANCEL_ROUNDS; round++) {
-    const now = services.clock.now();
-    const request = await settleExpiry(services, pending);
-    if (request.status !== 'pending_approval') return err({ code: 'already_decided', request });
-    const transition = cancel(request, actor, now);
-    if (await services.store.save(transition)) return ok(transition.request);
-    // A decision got there first (it wins), or the reminder went out (the cancel is made again).
-    pending = (await services.store.get(requestId))?.request ?? request;
-  }
-  return err({ code: 'already_decided', request: pending });
+  const { written, request } = await changePending(services, loaded, (pending, now) =>
+    cancel(pending, actor, now),
+  );
+  return written ? ok(request) : err({ code: 'already_decided', request });
 }
-
-/** Only a reminder being sent moves a pending request on without deciding it: a few rounds are plenty. */
-const CANCEL_ROUNDS = 5;

@@ -11,7 +11,7 @@ import { loadSettled } from './load-settled.js';
 import { groupMembersFor } from './membership.js';
 import type { Services } from './ports.js';
 import { recordClickRefusal } from './record-refusal.js';
-import { settleExpiry } from './settle-expiry.js';
+import { changePending, settleExpiry } from './settle-expiry.js';
 
 /** Why a click on Approve or Deny changed nothing; the clicker is told in words (messages.ts). */
 export type DecisionRefusal =
@@ -57,23 +57,10 @@ export async function decideRequest(
   const action = input.outcome === 'approved' ? 'approve' : 'deny';
   const checked = await checkDecider(services, requestId, input.by, action);
   if (!checked.ok) return checked;
-  let pending: InvalidationRequest = checked.value;
-  for (let round = 0; round < DECIDE_ROUNDS; round++) {
-    // `now` is read before the request is found still pending, so a decision is dated before its expiry.
-    const now = services.clock.now();
-    const current = await settleExpiry(services, pending);
-    if (current.status !== 'pending_approval') return err({ code: 'already_decided', request: current });
-    const transition = decide(current, input, now);
-    if (await services.store.save(transition)) {
-      if (transition.request.status === 'approved') services.wake();
-      return ok(transition.request);
-    }
-    // Another write got there first: a decision, which wins, or the reminder going out, which decides
-    // nothing: then the click is decided again on the request as it is now.
-    pending = (await services.store.get(requestId))?.request ?? current;
-  }
-  return err({ code: 'already_decided', request: pending });
+  const { written, request } = await changePending(services, checked.value, (pending, now) =>
+    decide(pending, input, now),
+  );
+  if (!written) return err({ code: 'already_decided', request });
+  if (request.status === 'approved') services.wake();
+  return ok(request);
 }
-
-/** Only a reminder being sent moves a pending request on without deciding it: a few rounds are plenty. */
-const DECIDE_ROUNDS = 5;

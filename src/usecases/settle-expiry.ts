@@ -1,4 +1,4 @@
-import { expire, type InvalidationRequest } from '../core/request.js';
+import { expire, type InvalidationRequest, type RequestIn, type Transition } from '../core/request.js';
 import type { Services } from './ports.js';
 import { refreshCard } from './refresh-card.js';
 
@@ -26,4 +26,27 @@ export async function settleExpiry(
     request = (await services.store.get(request.id))?.request ?? request;
   }
   return request;
+}
+
+/**
+ * Writes a decision (`change`) on a request while it is still pending, settling a due expiry first.
+ * When another write lands first, a decision wins and is returned unchanged (`written: false`); a
+ * reminder going out decides nothing, so the change is made again on the request as it is now.
+ */
+export async function changePending(
+  services: Services,
+  loaded: InvalidationRequest,
+  change: (request: RequestIn<'pending_approval'>, now: string) => Transition,
+): Promise<{ written: boolean; request: InvalidationRequest }> {
+  let pending = loaded;
+  for (let round = 0; round < ROUNDS; round++) {
+    // `now` is read before the request is found still pending, so a decision is dated before its expiry.
+    const now = services.clock.now();
+    const current = await settleExpiry(services, pending);
+    if (current.status !== 'pending_approval') return { written: false, request: current };
+    const transition = change(current, now);
+    if (await services.store.save(transition)) return { written: true, request: transition.request };
+    pending = (await services.store.get(current.id))?.request ?? current;
+  }
+  return { written: false, request: pending };
 }

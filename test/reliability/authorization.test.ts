@@ -12,7 +12,7 @@ import {
   viewSubmissionBody,
 } from '../../src/standins/slack-requests.js';
 import { type BotProcess, REPO_ROOT } from '../support/bot-process.js';
-import { requestIdOf, type Stack, startStack } from '../support/stack.js';
+import { DISTRIBUTIONS, requestIdOf, type Stack, startStack } from '../support/stack.js';
 import { RELIABILITY_COMMAND, reportFigures, size } from './scale.js';
 
 const ATTEMPTS = size(3, 20);
@@ -23,8 +23,8 @@ const DOCS_APPROVER = 'UDOCAPPR01';
 const STRANGER = 'USTRANGER1';
 const LOCKED_CHANNEL = 'CLOCKED001';
 
-const WEB = 'EWEB000000001';
-const DOCS = 'EDOCS00000001';
+const WEB = DISTRIBUTIONS.web;
+const DOCS = DISTRIBUTIONS.docs;
 
 const config = {
   distributions: {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BotProcess } from '../support/bot-process.js';
-import { type Stack, startStack, USERS } from '../support/stack.js';
+import { DISTRIBUTIONS, type Stack, startStack, USERS } from '../support/stack.js';
 import {
   APPROVE,
   type AuditRecord,
@@ -19,8 +19,8 @@ const REQUESTS = size(30, 100);
 /** The run goes on killing until at least this many kills happened (and every request was sent). */
 const KILLS_AT_LEAST = size(5, 15);
 const SETTLE_TIMEOUT_MS = size(90_000, 240_000);
-const WEB = 'EWEB000000001';
-const DOCS = 'EDOCS00000001';
+const WEB = DISTRIBUTIONS.web;
+const DOCS = DISTRIBUTIONS.docs;
 const BULK = 'EBULK00000001';
 const APPROVERS = [USERS.oncall, USERS.oncall2];
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postSigned, type SlackAnswer } from '../../src/standins/slack-requests.js';
 import type { BotProcess } from '../support/bot-process.js';
-import { requestIdOf, type Stack, startStack } from '../support/stack.js';
+import { DISTRIBUTIONS, requestIdOf, type Stack, startStack } from '../support/stack.js';
 import {
   APPROVE,
   CANCEL,
@@ -23,7 +23,7 @@ const RACES = size(5, 20);
 const REMINDER_RACES = size(3, 8);
 const REQUESTER = 'UREQUEST01';
 const GROUP = 'SAPPROVER1';
-const WEB = 'EWEB000000001';
+const WEB = DISTRIBUTIONS.web;
 /** Approvals expire this soon in the expiry races (6 seconds; the reminder goes out after 3). */
 const SHORT_TIMEOUT_MINUTES = 0.1;
 /** Clicks in an expiry race land between this long before the request expires… */

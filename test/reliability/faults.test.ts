@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLIENT_OPTIONS } from '../../src/adapters/slack/app.js';
 import type { SlackFault } from '../../src/standins/slack-standin.js';
 import type { BotProcess } from '../support/bot-process.js';
-import { type Stack, startStack, USERS } from '../support/stack.js';
+import { DISTRIBUTIONS, type Stack, startStack, USERS } from '../support/stack.js';
 import {
   APPROVE,
   cardsByRequest,
@@ -21,11 +22,11 @@ const DURING_OUTAGE = size(3, 6);
 const OUTAGE_MS = size(4_000, 8_000);
 /** Each burst of TooManyInvalidationsInProgress answers this many CreateInvalidation calls. */
 const TOO_MANY_BURST = size(3, 6);
-const WEB = 'EWEB000000001';
-const DOCS = 'EDOCS00000001';
+const WEB = DISTRIBUTIONS.web;
+const DOCS = DISTRIBUTIONS.docs;
 const APPROVER = USERS.lead;
 /** @slack/web-api gives up on a call after this long (src/adapters/slack/app.ts, CLIENT_OPTIONS.timeout). */
-const SLACK_CLIENT_TIMEOUT_MS = 10_000;
+const SLACK_CLIENT_TIMEOUT_MS = CLIENT_OPTIONS.timeout;
 const SLOW_MS = SLACK_CLIENT_TIMEOUT_MS + 3_000;
 
 const config = {

@@ -1,5 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plain } from '../../src/adapters/slack/blocks.js';
@@ -13,6 +11,7 @@ import {
   cloudFrontPath,
   cloudFrontRejection,
   commandItem,
+  hugeCommand,
   pathLikeItem,
   unicodePath,
 } from '../support/cloudfront-paths.js';
@@ -90,17 +89,11 @@ const controls = fc.string({
   maxLength: 40,
 });
 /** 100 to 400 KB of one fragment repeated: a path, garbage, whitespace. */
-const huge = fc
-  .tuple(
-    fc.constantFrom('docs ', 'web ', '', 'docs /a --reason ', 'status '),
-    fc.oneof(validItem, pathLikeItem, fc.constantFrom(' ', '\u00a0', 'é', '😀', '%', '*')),
-    fc.constantFrom(' ', '', ','),
-    fc.integer({ min: 100_000, max: 400_000 }),
-  )
-  .map(([head, unit, between, chars]) => {
-    const piece = `${unit}${between}` || ' ';
-    return `${head}${piece.repeat(Math.ceil(chars / piece.length))}`;
-  });
+const huge = hugeCommand(
+  ['docs ', 'web ', '', 'docs /a --reason ', 'status '],
+  fc.oneof(validItem, pathLikeItem, fc.constantFrom(' ', '\u00a0', 'é', '😀', '%', '*')),
+  [' ', '', ','],
+);
 /** 1,000 to 4,000 paths: at most 3,000 fit in one request. */
 const thousands = fc
   .tuple(
@@ -201,27 +194,9 @@ interface RecordedRequest {
 }
 
 async function requestItems(stack: Stack): Promise<RecordedRequest[]> {
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: stack.dynamo.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
-    }),
-  );
-  const found: RecordedRequest[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({ TableName: stack.tableName, ...(start ? { ExclusiveStartKey: start } : {}) }),
-    );
-    for (const item of page.Items ?? []) {
-      if (String(item.pk).startsWith('REQ#') && item.sk === 'REQUEST')
-        found.push(item.request as RecordedRequest);
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
-  client.destroy();
-  return found;
+  return (await stack.plainItems())
+    .filter((item) => String(item.pk).startsWith('REQ#') && item.sk === 'REQUEST')
+    .map((item) => item.request as RecordedRequest);
 }
 
 const pathsKey = (paths: readonly string[]) => JSON.stringify(paths);

@@ -1,4 +1,3 @@
-import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   blockActionsBody,
   CHANNEL,
@@ -33,49 +32,10 @@ export interface RequestRecord {
   events: AuditRecord[];
 }
 
-/** A DynamoDB attribute value as a plain value (the few types the bot writes). */
-export function plain(value: AttributeValue): unknown {
-  if (value.S !== undefined) return value.S;
-  if (value.N !== undefined) return Number(value.N);
-  if (value.BOOL !== undefined) return value.BOOL;
-  if (value.NULL !== undefined) return null;
-  if (value.L !== undefined) return value.L.map(plain);
-  if (value.SS !== undefined) return [...value.SS];
-  if (value.M !== undefined) return plainItem(value.M);
-  throw new Error(`unexpected attribute ${JSON.stringify(value)}`);
-}
-
-function plainItem(item: Record<string, AttributeValue>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, plain(value)]));
-}
-
-/** Every item of the stack's table, page by page, read directly from dynalite (never through the cut proxy). */
-export async function scanTable(stack: Stack): Promise<Array<Record<string, unknown>>> {
-  const client = new DynamoDBClient({
-    endpoint: stack.dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
-  });
-  try {
-    const items: Array<Record<string, unknown>> = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await client.send(
-        new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey: start }),
-      );
-      items.push(...(page.Items ?? []).map(plainItem));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  } finally {
-    client.destroy();
-  }
-}
-
 /** Every request in the table by id. */
 export async function requestRecords(stack: Stack): Promise<Map<string, RequestRecord>> {
   const records = new Map<string, RequestRecord>();
-  for (const item of await scanTable(stack)) {
+  for (const item of await stack.plainItems()) {
     const pk = String(item.pk);
     if (!pk.startsWith('REQ#')) continue;
     const id = pk.slice('REQ#'.length);

@@ -149,3 +149,22 @@ export const commandItem: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: unicodePath },
   { weight: 1, arbitrary: pathLikeItem },
 );
+
+/** A command of 100 to 400 KB: one of `heads`, then one fragment (a `unit` and a separator) repeated. */
+export function hugeCommand(
+  heads: readonly string[],
+  unit: fc.Arbitrary<string>,
+  separators: readonly string[],
+): fc.Arbitrary<string> {
+  return fc
+    .tuple(
+      fc.constantFrom(...heads),
+      unit,
+      fc.constantFrom(...separators),
+      fc.integer({ min: 100_000, max: 400_000 }),
+    )
+    .map(([head, fragment, between, chars]) => {
+      const piece = `${fragment}${between}` || ' ';
+      return `${head}${piece.repeat(Math.ceil(chars / piece.length))}`;
+    });
+}

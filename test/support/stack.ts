@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, paginateScan as paginateDocuments } from '@aws-sdk/lib-dynamodb';
 import {
   type CloudFrontStandIn,
   type CloudFrontStandInOptions,
@@ -60,8 +61,10 @@ export interface Stack {
   env: Record<string, string>;
   startBot(extraEnv?: Record<string, string>): Promise<BotProcess>;
   sender(bot: BotProcess): SlackSender;
-  /** every item in the table */
+  /** every item in the table (every page of the scan), as DynamoDB attribute values */
   items(): Promise<Array<Record<string, unknown>>>;
+  /** every item in the table, as plain values; read from dynalite directly, never through the proxy */
+  plainItems(): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;
 }
 
@@ -114,6 +117,7 @@ export async function startStack(
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
   });
+  const documents = DynamoDBDocumentClient.from(client);
   return {
     dynamo,
     dynamoProxy,
@@ -131,8 +135,17 @@ export async function startStack(
     },
     sender: (bot) => slackSender({ url: bot.url, secret, responseUrl: (id) => slack.responseUrl(id) }),
     items: async () => {
-      const result = await client.send(new ScanCommand({ TableName: tableName }));
-      return (result.Items ?? []) as Array<Record<string, unknown>>;
+      const items: Array<Record<string, unknown>> = [];
+      for await (const page of paginateScan({ client }, { TableName: tableName }))
+        items.push(...(page.Items ?? []));
+      return items;
+    },
+    plainItems: async () => {
+      const items: Array<Record<string, unknown>> = [];
+      for await (const page of paginateDocuments({ client: documents }, { TableName: tableName })) {
+        items.push(...(page.Items ?? []));
+      }
+      return items;
     },
     close: async () => {
       await Promise.all(bots.map((bot) => bot.stop('SIGKILL')));
