@@ -130,6 +130,9 @@ export interface InvalidationDetail extends InvalidationSummary {
   paths: number;
 }
 
+/** CloudFront's word on one invalidation for a status answer, or the error code that kept it from us. */
+export type LiveInvalidation = InvalidationDetail | { id: string; unavailable: string };
+
 export type CdnErrorKind = 'transient' | 'capacity' | 'permanent';
 
 /** A failed CDN call, classified so use cases can retry, queue or fail. */

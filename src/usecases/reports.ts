@@ -1,17 +1,17 @@
 import { billingMonth } from '../core/cost.js';
 import type { InvalidationRequest } from '../core/request.js';
 import { summariseUsage, type UsageSummary } from '../core/usage.js';
-import type { InvalidationDetail, Services, StoredRequest } from './ports.js';
+import { CdnError, type LiveInvalidation, type Services, type StoredRequest } from './ports.js';
 
 /** `/invalidate status <id>`: the request, its audit events, and CloudFront's word on each invalidation. */
 export async function requestStatus(
   services: Services,
   requestId: string,
-): Promise<{ stored: StoredRequest; live: InvalidationDetail[] } | undefined> {
+): Promise<{ stored: StoredRequest; live: LiveInvalidation[] } | undefined> {
   const stored = await services.store.get(requestId);
   if (!stored) return undefined;
   const { request } = stored;
-  const live: InvalidationDetail[] = [];
+  const live: LiveInvalidation[] = [];
   if ('batches' in request) {
     for (const batch of request.batches) {
       if (!batch.invalidationId) continue;
@@ -23,8 +23,12 @@ export async function requestStatus(
           }),
         );
       } catch (error) {
-        // The recorded state still answers the question; CloudFront's is a bonus.
+        // The recorded state still answers the question; the answer says CloudFront's word is missing.
         services.logger.warn('could not fetch the invalidation for a status', { requestId, error });
+        live.push({
+          id: batch.invalidationId,
+          unavailable: error instanceof CdnError ? error.code : 'no answer',
+        });
       }
     }
   }

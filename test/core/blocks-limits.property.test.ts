@@ -28,7 +28,7 @@ import type {
   NoticeKind,
 } from '../../src/core/request.js';
 import type { UsageSummary } from '../../src/core/usage.js';
-import type { InvalidationDetail } from '../../src/usecases/ports.js';
+import type { LiveInvalidation } from '../../src/usecases/ports.js';
 import { reportFigures, size } from '../reliability/scale.js';
 
 /**
@@ -338,16 +338,21 @@ const auditEvents: fc.Arbitrary<AuditEvent[]> = fc
     })),
   );
 
-const liveDetails: fc.Arbitrary<InvalidationDetail[]> = fc
-  .tuple(fc.integer({ min: 0, max: 1_000 }), iso)
-  .map(([n, at]) =>
-    Array.from({ length: n }, (_, i) => ({
-      id: `I${String(i).padStart(12, '0')}`,
-      status: i % 2 === 0 ? 'Completed' : 'InProgress',
-      createTime: at,
-      callerReference: `INV-7K2M9QX4PA-${i}`,
-      paths: 3_000,
-    })),
+/** CloudFront's answers, with every third invalidation one it did not answer for (an error code, even a long one). */
+const liveDetails: fc.Arbitrary<LiveInvalidation[]> = fc
+  .tuple(fc.integer({ min: 0, max: 1_000 }), iso, fc.string({ maxLength: 300 }))
+  .map(([n, at, code]) =>
+    Array.from({ length: n }, (_, i) =>
+      i % 3 === 2
+        ? { id: `I${String(i).padStart(12, '0')}`, unavailable: code }
+        : {
+            id: `I${String(i).padStart(12, '0')}`,
+            status: i % 2 === 0 ? 'Completed' : 'InProgress',
+            createTime: at,
+            callerReference: `INV-7K2M9QX4PA-${i}`,
+            paths: 3_000,
+          },
+    ),
   );
 
 function policyWith(distributions: number): PolicyConfig {

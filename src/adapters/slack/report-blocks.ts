@@ -2,7 +2,7 @@ import type { DistributionConfig, PolicyConfig } from '../../config.js';
 import { formatUsd } from '../../core/cost.js';
 import type { AuditEvent, InvalidationRequest } from '../../core/request.js';
 import { textBar, type UsageSummary } from '../../core/usage.js';
-import type { InvalidationDetail, StoredRequest } from '../../usecases/ports.js';
+import type { LiveInvalidation, StoredRequest } from '../../usecases/ports.js';
 import {
   type Block,
   context,
@@ -21,13 +21,17 @@ export const LIST_MORE_ACTION = 'invalidator.list_more';
 const DETAIL_CHARS = 200;
 
 /** `/invalidate status <id>`: the request, every audit event, and CloudFront's own status. */
-export function statusMessage(stored: StoredRequest, live: readonly InvalidationDetail[]): SlackMessage {
+export function statusMessage(stored: StoredRequest, live: readonly LiveInvalidation[]): SlackMessage {
   const { request, events } = stored;
   const head = `${statusEmoji(request)} *${request.id}* · \`${request.distribution.alias}\` (${request.distribution.id}) · ${count(request.paths.length, 'path')} · requested by <@${request.requester}>\n*Status:* ${statusLine(request)}`;
   // Refused clicks and retries can pile up events: those that fit are shown in order, the rest counted.
   const trail = fitLines(events.map(eventLine), events.length, 'more event');
   const cloudfront = fitLines(
-    live.map((d) => `\`${d.id}\`: ${d.status} (created ${slackDate(d.createTime)})`),
+    live.map((d) =>
+      'unavailable' in d
+        ? `\`${d.id}\`: CloudFront did not answer just now (${escapeWithin(d.unavailable, 60)}); the status above is as recorded, ask again in a minute`
+        : `\`${d.id}\`: ${d.status} (created ${slackDate(d.createTime)})`,
+    ),
     live.length,
     'more invalidation',
   );
