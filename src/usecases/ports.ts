@@ -94,6 +94,11 @@ export interface RequestStore {
   finishTask(task: Task, owner: string, claimedDueAt: string, next: string | undefined): Promise<void>;
   /** The requests in progress on a distribution, by the bot's own records. */
   inFlightRequests(distributionId: string): Promise<Array<RequestIn<'in_progress'>>>;
+  /**
+   * What the requests in progress on a distribution (all but `exceptId`) hold of CloudFront's capacity: the
+   * same figure as summing `inFlightLoad` over inFlightRequests, read without the requests themselves.
+   */
+  inFlightLoad(distributionId: string, exceptId?: string): Promise<Load>;
   /** Requests queued for capacity on a distribution, oldest first (only those older than `before`, if given). */
   queued(distributionId: string, before?: InvalidationRequest): Promise<QueuedRequest[]>;
   /** Makes a queued request due now (capacity freed up). */

@@ -157,10 +157,7 @@ async function waitInQueue(
 
 /** What the other in-flight requests of a distribution hold of CloudFront's capacity. */
 async function loadBesides(services: Services, distributionId: string, requestId: string): Promise<Load> {
-  const requests = await services.store.inFlightRequests(distributionId);
-  return requests
-    .filter((request) => request.id !== requestId)
-    .reduce((load, request) => addLoad(load, inFlightLoad(request.batches)), NO_LOAD);
+  return services.store.inFlightLoad(distributionId, requestId);
 }
 
 const NO_LOAD: Load = { paths: 0, wildcards: 0 };

@@ -15,6 +15,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import type { Load } from '../../core/capacity.js';
 import { billingMonth } from '../../core/cost.js';
 import type {
   AuditEvent,
@@ -279,6 +280,26 @@ export class DynamoDbRequestStore implements RequestStore {
       },
     );
     return requests;
+  }
+
+  // Every submission reads this: only three small attributes per request come back, not the requests.
+  async inFlightLoad(distributionId: string, exceptId?: string): Promise<Load> {
+    const except = exceptId === undefined ? undefined : Keys.request(exceptId).pk;
+    const load = { paths: 0, wildcards: 0 };
+    await this.eachItem(
+      {
+        IndexName: Indexes.inFlight,
+        KeyConditionExpression: 'flightPk = :flightPk',
+        ExpressionAttributeValues: { ':flightPk': Keys.inFlight(distributionId) },
+        ProjectionExpression: 'pk, flightPaths, flightWildcards',
+      },
+      (item) => {
+        if (item.pk === except) return;
+        load.paths += Number(item.flightPaths ?? 0);
+        load.wildcards += Number(item.flightWildcards ?? 0);
+      },
+    );
+    return load;
   }
 
   //   submit: scheduleTask(poll, now+5s) → dueAt moves earlier only
