@@ -1,4 +1,6 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Agent, request as httpRequest } from 'node:http';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { CHANNEL, sign, TEAM } from '../../src/standins/slack-requests.js';
 import { USERS } from '../../test/support/stack.js';
@@ -45,19 +47,26 @@ function commandBody(slackUrl: string): string {
   }).toString();
 }
 
-/**
- * Drives `connections` keep-alive connections for `durationS` seconds: at full speed, or at `rate` commands
- * per second over all of them. Every request is signed when it is sent (Slack signatures carry a
- * timestamp), so every one of them passes verification.
- */
-export async function measure(options: {
+interface LoadOptions {
   url: string;
   secret: string;
   slackUrl: string;
   connections: number;
   durationS: number;
+  /** commands per second, evenly spaced; without it, closed loop at full speed */
   rate?: number;
-}): Promise<LoadFigures> {
+}
+
+/**
+ * Drives `connections` keep-alive connections for `durationS` seconds: closed loop at full speed with
+ * autocannon, or at `rate` commands per second, evenly spaced, with `paced`. Every request is signed when it
+ * is sent (Slack signatures carry a timestamp), so every one of them passes verification.
+ */
+export function measure(options: LoadOptions): Promise<LoadFigures> {
+  return options.rate === undefined ? saturate(options) : paced({ ...options, rate: options.rate });
+}
+
+async function saturate(options: LoadOptions): Promise<LoadFigures> {
   const latencies: number[] = [];
   let non2xx = 0;
   let sent = 0;
@@ -66,7 +75,6 @@ export async function measure(options: {
     url: `${options.url}/slack/events`,
     connections: options.connections,
     duration: options.durationS,
-    ...(options.rate === undefined ? {} : { overallRate: options.rate }),
     requests: [
       {
         method: 'POST',
@@ -87,6 +95,65 @@ export async function measure(options: {
   loopDelay.disable();
   const counts = { sent, non2xx, errors: result.errors };
   return summarise(latencies, counts, result.duration, loopDelay.percentile(99) / 1e6);
+}
+
+/** An answer that has not come within this long counts as an error (Slack itself gives up after 3 s). */
+const PACED_TIMEOUT_MS = 10_000;
+
+/**
+ * Open loop: command k is due at start + k/rate seconds and sent then, over at most `connections` keep-alive
+ * sockets (a command finding them all busy waits for one). Its latency runs from when it was due, not from
+ * when a socket took it, so a slow answer that holds up the next command counts against both.
+ * (autocannon's own rate limit lets each connection send its share of a second back to back when the second
+ * begins, so at 50/s over 20 connections the commands arrive as one burst a second.)
+ */
+async function paced(options: LoadOptions & { rate: number }): Promise<LoadFigures> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  const target = new URL(`${options.url}/slack/events`);
+  const latencies: number[] = [];
+  const counts = { sent: 0, non2xx: 0, errors: 0 };
+  const total = Math.round(options.rate * options.durationS);
+  const intervalMs = 1000 / options.rate;
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const answers: Array<Promise<void>> = [];
+  const send = (dueAt: number) =>
+    new Promise<void>((resolve) => {
+      counts.sent += 1;
+      const body = commandBody(options.slackUrl);
+      const request = httpRequest(target, {
+        method: 'POST',
+        agent,
+        headers: { ...sign(options.secret, body), 'content-length': Buffer.byteLength(body) },
+        timeout: PACED_TIMEOUT_MS,
+      });
+      request.on('response', (response) => {
+        response.resume();
+        response.on('end', () => {
+          latencies.push(performance.now() - dueAt);
+          if ((response.statusCode ?? 0) < 200 || (response.statusCode ?? 0) > 299) counts.non2xx += 1;
+          resolve();
+        });
+      });
+      request.on('timeout', () => request.destroy(new Error('timed out')));
+      request.on('error', () => {
+        counts.errors += 1;
+        resolve();
+      });
+      request.end(body);
+    });
+  loopDelay.enable();
+  const start = performance.now();
+  for (let k = 0; k < total; k++) {
+    const dueAt = start + k * intervalMs;
+    const wait = dueAt - performance.now();
+    if (wait > 0) await sleep(wait);
+    answers.push(send(dueAt));
+  }
+  await Promise.all(answers);
+  loopDelay.disable();
+  agent.destroy();
+  const durationS = (performance.now() - start) / 1000;
+  return summarise(latencies, counts, durationS, loopDelay.percentile(99) / 1e6);
 }
 
 function summarise(

@@ -10,7 +10,7 @@ export interface Measurement {
   target: Target;
   mode: Mode;
   figures: LoadFigures;
-  /** commands sent, warm-up included (the last few of each autocannon run are never answered) */
+  /** commands sent, warm-up included (the last few of each saturation run are never answered) */
   sent: number;
   /** 2xx answers, warm-up included */
   acked: number;
@@ -193,7 +193,7 @@ export function renderSection(report: BenchReport, interpretation: string): stri
     `Command: \`${report.command}\` (duration: \`--duration <s>\` or \`BENCH_DURATION\`; paced rate: \`--rate <n>\` or \`BENCH_RATE\`).`,
     '',
     `Run on ${report.date}; ${machine.cpus} CPUs (\`nproc\`), ${machine.cpuModel}; node ${machine.node}; bot built from ${report.build.commit}${report.build.srcChanged ? ' with uncommitted changes in src/' : ''}.`,
-    `Each run starts a fresh process (the bot on a fresh table), waits up to a minute for other processes on the machine to be quiet, sends ${report.warmupS} s of warm-up, then ${report.durationS} s of autocannon with ${report.connections} connections, either closed-loop at full speed (saturation: each connection sends its next command when the last is answered) or paced at ${report.pacedRate} commands/s over the ${report.connections} connections for both apps (\`--rate <n>\`); every request is a freshly signed \`/invalidate docs /bench/<n>.html\` (a new path each time; \`docs\` needs no approval). After the load the bench waits up to ${report.drainTimeoutS} s for the process to finish the work it accepted, then stops it. Targets alternate bot, bare, bot, bare. The Slack and CloudFront stand-ins and dynalite run in a process of their own, apart from the load generator. Idle RSS is read 3 s after start-up, over ${report.idleRssKb.bot.length} separate starts of each app.`,
+    `Each run starts a fresh process (the bot on a fresh table), waits up to a minute for other processes on the machine to be quiet, sends ${report.warmupS} s of warm-up, then ${report.durationS} s of load over ${report.connections} keep-alive connections, either closed-loop at full speed with autocannon (saturation: each connection sends its next command when the last is answered) or paced for both apps at ${report.pacedRate} commands/s, evenly spaced (\`--rate <n>\`: an open loop that sends command k at k/${report.pacedRate} s over the same ${report.connections} connections and counts its latency from then, so a command waiting for a free connection counts that wait; autocannon's own rate limit is not used because it lets each connection send its share of a second back to back when the second begins, which turns ${report.pacedRate}/s into one burst a second); every request is a freshly signed \`/invalidate docs /bench/<n>.html\` (a new path each time; \`docs\` needs no approval). After the load the bench waits up to ${report.drainTimeoutS} s for the process to finish the work it accepted, then stops it. Targets alternate bot, bare, bot, bare. The Slack and CloudFront stand-ins and dynalite run in a process of their own, apart from the load generator. Idle RSS is read 3 s after start-up, over ${report.idleRssKb.bot.length} separate starts of each app.`,
     '',
     ...latencyTable(report),
     '',
