@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createLogger } from '../adapters/system/logger.js';
 import { compose } from '../compose.js';
 import { ConfigError } from '../config.js';
-import { startPlayground, wantsPlayground } from '../playground/start.js';
+import { wantsPlayground } from '../playground/wants.js';
 import { loadConfig } from './load-config.js';
 
 /** `npm start`: the bot over HTTP or Socket Mode, with its work loop, until SIGINT or SIGTERM. */
@@ -51,6 +51,8 @@ async function main(): Promise<void> {
 async function playground(): Promise<void> {
   // A first run should print the page's address, not the SDK's notice about future Node.js versions.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Loaded only here: a bot connected to Slack carries neither the playground nor the stand-ins.
+  const { startPlayground } = await import('../playground/start.js');
   const started = await startPlayground(process.env);
   const cloudfront =
     started.cloudfront === 'aws'

@@ -20,6 +20,7 @@ import {
   SAMPLE_CONFIG,
   SAMPLE_CONFIG_PATH,
 } from './sample.js';
+import { wantsPlayground } from './wants.js';
 import type { PageInfo, Persona } from './web/api.js';
 import { Workspace } from './workspace.js';
 
@@ -36,11 +37,6 @@ export interface Playground {
   configPath: string;
   dataDir: string;
   close(): Promise<void>;
-}
-
-/** Whether `npm start` should open the playground: no Slack credentials of any kind are configured. */
-export function wantsPlayground(env: Record<string, string | undefined>): boolean {
-  return !env.SLACK_BOT_TOKEN && !env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET;
 }
 
 const AUDIT_REFRESH_MS = 700;
