@@ -124,7 +124,8 @@ describe('sustained /invalidate load', () => {
       'Load: sustained /invalidate traffic',
       `Suite \`test/reliability/load.test.ts\`, command \`${RELIABILITY_COMMAND}\`, ${new Date().toISOString().slice(0, 10)}.
 One bot process (as \`npm start\` runs it) on a 2-core machine, sharing it with dynalite, the local Slack and
-CloudFront servers and the load generator (autocannon, ${CONNECTIONS} connections, paced). Each command is a
+CloudFront servers and the load generator (${CONNECTIONS} keep-alive connections; commands evenly spaced in an
+open loop, each latency counted from when its command was due, as bench/ack's paced runs). Each command is a
 signed \`/invalidate docs /bench/<n>.html\` that needs no approval, so each one is recorded, carded,
 submitted to CloudFront, polled and announced. The rate was stepped up ${STEP_S} s at a time until p99
 acknowledgement reached 1 s, a request failed or the rate was not kept (under 90% answered), then the
