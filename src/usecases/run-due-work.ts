@@ -13,6 +13,7 @@ import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
 import { reconcileDistribution } from './reconcile.js';
 import { refreshCard } from './refresh-card.js';
+import { runLimited } from './run-limited.js';
 import { submitInTurn, submitRequest } from './submit.js';
 
 /** Most requests taken in one run; a full batch means the caller should run again at once. */
@@ -118,19 +119,4 @@ async function pendingStep(services: Services, request: RequestIn<'pending_appro
   if (hasSent(request, 'reminder') || request.remindAt > now) return;
   const transition = reminderDue(request, now);
   if (await services.store.save(transition)) await deliverNotice(services, transition.request);
-}
-
-async function runLimited(
-  tasks: ReadonlyArray<() => Promise<void>>,
-  limit: number,
-  onError: (error: unknown) => void,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++];
-      await task?.().catch(onError);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }

@@ -3,6 +3,7 @@ import {
   admit,
   type Batch,
   batchesFor,
+  type InvalidationRequest,
   inFlightLoad,
   type Load,
   moreSubmitted,
@@ -14,6 +15,7 @@ import {
 import { addMs } from '../core/schedule.js';
 import type { Services } from './ports.js';
 import { refreshCard } from './refresh-card.js';
+import { runLimited } from './run-limited.js';
 import { handleSubmitError, QUEUE_RECHECK_MS } from './step-error.js';
 
 /**
@@ -27,6 +29,7 @@ export async function submitRequest(
   services: Services,
   request: RequestIn<'approved' | 'queued'>,
   inFlightNow?: Load,
+  redraw: (request: InvalidationRequest) => Promise<void> = (moved) => refreshCard(services, moved),
 ): Promise<Load | undefined> {
   const { store, clock, policy } = services;
   const distributionId = request.distribution.id;
@@ -44,7 +47,7 @@ export async function submitRequest(
       ahead.paths > 0
         ? { code: 'behind_older' }
         : { code: 'capacity', inFlightPaths: inFlight.paths, inFlightWildcards: inFlight.wildcards };
-    await waitInQueue(services, request, reason);
+    await waitInQueue(services, request, reason, redraw);
     return undefined;
   }
   const sent = await createAll(services, request, batches, admitted);
@@ -62,7 +65,7 @@ export async function submitRequest(
   if (!(await store.save(transition))) return undefined;
   // The head of the queue left it: the next one may fit too, so it need not wait for its recheck.
   if (request.status === 'queued') await nudgeQueue(services, distributionId);
-  await refreshCard(services, transition.request);
+  await redraw(transition.request);
   return addLoad(inFlight, inFlightLoad(sent.batches));
 }
 
@@ -77,10 +80,16 @@ export async function submitInTurn(
 ): Promise<void> {
   const inOrder = [...requests].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   let inFlight: Load | undefined;
+  // The cards are redrawn once every submission of the round is made: a Slack call per card would
+  // otherwise stand between one CreateInvalidation and the next.
+  const redraws: InvalidationRequest[] = [];
+  const later = async (moved: InvalidationRequest) => {
+    redraws.push(moved);
+  };
   for (const request of inOrder) {
     try {
       inFlight ??= await loadBesides(services, request.distribution.id, request.id);
-      inFlight = (await submitRequest(services, request, inFlight)) ?? inFlight;
+      inFlight = (await submitRequest(services, request, inFlight, later)) ?? inFlight;
     } catch (error) {
       services.logger.error('submitting failed; the lease runs out and it is tried again', {
         requestId: request.id,
@@ -88,7 +97,15 @@ export async function submitInTurn(
       });
     }
   }
+  await runLimited(
+    redraws.map((moved) => () => refreshCard(services, moved)),
+    REDRAWS_AT_ONCE,
+    (error) => services.logger.warn('redrawing a card after submission failed', { error }),
+  );
 }
+
+/** Cards of one round redrawn side by side after its submissions (refreshCard logs its own Slack failures). */
+const REDRAWS_AT_ONCE = 4;
 
 /** Submits the batches of an in-progress request that waited for room, once there is some. */
 export async function submitRemaining(services: Services, request: RequestIn<'in_progress'>): Promise<void> {
@@ -149,10 +166,10 @@ async function waitInQueue(
   services: Services,
   request: RequestIn<'approved' | 'queued'>,
   reason: QueueReason,
+  redraw: (request: InvalidationRequest) => Promise<void>,
 ) {
   const transition = queue(request, reason, services.clock.now(), QUEUE_RECHECK_MS);
-  if ((await services.store.save(transition)) && transition.event)
-    await refreshCard(services, transition.request);
+  if ((await services.store.save(transition)) && transition.event) await redraw(transition.request);
 }
 
 /** What the other in-flight requests of a distribution hold of CloudFront's capacity. */
