@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlackRuntime } from '../../src/adapters/slack/app.js';
+import { createLogger } from '../../src/adapters/system/logger.js';
+import { composeServices } from '../../src/compose.js';
+import { previewCost } from '../../src/core/cost.js';
+import { cardPosted, createRequest, type RequestIn } from '../../src/core/request.js';
+import { loadConfig } from '../../src/entrypoints/load-config.js';
+import { submitInTurn } from '../../src/usecases/submit.js';
+import { DISTRIBUTIONS, type Stack, startStack, USERS } from '../support/stack.js';
+
+/** Slack's answer to each chat.update comes this late: well inside the client's timeout, far above a submission. */
+const SLOW_UPDATE_MS = 2_000;
+
+describe('submitting a round of requests while Slack is slow', () => {
+  let stack: Stack;
+  let runtime: Awaited<ReturnType<typeof composeServices>>;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    // The SDK clients read their endpoints and credentials from the environment, as in a bot process.
+    Object.assign(process.env, stack.env);
+    // The bot's own adapters and use cases, composed in this process: no work loop and no Slack listener run.
+    const config = await loadConfig({
+      ...stack.env,
+      INVALIDATOR_CONFIG: join(stack.cwd, 'invalidator.config.yml'),
+    });
+    const logger = createLogger({ level: 'error', secrets: [stack.botToken] });
+    const slack = createSlackRuntime(config.slack, logger, async () => true);
+    runtime = await composeServices(
+      config,
+      logger,
+      { client: slack.app.client, postClient: slack.postClient },
+      () => {},
+    );
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await stack?.close();
+  });
+
+  /** A request for `docs` with its card in the channel, approved by the policy and due for submission. */
+  async function approved(n: number): Promise<RequestIn<'approved'>> {
+    const { services } = runtime;
+    const made = createRequest({
+      id: `INV-ROUND00000${n}`,
+      distribution: { alias: 'docs', id: DISTRIBUTIONS.docs },
+      paths: [`/round/${n}.html`],
+      requester: USERS.requester,
+      channel: 'C0123DEPLOY',
+      createdAt: new Date(Date.now() - 1_000 + n).toISOString(),
+      approval: { required: false, rules: [], approvers: { users: [] }, selfApproval: false },
+      cost: previewCost(1, 0, services.policy.cost),
+    });
+    await services.store.create(made);
+    const posted = await services.cards.post(made.request, { lookFirst: false });
+    if (!posted.ok) throw new Error(`the card was not posted: ${posted.error}`);
+    const transition = cardPosted(made.request, posted.card, new Date().toISOString(), 60_000);
+    expect(await services.store.save(transition)).toBe(true);
+    return transition.request as RequestIn<'approved'>;
+  }
+
+  it('makes every CreateInvalidation before the first card redraw answers, then redraws every card', async () => {
+    const requests = [await approved(1), await approved(2), await approved(3)];
+    stack.slack.inject({ method: 'chat.update', delayMs: SLOW_UPDATE_MS, times: Infinity });
+    const started = Date.now();
+    const round = submitInTurn(runtime.services, requests);
+    await stack.slack.waitFor(() => stack.cloudfront.createdCount() === 3, SLOW_UPDATE_MS - 500);
+    const creates = stack.cloudfront.calls.filter((call) => call.operation === 'create');
+    expect(creates.map((call) => call.callerReference)).toEqual(requests.map((r) => `${r.id}`));
+    expect(Math.max(...creates.map((call) => call.at)) - started).toBeLessThan(SLOW_UPDATE_MS);
+    await round;
+    stack.slack.clearFaults();
+    for (const request of requests) {
+      const stored = await runtime.services.store.get(request.id);
+      expect(stored?.request.status).toBe('in_progress');
+      const card = stack.slack.messages.find((m) => m.ts === request.card?.ts);
+      expect(JSON.stringify(card?.blocks)).toContain('In progress');
+    }
+  });
+});
