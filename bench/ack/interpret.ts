@@ -112,10 +112,13 @@ function memorySentence(report: BenchReport): string {
   const rssRatio = idleRssRatio(report);
   const perStart = report.idleRssKb.bot.map((kb, i) => kb / (report.idleRssKb.bare[i] ?? Number.NaN));
   const spread = `${fixed(Math.min(...perStart), 2)}–${fixed(Math.max(...perStart), 2)}× start by start`;
+  const someStartsOver = perStart.some((ratio) => ratio > TARGETS.idleRssRatio);
   const outcome =
-    rssRatio <= TARGETS.idleRssRatio
-      ? `within the ≤ ${TARGETS.idleRssRatio}× target`
-      : `so the ≤ ${TARGETS.idleRssRatio}× target was missed`;
+    rssRatio > TARGETS.idleRssRatio
+      ? `so the ≤ ${TARGETS.idleRssRatio}× target was missed`
+      : someStartsOver
+        ? `within the ≤ ${TARGETS.idleRssRatio}× target by the medians but not start by start, so the margin is within the spread between starts (each app's idle RSS moves by several MB from one start to the next)`
+        : `within the ≤ ${TARGETS.idleRssRatio}× target`;
   return (
     `Idle, the bot held ${fixed(bot / 1024)} MB against ${fixed(bare / 1024)} MB (medians of ` +
     `${report.idleRssKb.bot.length} starts: ${fixed(rssRatio, 3)}×, ${spread}), ` +
