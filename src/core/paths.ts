@@ -169,7 +169,8 @@ function excerpt(input: string): string {
   return `${input.slice(0, head)}…${input.slice(tail)}`;
 }
 
-const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+/** The first half of a UTF-16 surrogate pair: a cut right after it would split a character. */
+export const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
 /** Distinct control characters (C0, DEL, C1) as `U+0007`, in order of appearance. */

@@ -1,19 +1,12 @@
-import {
-  expire,
-  hasSent,
-  type InvalidationRequest,
-  type RequestIn,
-  reminderDue,
-  watchdog,
-} from '../core/request.js';
+import { hasSent, type InvalidationRequest, type RequestIn, reminderDue, watchdog } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
 import { deliverNotice } from './deliver-notice.js';
 import { pollDistribution } from './poll.js';
 import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
 import { reconcileDistribution } from './reconcile.js';
-import { refreshCard } from './refresh-card.js';
 import { runLimited } from './run-limited.js';
+import { settleExpiry } from './settle-expiry.js';
 import { submitInTurn, submitRequest } from './submit.js';
 
 /** Most requests taken in one run; a full batch means the caller should run again at once. */
@@ -112,8 +105,7 @@ async function runStep(services: Services, request: InvalidationRequest): Promis
 async function pendingStep(services: Services, request: RequestIn<'pending_approval'>): Promise<void> {
   const now = services.clock.now();
   if (request.expiresAt <= now) {
-    const transition = expire(request, now);
-    if (await services.store.save(transition)) await refreshCard(services, transition.request);
+    await settleExpiry(services, request);
     return;
   }
   if (hasSent(request, 'reminder') || request.remindAt > now) return;

@@ -2,7 +2,6 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLED_CONFIG, bundleHandler } from '../../infra/lib/bundle.js';
 import { ensureTable } from '../../src/adapters/aws/dynamodb-store.js';
@@ -56,11 +55,7 @@ describe('the Lambda handlers', () => {
       [PLACEHOLDER_ARN]: JSON.stringify({ botToken: 'REPLACE_ME', signingSecret: 'generatedPlaceholder42' }),
     });
     lambda = await startLambdaStandIn([WORKER]);
-    const client = new DynamoDBClient({
-      endpoint: stack.dynamo.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
-    });
+    const client = stack.dynamo.client();
     await ensureTable(client, stack.tableName);
     client.destroy();
 

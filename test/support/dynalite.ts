@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
 export interface LocalDynamoDb {
   endpoint: string;
+  /** a new SDK client for it (the caller destroys it), with the made-up credentials dynalite accepts */
+  client(): DynamoDBClient;
   close(): Promise<void>;
 }
 
@@ -17,8 +20,15 @@ export async function startDynalite(): Promise<LocalDynamoDb> {
   server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
+    client: () =>
+      new DynamoDBClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
+      }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

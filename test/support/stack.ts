@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan as paginateDocuments } from '@aws-sdk/lib-dynamodb';
 import {
   type CloudFrontStandIn,
@@ -112,11 +112,7 @@ export async function startStack(
     AWS_MAX_ATTEMPTS: '1',
   };
   const bots: BotProcess[] = [];
-  const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
-  });
+  const client = dynamo.client();
   const documents = DynamoDBDocumentClient.from(client);
   return {
     dynamo,

@@ -199,18 +199,13 @@ export class DynamoDbRequestStore implements RequestStore {
   }
 
   async *commandRefusalsIn(month: string): AsyncIterable<CommandRefusalRecord> {
-    const input: QueryCommandInput = {
-      TableName: this.tableName,
+    const query = {
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': Keys.refusals(month) },
     };
-    do {
-      const page = await this.documents.send(new QueryCommand(input));
-      for (const item of page.Items ?? []) {
-        yield commandRefusalSchema.parse(item).refusal as unknown as CommandRefusalRecord;
-      }
-      input.ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (input.ExclusiveStartKey);
+    for await (const item of this.items(query)) {
+      yield commandRefusalSchema.parse(item).refusal as unknown as CommandRefusalRecord;
+    }
   }
 
   // Tasks come from their own partition, beside the first `limit` requests: however many requests are
@@ -501,15 +496,20 @@ export class DynamoDbRequestStore implements RequestStore {
   }
 
   async *requestsCreatedIn(month: string): AsyncIterable<StoredRequest> {
-    const input: QueryCommandInput = {
-      TableName: this.tableName,
+    const query = {
       IndexName: Indexes.byMonth,
       KeyConditionExpression: 'monthPk = :monthPk',
       ExpressionAttributeValues: { ':monthPk': Keys.month(month) },
     };
+    for await (const item of this.items(query)) yield parseStored(item);
+  }
+
+  /** Every item a query returns, page by page. */
+  private async *items(query: Omit<QueryCommandInput, 'TableName'>): AsyncIterable<Record<string, unknown>> {
+    const input: QueryCommandInput = { ...query, TableName: this.tableName };
     do {
       const page = await this.documents.send(new QueryCommand(input));
-      for (const item of page.Items ?? []) yield parseStored(item);
+      yield* page.Items ?? [];
       input.ExclusiveStartKey = page.LastEvaluatedKey;
     } while (input.ExclusiveStartKey);
   }
@@ -519,12 +519,7 @@ export class DynamoDbRequestStore implements RequestStore {
     query: Omit<QueryCommandInput, 'TableName'>,
     visit: (item: Record<string, unknown>) => void,
   ): Promise<void> {
-    const input: QueryCommandInput = { ...query, TableName: this.tableName };
-    do {
-      const page = await this.documents.send(new QueryCommand(input));
-      for (const item of page.Items ?? []) visit(item);
-      input.ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (input.ExclusiveStartKey);
+    for await (const item of this.items(query)) visit(item);
   }
 
   async ping(): Promise<void> {

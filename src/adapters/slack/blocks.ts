@@ -1,5 +1,6 @@
 import type { PolicyConfig } from '../../config.js';
 import { BUDGET_WARNING_FRACTION, budgetShare, formatUsd } from '../../core/cost.js';
+import { isHighSurrogate } from '../../core/paths.js';
 import type { ApprovalRule, Approvers } from '../../core/policy.js';
 import type { InvalidationRequest, NoticeKind } from '../../core/request.js';
 import { elapsedMs, formatDuration } from '../../core/schedule.js';
@@ -440,7 +441,6 @@ function sample<T>(items: readonly T[], show: (item: T) => string): string {
 }
 
 const moreCharacters = (n: number) => `… (${count(n, 'more character')})`;
-const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
 /**
  * `text` escaped for mrkdwn in at most `max` characters: when it does not fit, as much as fits and how

@@ -98,6 +98,28 @@ function isJsonObject(text: string | null): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * screenSlackRequest on a request as it arrives: its headers (`header` takes a lower-case name) and body.
+ * A refusal is logged, with its reason and never the request's content.
+ */
+export function screenInbound(
+  header: (name: string) => string | undefined,
+  body: string,
+  options: { signingSecret: string; logger: Logger },
+): Screening {
+  const request = {
+    contentType: header('content-type'),
+    signature: header('x-slack-signature'),
+    timestamp: header('x-slack-request-timestamp'),
+    body,
+  };
+  const verdict = screenSlackRequest(request, options.signingSecret, Date.now());
+  if (!verdict.ok) {
+    options.logger.warn('refused an inbound request', { status: verdict.status, reason: verdict.reason });
+  }
+  return verdict;
+}
+
 /** Bolt's own limit for a request body. */
 const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
@@ -119,21 +141,8 @@ export function screenedListener(
           const value = req.headers[name];
           return typeof value === 'string' ? value : undefined;
         };
-        const verdict = screenSlackRequest(
-          {
-            contentType: header('content-type'),
-            signature: header('x-slack-signature'),
-            timestamp: header('x-slack-request-timestamp'),
-            body: raw.toString('utf8'),
-          },
-          options.signingSecret,
-          Date.now(),
-        );
+        const verdict = screenInbound(header, raw.toString('utf8'), options);
         if (!verdict.ok) {
-          options.logger.warn('refused an inbound request', {
-            status: verdict.status,
-            reason: verdict.reason,
-          });
           res.writeHead(verdict.status).end();
           return;
         }

@@ -1,7 +1,7 @@
 import { App, AwsLambdaReceiver, type Logger as BoltLogger, webApi } from '@slack/bolt';
 import type { Logger } from '../../usecases/ports.js';
 import { boltLogger, CLIENT_OPTIONS } from './app.js';
-import { screenSlackRequest } from './inbound.js';
+import { screenInbound } from './inbound.js';
 
 /**
  * A Lambda Function URL request (payload format 2.0), the fields read here.
@@ -101,20 +101,11 @@ export function createLambdaSlackApp(config: SlackLambdaConfig, log: Logger): Sl
       }
       const decoded = utf8Body(event);
       // The same screen as the server's (inbound.ts): Bolt's receiver would parse an unsigned body first.
-      const verdict = screenSlackRequest(
-        {
-          contentType: header(decoded, 'content-type'),
-          signature: header(decoded, 'x-slack-signature'),
-          timestamp: header(decoded, 'x-slack-request-timestamp'),
-          body: decoded.body ?? '',
-        },
-        config.signingSecret,
-        Date.now(),
-      );
-      if (!verdict.ok) {
-        log.warn('refused an inbound request', { status: verdict.status, reason: verdict.reason });
-        return { statusCode: verdict.status, body: '' };
-      }
+      const verdict = screenInbound((name) => header(decoded, name), decoded.body ?? '', {
+        signingSecret: config.signingSecret,
+        logger: log,
+      });
+      if (!verdict.ok) return { statusCode: verdict.status, body: '' };
       return boltHandler(decoded, context);
     },
   };

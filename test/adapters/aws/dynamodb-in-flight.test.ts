@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbRequestStore, ensureTable } from '../../../src/adapters/aws/dynamodb-store.js';
 import { addLoad, batchesFor, inFlightLoad } from '../../../src/core/capacity.js';
@@ -41,11 +41,7 @@ describe('the in-flight load in the DynamoDB request store', () => {
 
   beforeAll(async () => {
     dynamo = await startDynalite();
-    client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    client = dynamo.client();
     await ensureTable(client, 'in-flight-test');
     store = new DynamoDbRequestStore(client, 'in-flight-test');
   });

@@ -1,4 +1,4 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbRequestStore, ensureTable } from '../../../src/adapters/aws/dynamodb-store.js';
 import { previewCost } from '../../../src/core/cost.js';
@@ -57,11 +57,7 @@ describe('refusals in the DynamoDB request store', () => {
 
   beforeAll(async () => {
     dynamo = await startDynalite();
-    client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    client = dynamo.client();
     await ensureTable(client, table);
     store = new DynamoDbRequestStore(client, table);
   });
