@@ -249,6 +249,25 @@ async function rssOnly(cleanup: Array<() => Promise<void>>): Promise<void> {
   );
 }
 
+/** `--paced-only`: one paced run of each app, printed and not written to the docs (a quick check). */
+async function pacedOnly(
+  durationS: number,
+  rate: number,
+  cleanup: Array<() => Promise<void>>,
+): Promise<void> {
+  const backends = await startBackends();
+  cleanup.push(backends.stop);
+  const context: Context = { backends, durationS, rate };
+  for (const target of ['bot', 'bare'] as const) {
+    const measured = await run(1, 'paced', target, context, cleanup);
+    const ms = (value: number) => value.toFixed(1);
+    const f = measured.figures;
+    process.stdout.write(
+      `${target}: p50 ${ms(f.p50Ms)} ms, p90 ${ms(f.p90Ms)} ms, p99 ${ms(f.p99Ms)} ms, max ${ms(f.maxMs)} ms (${f.responses} answers)\n`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const seconds = numberOption(argv, 'duration', process.env.BENCH_DURATION, DEFAULT_DURATION_S);
@@ -259,6 +278,10 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stopAll().then(() => process.exit(130)));
+  }
+  if (process.argv.includes('--paced-only')) {
+    await pacedOnly(seconds, rate, cleanup).finally(stopAll);
+    return;
   }
   if (process.argv.includes('--rss-only')) {
     await rssOnly(cleanup).finally(stopAll);
