@@ -24,7 +24,7 @@ import { dueAtOf, logWorkerMetrics } from './adapters/system/worker-metrics.js';
 import type { Config } from './config.js';
 import type { Logger, Services } from './usecases/ports.js';
 import { scheduleReconciliation } from './usecases/reconcile.js';
-import { runDueWork, WORK_BATCH } from './usecases/run-due-work.js';
+import { newDeliveries, runDueWork, WORK_BATCH } from './usecases/run-due-work.js';
 
 export interface Runtime {
   services: Services;
@@ -100,16 +100,22 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
   );
   ping = () => services.store.ping();
   registerListeners(slack.app, services, logger);
+  // Kept across the loop's runs: a run does not wait for the Slack side of the one before.
+  const deliveries = newDeliveries(services);
   const intervalMs = Math.min(1000, Math.max(50, (config.policy.polling.firstCheckSeconds * 1000) / 2));
   return {
     services,
     start: async () => {
       await slack.start();
       await scheduleReconciliation(services);
-      loop = startWorkLoop(async () => (await runDueWork(services)) >= WORK_BATCH, { intervalMs, logger });
+      loop = startWorkLoop(async () => (await runDueWork(services, deliveries)) >= WORK_BATCH, {
+        intervalMs,
+        logger,
+      });
     },
     stop: async () => {
       await loop?.stop();
+      await deliveries.idle();
       await slack.stop();
       await close();
     },

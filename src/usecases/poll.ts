@@ -1,6 +1,7 @@
 import { polled, type RequestIn } from '../core/request.js';
 import { addMs, elapsedMs, pollDelayMs } from '../core/schedule.js';
 import { deliverNotice } from './deliver-notice.js';
+import type { Deliveries } from './deliveries.js';
 import type { InvalidationStatus, Services } from './ports.js';
 import { nudgeQueue, submitRemaining } from './submit.js';
 
@@ -10,7 +11,12 @@ import { nudgeQueue, submitRemaining } from './submit.js';
  * calls grow with distributions, not invalidations. A slow invalidation is never reported as failed, and an
  * error only delays the next poll. The caller holds the distribution's poll lease.
  */
-export async function pollDistribution(services: Services, distributionId: string, claimedDueAt: string) {
+export async function pollDistribution(
+  services: Services,
+  distributionId: string,
+  claimedDueAt: string,
+  deliveries: Deliveries,
+) {
   const { store, clock, workerId, logger, policy } = services;
   let next = addMs(clock.now(), policy.polling.firstCheckSeconds * 1000);
   try {
@@ -19,7 +25,10 @@ export async function pollDistribution(services: Services, distributionId: strin
     // its poll just before it records the request as in progress, so a poll in between sees nothing.
     // It costs one table query a minute and no CloudFront call.
     const idle = addMs(clock.now(), policy.polling.maxIntervalSeconds * 1000);
-    next = requests.length === 0 ? idle : ((await pollAll(services, distributionId, requests)) ?? idle);
+    next =
+      requests.length === 0
+        ? idle
+        : ((await pollAll(services, distributionId, requests, deliveries)) ?? idle);
   } catch (error) {
     logger.warn('polling a distribution failed; will poll again', { distributionId, error });
   } finally {
@@ -32,6 +41,7 @@ async function pollAll(
   services: Services,
   distributionId: string,
   requests: ReadonlyArray<RequestIn<'in_progress'>>,
+  deliveries: Deliveries,
 ): Promise<string | undefined> {
   const { cdn, clock, logger, policy } = services;
   let recent: Map<string, InvalidationStatus> | undefined;
@@ -42,7 +52,7 @@ async function pollAll(
   }
   let youngest: number | undefined;
   for (const request of requests) {
-    const stillInFlight = await pollRequest(services, request, recent);
+    const stillInFlight = await pollRequest(services, request, recent, deliveries);
     const age = elapsedMs(request.submittedAt, clock.now());
     if (stillInFlight) youngest = Math.min(youngest ?? age, age);
   }
@@ -59,6 +69,7 @@ async function pollRequest(
   services: Services,
   request: RequestIn<'in_progress'>,
   recent: Map<string, InvalidationStatus> | undefined,
+  deliveries: Deliveries,
 ): Promise<boolean> {
   const { store, clock, policy } = services;
   const completed = await completedIds(services, request, recent);
@@ -66,14 +77,14 @@ async function pollRequest(
   const transition = polled(request, completed, clock.now(), { slowAfterMs });
   const next = transition.request;
   if (next === request) {
-    await submitRemaining(services, request);
+    await submitRemaining(services, request, deliveries);
     return true;
   }
   // Another worker may have moved this request on since it was read: its version guards the write.
   if (!(await store.save(transition))) return true;
   if (next.status === 'completed') await nudgeQueue(services, request.distribution.id);
-  if (next.status === 'in_progress') await submitRemaining(services, next);
-  if (next.outbox) await deliverNotice(services, next);
+  if (next.status === 'in_progress') await submitRemaining(services, next, deliveries);
+  if (next.outbox) deliveries.add(next.id, () => deliverNotice(services, next));
   return next.status === 'in_progress';
 }
 

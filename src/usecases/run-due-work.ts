@@ -1,26 +1,41 @@
 import { hasSent, type InvalidationRequest, type RequestIn, reminderDue, watchdog } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
 import { deliverNotice } from './deliver-notice.js';
+import { Deliveries } from './deliveries.js';
 import { pollDistribution } from './poll.js';
 import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
 import { reconcileDistribution } from './reconcile.js';
 import { runLimited } from './run-limited.js';
 import { settleExpiry } from './settle-expiry.js';
-import { submitInTurn, submitRequest } from './submit.js';
+import { submitInTurn } from './submit.js';
 
 /** Most requests taken in one run; a full batch means the caller should run again at once. */
 export const WORK_BATCH = 100;
 /** Steps of different requests (or distributions) run side by side, this many at a time. */
 const CONCURRENCY = 8;
+/** Slack deliveries of due work (redraws, notices) run side by side, this many requests' at a time. */
+export const DELIVERIES_AT_ONCE = 4;
+
+/** Deliveries for a caller that keeps none of its own; their failures are logged (a notice reschedules itself). */
+export function newDeliveries(services: Pick<Services, 'logger'>): Deliveries {
+  return new Deliveries(DELIVERIES_AT_ONCE, (error, requestId) =>
+    services.logger.error('a Slack delivery of due work failed', { requestId, error }),
+  );
+}
 
 /**
  * Runs the work that is due now: post a card whose poster died, submit, poll, send thread notices, remind,
  * expire. Any number of processes may call this on one table: each request is claimed with a conditional
  * lease first. The server's loop and a scheduled worker both call exactly this. Returns how many were due.
+ *
+ * The Slack side of the work goes to `deliveries`. The server's loop passes the ones it keeps, and does
+ * not wait for them, so its next run need not wait for a slow Slack; without them, this run waits for its
+ * own deliveries before it returns (a worker on Lambda must not return with work going on).
  */
-export async function runDueWork(services: Services): Promise<number> {
+export async function runDueWork(services: Services, deliveries?: Deliveries): Promise<number> {
   const { store, clock, workerId, policy } = services;
+  const lane = deliveries ?? newDeliveries(services);
   const now = clock.now();
   const due = await store.due(now, WORK_BATCH);
   const until = addMs(now, policy.workLeaseSeconds * 1000);
@@ -29,7 +44,9 @@ export async function runDueWork(services: Services): Promise<number> {
   for (const work of due) {
     if (work.kind === 'task') {
       if (await store.claimTask(work.task, workerId, now, until))
-        steps.push(() => runTask(services, work.task, work.dueAt));
+        steps.push(() => runTask(services, work.task, work.dueAt, lane));
+    } else if (lane.holds(work.request.id)) {
+      // Its delivery is still on its way here; the request is due again once that has run.
     } else if (await store.claim(work.request, workerId, now, until)) {
       claimed.push(work.request);
     }
@@ -48,35 +65,36 @@ export async function runDueWork(services: Services): Promise<number> {
     groups.set(request.distribution.id, group);
   };
   for (const request of claimed) {
-    if (request.outbox) steps.push(() => deliverNotice(services, request));
+    if (request.outbox) lane.add(request.id, () => deliverNotice(services, request));
     else if (request.status === 'approved' || request.status === 'queued') {
-      join(submissions, request, (group) => submitInTurn(services, group));
-    } else steps.push(() => runStep(services, request));
+      join(submissions, request, (group) => submitInTurn(services, group, lane));
+    } else steps.push(() => runStep(services, request, lane));
   }
   await runLimited(steps, CONCURRENCY, (error) =>
     // The lease runs out and the step is tried again; nothing was recorded as done.
     services.logger.error('a step of due work failed', { error }),
   );
+  if (!deliveries) await lane.idle();
   return due.length;
 }
 
-function runTask(services: Services, task: Task, claimedDueAt: string): Promise<void> {
+function runTask(services: Services, task: Task, claimedDueAt: string, lane: Deliveries): Promise<void> {
   return task.kind === 'poll'
-    ? pollDistribution(services, task.distributionId, claimedDueAt)
+    ? pollDistribution(services, task.distributionId, claimedDueAt, lane)
     : reconcileDistribution(services, task.distributionId, claimedDueAt);
 }
 
-async function runStep(services: Services, request: InvalidationRequest): Promise<void> {
+async function runStep(services: Services, request: InvalidationRequest, lane: Deliveries): Promise<void> {
   switch (request.status) {
     case 'new':
       // The request's own handler died or Slack failed: its card may or may not be in the channel.
-      await postCard(services, request, { retry: true });
+      lane.add(request.id, async () => void (await postCard(services, request, { retry: true })));
       return;
     case 'pending_approval':
-      return pendingStep(services, request);
+      return pendingStep(services, request, lane);
     case 'approved':
     case 'queued':
-      await submitRequest(services, request);
+      await submitInTurn(services, [request], lane);
       return;
     case 'in_progress': {
       // The watchdog: make sure the distribution's poll is scheduled, and look again later.
@@ -102,7 +120,11 @@ async function runStep(services: Services, request: InvalidationRequest): Promis
 }
 
 /** A pending request is due for its reminder, or its expiry; expiry wins if both are past. */
-async function pendingStep(services: Services, request: RequestIn<'pending_approval'>): Promise<void> {
+async function pendingStep(
+  services: Services,
+  request: RequestIn<'pending_approval'>,
+  lane: Deliveries,
+): Promise<void> {
   const now = services.clock.now();
   if (request.expiresAt <= now) {
     await settleExpiry(services, request);
@@ -110,5 +132,6 @@ async function pendingStep(services: Services, request: RequestIn<'pending_appro
   }
   if (hasSent(request, 'reminder') || request.remindAt > now) return;
   const transition = reminderDue(request, now);
-  if (await services.store.save(transition)) await deliverNotice(services, transition.request);
+  if (await services.store.save(transition))
+    lane.add(request.id, () => deliverNotice(services, transition.request));
 }

@@ -1,7 +1,6 @@
-import { failed, queue, type RequestIn, retryLater } from '../core/request.js';
+import { failed, type InvalidationRequest, queue, type RequestIn, retryLater } from '../core/request.js';
 import { retryDelayMs } from '../core/schedule.js';
 import { CdnError, type Services } from './ports.js';
-import { refreshCard } from './refresh-card.js';
 
 /**
  * A queued request is looked at again this often, even if no completion nudges it; a recheck reads the
@@ -18,6 +17,7 @@ export async function handleSubmitError(
   services: Services,
   request: RequestIn<'approved' | 'queued'>,
   error: unknown,
+  redraw: (request: InvalidationRequest) => Promise<void>,
 ): Promise<void> {
   const { store, clock, logger, ids } = services;
   const now = clock.now();
@@ -30,7 +30,7 @@ export async function handleSubmitError(
   if (error instanceof CdnError && error.kind === 'capacity') {
     logger.info('CloudFront has too many invalidations in progress; queued', { requestId: request.id });
     const transition = queue(request, { code: 'too_many_in_progress' }, now, QUEUE_RECHECK_MS);
-    if ((await store.save(transition)) && transition.event) await refreshCard(services, transition.request);
+    if ((await store.save(transition)) && transition.event) await redraw(transition.request);
     return;
   }
   const delayMs = retryDelayMs(request.attempts, ids.random());

@@ -13,9 +13,9 @@ import {
   submitted,
 } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
+import type { Deliveries } from './deliveries.js';
 import type { Services } from './ports.js';
 import { refreshCard } from './refresh-card.js';
-import { runLimited } from './run-limited.js';
 import { handleSubmitError, QUEUE_RECHECK_MS } from './step-error.js';
 
 /**
@@ -52,7 +52,7 @@ export async function submitRequest(
   }
   const sent = await createAll(services, request, batches, admitted);
   if (!sent.ok) {
-    await handleSubmitError(services, request, sent.error);
+    await handleSubmitError(services, request, sent.error, redraw);
     return undefined;
   }
   const now = clock.now();
@@ -77,14 +77,14 @@ export async function submitRequest(
 export async function submitInTurn(
   services: Services,
   requests: ReadonlyArray<RequestIn<'approved' | 'queued'>>,
+  deliveries: Deliveries,
 ): Promise<void> {
   const inOrder = [...requests].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   let inFlight: Load | undefined;
-  // The cards are redrawn once every submission of the round is made: a Slack call per card would
+  // The cards are redrawn by the deliveries, apart from the submissions: a Slack call per card would
   // otherwise stand between one CreateInvalidation and the next.
-  const redraws: InvalidationRequest[] = [];
   const later = async (moved: InvalidationRequest) => {
-    redraws.push(moved);
+    deliveries.add(moved.id, () => refreshCard(services, moved));
   };
   for (const request of inOrder) {
     try {
@@ -97,18 +97,14 @@ export async function submitInTurn(
       });
     }
   }
-  await runLimited(
-    redraws.map((moved) => () => refreshCard(services, moved)),
-    REDRAWS_AT_ONCE,
-    (error) => services.logger.warn('redrawing a card after submission failed', { error }),
-  );
 }
 
-/** Cards of one round redrawn side by side after its submissions (refreshCard logs its own Slack failures). */
-const REDRAWS_AT_ONCE = 4;
-
 /** Submits the batches of an in-progress request that waited for room, once there is some. */
-export async function submitRemaining(services: Services, request: RequestIn<'in_progress'>): Promise<void> {
+export async function submitRemaining(
+  services: Services,
+  request: RequestIn<'in_progress'>,
+  deliveries: Deliveries,
+): Promise<void> {
   const waiting = request.batches.filter((batch) => batch.invalidationId === undefined);
   if (waiting.length === 0) return;
   const others = await loadBesides(services, request.distribution.id, request.id);
@@ -123,7 +119,8 @@ export async function submitRemaining(services: Services, request: RequestIn<'in
     return;
   }
   const transition = moreSubmitted(request, sent.batches, services.clock.now());
-  if (await services.store.save(transition)) await refreshCard(services, transition.request);
+  if (await services.store.save(transition))
+    deliveries.add(request.id, () => refreshCard(services, transition.request));
 }
 
 /**

@@ -3,6 +3,9 @@ import type { SlackSender } from '../../src/standins/slack-requests.js';
 import type { BotProcess } from '../support/bot-process.js';
 import { type Stack, startStack, USERS } from '../support/stack.js';
 
+/** Slack's answer to each chat.update comes this late: inside the client's timeout, far above a submission. */
+const SLOW_UPDATE_MS = 6_000;
+
 describe('Slack failures, end to end', () => {
   let stack: Stack;
   let bot: BotProcess;
@@ -47,5 +50,41 @@ describe('Slack failures, end to end', () => {
     expect(reply).toBeDefined();
     expect(stack.slack.threadReplies(card.channel, card.ts)).toHaveLength(1);
     expect(bot.logs.some((line) => line.includes('posting a thread notice failed; will retry'))).toBe(true);
+  });
+
+  it('submits a new request while an earlier card redraw waits for a slow Slack', async () => {
+    const createOf = (path: string) =>
+      stack.cloudfront.calls.find((call) => call.operation === 'create' && call.paths?.includes(path));
+    // Every chat.update answers late (inside the client's 10 s timeout); posting is as fast as ever.
+    stack.slack.inject({ method: 'chat.update', delayMs: SLOW_UPDATE_MS, times: Infinity });
+    let sent: number;
+    try {
+      await slack.command(USERS.requester, 'docs /slow-update-first.html');
+      await stack.slack.waitFor(() => createOf('/slow-update-first.html'));
+      // The first request is submitted; the redraw of its card is now waiting for Slack.
+      sent = Date.now();
+      await slack.command(USERS.requester, 'docs /slow-update-second.html');
+      await stack.slack.waitFor(() => createOf('/slow-update-second.html'), SLOW_UPDATE_MS * 2);
+    } finally {
+      stack.slack.clearFaults();
+    }
+    expect((createOf('/slow-update-second.html')?.at ?? Number.POSITIVE_INFINITY) - sent).toBeLessThan(
+      SLOW_UPDATE_MS / 2,
+    );
+    for (const path of ['/slow-update-first.html', '/slow-update-second.html']) {
+      const card = await cardWith(path);
+      await stack.slack.waitFor(() =>
+        stack.slack.threadReplies(card.channel, card.ts).find((m) => m.text.includes('completed in')),
+      );
+      expect(stack.slack.threadReplies(card.channel, card.ts)).toHaveLength(1);
+      const latest = await stack.slack.waitFor(() =>
+        stack.slack.messages.find((m) => m.ts === card.ts && JSON.stringify(m.blocks).includes('Completed')),
+      );
+      expect(latest).toBeDefined();
+      expect(createOf(path)).toBeDefined();
+      expect(
+        stack.cloudfront.calls.filter((c) => c.operation === 'create' && c.paths?.includes(path)),
+      ).toHaveLength(1);
+    }
   });
 });
