@@ -45,10 +45,10 @@ export async function runDueWork(services: Services, deliveries?: Deliveries): P
     if (work.kind === 'task') {
       if (await store.claimTask(work.task, workerId, now, until))
         steps.push(() => runTask(services, work.task, work.dueAt, lane));
-    } else if (lane.holds(work.request.id)) {
-      // Its delivery is still on its way here; the request is due again once that has run.
     } else if (await store.claim(work.request, workerId, now, until)) {
-      claimed.push(work.request);
+      // With a delivery for it still waiting here, the claim only moves it out of the head of the due
+      // work (so it neither hides what is due behind it nor makes this run look full) until that has run.
+      if (!lane.holds(work.request.id)) claimed.push(work.request);
     }
   }
   // Submissions to one distribution go one at a time, so this process never overruns CloudFront's

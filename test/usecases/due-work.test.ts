@@ -6,14 +6,14 @@ import { composeServices } from '../../src/compose.js';
 import { previewCost } from '../../src/core/cost.js';
 import { cardPosted, createRequest, type RequestIn } from '../../src/core/request.js';
 import { loadConfig } from '../../src/entrypoints/load-config.js';
-import { newDeliveries } from '../../src/usecases/run-due-work.js';
+import { newDeliveries, runDueWork } from '../../src/usecases/run-due-work.js';
 import { submitInTurn } from '../../src/usecases/submit.js';
 import { DISTRIBUTIONS, type Stack, startStack, USERS } from '../support/stack.js';
 
 /** Slack's answer to each chat.update comes this late: well inside the client's timeout, far above a submission. */
 const SLOW_UPDATE_MS = 2_000;
 
-describe('submitting a round of requests while Slack is slow', () => {
+describe('due work composed in process, with Slack slow', () => {
   let stack: Stack;
   let runtime: Awaited<ReturnType<typeof composeServices>>;
 
@@ -82,5 +82,37 @@ describe('submitting a round of requests while Slack is slow', () => {
       const card = stack.slack.messages.find((m) => m.ts === request.card?.ts);
       expect(JSON.stringify(card?.blocks)).toContain('In progress');
     }
+  });
+
+  it('claims a due request whose delivery still waits here, so it leaves the head of the due work, and leaves its delivery to that one', async () => {
+    const { services } = runtime;
+    // A request whose card was never posted: due for its card 15 s after it was made, so due now.
+    const made = createRequest({
+      id: 'INV-HELD00000001',
+      distribution: { alias: 'docs', id: DISTRIBUTIONS.docs },
+      paths: ['/held/1.html'],
+      requester: USERS.requester,
+      channel: 'C0123DEPLOY',
+      createdAt: new Date(Date.now() - 60_000).toISOString(),
+      approval: { required: false, rules: [], approvers: { users: [] }, selfApproval: false },
+      cost: previewCost(1, 0, services.policy.cost),
+    });
+    await services.store.create(made);
+    const dueIds = async () =>
+      (await services.store.due(services.clock.now(), 100)).flatMap((work) =>
+        work.kind === 'request' ? [work.request.id] : [],
+      );
+    expect(await dueIds()).toContain(made.request.id);
+    const deliveries = newDeliveries(services);
+    let release = () => {};
+    deliveries.add(made.request.id, () => new Promise<void>((resolve) => (release = resolve)));
+    await runDueWork(services, deliveries);
+    expect(await dueIds()).not.toContain(made.request.id);
+    release();
+    await deliveries.idle();
+    const cards = stack.slack
+      .callsTo('chat.postMessage')
+      .filter((call) => JSON.stringify(call).includes('/held/1.html'));
+    expect(cards).toHaveLength(0);
   });
 });
