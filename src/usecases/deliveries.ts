@@ -6,9 +6,9 @@ interface Delivery {
 /**
  * The Slack side of the due work (card redraws, thread notices, a card whose poster died) runs here,
  * apart from the steps that submit and poll, so a slow or rate-limited Slack never holds up CloudFront.
- * Everything delivered here is already recorded as due or done, so a delivery lost with the process is
- * made again from the table. Deliveries for one request go in the order they were added; at most `limit`
- * requests' deliveries run at once.
+ * Notices and cards to post are recorded as due, so one lost with the process is made again from the
+ * table; a redraw lost with it is made by the request's next step, which draws the card from its record.
+ * Deliveries for one request go in the order they were added; at most `limit` requests' run at once.
  */
 export class Deliveries {
   private readonly waiting: Delivery[] = [];
