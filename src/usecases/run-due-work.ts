@@ -6,7 +6,6 @@ import { pollDistribution } from './poll.js';
 import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
 import { reconcileDistribution } from './reconcile.js';
-import { runLimited } from './run-limited.js';
 import { settleExpiry } from './settle-expiry.js';
 import { submitInTurn } from './submit.js';
 
@@ -134,4 +133,20 @@ async function pendingStep(
   const transition = reminderDue(request, now);
   if (await services.store.save(transition))
     lane.add(request.id, () => deliverNotice(services, transition.request));
+}
+
+/** Runs the tasks, at most `limit` at a time; a task's failure goes to `onError` and the others go on. */
+async function runLimited(
+  tasks: ReadonlyArray<() => Promise<void>>,
+  limit: number,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      await task?.().catch(onError);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }

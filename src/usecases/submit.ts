@@ -25,15 +25,14 @@ import { handleSubmitError, QUEUE_RECHECK_MS } from './step-error.js';
  * and is reused on every retry, so a retry after a crash or timeout returns the invalidation already made.
  * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_InvalidationBatch.html
  */
-export async function submitRequest(
+async function submitRequest(
   services: Services,
   request: RequestIn<'approved' | 'queued'>,
-  inFlightNow?: Load,
-  redraw: (request: InvalidationRequest) => Promise<void> = (moved) => refreshCard(services, moved),
+  inFlight: Load,
+  redraw: (request: InvalidationRequest) => Promise<void>,
 ): Promise<Load | undefined> {
   const { store, clock, policy } = services;
   const distributionId = request.distribution.id;
-  const inFlight = inFlightNow ?? (await loadBesides(services, distributionId, request.id));
   // Oldest first: capacity that older queued requests wait for is theirs; a request may go ahead of
   // them only with what is left (a plain path need not wait behind a wildcard).
   const ahead = (await store.queued(distributionId, request)).reduce(
@@ -88,7 +87,7 @@ export async function submitInTurn(
   };
   for (const request of inOrder) {
     try {
-      inFlight ??= await loadBesides(services, request.distribution.id, request.id);
+      inFlight ??= await services.store.inFlightLoad(request.distribution.id, request.id);
       inFlight = (await submitRequest(services, request, inFlight, later)) ?? inFlight;
     } catch (error) {
       services.logger.error('submitting failed; the lease runs out and it is tried again', {
@@ -107,7 +106,7 @@ export async function submitRemaining(
 ): Promise<void> {
   const waiting = request.batches.filter((batch) => batch.invalidationId === undefined);
   if (waiting.length === 0) return;
-  const others = await loadBesides(services, request.distribution.id, request.id);
+  const others = await services.store.inFlightLoad(request.distribution.id, request.id);
   const admitted = admit(waiting, addLoad(others, inFlightLoad(request.batches)));
   if (admitted.length === 0) return;
   const sent = await createAll(services, request, request.batches, admitted);
@@ -167,11 +166,6 @@ async function waitInQueue(
 ) {
   const transition = queue(request, reason, services.clock.now(), QUEUE_RECHECK_MS);
   if ((await services.store.save(transition)) && transition.event) await redraw(transition.request);
-}
-
-/** What the other in-flight requests of a distribution hold of CloudFront's capacity. */
-async function loadBesides(services: Services, distributionId: string, requestId: string): Promise<Load> {
-  return services.store.inFlightLoad(distributionId, requestId);
 }
 
 const NO_LOAD: Load = { paths: 0, wildcards: 0 };
