@@ -418,6 +418,8 @@ describe('Block Kit built for any size of request stays within Slack limits', ()
   });
 
   it('quotes a long path or reason only in part, saying how many characters it leaves out', () => {
+    // How many drawn requests had a reason or a path long enough to be cut: each check below must have run.
+    const cut = { reasons: 0, paths: 0 };
     fc.assert(
       fc.property(anyRequest, (request) => {
         const json = JSON.stringify(requestCard(request).blocks);
@@ -425,23 +427,38 @@ describe('Block Kit built for any size of request stays within Slack limits', ()
           expect(Number((match[1] ?? '').replaceAll(',', ''))).toBeGreaterThan(0);
         }
         const reason = request.reason ?? '';
-        if (reason.length > 2_000) expect(json).toMatch(/\*Reason:\*[^"]*… \([\d,]+ more characters\)/);
+        if (reason.length > 2_000) {
+          cut.reasons += 1;
+          expect(json).toMatch(/\*Reason:\*[^"]*… \([\d,]+ more characters\)/);
+        }
         const longest = Math.max(...request.paths.slice(0, 25).map((path) => path.length));
-        if (longest > 200) expect(json).toMatch(/… \([\d,]+ more characters\)`/);
+        if (longest > 200) {
+          cut.paths += 1;
+          expect(json).toMatch(/… \([\d,]+ more characters\)`/);
+        }
       }),
       { numRuns: RUNS, seed: SEED },
     );
+    expect(cut.reasons).toBeGreaterThan(0);
+    expect(cut.paths).toBeGreaterThan(0);
   });
 
   it('keeps every thread notice within the limits', () => {
     const kinds: NoticeKind[] = ['completed', 'failed', 'reminder', 'slow'];
+    // A request has a notice of a kind only in one status: count the notices drawn, so each kind is checked.
+    const drawn = new Map<NoticeKind, number>();
     fc.assert(
-      fc.property(anyRequest, fc.constantFrom(...kinds), (request, kind) => {
-        const message = noticeMessage(request, kind);
-        if (message) expectMessageWithinLimits(message);
+      fc.property(anyRequest, (request) => {
+        for (const kind of kinds) {
+          const message = noticeMessage(request, kind);
+          if (!message) continue;
+          drawn.set(kind, (drawn.get(kind) ?? 0) + 1);
+          expectMessageWithinLimits(message);
+        }
       }),
       { numRuns: RUNS, seed: SEED },
     );
+    expect(kinds.filter((kind) => !drawn.has(kind))).toEqual([]);
   });
 
   it('keeps the deny modal and notice modals within the limits of a modal', () => {
