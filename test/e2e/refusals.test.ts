@@ -33,7 +33,7 @@ describe('refusals and failures, end to end', () => {
     ['web', 'Name at least one path'],
     ['nowhere /a.html', "I don't know the distribution `nowhere`"],
     ['web images/a.png', 'Add a leading slash: /images/a.png'],
-    ['web /a*/b.png', '*'],
+    ['web /a*/b.png', 'Put * only at the end of the path'],
     ['web /a.html --reason', '`--reason` needs some text'],
   ])('answers `/invalidate %s` with what to change, and records nothing', async (text, expected) => {
     const postsBefore = stack.slack.callsTo('chat.postMessage').length;
@@ -110,7 +110,7 @@ describe('refusals and failures, end to end', () => {
       distributionId: DISTRIBUTIONS.docs,
     });
     await slack.command(USERS.requester, 'docs /throttled.html');
-    const reply = await stack.slack.waitFor(() => {
+    await stack.slack.waitFor(() => {
       const card = stack.slack.messages.find(
         (m) =>
           !m.thread_ts &&
@@ -121,7 +121,11 @@ describe('refusals and failures, end to end', () => {
         card && stack.slack.threadReplies(card.channel, card.ts).find((m) => m.text.includes('completed in'))
       );
     }, 20_000);
-    expect(reply).toBeDefined();
+    // Both throttled answers were met, each followed by another try.
+    const tries = stack.cloudfront.calls.filter(
+      (c) => c.operation === 'create' && c.paths?.includes('/throttled.html'),
+    );
+    expect(tries.map((c) => c.errorCode)).toEqual(['Throttling', 'Throttling', undefined]);
     expect(
       stack.cloudfront
         .invalidations(DISTRIBUTIONS.docs)
