@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackSender } from '../../src/standins/slack-requests.js';
 import { type BotProcess, REPO_ROOT } from '../support/bot-process.js';
-import { DISTRIBUTIONS, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
+import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 
 const REQUESTS = Number(process.env.AUDIT_REQUESTS ?? 500);
 const AUDIT_CLI = join(REPO_ROOT, 'dist/entrypoints/audit-cli.js');
@@ -201,26 +201,28 @@ describe('audit trail and cost, end to end', () => {
     const home = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'publish'));
     expect(JSON.stringify(home.view)).toContain('Your recent requests');
     expect(JSON.stringify(home.view)).toContain('Free allowance');
-    expect(DISTRIBUTIONS.docs).toBeDefined();
   });
 
   it('exports from the embedded store too', async () => {
     const embedded = { TABLE_NAME: '', INVALIDATOR_DATA_DIR: `${stack.cwd}/embedded` };
     const other = await stack.startBot(embedded);
     await stack.sender(other).command(USERS.requester, 'docs /embedded.html');
-    await stack.slack
-      .waitFor(
-        () =>
-          stack.slack.messages.some((m) => m.thread_ts && JSON.stringify(m).includes('embedded')) ||
-          undefined,
-        20_000,
-      )
-      .catch(() => undefined);
+    const card = await stack.slack.waitFor(() =>
+      stack.slack.messages.find((m) => !m.thread_ts && JSON.stringify(m.blocks).includes('/embedded.html')),
+    );
+    await stack.slack.waitFor(
+      () => stack.slack.threadReplies(card.channel, card.ts).some((m) => m.text.includes('completed in')),
+      20_000,
+    );
     await other.stop();
     const env = { ...stack.env, ...embedded };
     const result = await audit(['--format', 'json'], env);
     expect(result.status, result.stderr).toBe(0);
-    const events = JSON.parse(result.stdout) as Array<{ event: string }>;
-    expect(events.map((e) => e.event)).toContain('requested');
+    const events = JSON.parse(result.stdout) as Array<{ requestId: string; event: string }>;
+    // The embedded store's one request, through to its completion, and nothing from the DynamoDB table.
+    expect(new Set(events.map((e) => e.requestId))).toEqual(new Set([requestIdOf(card.text)]));
+    expect(events.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['requested', 'approved', 'completed']),
+    );
   });
 });
