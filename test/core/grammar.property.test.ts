@@ -147,6 +147,14 @@ function tally(property: string, key: string, by = 1) {
   row[key] = (row[key] ?? 0) + by;
   figures.set(property, row);
 }
+/** Each case named was drawn at least once: the assertions made only in that case did run. */
+function expectDrawn(property: string, ...keys: string[]) {
+  const counts = figures.get(property) ?? {};
+  expect(
+    keys.filter((key) => !(counts[key] ?? 0)),
+    `${property}: ${JSON.stringify(counts)}`,
+  ).toEqual([]);
+}
 function highest(property: string, key: string, value: number) {
   const row = figures.get(property) ?? {};
   row[key] = Math.max(row[key] ?? 0, value);
@@ -238,6 +246,7 @@ describe('the /invalidate grammar under random input', () => {
       }),
       { numRuns: RUNS, seed: SEED },
     );
+    expectDrawn('only paths CloudFront accepts', 'paths checked');
   });
 
   it('either accepts an item as a path CloudFront takes, or names what to change in it', () => {
@@ -260,6 +269,7 @@ describe('the /invalidate grammar under random input', () => {
       }),
       { numRuns: RUNS, seed: SEED },
     );
+    expectDrawn('accept or say what to change', 'accepted', 'refused (control_character)');
   });
 
   it('normalises idempotently: its output, normalised again, is the same list with nothing to report', () => {
@@ -276,6 +286,7 @@ describe('the /invalidate grammar under random input', () => {
       }),
       { numRuns: RUNS, seed: SEED },
     );
+    expectDrawn('idempotent normalisation', 'lists normalised twice');
   });
 
   it('encodes idempotently, whatever the string', () => {
@@ -323,6 +334,7 @@ describe('the /invalidate grammar under random input', () => {
       }),
       { numRuns: RUNS, seed: SEED },
     );
+    expectDrawn('count limit (40 per request)', 'accepted', 'refused (too_many_paths)');
   });
 
   it('holds thousands of paths to the default limit of 3,000 and to CloudFront’s rules', () => {
@@ -346,6 +358,7 @@ describe('the /invalidate grammar under random input', () => {
       }),
       { numRuns: MANY_RUNS, seed: SEED },
     );
+    expectDrawn('thousands of paths', 'accepted', 'refused (too_many_paths)');
   });
 
   it('answers every refusal in words that say what to change and fit one Slack section', () => {
@@ -372,5 +385,6 @@ describe('the /invalidate grammar under random input', () => {
       ),
       { numRuns: RUNS, seed: SEED },
     );
+    expectDrawn('refusals say what to change', 'invalid_paths', 'unknown_distribution', 'too_large');
   });
 });
