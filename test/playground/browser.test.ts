@@ -135,7 +135,7 @@ describe('the local playground in a browser', () => {
     await card(requestId).locator('button', { hasText: 'Deny' }).click();
     const modal = page.locator('#modal');
     await modal.waitFor({ state: 'visible' });
-    expect(await modal.locator('header').textContent()).toBeTruthy();
+    expect(await modal.locator('header').textContent()).toBe('Deny invalidation');
     await page.screenshot({ path: join(SHOTS, '3-deny-modal.png'), fullPage: true });
     await modal.locator('textarea, input').first().fill('Origin is under load, purge after 18:00');
     await modal.locator('button[type="submit"]').click();
