@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANNEL, type SlackSender } from '../../src/standins/slack-requests.js';
+import { blockActionsBody, CHANNEL, type SlackSender, sign } from '../../src/standins/slack-requests.js';
 import type { BotProcess } from '../support/bot-process.js';
 import { requestIdOf, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 
@@ -156,5 +156,42 @@ describe('restricted distributions stay restricted in reports', () => {
     expect(view).toContain(lockedId);
     expect(view).toContain(`<@${USERS.requester}>`);
     expect(view).not.toContain(':lock: restricted');
+  });
+
+  /** Clicks "More" under a list, as `user` in `channel`; the next page as Slack received it. */
+  async function more(list: string, user: string, channel: string): Promise<string> {
+    const blocks = (JSON.parse(list) as { blocks: Array<{ elements?: Array<Record<string, unknown>> }> })
+      .blocks;
+    const button = blocks
+      .flatMap((block) => block.elements ?? [])
+      .find((element) => element.action_id === 'invalidator.list_more');
+    if (typeof button?.value !== 'string') throw new Error(`no More button in ${list}`);
+    const value = button.value;
+    const before = stack.slack.responses.length;
+    const body = blockActionsBody({
+      user,
+      actionId: 'invalidator.list_more',
+      value,
+      container: { type: 'message', channel, messageTs: '1.000001', ephemeral: true },
+      responseUrl: stack.slack.responseUrl(`more-${Date.now()}`),
+      triggerId: `trigger-more-${Date.now()}`,
+      actionTs: `${Date.now() / 1000}`,
+    });
+    await slack.raw(body, sign(stack.secret, body));
+    const response = await stack.slack.waitFor(() => stack.slack.responses[before]);
+    return JSON.stringify(response.body);
+  }
+
+  it('decides again for whoever clicks More under a list, where the list is', async () => {
+    // Enough requests on `locked` for a second page.
+    for (let i = 0; i < 10; i++)
+      await request(USERS.requester, `locked /locked-secret/more-${i}.html`, LOCKED_CHANNEL);
+    const outside = await answer(USERS.outsider, 'list locked', CHANNEL);
+    expectRestricted(outside);
+    expectRestricted(await more(outside, USERS.outsider, CHANNEL));
+    const inChannel = await answer(USERS.outsider, 'list locked', LOCKED_CHANNEL);
+    expect(await more(inChannel, USERS.outsider, LOCKED_CHANNEL)).toContain(`<@${USERS.requester}>`);
+    // The button from the channel's list, clicked where the distribution is not allowed, shows no more.
+    expectRestricted(await more(inChannel, USERS.outsider, CHANNEL));
   });
 });
