@@ -1,4 +1,5 @@
 import { monthCost, type Pricing } from './cost.js';
+import type { AccessCheck } from './visibility.js';
 
 /** The bot's CallerReferences: its request ids (`INV-` and 10 characters), with `-N` for later batches. */
 const BOT_REFERENCE = /^INV-[0-9A-Z]{10}(?:-\d+)?$/;
@@ -13,9 +14,11 @@ export interface UsageRow {
   id: string;
   paths: number;
   distributionId: string;
-  /** Slack user id; absent for external invalidations */
+  /** Slack user id; absent for external invalidations and where the viewer may not see who asked */
   requester?: string;
   external: boolean;
+  /** on a restricted distribution the viewer may not see in detail: counted, but not by requester */
+  restricted?: true;
   submittedAt: string;
 }
 
@@ -29,8 +32,14 @@ export interface UsageSummary {
   projectedUsd: number;
   projectedPaths: number;
   byDistribution: Array<{ distributionId: string; paths: number }>;
-  byRequester: Array<{ requester: string; paths: number }>;
+  byRequester: RequesterUsage[];
 }
+
+/** One line of the top requesters; requests the viewer may not see in detail are summed as one line. */
+export type RequesterUsage = { requester: string; paths: number } | { restricted: true; paths: number };
+
+/** The key of the restricted line among requester ids (Slack user ids are never empty). */
+const RESTRICTED_KEY = '';
 
 /**
  * Sums a month's usage rows. `now` places the projection: the month so far, scaled to its full length
@@ -58,9 +67,11 @@ export function summariseUsage(
       paths: n,
     })),
     byRequester: top(
-      rows.filter((row) => row.requester !== undefined),
-      (row) => row.requester ?? '',
-    ).map(([requester, n]) => ({ requester, paths: n })),
+      rows.filter((row) => row.requester !== undefined || row.restricted),
+      (row) => (row.restricted ? RESTRICTED_KEY : (row.requester ?? RESTRICTED_KEY)),
+    ).map(([key, n]) =>
+      key === RESTRICTED_KEY ? { restricted: true as const, paths: n } : { requester: key, paths: n },
+    ),
   };
 }
 
@@ -74,6 +85,18 @@ export function monthElapsedFraction(month: string, now: string): number {
   // Early in the month a day's usage would project wildly; count at least one day as elapsed.
   const elapsed = Math.max(at - start, 86_400_000);
   return Math.min(1, elapsed / (end - start));
+}
+
+/**
+ * The rows as `access` lets them be seen: a row the viewer may not see in detail loses its requester and
+ * is marked restricted, so it still counts in every total but names nobody.
+ */
+export function rowsAsSeen(rows: readonly UsageRow[], access: AccessCheck): UsageRow[] {
+  return rows.map((row) => {
+    if (row.external || access(row.distributionId, row.requester) === 'full') return row;
+    const { requester: _hidden, ...rest } = row;
+    return { ...rest, restricted: true };
+  });
 }
 
 /** `▇▇▇▇▇▁▁▁ 62%`: a bar people read at a glance. */

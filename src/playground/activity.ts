@@ -1,4 +1,5 @@
 import { billingMonth } from '../core/cost.js';
+import { totalsOnly } from '../core/visibility.js';
 import type { CloudFrontCall, CloudFrontStandIn } from '../standins/cloudfront-standin.js';
 import type { Services } from '../usecases/ports.js';
 import { usageReport } from '../usecases/reports.js';
@@ -59,7 +60,7 @@ export class Activity {
         fresh.push(entry);
       }
     }
-    const report = await usageReport(this.services, month);
+    const report = await usageReport(this.services, totalsOnly, month);
     const usage: UsageBar = {
       month,
       paths: report.paths,

@@ -1,16 +1,29 @@
 import { billingMonth } from '../core/cost.js';
 import type { InvalidationRequest } from '../core/request.js';
-import { summariseUsage, type UsageSummary } from '../core/usage.js';
+import { rowsAsSeen, summariseUsage, type UsageSummary } from '../core/usage.js';
+import type { Access, AccessCheck } from '../core/visibility.js';
 import { CdnError, type LiveInvalidation, type Services, type StoredRequest } from './ports.js';
 
-/** `/invalidate status <id>`: the request, its audit events, and CloudFront's word on each invalidation. */
+/** One request in a report, with what the viewer may see of it (core/visibility.ts). */
+export interface ReportedRequest {
+  access: Access;
+  request: InvalidationRequest;
+}
+
+/**
+ * `/invalidate status <id>`: the request, its audit events, and CloudFront's word on each invalidation.
+ * A viewer with restricted access gets no audit events: they carry reasons, paths and who acted.
+ */
 export async function requestStatus(
   services: Services,
   requestId: string,
-): Promise<{ stored: StoredRequest; live: LiveInvalidation[] } | undefined> {
-  const stored = await services.store.get(requestId);
-  if (!stored) return undefined;
-  const { request } = stored;
+  access: AccessCheck,
+): Promise<{ stored: StoredRequest; live: LiveInvalidation[]; access: Access } | undefined> {
+  const found = await services.store.get(requestId);
+  if (!found) return undefined;
+  const { request } = found;
+  const seen = access(request.distribution.id, request.requester);
+  const stored = seen === 'full' ? found : { ...found, events: [] };
   const live: LiveInvalidation[] = [];
   if ('batches' in request) {
     for (const batch of request.batches) {
@@ -32,7 +45,7 @@ export async function requestStatus(
       }
     }
   }
-  return { stored, live };
+  return { stored, live, access: seen };
 }
 
 export interface ListQuery {
@@ -43,11 +56,12 @@ export interface ListQuery {
 
 export const LIST_PAGE_SIZE = 10;
 
-/** `/invalidate list [alias] [mine]`: recent requests, newest first, a page at a time. */
+/** `/invalidate list [alias] [mine]`: recent requests, newest first, a page at a time, each with its access. */
 export async function listRequests(
   services: Services,
   query: ListQuery,
-): Promise<{ requests: InvalidationRequest[]; cursor?: string }> {
+  access: AccessCheck,
+): Promise<{ requests: ReportedRequest[]; cursor?: string }> {
   const month = billingMonth(services.clock.now());
   const { distributionId, requester, cursor } = query;
   const page = await services.store.recentRequests({
@@ -58,15 +72,26 @@ export async function listRequests(
     ...(requester && !distributionId ? { requester } : {}),
   });
   // "<alias> mine": the distribution's listing, narrowed to the requester.
-  const requests =
+  const mine =
     requester && distributionId ? page.requests.filter((r) => r.requester === requester) : page.requests;
+  const requests = mine.map((request) => ({
+    access: access(request.distribution.id, request.requester),
+    request,
+  }));
   return page.cursor ? { requests, cursor: page.cursor } : { requests };
 }
 
-/** `/invalidate usage [YYYY-MM]`: the month's exact usage and cost, from the records. */
-export async function usageReport(services: Services, month?: string): Promise<UsageSummary> {
+/**
+ * `/invalidate usage [YYYY-MM]`: the month's exact usage and cost, from the records. Every row counts in
+ * the totals; rows the viewer may not see in detail are summed under one "restricted" requester.
+ */
+export async function usageReport(
+  services: Services,
+  access: AccessCheck,
+  month?: string,
+): Promise<UsageSummary> {
   const now = services.clock.now();
   const which = month ?? billingMonth(now);
   const rows = await services.store.usageRows(which);
-  return summariseUsage(which, rows, services.policy.cost, now);
+  return summariseUsage(which, rowsAsSeen(rows, access), services.policy.cost, now);
 }

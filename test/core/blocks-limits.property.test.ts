@@ -474,7 +474,7 @@ describe('Block Kit built for any size of request stays within Slack limits', ()
   it('keeps /invalidate status within the limits for thousands of audit events and invalidations, counting what it leaves out', () => {
     fc.assert(
       fc.property(anyRequest, auditEvents, liveDetails, (request, events, live) => {
-        const message = statusMessage({ request, events }, live);
+        const message = statusMessage({ request, events }, live, 'full');
         seen.mostEvents = Math.max(seen.mostEvents, events.length);
         expectMessageWithinLimits(message);
         const trail = message.blocks
@@ -509,12 +509,17 @@ describe('Block Kit built for any size of request stays within Slack limits', ()
               .map((d) => ({ distributionId: d.id, paths: 1_000 })),
             byRequester: [{ requester: 'UREQUEST01', paths: 99 }],
           };
+          // Restricted lines are shorter; every other one is restricted so both forms are drawn.
+          const reported = requests.map((request, i) => ({
+            access: i % 2 === 0 ? ('full' as const) : ('restricted' as const),
+            request,
+          }));
           expectMessageWithinLimits(
-            listMessage(requests, 'Recent requests', cursor.length <= 2_000 ? cursor : undefined),
+            listMessage(reported, 'Recent requests', cursor.length <= 2_000 ? cursor : undefined),
           );
           expectMessageWithinLimits(usageMessage(summary, policy));
           expectMessageWithinLimits(helpMessage(policy));
-          expectSurfaceWithinLimits(homeView(summary, policy, requests));
+          expectSurfaceWithinLimits(homeView(summary, policy, reported));
         },
       ),
       { numRuns: size(10, 100), seed: SEED },

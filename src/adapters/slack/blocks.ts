@@ -36,7 +36,14 @@ const REASON_CHARS = 2000;
 const MESSAGE_CHARS = 1000;
 const IDS_SHOWN = 10;
 
-export const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
+/**
+ * Every mrkdwn text object is verbatim: Slack then does not turn bare URLs, `#channel` names or `@here`
+ * in what people typed (reasons, deny reasons, paths) into links or mentions. The bot's own mentions and
+ * dates are explicit (`<@U…>`, `<!subteam^…>`, `<!date^…>`) and still render; typed text is escaped
+ * besides (`escapeText`), so a typed `<!here>` stays text.
+ * https://api.slack.com/reference/block-kit/composition-objects#text
+ */
+export const mrkdwn = (text: string) => ({ type: 'mrkdwn', text, verbatim: true });
 export const section = (text: string): Block => ({ type: 'section', text: mrkdwn(clip(text)) });
 export const context = (...texts: string[]): Block => ({
   type: 'context',

@@ -1,8 +1,10 @@
 import type { DistributionConfig, PolicyConfig } from '../../config.js';
 import { formatUsd } from '../../core/cost.js';
-import type { AuditEvent, InvalidationRequest } from '../../core/request.js';
+import type { AuditEvent } from '../../core/request.js';
 import { textBar, type UsageSummary } from '../../core/usage.js';
+import type { Access } from '../../core/visibility.js';
 import type { LiveInvalidation, StoredRequest } from '../../usecases/ports.js';
+import type { ReportedRequest } from '../../usecases/reports.js';
 import {
   type Block,
   context,
@@ -20,10 +22,22 @@ export const LIST_MORE_ACTION = 'invalidator.list_more';
 /** How much of one audit detail (a reason, a list of ids) the status quotes; the rest is counted. */
 const DETAIL_CHARS = 200;
 
-/** `/invalidate status <id>`: the request, every audit event, and CloudFront's own status. */
-export function statusMessage(stored: StoredRequest, live: readonly LiveInvalidation[]): SlackMessage {
+/** Said wherever a restricted distribution's request is shown without its details. */
+export const RESTRICTED_NOTE =
+  ':lock: This distribution is restricted: its paths, reasons and requesters are shown only in its channels, or to its approvers and requesters.';
+
+/**
+ * `/invalidate status <id>`: the request, every audit event, and CloudFront's own status. With restricted
+ * access, no requester, paths, reasons or audit trail: the status, the count and CloudFront's word only.
+ */
+export function statusMessage(
+  stored: StoredRequest,
+  live: readonly LiveInvalidation[],
+  access: Access,
+): SlackMessage {
   const { request, events } = stored;
-  const head = `${statusEmoji(request)} *${request.id}* · \`${request.distribution.alias}\` (${request.distribution.id}) · ${count(request.paths.length, 'path')} · requested by <@${request.requester}>\n*Status:* ${statusLine(request)}`;
+  const who = access === 'full' ? `requested by <@${request.requester}>` : 'restricted';
+  const head = `${statusEmoji(request)} *${request.id}* · \`${request.distribution.alias}\` (${request.distribution.id}) · ${count(request.paths.length, 'path')} · ${who}\n*Status:* ${statusLine(request)}`;
   // Refused clicks and retries can pile up events: those that fit are shown in order, the rest counted.
   const trail = fitLines(events.map(eventLine), events.length, 'more event');
   const cloudfront = fitLines(
@@ -35,7 +49,10 @@ export function statusMessage(stored: StoredRequest, live: readonly LiveInvalida
     live.length,
     'more invalidation',
   );
-  const blocks: Block[] = [section(head), section(`*Audit trail*\n${trail || '_no events_'}`)];
+  const blocks: Block[] =
+    access === 'full'
+      ? [section(head), section(`*Audit trail*\n${trail || '_no events_'}`)]
+      : [section(head), context(RESTRICTED_NOTE)];
   if (cloudfront) blocks.push(section(`*CloudFront says*\n${cloudfront}`));
   return { text: `${request.id}: ${statusLine(request)}`, blocks };
 }
@@ -54,16 +71,14 @@ function eventLine(event: AuditEvent): string {
 
 /** A page of recent requests; "More" carries the cursor of the next page. */
 export function listMessage(
-  requests: readonly InvalidationRequest[],
+  requests: readonly ReportedRequest[],
   title: string,
   more: string | undefined,
 ): SlackMessage {
-  const lines = requests.map(
-    (r) =>
-      `${statusEmoji(r)} *${r.id}* \`${r.distribution.alias}\` ${count(r.paths.length, 'path')} · <@${r.requester}> · ${slackDate(r.createdAt)} · ${statusLine(r)}`,
-  );
+  const lines = requests.map(listLine);
   const shown = fitLines(lines, lines.length, 'more request');
   const blocks: Block[] = [section(`*${title}*\n${shown || '_No requests yet._'}`)];
+  if (requests.some((r) => r.access === 'restricted')) blocks.push(context(RESTRICTED_NOTE));
   if (more) {
     blocks.push({
       type: 'actions',
@@ -78,6 +93,12 @@ export function listMessage(
     });
   }
   return { text: `${title}: ${requests.length} shown`, blocks };
+}
+
+/** One request in a list; the status line names no one and quotes nothing typed, so it stays. */
+function listLine({ access, request: r }: ReportedRequest): string {
+  const who = access === 'full' ? `<@${r.requester}>` : ':lock: restricted';
+  return `${statusEmoji(r)} *${r.id}* \`${r.distribution.alias}\` ${count(r.paths.length, 'path')} · ${who} · ${slackDate(r.createdAt)} · ${statusLine(r)}`;
 }
 
 /** `/invalidate usage`: the month at a glance, with a bar of the free allowance used. */
@@ -98,7 +119,11 @@ export function usageMessage(summary: UsageSummary, policy: PolicyConfig): Slack
     .map((row) => `• \`${aliasOf(policy.distributions, row.distributionId)}\` ${count(row.paths, 'path')}`)
     .join('\n');
   const byRequester = summary.byRequester
-    .map((row) => `• <@${row.requester}> ${count(row.paths, 'path')}`)
+    .map((row) =>
+      'restricted' in row
+        ? `• :lock: restricted distributions ${count(row.paths, 'path')}`
+        : `• <@${row.requester}> ${count(row.paths, 'path')}`,
+    )
     .join('\n');
   const blocks: Block[] = [section(lines.join('\n'))];
   if (byDistribution) blocks.push(section(`*Top distributions*\n${byDistribution}`));
@@ -116,7 +141,7 @@ export function usageMessage(summary: UsageSummary, policy: PolicyConfig): Slack
 export function homeView(
   summary: UsageSummary,
   policy: PolicyConfig,
-  mine: readonly InvalidationRequest[],
+  mine: readonly ReportedRequest[],
 ): Block {
   const usage = usageMessage(summary, policy);
   const recent = listMessage(mine, 'Your recent requests', undefined);

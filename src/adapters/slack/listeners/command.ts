@@ -44,7 +44,7 @@ export function invalidateCommand(services: Services) {
     if (value.kind === 'invalidate') return open(services, value, command, { ack, respond });
     await ack();
     if (value.kind === 'cancel') await cancelByCommand(services, value.requestId, command.user_id, respond);
-    else await answerReport(services, value, command.user_id, respond);
+    else await answerReport(services, value, { user: command.user_id, channel: command.channel_id }, respond);
   };
 }
 

@@ -7,7 +7,9 @@ import type {
   SlackEventMiddlewareArgs,
 } from '@slack/bolt';
 import { z } from 'zod';
+import type { AccessCheck, Viewer } from '../../../core/visibility.js';
 import type { Services } from '../../../usecases/ports.js';
+import { reportAccess } from '../../../usecases/report-access.js';
 import { LIST_PAGE_SIZE, listRequests, requestStatus, usageReport } from '../../../usecases/reports.js';
 import type { PreparedCommand } from '../../../usecases/request-invalidation.js';
 import { plain } from '../blocks.js';
@@ -15,16 +17,20 @@ import { homeView, listMessage, statusMessage, usageMessage } from '../report-bl
 
 type Report = Extract<PreparedCommand, { kind: 'status' | 'list' | 'usage' }>;
 
-/** status, list and usage: read-only answers, private to whoever asked. */
-export async function answerReport(services: Services, report: Report, user: string, respond: RespondFn) {
+/**
+ * status, list and usage: read-only answers, private to whoever asked. What a restricted distribution's
+ * requests show depends on who asks and from which channel (core/visibility.ts).
+ */
+export async function answerReport(services: Services, report: Report, viewer: Viewer, respond: RespondFn) {
   const reply = (message: { text: string; blocks: unknown[] }) =>
     respond({ response_type: 'ephemeral', ...message });
+  const access = await reportAccess(services, viewer);
   switch (report.kind) {
     case 'status': {
-      const found = await requestStatus(services, report.requestId);
+      const found = await requestStatus(services, report.requestId, access);
       await reply(
         found
-          ? statusMessage(found.stored, found.live)
+          ? statusMessage(found.stored, found.live, found.access)
           : plain(`I have no record of request ${report.requestId}.`),
       );
       return;
@@ -32,13 +38,13 @@ export async function answerReport(services: Services, report: Report, user: str
     case 'list': {
       const query = {
         ...(report.distribution ? { distributionId: report.distribution.id } : {}),
-        ...(report.mine ? { requester: user } : {}),
+        ...(report.mine ? { requester: viewer.user } : {}),
       };
-      await reply(await listPage(services, query, undefined));
+      await reply(await listPage(services, query, undefined, access));
       return;
     }
     case 'usage':
-      await reply(usageMessage(await usageReport(services, report.month), services.policy));
+      await reply(usageMessage(await usageReport(services, access, report.month), services.policy));
       return;
     default: {
       const unreachable: never = report;
@@ -53,8 +59,9 @@ async function listPage(
   services: Services,
   query: { distributionId?: string; requester?: string },
   cursor: string | undefined,
+  access: AccessCheck,
 ) {
-  const page = await listRequests(services, { ...query, ...(cursor ? { cursor } : {}) });
+  const page = await listRequests(services, { ...query, ...(cursor ? { cursor } : {}) }, access);
   const alias = services.policy.distributions.find((d) => d.id === query.distributionId)?.alias;
   const title = `Recent requests${alias ? ` on ${alias}` : ''}${query.requester ? ' (yours)' : ''}`;
   // The button's value carries the query and the cursor (Slack allows 2,000 characters there).
@@ -68,11 +75,15 @@ async function listPage(
   );
 }
 
-/** "More" under a list: the next page replaces the message. */
+/**
+ * "More" under a list: the next page replaces the message. Access is decided anew for whoever clicks,
+ * where the list is: the button's value is not trusted to say who may see what.
+ */
 export function listMoreButton(services: Services) {
   return async ({
     ack,
     action,
+    body,
     respond,
   }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
     await ack();
@@ -81,7 +92,9 @@ export function listMoreButton(services: Services) {
       ...(value.d ? { distributionId: value.d } : {}),
       ...(value.u ? { requester: value.u } : {}),
     };
-    await respond({ replace_original: true, ...(await listPage(services, query, value.c)) });
+    const channel = body.channel?.id;
+    const access = await reportAccess(services, { user: body.user.id, ...(channel ? { channel } : {}) });
+    await respond({ replace_original: true, ...(await listPage(services, query, value.c, access)) });
   };
 }
 
@@ -89,9 +102,11 @@ export function listMoreButton(services: Services) {
 export function homeOpened(services: Services) {
   return async ({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs) => {
     if (event.tab !== 'home') return;
+    // The Home tab is in no channel: only the viewer's own requests and memberships open details.
+    const access = await reportAccess(services, { user: event.user });
     const [summary, mine] = await Promise.all([
-      usageReport(services),
-      listRequests(services, { requester: event.user }),
+      usageReport(services, access),
+      listRequests(services, { requester: event.user }, access),
     ]);
     await client.views.publish({
       user_id: event.user,
