@@ -4,6 +4,13 @@ import type { ApprovalPolicy, Approvers } from './core/policy.js';
 
 const DISTRIBUTION_ID = /^E[A-Z0-9]{5,}$/;
 
+/** Longer aliases do not fit on a card's header or a `/invalidate` line people type. */
+const MAX_ALIAS_LENGTH = 64;
+/** 7 days: a pending request's expiry must stay a date every store and Slack's date formatting accept. */
+const MAX_APPROVAL_TIMEOUT_MINUTES = 7 * 24 * 60;
+/** Polling CloudFront more often than this only spends its API rate limit (GetInvalidation is throttled). */
+const MIN_POLL_SECONDS = 1;
+
 /** Empty strings count as unset, so `FOO=` in a .env file behaves like no FOO at all. */
 const optionalText = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 
@@ -28,6 +35,8 @@ const baseEnvSchema = z.object({
   INVALIDATOR_CONFIG: optionalText.pipe(z.string().default('invalidator.config.yml')),
   AWS_REGION: optionalText,
   LOG_LEVEL: optionalText.pipe(z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+  /** lets `polling` go below MIN_POLL_SECONDS: for tests against the local CloudFront stand-in only */
+  INVALIDATOR_ALLOW_FAST_POLLING: optionalText.pipe(z.stringbool().default(false)),
 });
 
 /** The environment of the bot itself: Slack's credentials are required. */
@@ -75,6 +84,7 @@ const fileSchema = z.strictObject({
     .record(
       z
         .string()
+        .max(MAX_ALIAS_LENGTH, `aliases are at most ${MAX_ALIAS_LENGTH} characters`)
         .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'aliases use letters, digits, dot, dash and underscore')
         .refine((alias) => !(RESERVED_WORDS as readonly string[]).includes(alias.toLowerCase()), {
           message: `is a sub-command of /invalidate (${RESERVED_WORDS.join(', ')}); choose another alias`,
@@ -94,8 +104,13 @@ const fileSchema = z.strictObject({
         }
         seen.add(alias.toLowerCase());
       }
-    }),
-  approvalTimeoutMinutes: z.number().positive().default(30),
+    })
+    .superRefine(checkDistinctIds),
+  approvalTimeoutMinutes: z
+    .number()
+    .positive()
+    .max(MAX_APPROVAL_TIMEOUT_MINUTES, `must be at most ${MAX_APPROVAL_TIMEOUT_MINUTES} (7 days)`)
+    .default(30),
   maxPathsPerRequest: z.number().int().min(1).max(15000).default(3000),
   cost: z
     .strictObject({
@@ -122,6 +137,16 @@ const fileSchema = z.strictObject({
   ...ruleFields,
 });
 
+/** One distribution under two aliases would split its policy in two: which one applies is a guess. */
+function checkDistinctIds(record: Record<string, { id: string }>, ctx: z.RefinementCtx): void {
+  const aliasOf = new Map<string, string>();
+  for (const [alias, { id }] of Object.entries(record)) {
+    const first = aliasOf.get(id);
+    if (first === undefined) aliasOf.set(id, alias);
+    else ctx.addIssue({ code: 'custom', path: [alias, 'id'], message: `is also the id of '${first}'` });
+  }
+}
+
 type FileConfig = z.infer<typeof fileSchema>;
 type FileDistribution = FileConfig['distributions'][string];
 
@@ -142,6 +167,7 @@ function checkApprovers(file: FileConfig, ctx: z.RefinementCtx): void {
   for (const [alias, distribution] of Object.entries(file.distributions)) {
     const rules = rulesOf(file, distribution);
     const canNeedApproval =
+      file.budget !== undefined ||
       distribution.approval !== 'never' ||
       rules.abovePaths !== undefined ||
       rules.aboveUsd !== undefined ||
@@ -152,7 +178,9 @@ function checkApprovers(file: FileConfig, ctx: z.RefinementCtx): void {
       const why =
         distribution.approval !== 'never'
           ? `approval is '${distribution.approval}'`
-          : 'an approval rule is on';
+          : file.budget !== undefined
+            ? 'a budget is set (past it, approval is required)'
+            : 'an approval rule is on';
       ctx.addIssue({
         code: 'custom',
         path: ['distributions', alias, 'approvers'],
@@ -253,11 +281,23 @@ function parseBoth(
 ): { env: z.infer<typeof baseEnvSchema>; file: FileConfig } {
   const envResult = schema.safeParse(env);
   const fileResult = checkedFileSchema.safeParse(file.content);
-  if (envResult.success && fileResult.success) return { env: envResult.data, file: fileResult.data };
+  const fastPolling = envResult.success && envResult.data.INVALIDATOR_ALLOW_FAST_POLLING;
+  const pollingIssues = fileResult.success && !fastPolling ? pollingProblems(fileResult.data) : [];
+  if (envResult.success && fileResult.success && pollingIssues.length === 0) {
+    return { env: envResult.data, file: fileResult.data };
+  }
   throw new ConfigError([
     ...(envResult.success ? [] : describe(envResult.error, 'environment variable ')),
     ...(fileResult.success ? [] : describe(fileResult.error, `${file.path}: `)),
+    ...pollingIssues.map((problem) => `${file.path}: ${problem}`),
   ]);
+}
+
+/** Polling intervals under MIN_POLL_SECONDS (allowed only with INVALIDATOR_ALLOW_FAST_POLLING, for tests). */
+function pollingProblems(file: FileConfig): string[] {
+  return (['firstCheckSeconds', 'maxIntervalSeconds'] as const)
+    .filter((key) => file.polling[key] < MIN_POLL_SECONDS)
+    .map((key) => `polling.${key} must be at least ${MIN_POLL_SECONDS} second`);
 }
 
 /** The environment's problems alone: reported with a config file that could not be read at all. */

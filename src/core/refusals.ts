@@ -3,8 +3,17 @@ import { type AuditEvent, auditEvent, type Distribution, type InvalidationReques
 /** A button or command that acts on an existing request: the actions a person can be refused. */
 export type RefusedAction = 'approve' | 'deny' | 'cancel';
 
-/** Why a click on a request was refused for who the clicker is (not for the request's state). */
-export type ClickRefusalCode = 'own_request' | 'not_an_approver' | 'approvers_unresolved' | 'not_requester';
+/**
+ * Why a click on a request was refused for who the clicker is (not for the request's state).
+ * `approvers_unresolved`: Slack could not confirm the approvers' group at the click;
+ * `distribution_removed`: the request's distribution is no longer in the config, so nobody may decide.
+ */
+export type ClickRefusalCode =
+  | 'own_request'
+  | 'not_an_approver'
+  | 'approvers_unresolved'
+  | 'not_requester'
+  | 'distribution_removed';
 
 /** Why a `/invalidate` command was refused for who or where it was typed (not for what it said). */
 export type CommandRefusalCode = 'not_a_requester' | 'channel_not_allowed';

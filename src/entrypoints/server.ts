@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createLogger } from '../adapters/system/logger.js';
 import { compose } from '../compose.js';
 import { ConfigError } from '../config.js';
-import { wantsPlayground } from '../playground/wants.js';
+import { deploymentMeant, wantsPlayground } from '../playground/wants.js';
 import { loadConfig } from './load-config.js';
 
 /** `npm start`: the bot over HTTP or Socket Mode, with its work loop, until SIGINT or SIGTERM. */
@@ -83,6 +83,8 @@ async function playground(): Promise<void> {
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
+    const deployment = deploymentMeant(process.env);
+    if (deployment) process.stderr.write(`(${deployment}, so the local playground does not start.)\n`);
   } else {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     process.stderr.write(

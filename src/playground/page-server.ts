@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { Activity } from './activity.js';
+import { playgroundHosts, type SameOrigin, sameOrigin } from './same-origin.js';
 import type { PageInfo, PageState } from './web/api.js';
 import { BotAnswerError, type Workspace } from './workspace.js';
 
@@ -87,7 +88,12 @@ export async function startPageServer(options: {
     },
   };
 
+  // Set once the server listens (its port may be chosen by the system); no request comes before.
+  let guard: SameOrigin | undefined;
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refused = guard ? guard.refusal(req.method, req.headers) : 'Not listening yet.';
+    if (refused) return sendJson(res, 403, { error: refused });
     const url = new URL(req.url ?? '/', 'http://playground');
     const asset = ASSETS[url.pathname];
     if (req.method === 'GET' && asset) {
@@ -133,6 +139,7 @@ export async function startPageServer(options: {
     });
   });
   const url = await listen(server, options.host, options.port);
+  guard = sameOrigin(playgroundHosts(options.host, (server.address() as AddressInfo).port));
   let pending: NodeJS.Timeout | undefined;
   return {
     url,

@@ -43,7 +43,9 @@ const AUDIT_REFRESH_MS = 700;
 
 export async function startPlayground(env: Record<string, string | undefined>): Promise<Playground> {
   if (!wantsPlayground(env)) {
-    throw new ConfigError(['the playground never starts while Slack credentials are configured']);
+    throw new ConfigError([
+      'the playground never starts while Slack credentials are configured, TABLE_NAME is set or NODE_ENV is production',
+    ]);
   }
   const settings = playgroundSettings(env);
   const file = await configFile(env);

@@ -8,7 +8,7 @@ import {
 } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
 import { loadSettled } from './load-settled.js';
-import { groupMembersFor } from './membership.js';
+import { confirmedMembers, currentAuthority } from './membership.js';
 import type { Services } from './ports.js';
 import { recordClickRefusal } from './record-refusal.js';
 import { changePending, settleExpiry } from './settle-expiry.js';
@@ -17,12 +17,17 @@ import { changePending, settleExpiry } from './settle-expiry.js';
 export type DecisionRefusal =
   | { code: 'not_found'; requestId: string }
   | { code: 'already_decided'; request: InvalidationRequest }
-  | DecideRefusal;
+  | { code: 'distribution_removed'; request: InvalidationRequest }
+  | Exclude<DecideRefusal, { code: 'approvers_unresolved' }>
+  /** `reason`: Slack's error code, or `unreachable` */
+  | (Extract<DecideRefusal, { code: 'approvers_unresolved' }> & { reason: string });
 
 /**
- * Whether `actor` may decide on the request now; used before opening the Deny modal, so a refused click
- * never sees a form. Group membership comes from the (cached) directory. A person who may not decide is
- * recorded on the request as a `refused` event (`action` is what they clicked).
+ * Whether `actor` may decide on the request now; used before opening the Deny modal (so a refused click
+ * never sees a form) and again when the decision is made. Who may decide comes from the current config,
+ * and membership of the approvers' group from a Slack lookup made after the click arrived: a cached
+ * answer never grants a decision. A person who may not decide is recorded on the request as a `refused`
+ * event (`action` is what they clicked).
  */
 export async function checkDecider(
   services: Services,
@@ -33,15 +38,34 @@ export async function checkDecider(
   const loaded = await loadSettled(services, requestId);
   if (!loaded) return err({ code: 'not_found', requestId });
   if (loaded.status !== 'pending_approval') return err({ code: 'already_decided', request: loaded });
-  const { approvers, selfApproval } = loaded.approval;
-  const members = await groupMembersFor(services.directory, actor, approvers);
-  const refusal = decideRefusal(actor, loaded.requester, approvers, members, selfApproval);
+  const refusal = await authorityRefusal(services, loaded, actor);
   if (refusal) {
     await recordClickRefusal(services, loaded, { action, code: refusal.code, by: actor });
     return err(refusal);
   }
   const request = await settleExpiry(services, loaded);
   return request.status === 'pending_approval' ? ok(request) : err({ code: 'already_decided', request });
+}
+
+/** Why `actor` may not decide on the request by the current config and Slack's answer now, if they may not. */
+async function authorityRefusal(
+  services: Services,
+  request: InvalidationRequest,
+  actor: string,
+): Promise<Exclude<DecisionRefusal, { code: 'not_found' | 'already_decided' }> | undefined> {
+  const authority = currentAuthority(services.policy, request);
+  if (!authority) return { code: 'distribution_removed', request };
+  const confirmed = await confirmedMembers(services.directory, actor, request.requester, authority);
+  const members = confirmed?.ok ? confirmed.members : undefined;
+  const refusal = decideRefusal(
+    actor,
+    request.requester,
+    authority.approvers,
+    members,
+    authority.selfApproval,
+  );
+  if (refusal?.code !== 'approvers_unresolved') return refusal;
+  return { ...refusal, reason: confirmed?.ok === false ? confirmed.reason : 'unreachable' };
 }
 
 /**

@@ -209,10 +209,22 @@ export interface Cards {
   hasNotice(request: InvalidationRequest, kind: NoticeKind): Promise<boolean>;
 }
 
+/** What Slack said of a user group's members when asked for a decision, or why it said nothing. */
+export type ConfirmedMembers = { ok: true; members: string[] } | { ok: false; reason: string };
+
 /** Resolves a Slack user group to its members; undefined when it cannot be resolved (the log says why). */
 export interface ApproverDirectory {
-  /** cached members; `refresh` asks Slack again (at most once per short interval per group) */
+  /**
+   * Cached members, for what may lag a little: who may request, what a card names, why someone was
+   * refused. `refresh` asks Slack again (at most once per short interval per group). Never grants a decision.
+   */
   members(usergroup: string, options?: { refresh?: boolean }): Promise<string[] | undefined>;
+  /**
+   * Members by a `usergroups.users.list` call still in flight or started by this one, never by a finished
+   * one: what grants a decision. Calls that come together share one lookup. `reason` is Slack's error
+   * code, or `unreachable`.
+   */
+  confirm(usergroup: string): Promise<ConfirmedMembers>;
 }
 
 /** Month-to-date usage as shown on new cards; may lag by a few seconds (see usage-cache.ts). */

@@ -33,7 +33,7 @@ describe('the CDK stack', () => {
   beforeAll(async () => {
     vi.stubEnv('SLACK_BOT_TOKEN', FAKE_TOKEN);
     vi.stubEnv('SLACK_SIGNING_SECRET', FAKE_SIGNING_SECRET);
-    synth = await synthesize(testConfig());
+    synth = await synthesize(testConfig({ polling: { firstCheckSeconds: 1, maxIntervalSeconds: 5 } }));
     slack = functionId(synth, 'Slack');
     worker = functionId(synth, 'Worker');
   });

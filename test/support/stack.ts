@@ -110,6 +110,8 @@ export async function startStack(
     AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.url,
     AWS_ENDPOINT_URL_CLOUDFRONT: cloudfront.url,
     AWS_MAX_ATTEMPTS: '1',
+    // the tests poll the CloudFront stand-in every few hundred milliseconds
+    INVALIDATOR_ALLOW_FAST_POLLING: 'true',
   };
   const bots: BotProcess[] = [];
   const client = dynamo.client();

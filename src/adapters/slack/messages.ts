@@ -102,7 +102,9 @@ export function decisionRefusalText(refusal: DecisionRefusal): string {
     case 'not_an_approver':
       return `Only the approvers of this distribution can decide: ${approverWords(refusal.approvers)}. Nothing changed.`;
     case 'approvers_unresolved':
-      return `The approvers' user group could not be resolved just now, so only the listed users can decide: ${approverWords({ users: refusal.approvers.users })}. Nothing changed.`;
+      return unconfirmedText(refusal);
+    case 'distribution_removed':
+      return `\`${refusal.request.distribution.alias}\` (${refusal.request.distribution.id}) is no longer in my configuration, so nobody can approve or deny ${refusal.request.id}; it expires without a decision. Nothing changed.`;
     case 'already_decided':
       return alreadyDecidedText(refusal.request);
     default: {
@@ -110,6 +112,19 @@ export function decisionRefusalText(refusal: DecisionRefusal): string {
       return String(unreachable);
     }
   }
+}
+
+/**
+ * Slack gave no members at the click, so nothing is granted on an older answer: a retry may help when it
+ * did not answer; when it answered an error (a free plan, a deleted group), only listed approvers can decide.
+ */
+function unconfirmedText(refusal: Extract<DecisionRefusal, { code: 'approvers_unresolved' }>): string {
+  const { users } = refusal.approvers;
+  if (refusal.reason !== 'unreachable') {
+    return `The approvers' user group could not be resolved (Slack answered \`${refusal.reason}\`), so only the approvers listed by name can decide: ${approverWords({ users })}. Nothing changed.`;
+  }
+  const listed = users.length ? ` Meanwhile these approvers can decide: ${approverWords({ users })}.` : '';
+  return `I could not confirm with Slack just now that you are in the approvers' user group (Slack did not answer), so nothing was decided. Try again in a moment.${listed}`;
 }
 
 function alreadyDecidedText(request: InvalidationRequest): string {
