@@ -54,3 +54,18 @@ export async function confirmedMembers(
   if (approvers.users.includes(actor) || approvers.usergroup === undefined) return undefined;
   return directory.confirm(approvers.usergroup);
 }
+
+/**
+ * The resolved members of a set's user group (fresh when the user is not in the cached list), for what a
+ * report may show; a decision is confirmed with `confirmedMembers` instead.
+ */
+export async function groupMembersFor(
+  directory: ApproverDirectory,
+  user: string,
+  set: Approvers,
+): Promise<string[] | undefined> {
+  if (set.usergroup === undefined) return undefined;
+  const cached = await directory.members(set.usergroup);
+  if (cached?.includes(user)) return cached;
+  return directory.members(set.usergroup, { refresh: true });
+}
