@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { csvRecord } from '../adapters/system/csv.js';
+import { csvText, type ExportRow, jsonText } from '../adapters/system/export-text.js';
 import { createLogger } from '../adapters/system/logger.js';
 import { openRequestStore } from '../compose.js';
 import { ConfigError, findDistribution, parseStoreConfig } from '../config.js';
@@ -10,6 +10,7 @@ import {
   exportRefusals,
   exportRequests,
   type RefusalRow,
+  reasonOf,
 } from '../usecases/audit-export.js';
 import { readConfigFile } from './load-config.js';
 
@@ -29,6 +30,7 @@ const EVENT_COLUMNS = [
   'distributionId',
   'requester',
   'paths',
+  'reason',
   'details',
 ];
 const REQUEST_COLUMNS = [
@@ -120,7 +122,7 @@ function argumentProblems(values: Record<string, string | boolean | undefined>):
   return problems;
 }
 
-type Row = Record<string, string | number | boolean | undefined>;
+type Row = ExportRow;
 
 async function* eventRows(
   events: AsyncIterable<{ event: AuditEvent; request: InvalidationRequest }>,
@@ -135,7 +137,9 @@ async function* eventRows(
       distributionId: request.distribution.id,
       requester: request.requester,
       paths: request.paths.length,
-      details: JSON.stringify(event.details),
+      reason: reasonOf(event),
+      // nested in JSON; in CSV, csv-stringify writes an object as its JSON text
+      details: event.details,
     };
   }
 }
@@ -196,7 +200,7 @@ async function* refusalRows(refusals: readonly RefusalRow[]): AsyncIterable<Row>
   }
 }
 
-/** Streams rows out as they are read; JSON as one array, so the output is a single valid document. */
+/** Streams rows out as they are read, waiting whenever stdout is full. */
 async function write(
   rows: AsyncIterable<Row>,
   columns: readonly string[],
@@ -206,15 +210,7 @@ async function write(
     new Promise<void>((resolve) =>
       process.stdout.write(text) ? resolve() : process.stdout.once('drain', resolve),
     );
-  if (format === 'csv') await out(csvRecord(columns));
-  else await out('[');
-  let first = true;
-  for await (const row of rows) {
-    if (format === 'csv') await out(csvRecord(columns.map((column) => row[column])));
-    else await out(`${first ? '\n' : ',\n'}${JSON.stringify(row)}`);
-    first = false;
-  }
-  if (format === 'json') await out('\n]\n');
+  for await (const text of format === 'csv' ? csvText(rows, columns) : jsonText(rows)) await out(text);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
