@@ -20,7 +20,9 @@ describe('an audit export a finance team can open safely, end to end', () => {
   let stack: Stack;
   let bot: BotProcess;
   let slack: SlackSender;
-  let oldId: string;
+  /** made three months ago: one refused a click today, the other denied today */
+  let refusedId: string;
+  let deniedId: string;
   const monthStart = `${new Date().toISOString().slice(0, 7)}-01`;
 
   const audit = (args: string[]) =>
@@ -101,6 +103,17 @@ describe('an audit export a finance team can open safely, end to end', () => {
     documents.destroy();
   }
 
+  /** A request made through the bot, waiting for approval, then moved three months back. */
+  async function oldRequest(path: string): Promise<string> {
+    await slack.command(USERS.requester, `web ${path} --reason quarterly clean-up`);
+    const card = await stack.slack.waitFor(() =>
+      stack.slack.messages.find((m) => !m.thread_ts && JSON.stringify(m.blocks).includes(path)),
+    );
+    const id = requestIdOf(card.text);
+    await makeOld(id);
+    return id;
+  }
+
   beforeAll(async () => {
     stack = await startStack();
     bot = await stack.startBot();
@@ -108,18 +121,14 @@ describe('an audit export a finance team can open safely, end to end', () => {
     for (const [n, reason] of FORMULAS.entries()) {
       await slack.command(USERS.requester, `docs /formula${n}.html --reason ${reason}`);
     }
-    await slack.command(USERS.requester, 'web /old/* --reason quarterly clean-up');
-    const card = await stack.slack.waitFor(() =>
-      stack.slack.messages.find((m) => !m.thread_ts && JSON.stringify(m.blocks).includes('/old/*')),
-    );
-    oldId = requestIdOf(card.text);
-    await makeOld(oldId);
-    // Today, on the request from three months ago: a refused click (its requester may not approve it),
-    // then a denial with a reason.
-    await slack.click(USERS.requester, APPROVE, oldId);
-    await eventRecorded(oldId, 'refused');
-    await slack.submitDeny(USERS.lead, oldId, DENY_REASON);
-    await eventRecorded(oldId, 'denied');
+    refusedId = await oldRequest('/old/refused/*');
+    deniedId = await oldRequest('/old/denied/*');
+    // Today, on the requests from three months ago: a refused click (a requester may not approve their own
+    // request), recorded without a state change; and a denial with a reason, a state change.
+    await slack.click(USERS.requester, APPROVE, refusedId);
+    await slack.submitDeny(USERS.lead, deniedId, DENY_REASON);
+    await eventRecorded(refusedId, 'refused');
+    await eventRecorded(deniedId, 'denied');
   }, 120_000);
   afterAll(async () => {
     if (process.env.DEBUG_BOT_LOGS) console.log(bot?.logs.join('\n'));
@@ -132,7 +141,7 @@ describe('an audit export a finance team can open safely, end to end', () => {
       const requested = rows.find((row) => row.event === 'requested' && row.reason === `'${reason}`);
       expect(requested, reason).toBeDefined();
     }
-    const denied = rows.find((row) => row.requestId === oldId && row.event === 'denied');
+    const denied = rows.find((row) => row.requestId === deniedId && row.event === 'denied');
     expect(denied?.reason).toBe(`'${DENY_REASON}`);
     for (const row of rows) {
       for (const [column, cell] of Object.entries(row))
@@ -140,20 +149,19 @@ describe('an audit export a finance team can open safely, end to end', () => {
     }
   });
 
-  it("exports today's events on a request made three months ago, and not its older ones", async () => {
+  it("exports today's events on requests made three months ago, and not their older ones", async () => {
     const rows = await csv(['--since', monthStart]);
-    const old = rows.filter((row) => row.requestId === oldId).map((row) => row.event);
-    expect(old).toEqual(['refused', 'denied']);
+    const eventsOf = (all: Row[], id: string) =>
+      all.filter((row) => row.requestId === id).map((row) => row.event);
+    expect(eventsOf(rows, refusedId)).toEqual(['refused']);
+    expect(eventsOf(rows, deniedId)).toEqual(['denied']);
     const refusals = await csv(['--rows', 'refusals', '--since', monthStart]);
-    expect(refusals.filter((row) => row.requestId === oldId).map((row) => row.refusal)).toEqual([
+    expect(refusals.filter((row) => row.requestId === refusedId).map((row) => row.refusal)).toEqual([
       'own_request',
     ]);
     const everything = await csv([]);
-    expect(everything.filter((row) => row.requestId === oldId).map((row) => row.event)).toEqual([
-      'requested',
-      'refused',
-      'denied',
-    ]);
+    expect(eventsOf(everything, refusedId)).toEqual(['requested', 'refused']);
+    expect(eventsOf(everything, deniedId)).toEqual(['requested', 'denied']);
   });
 
   it('exports event details as nested JSON, with the reason as typed', async () => {
@@ -165,7 +173,7 @@ describe('an audit export a finance team can open safely, end to end', () => {
       reason?: string;
       details: Record<string, unknown>;
     }>;
-    const denied = rows.find((row) => row.requestId === oldId && row.event === 'denied');
+    const denied = rows.find((row) => row.requestId === deniedId && row.event === 'denied');
     expect(denied?.details).toEqual({ reason: DENY_REASON });
     expect(denied?.reason).toBe(DENY_REASON);
     const requested = rows.filter((row) => row.event === 'requested').map((row) => row.details.reason);
