@@ -17,7 +17,8 @@ import { readConfigFile } from './load-config.js';
 const USAGE = `Usage: npm run audit -- [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--distribution <alias>]
                       [--rows events|requests|refusals] --format csv|json
 Streams every audit event (or one row per request, or every refused command and click) of the period to
-stdout, oldest first.
+stdout, oldest first: the events recorded in the period, on requests of any age. In CSV, a cell that starts
+with = + - @, tab or CR is written with a leading ' so that a spreadsheet shows it as text.
 Reads the same environment and config file as the bot (TABLE_NAME, or the embedded store in
 INVALIDATOR_DATA_DIR, which must not be open in a running bot at the same time).`;
 

@@ -12,6 +12,9 @@ import { Keys } from './schema.js';
 /** BatchGetItem takes at most 100 keys at a time. */
 const BATCH_GET_MAX = 100;
 
+/** Months whose markers are read at once: an export of all time asks for hundreds, nearly all empty. */
+const MONTHS_AT_ONCE = 12;
+
 /**
  * Activity markers: which requests had an audit event recorded in a UTC month after the one they were
  * created in (a refused click today on a request from three months ago), so the audit export of a period
@@ -57,18 +60,28 @@ export class ActivityMarkers {
     const [first] = months;
     if (first === undefined) return;
     const named = new Map<string, string>();
-    for (const month of months) {
-      for await (const item of this.items({
-        KeyConditionExpression: 'pk = :pk AND sk < :first',
-        ExpressionAttributeValues: { ':pk': Keys.activities(month), ':first': first },
-      })) {
-        named.set(String(item.sk), String(item.requestId));
+    for (let start = 0; start < months.length; start += MONTHS_AT_ONCE) {
+      const batch = months.slice(start, start + MONTHS_AT_ONCE);
+      for (const markers of await Promise.all(batch.map((month) => this.markersIn(month, first)))) {
+        for (const [sk, requestId] of markers) named.set(sk, requestId);
       }
     }
     const ids = [...named.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, id]) => id);
     for (let start = 0; start < ids.length; start += BATCH_GET_MAX) {
       yield* await this.requestItems(ids.slice(start, start + BATCH_GET_MAX));
     }
+  }
+
+  /** A month's markers of requests created before the month `first`: [sort key, request id] pairs. */
+  private async markersIn(month: string, first: string): Promise<Array<[string, string]>> {
+    const markers: Array<[string, string]> = [];
+    for await (const item of this.items({
+      KeyConditionExpression: 'pk = :pk AND sk < :first',
+      ExpressionAttributeValues: { ':pk': Keys.activities(month), ':first': first },
+    })) {
+      markers.push([String(item.sk), String(item.requestId)]);
+    }
+    return markers;
   }
 
   /** The request items of these ids, in their order (BatchGetItem answers in any order, and by parts). */
