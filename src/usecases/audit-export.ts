@@ -31,7 +31,7 @@ async function* requestsWithActivity(
   store: Pick<RequestStore, 'requestsCreatedIn' | 'requestsActiveIn'>,
   query: ExportQuery,
 ): AsyncIterable<StoredRequest> {
-  const months = monthsBetween(query.since, query.until, 0);
+  const months = monthsBetween(query.since, query.until);
   yield* store.requestsActiveIn(months);
   for (const month of months) yield* store.requestsCreatedIn(month);
 }
@@ -52,7 +52,7 @@ export async function* exportRequests(
 ): AsyncIterable<InvalidationRequest> {
   const from = `${query.since}T00:00:00.000Z`;
   const to = `${query.until}T23:59:59.999Z`;
-  for (const month of monthsBetween(query.since, query.until, 0)) {
+  for (const month of monthsBetween(query.since, query.until)) {
     for await (const { request } of store.requestsCreatedIn(month)) {
       if (query.distributionId && request.distribution.id !== query.distributionId) continue;
       if (request.createdAt >= from && request.createdAt <= to) yield request;
@@ -79,7 +79,7 @@ export async function exportRefusals(
   const to = `${query.until}T23:59:59.999Z`;
   const inPeriod = (at: string) => at >= from && at <= to;
   const rows: RefusalRow[] = [];
-  for (const month of monthsBetween(query.since, query.until, 0)) {
+  for (const month of monthsBetween(query.since, query.until)) {
     for await (const refusal of store.commandRefusalsIn(month)) {
       if (query.distributionId && refusal.distribution.id !== query.distributionId) continue;
       if (inPeriod(refusal.at)) rows.push({ kind: 'command', at: refusal.at, refusal });
@@ -103,11 +103,11 @@ export async function exportRefusals(
   return rows.sort((a, b) => a.at.localeCompare(b.at));
 }
 
-/** The UTC months from `lookback` months before `since` to `until`, oldest first, as YYYY-MM. */
-export function monthsBetween(since: string, until: string, lookback: number): string[] {
+/** The UTC months from `since` to `until`, oldest first, as YYYY-MM. */
+export function monthsBetween(since: string, until: string): string[] {
   const [year = 0, month = 1] = since.split('-').map(Number);
   const months: string[] = [];
-  for (let offset = -lookback; ; offset++) {
+  for (let offset = 0; ; offset++) {
     const current = new Date(Date.UTC(year, month - 1 + offset, 1)).toISOString().slice(0, 7);
     if (current > until.slice(0, 7)) return months;
     months.push(current);
