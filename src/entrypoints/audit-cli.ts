@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { csvRecord } from '../adapters/system/csv.js';
+import { csvText, type ExportRow, jsonText } from '../adapters/system/export-text.js';
 import { createLogger } from '../adapters/system/logger.js';
 import { openRequestStore } from '../compose.js';
 import { ConfigError, findDistribution, parseStoreConfig } from '../config.js';
@@ -10,13 +10,15 @@ import {
   exportRefusals,
   exportRequests,
   type RefusalRow,
+  reasonOf,
 } from '../usecases/audit-export.js';
 import { readConfigFile } from './load-config.js';
 
 const USAGE = `Usage: npm run audit -- [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--distribution <alias>]
                       [--rows events|requests|refusals] --format csv|json
 Streams every audit event (or one row per request, or every refused command and click) of the period to
-stdout, oldest first.
+stdout, oldest first: the events recorded in the period, on requests of any age. In CSV, a cell that starts
+with = + - @, tab or CR is written with a leading ' so that a spreadsheet shows it as text.
 Reads the same environment and config file as the bot (TABLE_NAME, or the embedded store in
 INVALIDATOR_DATA_DIR, which must not be open in a running bot at the same time).`;
 
@@ -29,6 +31,7 @@ const EVENT_COLUMNS = [
   'distributionId',
   'requester',
   'paths',
+  'reason',
   'details',
 ];
 const REQUEST_COLUMNS = [
@@ -120,7 +123,7 @@ function argumentProblems(values: Record<string, string | boolean | undefined>):
   return problems;
 }
 
-type Row = Record<string, string | number | boolean | undefined>;
+type Row = ExportRow;
 
 async function* eventRows(
   events: AsyncIterable<{ event: AuditEvent; request: InvalidationRequest }>,
@@ -135,7 +138,9 @@ async function* eventRows(
       distributionId: request.distribution.id,
       requester: request.requester,
       paths: request.paths.length,
-      details: JSON.stringify(event.details),
+      reason: reasonOf(event),
+      // nested in JSON; in CSV, csv-stringify writes an object as its JSON text
+      details: event.details,
     };
   }
 }
@@ -196,7 +201,7 @@ async function* refusalRows(refusals: readonly RefusalRow[]): AsyncIterable<Row>
   }
 }
 
-/** Streams rows out as they are read; JSON as one array, so the output is a single valid document. */
+/** Streams rows out as they are read, waiting whenever stdout is full. */
 async function write(
   rows: AsyncIterable<Row>,
   columns: readonly string[],
@@ -206,15 +211,7 @@ async function write(
     new Promise<void>((resolve) =>
       process.stdout.write(text) ? resolve() : process.stdout.once('drain', resolve),
     );
-  if (format === 'csv') await out(csvRecord(columns));
-  else await out('[');
-  let first = true;
-  for await (const row of rows) {
-    if (format === 'csv') await out(csvRecord(columns.map((column) => row[column])));
-    else await out(`${first ? '\n' : ',\n'}${JSON.stringify(row)}`);
-    first = false;
-  }
-  if (format === 'json') await out('\n]\n');
+  for await (const text of format === 'csv' ? csvText(rows, columns) : jsonText(rows)) await out(text);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

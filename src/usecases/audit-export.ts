@@ -1,5 +1,5 @@
 import type { AuditEvent, CommandRefusalRecord, InvalidationRequest } from '../core/request.js';
-import type { RequestStore } from './ports.js';
+import type { RequestStore, StoredRequest } from './ports.js';
 
 export interface ExportQuery {
   /** first UTC day included, YYYY-MM-DD */
@@ -9,22 +9,40 @@ export interface ExportQuery {
   distributionId?: string;
 }
 
-/** Requests can change for a while after they are made (approval, queue, polling): look this far back. */
-const LOOKBACK_MONTHS = 2;
-
 /** Every audit event in the period, oldest request first, each request's events in order. */
 export async function* exportEvents(
-  store: Pick<RequestStore, 'requestsCreatedIn'>,
+  store: Pick<RequestStore, 'requestsCreatedIn' | 'requestsActiveIn'>,
   query: ExportQuery,
 ): AsyncIterable<{ event: AuditEvent; request: InvalidationRequest }> {
   const from = `${query.since}T00:00:00.000Z`;
   const to = `${query.until}T23:59:59.999Z`;
-  for (const month of monthsBetween(query.since, query.until, LOOKBACK_MONTHS)) {
-    for await (const { request, events } of store.requestsCreatedIn(month)) {
-      if (query.distributionId && request.distribution.id !== query.distributionId) continue;
-      for (const event of events) if (event.at >= from && event.at <= to) yield { event, request };
-    }
+  for await (const { request, events } of requestsWithActivity(store, query)) {
+    if (query.distributionId && request.distribution.id !== query.distributionId) continue;
+    for (const event of events) if (event.at >= from && event.at <= to) yield { event, request };
   }
+}
+
+/**
+ * Every request that may have an event in the period: those created before it that had an event recorded
+ * in one of its months (a refusal today on a request from three months ago), then those created in it.
+ * Each once, oldest first; no month before the period is read whole.
+ */
+async function* requestsWithActivity(
+  store: Pick<RequestStore, 'requestsCreatedIn' | 'requestsActiveIn'>,
+  query: ExportQuery,
+): AsyncIterable<StoredRequest> {
+  const months = monthsBetween(query.since, query.until);
+  yield* store.requestsActiveIn(months);
+  for (const month of months) yield* store.requestsCreatedIn(month);
+}
+
+/**
+ * The words given for an event, as one plain cell: the request's reason, the denial's, the queue's, or
+ * the failure's message. Undefined for events that carry none.
+ */
+export function reasonOf(event: AuditEvent): string | undefined {
+  const text = event.type === 'failed' ? event.details.message : event.details.reason;
+  return typeof text === 'string' ? text : undefined;
 }
 
 /** Every request created in the period (one row each, in its current state). */
@@ -34,7 +52,7 @@ export async function* exportRequests(
 ): AsyncIterable<InvalidationRequest> {
   const from = `${query.since}T00:00:00.000Z`;
   const to = `${query.until}T23:59:59.999Z`;
-  for (const month of monthsBetween(query.since, query.until, 0)) {
+  for (const month of monthsBetween(query.since, query.until)) {
     for await (const { request } of store.requestsCreatedIn(month)) {
       if (query.distributionId && request.distribution.id !== query.distributionId) continue;
       if (request.createdAt >= from && request.createdAt <= to) yield request;
@@ -54,44 +72,42 @@ export type RefusalRow =
  * clicks (events on their requests). Refusals are rare, so the period's are sorted in memory.
  */
 export async function exportRefusals(
-  store: Pick<RequestStore, 'requestsCreatedIn' | 'commandRefusalsIn'>,
+  store: Pick<RequestStore, 'requestsCreatedIn' | 'requestsActiveIn' | 'commandRefusalsIn'>,
   query: ExportQuery,
 ): Promise<RefusalRow[]> {
   const from = `${query.since}T00:00:00.000Z`;
   const to = `${query.until}T23:59:59.999Z`;
   const inPeriod = (at: string) => at >= from && at <= to;
   const rows: RefusalRow[] = [];
-  for (const month of monthsBetween(query.since, query.until, 0)) {
+  for (const month of monthsBetween(query.since, query.until)) {
     for await (const refusal of store.commandRefusalsIn(month)) {
       if (query.distributionId && refusal.distribution.id !== query.distributionId) continue;
       if (inPeriod(refusal.at)) rows.push({ kind: 'command', at: refusal.at, refusal });
     }
   }
-  for (const month of monthsBetween(query.since, query.until, LOOKBACK_MONTHS)) {
-    for await (const { request, events, refusalsNotKept } of store.requestsCreatedIn(month)) {
-      if (query.distributionId && request.distribution.id !== query.distributionId) continue;
-      for (const event of events) {
-        if (event.type === 'refused' && inPeriod(event.at))
-          rows.push({ kind: 'click', at: event.at, event, request });
-      }
-      if (refusalsNotKept && inPeriod(refusalsNotKept.lastAt)) {
-        rows.push({
-          kind: 'clicks_not_kept',
-          at: refusalsNotKept.lastAt,
-          count: refusalsNotKept.count,
-          request,
-        });
-      }
+  for await (const { request, events, refusalsNotKept } of requestsWithActivity(store, query)) {
+    if (query.distributionId && request.distribution.id !== query.distributionId) continue;
+    for (const event of events) {
+      if (event.type === 'refused' && inPeriod(event.at))
+        rows.push({ kind: 'click', at: event.at, event, request });
+    }
+    if (refusalsNotKept && inPeriod(refusalsNotKept.lastAt)) {
+      rows.push({
+        kind: 'clicks_not_kept',
+        at: refusalsNotKept.lastAt,
+        count: refusalsNotKept.count,
+        request,
+      });
     }
   }
   return rows.sort((a, b) => a.at.localeCompare(b.at));
 }
 
-/** The UTC months from `lookback` months before `since` to `until`, oldest first, as YYYY-MM. */
-export function monthsBetween(since: string, until: string, lookback: number): string[] {
+/** The UTC months from `since` to `until`, oldest first, as YYYY-MM. */
+export function monthsBetween(since: string, until: string): string[] {
   const [year = 0, month = 1] = since.split('-').map(Number);
   const months: string[] = [];
-  for (let offset = -lookback; ; offset++) {
+  for (let offset = 0; ; offset++) {
     const current = new Date(Date.UTC(year, month - 1 + offset, 1)).toISOString().slice(0, 7);
     if (current > until.slice(0, 7)) return months;
     months.push(current);

@@ -72,9 +72,10 @@ export interface RequestStore {
   /**
    * Records a refused click (a `refused` event) on its request without changing the request or its
    * version; past REFUSALS_KEPT_PER_REQUEST kept events it is only counted. Repeating the same event
-   * changes nothing.
+   * changes nothing. `requestCreatedAt` (the request's `createdAt`) tells the store whether the refusal
+   * falls in a later month than the request, where the export must still find it (requestsActiveIn).
    */
-  recordRefusal(event: AuditEvent): Promise<RefusalRecorded>;
+  recordRefusal(event: AuditEvent, requestCreatedAt: string): Promise<RefusalRecorded>;
   /** Records a refused command as an item of its own, listed by UTC month; repeating it changes nothing. */
   recordCommandRefusal(refusal: CommandRefusalRecord): Promise<void>;
   /** Every refused command of a UTC month (`YYYY-MM`), oldest first. */
@@ -114,6 +115,12 @@ export interface RequestStore {
   recentRequests(query: RecentQuery): Promise<{ requests: InvalidationRequest[]; cursor?: string }>;
   /** Every request created in a UTC month, with its audit events, oldest first. */
   requestsCreatedIn(month: string): AsyncIterable<StoredRequest>;
+  /**
+   * Every request created before the first of these UTC months (consecutive, oldest first) that had an
+   * event recorded in one of them, with its audit events: each once, oldest first. Together with
+   * requestsCreatedIn of the same months, every request with an event in them.
+   */
+  requestsActiveIn(months: readonly string[]): AsyncIterable<StoredRequest>;
   /** Every billed submission of a UTC month, the bot's and (reconciled) external ones. */
   usageRows(month: string): Promise<UsageRow[]>;
   /** Paths submitted to CloudFront in a UTC month (`YYYY-MM`), the figure AWS bills. */

@@ -22,7 +22,7 @@ export async function recordClickRefusal(
   const { store, clock, ids, logger } = services;
   const event = refusedClick(request, { ...refusal, refusalId: ids.refusalId() }, clock.now());
   try {
-    await store.recordRefusal(event);
+    await store.recordRefusal(event, request.createdAt);
   } catch (error) {
     logger.error('recording a refusal failed; the refusal was still answered', {
       requestId: request.id,

@@ -6,7 +6,11 @@ import { DYNAMODB_ACTIONS, WORKER_CLOUDFRONT_ACTIONS } from '../../infra/lib/per
 import { testConfig } from '../support/stack.js';
 import { functionId, grants, type Synthesized, statementsOf, synthesize } from './synth.js';
 
-const STORE = join(REPO_ROOT, 'src/adapters/aws/dynamodb-store.ts');
+/** The request store's classes that send DynamoDB commands: the store, and the parts it delegates to. */
+const STORE_CLASSES = [
+  { file: join(REPO_ROOT, 'src/adapters/aws/dynamodb-store.ts'), name: 'DynamoDbRequestStore' },
+  { file: join(REPO_ROOT, 'src/adapters/aws/activity-markers.ts'), name: 'ActivityMarkers' },
+];
 const CDN = join(REPO_ROOT, 'src/adapters/aws/cloudfront.ts');
 
 /** lib-dynamodb's document commands and the API action each sends; the client's own commands are named alike. */
@@ -22,16 +26,18 @@ const DOCUMENT_COMMANDS: Record<string, string> = {
 };
 
 /**
- * The IAM actions the request store sends, read from its source: every `new XxxCommand(` inside the class
- * DynamoDbRequestStore (the functions use the class; `ensureTable` after it is for local endpoints only).
+ * The IAM actions the request store sends, read from its source: every `new XxxCommand(` inside the classes
+ * of STORE_CLASSES (the functions use the classes; `ensureTable` after the store is for local endpoints only).
  */
 function actionsInCode(): string[] {
-  const source = readFileSync(STORE, 'utf8');
-  const start = source.indexOf('export class DynamoDbRequestStore');
-  const end = source.indexOf('\n}\n', start);
-  expect(start).toBeGreaterThan(-1);
-  const body = source.slice(start, end);
-  const commands = [...body.matchAll(/new (\w+)Command\(/g)].map((match) => match[1] ?? '');
+  const commands = STORE_CLASSES.flatMap(({ file, name }) => {
+    const source = readFileSync(file, 'utf8');
+    const start = source.indexOf(`export class ${name}`);
+    const end = source.indexOf('\n}\n', start);
+    expect(start, name).toBeGreaterThan(-1);
+    const body = source.slice(start, end);
+    return [...body.matchAll(/new (\w+)Command\(/g)].map((match) => match[1] ?? '');
+  });
   return [...new Set(commands.map((name) => `dynamodb:${DOCUMENT_COMMANDS[name] ?? name}`))].sort();
 }
 

@@ -36,6 +36,7 @@ import type {
   StoredRequest,
   Task,
 } from '../../usecases/ports.js';
+import { ActivityMarkers } from './activity-markers.js';
 import { Indexes, Keys, tableDefinition } from './schema.js';
 
 /** Items are parsed on read: the fields the bot branches on are checked, the rest is the shape it wrote. */
@@ -57,6 +58,7 @@ const commandRefusalSchema = z.object({
 
 export class DynamoDbRequestStore implements RequestStore {
   private readonly documents: DynamoDBDocumentClient;
+  private readonly activity: ActivityMarkers;
 
   constructor(
     client: DynamoDBClient,
@@ -65,6 +67,7 @@ export class DynamoDbRequestStore implements RequestStore {
     this.documents = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
     });
+    this.activity = new ActivityMarkers(this.documents, tableName);
   }
 
   async create({ request, event }: Transition): Promise<void> {
@@ -115,6 +118,8 @@ export class DynamoDbRequestStore implements RequestStore {
       ':expected': request.version - 1,
     };
     if (event) {
+      // Marked first: an event in a later month than the request's is then always found by the export.
+      await this.activity.mark(request, event.at);
       set.push('#events = list_append(if_not_exists(#events, :none), :events)');
       values[':events'] = [event];
       values[':none'] = [];
@@ -143,7 +148,9 @@ export class DynamoDbRequestStore implements RequestStore {
   //   refusal B: keep ✗ cap reached → count if B's key not kept and B is not the last one counted ✓
   //   a retried A or B: its key is kept, or it is the last counted → both conditions fail, nothing changes
   // Refusals never write `version`, so a legitimate decision racing a refused click still wins its write.
-  async recordRefusal(event: AuditEvent): Promise<RefusalRecorded> {
+  async recordRefusal(event: AuditEvent, requestCreatedAt: string): Promise<RefusalRecorded> {
+    // Marked first, as in save: a refusal kept or counted in a later month is found by the export.
+    await this.activity.mark({ id: event.requestId, createdAt: requestCreatedAt }, event.at);
     const key = Keys.request(event.requestId);
     const common = {
       ':key': event.key,
@@ -502,6 +509,10 @@ export class DynamoDbRequestStore implements RequestStore {
       ExpressionAttributeValues: { ':monthPk': Keys.month(month) },
     };
     for await (const item of this.items(query)) yield parseStored(item);
+  }
+
+  async *requestsActiveIn(months: readonly string[]): AsyncIterable<StoredRequest> {
+    for await (const item of this.activity.requestItemsActiveIn(months)) yield parseStored(item);
   }
 
   /** Every item a query returns, page by page. */

@@ -21,6 +21,12 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   refusal         who, where, which distribution, why, and the command text (cut); one partition per UTC
  *                   month, read in order by the audit export (refusals are rare, so one partition keeps up)
  *
+ * Activity marker  pk = ACTIVITY#<YYYY-MM>   sk = <request createdAt>#<request id>
+ *   requestId       the request that had an audit event recorded in that UTC month, though created in an
+ *                   earlier one; put (only if absent) before the event is written, so the audit export of
+ *                   a period finds every event in it by reading the requests created in it plus those its
+ *                   markers name (activity-markers.ts). The sort key orders them by creation, as `byMonth` does.
+ *
  * Task item         pk = TASK#<kind>#<distribution id>   sk = TASK   (kind: poll | reconcile)
  *   duePk, dueAt     when the task next runs (a poll: one ListInvalidations call for the distribution);
  *                    duePk is DUE#TASK, apart from requests' DUE, so that tasks are read first
@@ -52,6 +58,11 @@ export const Keys = {
     sk: `${at}#${refusalId}`,
   }),
   refusals: (month: string) => `REFUSAL#${month}`,
+  activity: (month: string, createdAt: string, requestId: string) => ({
+    pk: `ACTIVITY#${month}`,
+    sk: `${createdAt}#${requestId}`,
+  }),
+  activities: (month: string) => `ACTIVITY#${month}`,
 } as const;
 
 export const Indexes = {

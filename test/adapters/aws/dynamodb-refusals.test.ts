@@ -77,7 +77,7 @@ describe('refusals in the DynamoDB request store', () => {
   it('keeps refused clicks as events up to the cap, then only counts them', async () => {
     const outcomes = [];
     for (let n = 0; n < REFUSALS_KEPT_PER_REQUEST + 5; n++)
-      outcomes.push(await store.recordRefusal(refusal(request, n)));
+      outcomes.push(await store.recordRefusal(refusal(request, n), request.createdAt));
     expect(outcomes.filter((o) => o === 'kept')).toHaveLength(REFUSALS_KEPT_PER_REQUEST);
     expect(outcomes.slice(REFUSALS_KEPT_PER_REQUEST)).toEqual(Array(5).fill('counted'));
     const stored = await store.get(request.id);
@@ -89,9 +89,12 @@ describe('refusals in the DynamoDB request store', () => {
   });
 
   it('changes nothing when the same refusal is recorded again, kept or counted', async () => {
-    for (let n = 0; n <= REFUSALS_KEPT_PER_REQUEST; n++) await store.recordRefusal(refusal(request, n));
-    expect(await store.recordRefusal(refusal(request, 0))).toBe('unchanged');
-    expect(await store.recordRefusal(refusal(request, REFUSALS_KEPT_PER_REQUEST))).toBe('unchanged');
+    for (let n = 0; n <= REFUSALS_KEPT_PER_REQUEST; n++)
+      await store.recordRefusal(refusal(request, n), request.createdAt);
+    expect(await store.recordRefusal(refusal(request, 0), request.createdAt)).toBe('unchanged');
+    expect(await store.recordRefusal(refusal(request, REFUSALS_KEPT_PER_REQUEST), request.createdAt)).toBe(
+      'unchanged',
+    );
     expect(await refusedEvents()).toHaveLength(REFUSALS_KEPT_PER_REQUEST);
     expect((await store.get(request.id))?.refusalsNotKept?.count).toBe(1);
   });
@@ -99,7 +102,7 @@ describe('refusals in the DynamoDB request store', () => {
   it('records each of many simultaneous refusals exactly once', async () => {
     const count = 3 * REFUSALS_KEPT_PER_REQUEST;
     const outcomes = await Promise.all(
-      Array.from({ length: count }, (_, n) => store.recordRefusal(refusal(request, n))),
+      Array.from({ length: count }, (_, n) => store.recordRefusal(refusal(request, n), request.createdAt)),
     );
     expect(outcomes.filter((o) => o === 'kept')).toHaveLength(REFUSALS_KEPT_PER_REQUEST);
     expect(outcomes.filter((o) => o === 'counted')).toHaveLength(count - REFUSALS_KEPT_PER_REQUEST);
@@ -108,7 +111,7 @@ describe('refusals in the DynamoDB request store', () => {
   });
 
   it('leaves the request and its version alone, so a decision made meanwhile still saves', async () => {
-    await store.recordRefusal(refusal(request, 1));
+    await store.recordRefusal(refusal(request, 1), request.createdAt);
     const stored = await store.get(request.id);
     expect(stored?.request).toEqual(request);
     expect(await store.save({ request: bump(request) })).toBe(true);
@@ -117,7 +120,7 @@ describe('refusals in the DynamoDB request store', () => {
 
   it('records nothing for a request that does not exist', async () => {
     const ghost = created().request;
-    expect(await store.recordRefusal(refusal(ghost, 1))).toBe('unchanged');
+    expect(await store.recordRefusal(refusal(ghost, 1), ghost.createdAt)).toBe('unchanged');
     expect(await store.get(ghost.id)).toBeUndefined();
   });
 
