@@ -5,34 +5,37 @@ export interface QueueEntry {
   id: string;
   requester: string;
   createdAt: string;
+  /** its requester's turn, given when it joined the queue (`nextTurn`) */
+  turn: number;
   /** the capacity it waits for */
   load: Load;
 }
 
-type Ordered = Pick<QueueEntry, 'id' | 'requester' | 'createdAt'>;
+type Ordered = Pick<QueueEntry, 'id' | 'requester' | 'createdAt' | 'turn'>;
 
 const byAge = (a: Ordered, b: Ordered) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 
 /**
- * The order in which queued requests get CloudFront capacity: round-robin by requester, oldest first within
- * each. Round k holds every requester's k-th oldest request, in order of age; so a flood from one requester
- * takes one place per round, and another requester's single request, made after the flood, goes second.
+ * The turn a request of `requester` takes as it joins the queue: one past its requester's last queued
+ * request, and never before the turn of the oldest request in the queue. So a flood from one requester
+ * takes turns 0, 1, 2, …, and another requester's single request, made after it, takes the turn of the
+ * flood's oldest and goes second: round-robin by requester, oldest first within each.
+ */
+export function nextTurn(queued: readonly Ordered[], requester: string): number {
+  const [oldest] = [...queued].sort(byAge);
+  const own = queued.filter((entry) => entry.requester === requester).map((entry) => entry.turn + 1);
+  return Math.max(oldest?.turn ?? 0, ...own);
+}
+
+/**
+ * The order in which queued requests get CloudFront capacity: by turn, then oldest first.
  *
- * No request is starved: a newcomer lands behind every request of its round that is older than it, and a
- * request's round only ever goes down (as its requester's older requests leave), so only finitely many
- * requests can ever be placed ahead of it.
+ * No request is starved: a newcomer's turn is at least the oldest queued request's, and it is newer, so it
+ * lands behind the oldest; only the finitely many requests already ahead of the oldest go before it. Once
+ * the oldest has gone, the next oldest is in the same place, and so on.
  */
 export function admissionOrder<E extends Ordered>(entries: readonly E[]): E[] {
-  const rounds: E[][] = [];
-  const seen = new Map<string, number>();
-  for (const entry of [...entries].sort(byAge)) {
-    const round = seen.get(entry.requester) ?? 0;
-    seen.set(entry.requester, round + 1);
-    const members = rounds[round] ?? [];
-    members.push(entry);
-    rounds[round] = members;
-  }
-  return rounds.flat();
+  return [...entries].sort((a, b) => a.turn - b.turn || byAge(a, b));
 }
 
 /**

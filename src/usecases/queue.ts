@@ -4,7 +4,7 @@ import { addMs, elapsedMs } from '../core/schedule.js';
 import type { Services } from './ports.js';
 
 /**
- * No room yet. An approved request joins the queue (a state change, with its event and a redraw); a
+ * No room yet. An approved request joins the queue in `turn` (a state change, with its event and a redraw); a
  * queued one only moves its next look to later, backing off as it waits, and is woken at once by
  * `nudgeQueue` when the bot's own invalidations free capacity.
  */
@@ -12,6 +12,7 @@ export async function waitInQueue(
   services: Services,
   request: RequestIn<'approved' | 'queued'>,
   reason: QueueReason,
+  turn: number,
   redraw: (request: InvalidationRequest) => Promise<void>,
 ): Promise<void> {
   const { store, clock, workerId } = services;
@@ -21,7 +22,7 @@ export async function waitInQueue(
     await store.recheckQueued(request, workerId, addMs(now, waitMs));
     return;
   }
-  const transition = queue(request, reason, now, QUEUE_RECHECK_FIRST_MS);
+  const transition = queue(request, reason, now, QUEUE_RECHECK_FIRST_MS, turn);
   if ((await store.save(transition)) && transition.event) await redraw(transition.request);
 }
 

@@ -1,3 +1,4 @@
+import { nextTurn } from '../core/queue-order.js';
 import { failed, type InvalidationRequest, type RequestIn, retryLater } from '../core/request.js';
 import { retryDelayMs } from '../core/schedule.js';
 import { CdnError, type Services } from './ports.js';
@@ -24,7 +25,11 @@ export async function handleSubmitError(
   }
   if (error instanceof CdnError && error.kind === 'capacity') {
     logger.info('CloudFront has too many invalidations in progress; queued', { requestId: request.id });
-    await waitInQueue(services, request, { code: 'too_many_in_progress' }, redraw);
+    const turn =
+      request.status === 'queued'
+        ? (request.turn ?? 0)
+        : nextTurn(await store.queued(request.distribution.id), request.requester);
+    await waitInQueue(services, request, { code: 'too_many_in_progress' }, turn, redraw);
     return;
   }
   const delayMs = retryDelayMs(request.attempts, ids.random());

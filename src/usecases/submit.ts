@@ -1,4 +1,4 @@
-import { admissionOrder, loadAhead } from '../core/queue-order.js';
+import { admissionOrder, loadAhead, nextTurn } from '../core/queue-order.js';
 import {
   addLoad,
   admit,
@@ -36,7 +36,9 @@ async function submitRequest(
   const distributionId = request.distribution.id;
   // Capacity that the requests before this one in admission order wait for is theirs; it may go ahead
   // of them only with what is left (a plain path need not wait behind a wildcard).
-  const ahead = loadAhead(await store.queued(distributionId), request);
+  const queued = await store.queued(distributionId);
+  const turn = request.status === 'queued' ? (request.turn ?? 0) : nextTurn(queued, request.requester);
+  const ahead = loadAhead(queued, { ...request, turn });
   const batches = batchesFor(request.id, request.paths);
   const admitted = admit(batches, addLoad(inFlight, ahead));
   if (admitted.length === 0) {
@@ -44,7 +46,7 @@ async function submitRequest(
       ahead.paths > 0
         ? { code: 'behind_older' }
         : { code: 'capacity', inFlightPaths: inFlight.paths, inFlightWildcards: inFlight.wildcards };
-    await waitInQueue(services, request, reason, redraw);
+    await waitInQueue(services, request, reason, turn, redraw);
     return undefined;
   }
   const sent = await createAll(services, request, batches, admitted);
@@ -76,7 +78,16 @@ export async function submitInTurn(
   requests: ReadonlyArray<RequestIn<'approved' | 'queued'>>,
   deliveries: Deliveries,
 ): Promise<void> {
-  const inOrder = admissionOrder(requests);
+  // Queued requests in their turns; requests not queued yet after them (their place is worked out as they go).
+  const inOrder = admissionOrder(
+    requests.map((request) => ({
+      id: request.id,
+      requester: request.requester,
+      createdAt: request.createdAt,
+      turn: request.status === 'queued' ? (request.turn ?? 0) : Number.MAX_SAFE_INTEGER,
+      request,
+    })),
+  ).map((entry) => entry.request);
   let inFlight: Load | undefined;
   // The cards are redrawn by the deliveries, apart from the submissions: a Slack call per card would
   // otherwise stand between one CreateInvalidation and the next.

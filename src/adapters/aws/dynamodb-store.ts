@@ -372,6 +372,7 @@ export class DynamoDbRequestStore implements RequestStore {
           id: String(item.pk).slice('REQ#'.length),
           requester: String(item.queueRequester ?? ''),
           createdAt,
+          turn: Number(item.queueTurn ?? 0),
           load: { paths: Number(item.queuePaths ?? 0), wildcards: Number(item.queueWildcards ?? 0) },
         });
       },
@@ -598,15 +599,16 @@ function indexAttributes(
   if (request.status === 'queued') {
     const load = loadOf(request.paths);
     set.push('queuePk = :queuePk', 'queuePaths = :queuePaths', 'queueWildcards = :queueWildcards');
-    set.push('queueRequester = :queueRequester');
+    set.push('queueRequester = :queueRequester', 'queueTurn = :queueTurn');
     Object.assign(values, {
+      ':queueTurn': request.turn ?? 0,
       ':queuePk': Keys.queue(request.distribution.id),
       ':queuePaths': load.paths,
       ':queueWildcards': load.wildcards,
       ':queueRequester': request.requester,
     });
   } else {
-    remove.push('queuePk', 'queuePaths', 'queueWildcards', 'queueRequester');
+    remove.push('queuePk', 'queuePaths', 'queueWildcards', 'queueRequester', 'queueTurn');
   }
   if (request.status === 'in_progress' || request.status === 'completed') {
     const submittedPaths = request.batches
