@@ -51,7 +51,7 @@ describe('admissionOrder with the turns nextTurn gives', () => {
     { joined: 'A1@1 A2@2 A3@3 B1@4 | | C1@9', served: 'A1 B1', order: 'A2 C1 A3' },
     // a requester whose request was served comes back in the current turn, not at the end of the flood
     { joined: 'A1@1 A2@2 A3@3 B1@4 | | B2@9', served: 'A1 B1', order: 'A2 B2 A3' },
-  ])('[$joined] (served $served) goes as [$order]', ({ joined, served, order }) => {
+  ])('[$joined] goes as [$order]', ({ joined, served, order }) => {
     expect(ids(admissionOrder(joinInOrder(joined, served)))).toBe(order);
   });
 
