@@ -16,6 +16,7 @@ export function queue(
   reason: QueueReason,
   now: string,
   retryMs: number,
+  turn = 0,
 ): Transition {
   const dueAt = addMs(now, retryMs);
   if (request.status === 'queued') {
@@ -32,6 +33,7 @@ export function queue(
     status: 'queued',
     queue: reason,
     queuedAt: now,
+    turn,
     dueAt,
   };
   return { request: next, event: auditEvent(request, 'queued', now, undefined, { reason: reason.code }) };
@@ -46,7 +48,7 @@ export function submitted(
   batches: Batch[],
   now: string,
 ): Transition {
-  const { queue: _queue, queuedAt: _queuedAt, ...rest } = bump(request) as RequestIn<'queued'>;
+  const { queue: _queue, queuedAt: _queuedAt, turn: _turn, ...rest } = bump(request) as RequestIn<'queued'>;
   const next: InvalidationRequest = {
     ...rest,
     status: 'in_progress',
@@ -139,8 +141,8 @@ export function failed(
   message: string,
   now: string,
 ): Transition {
-  type WithQueue = typeof request & { queue?: unknown; queuedAt?: unknown };
-  const { queue: _queue, queuedAt: _queuedAt, ...rest }: WithQueue = bump(request);
+  type WithQueue = typeof request & { queue?: unknown; queuedAt?: unknown; turn?: unknown };
+  const { queue: _queue, queuedAt: _queuedAt, turn: _turn, ...rest }: WithQueue = bump(request);
   const failure: Failure = { code, message, at: now };
   const next = {
     ...rest,

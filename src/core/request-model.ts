@@ -120,7 +120,14 @@ export type InvalidationRequest =
   | (Base & { status: 'new' })
   | (Base & { status: 'pending_approval'; card: Card; expiresAt: string; remindAt: string })
   | (Base & { status: 'approved'; decision: Decision })
-  | (Base & { status: 'queued'; decision: Decision; queue: QueueReason; queuedAt: string })
+  | (Base & {
+      status: 'queued';
+      decision: Decision;
+      queue: QueueReason;
+      queuedAt: string;
+      /** its requester's turn in the queue (core/queue-order.ts); absent on requests queued before turns */
+      turn?: number;
+    })
   | (Base & { status: 'in_progress'; decision: Decision; batches: Batch[]; submittedAt: string })
   | (Base & {
       status: 'completed';

@@ -1,4 +1,5 @@
 import type { PolicyConfig } from '../config.js';
+import type { QueueEntry } from '../core/queue-order.js';
 import type {
   AuditEvent,
   Card,
@@ -25,11 +26,8 @@ export interface StoredRequest {
  */
 export type RefusalRecorded = 'kept' | 'counted' | 'unchanged';
 
-export interface QueuedRequest {
-  id: string;
-  /** the CloudFront capacity it waits for */
-  load: Load;
-}
+/** A request queued for capacity, as the queue index holds it (see core/queue-order.ts). */
+export type QueuedRequest = QueueEntry;
 
 export interface RecentQuery {
   distributionId?: string;
@@ -50,7 +48,12 @@ export interface SeenInvalidation {
 
 /** A unit of due work: one request's next step, or one poll of a distribution's in-flight requests. */
 export type DueWork =
-  | { kind: 'request'; request: InvalidationRequest }
+  | {
+      kind: 'request';
+      request: InvalidationRequest;
+      /** when it fell due: a wake-up or a recheck moves this without rewriting the request */
+      dueAt: string;
+    }
   | { kind: 'task'; task: Task; dueAt: string };
 
 /** Recurring work per distribution: polling its in-flight invalidations, or reconciling its usage. */
@@ -100,10 +103,15 @@ export interface RequestStore {
    * same figure as summing `inFlightLoad` over inFlightRequests, read without the requests themselves.
    */
   inFlightLoad(distributionId: string, exceptId?: string): Promise<Load>;
-  /** Requests queued for capacity on a distribution, oldest first (only those older than `before`, if given). */
-  queued(distributionId: string, before?: InvalidationRequest): Promise<QueuedRequest[]>;
+  /** Every request queued for capacity on a distribution, oldest first. */
+  queued(distributionId: string): Promise<QueuedRequest[]>;
   /** Makes a queued request due now (capacity freed up). */
   nudge(requestId: string, now: string): Promise<void>;
+  /**
+   * A queued request claimed by `owner` found no room: it looks again at `at`, unless a nudge made it due
+   * while it looked (then it stays due now). Writes its due time and lease only, never the request.
+   */
+  recheckQueued(request: RequestIn<'queued'>, owner: string, at: string): Promise<void>;
   /** Which of these invalidations of a distribution were looked at already (reconciliation). */
   seenInvalidations(distributionId: string, invalidationIds: string[]): Promise<Set<string>>;
   /** Records that an invalidation was looked at; an external one counts into usage. Idempotent. */

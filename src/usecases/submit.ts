@@ -1,3 +1,4 @@
+import { admissionOrder, loadAhead, nextTurn } from '../core/queue-order.js';
 import {
   addLoad,
   admit,
@@ -8,15 +9,15 @@ import {
   type Load,
   moreSubmitted,
   type QueueReason,
-  queue,
   type RequestIn,
   submitted,
 } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
 import type { Deliveries } from './deliveries.js';
 import type { Services } from './ports.js';
+import { nudgeQueue, waitInQueue } from './queue.js';
 import { refreshCard } from './refresh-card.js';
-import { handleSubmitError, QUEUE_RECHECK_MS } from './step-error.js';
+import { handleSubmitError } from './step-error.js';
 
 /**
  * Submits an approved (or queued) request to CloudFront, as far as the distribution has room: CloudFront
@@ -33,12 +34,11 @@ async function submitRequest(
 ): Promise<Load | undefined> {
   const { store, clock, policy } = services;
   const distributionId = request.distribution.id;
-  // Oldest first: capacity that older queued requests wait for is theirs; a request may go ahead of
-  // them only with what is left (a plain path need not wait behind a wildcard).
-  const ahead = (await store.queued(distributionId, request)).reduce(
-    (load, q) => addLoad(load, q.load),
-    NO_LOAD,
-  );
+  // Capacity that the requests before this one in admission order wait for is theirs; it may go ahead
+  // of them only with what is left (a plain path need not wait behind a wildcard).
+  const queued = await store.queued(distributionId);
+  const turn = request.status === 'queued' ? (request.turn ?? 0) : nextTurn(queued, request.requester);
+  const ahead = loadAhead(queued, { ...request, turn });
   const batches = batchesFor(request.id, request.paths);
   const admitted = admit(batches, addLoad(inFlight, ahead));
   if (admitted.length === 0) {
@@ -46,7 +46,7 @@ async function submitRequest(
       ahead.paths > 0
         ? { code: 'behind_older' }
         : { code: 'capacity', inFlightPaths: inFlight.paths, inFlightWildcards: inFlight.wildcards };
-    await waitInQueue(services, request, reason, redraw);
+    await waitInQueue(services, request, reason, turn, redraw);
     return undefined;
   }
   const sent = await createAll(services, request, batches, admitted);
@@ -69,7 +69,7 @@ async function submitRequest(
 }
 
 /**
- * Submits a distribution's due requests one after the other, oldest first, reading what is in flight
+ * Submits a distribution's due requests one after the other, in admission order, reading what is in flight
  * once and adding each submission to it, so this process never overruns CloudFront's limits by racing
  * itself (other processes may still race it: CloudFront's TooManyInvalidationsInProgress then queues).
  */
@@ -78,7 +78,16 @@ export async function submitInTurn(
   requests: ReadonlyArray<RequestIn<'approved' | 'queued'>>,
   deliveries: Deliveries,
 ): Promise<void> {
-  const inOrder = [...requests].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  // Queued requests in their turns; requests not queued yet after them (their place is worked out as they go).
+  const inOrder = admissionOrder(
+    requests.map((request) => ({
+      id: request.id,
+      requester: request.requester,
+      createdAt: request.createdAt,
+      turn: request.status === 'queued' ? (request.turn ?? 0) : Number.MAX_SAFE_INTEGER,
+      request,
+    })),
+  ).map((entry) => entry.request);
   let inFlight: Load | undefined;
   // The cards are redrawn by the deliveries, apart from the submissions: a Slack call per card would
   // otherwise stand between one CreateInvalidation and the next.
@@ -157,24 +166,3 @@ async function createAll(
   });
   return { ok: true, batches };
 }
-
-async function waitInQueue(
-  services: Services,
-  request: RequestIn<'approved' | 'queued'>,
-  reason: QueueReason,
-  redraw: (request: InvalidationRequest) => Promise<void>,
-) {
-  const transition = queue(request, reason, services.clock.now(), QUEUE_RECHECK_MS);
-  if ((await services.store.save(transition)) && transition.event) await redraw(transition.request);
-}
-
-const NO_LOAD: Load = { paths: 0, wildcards: 0 };
-
-/** Capacity freed up on this distribution: the oldest queued requests may fit now. */
-export async function nudgeQueue(services: Services, distributionId: string): Promise<void> {
-  const queued = await services.store.queued(distributionId);
-  for (const { id } of queued.slice(0, NUDGE_AT_ONCE)) await services.store.nudge(id, services.clock.now());
-}
-
-/** How many queued requests one freed slot wakes; they go in order, and those that do not fit wait again. */
-const NUDGE_AT_ONCE = 5;

@@ -105,7 +105,7 @@ describe('durable work', () => {
       ),
     );
     expect(JSON.stringify(stack.slack.message(queued.channel, queued.ts)?.blocks)).toMatch(
-      /15 wildcards|older requests/,
+      /15 wildcards|other requests/,
     );
     const done = await allCompleted(stack, '/wild/', 16, 30_000);
     for (const card of done) expect(completions(stack, card)).toHaveLength(1);

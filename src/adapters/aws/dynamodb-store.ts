@@ -240,7 +240,7 @@ export class DynamoDbRequestStore implements RequestStore {
         } as const;
         return { kind: 'task', task, dueAt: String(item.dueAt) };
       }
-      return { kind: 'request', request: parseStored(item).request };
+      return { kind: 'request', request: parseStored(item).request, dueAt: String(item.dueAt) };
     });
   }
 
@@ -364,21 +364,22 @@ export class DynamoDbRequestStore implements RequestStore {
     );
   }
 
-  async queued(distributionId: string, before?: InvalidationRequest): Promise<QueuedRequest[]> {
+  // The whole queue of a distribution, from the sparse `queue` index: a few small attributes per request.
+  async queued(distributionId: string): Promise<QueuedRequest[]> {
     const queued: QueuedRequest[] = [];
-    const range = before ? ' AND createdSk < :before' : '';
     await this.eachItem(
       {
         IndexName: Indexes.queue,
-        KeyConditionExpression: `queuePk = :queuePk${range}`,
-        ExpressionAttributeValues: {
-          ':queuePk': Keys.queue(distributionId),
-          ...(before ? { ':before': createdSk(before) } : {}),
-        },
+        KeyConditionExpression: 'queuePk = :queuePk',
+        ExpressionAttributeValues: { ':queuePk': Keys.queue(distributionId) },
       },
       (item) => {
+        const [createdAt = ''] = String(item.createdSk).split('#');
         queued.push({
           id: String(item.pk).slice('REQ#'.length),
+          requester: String(item.queueRequester ?? ''),
+          createdAt,
+          turn: Number(item.queueTurn ?? 0),
           load: { paths: Number(item.queuePaths ?? 0), wildcards: Number(item.queueWildcards ?? 0) },
         });
       },
@@ -395,6 +396,34 @@ export class DynamoDbRequestStore implements RequestStore {
         ConditionExpression: '#status = :queued',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':duePk': Keys.duePartition, ':now': now, ':queued': 'queued' },
+      }),
+    );
+  }
+
+  //   worker: claim(v7) sets dueAt = leaseUntil ─ no room ─ recheckQueued: dueAt = later, if dueAt = leaseUntil ✓
+  //   poll:                 nudge: dueAt = now ──┘  → dueAt ≠ leaseUntil ✗ → only the lease goes, due now
+  // Neither write touches `request` or `version`: a recheck costs two small writes, not a rewrite.
+  async recheckQueued(request: RequestIn<'queued'>, owner: string, at: string): Promise<void> {
+    const common = {
+      TableName: this.tableName,
+      Key: Keys.request(request.id),
+      ExpressionAttributeNames: { '#version': 'version' },
+    };
+    const later = await this.conditional(
+      new UpdateCommand({
+        ...common,
+        UpdateExpression: 'SET dueAt = :at REMOVE leaseOwner, leaseUntil',
+        ConditionExpression: '#version = :version AND leaseOwner = :owner AND dueAt = leaseUntil',
+        ExpressionAttributeValues: { ':at': at, ':version': request.version, ':owner': owner },
+      }),
+    );
+    if (later) return;
+    await this.conditional(
+      new UpdateCommand({
+        ...common,
+        UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+        ConditionExpression: '#version = :version AND leaseOwner = :owner',
+        ExpressionAttributeValues: { ':version': request.version, ':owner': owner },
       }),
     );
   }
@@ -581,13 +610,16 @@ function indexAttributes(
   if (request.status === 'queued') {
     const load = loadOf(request.paths);
     set.push('queuePk = :queuePk', 'queuePaths = :queuePaths', 'queueWildcards = :queueWildcards');
+    set.push('queueRequester = :queueRequester', 'queueTurn = :queueTurn');
     Object.assign(values, {
+      ':queueTurn': request.turn ?? 0,
       ':queuePk': Keys.queue(request.distribution.id),
       ':queuePaths': load.paths,
       ':queueWildcards': load.wildcards,
+      ':queueRequester': request.requester,
     });
   } else {
-    remove.push('queuePk', 'queuePaths', 'queueWildcards');
+    remove.push('queuePk', 'queuePaths', 'queueWildcards', 'queueRequester', 'queueTurn');
   }
   if (request.status === 'in_progress' || request.status === 'completed') {
     const submittedPaths = request.batches

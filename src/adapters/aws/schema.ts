@@ -34,7 +34,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *
  * Seen invalidation  pk = INV#<distribution id>#<invalidation id>   sk = SEEN
  *   external         true for an invalidation the bot did not make; it then carries the usage attributes
- *   queuePk, queuePaths, queueWildcards   `queue`: present while queued for capacity; oldest first
+ *   queuePk, queuePaths, queueWildcards, queueRequester, queueTurn   `queue`: present while queued for
+ *                   capacity; oldest first, read whole to put it in admission order (core/queue-order.ts)
  */
 export const Keys = {
   request: (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' }),
@@ -121,7 +122,12 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       index(Indexes.byRequester, 'userPk', 'createdSk'),
       index(Indexes.usage, 'usagePk', 'usageSk', ['usagePaths', 'distributionId', 'requester', 'external']),
       index(Indexes.inFlight, 'flightPk', 'createdSk'),
-      index(Indexes.queue, 'queuePk', 'createdSk', ['queuePaths', 'queueWildcards']),
+      index(Indexes.queue, 'queuePk', 'createdSk', [
+        'queuePaths',
+        'queueWildcards',
+        'queueRequester',
+        'queueTurn',
+      ]),
     ],
   };
 }

@@ -311,7 +311,7 @@ function queueWords(reason: Extract<InvalidationRequest, { status: 'queued' }>['
     case 'capacity':
       return `CloudFront allows 3,000 paths and 15 wildcards in progress per distribution; ${reason.inFlightPaths.toLocaleString('en-US')} paths and ${reason.inFlightWildcards} wildcards are in progress now. It goes as soon as there is room.`;
     case 'behind_older':
-      return 'older requests on this distribution are waiting for room at CloudFront; it goes after them.';
+      return 'other requests on this distribution are waiting for room at CloudFront, taken in turn by requester; it goes after those before it.';
     case 'too_many_in_progress':
       return 'CloudFront has too many invalidations in progress on this distribution (some may come from outside the bot). It is retried shortly.';
     default: {
