@@ -1,6 +1,7 @@
 import { failed, type InvalidationRequest, queue, type RequestIn, retryLater } from '../core/request.js';
 import { retryDelayMs } from '../core/schedule.js';
 import { CdnError, type Services } from './ports.js';
+import { releaseReservation } from './reservations.js';
 
 /**
  * A queued request is looked at again this often, even if no completion nudges it; a recheck reads the
@@ -24,7 +25,10 @@ export async function handleSubmitError(
   if (error instanceof CdnError && error.kind === 'permanent') {
     logger.warn('submission failed permanently', { requestId: request.id, code: error.code, error });
     const transition = failed(request, error.code, error.message, now);
-    if (await store.save(transition)) services.wake();
+    if (!(await store.save(transition))) return;
+    // Nothing of it reached CloudFront (a first batch refused for good), so nothing of it is billed.
+    await releaseReservation(services, transition.request);
+    services.wake();
     return;
   }
   if (error instanceof CdnError && error.kind === 'capacity') {

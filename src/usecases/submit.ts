@@ -16,6 +16,7 @@ import { addMs } from '../core/schedule.js';
 import type { Deliveries } from './deliveries.js';
 import type { Services } from './ports.js';
 import { refreshCard } from './refresh-card.js';
+import { commitReservation, holdApproved } from './reservations.js';
 import { handleSubmitError, QUEUE_RECHECK_MS } from './step-error.js';
 
 /**
@@ -33,6 +34,8 @@ async function submitRequest(
 ): Promise<Load | undefined> {
   const { store, clock, policy } = services;
   const distributionId = request.distribution.id;
+  // Held before anything can reach CloudFront; a queued request held its paths on its way to the queue.
+  if (request.status === 'approved') await holdApproved(services, request);
   // Oldest first: capacity that older queued requests wait for is theirs; a request may go ahead of
   // them only with what is left (a plain path need not wait behind a wildcard).
   const ahead = (await store.queued(distributionId, request)).reduce(
@@ -62,6 +65,8 @@ async function submitRequest(
   );
   const transition = submitted(request, sent.batches, now);
   if (!(await store.save(transition))) return undefined;
+  // After the save: a crash before it leaves the request approved, and its retry reuses the reservation.
+  await commitReservation(services, request, now);
   // The head of the queue left it: the next one may fit too, so it need not wait for its recheck.
   if (request.status === 'queued') await nudgeQueue(services, distributionId);
   await redraw(transition.request);
