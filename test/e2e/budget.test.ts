@@ -228,3 +228,28 @@ describe('requester limits', () => {
     expect(creates(stack)).toHaveLength(4);
   });
 });
+
+describe('the budget and invalidations made outside the bot', () => {
+  let stack: Stack | undefined;
+  afterEach(() => stack?.close());
+
+  it('counts them, once, in the month the next requests reserve against', async () => {
+    const config = budgetConfig({
+      budget: { monthlyPaths: 5 },
+      reconciliation: { enabled: true, intervalMinutes: 0.02 },
+    });
+    stack = await startStack({ config });
+    stack.cloudfront.addExternal(DISTRIBUTIONS.docs, ['/from-ci/*', '/from-ci/index.html'], 'ci-4711');
+    const bot = await stack.startBot();
+    // Several reconciliation rounds pass (every 1.2 s here).
+    await until(async () => ((await monthCounter(stack as Stack))?.committed === 2 ? true : undefined));
+    await sleep(3_000);
+    expect((await monthCounter(stack))?.amount).toBe(2);
+    await stack.sender(bot).command(USERS.requester, 'docs /one.html /two.html /three.html /four.html');
+    const request = await until(async () => {
+      const s = onPaths(await storedRequests(stack as Stack), '/one.html');
+      return s && settledStatus(s) ? s : undefined;
+    });
+    expect(request.request.approval.rules).toEqual([{ rule: 'over_budget', usedAfter: 6, budget: 5 }]);
+  });
+});
