@@ -31,6 +31,7 @@ async function submitRequest(
   request: RequestIn<'approved' | 'queued'>,
   inFlight: Load,
   redraw: (request: InvalidationRequest) => Promise<void>,
+  afterwards: (work: Promise<void>) => void,
 ): Promise<Load | undefined> {
   const { store, clock, policy } = services;
   const distributionId = request.distribution.id;
@@ -66,7 +67,8 @@ async function submitRequest(
   const transition = submitted(request, sent.batches, now);
   if (!(await store.save(transition))) return undefined;
   // After the save: a crash before it leaves the request approved, and its retry reuses the reservation.
-  await commitReservation(services, request, now);
+  // It need not hold up the next submission, so the caller waits for it at the end of the round.
+  afterwards(commitReservation(services, request, now));
   // The head of the queue left it: the next one may fit too, so it need not wait for its recheck.
   if (request.status === 'queued') await nudgeQueue(services, distributionId);
   await redraw(transition.request);
@@ -90,10 +92,19 @@ export async function submitInTurn(
   const later = async (moved: InvalidationRequest) => {
     deliveries.add(moved.id, () => refreshCard(services, moved));
   };
+  const commits: Array<Promise<void>> = [];
+  const afterwards = (work: Promise<void>) => {
+    commits.push(
+      work.catch((error: unknown) =>
+        // Left open, the reservation still counts once; only its entry in the counter stays.
+        services.logger.warn('committing a reservation failed; it stays counted', { error }),
+      ),
+    );
+  };
   for (const request of inOrder) {
     try {
       inFlight ??= await services.store.inFlightLoad(request.distribution.id, request.id);
-      inFlight = (await submitRequest(services, request, inFlight, later)) ?? inFlight;
+      inFlight = (await submitRequest(services, request, inFlight, later, afterwards)) ?? inFlight;
     } catch (error) {
       services.logger.error('submitting failed; the lease runs out and it is tried again', {
         requestId: request.id,
@@ -101,6 +112,7 @@ export async function submitInTurn(
       });
     }
   }
+  await Promise.all(commits);
 }
 
 /** Submits the batches of an in-progress request that waited for room, once there is some. */

@@ -78,22 +78,22 @@ function decisionButtons(request: InvalidationRequest): Block {
   // Purging the whole distribution deserves a second look: Slack shows a confirm dialog before the click counts.
   // https://api.slack.com/reference/block-kit/composition-objects#confirm
   const wholeDistribution = request.paths.includes('/*');
-  const over = overBudgetRule(request);
   const confirm = (verb: string) =>
-    verb === 'Approve' && over
-      ? { confirm: budgetConfirm(request, over, wholeDistribution) }
-      : wholeDistribution
-        ? {
-            confirm: {
-              title: { type: 'plain_text', text: `${verb} /* ?` },
-              text: mrkdwn(
-                `This ${verb === 'Approve' ? 'purges' : 'refuses a purge of'} *everything* cached for \`${request.distribution.alias}\`; every edge goes back to the origin.`,
-              ),
-              confirm: { type: 'plain_text', text: verb },
-              deny: { type: 'plain_text', text: 'Back' },
-            },
-          }
-        : {};
+    wholeDistribution
+      ? {
+          confirm: {
+            title: { type: 'plain_text', text: `${verb} /* ?` },
+            text: mrkdwn(
+              `This ${verb === 'Approve' ? 'purges' : 'refuses a purge of'} *everything* cached for \`${request.distribution.alias}\`; every edge goes back to the origin.`,
+            ),
+            confirm: { type: 'plain_text', text: verb },
+            deny: { type: 'plain_text', text: 'Back' },
+          },
+        }
+      : {};
+  // Approving past the budget overrides it: that confirmation replaces the one above, and says both.
+  const over = overBudgetRule(request);
+  const overrideConfirm = over ? { confirm: budgetConfirm(request, over, wholeDistribution) } : {};
   const button = (actionId: string, text: string, style?: 'primary' | 'danger') => ({
     type: 'button',
     action_id: actionId,
@@ -105,7 +105,7 @@ function decisionButtons(request: InvalidationRequest): Block {
     type: 'actions',
     block_id: 'decision',
     elements: [
-      { ...button(ActionIds.approve, 'Approve', 'primary'), ...confirm('Approve') },
+      { ...button(ActionIds.approve, 'Approve', 'primary'), ...confirm('Approve'), ...overrideConfirm },
       { ...button(ActionIds.deny, 'Deny', 'danger'), ...confirm('Deny') },
       button(ActionIds.cancel, 'Cancel request'),
     ],
