@@ -242,9 +242,40 @@ export interface ApproverDirectory {
   confirm(usergroup: string): Promise<ConfirmedMembers>;
 }
 
-/** Month-to-date usage as shown on new cards; may lag by a few seconds (see usage-cache.ts). */
-export interface UsageView {
-  monthPaths(month: string): Promise<number>;
+/** A counter's figures: the amount reserved or used in it, and how many holders took part. */
+export interface CounterFigures {
+  amount: number;
+  holders: number;
+}
+
+/** What a reservation may not take a counter past; an unset limit does not apply. */
+export interface CounterLimits {
+  amount?: number;
+  holders?: number;
+}
+
+/**
+ * The outcome of a reservation: taken (with the figures just before it, so concurrent holders each see
+ * their own place in line), or refused because it would cross a limit (`limit`) or because the counter
+ * keeps as many open holders as it can (`full`), with the figures as they stand.
+ */
+export type Reservation =
+  | { ok: true; before: CounterFigures }
+  | { ok: false; reason: 'limit' | 'full'; current: CounterFigures };
+
+/**
+ * Named counters that holders (requests) reserve amounts in, for budgets and rate limits: a month's paths,
+ * a requester's hour. Every change is one conditional write on the counter, idempotent per holder: a
+ * repeated reserve, release or commit of the same holder changes nothing, so a retry never counts twice.
+ * A reservation is open until it is released (given back) or committed (it becomes usage for good).
+ */
+export interface Counters {
+  /** Reserves `amount` for `holder`, only if the counter stays within `limits`; without limits it always fits. */
+  reserve(scope: string, holder: string, amount: number, limits?: CounterLimits): Promise<Reservation>;
+  /** Gives an open reservation back; `false` when the holder has none open (released or committed already). */
+  release(scope: string, holder: string, amount: number): Promise<boolean>;
+  /** Makes an open reservation usage for good; `false` when the holder has none open. */
+  commit(scope: string, holder: string, amount: number): Promise<boolean>;
 }
 
 export interface Clock {
@@ -268,7 +299,7 @@ export interface Logger {
 /** Everything a use case may touch, wired once in compose.ts. */
 export interface Services {
   store: RequestStore;
-  usage: UsageView;
+  counters: Counters;
   cdn: Cdn;
   cards: Cards;
   directory: ApproverDirectory;

@@ -1,6 +1,6 @@
 import { type DistributionConfig, findDistribution, type PolicyConfig } from '../config.js';
 import { type CommandError, parseCommand } from '../core/command.js';
-import { billingMonth, previewCost } from '../core/cost.js';
+import { previewCost } from '../core/cost.js';
 import { normalisePaths, type PathNormalisation, type PathProblem, splitPaths } from '../core/paths.js';
 import { approvalNeed } from '../core/policy.js';
 import { createRequest, type RequestIn } from '../core/request.js';
@@ -8,6 +8,7 @@ import { err, ok, type Result } from '../core/result.js';
 import { memberOf } from './membership.js';
 import type { PostError, Services } from './ports.js';
 import { recordCommandRefusal } from './record-refusal.js';
+import { releaseReservation, reserveNewRequest } from './reservations.js';
 
 /**
  * Why a command was not accepted. A mistake in what was typed records nothing; `channel_not_allowed` (the
@@ -121,7 +122,7 @@ export async function recordRequest(
   requester: string,
   channel: string,
 ): Promise<Result<RequestIn<'new'>, RecordRefusal>> {
-  const { store, clock, ids, policy, directory, usage } = services;
+  const { store, clock, ids, policy, directory } = services;
   const { distribution } = command;
   if (distribution.requesters) {
     const membership = await memberOf(directory, requester, distribution.requesters);
@@ -137,15 +138,24 @@ export async function recordRequest(
     }
   }
   const now = clock.now();
+  const id = ids.requestId();
   const paths = command.normalised.paths;
-  const usedBefore = await usage.monthPaths(billingMonth(now));
+  // The month's figure is this request's own place in line, from one conditional write: however many
+  // requests arrive together, each sees the others' paths, so together they cannot pass the budget.
+  const { usedBefore, findings } = await reserveNewRequest(services, {
+    id,
+    requester,
+    paths: paths.length,
+    createdAt: now,
+    distribution,
+  });
   const cost = previewCost(paths.length, usedBefore, policy.cost, policy.budget?.monthlyPaths);
-  const need = approvalNeed(paths, cost, distribution.policy);
+  const need = approvalNeed(paths, cost, distribution.policy, findings);
   const group = distribution.approvers.usergroup;
   const groupUnresolved =
     need.required && group !== undefined && (await directory.members(group)) === undefined;
   const transition = createRequest({
-    id: ids.requestId(),
+    id,
     distribution: { alias: command.distribution.alias, id: command.distribution.id },
     paths,
     ...(command.reason === undefined ? {} : { reason: command.reason }),
@@ -165,6 +175,13 @@ export async function recordRequest(
       covered: command.normalised.covered,
     },
   });
-  await store.create(transition);
+  try {
+    await store.create(transition);
+  } catch (error) {
+    // Not recorded, so never accepted: what it reserved goes back (if the store answers at all; if not,
+    // its paths stay reserved for the month, the strict side).
+    await releaseReservation(services, transition.request).catch(() => {});
+    throw error;
+  }
   return ok(transition.request);
 }

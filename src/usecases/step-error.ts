@@ -3,6 +3,7 @@ import { failed, type InvalidationRequest, type RequestIn, retryLater } from '..
 import { retryDelayMs } from '../core/schedule.js';
 import { CdnError, type Services } from './ports.js';
 import { waitInQueue } from './queue.js';
+import { releaseReservation } from './reservations.js';
 
 /**
  * Submitting failed. Permanent CloudFront errors end the request with words a person can act on (the
@@ -20,7 +21,10 @@ export async function handleSubmitError(
   if (error instanceof CdnError && error.kind === 'permanent') {
     logger.warn('submission failed permanently', { requestId: request.id, code: error.code, error });
     const transition = failed(request, error.code, error.message, now);
-    if (await store.save(transition)) services.wake();
+    if (!(await store.save(transition))) return;
+    // Nothing of it reached CloudFront (a first batch refused for good), so nothing of it is billed.
+    await releaseReservation(services, transition.request);
+    services.wake();
     return;
   }
   if (error instanceof CdnError && error.kind === 'capacity') {

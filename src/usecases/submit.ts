@@ -17,6 +17,7 @@ import type { Deliveries } from './deliveries.js';
 import type { Services } from './ports.js';
 import { nudgeQueue, waitInQueue } from './queue.js';
 import { refreshCard } from './refresh-card.js';
+import { commitReservation, holdApproved } from './reservations.js';
 import { handleSubmitError } from './step-error.js';
 
 /**
@@ -31,9 +32,12 @@ async function submitRequest(
   request: RequestIn<'approved' | 'queued'>,
   inFlight: Load,
   redraw: (request: InvalidationRequest) => Promise<void>,
+  afterwards: (work: Promise<void>) => void,
 ): Promise<Load | undefined> {
   const { store, clock, policy } = services;
   const distributionId = request.distribution.id;
+  // Held before anything can reach CloudFront; a queued request held its paths on its way to the queue.
+  if (request.status === 'approved') await holdApproved(services, request);
   // Capacity that the requests before this one in admission order wait for is theirs; it may go ahead
   // of them only with what is left (a plain path need not wait behind a wildcard).
   const queued = await store.queued(distributionId);
@@ -62,6 +66,9 @@ async function submitRequest(
   );
   const transition = submitted(request, sent.batches, now);
   if (!(await store.save(transition))) return undefined;
+  // After the save: a crash before it leaves the request approved, and its retry reuses the reservation.
+  // It need not hold up the next submission, so the caller waits for it at the end of the round.
+  afterwards(commitReservation(services, request, now));
   // The head of the queue left it: the next one may fit too, so it need not wait for its recheck.
   if (request.status === 'queued') await nudgeQueue(services, distributionId);
   await redraw(transition.request);
@@ -94,10 +101,19 @@ export async function submitInTurn(
   const later = async (moved: InvalidationRequest) => {
     deliveries.add(moved.id, () => refreshCard(services, moved));
   };
+  const commits: Array<Promise<void>> = [];
+  const afterwards = (work: Promise<void>) => {
+    commits.push(
+      work.catch((error: unknown) =>
+        // Left open, the reservation still counts once; only its entry in the counter stays.
+        services.logger.warn('committing a reservation failed; it stays counted', { error }),
+      ),
+    );
+  };
   for (const request of inOrder) {
     try {
       inFlight ??= await services.store.inFlightLoad(request.distribution.id, request.id);
-      inFlight = (await submitRequest(services, request, inFlight, later)) ?? inFlight;
+      inFlight = (await submitRequest(services, request, inFlight, later, afterwards)) ?? inFlight;
     } catch (error) {
       services.logger.error('submitting failed; the lease runs out and it is tried again', {
         requestId: request.id,
@@ -105,6 +121,7 @@ export async function submitInTurn(
       });
     }
   }
+  await Promise.all(commits);
 }
 
 /** Submits the batches of an in-progress request that waited for room, once there is some. */
