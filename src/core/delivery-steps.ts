@@ -1,3 +1,4 @@
+import { batchSize } from './capacity.js';
 import {
   auditEvent,
   type Batch,
@@ -68,7 +69,7 @@ function submittedEvent(request: InvalidationRequest, batches: readonly Batch[],
   const sent = batches.filter((batch) => batch.invalidationId !== undefined);
   const details = {
     invalidationIds: sent.map((batch) => batch.invalidationId ?? ''),
-    paths: sent.reduce((sum, batch) => sum + batch.paths.length, 0),
+    paths: sent.reduce((sum, batch) => sum + batchSize(batch), 0),
     distributionId: request.distribution.id,
   };
   // One event per set of batches: its key names the last batch, so a retried write of it is recognisable.

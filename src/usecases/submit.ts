@@ -3,6 +3,7 @@ import {
   admit,
   type Batch,
   batchesFor,
+  batchPaths,
   type InvalidationRequest,
   inFlightLoad,
   type Load,
@@ -40,7 +41,7 @@ async function submitRequest(
     NO_LOAD,
   );
   const batches = batchesFor(request.id, request.paths);
-  const admitted = admit(batches, addLoad(inFlight, ahead));
+  const admitted = admit(request.paths, batches, addLoad(inFlight, ahead));
   if (admitted.length === 0) {
     const reason: QueueReason =
       ahead.paths > 0
@@ -65,7 +66,7 @@ async function submitRequest(
   // The head of the queue left it: the next one may fit too, so it need not wait for its recheck.
   if (request.status === 'queued') await nudgeQueue(services, distributionId);
   await redraw(transition.request);
-  return addLoad(inFlight, inFlightLoad(sent.batches));
+  return addLoad(inFlight, inFlightLoad(request.paths, sent.batches));
 }
 
 /**
@@ -107,7 +108,11 @@ export async function submitRemaining(
   const waiting = request.batches.filter((batch) => batch.invalidationId === undefined);
   if (waiting.length === 0) return;
   const others = await services.store.inFlightLoad(request.distribution.id, request.id);
-  const admitted = admit(waiting, addLoad(others, inFlightLoad(request.batches)));
+  const admitted = admit(
+    request.paths,
+    waiting,
+    addLoad(others, inFlightLoad(request.paths, request.batches)),
+  );
   if (admitted.length === 0) return;
   const sent = await createAll(services, request, request.batches, admitted);
   if (!sent.ok) {
@@ -138,7 +143,7 @@ async function createAll(
     try {
       const { invalidationId } = await services.cdn.create({
         distributionId: request.distribution.id,
-        paths: batch.paths,
+        paths: batchPaths(request.paths, batch),
         callerReference: batch.callerReference,
       });
       made.set(batch.callerReference, invalidationId);
