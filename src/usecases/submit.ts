@@ -16,6 +16,7 @@ import {
 import { addMs } from '../core/schedule.js';
 import type { Deliveries } from './deliveries.js';
 import type { Services } from './ports.js';
+import { recordSubmission } from './record-submission.js';
 import { refreshCard } from './refresh-card.js';
 import { handleSubmitError, QUEUE_RECHECK_MS } from './step-error.js';
 
@@ -56,13 +57,16 @@ async function submitRequest(
     return undefined;
   }
   const now = clock.now();
-  // Scheduled before the request is recorded as in progress, so an in-flight request always has a poll.
-  await store.scheduleTask(
-    { kind: 'poll', distributionId },
-    addMs(now, policy.polling.firstCheckSeconds * 1000),
-  );
   const transition = submitted(request, sent.batches, now);
-  if (!(await store.save(transition))) return undefined;
+  const recorded = await recordSubmission(services, transition, async () => {
+    // Scheduled before the request is recorded as in progress, so an in-flight request always has a poll.
+    await store.scheduleTask(
+      { kind: 'poll', distributionId },
+      addMs(now, policy.polling.firstCheckSeconds * 1000),
+    );
+    return store.save(transition);
+  });
+  if (!recorded) return undefined;
   // The head of the queue left it: the next one may fit too, so it need not wait for its recheck.
   if (request.status === 'queued') await nudgeQueue(services, distributionId);
   await redraw(transition.request);
@@ -123,7 +127,7 @@ export async function submitRemaining(
     return;
   }
   const transition = moreSubmitted(request, sent.batches, services.clock.now());
-  if (await services.store.save(transition))
+  if (await recordSubmission(services, transition, () => services.store.save(transition)))
     deliveries.add(request.id, () => refreshCard(services, transition.request));
 }
 
