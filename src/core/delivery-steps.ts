@@ -133,6 +133,9 @@ export function polled(
   return { request: next };
 }
 
+/** How much of a failure's message is kept: it is stored twice, and the request's size is bounded. */
+export const FAILURE_MESSAGE_MAX_LENGTH = 500;
+
 /** A step failed for good. Only a request still on its way can fail; terminal ones never change. */
 export function failed(
   request: RequestIn<'new' | 'approved' | 'queued' | 'in_progress'>,
@@ -142,7 +145,7 @@ export function failed(
 ): Transition {
   type WithQueue = typeof request & { queue?: unknown; queuedAt?: unknown };
   const { queue: _queue, queuedAt: _queuedAt, ...rest }: WithQueue = bump(request);
-  const failure: Failure = { code, message, at: now };
+  const failure: Failure = { code, message: message.slice(0, FAILURE_MESSAGE_MAX_LENGTH), at: now };
   const next = {
     ...rest,
     status: 'failed',
@@ -150,7 +153,10 @@ export function failed(
     outbox: { kind: 'failed', tries: 0 },
     dueAt: now,
   } as InvalidationRequest;
-  return { request: next, event: auditEvent(request, 'failed', now, undefined, { code, message }) };
+  return {
+    request: next,
+    event: auditEvent(request, 'failed', now, undefined, { code, message: failure.message }),
+  };
 }
 
 /** The step failed for a reason that may pass: try again after `delayMs`. */

@@ -1,4 +1,5 @@
 import { batchesFor } from './capacity.js';
+import { FAILURE_MESSAGE_MAX_LENGTH } from './delivery-steps.js';
 import { itemBytes, MAX_ITEM_BYTES, utf8Bytes, valueBytes } from './item-size.js';
 import { isWildcard } from './paths.js';
 import type { Approvers } from './policy.js';
@@ -32,8 +33,10 @@ const ID = 'X'.repeat(32);
 const REQUEST_ID = 'INV-XXXXXXXXXX';
 const AT = '0000-00-00T00:00:00.000Z';
 const WORKER = 'X'.repeat(128);
-const TEXT = 'X'.repeat(500);
+
 const NUMBER = -0.12345678901234568;
+/** A failure's message, cut to FAILURE_MESSAGE_MAX_LENGTH characters of up to 4 bytes each. */
+const FAILURE_MESSAGE = 'X'.repeat(FAILURE_MESSAGE_MAX_LENGTH * 4);
 /** CloudFront invalidation ids are 14 characters (e.g. I2J0I21PCUYOIK); counted as 32. */
 const INVALIDATION_ID_BYTES = 32;
 
@@ -116,7 +119,7 @@ function largestItemWithoutSubmissions(input: RequestSizeInput, wildcards: reado
     batches: [],
     submittedAt: AT,
     completedAt: AT,
-    failure: { code: ID, message: TEXT, at: AT },
+    failure: { code: ID, message: FAILURE_MESSAGE, at: AT },
     expiredAt: AT,
     cancelledBy: ID,
     cancelledAt: AT,
@@ -150,7 +153,7 @@ function largestItemWithoutSubmissions(input: RequestSizeInput, wildcards: reado
     event('cancelled', {}),
     event('queued', { reason: 'too_many_in_progress' }),
     event('completed', { durationMs: NUMBER }),
-    event('failed', { code: ID, message: TEXT }),
+    event('failed', { code: ID, message: FAILURE_MESSAGE }),
     event('reminder_sent', { kind: 'reminder' }, 'reminder_sent:reminder'),
     ...['completed', 'failed', 'slow'].map((kind) => event('notice_sent', { kind }, `notice_sent:${kind}`)),
     ...refusals,
