@@ -9,6 +9,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { WORKER_METRICS } from '../../src/adapters/system/worker-metrics.js';
+import { SUBMISSION_METRICS } from '../../src/usecases/record-submission.js';
 
 export interface AlarmsProps {
   slack: lambda.IFunction;
@@ -59,6 +60,33 @@ export class Alarms extends Construct {
         alarmDescription: `An invalidation has been in progress for over ${props.stuckMinutes} minutes`,
         metric: inFlight,
         threshold: props.stuckMinutes * 60,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    this.unrecordedSubmissions(props);
+  }
+
+  /**
+   * A submission CloudFront accepted that could not be recorded: the worker retries the save, but until
+   * it succeeds the invalidation is neither counted in usage nor followed to completion.
+   */
+  private unrecordedSubmissions(props: AlarmsProps): void {
+    const filter = new logs.MetricFilter(this, 'UnrecordedSubmissionsFilter', {
+      logGroup: props.workerLogGroup,
+      metricNamespace: props.namespace,
+      metricName: 'UnrecordedSubmissions',
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', SUBMISSION_METRICS.message),
+      metricValue: `$.${SUBMISSION_METRICS.unrecorded}`,
+      unit: cloudwatch.Unit.COUNT,
+    });
+    this.add(
+      new cloudwatch.Alarm(this, 'UnrecordedSubmission', {
+        alarmDescription:
+          'A submission CloudFront accepted could not be saved to DynamoDB (the worker keeps retrying the save)',
+        metric: filter.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

@@ -1,3 +1,4 @@
+import { batchSize } from './capacity.js';
 import {
   auditEvent,
   type Batch,
@@ -70,7 +71,7 @@ function submittedEvent(request: InvalidationRequest, batches: readonly Batch[],
   const sent = batches.filter((batch) => batch.invalidationId !== undefined);
   const details = {
     invalidationIds: sent.map((batch) => batch.invalidationId ?? ''),
-    paths: sent.reduce((sum, batch) => sum + batch.paths.length, 0),
+    paths: sent.reduce((sum, batch) => sum + batchSize(batch), 0),
     distributionId: request.distribution.id,
   };
   // One event per set of batches: its key names the last batch, so a retried write of it is recognisable.
@@ -134,6 +135,9 @@ export function polled(
   return { request: next };
 }
 
+/** How much of a failure's message is kept: it is stored twice, and the request's size is bounded. */
+export const FAILURE_MESSAGE_MAX_LENGTH = 500;
+
 /** A step failed for good. Only a request still on its way can fail; terminal ones never change. */
 export function failed(
   request: RequestIn<'new' | 'approved' | 'queued' | 'in_progress'>,
@@ -143,7 +147,7 @@ export function failed(
 ): Transition {
   type WithQueue = typeof request & { queue?: unknown; queuedAt?: unknown; turn?: unknown };
   const { queue: _queue, queuedAt: _queuedAt, turn: _turn, ...rest }: WithQueue = bump(request);
-  const failure: Failure = { code, message, at: now };
+  const failure: Failure = { code, message: message.slice(0, FAILURE_MESSAGE_MAX_LENGTH), at: now };
   const next = {
     ...rest,
     status: 'failed',
@@ -151,7 +155,10 @@ export function failed(
     outbox: { kind: 'failed', tries: 0 },
     dueAt: now,
   } as InvalidationRequest;
-  return { request: next, event: auditEvent(request, 'failed', now, undefined, { code, message }) };
+  return {
+    request: next,
+    event: auditEvent(request, 'failed', now, undefined, { code, message: failure.message }),
+  };
 }
 
 /** The step failed for a reason that may pass: try again after `delayMs`. */

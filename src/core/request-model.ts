@@ -45,10 +45,15 @@ export interface Decision {
   reason?: string;
 }
 
-/** One CreateInvalidation call: at most 3,000 paths and 15 wildcards (CloudFront's in-progress limits). */
+/**
+ * One CreateInvalidation call: at most 3,000 paths and 15 wildcards (CloudFront's in-progress limits).
+ * Its paths are `request.paths[start]` up to (not including) `request.paths[end]`: each path is stored
+ * once, in the request, so submitting never grows the item by a copy of its paths (DynamoDB's 400 KB).
+ */
 export interface Batch {
   callerReference: string;
-  paths: string[];
+  start: number;
+  end: number;
   invalidationId?: string;
   completed: boolean;
 }

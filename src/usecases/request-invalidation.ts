@@ -1,9 +1,11 @@
 import { type DistributionConfig, findDistribution, type PolicyConfig } from '../config.js';
 import { type CommandError, parseCommand } from '../core/command.js';
 import { previewCost } from '../core/cost.js';
+import { MAX_ITEM_BYTES } from '../core/item-size.js';
 import { normalisePaths, type PathNormalisation, type PathProblem, splitPaths } from '../core/paths.js';
 import { approvalNeed } from '../core/policy.js';
 import { createRequest, type RequestIn } from '../core/request.js';
+import { largestRequestBytes, type RequestSizeInput, splitAdvice } from '../core/request-size.js';
 import { err, ok, type Result } from '../core/result.js';
 import { memberOf } from './membership.js';
 import type { PostError, Services } from './ports.js';
@@ -20,13 +22,17 @@ export type CommandRefusal =
   | { code: 'channel_not_allowed'; distribution: DistributionConfig }
   | { code: 'invalid_paths'; problems: PathProblem[] }
   | { code: 'too_many_paths'; count: number; max: number }
-  | { code: 'too_large'; characters: number; max: number };
+  | {
+      code: 'too_large';
+      bytes: number;
+      max: number;
+      paths: number;
+      /** items typed that repeat a path or are covered by a wildcard: recorded as notes, so they count too */
+      repeated: number;
+      split: SplitAdvice;
+    };
 
-/**
- * The most characters of paths and path notes one request may carry: its DynamoDB item (at most 400 KB)
- * also holds its audit trail, so a request is refused before it could not be recorded.
- */
-export const MAX_RECORDED_CHARACTERS = 300_000;
+export type SplitAdvice = ReturnType<typeof splitAdvice>;
 
 export type PreparedCommand =
   | { kind: 'help' }
@@ -69,12 +75,34 @@ export function prepareCommand(
   const count = normalised.value.paths.length;
   if (count > policy.maxPathsPerRequest)
     return err({ code: 'too_many_paths', count, max: policy.maxPathsPerRequest });
-  const { paths, encoded, duplicates, covered } = normalised.value;
-  const characters = JSON.stringify({ paths, encoded, duplicates, covered }).length;
-  if (characters > MAX_RECORDED_CHARACTERS)
-    return err({ code: 'too_large', characters, max: MAX_RECORDED_CHARACTERS });
+  const tooLarge = sizeRefusal(distribution, normalised.value, command.reason);
+  if (tooLarge) return err(tooLarge);
   const prepared: PreparedCommand = { kind: 'invalidate', distribution, normalised: normalised.value, text };
   return ok(command.reason === undefined ? prepared : { ...prepared, reason: command.reason });
+}
+
+/**
+ * A request whose DynamoDB item could pass 400 KB at its largest (paths, notes, every event it can
+ * gather) is refused now: accepted, it could be submitted to CloudFront and then never be saved.
+ */
+function sizeRefusal(
+  distribution: DistributionConfig,
+  normalised: PathNormalisation,
+  reason: string | undefined,
+): Extract<CommandRefusal, { code: 'too_large' }> | undefined {
+  const { paths, encoded, duplicates, covered } = normalised;
+  const input: RequestSizeInput = {
+    distribution: { alias: distribution.alias, id: distribution.id },
+    paths,
+    notes: { encoded, duplicates, covered },
+    approvers: distribution.approvers,
+    ...(reason === undefined ? {} : { reason }),
+  };
+  const bytes = largestRequestBytes(input);
+  if (bytes <= MAX_ITEM_BYTES) return undefined;
+  const repeated = duplicates.length + covered.length;
+  const split = splitAdvice(input);
+  return { code: 'too_large', bytes, max: MAX_ITEM_BYTES, paths: paths.length, repeated, split };
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   admit,
   type Batch,
   batchesFor,
+  batchPaths,
   type InvalidationRequest,
   inFlightLoad,
   type Load,
@@ -16,6 +17,7 @@ import { addMs } from '../core/schedule.js';
 import type { Deliveries } from './deliveries.js';
 import type { Services } from './ports.js';
 import { nudgeQueue, waitInQueue } from './queue.js';
+import { recordSubmission } from './record-submission.js';
 import { refreshCard } from './refresh-card.js';
 import { commitReservation, holdApproved } from './reservations.js';
 import { handleSubmitError } from './step-error.js';
@@ -44,7 +46,7 @@ async function submitRequest(
   const turn = request.status === 'queued' ? (request.turn ?? 0) : nextTurn(queued, request.requester);
   const ahead = loadAhead(queued, { ...request, turn });
   const batches = batchesFor(request.id, request.paths);
-  const admitted = admit(batches, addLoad(inFlight, ahead));
+  const admitted = admit(request.paths, batches, addLoad(inFlight, ahead));
   if (admitted.length === 0) {
     const reason: QueueReason =
       ahead.paths > 0
@@ -59,20 +61,23 @@ async function submitRequest(
     return undefined;
   }
   const now = clock.now();
-  // Scheduled before the request is recorded as in progress, so an in-flight request always has a poll.
-  await store.scheduleTask(
-    { kind: 'poll', distributionId },
-    addMs(now, policy.polling.firstCheckSeconds * 1000),
-  );
   const transition = submitted(request, sent.batches, now);
-  if (!(await store.save(transition))) return undefined;
+  const recorded = await recordSubmission(services, transition, async () => {
+    // Scheduled before the request is recorded as in progress, so an in-flight request always has a poll.
+    await store.scheduleTask(
+      { kind: 'poll', distributionId },
+      addMs(now, policy.polling.firstCheckSeconds * 1000),
+    );
+    return store.save(transition);
+  });
+  if (!recorded) return undefined;
   // After the save: a crash before it leaves the request approved, and its retry reuses the reservation.
   // It need not hold up the next submission, so the caller waits for it at the end of the round.
   afterwards(commitReservation(services, request, now));
   // The head of the queue left it: the next one may fit too, so it need not wait for its recheck.
   if (request.status === 'queued') await nudgeQueue(services, distributionId);
   await redraw(transition.request);
-  return addLoad(inFlight, inFlightLoad(sent.batches));
+  return addLoad(inFlight, inFlightLoad(request.paths, sent.batches));
 }
 
 /**
@@ -133,7 +138,11 @@ export async function submitRemaining(
   const waiting = request.batches.filter((batch) => batch.invalidationId === undefined);
   if (waiting.length === 0) return;
   const others = await services.store.inFlightLoad(request.distribution.id, request.id);
-  const admitted = admit(waiting, addLoad(others, inFlightLoad(request.batches)));
+  const admitted = admit(
+    request.paths,
+    waiting,
+    addLoad(others, inFlightLoad(request.paths, request.batches)),
+  );
   if (admitted.length === 0) return;
   const sent = await createAll(services, request, request.batches, admitted);
   if (!sent.ok) {
@@ -144,7 +153,7 @@ export async function submitRemaining(
     return;
   }
   const transition = moreSubmitted(request, sent.batches, services.clock.now());
-  if (await services.store.save(transition))
+  if (await recordSubmission(services, transition, () => services.store.save(transition)))
     deliveries.add(request.id, () => refreshCard(services, transition.request));
 }
 
@@ -164,7 +173,7 @@ async function createAll(
     try {
       const { invalidationId } = await services.cdn.create({
         distributionId: request.distribution.id,
-        paths: batch.paths,
+        paths: batchPaths(request.paths, batch),
         callerReference: batch.callerReference,
       });
       made.set(batch.callerReference, invalidationId);

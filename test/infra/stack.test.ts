@@ -193,7 +193,7 @@ describe('the CDK stack', () => {
         AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmsTopic') }],
       });
     }
-    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
   });
 
   it('fails synth on a policy file the bot would refuse', async () => {

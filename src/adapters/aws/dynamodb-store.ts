@@ -19,12 +19,21 @@ import type { Load } from '../../core/capacity.js';
 import { billingMonth } from '../../core/cost.js';
 import type {
   AuditEvent,
+  Batch,
   CommandRefusalRecord,
   InvalidationRequest,
   RequestIn,
   Transition,
 } from '../../core/request.js';
-import { inFlightLoad, loadOf, REFUSALS_KEPT_PER_REQUEST, Status } from '../../core/request.js';
+import {
+  type BatchWithPaths,
+  batchSize,
+  indexedBatches,
+  inFlightLoad,
+  loadOf,
+  REFUSALS_KEPT_PER_REQUEST,
+  Status,
+} from '../../core/request.js';
 import { monthsBefore, type UsageRow } from '../../core/usage.js';
 import type {
   DueWork,
@@ -597,7 +606,7 @@ function indexAttributes(
   values: Record<string, unknown>,
 ): void {
   if (request.status === 'in_progress') {
-    const load = inFlightLoad(request.batches);
+    const load = inFlightLoad(request.paths, request.batches);
     set.push('flightPk = :flightPk', 'flightPaths = :flightPaths', 'flightWildcards = :flightWildcards');
     Object.assign(values, {
       ':flightPk': Keys.inFlight(request.distribution.id),
@@ -624,7 +633,7 @@ function indexAttributes(
   if (request.status === 'in_progress' || request.status === 'completed') {
     const submittedPaths = request.batches
       .filter((batch) => batch.invalidationId !== undefined)
-      .reduce((sum, batch) => sum + batch.paths.length, 0);
+      .reduce((sum, batch) => sum + batchSize(batch), 0);
     set.push('usagePk = :usagePk', 'usageSk = :usageSk', 'usagePaths = :usagePaths');
     set.push('distributionId = :distributionId', 'requester = :requester');
     Object.assign(values, {
@@ -683,13 +692,20 @@ function decodeCursor(
 function parseStored(item: Record<string, unknown>): StoredRequest {
   const parsed = storedSchema.parse(item);
   const stored: StoredRequest = {
-    request: parsed.request as unknown as InvalidationRequest,
+    request: withIndexedBatches(parsed.request as unknown as InvalidationRequest),
     events: parsed.events as unknown as AuditEvent[],
   };
   if (parsed.refusalsNotKept !== undefined) {
     stored.refusalsNotKept = { count: parsed.refusalsNotKept, lastAt: parsed.lastRefusalNotKeptAt ?? '' };
   }
   return stored;
+}
+
+/** Items written before batches indexed the request's paths keep a copy of them in each batch. */
+function withIndexedBatches(request: InvalidationRequest): InvalidationRequest {
+  if (!('batches' in request)) return request;
+  const batches = request.batches as ReadonlyArray<Batch | BatchWithPaths>;
+  return { ...request, batches: indexedBatches(batches) };
 }
 
 /** Creates the table with its indexes when it does not exist yet, and waits until it is active. */
