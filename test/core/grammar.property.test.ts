@@ -379,7 +379,7 @@ describe('the /invalidate grammar under random input', () => {
           expect(words.length).toBeLessThanOrEqual(SLACK_SECTION_LIMIT);
           expect(words).not.toMatch(/undefined|\[object Object\]|Error:|^\s+at /m);
           expect(words).toMatch(
-            /Usage: |needs some text|Shorten the reason|Name at least one path|Use one of|Run the command there|Fix these paths|split the request|Split it into smaller requests/,
+            /Usage: |needs some text|Shorten the reason|Name at least one path|Use one of|Run the command there|Fix these paths|split the request|Split it into smaller requests|Send the paths in|Leave out the/,
           );
         },
       ),

@@ -53,7 +53,9 @@ describe('audit trail and cost, end to end', () => {
         ...base,
         distributions: {
           ...(base.distributions as object),
-          bulk: { id: 'EBULK00000001', approval: 'never' },
+          // Past a budget every distribution needs approval, so each names an approver.
+          docs: { id: DISTRIBUTIONS.docs, approval: 'never', approvers: { users: [USERS.lead] } },
+          bulk: { id: 'EBULK00000001', approval: 'never', approvers: { users: [USERS.lead] } },
         },
         budget: { monthlyPaths: 100_000 },
       },
