@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   aws_dynamodb as dynamodb,
+  aws_kms as kms,
   aws_logs as logs,
   RemovalPolicy,
   Stack,
@@ -179,6 +180,27 @@ describe('the Invalidator construct’s own table', () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       }),
     });
+  });
+
+  it('lets the functions use the key of a table encrypted with a key of one’s own', () => {
+    const path = policyFile();
+    const synth = synthesizeStack(
+      (app) => {
+        const stack = new Stack(app, 'Encrypted');
+        const encryptionKey = new kms.Key(stack, 'TableKey');
+        new Invalidator(stack, 'Invalidator', {
+          policyFile: path,
+          table: dynamodb.Table.fromTableAttributes(stack, 'Shared', { tableName: TABLE, encryptionKey }),
+        });
+        return stack;
+      },
+      { bundle: false },
+    );
+    for (const name of ['InvalidatorSlack', 'InvalidatorWorker']) {
+      const kmsGrant = grants(statementsOf(synth, functionId(synth, name)), 'kms');
+      expect(kmsGrant.actions).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt']));
+      expect(kmsGrant.resources).toEqual([expect.stringMatching(/^TableKey.*\.Arn$/)]);
+    }
   });
 
   it('refuses a table and table props together, and a policy file the bot would refuse', () => {
