@@ -330,6 +330,16 @@ export function parseStoreConfig(
 }
 
 /**
+ * The policy file alone, without any environment: for tools that only need what the file says (the CDK
+ * construct, `npm run iam-policy`), so they need not make up Slack tokens. Checked exactly as the bot
+ * checks it at start, under an environment that sets nothing (so polling under 1 second is refused, as
+ * on Lambda). Throws a ConfigError listing the file's problems.
+ */
+export function parsePolicyFile(file: { path: string; content: unknown }): PolicyConfig {
+  return parseStoreConfig({}, file).policy;
+}
+
+/**
  * The configuration of the local playground, which brings its own Slack and store: Slack variables are
  * not required, and `slack` and `store` come from the playground. Throws a ConfigError as parseConfig does.
  */

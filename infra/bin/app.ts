@@ -3,7 +3,7 @@
 // when invalidator.config.yml is missing). INVALIDATOR_CONFIG names the policy file, as for the bot.
 import { App } from 'aws-cdk-lib';
 import { ConfigError } from '../../src/config.js';
-import { readPolicyFile } from '../lib/policy-file.js';
+import { policyFilePath } from '../lib/policy-file.js';
 import { InvalidatorStack } from '../lib/stack.js';
 
 const app = new App();
@@ -13,15 +13,15 @@ const context = (key: string): string | undefined => {
 };
 
 try {
-  const policy = await readPolicyFile(process.env, {
+  const policyFile = policyFilePath(process.env, {
     allowExample: context('allowExampleConfig') === 'true',
     warn: (message) => process.stderr.write(`warning: ${message}\n`),
   });
   const alarmEmail = context('alarmEmail');
+  // The construct reads and checks the policy file: a file the bot would refuse fails here (ConfigError).
   new InvalidatorStack(app, context('stackName') ?? 'Invalidator', {
     description: 'Invalidator: Slack chatops for CloudFront cache invalidation',
-    configPath: policy.path,
-    distributionIds: policy.distributionIds,
+    policyFile,
     ...(alarmEmail ? { alarmEmail } : {}),
   });
   app.synth();

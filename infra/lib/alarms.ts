@@ -23,6 +23,8 @@ export interface AlarmsProps {
   stuckMinutes: number;
   /** optional address that gets every alarm by email (SNS asks it to confirm) */
   email?: string;
+  /** an existing topic for the alarms (a team's own paging topic); unset, one is created */
+  topic?: sns.ITopic;
 }
 
 /**
@@ -31,12 +33,12 @@ export interface AlarmsProps {
  * needs no cloudwatch:PutMetricData (which cannot be narrowed to a resource).
  */
 export class Alarms extends Construct {
-  readonly topic: sns.Topic;
+  readonly topic: sns.ITopic;
   readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
-    this.topic = new sns.Topic(this, 'Topic', { displayName: 'Invalidator alarms' });
+    this.topic = props.topic ?? new sns.Topic(this, 'Topic', { displayName: 'Invalidator alarms' });
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
 
     this.errors('WorkerErrors', props.worker, 'The worker function failed');

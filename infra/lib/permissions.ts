@@ -42,12 +42,26 @@ export function distributionArn(stack: Stack, distributionId: string): string {
   });
 }
 
+/**
+ * One grant as plain data. The functions' statements and `npm run iam-policy` (for a server run elsewhere)
+ * are both made from these, so the two cannot drift apart.
+ */
+export interface Grant {
+  actions: string[];
+  resources: string[];
+}
+
 /** The table and its indexes (Query on an index needs the index ARN). */
+export function tableGrant(tableArn: string): Grant {
+  return { actions: [...DYNAMODB_ACTIONS], resources: [tableArn, `${tableArn}/index/*`] };
+}
+
+export function cloudFrontGrant(actions: readonly string[], distributionArns: readonly string[]): Grant {
+  return { actions: [...actions], resources: [...distributionArns] };
+}
+
 export function tableStatement(tableArn: string): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    actions: [...DYNAMODB_ACTIONS],
-    resources: [tableArn, `${tableArn}/index/*`],
-  });
+  return new iam.PolicyStatement(tableGrant(tableArn));
 }
 
 export function cloudFrontStatement(
@@ -55,10 +69,12 @@ export function cloudFrontStatement(
   actions: readonly string[],
   distributionIds: readonly string[],
 ): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    actions: [...actions],
-    resources: distributionIds.map((id) => distributionArn(stack, id)),
-  });
+  return new iam.PolicyStatement(
+    cloudFrontGrant(
+      actions,
+      distributionIds.map((id) => distributionArn(stack, id)),
+    ),
+  );
 }
 
 /** Read of the one Slack secret: GetSecretValue only (no DescribeSecret, which `grantRead` would add). */

@@ -1,31 +1,77 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfig } from '../../src/entrypoints/load-config.js';
+import { parse } from 'yaml';
+import { ConfigError, type PolicyConfig, parsePolicyFile } from '../../src/config.js';
 
 export const DEFAULT_CONFIG = 'invalidator.config.yml';
 export const EXAMPLE_CONFIG = 'invalidator.config.example.yml';
 
+/** A policy file read and checked by the bot's own parser, with what it means for the AWS resources. */
+export interface LoadedPolicyFile {
+  /** absolute path: the file shipped next to both handlers */
+  path: string;
+  policy: PolicyConfig;
+  /** the CloudFront distributions it names, each once: the only ones the bot may touch */
+  distributionIds: string[];
+}
+
 /**
- * The policy file the functions will read, checked at synth time by the bot's own parser, so a file the
- * bot would refuse fails `cdk synth` instead of every cold start. Its distribution ids scope the IAM policy.
- * `allowExample`: without a file of one's own, synthesize with the example (for a first look, never deploy).
+ * Reads and checks a policy file, synchronously (a construct is built synchronously), so a file the bot
+ * would refuse fails `cdk synth` or `npm run iam-policy` with the bot's own messages instead of every cold
+ * start. Only the file is read: the Slack values are the secret's, read by the functions.
+ * Throws a ConfigError.
+ */
+export function loadPolicyFile(path: string): LoadedPolicyFile {
+  let text: string;
+  try {
+    text = readFileSync(resolve(path), 'utf8');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new ConfigError([
+      missing
+        ? `config file ${path} not found: copy ${EXAMPLE_CONFIG} to ${path} and edit it`
+        : `config file ${path} could not be read: ${(error as Error).message}`,
+    ]);
+  }
+  let content: unknown;
+  try {
+    content = parse(text);
+  } catch (error) {
+    throw new ConfigError([`${path}: not valid YAML: ${(error as Error).message}`]);
+  }
+  const policy = parsePolicyFile({ path, content });
+  return { path: resolve(path), policy, distributionIds: distributionIdsOf(policy) };
+}
+
+/** The distribution ids a policy names, each once and in file order. */
+export function distributionIdsOf(policy: PolicyConfig): string[] {
+  return [...new Set(policy.distributions.map((distribution) => distribution.id))];
+}
+
+/**
+ * Which policy file to use, as the bot picks it: INVALIDATOR_CONFIG, else invalidator.config.yml.
+ * `allowExample`: without a file of one's own, use the example (for a first look, never deploy).
+ */
+export function policyFilePath(
+  env: Record<string, string | undefined>,
+  options: { allowExample: boolean; warn: (message: string) => void },
+): string {
+  const path = env.INVALIDATOR_CONFIG || DEFAULT_CONFIG;
+  if (!env.INVALIDATOR_CONFIG && !existsSync(path) && options.allowExample) {
+    options.warn(`${DEFAULT_CONFIG} not found: synthesizing with ${EXAMPLE_CONFIG}, whose ids are examples`);
+    return EXAMPLE_CONFIG;
+  }
+  return path;
+}
+
+/**
+ * The policy file the functions will read (see policyFilePath), read and checked (see loadPolicyFile).
+ * Rejects with a ConfigError.
  */
 export async function readPolicyFile(
   env: Record<string, string | undefined>,
   options: { allowExample: boolean; warn: (message: string) => void },
 ): Promise<{ path: string; distributionIds: string[] }> {
-  let path = env.INVALIDATOR_CONFIG || DEFAULT_CONFIG;
-  if (!env.INVALIDATOR_CONFIG && !existsSync(path) && options.allowExample) {
-    options.warn(`${DEFAULT_CONFIG} not found: synthesizing with ${EXAMPLE_CONFIG}, whose ids are examples`);
-    path = EXAMPLE_CONFIG;
-  }
-  // Only the file is of interest here; the Slack values are the secret's, read by the functions.
-  const config = await loadConfig({
-    INVALIDATOR_CONFIG: path,
-    SLACK_BOT_TOKEN: 'xoxb-synth-placeholder',
-    SLACK_SIGNING_SECRET: 'synth-placeholder',
-    TABLE_NAME: 'synth-placeholder',
-  });
-  const distributionIds = [...new Set(config.policy.distributions.map((distribution) => distribution.id))];
-  return { path: resolve(path), distributionIds };
+  const { path, distributionIds } = loadPolicyFile(policyFilePath(env, options));
+  return { path, distributionIds };
 }

@@ -44,7 +44,9 @@ function actionsInCode(): string[] {
 describe('DynamoDB permissions follow the code', () => {
   let synth: Synthesized;
   beforeAll(async () => {
-    synth = await synthesize(testConfig(), { bundle: false });
+    synth = await synthesize(testConfig({ polling: { firstCheckSeconds: 1, maxIntervalSeconds: 5 } }), {
+      bundle: false,
+    });
   });
 
   it('grants each function exactly the actions the request store sends', () => {
@@ -74,7 +76,9 @@ describe('CloudFront permissions follow the code', () => {
     ].sort();
     expect(inCode.length).toBeGreaterThan(0);
     expect([...WORKER_CLOUDFRONT_ACTIONS].sort()).toEqual(inCode);
-    const synth = await synthesize(testConfig(), { bundle: false });
+    const synth = await synthesize(testConfig({ polling: { firstCheckSeconds: 1, maxIntervalSeconds: 5 } }), {
+      bundle: false,
+    });
     expect(grants(statementsOf(synth, functionId(synth, 'Worker')), 'cloudfront').actions).toEqual(inCode);
   });
 });

@@ -1,9 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { readPolicyFile } from '../../infra/lib/policy-file.js';
 import { InvalidatorStack } from '../../infra/lib/stack.js';
 import { writeConfig } from '../support/bot-process.js';
 
@@ -37,18 +36,16 @@ export interface Statement {
  */
 export async function synthesize(config: unknown, options: { bundle?: boolean } = {}): Promise<Synthesized> {
   const configPath = join(writeConfig(config), 'invalidator.config.yml');
-  const policy = await readPolicyFile(
-    { INVALIDATOR_CONFIG: configPath },
-    { allowExample: false, warn: () => {} },
-  );
+  return synthesizeStack((app) => new InvalidatorStack(app, 'Test', { policyFile: configPath }), options);
+}
+
+/** Synthesizes the stack that `build` adds to a new app, as another CDK app would. */
+export function synthesizeStack(build: (app: App) => Stack, options: { bundle?: boolean } = {}): Synthesized {
   const app = new App({
     outdir: mkdtempSync(join(tmpdir(), 'invalidator-cdk-')),
     context: options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {},
   });
-  const stack = new InvalidatorStack(app, 'Test', {
-    configPath: policy.path,
-    distributionIds: policy.distributionIds,
-  });
+  const stack = build(app);
   const assembly = app.synth();
   const artifact = assembly.getStackArtifact(stack.artifactId);
   const json = artifact.template as Synthesized['json'];

@@ -1,0 +1,285 @@
+import {
+  AssetHashType,
+  type aws_cloudwatch as cloudwatch,
+  DockerImage,
+  Duration,
+  aws_dynamodb as dynamodb,
+  aws_events as events,
+  Fn,
+  aws_iam as iam,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  RemovalPolicy,
+  Stack,
+  aws_secretsmanager as secretsmanager,
+  type aws_sns as sns,
+  aws_events_targets as targets,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { tableDefinition } from '../../src/adapters/aws/schema.js';
+import { SLACK_EVENTS_PATH } from '../../src/adapters/slack/lambda-app.js';
+import { Alarms } from './alarms.js';
+import { BUNDLED_CONFIG, bundleHandler, type HandlerName, REPO_ROOT } from './bundle.js';
+import {
+  cloudFrontStatement,
+  logStatement,
+  SLACK_CLOUDFRONT_ACTIONS,
+  secretStatement,
+  tableStatement,
+  WORKER_CLOUDFRONT_ACTIONS,
+} from './permissions.js';
+import { loadPolicyFile } from './policy-file.js';
+import { tableProps as cfnTableProps } from './table.js';
+
+/** The table the construct creates when it is given none. */
+export interface InvalidatorTableProps {
+  /** a fixed name (default: CloudFormation names it) */
+  tableName?: string;
+  /** default RETAIN: requests and their audit trail outlive the stack */
+  removalPolicy?: RemovalPolicy;
+  /** default true */
+  deletionProtection?: boolean;
+  /** default true */
+  pointInTimeRecovery?: boolean;
+}
+
+export interface InvalidatorProps {
+  /**
+   * Path of the policy file (invalidator.config.yml), relative to the working directory of `cdk synth`.
+   * Checked at synth time by the bot's own parser, shipped next to both handlers; the distributions it
+   * names are the only ones the functions may touch.
+   */
+  policyFile: string;
+  /**
+   * An existing table with the keys and indexes of src/adapters/aws/schema.ts, for example
+   * `Table.fromTableName(...)`. Unset, the construct creates one (see `tableProps`).
+   */
+  table?: dynamodb.ITable;
+  /** how to create the table (only without `table`) */
+  tableProps?: InvalidatorTableProps;
+  /** reserved concurrent executions of each function; unset, none is reserved */
+  reservedConcurrency?: { slack?: number; worker?: number };
+  /** an existing topic the alarms go to (a team's own paging topic); unset, one is created */
+  alarmTopic?: sns.ITopic;
+  /** an address subscribed to the alarm topic by email (SNS asks it to confirm) */
+  alarmEmail?: string;
+  /** how long Lambda logs are kept (default one month) */
+  logRetention?: logs.RetentionDays;
+  /** alarm when work has been due this long (default 10 minutes) */
+  backlogMinutes?: number;
+  /** alarm when an invalidation has been in progress this long (default 60 minutes) */
+  stuckMinutes?: number;
+}
+
+/** The table the functions use: the one created here, or the one given. */
+type TableRef = Pick<dynamodb.ITable, 'tableName' | 'tableArn' | 'encryptionKey'>;
+
+/** What both functions share: where the table, the secret and the policy file are. */
+interface Shared {
+  environment: Record<string, string>;
+  tableArn: string;
+  encryptionKey?: TableRef['encryptionKey'];
+  secretArn: string;
+  configPath: string;
+  retention: logs.RetentionDays;
+  reservedConcurrency?: number;
+}
+
+/**
+ * Invalidator on AWS: the table (or yours), the Slack secret, the Slack handler behind a Function URL, the
+ * worker on a one-minute schedule (and woken by the Slack handler), logs and alarms. Every permission is
+ * written out here, narrowed to these resources and the policy file's distributions (test/infra proves it).
+ */
+export class Invalidator extends Construct {
+  /** the table's name and ARN, created here or given */
+  readonly tableName: string;
+  readonly tableArn: string;
+  /** the secret to put `{"signingSecret": "…", "botToken": "xoxb-…"}` in */
+  readonly secret: secretsmanager.ISecret;
+  readonly slackFunction: lambda.Function;
+  readonly workerFunction: lambda.Function;
+  /** every request URL of the Slack app (slash command, interactivity, event subscriptions) */
+  readonly slackRequestUrl: string;
+  readonly alarmTopic: sns.ITopic;
+  readonly alarms: readonly cloudwatch.Alarm[];
+  /** the distributions of the policy file: the only ones the functions may touch */
+  readonly distributionIds: readonly string[];
+
+  constructor(scope: Construct, id: string, props: InvalidatorProps) {
+    super(scope, id);
+    if (props.table && props.tableProps) throw new Error('Invalidator: give either `table` or `tableProps`');
+    const policyFile = loadPolicyFile(props.policyFile);
+    this.distributionIds = policyFile.distributionIds;
+
+    const table = props.table ?? this.createTable(props.tableProps ?? {});
+    this.tableName = table.tableName;
+    this.tableArn = table.tableArn;
+
+    // Created with a placeholder that the config parser rejects (the token does not start with xoxb-), so
+    // the functions fail clearly until the operator puts the real values in (README: Deploy to AWS).
+    // Leave `generateSecretString` as it is: a change makes CloudFormation generate a new value over theirs.
+    const secret = new secretsmanager.Secret(this, 'SlackSecret', {
+      description: 'Invalidator: {"signingSecret": "…", "botToken": "xoxb-…"} from the Slack app settings',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ botToken: 'REPLACE_ME' }),
+        generateStringKey: 'signingSecret',
+        excludePunctuation: true,
+      },
+    });
+    this.secret = secret;
+
+    const shared: Shared = {
+      environment: {
+        TABLE_NAME: this.tableName,
+        SLACK_SECRET_ARN: secret.secretArn,
+        INVALIDATOR_CONFIG: `/var/task/${BUNDLED_CONFIG}`,
+        LOG_LEVEL: 'info',
+      },
+      tableArn: this.tableArn,
+      ...(table.encryptionKey ? { encryptionKey: table.encryptionKey } : {}),
+      secretArn: secret.secretArn,
+      configPath: policyFile.path,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    };
+    const worker = this.createWorker(shared, props.reservedConcurrency?.worker);
+    const slack = this.createSlackHandler(shared, worker.fn, props.reservedConcurrency?.slack);
+    this.workerFunction = worker.fn;
+    this.slackFunction = slack.fn;
+    // Slack signs every request (the handler checks it), so the URL itself needs no AWS auth.
+    // https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
+    const url = slack.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    this.slackRequestUrl = Fn.join('', [url.url, SLACK_EVENTS_PATH.slice(1)]);
+
+    const alarms = new Alarms(this, 'Alarms', {
+      slack: slack.fn,
+      worker: worker.fn,
+      workerLogGroup: worker.logGroup,
+      namespace: `Invalidator/${Stack.of(this).stackName}`,
+      backlogMinutes: props.backlogMinutes ?? 10,
+      stuckMinutes: props.stuckMinutes ?? 60,
+      ...(props.alarmEmail ? { email: props.alarmEmail } : {}),
+      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
+    });
+    this.alarmTopic = alarms.topic;
+    this.alarms = alarms.alarms;
+  }
+
+  /** The table with exactly the code's keys and indexes (src/adapters/aws/schema.ts), on demand. */
+  private createTable(options: InvalidatorTableProps): TableRef {
+    const definition = cfnTableProps(tableDefinition('unused'));
+    const table = new dynamodb.CfnTable(this, 'Table', {
+      ...definition,
+      ...(options.tableName ? { tableName: options.tableName } : {}),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: options.pointInTimeRecovery ?? true },
+      deletionProtectionEnabled: options.deletionProtection ?? true,
+    });
+    // Requests and their audit trail outlive the stack: deleting it leaves the table.
+    table.applyRemovalPolicy(options.removalPolicy ?? RemovalPolicy.RETAIN);
+    return { tableName: table.ref, tableArn: table.attrArn };
+  }
+
+  private createWorker(shared: Shared, reservedConcurrency: number | undefined) {
+    const worker = this.handler('Worker', 'worker', {
+      ...shared,
+      ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
+      memorySize: 512,
+      // A run stays up to 50 s for work about to fall due, and keeps 20 s for its last steps
+      // (src/entrypoints/lambda-worker.ts).
+      timeout: Duration.seconds(90),
+      statements: [cloudFrontStatement(Stack.of(this), WORKER_CLOUDFRONT_ACTIONS, this.distributionIds)],
+    });
+    // Asynchronous invokes are not retried by Lambda: the schedule runs again within a minute anyway.
+    // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html
+    worker.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+    new events.Rule(this, 'WorkerSchedule', {
+      description: 'Runs the due work of Invalidator every minute',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new targets.LambdaFunction(worker.fn, {
+          retryAttempts: 0,
+          event: events.RuleTargetInput.fromObject({ source: 'invalidator.schedule' }),
+        }),
+      ],
+    });
+    return worker;
+  }
+
+  private createSlackHandler(shared: Shared, worker: lambda.IFunction, reservedConcurrency?: number) {
+    return this.handler('Slack', 'slack', {
+      ...shared,
+      ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
+      environment: { ...shared.environment, WORKER_FUNCTION_NAME: worker.functionName },
+      // More memory is more CPU: the cold start (load, secret, auth.test) must fit Slack's 3 seconds.
+      memorySize: 1024,
+      timeout: Duration.seconds(10),
+      statements: [
+        cloudFrontStatement(Stack.of(this), SLACK_CLOUDFRONT_ACTIONS, this.distributionIds),
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [worker.functionArn] }),
+      ],
+    });
+  }
+
+  /** One function on Node.js 22 / arm64, with its own role, log group and bundled code. */
+  private handler(
+    id: string,
+    name: HandlerName,
+    options: Shared & { memorySize: number; timeout: Duration; statements: iam.PolicyStatement[] },
+  ): { fn: lambda.Function; logGroup: logs.LogGroup } {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: options.retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // A role of its own: the default one carries AWSLambdaBasicExecutionRole, which allows every log group.
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    for (const statement of [
+      logStatement(logGroup.logGroupArn),
+      tableStatement(options.tableArn),
+      secretStatement(options.secretArn),
+      ...options.statements,
+    ]) {
+      role.addToPrincipalPolicy(statement);
+    }
+    // A table of yours encrypted with your own key: the items cannot be read or written without it.
+    options.encryptionKey?.grantEncryptDecrypt(role);
+    const fn = new lambda.Function(this, id, {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: bundledCode(name, options.configPath),
+      memorySize: options.memorySize,
+      timeout: options.timeout,
+      role,
+      logGroup,
+      environment: options.environment,
+      ...(options.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: options.reservedConcurrency }),
+    });
+    return { fn, logGroup };
+  }
+}
+
+/**
+ * The handler bundled at synth time by the same esbuild call as `npm run bundle` (infra/lib/bundle.ts), in
+ * this process: no Docker. The image is required by the API and never pulled, since local bundling succeeds.
+ * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.BundlingOptions.html
+ */
+function bundledCode(name: HandlerName, configPath: string): lambda.Code {
+  return lambda.Code.fromAsset(REPO_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // CDK caches bundles per synth by source path and bundling options, and `tryBundle` is no part of that
+      // key: these values are, so the two functions do not share the first one's bundle.
+      environment: { HANDLER: name, INVALIDATOR_CONFIG: configPath },
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
+      local: {
+        tryBundle(outputDir: string) {
+          bundleHandler(name, outputDir, configPath);
+          return true;
+        },
+      },
+    },
+  });
+}
