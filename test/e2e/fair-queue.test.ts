@@ -52,6 +52,9 @@ describe('the capacity queue, end to end', () => {
   // Each invalidation takes 5 s: long enough for the whole flood and the other request to queue
   // behind the first.
   it("takes queued requests in turn by requester: one requester's flood does not hold another's request", async () => {
+    // The first invalidation holds the capacity long enough for five requests to queue behind it, even
+    // on a loaded machine; the rest take 5 s each.
+    stack.cloudfront.setCompleteAfterMs(20_000);
     const first = await request(FLOODER, fullLoad('a0'));
     await stack.slack.waitFor(() =>
       stack.cloudfront.invalidations().find((i) => i.callerReference === first),
@@ -65,6 +68,7 @@ describe('the capacity queue, end to end', () => {
     const single = await request(OTHER, fullLoad('b1'));
     await waitQueued(single);
     expect(stack.cloudfront.invalidations(DISTRIBUTIONS.docs)).toHaveLength(1);
+    stack.cloudfront.setCompleteAfterMs(5_000);
 
     const made = await stack.slack.waitFor(() => {
       const all = stack.cloudfront.invalidations(DISTRIBUTIONS.docs);
