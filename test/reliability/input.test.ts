@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plain } from '../../src/adapters/slack/blocks.js';
+import { SLOW_RECORD_TEXT } from '../../src/adapters/slack/listeners/command.js';
 import { commandRefusalText, UNRECORDED_TEXT } from '../../src/adapters/slack/messages.js';
 import { parseStoreConfig } from '../../src/config.js';
 import { CHANNEL, type SlackSender } from '../../src/standins/slack-requests.js';
@@ -25,7 +26,7 @@ const SEED = 20_260_511;
 const ACK_DEADLINE_MS = 3_000;
 /** What a refusal must say: each sentence of the bot's refusals points at the thing to change. */
 const SAYS_WHAT_TO_CHANGE =
-  /Usage: |needs some text|Shorten the reason|Name at least one path|Use one of|Run the command there|Fix these paths|split the request|Split it into smaller requests/;
+  /Usage: |needs some text|Shorten the reason|Name at least one path|Use one of|Run the command there|Fix these paths|split the request|Split it into smaller requests|Send the paths in|Leave out the/;
 /** A stack trace, an error's name or a value that was never set, shown to a person. */
 const LEAKS = /Error:|^\s*at \S+ \(|^\s*at (file|node):|undefined|\[object Object\]/m;
 
@@ -131,7 +132,11 @@ function wellFormed(text: string): string {
   return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
-const policy = parseStoreConfig({}, { path: 'invalidator.config.yml', content: testConfig() }).policy;
+// The same environment as the bot under test, which polls the stand-in faster than a deployment may.
+const policy = parseStoreConfig(
+  { INVALIDATOR_ALLOW_FAST_POLLING: 'true' },
+  { path: 'invalidator.config.yml', content: testConfig() },
+).policy;
 
 /** What the bot should answer, from the same grammar it runs: the oracle the answers are held to. */
 function expectedFor(text: string): Expected {
@@ -253,6 +258,12 @@ describe('random commands through the running bot', () => {
             // Acknowledged with no words (the card, posted next, is the answer), or told at once that
             // the request could not be recorded.
             if (outcome.body === '') break;
+            // A request near DynamoDB's item limit can take dynalite past the 2 s recording deadline: the
+            // acknowledgement says so, and the card (or "could not record") follows.
+            if (ephemeralText(outcome) === SLOW_RECORD_TEXT) {
+              tally('accepted, recorded after the acknowledgement');
+              break;
+            }
             expect(ephemeralText(outcome), label).toBe(UNRECORDED_TEXT);
             unrecordedAcks += 1;
             break;

@@ -20,7 +20,7 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Slack waits 3 seconds for the acknowledgement; recording normally takes a few milliseconds. */
 const RECORD_DEADLINE_MS = 2_000;
-const SLOW_RECORD_TEXT =
+export const SLOW_RECORD_TEXT =
   'Recording your request is taking longer than usual; I will confirm here in a moment.';
 
 /**
