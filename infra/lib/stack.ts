@@ -43,7 +43,18 @@ export interface InvalidatorStackProps extends StackProps {
   stuckMinutes?: number;
   /** an address that gets the alarms by email */
   alarmEmail?: string;
+  /** concurrent executions kept for each function, and its ceiling (default RESERVED_CONCURRENCY) */
+  reservedConcurrency?: { slack?: number; worker?: number };
 }
+
+/**
+ * Each function gets its own share of the account's concurrency, which is also its ceiling: a flood of
+ * requests to the public Function URL (unsigned ones are refused, but each still runs the handler) is
+ * throttled at the Slack handler's share and can neither starve the worker nor the account's other
+ * functions. The worker needs few: every step is leased, so a second run mostly finds nothing to take.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
+export const RESERVED_CONCURRENCY = { slack: 20, worker: 2 } as const;
 
 /**
  * Invalidator on AWS: the table, the Slack secret, the Slack handler behind a Function URL, the worker on a
@@ -78,6 +89,8 @@ export class InvalidatorStack extends Stack {
         SLACK_SECRET_ARN: secret.secretArn,
         INVALIDATOR_CONFIG: `/var/task/${BUNDLED_CONFIG}`,
         LOG_LEVEL: 'info',
+        // The `service` dimension of the functions' metrics, which the alarms read (alarms.ts).
+        POWERTOOLS_SERVICE_NAME: this.stackName,
       },
       secretArn: secret.secretArn,
       tableArn: table.attrArn,
@@ -85,9 +98,11 @@ export class InvalidatorStack extends Stack {
       retention,
     };
 
+    const reserved = { ...RESERVED_CONCURRENCY, ...props.reservedConcurrency };
     const worker = this.handler('Worker', 'worker', {
       ...common,
       memorySize: 512,
+      reservedConcurrentExecutions: reserved.worker,
       // A run stays up to 50 s for work about to fall due, and keeps 20 s for its last steps
       // (src/entrypoints/lambda-worker.ts).
       timeout: Duration.seconds(90),
@@ -112,6 +127,7 @@ export class InvalidatorStack extends Stack {
       environment: { ...common.environment, WORKER_FUNCTION_NAME: worker.fn.functionName },
       // More memory is more CPU: the cold start (load, secret, auth.test) must fit Slack's 3 seconds.
       memorySize: 1024,
+      reservedConcurrentExecutions: reserved.slack,
       timeout: Duration.seconds(10),
       statements: [
         cloudFrontStatement(this, SLACK_CLOUDFRONT_ACTIONS, props.distributionIds),
@@ -125,8 +141,7 @@ export class InvalidatorStack extends Stack {
     const alarms = new Alarms(this, 'Alarms', {
       slack: slack.fn,
       worker: worker.fn,
-      workerLogGroup: worker.logGroup,
-      namespace: `Invalidator/${this.stackName}`,
+      service: this.stackName,
       backlogMinutes: props.backlogMinutes ?? 10,
       stuckMinutes: props.stuckMinutes ?? 60,
       ...(props.alarmEmail ? { email: props.alarmEmail } : {}),
@@ -151,6 +166,7 @@ export class InvalidatorStack extends Stack {
     options: {
       environment: Record<string, string>;
       memorySize: number;
+      reservedConcurrentExecutions: number;
       timeout: Duration;
       secretArn: string;
       tableArn: string;
@@ -181,6 +197,7 @@ export class InvalidatorStack extends Stack {
       handler: 'index.handler',
       code: bundledCode(name, options.configPath),
       memorySize: options.memorySize,
+      reservedConcurrentExecutions: options.reservedConcurrentExecutions,
       timeout: options.timeout,
       role,
       logGroup,

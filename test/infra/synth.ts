@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readPolicyFile } from '../../infra/lib/policy-file.js';
-import { InvalidatorStack } from '../../infra/lib/stack.js';
+import { InvalidatorStack, type InvalidatorStackProps } from '../../infra/lib/stack.js';
 import { writeConfig } from '../support/bot-process.js';
 
 export const ACCOUNT = '111111111111';
@@ -33,9 +33,13 @@ export interface Statement {
 
 /**
  * Synthesizes the stack as `npm run synth` does, from a policy file written for the test. `bundle: false`
- * skips bundling the handlers (CDK's own switch), for tests that read only the template.
+ * skips bundling the handlers (CDK's own switch), for tests that read only the template; `props` adds to
+ * the stack's props.
  */
-export async function synthesize(config: unknown, options: { bundle?: boolean } = {}): Promise<Synthesized> {
+export async function synthesize(
+  config: unknown,
+  options: { bundle?: boolean; props?: Partial<InvalidatorStackProps> } = {},
+): Promise<Synthesized> {
   const configPath = join(writeConfig(config), 'invalidator.config.yml');
   const policy = await readPolicyFile(
     { INVALIDATOR_CONFIG: configPath },
@@ -48,6 +52,7 @@ export async function synthesize(config: unknown, options: { bundle?: boolean } 
   const stack = new InvalidatorStack(app, 'Test', {
     configPath: policy.path,
     distributionIds: policy.distributionIds,
+    ...options.props,
   });
   const assembly = app.synth();
   const artifact = assembly.getStackArtifact(stack.artifactId);
