@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { webApi } from '@slack/bolt';
+import { DynamoDbCounters } from './adapters/aws/dynamodb-counters.js';
 import { DynamoDbRequestStore, ensureTable } from './adapters/aws/dynamodb-store.js';
 import type { LambdaWake } from './adapters/aws/lambda-wake.js';
 import { lazyCdn } from './adapters/aws/lazy-cdn.js';
@@ -20,7 +21,6 @@ import { drainDueWork } from './adapters/system/drain.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from './adapters/system/emf-metrics.js';
 import { cachedCheck, HEALTH_CHECK_CACHE_MS } from './adapters/system/health-cache.js';
 import { randomIds } from './adapters/system/ids.js';
-import { CachedUsage } from './adapters/system/usage-cache.js';
 import { startWorkLoop, type WorkLoop } from './adapters/system/work-loop.js';
 import { dueAtOf, recordWorkerMetrics } from './adapters/system/worker-metrics.js';
 import type { Config } from './config.js';
@@ -72,7 +72,7 @@ export async function composeServices(
   });
   const services: Services = {
     store,
-    usage: new CachedUsage(store),
+    counters: new DynamoDbCounters(database.client, database.tableName),
     cdn,
     cards: new SlackCards(slack.client, slack.postClient),
     directory: new SlackApproverDirectory(slack.client, logger, config.policy.usergroupCacheSeconds * 1000),

@@ -67,6 +67,12 @@ const ruleFields = {
   approvalAboveUsd: z.number().min(0).optional(),
   approvalForRootWildcard: z.boolean().optional(),
   approvalPastFreeAllowance: z.boolean().optional(),
+  requesterLimits: z
+    .strictObject({
+      pathsPerHour: z.number().int().positive().optional(),
+      requestsPerHour: z.number().int().positive().optional(),
+    })
+    .optional(),
 };
 
 const distributionSchema = z.strictObject({
@@ -154,9 +160,12 @@ type FileDistribution = FileConfig['distributions'][string];
 function rulesOf(file: FileConfig, distribution: FileDistribution): Omit<ApprovalPolicy, 'mode'> {
   const abovePaths = distribution.approvalAbovePaths ?? file.approvalAbovePaths;
   const aboveUsd = distribution.approvalAboveUsd ?? file.approvalAboveUsd;
+  // A distribution's own limits replace the top-level ones as a whole.
+  const requesterLimits = distribution.requesterLimits ?? file.requesterLimits;
   return {
     ...(abovePaths === undefined ? {} : { abovePaths }),
     ...(aboveUsd === undefined ? {} : { aboveUsd }),
+    ...(requesterLimits === undefined ? {} : { requesterLimits }),
     rootWildcard: distribution.approvalForRootWildcard ?? file.approvalForRootWildcard ?? false,
     pastFreeAllowance: distribution.approvalPastFreeAllowance ?? file.approvalPastFreeAllowance ?? false,
   };
@@ -172,7 +181,8 @@ function checkApprovers(file: FileConfig, ctx: z.RefinementCtx): void {
       rules.abovePaths !== undefined ||
       rules.aboveUsd !== undefined ||
       rules.rootWildcard ||
-      rules.pastFreeAllowance;
+      rules.pastFreeAllowance ||
+      rules.requesterLimits !== undefined;
     const { usergroup, users } = distribution.approvers;
     if (canNeedApproval && usergroup === undefined && users.length === 0) {
       const why =

@@ -9,6 +9,7 @@ import {
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../src/adapters/system/emf-metrics.js';
 import { WORKER_METRICS } from '../../src/adapters/system/worker-metrics.js';
+import { SUBMISSION_METRICS } from '../../src/usecases/record-submission.js';
 
 export interface AlarmsProps {
   slack: lambda.IFunction;
@@ -41,7 +42,7 @@ export class Alarms extends Construct {
     this.errors('WorkerErrors', props.worker, 'The worker function failed');
     this.errors('SlackHandlerErrors', props.slack, 'The Slack handler failed (Slack users saw an error)');
 
-    const backlog = workerMetric(props, WORKER_METRICS.oldestDueAge);
+    const backlog = botMetric(props, WORKER_METRICS.oldestDueAge, cloudwatch.Stats.MAXIMUM);
     this.add(
       new cloudwatch.Alarm(this, 'WorkBacklog', {
         alarmDescription: `Work has been due for over ${props.backlogMinutes} minutes: the worker is not keeping up or not running`,
@@ -53,12 +54,31 @@ export class Alarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
     );
-    const inFlight = workerMetric(props, WORKER_METRICS.oldestInFlightAge);
+    const inFlight = botMetric(props, WORKER_METRICS.oldestInFlightAge, cloudwatch.Stats.MAXIMUM);
     this.add(
       new cloudwatch.Alarm(this, 'InvalidationStuck', {
         alarmDescription: `An invalidation has been in progress for over ${props.stuckMinutes} minutes`,
         metric: inFlight,
         threshold: props.stuckMinutes * 60,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    this.unrecordedSubmissions(props);
+  }
+
+  /**
+   * A submission CloudFront accepted that could not be recorded: the worker retries the save, but until
+   * it succeeds the invalidation is neither counted in usage nor followed to completion.
+   */
+  private unrecordedSubmissions(props: AlarmsProps): void {
+    this.add(
+      new cloudwatch.Alarm(this, 'UnrecordedSubmission', {
+        alarmDescription:
+          'A submission CloudFront accepted could not be saved to DynamoDB (the worker keeps retrying the save)',
+        metric: botMetric(props, SUBMISSION_METRICS.unrecorded, cloudwatch.Stats.SUM),
+        threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -85,13 +105,13 @@ export class Alarms extends Construct {
   }
 }
 
-/** One of the worker's metrics (in seconds), its maximum over 5 minutes. */
-function workerMetric(props: AlarmsProps, metricName: string): cloudwatch.Metric {
+/** One of the bot's own metrics (emf-metrics.ts), over 5 minutes. */
+function botMetric(props: AlarmsProps, metricName: string, statistic: string): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
     dimensionsMap: { [SERVICE_DIMENSION]: props.service },
     period: Duration.minutes(5),
-    statistic: cloudwatch.Stats.MAXIMUM,
+    statistic,
   });
 }

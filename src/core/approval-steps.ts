@@ -84,10 +84,25 @@ export function decide(
   const rest = withoutPending(bump(request));
   if (input.outcome === 'approved') {
     const next: InvalidationRequest = { ...rest, status: 'approved', decision, dueAt: now, attempts: 0 };
-    return { request: next, event: auditEvent(request, 'approved', now, input.by, {}) };
+    return { request: next, event: auditEvent(request, 'approved', now, input.by, overrides(request)) };
   }
   const next: InvalidationRequest = { ...withoutDue(rest), status: 'denied', decision };
   return { request: next, event: auditEvent(request, 'denied', now, input.by, { reason: input.reason }) };
+}
+
+/**
+ * What an approver overrode knowingly (the card and the Approve confirmation said so): the monthly budget,
+ * with the figures the card showed, and a requester's hourly limits.
+ */
+function overrides(request: RequestIn<'pending_approval'>): AuditEvent['details'] {
+  const details: AuditEvent['details'] = {};
+  for (const rule of request.approval.rules) {
+    if (rule.rule === 'over_budget') {
+      Object.assign(details, { overBudget: true, usedAfter: rule.usedAfter, budgetPaths: rule.budget });
+    }
+    if (rule.rule === 'requester_limit') details.overRequesterLimit = true;
+  }
+  return details;
 }
 
 /** Nobody decided within the approval timeout: the request ends and its buttons go. */

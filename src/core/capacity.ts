@@ -22,10 +22,23 @@ export function addLoad(a: Load, b: Load): Load {
   return { paths: a.paths + b.paths, wildcards: a.wildcards + b.wildcards };
 }
 
-/** The load of a request's batches that are submitted and not yet completed. */
-export function inFlightLoad(batches: readonly Batch[]): Load {
+/** The paths of one batch of a request whose paths are `paths`. */
+export function batchPaths(paths: readonly string[], batch: Batch): string[] {
+  return paths.slice(batch.start, batch.end);
+}
+
+/** How many paths one batch holds. */
+export function batchSize(batch: Batch): number {
+  return batch.end - batch.start;
+}
+
+/** The load of a request's batches that are submitted and not yet completed (`paths`: the request's). */
+export function inFlightLoad(paths: readonly string[], batches: readonly Batch[]): Load {
   const flying = batches.filter((batch) => batch.invalidationId !== undefined && !batch.completed);
-  return flying.reduce((load, batch) => addLoad(load, loadOf(batch.paths)), { paths: 0, wildcards: 0 });
+  return flying.reduce((load, batch) => addLoad(load, loadOf(batchPaths(paths, batch))), {
+    paths: 0,
+    wildcards: 0,
+  });
 }
 
 /**
@@ -38,37 +51,71 @@ export function batchesFor(
   limits: Load = CLOUDFRONT_LIMITS,
 ): Batch[] {
   const batches: Batch[] = [];
-  let current: string[] = [];
+  let start = 0;
   let wildcards = 0;
-  const close = () => {
+  const close = (end: number) => {
     const index = batches.length;
     batches.push({
       callerReference: index === 0 ? requestId : `${requestId}-${index + 1}`,
-      paths: current,
+      start,
+      end,
       completed: false,
     });
-    current = [];
+    start = end;
     wildcards = 0;
   };
-  for (const path of paths) {
+  paths.forEach((path, index) => {
     const wildcard = isWildcard(path);
-    if (current.length === limits.paths || (wildcard && wildcards === limits.wildcards)) close();
-    current.push(path);
+    if (index - start === limits.paths || (wildcard && wildcards === limits.wildcards)) close(index);
     if (wildcard) wildcards++;
-  }
-  if (current.length > 0) close();
+  });
+  if (paths.length > start) close(paths.length);
   return batches;
 }
 
-/** The batches not yet submitted that fit beside what is in flight, in order (an earlier one never waits for a later). */
-export function admit(pending: readonly Batch[], inFlight: Load, limits: Load = CLOUDFRONT_LIMITS): Batch[] {
+/**
+ * The batches not yet submitted that fit beside what is in flight, in order (an earlier one never waits
+ * for a later). `paths` are the request's, which the batches index.
+ */
+export function admit(
+  paths: readonly string[],
+  pending: readonly Batch[],
+  inFlight: Load,
+  limits: Load = CLOUDFRONT_LIMITS,
+): Batch[] {
   const admitted: Batch[] = [];
   let load = inFlight;
   for (const batch of pending) {
-    const next = addLoad(load, loadOf(batch.paths));
+    const next = addLoad(load, loadOf(batchPaths(paths, batch)));
     if (next.paths > limits.paths || next.wildcards > limits.wildcards) break;
     admitted.push(batch);
     load = next;
   }
   return admitted;
+}
+
+/** A batch as items written before batches indexed the request's paths hold it: with a copy of its paths. */
+export interface BatchWithPaths {
+  callerReference: string;
+  paths: string[];
+  invalidationId?: string;
+  completed: boolean;
+}
+
+/**
+ * Reads batches of either shape. batchesFor has always cut the request's paths in order, so an older
+ * batch's range follows from the sizes of the batches before it; no stored item needs rewriting.
+ */
+export function indexedBatches(batches: ReadonlyArray<Batch | BatchWithPaths>): Batch[] {
+  let start = 0;
+  return batches.map((batch) => {
+    if (!('paths' in batch)) {
+      start = batch.end;
+      return batch;
+    }
+    const { paths, ...rest } = batch;
+    const indexed: Batch = { ...rest, start, end: start + paths.length };
+    start = indexed.end;
+    return indexed;
+  });
 }

@@ -1,3 +1,4 @@
+import { batchSize } from './capacity.js';
 import {
   auditEvent,
   type Batch,
@@ -16,6 +17,7 @@ export function queue(
   reason: QueueReason,
   now: string,
   retryMs: number,
+  turn = 0,
 ): Transition {
   const dueAt = addMs(now, retryMs);
   if (request.status === 'queued') {
@@ -32,6 +34,7 @@ export function queue(
     status: 'queued',
     queue: reason,
     queuedAt: now,
+    turn,
     dueAt,
   };
   return { request: next, event: auditEvent(request, 'queued', now, undefined, { reason: reason.code }) };
@@ -46,7 +49,7 @@ export function submitted(
   batches: Batch[],
   now: string,
 ): Transition {
-  const { queue: _queue, queuedAt: _queuedAt, ...rest } = bump(request) as RequestIn<'queued'>;
+  const { queue: _queue, queuedAt: _queuedAt, turn: _turn, ...rest } = bump(request) as RequestIn<'queued'>;
   const next: InvalidationRequest = {
     ...rest,
     status: 'in_progress',
@@ -68,7 +71,7 @@ function submittedEvent(request: InvalidationRequest, batches: readonly Batch[],
   const sent = batches.filter((batch) => batch.invalidationId !== undefined);
   const details = {
     invalidationIds: sent.map((batch) => batch.invalidationId ?? ''),
-    paths: sent.reduce((sum, batch) => sum + batch.paths.length, 0),
+    paths: sent.reduce((sum, batch) => sum + batchSize(batch), 0),
     distributionId: request.distribution.id,
   };
   // One event per set of batches: its key names the last batch, so a retried write of it is recognisable.
@@ -132,6 +135,9 @@ export function polled(
   return { request: next };
 }
 
+/** How much of a failure's message is kept: it is stored twice, and the request's size is bounded. */
+export const FAILURE_MESSAGE_MAX_LENGTH = 500;
+
 /** A step failed for good. Only a request still on its way can fail; terminal ones never change. */
 export function failed(
   request: RequestIn<'new' | 'approved' | 'queued' | 'in_progress'>,
@@ -139,9 +145,9 @@ export function failed(
   message: string,
   now: string,
 ): Transition {
-  type WithQueue = typeof request & { queue?: unknown; queuedAt?: unknown };
-  const { queue: _queue, queuedAt: _queuedAt, ...rest }: WithQueue = bump(request);
-  const failure: Failure = { code, message, at: now };
+  type WithQueue = typeof request & { queue?: unknown; queuedAt?: unknown; turn?: unknown };
+  const { queue: _queue, queuedAt: _queuedAt, turn: _turn, ...rest }: WithQueue = bump(request);
+  const failure: Failure = { code, message: message.slice(0, FAILURE_MESSAGE_MAX_LENGTH), at: now };
   const next = {
     ...rest,
     status: 'failed',
@@ -149,7 +155,10 @@ export function failed(
     outbox: { kind: 'failed', tries: 0 },
     dueAt: now,
   } as InvalidationRequest;
-  return { request: next, event: auditEvent(request, 'failed', now, undefined, { code, message }) };
+  return {
+    request: next,
+    event: auditEvent(request, 'failed', now, undefined, { code, message: failure.message }),
+  };
 }
 
 /** The step failed for a reason that may pass: try again after `delayMs`. */

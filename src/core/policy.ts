@@ -18,6 +18,14 @@ export interface ApprovalPolicy {
   rootWildcard: boolean;
   /** a request that goes past the month's free allowance needs approval */
   pastFreeAllowance: boolean;
+  /** past either figure within a clock hour, a requester's further requests need approval */
+  requesterLimits?: RequesterLimits;
+}
+
+/** How much one requester may ask for in an hour without approval; an unset figure is no limit. */
+export interface RequesterLimits {
+  pathsPerHour?: number;
+  requestsPerHour?: number;
 }
 
 /** Why a request needs approval, one entry per rule that applied; worded for people in blocks.ts. */
@@ -28,7 +36,19 @@ export type ApprovalRule =
   | { rule: 'above_paths'; count: number; limit: number }
   | { rule: 'above_usd'; costUsd: number; limit: number }
   | { rule: 'past_free_allowance'; usedBefore: number; free: number }
-  | { rule: 'over_budget'; usedAfter: number; budget: number };
+  | { rule: 'over_budget'; usedAfter: number; budget: number }
+  /** this hour's requests and paths of the requester, this request included, against their limits */
+  | ({ rule: 'requester_limit'; requests: number; paths: number } & RequesterLimits);
+
+/**
+ * What the atomic reservations found (core/reservations.ts): the month's budget could not be reserved
+ * for this request, or its requester is past their hourly limits. Both come from counters that every
+ * concurrent request updates in turn, never from a figure read earlier.
+ */
+export interface LimitFindings {
+  overBudget?: { usedAfter: number; budget: number };
+  requesterLimit?: Extract<ApprovalRule, { rule: 'requester_limit' }>;
+}
 
 export interface ApprovalNeed {
   required: boolean;
@@ -43,6 +63,7 @@ export function approvalNeed(
   paths: readonly string[],
   cost: CostPreview,
   policy: ApprovalPolicy,
+  limits: LimitFindings = {},
 ): ApprovalNeed {
   const rules: ApprovalRule[] = [];
   if (policy.mode === 'always') rules.push({ rule: 'always' });
@@ -63,10 +84,8 @@ export function approvalNeed(
     });
   }
   // Past the monthly budget a person decides, whatever the distribution's policy says.
-  const usedAfter = cost.usedBefore + cost.paths;
-  if (cost.budgetPaths !== undefined && usedAfter > cost.budgetPaths) {
-    rules.push({ rule: 'over_budget', usedAfter, budget: cost.budgetPaths });
-  }
+  if (limits.overBudget) rules.push({ rule: 'over_budget', ...limits.overBudget });
+  if (limits.requesterLimit) rules.push(limits.requesterLimit);
   return { required: rules.length > 0, rules };
 }
 

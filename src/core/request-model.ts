@@ -45,10 +45,15 @@ export interface Decision {
   reason?: string;
 }
 
-/** One CreateInvalidation call: at most 3,000 paths and 15 wildcards (CloudFront's in-progress limits). */
+/**
+ * One CreateInvalidation call: at most 3,000 paths and 15 wildcards (CloudFront's in-progress limits).
+ * Its paths are `request.paths[start]` up to (not including) `request.paths[end]`: each path is stored
+ * once, in the request, so submitting never grows the item by a copy of its paths (DynamoDB's 400 KB).
+ */
 export interface Batch {
   callerReference: string;
-  paths: string[];
+  start: number;
+  end: number;
   invalidationId?: string;
   completed: boolean;
 }
@@ -120,7 +125,14 @@ export type InvalidationRequest =
   | (Base & { status: 'new' })
   | (Base & { status: 'pending_approval'; card: Card; expiresAt: string; remindAt: string })
   | (Base & { status: 'approved'; decision: Decision })
-  | (Base & { status: 'queued'; decision: Decision; queue: QueueReason; queuedAt: string })
+  | (Base & {
+      status: 'queued';
+      decision: Decision;
+      queue: QueueReason;
+      queuedAt: string;
+      /** its requester's turn in the queue (core/queue-order.ts); absent on requests queued before turns */
+      turn?: number;
+    })
   | (Base & { status: 'in_progress'; decision: Decision; batches: Batch[]; submittedAt: string })
   | (Base & {
       status: 'completed';

@@ -3,6 +3,7 @@ import { err, ok, type Result } from '../core/result.js';
 import { loadSettled } from './load-settled.js';
 import type { Services } from './ports.js';
 import { recordClickRefusal } from './record-refusal.js';
+import { releaseReservation } from './reservations.js';
 import { changePending } from './settle-expiry.js';
 
 export type CancelRefusal =
@@ -29,5 +30,7 @@ export async function cancelRequest(
   const { written, request } = await changePending(services, loaded, (pending, now) =>
     cancel(pending, actor, now),
   );
-  return written ? ok(request) : err({ code: 'already_decided', request });
+  if (!written) return err({ code: 'already_decided', request });
+  await releaseReservation(services, request);
+  return ok(request);
 }

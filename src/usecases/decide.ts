@@ -11,6 +11,7 @@ import { loadSettled } from './load-settled.js';
 import { confirmedMembers, currentAuthority } from './membership.js';
 import type { Services } from './ports.js';
 import { recordClickRefusal } from './record-refusal.js';
+import { releaseReservation } from './reservations.js';
 import { changePending, settleExpiry } from './settle-expiry.js';
 
 /** Why a click on Approve or Deny changed nothing; the clicker is told in words (messages.ts). */
@@ -86,5 +87,6 @@ export async function decideRequest(
   );
   if (!written) return err({ code: 'already_decided', request });
   if (request.status === 'approved') services.wake();
+  if (request.status === 'denied') await releaseReservation(services, request);
   return ok(request);
 }

@@ -3,7 +3,8 @@ import { addMs, elapsedMs, pollDelayMs } from '../core/schedule.js';
 import { deliverNotice } from './deliver-notice.js';
 import type { Deliveries } from './deliveries.js';
 import type { InvalidationStatus, Services } from './ports.js';
-import { nudgeQueue, submitRemaining } from './submit.js';
+import { nudgeQueue } from './queue.js';
+import { submitRemaining } from './submit.js';
 
 /**
  * Polls every in-flight request of one distribution with one ListInvalidations call (newest first, it
@@ -82,8 +83,9 @@ async function pollRequest(
   }
   // Another worker may have moved this request on since it was read: its version guards the write.
   if (!(await store.save(transition))) return true;
-  if (next.status === 'completed') await nudgeQueue(services, request.distribution.id);
   if (next.status === 'in_progress') await submitRemaining(services, next, deliveries);
+  // Capacity freed up: queued requests need not wait for their next look (they back off as they wait).
+  if (completed.size > 0) await nudgeQueue(services, request.distribution.id);
   if (next.outbox) deliveries.add(next.id, () => deliverNotice(services, next));
   return next.status === 'in_progress';
 }

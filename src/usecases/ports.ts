@@ -1,4 +1,5 @@
 import type { PolicyConfig } from '../config.js';
+import type { QueueEntry } from '../core/queue-order.js';
 import type {
   AuditEvent,
   Card,
@@ -25,11 +26,8 @@ export interface StoredRequest {
  */
 export type RefusalRecorded = 'kept' | 'counted' | 'unchanged';
 
-export interface QueuedRequest {
-  id: string;
-  /** the CloudFront capacity it waits for */
-  load: Load;
-}
+/** A request queued for capacity, as the queue index holds it (see core/queue-order.ts). */
+export type QueuedRequest = QueueEntry;
 
 export interface RecentQuery {
   distributionId?: string;
@@ -50,7 +48,12 @@ export interface SeenInvalidation {
 
 /** A unit of due work: one request's next step, or one poll of a distribution's in-flight requests. */
 export type DueWork =
-  | { kind: 'request'; request: InvalidationRequest }
+  | {
+      kind: 'request';
+      request: InvalidationRequest;
+      /** when it fell due: a wake-up or a recheck moves this without rewriting the request */
+      dueAt: string;
+    }
   | { kind: 'task'; task: Task; dueAt: string };
 
 /** Recurring work per distribution: polling its in-flight invalidations, or reconciling its usage. */
@@ -100,10 +103,15 @@ export interface RequestStore {
    * same figure as summing `inFlightLoad` over inFlightRequests, read without the requests themselves.
    */
   inFlightLoad(distributionId: string, exceptId?: string): Promise<Load>;
-  /** Requests queued for capacity on a distribution, oldest first (only those older than `before`, if given). */
-  queued(distributionId: string, before?: InvalidationRequest): Promise<QueuedRequest[]>;
+  /** Every request queued for capacity on a distribution, oldest first. */
+  queued(distributionId: string): Promise<QueuedRequest[]>;
   /** Makes a queued request due now (capacity freed up). */
   nudge(requestId: string, now: string): Promise<void>;
+  /**
+   * A queued request claimed by `owner` found no room: it looks again at `at`, unless a nudge made it due
+   * while it looked (then it stays due now). Writes its due time and lease only, never the request.
+   */
+  recheckQueued(request: RequestIn<'queued'>, owner: string, at: string): Promise<void>;
   /** Which of these invalidations of a distribution were looked at already (reconciliation). */
   seenInvalidations(distributionId: string, invalidationIds: string[]): Promise<Set<string>>;
   /** Records that an invalidation was looked at; an external one counts into usage. Idempotent. */
@@ -234,9 +242,40 @@ export interface ApproverDirectory {
   confirm(usergroup: string): Promise<ConfirmedMembers>;
 }
 
-/** Month-to-date usage as shown on new cards; may lag by a few seconds (see usage-cache.ts). */
-export interface UsageView {
-  monthPaths(month: string): Promise<number>;
+/** A counter's figures: the amount reserved or used in it, and how many holders took part. */
+export interface CounterFigures {
+  amount: number;
+  holders: number;
+}
+
+/** What a reservation may not take a counter past; an unset limit does not apply. */
+export interface CounterLimits {
+  amount?: number;
+  holders?: number;
+}
+
+/**
+ * The outcome of a reservation: taken (with the figures just before it, so concurrent holders each see
+ * their own place in line), or refused because it would cross a limit (`limit`) or because the counter
+ * keeps as many open holders as it can (`full`), with the figures as they stand.
+ */
+export type Reservation =
+  | { ok: true; before: CounterFigures }
+  | { ok: false; reason: 'limit' | 'full'; current: CounterFigures };
+
+/**
+ * Named counters that holders (requests) reserve amounts in, for budgets and rate limits: a month's paths,
+ * a requester's hour. Every change is one conditional write on the counter, idempotent per holder: a
+ * repeated reserve, release or commit of the same holder changes nothing, so a retry never counts twice.
+ * A reservation is open until it is released (given back) or committed (it becomes usage for good).
+ */
+export interface Counters {
+  /** Reserves `amount` for `holder`, only if the counter stays within `limits`; without limits it always fits. */
+  reserve(scope: string, holder: string, amount: number, limits?: CounterLimits): Promise<Reservation>;
+  /** Gives an open reservation back; `false` when the holder has none open (released or committed already). */
+  release(scope: string, holder: string, amount: number): Promise<boolean>;
+  /** Makes an open reservation usage for good; `false` when the holder has none open. */
+  commit(scope: string, holder: string, amount: number): Promise<boolean>;
 }
 
 export interface Clock {
@@ -273,7 +312,7 @@ export interface Metrics {
 /** Everything a use case may touch, wired once in compose.ts. */
 export interface Services {
   store: RequestStore;
-  usage: UsageView;
+  counters: Counters;
   cdn: Cdn;
   cards: Cards;
   directory: ApproverDirectory;

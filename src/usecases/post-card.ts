@@ -1,6 +1,7 @@
 import { cardPosted, type RequestIn, retryLater, undeliverable } from '../core/request.js';
 import { postRetryDelayMs } from './deliver-notice.js';
 import type { PostError, Services } from './ports.js';
+import { releaseReservation } from './reservations.js';
 
 export type PostOutcome = { ok: true } | { ok: false; error: PostError | 'will_retry' };
 
@@ -26,7 +27,8 @@ export async function postCard(
   }
   const now = clock.now();
   if (!posted.ok) {
-    await store.save(undeliverable(request, posted.error, now));
+    const ended = undeliverable(request, posted.error, now);
+    if (await store.save(ended)) await releaseReservation(services, ended.request);
     return posted;
   }
   const transition = cardPosted(request, posted.card, now, policy.approvalTimeoutMinutes * 60_000);

@@ -1,3 +1,5 @@
+import { billingMonth } from '../core/cost.js';
+import { monthPathsScope } from '../core/reservations.js';
 import { addMs } from '../core/schedule.js';
 import { isBotReference } from '../core/usage.js';
 import type { Services } from './ports.js';
@@ -6,14 +8,15 @@ import type { Services } from './ports.js';
  * Counts invalidations made outside the bot (a CLI, a CI step) into usage, so the month's figure matches
  * the account's bill. Every invalidation on a configured distribution is looked at once: ListInvalidations
  * (first page, newest first), then GetInvalidation for ids not seen before, to read its CallerReference and
- * path count. Ones whose CallerReference is not the bot's are recorded as external usage, idempotently.
+ * path count. Ones whose CallerReference is not the bot's are recorded as external usage, idempotently,
+ * and counted in the month's paths that new requests reserve against (the budget, the free allowance).
  */
 export async function reconcileDistribution(
   services: Services,
   distributionId: string,
   claimedDueAt: string,
 ) {
-  const { store, cdn, clock, logger, workerId, policy } = services;
+  const { store, cdn, clock, logger, workerId, policy, counters } = services;
   const next = addMs(clock.now(), policy.reconciliation.intervalMinutes * 60_000);
   try {
     const recent = await cdn.recent(distributionId);
@@ -25,6 +28,10 @@ export async function reconcileDistribution(
       if (seen.has(summary.id)) continue;
       const detail = await cdn.describe({ distributionId, invalidationId: summary.id });
       const external = !isBotReference(detail.callerReference);
+      // Counted in the month's counter before it is marked seen, and committed after: a run that dies
+      // in between finds it unseen and reserves it again, which the open reservation makes a no-op.
+      const counted = { scope: monthPathsScope(billingMonth(detail.createTime)), holder: `EXT#${detail.id}` };
+      if (external) await counters.reserve(counted.scope, counted.holder, detail.paths);
       await store.markSeen({
         distributionId,
         invalidationId: detail.id,
@@ -32,6 +39,7 @@ export async function reconcileDistribution(
         paths: detail.paths,
         createTime: detail.createTime,
       });
+      if (external) await counters.commit(counted.scope, counted.holder, detail.paths);
       if (external)
         logger.info('counted an invalidation made outside the bot', {
           distributionId,

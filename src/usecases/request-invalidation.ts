@@ -1,13 +1,16 @@
 import { type DistributionConfig, findDistribution, type PolicyConfig } from '../config.js';
 import { type CommandError, parseCommand } from '../core/command.js';
-import { billingMonth, previewCost } from '../core/cost.js';
+import { previewCost } from '../core/cost.js';
+import { MAX_ITEM_BYTES } from '../core/item-size.js';
 import { normalisePaths, type PathNormalisation, type PathProblem, splitPaths } from '../core/paths.js';
 import { approvalNeed } from '../core/policy.js';
 import { createRequest, type RequestIn } from '../core/request.js';
+import { largestRequestBytes, type RequestSizeInput, splitAdvice } from '../core/request-size.js';
 import { err, ok, type Result } from '../core/result.js';
 import { memberOf } from './membership.js';
 import type { PostError, Services } from './ports.js';
 import { recordCommandRefusal } from './record-refusal.js';
+import { releaseReservation, reserveNewRequest } from './reservations.js';
 
 /**
  * Why a command was not accepted. A mistake in what was typed records nothing; `channel_not_allowed` (the
@@ -19,13 +22,17 @@ export type CommandRefusal =
   | { code: 'channel_not_allowed'; distribution: DistributionConfig }
   | { code: 'invalid_paths'; problems: PathProblem[] }
   | { code: 'too_many_paths'; count: number; max: number }
-  | { code: 'too_large'; characters: number; max: number };
+  | {
+      code: 'too_large';
+      bytes: number;
+      max: number;
+      paths: number;
+      /** items typed that repeat a path or are covered by a wildcard: recorded as notes, so they count too */
+      repeated: number;
+      split: SplitAdvice;
+    };
 
-/**
- * The most characters of paths and path notes one request may carry: its DynamoDB item (at most 400 KB)
- * also holds its audit trail, so a request is refused before it could not be recorded.
- */
-export const MAX_RECORDED_CHARACTERS = 300_000;
+export type SplitAdvice = ReturnType<typeof splitAdvice>;
 
 export type PreparedCommand =
   | { kind: 'help' }
@@ -68,12 +75,34 @@ export function prepareCommand(
   const count = normalised.value.paths.length;
   if (count > policy.maxPathsPerRequest)
     return err({ code: 'too_many_paths', count, max: policy.maxPathsPerRequest });
-  const { paths, encoded, duplicates, covered } = normalised.value;
-  const characters = JSON.stringify({ paths, encoded, duplicates, covered }).length;
-  if (characters > MAX_RECORDED_CHARACTERS)
-    return err({ code: 'too_large', characters, max: MAX_RECORDED_CHARACTERS });
+  const tooLarge = sizeRefusal(distribution, normalised.value, command.reason);
+  if (tooLarge) return err(tooLarge);
   const prepared: PreparedCommand = { kind: 'invalidate', distribution, normalised: normalised.value, text };
   return ok(command.reason === undefined ? prepared : { ...prepared, reason: command.reason });
+}
+
+/**
+ * A request whose DynamoDB item could pass 400 KB at its largest (paths, notes, every event it can
+ * gather) is refused now: accepted, it could be submitted to CloudFront and then never be saved.
+ */
+function sizeRefusal(
+  distribution: DistributionConfig,
+  normalised: PathNormalisation,
+  reason: string | undefined,
+): Extract<CommandRefusal, { code: 'too_large' }> | undefined {
+  const { paths, encoded, duplicates, covered } = normalised;
+  const input: RequestSizeInput = {
+    distribution: { alias: distribution.alias, id: distribution.id },
+    paths,
+    notes: { encoded, duplicates, covered },
+    approvers: distribution.approvers,
+    ...(reason === undefined ? {} : { reason }),
+  };
+  const bytes = largestRequestBytes(input);
+  if (bytes <= MAX_ITEM_BYTES) return undefined;
+  const repeated = duplicates.length + covered.length;
+  const split = splitAdvice(input);
+  return { code: 'too_large', bytes, max: MAX_ITEM_BYTES, paths: paths.length, repeated, split };
 }
 
 /**
@@ -121,7 +150,7 @@ export async function recordRequest(
   requester: string,
   channel: string,
 ): Promise<Result<RequestIn<'new'>, RecordRefusal>> {
-  const { store, clock, ids, policy, directory, usage } = services;
+  const { store, clock, ids, policy, directory } = services;
   const { distribution } = command;
   if (distribution.requesters) {
     const membership = await memberOf(directory, requester, distribution.requesters);
@@ -137,15 +166,24 @@ export async function recordRequest(
     }
   }
   const now = clock.now();
+  const id = ids.requestId();
   const paths = command.normalised.paths;
-  const usedBefore = await usage.monthPaths(billingMonth(now));
+  // The month's figure is this request's own place in line, from one conditional write: however many
+  // requests arrive together, each sees the others' paths, so together they cannot pass the budget.
+  const { usedBefore, findings } = await reserveNewRequest(services, {
+    id,
+    requester,
+    paths: paths.length,
+    createdAt: now,
+    distribution,
+  });
   const cost = previewCost(paths.length, usedBefore, policy.cost, policy.budget?.monthlyPaths);
-  const need = approvalNeed(paths, cost, distribution.policy);
+  const need = approvalNeed(paths, cost, distribution.policy, findings);
   const group = distribution.approvers.usergroup;
   const groupUnresolved =
     need.required && group !== undefined && (await directory.members(group)) === undefined;
   const transition = createRequest({
-    id: ids.requestId(),
+    id,
     distribution: { alias: command.distribution.alias, id: command.distribution.id },
     paths,
     ...(command.reason === undefined ? {} : { reason: command.reason }),
@@ -165,6 +203,13 @@ export async function recordRequest(
       covered: command.normalised.covered,
     },
   });
-  await store.create(transition);
+  try {
+    await store.create(transition);
+  } catch (error) {
+    // Not recorded, so never accepted: what it reserved goes back (if the store answers at all; if not,
+    // its paths stay reserved for the month, the strict side).
+    await releaseReservation(services, transition.request).catch(() => {});
+    throw error;
+  }
   return ok(transition.request);
 }

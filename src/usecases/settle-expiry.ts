@@ -1,6 +1,7 @@
 import { expire, type InvalidationRequest, type RequestIn, type Transition } from '../core/request.js';
 import type { Services } from './ports.js';
 import { refreshCard } from './refresh-card.js';
+import { releaseReservation } from './reservations.js';
 
 /** A few rounds are plenty: only a reminder being sent moves a pending request on without deciding it. */
 const ROUNDS = 5;
@@ -20,6 +21,7 @@ export async function settleExpiry(
     if (request.status !== 'pending_approval' || request.expiresAt > now) return request;
     const transition = expire(request, now);
     if (await services.store.save(transition)) {
+      await releaseReservation(services, transition.request);
       await refreshCard(services, transition.request);
       return transition.request;
     }

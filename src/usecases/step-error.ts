@@ -1,12 +1,9 @@
-import { failed, type InvalidationRequest, queue, type RequestIn, retryLater } from '../core/request.js';
+import { nextTurn } from '../core/queue-order.js';
+import { failed, type InvalidationRequest, type RequestIn, retryLater } from '../core/request.js';
 import { retryDelayMs } from '../core/schedule.js';
 import { CdnError, type Services } from './ports.js';
-
-/**
- * A queued request is looked at again this often, even if no completion nudges it; a recheck reads the
- * table, and only the head of the queue calls CloudFront.
- */
-export const QUEUE_RECHECK_MS = 5_000;
+import { waitInQueue } from './queue.js';
+import { releaseReservation } from './reservations.js';
 
 /**
  * Submitting failed. Permanent CloudFront errors end the request with words a person can act on (the
@@ -24,13 +21,19 @@ export async function handleSubmitError(
   if (error instanceof CdnError && error.kind === 'permanent') {
     logger.warn('submission failed permanently', { requestId: request.id, code: error.code, error });
     const transition = failed(request, error.code, error.message, now);
-    if (await store.save(transition)) services.wake();
+    if (!(await store.save(transition))) return;
+    // Nothing of it reached CloudFront (a first batch refused for good), so nothing of it is billed.
+    await releaseReservation(services, transition.request);
+    services.wake();
     return;
   }
   if (error instanceof CdnError && error.kind === 'capacity') {
     logger.info('CloudFront has too many invalidations in progress; queued', { requestId: request.id });
-    const transition = queue(request, { code: 'too_many_in_progress' }, now, QUEUE_RECHECK_MS);
-    if ((await store.save(transition)) && transition.event) await redraw(transition.request);
+    const turn =
+      request.status === 'queued'
+        ? (request.turn ?? 0)
+        : nextTurn(await store.queued(request.distribution.id), request.requester);
+    await waitInQueue(services, request, { code: 'too_many_in_progress' }, turn, redraw);
     return;
   }
   const delayMs = retryDelayMs(request.attempts, ids.random());

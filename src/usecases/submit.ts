@@ -1,22 +1,26 @@
+import { admissionOrder, loadAhead, nextTurn } from '../core/queue-order.js';
 import {
   addLoad,
   admit,
   type Batch,
   batchesFor,
+  batchPaths,
   type InvalidationRequest,
   inFlightLoad,
   type Load,
   moreSubmitted,
   type QueueReason,
-  queue,
   type RequestIn,
   submitted,
 } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
 import type { Deliveries } from './deliveries.js';
 import type { Services } from './ports.js';
+import { nudgeQueue, waitInQueue } from './queue.js';
+import { recordSubmission } from './record-submission.js';
 import { refreshCard } from './refresh-card.js';
-import { handleSubmitError, QUEUE_RECHECK_MS } from './step-error.js';
+import { commitReservation, holdApproved } from './reservations.js';
+import { handleSubmitError } from './step-error.js';
 
 /**
  * Submits an approved (or queued) request to CloudFront, as far as the distribution has room: CloudFront
@@ -30,23 +34,25 @@ async function submitRequest(
   request: RequestIn<'approved' | 'queued'>,
   inFlight: Load,
   redraw: (request: InvalidationRequest) => Promise<void>,
+  afterwards: (work: Promise<void>) => void,
 ): Promise<Load | undefined> {
   const { store, clock, policy } = services;
   const distributionId = request.distribution.id;
-  // Oldest first: capacity that older queued requests wait for is theirs; a request may go ahead of
-  // them only with what is left (a plain path need not wait behind a wildcard).
-  const ahead = (await store.queued(distributionId, request)).reduce(
-    (load, q) => addLoad(load, q.load),
-    NO_LOAD,
-  );
+  // Held before anything can reach CloudFront; a queued request held its paths on its way to the queue.
+  if (request.status === 'approved') await holdApproved(services, request);
+  // Capacity that the requests before this one in admission order wait for is theirs; it may go ahead
+  // of them only with what is left (a plain path need not wait behind a wildcard).
+  const queued = await store.queued(distributionId);
+  const turn = request.status === 'queued' ? (request.turn ?? 0) : nextTurn(queued, request.requester);
+  const ahead = loadAhead(queued, { ...request, turn });
   const batches = batchesFor(request.id, request.paths);
-  const admitted = admit(batches, addLoad(inFlight, ahead));
+  const admitted = admit(request.paths, batches, addLoad(inFlight, ahead));
   if (admitted.length === 0) {
     const reason: QueueReason =
       ahead.paths > 0
         ? { code: 'behind_older' }
         : { code: 'capacity', inFlightPaths: inFlight.paths, inFlightWildcards: inFlight.wildcards };
-    await waitInQueue(services, request, reason, redraw);
+    await waitInQueue(services, request, reason, turn, redraw);
     return undefined;
   }
   const sent = await createAll(services, request, batches, admitted);
@@ -55,21 +61,27 @@ async function submitRequest(
     return undefined;
   }
   const now = clock.now();
-  // Scheduled before the request is recorded as in progress, so an in-flight request always has a poll.
-  await store.scheduleTask(
-    { kind: 'poll', distributionId },
-    addMs(now, policy.polling.firstCheckSeconds * 1000),
-  );
   const transition = submitted(request, sent.batches, now);
-  if (!(await store.save(transition))) return undefined;
+  const recorded = await recordSubmission(services, transition, async () => {
+    // Scheduled before the request is recorded as in progress, so an in-flight request always has a poll.
+    await store.scheduleTask(
+      { kind: 'poll', distributionId },
+      addMs(now, policy.polling.firstCheckSeconds * 1000),
+    );
+    return store.save(transition);
+  });
+  if (!recorded) return undefined;
+  // After the save: a crash before it leaves the request approved, and its retry reuses the reservation.
+  // It need not hold up the next submission, so the caller waits for it at the end of the round.
+  afterwards(commitReservation(services, request, now));
   // The head of the queue left it: the next one may fit too, so it need not wait for its recheck.
   if (request.status === 'queued') await nudgeQueue(services, distributionId);
   await redraw(transition.request);
-  return addLoad(inFlight, inFlightLoad(sent.batches));
+  return addLoad(inFlight, inFlightLoad(request.paths, sent.batches));
 }
 
 /**
- * Submits a distribution's due requests one after the other, oldest first, reading what is in flight
+ * Submits a distribution's due requests one after the other, in admission order, reading what is in flight
  * once and adding each submission to it, so this process never overruns CloudFront's limits by racing
  * itself (other processes may still race it: CloudFront's TooManyInvalidationsInProgress then queues).
  */
@@ -78,17 +90,35 @@ export async function submitInTurn(
   requests: ReadonlyArray<RequestIn<'approved' | 'queued'>>,
   deliveries: Deliveries,
 ): Promise<void> {
-  const inOrder = [...requests].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  // Queued requests in their turns; requests not queued yet after them (their place is worked out as they go).
+  const inOrder = admissionOrder(
+    requests.map((request) => ({
+      id: request.id,
+      requester: request.requester,
+      createdAt: request.createdAt,
+      turn: request.status === 'queued' ? (request.turn ?? 0) : Number.MAX_SAFE_INTEGER,
+      request,
+    })),
+  ).map((entry) => entry.request);
   let inFlight: Load | undefined;
   // The cards are redrawn by the deliveries, apart from the submissions: a Slack call per card would
   // otherwise stand between one CreateInvalidation and the next.
   const later = async (moved: InvalidationRequest) => {
     deliveries.add(moved.id, () => refreshCard(services, moved));
   };
+  const commits: Array<Promise<void>> = [];
+  const afterwards = (work: Promise<void>) => {
+    commits.push(
+      work.catch((error: unknown) =>
+        // Left open, the reservation still counts once; only its entry in the counter stays.
+        services.logger.warn('committing a reservation failed; it stays counted', { error }),
+      ),
+    );
+  };
   for (const request of inOrder) {
     try {
       inFlight ??= await services.store.inFlightLoad(request.distribution.id, request.id);
-      inFlight = (await submitRequest(services, request, inFlight, later)) ?? inFlight;
+      inFlight = (await submitRequest(services, request, inFlight, later, afterwards)) ?? inFlight;
     } catch (error) {
       services.logger.error('submitting failed; the lease runs out and it is tried again', {
         requestId: request.id,
@@ -96,6 +126,7 @@ export async function submitInTurn(
       });
     }
   }
+  await Promise.all(commits);
 }
 
 /** Submits the batches of an in-progress request that waited for room, once there is some. */
@@ -107,7 +138,11 @@ export async function submitRemaining(
   const waiting = request.batches.filter((batch) => batch.invalidationId === undefined);
   if (waiting.length === 0) return;
   const others = await services.store.inFlightLoad(request.distribution.id, request.id);
-  const admitted = admit(waiting, addLoad(others, inFlightLoad(request.batches)));
+  const admitted = admit(
+    request.paths,
+    waiting,
+    addLoad(others, inFlightLoad(request.paths, request.batches)),
+  );
   if (admitted.length === 0) return;
   const sent = await createAll(services, request, request.batches, admitted);
   if (!sent.ok) {
@@ -118,7 +153,7 @@ export async function submitRemaining(
     return;
   }
   const transition = moreSubmitted(request, sent.batches, services.clock.now());
-  if (await services.store.save(transition))
+  if (await recordSubmission(services, transition, () => services.store.save(transition)))
     deliveries.add(request.id, () => refreshCard(services, transition.request));
 }
 
@@ -138,7 +173,7 @@ async function createAll(
     try {
       const { invalidationId } = await services.cdn.create({
         distributionId: request.distribution.id,
-        paths: batch.paths,
+        paths: batchPaths(request.paths, batch),
         callerReference: batch.callerReference,
       });
       made.set(batch.callerReference, invalidationId);
@@ -157,24 +192,3 @@ async function createAll(
   });
   return { ok: true, batches };
 }
-
-async function waitInQueue(
-  services: Services,
-  request: RequestIn<'approved' | 'queued'>,
-  reason: QueueReason,
-  redraw: (request: InvalidationRequest) => Promise<void>,
-) {
-  const transition = queue(request, reason, services.clock.now(), QUEUE_RECHECK_MS);
-  if ((await services.store.save(transition)) && transition.event) await redraw(transition.request);
-}
-
-const NO_LOAD: Load = { paths: 0, wildcards: 0 };
-
-/** Capacity freed up on this distribution: the oldest queued requests may fit now. */
-export async function nudgeQueue(services: Services, distributionId: string): Promise<void> {
-  const queued = await services.store.queued(distributionId);
-  for (const { id } of queued.slice(0, NUDGE_AT_ONCE)) await services.store.nudge(id, services.clock.now());
-}
-
-/** How many queued requests one freed slot wakes; they go in order, and those that do not fit wait again. */
-const NUDGE_AT_ONCE = 5;

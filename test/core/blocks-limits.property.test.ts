@@ -287,7 +287,8 @@ const decision: fc.Arbitrary<Decision> = fc.record({
 const batches: fc.Arbitrary<Batch[]> = fc.integer({ min: 1, max: 1_000 }).map((n) =>
   Array.from({ length: n }, (_, i) => ({
     callerReference: `INV-7K2M9QX4PA${i === 0 ? '' : `-${i + 1}`}`,
-    paths: ['/a'],
+    start: 0,
+    end: 1,
     invalidationId: `I${String(i).padStart(12, '0')}`,
     completed: i % 2 === 0,
   })),

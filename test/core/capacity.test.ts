@@ -3,6 +3,7 @@ import {
   addLoad,
   admit,
   batchesFor,
+  batchPaths,
   CLOUDFRONT_LIMITS,
   inFlightLoad,
   type Load,
@@ -28,15 +29,28 @@ function wildcardEveryHundred(): string[] {
 }
 
 /** Each batch as [paths, wildcards]. */
-function shapes(batches: readonly Batch[]): Array<[number, number]> {
+function shapes(paths: readonly string[], batches: readonly Batch[]): Array<[number, number]> {
   return batches.map((batch) => {
-    const load = loadOf(batch.paths);
+    const load = loadOf(batchPaths(paths, batch));
     return [load.paths, load.wildcards];
   });
 }
 
-function batch(callerReference: string, paths: string[], extra: Partial<Batch> = {}): Batch {
-  return { callerReference, paths, completed: false, ...extra };
+type BatchSpec = [callerReference: string, paths: string[], extra?: Partial<Batch>];
+
+function batch(callerReference: string, paths: string[], extra: Partial<Batch> = {}): BatchSpec {
+  return [callerReference, paths, extra];
+}
+
+/** The batches laid out one after the other over one request's paths, as batchesFor lays them. */
+function laid(specs: readonly BatchSpec[]): { paths: string[]; batches: Batch[] } {
+  const paths: string[] = [];
+  const batches = specs.map(([callerReference, own, extra]) => {
+    const start = paths.length;
+    paths.push(...own);
+    return { callerReference, start, end: paths.length, completed: false, ...extra };
+  });
+  return { paths, batches };
 }
 
 function load(paths: number, wildcardCount: number): Load {
@@ -67,7 +81,7 @@ describe('addLoad', () => {
 });
 
 describe('inFlightLoad', () => {
-  it.each<[string, Batch[], Load]>([
+  it.each<[string, BatchSpec[], Load]>([
     ['nothing for no batches', [], load(0, 0)],
     ['a submitted batch', [batch('a', ['/a', '/b/*'], { invalidationId: 'I1' })], load(2, 1)],
     ['nothing for a batch not yet submitted', [batch('a', ['/a', '/b/*'])], load(0, 0)],
@@ -85,8 +99,9 @@ describe('inFlightLoad', () => {
       ],
       load(13, 3),
     ],
-  ])('counts %s', (_, batches, expected) => {
-    expect(inFlightLoad(batches)).toEqual(expected);
+  ])('counts %s', (_, specs, expected) => {
+    const { paths, batches } = laid(specs);
+    expect(inFlightLoad(paths, batches)).toEqual(expected);
   });
 });
 
@@ -158,7 +173,7 @@ describe('batchesFor', () => {
       ],
     ],
   ])('splits %s into batches of at most 3,000 paths and 15 wildcards each', (_, paths, expected) => {
-    expect(shapes(batchesFor(ID, paths))).toEqual(expected);
+    expect(shapes(paths, batchesFor(ID, paths))).toEqual(expected);
   });
 
   it.each([
@@ -166,7 +181,7 @@ describe('batchesFor', () => {
     ['wildcards', wildcards(31)],
     ['a mix', wildcardEveryHundred()],
   ])('keeps every path once, in order, for %s', (_, paths) => {
-    expect(batchesFor(ID, paths).flatMap((batch) => batch.paths)).toEqual(paths);
+    expect(batchesFor(ID, paths).flatMap((batch) => batchPaths(paths, batch))).toEqual(paths);
   });
 
   it.each([
@@ -196,7 +211,7 @@ describe('admit', () => {
   const fiveWild = batch('five-wild', wildcards(5));
   const oneWild = batch('one-wild', wildcards(1));
 
-  it.each<[string, Batch[], Load, string[]]>([
+  it.each<[string, BatchSpec[], Load, string[]]>([
     ['every batch when they all fit', [a, b, c], load(0, 0), ['a', 'b', 'c']],
     ['batches in order while their sum fits', [a, b, c], load(500, 0), ['a', 'b']],
     ['a batch that fills the paths exactly', [a, b], load(2000, 0), ['a']],
@@ -212,12 +227,14 @@ describe('admit', () => {
     ['a wildcard when the paths are nearly full', [oneWild, small], load(2999, 0), ['one-wild']],
     ['nothing when the paths are full', [small], load(3000, 0), []],
     ['nothing from nothing', [], load(0, 0), []],
-  ])('admits %s', (_, pending, inFlight, expected) => {
-    expect(admit(pending, inFlight).map((admitted) => admitted.callerReference)).toEqual(expected);
+  ])('admits %s', (_, specs, inFlight, expected) => {
+    const { paths, batches } = laid(specs);
+    expect(admit(paths, batches, inFlight).map((admitted) => admitted.callerReference)).toEqual(expected);
   });
 
   it('admits only the first of the batches batchesFor made when it fills the wildcard limit', () => {
-    const batches = batchesFor(ID, [...wildcards(20), ...plain(5000)]);
-    expect(admit(batches, load(0, 0))).toEqual(batches.slice(0, 1));
+    const paths = [...wildcards(20), ...plain(5000)];
+    const batches = batchesFor(ID, paths);
+    expect(admit(paths, batches, load(0, 0))).toEqual(batches.slice(0, 1));
   });
 });

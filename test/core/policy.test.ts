@@ -175,19 +175,31 @@ describe('decideRefusal with self-approval', () => {
   });
 });
 
-describe('approvalNeed with a monthly budget', () => {
+describe('approvalNeed with the findings of the reservations', () => {
   const pricing = { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 };
   const paths = ['/a.html', '/b.html', '/c.html'];
 
-  it('requires approval for a request that takes the month past the budget, in any mode', () => {
+  it('requires approval for a request whose budget reservation was refused, in any mode', () => {
     const cost = previewCost(3, 4998, pricing, 5000);
-    expect(approvalNeed(paths, cost, { mode: 'never', ...RULES_OFF }).rules).toEqual([
-      { rule: 'over_budget', usedAfter: 5001, budget: 5000 },
-    ]);
+    const need = approvalNeed(
+      paths,
+      cost,
+      { mode: 'never', ...RULES_OFF },
+      {
+        overBudget: { usedAfter: 5001, budget: 5000 },
+      },
+    );
+    expect(need).toEqual({ required: true, rules: [{ rule: 'over_budget', usedAfter: 5001, budget: 5000 }] });
   });
 
-  it('needs no approval for a request that ends exactly at the budget', () => {
-    const cost = previewCost(3, 4997, pricing, 5000);
+  it('does not judge the budget from a figure it was given: only the reservation decides', () => {
+    const cost = previewCost(3, 4998, pricing, 5000);
     expect(approvalNeed(paths, cost, { mode: 'never', ...RULES_OFF }).required).toBe(false);
+  });
+
+  it('requires approval past a requester limit', () => {
+    const rule = { rule: 'requester_limit' as const, requests: 11, paths: 40, requestsPerHour: 10 };
+    const need = approvalNeed(paths, FREE, { mode: 'never', ...RULES_OFF }, { requesterLimit: rule });
+    expect(need).toEqual({ required: true, rules: [rule] });
   });
 });

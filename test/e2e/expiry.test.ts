@@ -45,7 +45,7 @@ describe('pending requests that nobody decides', () => {
     );
     for (let tries = 0; tries < 100; tries++) {
       const items = await stack.items();
-      if (items.some((item) => (item.status as { S: string }).S === 'pending_approval')) break;
+      if (items.some((item) => (item.status as { S: string } | undefined)?.S === 'pending_approval')) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await first.stop('SIGKILL');

@@ -3,6 +3,7 @@ import { RESERVED_CONCURRENCY } from '../../infra/lib/stack.js';
 import { createEmfMetrics } from '../../src/adapters/system/emf-metrics.js';
 import { WORKER_METRICS } from '../../src/adapters/system/worker-metrics.js';
 import type { Logger } from '../../src/usecases/ports.js';
+import { SUBMISSION_METRICS } from '../../src/usecases/record-submission.js';
 import { testConfig } from '../support/stack.js';
 import { functionId, type Synthesized, synthesize } from './synth.js';
 
@@ -16,12 +17,13 @@ interface EmfLine {
   [field: string]: unknown;
 }
 
-/** The worker's metrics line, as the worker writes it under the stack's service name. */
+/** A metrics line with every metric the bot writes, under the stack's service name. */
 function workerEmfLine(service: string): EmfLine {
   const lines: string[] = [];
   const metrics = createEmfMetrics({ service, logger: silent, write: (line) => lines.push(line) });
   metrics.seconds(WORKER_METRICS.oldestDueAge, 12);
   metrics.seconds(WORKER_METRICS.oldestInFlightAge, 0);
+  metrics.count(SUBMISSION_METRICS.unrecorded);
   metrics.flush();
   expect(lines).toHaveLength(1);
   return JSON.parse(lines[0] ?? '') as EmfLine;
@@ -68,7 +70,7 @@ describe('the edge of the stack', () => {
       .map((resource) => resource.Properties as unknown as AlarmProperties)
       .filter((alarm) => alarm.Namespace !== 'AWS/Lambda');
     expect(alarms.map((alarm) => alarm.MetricName).sort()).toEqual(
-      [WORKER_METRICS.oldestDueAge, WORKER_METRICS.oldestInFlightAge].sort(),
+      [WORKER_METRICS.oldestDueAge, WORKER_METRICS.oldestInFlightAge, SUBMISSION_METRICS.unrecorded].sort(),
     );
     for (const alarm of alarms) {
       expect(alarm.Namespace).toBe(directive?.Namespace);

@@ -191,7 +191,7 @@ describe('the CDK stack', () => {
         AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmsTopic') }],
       });
     }
-    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     synth.template.resourceCountIs('AWS::Logs::MetricFilter', 0);
   });
 

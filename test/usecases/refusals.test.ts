@@ -90,7 +90,11 @@ function fakeServices() {
   let ids = 0;
   const services = {
     store: store as unknown as RequestStore,
-    usage: { monthPaths: async () => 0 },
+    counters: {
+      reserve: async () => ({ ok: true, before: { amount: 0, holders: 0 } }),
+      release: async () => true,
+      commit: async () => true,
+    },
     directory: { members: async () => undefined },
     clock: { now: () => NOW },
     ids: { requestId: () => 'INV-0000000002', refusalId: () => `REF-${++ids}`, random: () => 0.5 },

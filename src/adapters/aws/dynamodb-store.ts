@@ -19,12 +19,21 @@ import type { Load } from '../../core/capacity.js';
 import { billingMonth } from '../../core/cost.js';
 import type {
   AuditEvent,
+  Batch,
   CommandRefusalRecord,
   InvalidationRequest,
   RequestIn,
   Transition,
 } from '../../core/request.js';
-import { inFlightLoad, loadOf, REFUSALS_KEPT_PER_REQUEST, Status } from '../../core/request.js';
+import {
+  type BatchWithPaths,
+  batchSize,
+  indexedBatches,
+  inFlightLoad,
+  loadOf,
+  REFUSALS_KEPT_PER_REQUEST,
+  Status,
+} from '../../core/request.js';
 import { monthsBefore, type UsageRow } from '../../core/usage.js';
 import type {
   DueWork,
@@ -240,7 +249,7 @@ export class DynamoDbRequestStore implements RequestStore {
         } as const;
         return { kind: 'task', task, dueAt: String(item.dueAt) };
       }
-      return { kind: 'request', request: parseStored(item).request };
+      return { kind: 'request', request: parseStored(item).request, dueAt: String(item.dueAt) };
     });
   }
 
@@ -364,21 +373,22 @@ export class DynamoDbRequestStore implements RequestStore {
     );
   }
 
-  async queued(distributionId: string, before?: InvalidationRequest): Promise<QueuedRequest[]> {
+  // The whole queue of a distribution, from the sparse `queue` index: a few small attributes per request.
+  async queued(distributionId: string): Promise<QueuedRequest[]> {
     const queued: QueuedRequest[] = [];
-    const range = before ? ' AND createdSk < :before' : '';
     await this.eachItem(
       {
         IndexName: Indexes.queue,
-        KeyConditionExpression: `queuePk = :queuePk${range}`,
-        ExpressionAttributeValues: {
-          ':queuePk': Keys.queue(distributionId),
-          ...(before ? { ':before': createdSk(before) } : {}),
-        },
+        KeyConditionExpression: 'queuePk = :queuePk',
+        ExpressionAttributeValues: { ':queuePk': Keys.queue(distributionId) },
       },
       (item) => {
+        const [createdAt = ''] = String(item.createdSk).split('#');
         queued.push({
           id: String(item.pk).slice('REQ#'.length),
+          requester: String(item.queueRequester ?? ''),
+          createdAt,
+          turn: Number(item.queueTurn ?? 0),
           load: { paths: Number(item.queuePaths ?? 0), wildcards: Number(item.queueWildcards ?? 0) },
         });
       },
@@ -395,6 +405,34 @@ export class DynamoDbRequestStore implements RequestStore {
         ConditionExpression: '#status = :queued',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':duePk': Keys.duePartition, ':now': now, ':queued': 'queued' },
+      }),
+    );
+  }
+
+  //   worker: claim(v7) sets dueAt = leaseUntil ─ no room ─ recheckQueued: dueAt = later, if dueAt = leaseUntil ✓
+  //   poll:                 nudge: dueAt = now ──┘  → dueAt ≠ leaseUntil ✗ → only the lease goes, due now
+  // Neither write touches `request` or `version`: a recheck costs two small writes, not a rewrite.
+  async recheckQueued(request: RequestIn<'queued'>, owner: string, at: string): Promise<void> {
+    const common = {
+      TableName: this.tableName,
+      Key: Keys.request(request.id),
+      ExpressionAttributeNames: { '#version': 'version' },
+    };
+    const later = await this.conditional(
+      new UpdateCommand({
+        ...common,
+        UpdateExpression: 'SET dueAt = :at REMOVE leaseOwner, leaseUntil',
+        ConditionExpression: '#version = :version AND leaseOwner = :owner AND dueAt = leaseUntil',
+        ExpressionAttributeValues: { ':at': at, ':version': request.version, ':owner': owner },
+      }),
+    );
+    if (later) return;
+    await this.conditional(
+      new UpdateCommand({
+        ...common,
+        UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+        ConditionExpression: '#version = :version AND leaseOwner = :owner',
+        ExpressionAttributeValues: { ':version': request.version, ':owner': owner },
       }),
     );
   }
@@ -568,7 +606,7 @@ function indexAttributes(
   values: Record<string, unknown>,
 ): void {
   if (request.status === 'in_progress') {
-    const load = inFlightLoad(request.batches);
+    const load = inFlightLoad(request.paths, request.batches);
     set.push('flightPk = :flightPk', 'flightPaths = :flightPaths', 'flightWildcards = :flightWildcards');
     Object.assign(values, {
       ':flightPk': Keys.inFlight(request.distribution.id),
@@ -581,18 +619,21 @@ function indexAttributes(
   if (request.status === 'queued') {
     const load = loadOf(request.paths);
     set.push('queuePk = :queuePk', 'queuePaths = :queuePaths', 'queueWildcards = :queueWildcards');
+    set.push('queueRequester = :queueRequester', 'queueTurn = :queueTurn');
     Object.assign(values, {
+      ':queueTurn': request.turn ?? 0,
       ':queuePk': Keys.queue(request.distribution.id),
       ':queuePaths': load.paths,
       ':queueWildcards': load.wildcards,
+      ':queueRequester': request.requester,
     });
   } else {
-    remove.push('queuePk', 'queuePaths', 'queueWildcards');
+    remove.push('queuePk', 'queuePaths', 'queueWildcards', 'queueRequester', 'queueTurn');
   }
   if (request.status === 'in_progress' || request.status === 'completed') {
     const submittedPaths = request.batches
       .filter((batch) => batch.invalidationId !== undefined)
-      .reduce((sum, batch) => sum + batch.paths.length, 0);
+      .reduce((sum, batch) => sum + batchSize(batch), 0);
     set.push('usagePk = :usagePk', 'usageSk = :usageSk', 'usagePaths = :usagePaths');
     set.push('distributionId = :distributionId', 'requester = :requester');
     Object.assign(values, {
@@ -651,13 +692,20 @@ function decodeCursor(
 function parseStored(item: Record<string, unknown>): StoredRequest {
   const parsed = storedSchema.parse(item);
   const stored: StoredRequest = {
-    request: parsed.request as unknown as InvalidationRequest,
+    request: withIndexedBatches(parsed.request as unknown as InvalidationRequest),
     events: parsed.events as unknown as AuditEvent[],
   };
   if (parsed.refusalsNotKept !== undefined) {
     stored.refusalsNotKept = { count: parsed.refusalsNotKept, lastAt: parsed.lastRefusalNotKeptAt ?? '' };
   }
   return stored;
+}
+
+/** Items written before batches indexed the request's paths keep a copy of them in each batch. */
+function withIndexedBatches(request: InvalidationRequest): InvalidationRequest {
+  if (!('batches' in request)) return request;
+  const batches = request.batches as ReadonlyArray<Batch | BatchWithPaths>;
+  return { ...request, batches: indexedBatches(batches) };
 }
 
 /** Creates the table with its indexes when it does not exist yet, and waits until it is active. */

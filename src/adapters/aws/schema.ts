@@ -32,14 +32,22 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *                    duePk is DUE#TASK, apart from requests' DUE, so that tasks are read first
  *   leaseOwner, leaseUntil   a worker's claim on that run
  *
+ * Counter item      pk = COUNTER#<scope>   sk = COUNTER   (dynamodb-counters.ts; scopes in core/reservations.ts)
+ *   amount, holders  reserved or used in the scope (a month's paths, a requester's hour) and by how many
+ *   open             string set of the holders (request ids) whose reservation is open: what makes a
+ *                    retried reserve, release or commit a no-op; at most MAX_OPEN_HOLDERS (the 400 KB limit)
+ *   committed        the part of `amount` that became usage (submitted), for information
+ *
  * Seen invalidation  pk = INV#<distribution id>#<invalidation id>   sk = SEEN
  *   external         true for an invalidation the bot did not make; it then carries the usage attributes
- *   queuePk, queuePaths, queueWildcards   `queue`: present while queued for capacity; oldest first
+ *   queuePk, queuePaths, queueWildcards, queueRequester, queueTurn   `queue`: present while queued for
+ *                   capacity; oldest first, read whole to put it in admission order (core/queue-order.ts)
  */
 export const Keys = {
   request: (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' }),
   task: (kind: string, distributionId: string) => ({ pk: `TASK#${kind}#${distributionId}`, sk: 'TASK' }),
   taskSk: 'TASK',
+  counter: (scope: string) => ({ pk: `COUNTER#${scope}`, sk: 'COUNTER' }),
   seen: (distributionId: string, invalidationId: string) => ({
     pk: `INV#${distributionId}#${invalidationId}`,
     sk: 'SEEN',
@@ -121,7 +129,12 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       index(Indexes.byRequester, 'userPk', 'createdSk'),
       index(Indexes.usage, 'usagePk', 'usageSk', ['usagePaths', 'distributionId', 'requester', 'external']),
       index(Indexes.inFlight, 'flightPk', 'createdSk'),
-      index(Indexes.queue, 'queuePk', 'createdSk', ['queuePaths', 'queueWildcards']),
+      index(Indexes.queue, 'queuePk', 'createdSk', [
+        'queuePaths',
+        'queueWildcards',
+        'queueRequester',
+        'queueTurn',
+      ]),
     ],
   };
 }

@@ -98,6 +98,9 @@ function decisionButtons(request: InvalidationRequest): Block {
           },
         }
       : {};
+  // Approving past the budget overrides it: that confirmation replaces the one above, and says both.
+  const over = overBudgetRule(request);
+  const overrideConfirm = over ? { confirm: budgetConfirm(request, over, wholeDistribution) } : {};
   const button = (actionId: string, text: string, style?: 'primary' | 'danger') => ({
     type: 'button',
     action_id: actionId,
@@ -109,10 +112,29 @@ function decisionButtons(request: InvalidationRequest): Block {
     type: 'actions',
     block_id: 'decision',
     elements: [
-      { ...button(ActionIds.approve, 'Approve', 'primary'), ...confirm('Approve') },
+      { ...button(ActionIds.approve, 'Approve', 'primary'), ...confirm('Approve'), ...overrideConfirm },
       { ...button(ActionIds.deny, 'Deny', 'danger'), ...confirm('Deny') },
       button(ActionIds.cancel, 'Cancel request'),
     ],
+  };
+}
+
+/** An approval past the budget is an override: Slack asks the approver to confirm it, figures in hand. */
+function budgetConfirm(
+  request: InvalidationRequest,
+  over: { usedAfter: number; budget: number },
+  wholeDistribution: boolean,
+) {
+  const purge = wholeDistribution
+    ? ` It also purges *everything* cached for \`${request.distribution.alias}\`.`
+    : '';
+  return {
+    title: { type: 'plain_text', text: 'Override the budget?' },
+    text: mrkdwn(
+      `Approving overrides the monthly budget: this month goes to ${over.usedAfter.toLocaleString('en-US')} paths, past the budget of ${over.budget.toLocaleString('en-US')}. The override is recorded with your approval.${purge}`,
+    ),
+    confirm: { type: 'plain_text', text: 'Approve' },
+    deny: { type: 'plain_text', text: 'Back' },
   };
 }
 
@@ -170,7 +192,8 @@ function outcomeLine(request: InvalidationRequest): string | undefined {
   const decision = 'decision' in request ? request.decision : undefined;
   const lines: string[] = [];
   if (decision?.outcome === 'approved' && decision.by !== 'policy') {
-    lines.push(`:white_check_mark: Approved by <@${decision.by}> ${slackDate(decision.at)}`);
+    const override = overBudgetRule(request) ? ', overriding the monthly budget' : '';
+    lines.push(`:white_check_mark: Approved by <@${decision.by}> ${slackDate(decision.at)}${override}`);
   }
   if (decision?.outcome === 'denied') {
     const reason = escapeWithin(decision.reason ?? '', MESSAGE_CHARS);
@@ -239,7 +262,11 @@ function approvalLine(request: InvalidationRequest): string {
   const self = approval.selfApproval
     ? 'Self-approval is allowed on this distribution: the requester may approve too.'
     : 'The requester cannot approve their own request.';
-  return `:lock: Needs approval: ${why}. ${whoMayApprove(approval)} ${self} Only the requester can cancel.`;
+  const over = overBudgetRule(request);
+  const override = over
+    ? ` :warning: Approving overrides the monthly budget of ${over.budget.toLocaleString('en-US')} paths.`
+    : '';
+  return `:lock: Needs approval: ${why}.${override} ${whoMayApprove(approval)} ${self} Only the requester can cancel.`;
 }
 
 function whoMayApprove(approval: InvalidationRequest['approval']): string {
@@ -267,6 +294,8 @@ function ruleWords(rule: ApprovalRule): string {
       return `it adds ${formatUsd(rule.costUsd)} to the bill, more than the ${formatUsd(rule.limit)} allowed without approval`;
     case 'over_budget':
       return `it takes this month to ${rule.usedAfter.toLocaleString('en-US')} paths, past the budget of ${rule.budget.toLocaleString('en-US')}`;
+    case 'requester_limit':
+      return `the requester has made ${requesterHour(rule)} this hour with this one, past their limit of ${requesterLimitWords(rule)} an hour`;
     case 'past_free_allowance':
       return `it goes past this month's ${rule.free.toLocaleString('en-US')} free paths (${rule.usedBefore.toLocaleString('en-US')} used)`;
     default: {
@@ -274,6 +303,24 @@ function ruleWords(rule: ApprovalRule): string {
       return String(unreachable);
     }
   }
+}
+
+function requesterHour(rule: Extract<ApprovalRule, { rule: 'requester_limit' }>): string {
+  return `${count(rule.requests, 'request')} of ${count(rule.paths, 'path')}`;
+}
+
+function requesterLimitWords(rule: Extract<ApprovalRule, { rule: 'requester_limit' }>): string {
+  const limits = [
+    ...(rule.requestsPerHour === undefined ? [] : [count(rule.requestsPerHour, 'request')]),
+    ...(rule.pathsPerHour === undefined ? [] : [count(rule.pathsPerHour, 'path')]),
+  ];
+  return limits.join(' or ');
+}
+
+/** The budget rule of a request that needs approval for it: approving it overrides the budget. */
+function overBudgetRule(request: InvalidationRequest) {
+  for (const rule of request.approval.rules) if (rule.rule === 'over_budget') return rule;
+  return undefined;
 }
 
 export function approverWords(approvers: Approvers): string {
@@ -311,7 +358,7 @@ function queueWords(reason: Extract<InvalidationRequest, { status: 'queued' }>['
     case 'capacity':
       return `CloudFront allows 3,000 paths and 15 wildcards in progress per distribution; ${reason.inFlightPaths.toLocaleString('en-US')} paths and ${reason.inFlightWildcards} wildcards are in progress now. It goes as soon as there is room.`;
     case 'behind_older':
-      return 'older requests on this distribution are waiting for room at CloudFront; it goes after them.';
+      return 'other requests on this distribution are waiting for room at CloudFront, taken in turn by requester; it goes after those before it.';
     case 'too_many_in_progress':
       return 'CloudFront has too many invalidations in progress on this distribution (some may come from outside the bot). It is retried shortly.';
     default: {

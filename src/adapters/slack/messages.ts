@@ -27,12 +27,26 @@ export function commandRefusalText(refusal: CommandRefusal): string {
     case 'too_many_paths':
       return `That is ${refusal.count.toLocaleString('en-US')} paths; one request takes at most ${refusal.max.toLocaleString('en-US')}. Use a wildcard (e.g. \`/assets/*\`) or split the request.`;
     case 'too_large':
-      return `That request is too large to record: ${refusal.characters.toLocaleString('en-US')} characters of paths (duplicates included); one request takes at most ${refusal.max.toLocaleString('en-US')}. Split it into smaller requests, or use a wildcard (e.g. \`/assets/*\`).`;
+      return tooLargeText(refusal);
     default: {
       const unreachable: never = refusal;
       return String(unreachable);
     }
   }
+}
+
+/** Names the limit, the figure and how to split: a person can act on it without knowing DynamoDB. */
+function tooLargeText(refusal: Extract<CommandRefusal, { code: 'too_large' }>): string {
+  const kb = (bytes: number) => `${Math.ceil(bytes / 1024).toLocaleString('en-US')} KB`;
+  const number = (n: number) => n.toLocaleString('en-US');
+  const { requests, pathsEach } = refusal.split;
+  const why = `That request is too large to record: its ${number(refusal.paths)} paths and their audit trail could take ${kb(refusal.bytes)}, past the ${kb(refusal.max)} one request may take (DynamoDB's item limit, counted in bytes once encoded). Nothing was submitted.`;
+  const repeated =
+    refusal.repeated > 0
+      ? ` Leave out the ${number(refusal.repeated)} items that repeat a path or are covered by a wildcard: they are recorded too.`
+      : '';
+  if (requests <= 1) return `${why}${repeated}`;
+  return `${why} Send the paths in ${number(requests)} requests of at most ${number(pathsEach)} paths each, or use a wildcard (e.g. \`/assets/*\`).${repeated}`;
 }
 
 function badCommandText(error: CommandError): string {

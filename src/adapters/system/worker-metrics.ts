@@ -38,5 +38,5 @@ function ageSeconds(since: string | undefined, now: string): number {
 
 /** When a unit of due work fell due. */
 export function dueAtOf(work: DueWork): string | undefined {
-  return work.kind === 'request' ? work.request.dueAt : work.dueAt;
+  return work.dueAt;
 }

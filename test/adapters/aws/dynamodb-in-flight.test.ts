@@ -61,7 +61,7 @@ describe('the in-flight load in the DynamoDB request store', () => {
       1,
     );
     const fromRequests = (await store.inFlightRequests(DISTRIBUTION.id))
-      .map((request) => inFlightLoad(request.batches))
+      .map((request) => inFlightLoad(request.paths, request.batches))
       .reduce(addLoad, { paths: 0, wildcards: 0 });
     expect(await store.inFlightLoad(DISTRIBUTION.id)).toEqual(fromRequests);
     expect(fromRequests).toEqual({ paths: 2 + 3 + 15, wildcards: 2 + 15 });

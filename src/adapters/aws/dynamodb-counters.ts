@@ -1,0 +1,156 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { CounterFigures, CounterLimits, Counters, Reservation } from '../../usecases/ports.js';
+import { Keys } from './schema.js';
+
+/**
+ * The most open reservations one counter item keeps. Their holder ids live in the item (a string set) so
+ * that every change is idempotent in one conditional write; DynamoDB items hold at most 400 KB, and each
+ * write is billed per KB of the item, so the set is bounded: 5,000 request ids of 14 bytes are about
+ * 70 KB. Only open reservations stay in it (a release or commit takes the holder out), so it holds the
+ * requests waiting for a decision or a submission, not the month's history. A limited reservation past
+ * this bound is refused as `full`; one without limits (an approver's override) is always taken.
+ */
+export const MAX_OPEN_HOLDERS = 5_000;
+
+const counterSchema = z.object({
+  amount: z.number().default(0),
+  holders: z.number().default(0),
+  open: z.set(z.string()).optional(),
+});
+
+/**
+ * Counters as single items, without transactions (dynalite has none): DynamoDB cannot add in a
+ * condition, so the client turns "amount + n <= limit" into "amount <= limit - n".
+ *
+ *   reserve  ADD amount :n, holders :1, open {holder}   IF NOT contains(open, holder) AND amount <= limit - n
+ *   release  ADD amount -n, holders -1 DELETE open {holder}   IF contains(open, holder)
+ *   commit   ADD committed :n DELETE open {holder}           IF contains(open, holder)
+ *
+ * Two reservations racing near the limit are serialised by DynamoDB on the one item: each sees the
+ * other's amount, so however many arrive together, the counter never passes the limit.
+ */
+export class DynamoDbCounters implements Counters {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly maxOpen = MAX_OPEN_HOLDERS,
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client);
+  }
+
+  async reserve(
+    scope: string,
+    holder: string,
+    amount: number,
+    limits: CounterLimits = {},
+  ): Promise<Reservation> {
+    const amountRoom = limits.amount === undefined ? undefined : limits.amount - amount;
+    const holdersRoom = limits.holders === undefined ? undefined : limits.holders - 1;
+    // Past the limit even from zero: nothing to write (and an absent item would pass the condition).
+    if ((amountRoom ?? 0) < 0 || (holdersRoom ?? 0) < 0) return this.refused(scope, holder, amount);
+    const limited = amountRoom !== undefined || holdersRoom !== undefined;
+    const conditions = ['NOT contains(#open, :holder)'];
+    const values: Record<string, unknown> = {
+      ':holder': holder,
+      ':holderSet': new Set([holder]),
+      ':n': amount,
+      ':one': 1,
+    };
+    if (limited) {
+      conditions.push('(attribute_not_exists(#open) OR size(#open) < :maxOpen)');
+      values[':maxOpen'] = this.maxOpen;
+    }
+    if (amountRoom !== undefined) {
+      conditions.push('(attribute_not_exists(#amount) OR #amount <= :amountRoom)');
+      values[':amountRoom'] = amountRoom;
+    }
+    if (holdersRoom !== undefined) {
+      conditions.push('(attribute_not_exists(#holders) OR #holders <= :holdersRoom)');
+      values[':holdersRoom'] = holdersRoom;
+    }
+    try {
+      const result = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: Keys.counter(scope),
+          UpdateExpression: 'ADD #amount :n, #holders :one, #open :holderSet',
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      const after = counterSchema.parse(result.Attributes ?? {});
+      return { ok: true, before: { amount: after.amount - amount, holders: after.holders - 1 } };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return this.refused(scope, holder, amount);
+    }
+  }
+
+  release(scope: string, holder: string, amount: number): Promise<boolean> {
+    return this.closeOpen(scope, holder, 'ADD #amount :minusN, #holders :minusOne DELETE #open :holderSet', {
+      ':minusN': -amount,
+      ':minusOne': -1,
+    });
+  }
+
+  commit(scope: string, holder: string, amount: number): Promise<boolean> {
+    return this.closeOpen(scope, holder, 'ADD #committed :n DELETE #open :holderSet', { ':n': amount });
+  }
+
+  /** Ends an open reservation, once: a holder no longer in `open` was ended before, and stays as it is. */
+  private async closeOpen(
+    scope: string,
+    holder: string,
+    update: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: Keys.counter(scope),
+          UpdateExpression: update,
+          ConditionExpression: 'contains(#open, :holder)',
+          ExpressionAttributeNames: update.includes('#committed')
+            ? { ...OPEN, '#committed': 'committed' }
+            : NAMES,
+          ExpressionAttributeValues: { ...values, ':holder': holder, ':holderSet': new Set([holder]) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Why a reservation was not taken, read after the fact (dynalite does not return the item with a failed
+   * condition): the holder had it already (a retry, which counts once), the counter is full, or the limit.
+   */
+  private async refused(scope: string, holder: string, amount: number): Promise<Reservation> {
+    const result = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: Keys.counter(scope), ConsistentRead: true }),
+    );
+    const item = counterSchema.parse(result.Item ?? {});
+    const current: CounterFigures = { amount: item.amount, holders: item.holders };
+    if (item.open?.has(holder)) {
+      return { ok: true, before: { amount: current.amount - amount, holders: current.holders - 1 } };
+    }
+    const full = (item.open?.size ?? 0) >= this.maxOpen;
+    return { ok: false, reason: full ? 'full' : 'limit', current };
+  }
+}
+
+const OPEN = { '#open': 'open' };
+const NAMES = { ...OPEN, '#amount': 'amount', '#holders': 'holders' };
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
