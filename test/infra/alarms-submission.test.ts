@@ -8,7 +8,9 @@ describe('the alarm on submissions that could not be recorded', () => {
   let synth: Synthesized;
 
   beforeAll(async () => {
-    synth = await synthesize(testConfig(), { bundle: false });
+    synth = await synthesize(testConfig({ polling: { firstCheckSeconds: 1, maxIntervalSeconds: 5 } }), {
+      bundle: false,
+    });
   });
 
   it('alarms on the first count of the worker metric of unrecorded submissions, into the topic', () => {
