@@ -200,6 +200,7 @@ export async function composeSlackLambda(
   config: Config,
   logger: Logger,
   waker: LambdaWake,
+  metrics?: Metrics,
 ): Promise<SlackLambda> {
   if (config.slack.mode !== 'http') {
     throw new Error('the Lambda Slack handler answers over HTTP: unset SLACK_APP_TOKEN');
@@ -210,6 +211,7 @@ export async function composeSlackLambda(
     logger,
     { client: slack.app.client, postClient: slack.postClient },
     waker.wake,
+    metrics,
   );
   const services = { ...composed.services, workerId: lambdaWorkerId(composed.services.workerId) };
   registerListeners(slack.app, services, logger);
