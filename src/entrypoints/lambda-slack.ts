@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLambdaWake } from '../adapters/aws/lambda-wake.js';
 import { readSlackSecret, withSlackSecret } from '../adapters/aws/secrets.js';
 import type { FunctionUrlEvent, FunctionUrlResult } from '../adapters/slack/lambda-app.js';
+import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
 import { composeSlackLambda, type SlackLambda } from '../compose.js';
 import { loadConfig } from './load-config.js';
@@ -44,5 +45,9 @@ async function compose(): Promise<SlackLambda> {
     maxAttempts: 2,
     requestHandler: { requestTimeout: 1_000, throwOnRequestTimeout: true },
   });
-  return composeSlackLambda(config, logger, createLambdaWake(lambda, WORKER_FUNCTION_NAME, logger));
+  const metrics = createEmfMetrics({
+    service: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE,
+    logger,
+  });
+  return composeSlackLambda(config, logger, createLambdaWake(lambda, WORKER_FUNCTION_NAME, logger), metrics);
 }

@@ -133,8 +133,25 @@ describe('the Lambda handlers', () => {
     expect(made.map((inv) => inv.paths)).toEqual([['/guide/index.html']]);
     // The worker stayed for the first polls (due within a second), so the completion is already announced.
     expect((await threadReply(card, 'completed in')).text).toContain(`<@${USERS.requester}>`);
-    const metrics = logs.map(parse).filter((line) => line?.message === 'worker metrics');
-    expect(metrics.at(-1)).toMatchObject({ oldestDueAgeSeconds: 0, oldestInFlightAgeSeconds: 0 });
+    // The invocation's metrics: one Embedded Metric Format line, what the stack's alarms read.
+    const metrics = logs.map(parse).filter((line) => line?._aws !== undefined);
+    expect(metrics.at(-1)).toMatchObject({
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: 'Invalidator',
+            Dimensions: [['service']],
+            Metrics: expect.arrayContaining([
+              { Name: 'OldestDueAgeSeconds', Unit: 'Seconds' },
+              { Name: 'OldestInFlightAgeSeconds', Unit: 'Seconds' },
+            ]),
+          },
+        ],
+      },
+      service: 'invalidator',
+      OldestDueAgeSeconds: 0,
+      OldestInFlightAgeSeconds: 0,
+    });
   });
 
   it('wakes the worker when an approval makes a request due', async () => {
