@@ -5,6 +5,10 @@ import { createLogger } from '../adapters/system/logger.js';
 import { composeSlackLambda, type SlackLambda } from '../compose.js';
 import type { Config } from '../config.js';
 
+// The policy file's reader and parser (yaml, zod schemas) load here too, not at module init.
+export { parseConfig } from '../config.js';
+export { readConfigFile } from './load-config.js';
+
 /**
  * The part of the Slack handler that answers Slack: Bolt, the DynamoDB and Lambda clients, the listeners.
  * lambda-slack.ts loads it with `import()` at its first request, while the secret is on its way, so the

@@ -2,8 +2,6 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readSlackSecret, withSlackSecret } from '../adapters/aws/secrets.js';
 import type { FunctionUrlEvent, FunctionUrlResult } from '../adapters/slack/lambda-app.js';
 import type { SlackLambda } from '../compose.js';
-import { parseConfig } from '../config.js';
-import { readConfigFile } from './load-config.js';
 
 /**
  * The Slack handler on AWS Lambda, behind a Function URL. Environment (set by the stack, infra/lib/stack.ts):
@@ -29,20 +27,23 @@ function composed(): Promise<SlackLambda> {
 }
 
 /**
- * A cold start waits for the slowest of three things, not their sum: the secret's round trip to Secrets
- * Manager, reading and parsing the policy file, and evaluating the code that answers Slack (Bolt, the
- * DynamoDB and Lambda clients, the listeners; lambda-slack-answer.ts), which module init leaves alone.
+ * A cold start waits for the slower of two things, not their sum: the secret's round trip to Secrets
+ * Manager, and evaluating the code that answers Slack (lambda-slack-answer.ts: the config parser, Bolt,
+ * the DynamoDB and Lambda clients, the listeners) then reading and parsing the policy file. Module init
+ * evaluates only what sends the secret's request.
  */
 async function compose(): Promise<SlackLambda> {
   const { SLACK_SECRET_ARN, WORKER_FUNCTION_NAME } = process.env;
   if (!SLACK_SECRET_ARN || !WORKER_FUNCTION_NAME) {
     throw new Error('SLACK_SECRET_ARN and WORKER_FUNCTION_NAME must be set (the stack sets them)');
   }
-  const [secret, file, answering] = await Promise.all([
+  const [secret, { answering, file }] = await Promise.all([
     readSlackSecret(new SecretsManagerClient({}), SLACK_SECRET_ARN),
-    readConfigFile(process.env),
-    import('./lambda-slack-answer.js'),
+    import('./lambda-slack-answer.js').then(async (answering) => ({
+      answering,
+      file: await answering.readConfigFile(process.env),
+    })),
   ]);
-  const config = parseConfig(withSlackSecret(process.env, secret), file);
+  const config = answering.parseConfig(withSlackSecret(process.env, secret), file);
   return answering.composeAnswering(config, secret, WORKER_FUNCTION_NAME);
 }

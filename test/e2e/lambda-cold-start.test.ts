@@ -64,11 +64,12 @@ describe('the Slack handler bundle', () => {
     }
   });
 
-  it('evaluates neither Bolt nor the clients that answer Slack at module init, and never CloudFront', () => {
+  it('evaluates neither Bolt, the config parser nor the clients that answer Slack at module init', () => {
     const atInit = new Set([...evaluatedAtInit(metafile)].map(packageOf));
     // The secret's client is what the cold start needs first; the rest loads while the secret is on its way.
     expect(atInit).toContain('@aws-sdk/client-secrets-manager');
     for (const name of [
+      'yaml',
       '@slack/bolt',
       '@slack/web-api',
       '@aws-sdk/client-dynamodb',
