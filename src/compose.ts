@@ -191,10 +191,9 @@ export interface SlackLambda {
 
 /**
  * The Slack handler on AWS Lambda: the same listeners as the server, behind Bolt's AwsLambdaReceiver.
- * Work that falls due is handed to the worker function through `waker`. `app.init()` runs `auth.test`
- * once per cold start: Bolt needs the bot's ids (its ignoreSelf middleware) and would otherwise call it on
- * the first request anyway; a wrong token then fails the cold start with Slack's error. Passing the ids
- * instead would save that one call at the price of two more values to keep right in the secret.
+ * Work that falls due is handed to the worker function through `waker`. `app.init()` makes no call: the
+ * bot's ids, which only Bolt's ignoreSelf filter reads, are looked up with the first Events API event
+ * (lambda-app.ts), so no `auth.test` stands between a cold start and its first acknowledgement.
  */
 export async function composeSlackLambda(
   config: Config,
@@ -209,7 +208,7 @@ export async function composeSlackLambda(
   const composed = await composeServices(
     config,
     logger,
-    { client: slack.app.client, postClient: slack.postClient },
+    { client: slack.client, postClient: slack.postClient },
     waker.wake,
     metrics,
   );

@@ -6,7 +6,7 @@ import type {
   SlackActionMiddlewareArgs,
   SlackEventMiddlewareArgs,
 } from '@slack/bolt';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AccessCheck, Viewer } from '../../../core/visibility.js';
 import type { Services } from '../../../usecases/ports.js';
 import { reportAccess } from '../../../usecases/report-access.js';
