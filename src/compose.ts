@@ -175,7 +175,8 @@ export interface SlackLambda {
 
 /**
  * The Slack handler on AWS Lambda: the same listeners as the server, behind Bolt's AwsLambdaReceiver.
- * Work that falls due is handed to the worker function through `waker`. `app.init()` runs `auth.test`
+ * Work that falls due is handed to the worker function through `waker`, and so are the cards to post or
+ * redraw after a request or a decision is recorded (written as due work in the same write). `app.init()` runs `auth.test`
  * once per cold start: Bolt needs the bot's ids (its ignoreSelf middleware) and would otherwise call it on
  * the first request anyway; a wrong token then fails the cold start with Slack's error. Passing the ids
  * instead would save that one call at the price of two more values to keep right in the secret.
@@ -196,7 +197,9 @@ export async function composeSlackLambda(
     waker.wake,
   );
   const services = { ...composed.services, workerId: lambdaWorkerId(composed.services.workerId) };
-  registerListeners(slack.app, services, logger);
+  // Lambda sends the acknowledgement only once every listener is done: Slack calls that can wait are the
+  // worker's, so a slow Slack never costs the 3 seconds (`views.open` alone stays: its trigger expires).
+  registerListeners(slack.app, services, logger, 'worker');
   await slack.app.init();
   return {
     services,

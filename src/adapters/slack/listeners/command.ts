@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { cancelRequest } from '../../../usecases/cancel.js';
-import type { Services } from '../../../usecases/ports.js';
+import type { FollowUps, Services } from '../../../usecases/ports.js';
 import { postCard } from '../../../usecases/post-card.js';
 import { refreshCard } from '../../../usecases/refresh-card.js';
 import {
@@ -10,7 +10,13 @@ import {
   recordUnauthorizedCommand,
 } from '../../../usecases/request-invalidation.js';
 import { helpMessage, plain } from '../blocks.js';
-import { cancelRefusalText, commandRefusalText, openRefusalText, UNRECORDED_TEXT } from '../messages.js';
+import {
+  cancelRefusalText,
+  commandRefusalText,
+  openRefusalText,
+  recordedText,
+  UNRECORDED_TEXT,
+} from '../messages.js';
 import { answerReport } from './reports.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -27,10 +33,11 @@ const SLOW_RECORD_TEXT =
  * `/invalidate …`. The checks need no service, so a refusal or the help text is the acknowledgement itself;
  * a refusal for the channel is recorded after it was answered.
  * A valid request is acknowledged once it is recorded (one DynamoDB write, well inside Slack's 3 seconds),
- * so every accepted request is on record; its card is posted after the acknowledgement.
+ * so every accepted request is on record; its card is posted after the acknowledgement. With
+ * `followUps: 'worker'` (Lambda) the acknowledgement names the recorded request and the worker posts its card.
  * https://api.slack.com/interactivity/slash-commands#responding_basic_receipt
  */
-export function invalidateCommand(services: Services) {
+export function invalidateCommand(services: Services, followUps: FollowUps = 'caller') {
   return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
     const prepared = prepareCommand(services.policy, command.text, command.channel_id);
     if (!prepared.ok) {
@@ -41,7 +48,10 @@ export function invalidateCommand(services: Services) {
     if (prepared.value.kind === 'help')
       return ack({ response_type: 'ephemeral', ...helpMessage(services.policy) });
     const value = prepared.value;
-    if (value.kind === 'invalidate') return open(services, value, command, { ack, respond });
+    if (value.kind === 'invalidate') return open(services, value, command, { ack, respond }, followUps);
+    if (value.kind === 'cancel' && followUps === 'worker') {
+      return ack(ephemeral(await cancelText(services, value.requestId, command.user_id, followUps)));
+    }
     await ack();
     if (value.kind === 'cancel') await cancelByCommand(services, value.requestId, command.user_id, respond);
     else await answerReport(services, value, { user: command.user_id, channel: command.channel_id }, respond);
@@ -53,8 +63,10 @@ async function open(
   prepared: Extract<PreparedCommand, { kind: 'invalidate' }>,
   command: CommandArgs['command'],
   { ack, respond }: Pick<CommandArgs, 'ack' | 'respond'>,
+  followUps: FollowUps,
 ): Promise<void> {
-  const recording = recordRequest(services, prepared, command.user_id, command.channel_id).then(
+  const { user_id: user, channel_id: channel } = command;
+  const recording = recordRequest(services, prepared, user, channel, followUps).then(
     (result) => ({ done: true as const, result }),
     (error: unknown) => ({ done: true as const, error }),
   );
@@ -78,8 +90,13 @@ async function open(
     return;
   }
   if (!outcome.result.ok) return reply(openRefusalText(outcome.result.error));
-  if (first.done) await ack();
   const request = outcome.result.value;
+  if (followUps === 'worker') {
+    // The card is due now, on record: the worker posts it (and tells nobody if the channel refuses it).
+    services.wake();
+    return reply(recordedText(request.id));
+  }
+  if (first.done) await ack();
   const posted = await postCard(services, request);
   if (!posted.ok) {
     await respond(
@@ -94,6 +111,14 @@ async function cancelByCommand(services: Services, requestId: string, user: stri
     await respond(ephemeral(cancelRefusalText(cancelled.error)));
     return;
   }
-  await respond(ephemeral(`Cancelled ${cancelled.value.id}; nothing was submitted.`));
+  await respond(ephemeral(cancelledText(cancelled.value.id)));
   await refreshCard(services, cancelled.value);
 }
+
+/** Cancels, for an answer in the acknowledgement itself; the card is redrawn as `followUps` says. */
+async function cancelText(services: Services, requestId: string, user: string, followUps: FollowUps) {
+  const cancelled = await cancelRequest(services, requestId, user, followUps);
+  return cancelled.ok ? cancelledText(cancelled.value.id) : cancelRefusalText(cancelled.error);
+}
+
+const cancelledText = (requestId: string) => `Cancelled ${requestId}; nothing was submitted.`;

@@ -8,7 +8,7 @@ import type {
 import { z } from 'zod';
 import { cancelRequest } from '../../../usecases/cancel.js';
 import { checkDecider, decideRequest } from '../../../usecases/decide.js';
-import type { Services } from '../../../usecases/ports.js';
+import type { FollowUps, Services } from '../../../usecases/ports.js';
 import { refreshCard } from '../../../usecases/refresh-card.js';
 import { denyModal, noticeModal, REASON_BLOCK, REASON_INPUT } from '../blocks.js';
 import { cancelRefusalText, decisionRefusalText } from '../messages.js';
@@ -18,32 +18,37 @@ type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, replace_original: false, text });
 
-/** Approve: acknowledged at once; the decision is a conditional write, so a double click is a no-op. */
-export function approveButton(services: Services) {
+/**
+ * Approve: acknowledged at once; the decision is a conditional write, so a double click is a no-op. With
+ * `followUps: 'worker'` (Lambda) the card is redrawn by the worker, which the approval wakes to submit it.
+ */
+export function approveButton(services: Services, followUps: FollowUps = 'caller') {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const decided = await decideRequest(services, action.value ?? '', {
-      outcome: 'approved',
-      by: body.user.id,
-    });
+    const decided = await decideRequest(
+      services,
+      action.value ?? '',
+      { outcome: 'approved', by: body.user.id },
+      followUps,
+    );
     if (!decided.ok) {
       await respond(ephemeral(decisionRefusalText(decided.error)));
       return;
     }
-    await refreshCard(services, decided.value);
+    if (followUps === 'caller') await refreshCard(services, decided.value);
   };
 }
 
 /** Cancel on the card: everyone sees the button, but only the requester's click counts. */
-export function cancelButton(services: Services) {
+export function cancelButton(services: Services, followUps: FollowUps = 'caller') {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const cancelled = await cancelRequest(services, action.value ?? '', body.user.id);
+    const cancelled = await cancelRequest(services, action.value ?? '', body.user.id, followUps);
     if (!cancelled.ok) {
       await respond(ephemeral(cancelRefusalText(cancelled.error)));
       return;
     }
-    await refreshCard(services, cancelled.value);
+    if (followUps === 'caller') await refreshCard(services, cancelled.value);
   };
 }
 
@@ -68,8 +73,11 @@ export function denyButton(services: Services) {
 
 const modalMetadata = z.object({ requestId: z.string(), channel: z.string() });
 
-/** The reason modal was submitted: the denial is decided before answering, so a lost race shows in the modal. */
-export function denySubmission(services: Services) {
+/**
+ * The reason modal was submitted: the denial is decided before answering, so a lost race shows in the modal.
+ * With `followUps: 'worker'` the card is redrawn by the worker.
+ */
+export function denySubmission(services: Services, followUps: FollowUps = 'caller') {
   return async ({ ack, view, body }: ViewArgs): Promise<void> => {
     const reason = view.state.values[REASON_BLOCK]?.[REASON_INPUT]?.value?.trim() ?? '';
     if (reason === '') {
@@ -80,7 +88,8 @@ export function denySubmission(services: Services) {
       return;
     }
     const { requestId } = modalMetadata.parse(JSON.parse(view.private_metadata));
-    const decided = await decideRequest(services, requestId, { outcome: 'denied', by: body.user.id, reason });
+    const denial = { outcome: 'denied' as const, by: body.user.id, reason };
+    const decided = await decideRequest(services, requestId, denial, followUps);
     if (!decided.ok) {
       await ack({
         response_action: 'update',
@@ -89,6 +98,6 @@ export function denySubmission(services: Services) {
       return;
     }
     await ack();
-    await refreshCard(services, decided.value);
+    if (followUps === 'caller') await refreshCard(services, decided.value);
   };
 }
