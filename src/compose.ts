@@ -198,8 +198,9 @@ export async function composeSlackLambda(
   );
   const services = { ...composed.services, workerId: lambdaWorkerId(composed.services.workerId) };
   // Lambda sends the acknowledgement only once every listener is done: Slack calls that can wait are the
-  // worker's, so a slow Slack never costs the 3 seconds (`views.open` alone stays: its trigger expires).
-  registerListeners(slack.app, services, logger, 'worker');
+  // worker's (cards as due work, response_url messages as events), so a slow Slack never costs the
+  // 3 seconds. `views.open` alone stays: its trigger id expires.
+  registerListeners(slack.app, services, logger, { cards: 'worker', replyLater: waker.reply });
   await slack.app.init();
   return {
     services,

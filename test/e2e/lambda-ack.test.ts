@@ -177,6 +177,27 @@ describe('the Lambda Slack handler with a slow Slack', () => {
     expect(cardNow(denied.card)?.updates).toBe(1);
   });
 
+  it("hands a refused click's answer to the worker, which posts it to the response_url", async () => {
+    const { id } = await pendingRequest('/self-approval/*');
+    const before = lambda.invokes.length;
+    const answered = stack.slack.responses.length;
+    const { value: refused, ms } = await timed(() => slack.click(USERS.requester, 'invalidator.approve', id));
+    expect(refused.status).toBe(200);
+    expect(ms).toBeLessThan(QUICK_MS);
+    const [handedOver, ...others] = lambda.invokes.slice(before);
+    expect(others).toEqual([]);
+    expect(handedOver).toMatchObject({
+      functionName: WORKER,
+      invocationType: 'Event',
+      payload: { source: 'invalidator.reply', message: { response_type: 'ephemeral' } },
+    });
+    expect(stack.slack.responses.length).toBe(answered);
+    // Lambda hands the queued event to the worker.
+    await workerHandler(handedOver?.payload, { getRemainingTimeInMillis: () => 20_000 });
+    const [reply] = stack.slack.responses.slice(answered);
+    expect(JSON.stringify(reply?.body)).toContain('your own request');
+  });
+
   it('answers /invalidate cancel in its acknowledgement, leaving the redraw to the worker', async () => {
     const { id, card } = await pendingRequest('/cancel-by-command/*');
     const { value: answer, ms } = await timed(() => slack.command(USERS.requester, `cancel ${id}`));

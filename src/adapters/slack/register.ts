@@ -1,24 +1,25 @@
 import type { App } from '@slack/bolt';
-import type { FollowUps, Logger, Services } from '../../usecases/ports.js';
+import type { Logger, Services } from '../../usecases/ports.js';
 import { ActionIds, DENY_MODAL } from './blocks.js';
 import { invalidateCommand } from './listeners/command.js';
 import { approveButton, cancelButton, denyButton, denySubmission } from './listeners/decision.js';
+import { INLINE_FOLLOW_UPS, type ListenerFollowUps } from './listeners/follow-ups.js';
 import { homeOpened, listMoreButton } from './listeners/reports.js';
 import { LIST_MORE_ACTION } from './report-blocks.js';
 
 /**
- * The only place that binds Slack commands, actions and views to listeners. `followUps`: who posts and
- * redraws cards after a recorded change (`worker` on Lambda, see `FollowUps`).
+ * The only place that binds Slack commands, actions and views to listeners. `followUps`: who makes the
+ * Slack calls after an acknowledgement (on Lambda, the worker: see `ListenerFollowUps`).
  */
 export function registerListeners(
   app: App,
   services: Services,
   logger: Logger,
-  followUps: FollowUps = 'caller',
+  followUps: ListenerFollowUps = INLINE_FOLLOW_UPS,
 ): void {
   app.command('/invalidate', invalidateCommand(services, followUps));
   app.action(ActionIds.approve, approveButton(services, followUps));
-  app.action(ActionIds.deny, denyButton(services));
+  app.action(ActionIds.deny, denyButton(services, followUps));
   app.action(ActionIds.cancel, cancelButton(services, followUps));
   app.view(DENY_MODAL, denySubmission(services, followUps));
   app.action(LIST_MORE_ACTION, listMoreButton(services));

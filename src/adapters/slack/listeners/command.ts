@@ -1,4 +1,4 @@
-import type { AllMiddlewareArgs, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { cancelRequest } from '../../../usecases/cancel.js';
 import type { FollowUps, Services } from '../../../usecases/ports.js';
 import { postCard } from '../../../usecases/post-card.js';
@@ -17,6 +17,7 @@ import {
   recordedText,
   UNRECORDED_TEXT,
 } from '../messages.js';
+import { INLINE_FOLLOW_UPS, type ListenerFollowUps, type Respond, responder } from './follow-ups.js';
 import { answerReport } from './reports.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -37,8 +38,9 @@ const SLOW_RECORD_TEXT =
  * `followUps: 'worker'` (Lambda) the acknowledgement names the recorded request and the worker posts its card.
  * https://api.slack.com/interactivity/slash-commands#responding_basic_receipt
  */
-export function invalidateCommand(services: Services, followUps: FollowUps = 'caller') {
-  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
+export function invalidateCommand(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
+  return async ({ command, ack, respond: boltRespond }: CommandArgs): Promise<void> => {
+    const respond = responder(followUps, boltRespond, command.response_url);
     const prepared = prepareCommand(services.policy, command.text, command.channel_id);
     if (!prepared.ok) {
       await ack(ephemeral(commandRefusalText(prepared.error)));
@@ -48,9 +50,10 @@ export function invalidateCommand(services: Services, followUps: FollowUps = 'ca
     if (prepared.value.kind === 'help')
       return ack({ response_type: 'ephemeral', ...helpMessage(services.policy) });
     const value = prepared.value;
-    if (value.kind === 'invalidate') return open(services, value, command, { ack, respond }, followUps);
-    if (value.kind === 'cancel' && followUps === 'worker') {
-      return ack(ephemeral(await cancelText(services, value.requestId, command.user_id, followUps)));
+    const cards = followUps.cards;
+    if (value.kind === 'invalidate') return open(services, value, command, { ack, respond }, cards);
+    if (value.kind === 'cancel' && cards === 'worker') {
+      return ack(ephemeral(await cancelText(services, value.requestId, command.user_id, cards)));
     }
     await ack();
     if (value.kind === 'cancel') await cancelByCommand(services, value.requestId, command.user_id, respond);
@@ -62,7 +65,7 @@ async function open(
   services: Services,
   prepared: Extract<PreparedCommand, { kind: 'invalidate' }>,
   command: CommandArgs['command'],
-  { ack, respond }: Pick<CommandArgs, 'ack' | 'respond'>,
+  { ack, respond }: Pick<CommandArgs, 'ack'> & { respond: Respond },
   followUps: FollowUps,
 ): Promise<void> {
   const { user_id: user, channel_id: channel } = command;
@@ -105,7 +108,7 @@ async function open(
   }
 }
 
-async function cancelByCommand(services: Services, requestId: string, user: string, respond: RespondFn) {
+async function cancelByCommand(services: Services, requestId: string, user: string, respond: Respond) {
   const cancelled = await cancelRequest(services, requestId, user);
   if (!cancelled.ok) {
     await respond(ephemeral(cancelRefusalText(cancelled.error)));

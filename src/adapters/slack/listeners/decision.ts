@@ -8,10 +8,11 @@ import type {
 import { z } from 'zod';
 import { cancelRequest } from '../../../usecases/cancel.js';
 import { checkDecider, decideRequest } from '../../../usecases/decide.js';
-import type { FollowUps, Services } from '../../../usecases/ports.js';
+import type { Services } from '../../../usecases/ports.js';
 import { refreshCard } from '../../../usecases/refresh-card.js';
 import { denyModal, noticeModal, REASON_BLOCK, REASON_INPUT } from '../blocks.js';
 import { cancelRefusalText, decisionRefusalText } from '../messages.js';
+import { INLINE_FOLLOW_UPS, type ListenerFollowUps, responder } from './follow-ups.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
@@ -22,33 +23,35 @@ const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, repl
  * Approve: acknowledged at once; the decision is a conditional write, so a double click is a no-op. With
  * `followUps: 'worker'` (Lambda) the card is redrawn by the worker, which the approval wakes to submit it.
  */
-export function approveButton(services: Services, followUps: FollowUps = 'caller') {
-  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
+export function approveButton(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
+  return async ({ ack, action, body, respond: boltRespond }: ButtonArgs): Promise<void> => {
     await ack();
+    const respond = responder(followUps, boltRespond, body.response_url);
     const decided = await decideRequest(
       services,
       action.value ?? '',
       { outcome: 'approved', by: body.user.id },
-      followUps,
+      followUps.cards,
     );
     if (!decided.ok) {
       await respond(ephemeral(decisionRefusalText(decided.error)));
       return;
     }
-    if (followUps === 'caller') await refreshCard(services, decided.value);
+    if (followUps.cards === 'caller') await refreshCard(services, decided.value);
   };
 }
 
 /** Cancel on the card: everyone sees the button, but only the requester's click counts. */
-export function cancelButton(services: Services, followUps: FollowUps = 'caller') {
-  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
+export function cancelButton(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
+  return async ({ ack, action, body, respond: boltRespond }: ButtonArgs): Promise<void> => {
     await ack();
-    const cancelled = await cancelRequest(services, action.value ?? '', body.user.id, followUps);
+    const respond = responder(followUps, boltRespond, body.response_url);
+    const cancelled = await cancelRequest(services, action.value ?? '', body.user.id, followUps.cards);
     if (!cancelled.ok) {
       await respond(ephemeral(cancelRefusalText(cancelled.error)));
       return;
     }
-    if (followUps === 'caller') await refreshCard(services, cancelled.value);
+    if (followUps.cards === 'caller') await refreshCard(services, cancelled.value);
   };
 }
 
@@ -56,9 +59,10 @@ export function cancelButton(services: Services, followUps: FollowUps = 'caller'
  * Deny: checks the clicker may decide, then opens the reason modal; the trigger id works once and only
  * for 3 seconds, so nothing slow comes first. https://api.slack.com/interactivity/handling#modal_responses
  */
-export function denyButton(services: Services) {
-  return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
+export function denyButton(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
+  return async ({ ack, action, body, respond: boltRespond, client }: ButtonArgs): Promise<void> => {
     await ack();
+    const respond = responder(followUps, boltRespond, body.response_url);
     const checked = await checkDecider(services, action.value ?? '', body.user.id, 'deny');
     if (!checked.ok) {
       await respond(ephemeral(decisionRefusalText(checked.error)));
@@ -77,7 +81,7 @@ const modalMetadata = z.object({ requestId: z.string(), channel: z.string() });
  * The reason modal was submitted: the denial is decided before answering, so a lost race shows in the modal.
  * With `followUps: 'worker'` the card is redrawn by the worker.
  */
-export function denySubmission(services: Services, followUps: FollowUps = 'caller') {
+export function denySubmission(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
   return async ({ ack, view, body }: ViewArgs): Promise<void> => {
     const reason = view.state.values[REASON_BLOCK]?.[REASON_INPUT]?.value?.trim() ?? '';
     if (reason === '') {
@@ -89,7 +93,7 @@ export function denySubmission(services: Services, followUps: FollowUps = 'calle
     }
     const { requestId } = modalMetadata.parse(JSON.parse(view.private_metadata));
     const denial = { outcome: 'denied' as const, by: body.user.id, reason };
-    const decided = await decideRequest(services, requestId, denial, followUps);
+    const decided = await decideRequest(services, requestId, denial, followUps.cards);
     if (!decided.ok) {
       await ack({
         response_action: 'update',
@@ -98,6 +102,6 @@ export function denySubmission(services: Services, followUps: FollowUps = 'calle
       return;
     }
     await ack();
-    if (followUps === 'caller') await refreshCard(services, decided.value);
+    if (followUps.cards === 'caller') await refreshCard(services, decided.value);
   };
 }
