@@ -22,7 +22,7 @@ export function registerListeners(
   app.action(ActionIds.deny, denyButton(services, followUps));
   app.action(ActionIds.cancel, cancelButton(services, followUps));
   app.view(DENY_MODAL, denySubmission(services, followUps));
-  app.action(LIST_MORE_ACTION, listMoreButton(services));
+  app.action(LIST_MORE_ACTION, listMoreButton(services, followUps));
   app.event('app_home_opened', homeOpened(services));
   app.error(async (error) => {
     logger.error('a Slack listener failed', { code: error.code, error: error.original ?? error });

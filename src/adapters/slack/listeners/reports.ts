@@ -13,7 +13,7 @@ import { LIST_PAGE_SIZE, listRequests, requestStatus, usageReport } from '../../
 import type { PreparedCommand } from '../../../usecases/request-invalidation.js';
 import { plain } from '../blocks.js';
 import { homeView, listMessage, statusMessage, usageMessage } from '../report-blocks.js';
-import type { Respond } from './follow-ups.js';
+import { INLINE_FOLLOW_UPS, type ListenerFollowUps, type Respond, responder } from './follow-ups.js';
 
 type Report = Extract<PreparedCommand, { kind: 'status' | 'list' | 'usage' }>;
 
@@ -79,14 +79,15 @@ async function listPage(
  * "More" under a list: the next page replaces the message. Access is decided anew for whoever clicks,
  * where the list is: the button's value is not trusted to say who may see what.
  */
-export function listMoreButton(services: Services) {
+export function listMoreButton(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
   return async ({
     ack,
     action,
     body,
-    respond,
+    respond: boltRespond,
   }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
     await ack();
+    const respond = responder(followUps, boltRespond, body.response_url);
     const value = moreValue.parse(JSON.parse(action.value ?? '{}'));
     const query = {
       ...(value.d ? { distributionId: value.d } : {}),
