@@ -191,9 +191,11 @@ export interface SlackLambda {
 
 /**
  * The Slack handler on AWS Lambda: the same listeners as the server, behind Bolt's AwsLambdaReceiver.
- * Work that falls due is handed to the worker function through `waker`. `app.init()` makes no call: the
- * bot's ids, which only Bolt's ignoreSelf filter reads, are looked up with the first Events API event
- * (lambda-app.ts), so no `auth.test` stands between a cold start and its first acknowledgement.
+ * Work that falls due is handed to the worker function through `waker`, and so are the cards to post or
+ * redraw after a request or a decision is recorded (written as due work in the same write). `app.init()`
+ * makes no call: the bot's ids, which only Bolt's ignoreSelf filter reads, are looked up with the first
+ * Events API event (lambda-app.ts), so no `auth.test` stands between a cold start and its first
+ * acknowledgement.
  */
 export async function composeSlackLambda(
   config: Config,
@@ -213,7 +215,10 @@ export async function composeSlackLambda(
     metrics,
   );
   const services = { ...composed.services, workerId: lambdaWorkerId(composed.services.workerId) };
-  registerListeners(slack.app, services, logger);
+  // Lambda sends the acknowledgement only once every listener is done: Slack calls that can wait are the
+  // worker's (cards as due work, response_url messages as events), so a slow Slack never costs the
+  // 3 seconds. `views.open` alone stays: its trigger id expires.
+  registerListeners(slack.app, services, logger, { cards: 'worker', replyLater: waker.reply });
   await slack.app.init();
   return {
     services,

@@ -309,6 +309,13 @@ export interface Metrics {
   flush(): void;
 }
 
+/**
+ * Who makes the Slack calls that follow a recorded change (posting a new request's card, redrawing it after
+ * a denial or a cancellation): `caller`, right after answering Slack (the server); or `worker`, woken with
+ * the work recorded as due (the Lambda handler, whose answer leaves only once every listener is done).
+ */
+export type FollowUps = 'caller' | 'worker';
+
 /** Everything a use case may touch, wired once in compose.ts. */
 export interface Services {
   store: RequestStore;
