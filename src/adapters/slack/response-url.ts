@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The source of a worker event that carries a message for a Slack `response_url` (`LambdaWake.reply`). */
 export const REPLY_SOURCE = 'invalidator.reply';
