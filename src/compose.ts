@@ -18,11 +18,13 @@ import {
 import { registerListeners } from './adapters/slack/register.js';
 import { systemClock } from './adapters/system/clock.js';
 import { drainDueWork } from './adapters/system/drain.js';
+import { createEmfMetrics, DEFAULT_SERVICE } from './adapters/system/emf-metrics.js';
+import { cachedCheck, HEALTH_CHECK_CACHE_MS } from './adapters/system/health-cache.js';
 import { randomIds } from './adapters/system/ids.js';
 import { startWorkLoop, type WorkLoop } from './adapters/system/work-loop.js';
-import { dueAtOf, logWorkerMetrics } from './adapters/system/worker-metrics.js';
+import { dueAtOf, recordWorkerMetrics } from './adapters/system/worker-metrics.js';
 import type { Config } from './config.js';
-import type { Logger, Services } from './usecases/ports.js';
+import type { Logger, Metrics, Services } from './usecases/ports.js';
 import { scheduleReconciliation } from './usecases/reconcile.js';
 import { newDeliveries, runDueWork, WORK_BATCH } from './usecases/run-due-work.js';
 
@@ -44,12 +46,14 @@ export interface SlackClients {
 /**
  * The composition root's core: configuration and the Slack clients in, wired adapters and use cases out.
  * Shared by the server (`compose`) and any other entrypoint. `wake` asks for due work to run now.
+ * `metrics` defaults to EMF lines on stdout under the `service` dimension `invalidator`.
  */
 export async function composeServices(
   config: Config,
   logger: Logger,
   slack: SlackClients,
   wake: () => void,
+  metrics: Metrics = createEmfMetrics({ service: DEFAULT_SERVICE, logger }),
 ): Promise<{ services: Services; close(): Promise<void> }> {
   const database = await openDatabase(config, logger);
   const store = new DynamoDbRequestStore(database.client, database.tableName);
@@ -75,6 +79,7 @@ export async function composeServices(
     clock: systemClock,
     ids: randomIds,
     logger,
+    metrics,
     policy: config.policy,
     workerId: `${hostname()}:${process.pid}`,
     wake,
@@ -83,20 +88,24 @@ export async function composeServices(
 }
 
 /** The server: the Bolt app over HTTP or Socket Mode, and the in-process work loop. */
-export async function compose(config: Config, logger: Logger): Promise<Runtime> {
+export async function compose(config: Config, logger: Logger, metrics?: Metrics): Promise<Runtime> {
   let loop: WorkLoop | undefined;
   let ping: () => Promise<void> = async () => {};
-  const health = () =>
-    ping().then(
-      () => true,
-      () => false,
-    );
+  const health = cachedCheck(
+    () =>
+      ping().then(
+        () => true,
+        () => false,
+      ),
+    HEALTH_CHECK_CACHE_MS,
+  );
   const slack = createSlackRuntime(config.slack, logger, health);
   const { services, close } = await composeServices(
     config,
     logger,
     { client: slack.app.client, postClient: slack.postClient },
     () => loop?.wake(),
+    metrics,
   );
   ping = () => services.store.ping();
   registerListeners(slack.app, services, logger);
@@ -108,10 +117,17 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
     start: async () => {
       await slack.start();
       await scheduleReconciliation(services);
-      loop = startWorkLoop(async () => (await runDueWork(services, deliveries)) >= WORK_BATCH, {
-        intervalMs,
-        logger,
-      });
+      loop = startWorkLoop(
+        async () => {
+          try {
+            return (await runDueWork(services, deliveries)) >= WORK_BATCH;
+          } finally {
+            // What a run counted goes out with it: a line only when something was counted.
+            services.metrics.flush();
+          }
+        },
+        { intervalMs, logger },
+      );
     },
     stop: async () => {
       await loop?.stop();
@@ -175,15 +191,17 @@ export interface SlackLambda {
 
 /**
  * The Slack handler on AWS Lambda: the same listeners as the server, behind Bolt's AwsLambdaReceiver.
- * Work that falls due is handed to the worker function through `waker`. `app.init()` runs `auth.test`
- * once per cold start: Bolt needs the bot's ids (its ignoreSelf middleware) and would otherwise call it on
- * the first request anyway; a wrong token then fails the cold start with Slack's error. Passing the ids
- * instead would save that one call at the price of two more values to keep right in the secret.
+ * Work that falls due is handed to the worker function through `waker`, and so are the cards to post or
+ * redraw after a request or a decision is recorded (written as due work in the same write). `app.init()`
+ * makes no call: the bot's ids, which only Bolt's ignoreSelf filter reads, are looked up with the first
+ * Events API event (lambda-app.ts), so no `auth.test` stands between a cold start and its first
+ * acknowledgement.
  */
 export async function composeSlackLambda(
   config: Config,
   logger: Logger,
   waker: LambdaWake,
+  metrics?: Metrics,
 ): Promise<SlackLambda> {
   if (config.slack.mode !== 'http') {
     throw new Error('the Lambda Slack handler answers over HTTP: unset SLACK_APP_TOKEN');
@@ -192,11 +210,15 @@ export async function composeSlackLambda(
   const composed = await composeServices(
     config,
     logger,
-    { client: slack.app.client, postClient: slack.postClient },
+    { client: slack.client, postClient: slack.postClient },
     waker.wake,
+    metrics,
   );
   const services = { ...composed.services, workerId: lambdaWorkerId(composed.services.workerId) };
-  registerListeners(slack.app, services, logger);
+  // Lambda sends the acknowledgement only once every listener is done: Slack calls that can wait are the
+  // worker's (cards as due work, response_url messages as events), so a slow Slack never costs the
+  // 3 seconds. `views.open` alone stays: its trigger id expires.
+  registerListeners(slack.app, services, logger, { cards: 'worker', replyLater: waker.reply });
   await slack.app.init();
   return {
     services,
@@ -205,6 +227,7 @@ export async function composeSlackLambda(
         return await slack.handle(event, context);
       } finally {
         await waker.settle();
+        services.metrics.flush();
       }
     },
   };
@@ -212,16 +235,26 @@ export async function composeSlackLambda(
 
 export interface WorkerLambda {
   services: Services;
-  /** runs the due work for at most `budgetMs` (see drain.ts), then logs the worker metrics */
+  /** runs the due work for at most `budgetMs` (see drain.ts), then records the worker metrics (unflushed) */
   run(budgetMs: number): Promise<void>;
 }
 
 /** The worker on AWS Lambda: `runDueWork`, as the server's loop runs it, on a schedule and when woken. */
-export async function composeWorkerLambda(config: Config, logger: Logger): Promise<WorkerLambda> {
+export async function composeWorkerLambda(
+  config: Config,
+  logger: Logger,
+  metrics?: Metrics,
+): Promise<WorkerLambda> {
   let woken = false;
-  const composed = await composeServices(config, logger, createSlackClients(config.slack, logger), () => {
-    woken = true;
-  });
+  const composed = await composeServices(
+    config,
+    logger,
+    createSlackClients(config.slack, logger),
+    () => {
+      woken = true;
+    },
+    metrics,
+  );
   const services = { ...composed.services, workerId: lambdaWorkerId(composed.services.workerId) };
   // As the server does when it starts.
   await scheduleReconciliation(services);
@@ -244,7 +277,7 @@ export async function composeWorkerLambda(config: Config, logger: Logger): Promi
         intervalMs,
         budgetMs,
       });
-      await logWorkerMetrics(services);
+      await recordWorkerMetrics(services);
     },
   };
 }

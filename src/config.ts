@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RESERVED_WORDS } from './core/command.js';
 import type { ApprovalPolicy, Approvers } from './core/policy.js';
 

@@ -3,20 +3,19 @@ import {
   aws_cloudwatch as cloudwatch,
   Duration,
   type aws_lambda as lambda,
-  aws_logs as logs,
   aws_sns as sns,
   aws_sns_subscriptions as subscriptions,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../src/adapters/system/emf-metrics.js';
 import { WORKER_METRICS } from '../../src/adapters/system/worker-metrics.js';
 import { SUBMISSION_METRICS } from '../../src/usecases/record-submission.js';
 
 export interface AlarmsProps {
   slack: lambda.IFunction;
   worker: lambda.IFunction;
-  workerLogGroup: logs.ILogGroup;
-  /** CloudWatch namespace of the worker's metrics */
-  namespace: string;
+  /** the `service` dimension the functions write their metrics under (POWERTOOLS_SERVICE_NAME) */
+  service: string;
   /** due work waiting longer than this means the bot is not getting its work done */
   backlogMinutes: number;
   /** an invalidation in progress for longer than this is stuck (AWS: under 25 s at P95) */
@@ -28,9 +27,10 @@ export interface AlarmsProps {
 }
 
 /**
- * Alarms into one SNS topic: either function failing, and requests stuck. The stuck figures come from the
- * worker's own log line (src/adapters/system/worker-metrics.ts) through metric filters, so the worker
- * needs no cloudwatch:PutMetricData (which cannot be narrowed to a resource).
+ * Alarms into one SNS topic: either function failing, and requests stuck. The stuck figures are the
+ * worker's own metrics, written as Embedded Metric Format lines in its log (src/adapters/system/emf-metrics.ts),
+ * which CloudWatch turns into metrics: the worker needs no cloudwatch:PutMetricData (which cannot be
+ * narrowed to a resource).
  */
 export class Alarms extends Construct {
   readonly topic: sns.ITopic;
@@ -44,7 +44,7 @@ export class Alarms extends Construct {
     this.errors('WorkerErrors', props.worker, 'The worker function failed');
     this.errors('SlackHandlerErrors', props.slack, 'The Slack handler failed (Slack users saw an error)');
 
-    const backlog = this.workerMetric(props, 'OldestDueAgeSeconds', WORKER_METRICS.oldestDueAge);
+    const backlog = botMetric(props, WORKER_METRICS.oldestDueAge, cloudwatch.Stats.MAXIMUM);
     this.add(
       new cloudwatch.Alarm(this, 'WorkBacklog', {
         alarmDescription: `Work has been due for over ${props.backlogMinutes} minutes: the worker is not keeping up or not running`,
@@ -56,7 +56,7 @@ export class Alarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
     );
-    const inFlight = this.workerMetric(props, 'OldestInFlightAgeSeconds', WORKER_METRICS.oldestInFlightAge);
+    const inFlight = botMetric(props, WORKER_METRICS.oldestInFlightAge, cloudwatch.Stats.MAXIMUM);
     this.add(
       new cloudwatch.Alarm(this, 'InvalidationStuck', {
         alarmDescription: `An invalidation has been in progress for over ${props.stuckMinutes} minutes`,
@@ -75,19 +75,11 @@ export class Alarms extends Construct {
    * it succeeds the invalidation is neither counted in usage nor followed to completion.
    */
   private unrecordedSubmissions(props: AlarmsProps): void {
-    const filter = new logs.MetricFilter(this, 'UnrecordedSubmissionsFilter', {
-      logGroup: props.workerLogGroup,
-      metricNamespace: props.namespace,
-      metricName: 'UnrecordedSubmissions',
-      filterPattern: logs.FilterPattern.stringValue('$.message', '=', SUBMISSION_METRICS.message),
-      metricValue: `$.${SUBMISSION_METRICS.unrecorded}`,
-      unit: cloudwatch.Unit.COUNT,
-    });
     this.add(
       new cloudwatch.Alarm(this, 'UnrecordedSubmission', {
         alarmDescription:
           'A submission CloudFront accepted could not be saved to DynamoDB (the worker keeps retrying the save)',
-        metric: filter.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        metric: botMetric(props, SUBMISSION_METRICS.unrecorded, cloudwatch.Stats.SUM),
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
@@ -109,21 +101,19 @@ export class Alarms extends Construct {
     );
   }
 
-  /** A metric from a field of the worker's JSON metrics line, its maximum over 5 minutes. */
-  private workerMetric(props: AlarmsProps, metricName: string, field: string): cloudwatch.Metric {
-    const filter = new logs.MetricFilter(this, `${metricName}Filter`, {
-      logGroup: props.workerLogGroup,
-      metricNamespace: props.namespace,
-      metricName,
-      filterPattern: logs.FilterPattern.stringValue('$.message', '=', WORKER_METRICS.message),
-      metricValue: `$.${field}`,
-      unit: cloudwatch.Unit.SECONDS,
-    });
-    return filter.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM });
-  }
-
   private add(alarm: cloudwatch.Alarm): void {
     alarm.addAlarmAction(new actions.SnsAction(this.topic));
     this.alarms.push(alarm);
   }
+}
+
+/** One of the bot's own metrics (emf-metrics.ts), over 5 minutes. */
+function botMetric(props: AlarmsProps, metricName: string, statistic: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { [SERVICE_DIMENSION]: props.service },
+    period: Duration.minutes(5),
+    statistic,
+  });
 }

@@ -46,11 +46,29 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
 }
 
 /**
+ * Bolt's entry point and its App load every receiver Bolt has, and with them Express, OAuth, the Socket Mode
+ * client (with undici) and raw-body (with iconv-lite's character-set tables): about half of a bare Bolt
+ * bundle, none of which runs on Lambda, where the app brings its own AwsLambdaReceiver. In the handlers'
+ * bundles those packages resolve to infra/lib/bolt-absent.ts, which throws if anything ever uses one.
+ */
+export const ABSENT_ON_LAMBDA = ['@slack/oauth', '@slack/socket-mode', 'express', 'raw-body'] as const;
+
+/** The options for the bot's handlers: esbuildOptions, less what Bolt carries for servers only. */
+export function handlerOptions(entry: string, outfile: string): BuildOptions {
+  const options = esbuildOptions(entry, outfile);
+  const absent = join(REPO_ROOT, 'infra/lib/bolt-absent.ts');
+  return {
+    ...options,
+    alias: { ...options.alias, ...Object.fromEntries(ABSENT_ON_LAMBDA.map((name) => [name, absent])) },
+  };
+}
+
+/**
  * Bundles one handler into `outDir` (index.mjs) with the policy file beside it. Used by `npm run bundle`
  * and by the stack's asset bundling, so what is deployed is what was built and tested.
  */
 export function bundleHandler(name: HandlerName, outDir: string, configPath: string): void {
   mkdirSync(outDir, { recursive: true });
-  buildSync(esbuildOptions(HANDLERS[name], join(outDir, 'index.mjs')));
+  buildSync(handlerOptions(HANDLERS[name], join(outDir, 'index.mjs')));
   copyFileSync(configPath, join(outDir, BUNDLED_CONFIG));
 }

@@ -57,7 +57,7 @@ export interface InvalidatorProps {
   table?: dynamodb.ITable;
   /** how to create the table (only without `table`) */
   tableProps?: InvalidatorTableProps;
-  /** reserved concurrent executions of each function; unset, none is reserved */
+  /** concurrent executions kept for each function, and its ceiling (default RESERVED_CONCURRENCY) */
   reservedConcurrency?: { slack?: number; worker?: number };
   /** an existing topic the alarms go to (a team's own paging topic); unset, one is created */
   alarmTopic?: sns.ITopic;
@@ -71,6 +71,15 @@ export interface InvalidatorProps {
   stuckMinutes?: number;
 }
 
+/**
+ * Each function gets its own share of the account's concurrency, which is also its ceiling: a flood of
+ * requests to the public Function URL (unsigned ones are refused, but each still runs the handler) is
+ * throttled at the Slack handler's share and can neither starve the worker nor the account's other
+ * functions. The worker needs few: every step is leased, so a second run mostly finds nothing to take.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
+export const RESERVED_CONCURRENCY = { slack: 20, worker: 2 } as const;
+
 /** The table the functions use: the one created here, or the one given. */
 type TableRef = Pick<dynamodb.ITable, 'tableName' | 'tableArn' | 'encryptionKey'>;
 
@@ -82,7 +91,7 @@ interface Shared {
   secretArn: string;
   configPath: string;
   retention: logs.RetentionDays;
-  reservedConcurrency?: number;
+  reservedConcurrency: number;
 }
 
 /**
@@ -128,12 +137,16 @@ export class Invalidator extends Construct {
     });
     this.secret = secret;
 
-    const shared: Shared = {
+    const service = Stack.of(this).stackName;
+    const reserved = { ...RESERVED_CONCURRENCY, ...props.reservedConcurrency };
+    const shared: Omit<Shared, 'reservedConcurrency'> = {
       environment: {
         TABLE_NAME: this.tableName,
         SLACK_SECRET_ARN: secret.secretArn,
         INVALIDATOR_CONFIG: `/var/task/${BUNDLED_CONFIG}`,
         LOG_LEVEL: 'info',
+        // The `service` dimension of the functions' metrics, which the alarms read (alarms.ts).
+        POWERTOOLS_SERVICE_NAME: service,
       },
       tableArn: this.tableArn,
       ...(table.encryptionKey ? { encryptionKey: table.encryptionKey } : {}),
@@ -141,8 +154,8 @@ export class Invalidator extends Construct {
       configPath: policyFile.path,
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     };
-    const worker = this.createWorker(shared, props.reservedConcurrency?.worker);
-    const slack = this.createSlackHandler(shared, worker.fn, props.reservedConcurrency?.slack);
+    const worker = this.createWorker({ ...shared, reservedConcurrency: reserved.worker });
+    const slack = this.createSlackHandler({ ...shared, reservedConcurrency: reserved.slack }, worker.fn);
     this.workerFunction = worker.fn;
     this.slackFunction = slack.fn;
     // Slack signs every request (the handler checks it), so the URL itself needs no AWS auth.
@@ -153,8 +166,7 @@ export class Invalidator extends Construct {
     const alarms = new Alarms(this, 'Alarms', {
       slack: slack.fn,
       worker: worker.fn,
-      workerLogGroup: worker.logGroup,
-      namespace: `Invalidator/${Stack.of(this).stackName}`,
+      service,
       backlogMinutes: props.backlogMinutes ?? 10,
       stuckMinutes: props.stuckMinutes ?? 60,
       ...(props.alarmEmail ? { email: props.alarmEmail } : {}),
@@ -178,10 +190,9 @@ export class Invalidator extends Construct {
     return { tableName: table.ref, tableArn: table.attrArn };
   }
 
-  private createWorker(shared: Shared, reservedConcurrency: number | undefined) {
+  private createWorker(shared: Shared) {
     const worker = this.handler('Worker', 'worker', {
       ...shared,
-      ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
       memorySize: 512,
       // A run stays up to 50 s for work about to fall due, and keeps 20 s for its last steps
       // (src/entrypoints/lambda-worker.ts).
@@ -204,10 +215,9 @@ export class Invalidator extends Construct {
     return worker;
   }
 
-  private createSlackHandler(shared: Shared, worker: lambda.IFunction, reservedConcurrency?: number) {
+  private createSlackHandler(shared: Shared, worker: lambda.IFunction) {
     return this.handler('Slack', 'slack', {
       ...shared,
-      ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
       environment: { ...shared.environment, WORKER_FUNCTION_NAME: worker.functionName },
       // More memory is more CPU: the cold start (load, secret, auth.test) must fit Slack's 3 seconds.
       memorySize: 1024,
@@ -253,9 +263,7 @@ export class Invalidator extends Construct {
       role,
       logGroup,
       environment: options.environment,
-      ...(options.reservedConcurrency === undefined
-        ? {}
-        : { reservedConcurrentExecutions: options.reservedConcurrency }),
+      reservedConcurrentExecutions: options.reservedConcurrency,
     });
     return { fn, logGroup };
   }

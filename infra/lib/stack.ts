@@ -2,6 +2,8 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Invalidator, type InvalidatorProps } from './invalidator.js';
 
+export { RESERVED_CONCURRENCY } from './invalidator.js';
+
 export interface InvalidatorStackProps extends StackProps, InvalidatorProps {}
 
 /**

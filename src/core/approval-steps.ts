@@ -18,14 +18,21 @@ export const CARD_RETRY_MS = 15_000;
 
 export type NewRequest = Omit<Base, 'version' | 'attempts' | 'dueAt' | 'outbox' | 'noticesSent'>;
 
-export function createRequest(input: NewRequest): { request: RequestIn<'new'>; event: AuditEvent } {
+/**
+ * A new request, due for its card after `cardDueMs`: by default a retry, should its own handler fail to post
+ * it; 0 where the worker posts every card (on Lambda the handler answers Slack before any Slack call).
+ */
+export function createRequest(
+  input: NewRequest,
+  cardDueMs: number = CARD_RETRY_MS,
+): { request: RequestIn<'new'>; event: AuditEvent } {
   const request: RequestIn<'new'> = {
     ...input,
     status: 'new',
     version: 0,
     attempts: 0,
     noticesSent: [],
-    dueAt: addMs(input.createdAt, CARD_RETRY_MS),
+    dueAt: addMs(input.createdAt, cardDueMs),
   };
   const details: AuditEvent['details'] = {
     distribution: input.distribution.alias,

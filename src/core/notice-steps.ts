@@ -60,6 +60,25 @@ function withNaturalDue(request: InvalidationRequest, now: string): Invalidation
   }
 }
 
+/**
+ * The change in `transition` is drawn by the worker, not by its writer: the card is marked stale and due
+ * now, in the change's own conditional write, so the redraw survives the writer being stopped right after.
+ */
+export function redrawLater(transition: Transition, now: string): Transition {
+  return { ...transition, request: { ...transition.request, cardStale: true, dueAt: now } };
+}
+
+/** The stale card was redrawn: the mark goes, and the request waits for what it waited for before. */
+export function cardRedrawn(request: InvalidationRequest, now: string): InvalidationRequest {
+  const { cardStale: _cardStale, ...rest } = bump(request);
+  return withNaturalDue(rest as InvalidationRequest, now);
+}
+
+/** Redrawing the stale card failed for a reason that may pass: try again after `delayMs`. */
+export function redrawRetry(request: InvalidationRequest, now: string, delayMs: number): InvalidationRequest {
+  return { ...bump(request), dueAt: addMs(now, delayMs) };
+}
+
 export function hasSent(request: InvalidationRequest, kind: NoticeKind): boolean {
   return request.noticesSent.includes(kind);
 }

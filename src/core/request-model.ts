@@ -119,6 +119,11 @@ export interface Base {
   outbox?: Outbox;
   /** thread messages already sent */
   noticesSent: NoticeKind[];
+  /**
+   * The card shows an older state and the worker redraws it: set with a change whose writer may not call
+   * Slack before answering (the Lambda handler), where no next step of the request would draw the card.
+   */
+  cardStale?: true;
 }
 
 export type InvalidationRequest =

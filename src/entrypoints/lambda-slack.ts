@@ -1,11 +1,7 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createLambdaWake } from '../adapters/aws/lambda-wake.js';
 import { readSlackSecret, withSlackSecret } from '../adapters/aws/secrets.js';
 import type { FunctionUrlEvent, FunctionUrlResult } from '../adapters/slack/lambda-app.js';
-import { createLogger } from '../adapters/system/logger.js';
-import { composeSlackLambda, type SlackLambda } from '../compose.js';
-import { loadConfig } from './load-config.js';
+import type { SlackLambda } from '../compose.js';
 
 /**
  * The Slack handler on AWS Lambda, behind a Function URL. Environment (set by the stack, infra/lib/stack.ts):
@@ -30,19 +26,24 @@ function composed(): Promise<SlackLambda> {
   return composing;
 }
 
+/**
+ * A cold start waits for the slower of two things, not their sum: the secret's round trip to Secrets
+ * Manager, and evaluating the code that answers Slack (lambda-slack-answer.ts: the config parser, Bolt,
+ * the DynamoDB and Lambda clients, the listeners) then reading and parsing the policy file. Module init
+ * evaluates only what sends the secret's request.
+ */
 async function compose(): Promise<SlackLambda> {
   const { SLACK_SECRET_ARN, WORKER_FUNCTION_NAME } = process.env;
   if (!SLACK_SECRET_ARN || !WORKER_FUNCTION_NAME) {
     throw new Error('SLACK_SECRET_ARN and WORKER_FUNCTION_NAME must be set (the stack sets them)');
   }
-  const secret = await readSlackSecret(new SecretsManagerClient({}), SLACK_SECRET_ARN);
-  const config = await loadConfig(withSlackSecret(process.env, secret));
-  const logger = createLogger({ level: config.logLevel, secrets: [secret.botToken, secret.signingSecret] });
-  // The invoke is queued by Lambda and answered at once; a short timeout and one retry keep a slow one
-  // from costing Slack's 3-second acknowledgement (the worker's schedule catches up within a minute).
-  const lambda = new LambdaClient({
-    maxAttempts: 2,
-    requestHandler: { requestTimeout: 1_000, throwOnRequestTimeout: true },
-  });
-  return composeSlackLambda(config, logger, createLambdaWake(lambda, WORKER_FUNCTION_NAME, logger));
+  const [secret, { answering, file }] = await Promise.all([
+    readSlackSecret(new SecretsManagerClient({}), SLACK_SECRET_ARN),
+    import('./lambda-slack-answer.js').then(async (answering) => ({
+      answering,
+      file: await answering.readConfigFile(process.env),
+    })),
+  ]);
+  const config = answering.parseConfig(withSlackSecret(process.env, secret), file);
+  return answering.composeAnswering(config, secret, WORKER_FUNCTION_NAME);
 }

@@ -1,5 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readSlackSecret, withSlackSecret } from '../adapters/aws/secrets.js';
+import { postToResponseUrl, replyEvent } from '../adapters/slack/response-url.js';
+import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
 import { composeWorkerLambda, type WorkerLambda } from '../compose.js';
 import { loadConfig } from './load-config.js';
@@ -20,13 +22,42 @@ const MAX_STAY_MS = 50_000;
 
 /**
  * The worker on AWS Lambda: runs the due work, as the server's loop does. Invoked every minute by an
- * EventBridge rule and asynchronously by the Slack handler when work falls due; two invocations at once
+ * EventBridge rule and asynchronously by the Slack handler when work falls due (or with a message for a
+ * `response_url`, posted alongside the run); two invocations at once
  * are safe, since every step is claimed with a conditional lease. Environment: SLACK_SECRET_ARN,
- * TABLE_NAME, INVALIDATOR_CONFIG (set by the stack, infra/lib/stack.ts).
+ * TABLE_NAME, INVALIDATOR_CONFIG, POWERTOOLS_SERVICE_NAME (the metrics' `service` dimension), all set by
+ * the stack (infra/lib/stack.ts).
  */
-export async function handler(_event: unknown, context: LambdaContext): Promise<void> {
+export async function handler(event: unknown, context: LambdaContext): Promise<void> {
   const worker = await composed();
-  await worker.run(Math.max(0, Math.min(MAX_STAY_MS, context.getRemainingTimeInMillis() - RESERVE_MS)));
+  const replied = reply(event);
+  try {
+    await worker.run(Math.max(0, Math.min(MAX_STAY_MS, context.getRemainingTimeInMillis() - RESERVE_MS)));
+  } finally {
+    // One EMF line per invocation, written before Lambda freezes the process.
+    worker.services.metrics.flush();
+  }
+  const failure = await replied;
+  if (failure) {
+    worker.services.logger.warn('posting a reply to its response_url failed; Lambda retries the event', {
+      error: failure,
+    });
+    throw failure;
+  }
+}
+
+/**
+ * Posts the message an event carries for a Slack `response_url` (the Slack handler leaves it here so as to
+ * answer Slack at once), alongside the run. Its failure is returned, to fail the invocation after the run:
+ * Lambda then tries the event again. https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+ */
+async function reply(event: unknown): Promise<unknown> {
+  const parsed = replyEvent.safeParse(event);
+  if (!parsed.success) return undefined;
+  return postToResponseUrl(parsed.data).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 }
 
 // Composed once per execution environment; a failed cold start is forgotten so the next invocation retries.
@@ -46,5 +77,6 @@ async function compose(): Promise<WorkerLambda> {
   const secret = await readSlackSecret(new SecretsManagerClient({}), SLACK_SECRET_ARN);
   const config = await loadConfig(withSlackSecret(process.env, secret));
   const logger = createLogger({ level: config.logLevel, secrets: [secret.botToken, secret.signingSecret] });
-  return composeWorkerLambda(config, logger);
+  const service = process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE;
+  return composeWorkerLambda(config, logger, createEmfMetrics({ service, logger }));
 }

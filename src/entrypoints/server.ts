@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
 import { compose } from '../compose.js';
 import { ConfigError } from '../config.js';
@@ -24,7 +25,9 @@ async function main(): Promise<void> {
   } else {
     logger.info(`using DynamoDB table ${config.store.tableName}`);
   }
-  const runtime = await compose(config, logger);
+  // Metrics as EMF lines on stdout, for the CloudWatch agent or Container Insights to pick up.
+  const service = process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE;
+  const runtime = await compose(config, logger, createEmfMetrics({ service, logger }));
   await runtime.start();
   const where =
     config.slack.mode === 'http'

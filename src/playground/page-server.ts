@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Activity } from './activity.js';
 import { playgroundHosts, type SameOrigin, sameOrigin } from './same-origin.js';
 import type { PageInfo, PageState } from './web/api.js';

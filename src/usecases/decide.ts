@@ -5,11 +5,12 @@ import {
   type InvalidationRequest,
   type RefusedAction,
   type RequestIn,
+  redrawLater,
 } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
 import { loadSettled } from './load-settled.js';
 import { confirmedMembers, currentAuthority } from './membership.js';
-import type { Services } from './ports.js';
+import type { FollowUps, Services } from './ports.js';
 import { recordClickRefusal } from './record-refusal.js';
 import { releaseReservation } from './reservations.js';
 import { changePending, settleExpiry } from './settle-expiry.js';
@@ -72,21 +73,25 @@ async function authorityRefusal(
 /**
  * Approves or denies a pending request. The state change is conditional on the version read, so of any
  * number of simultaneous clicks exactly one is recorded; the others get `already_decided` with the winner.
- * The caller redraws the card (`refreshCard`) once it has answered Slack.
+ * The caller redraws the card (`refreshCard`) once it has answered Slack; with `followUps: 'worker'` the
+ * worker does: an approval's submission redraws it, and a denial is written with the card marked stale.
  */
 export async function decideRequest(
   services: Services,
   requestId: string,
   input: DecisionInput,
+  followUps: FollowUps = 'caller',
 ): Promise<Result<InvalidationRequest, DecisionRefusal>> {
   const action = input.outcome === 'approved' ? 'approve' : 'deny';
   const checked = await checkDecider(services, requestId, input.by, action);
   if (!checked.ok) return checked;
-  const { written, request } = await changePending(services, checked.value, (pending, now) =>
-    decide(pending, input, now),
-  );
+  const byWorker = followUps === 'worker' && input.outcome === 'denied';
+  const { written, request } = await changePending(services, checked.value, (pending, now) => {
+    const decided = decide(pending, input, now);
+    return byWorker ? redrawLater(decided, now) : decided;
+  });
   if (!written) return err({ code: 'already_decided', request });
-  if (request.status === 'approved') services.wake();
+  if (request.status === 'approved' || byWorker) services.wake();
   if (request.status === 'denied') await releaseReservation(services, request);
   return ok(request);
 }

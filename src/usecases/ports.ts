@@ -296,6 +296,26 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/**
+ * Numbers for dashboards and alarms, written as CloudWatch metrics (src/adapters/system/emf-metrics.ts).
+ * Names are CloudWatch metric names, kept in one table with the alarms on them (worker-metrics.ts).
+ */
+export interface Metrics {
+  /** adds `n` (default 1) to a count, e.g. of submissions CloudFront accepted that could not be saved */
+  count(name: string, n?: number): void;
+  /** records an age or duration in seconds, e.g. how long the oldest due work has waited */
+  seconds(name: string, value: number): void;
+  /** writes what was recorded since the last flush; nothing when nothing was */
+  flush(): void;
+}
+
+/**
+ * Who makes the Slack calls that follow a recorded change (posting a new request's card, redrawing it after
+ * a denial or a cancellation): `caller`, right after answering Slack (the server); or `worker`, woken with
+ * the work recorded as due (the Lambda handler, whose answer leaves only once every listener is done).
+ */
+export type FollowUps = 'caller' | 'worker';
+
 /** Everything a use case may touch, wired once in compose.ts. */
 export interface Services {
   store: RequestStore;
@@ -306,6 +326,7 @@ export interface Services {
   clock: Clock;
   ids: Ids;
   logger: Logger;
+  metrics: Metrics;
   policy: PolicyConfig;
   /** identifies this process in work leases */
   workerId: string;

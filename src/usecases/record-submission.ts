@@ -3,14 +3,15 @@ import { elapsedMs } from '../core/schedule.js';
 import type { Services } from './ports.js';
 
 /**
- * The log line written each time a submission CloudFront accepted could not be recorded. The stack
- * counts it with a metric filter and alarms on any (infra/lib/alarms.ts): until the save succeeds the
- * bot does not know the invalidation is made, its usage is not counted and nobody is told it completed.
+ * Each time a submission CloudFront accepted could not be recorded, a log line (`message`, with the
+ * request and invalidation ids) and a count of the metric `unrecorded`, on which the stack alarms at the
+ * first (infra/lib/alarms.ts): until the save succeeds the bot does not know the invalidation is made,
+ * its usage is not counted and nobody is told it completed.
  */
 export const SUBMISSION_METRICS = {
   message: 'submission made at CloudFront but not recorded',
-  /** 1 on each such line, so that the metric filter sums them */
-  unrecorded: 'unrecordedSubmissions',
+  /** the CloudWatch metric that counts them */
+  unrecorded: 'UnrecordedSubmissions',
 } as const;
 
 /** The first pause between tries of the save; each next one doubles. */
@@ -30,7 +31,7 @@ export async function recordSubmission(
   transition: Transition,
   write: () => Promise<boolean>,
 ): Promise<boolean> {
-  const { clock, logger, policy } = services;
+  const { clock, logger, metrics, policy } = services;
   const started = clock.now();
   const leaseMs = policy.workLeaseSeconds * 1000;
   for (let attempt = 1, delayMs = FIRST_RETRY_MS; ; attempt++, delayMs *= 2) {
@@ -43,9 +44,9 @@ export async function recordSubmission(
         invalidationIds: invalidationIds(transition.request),
         attempt,
         next: giveUp ? 'the request is claimed again after its lease' : `save again in ${delayMs} ms`,
-        [SUBMISSION_METRICS.unrecorded]: 1,
         error,
       });
+      metrics.count(SUBMISSION_METRICS.unrecorded);
       if (giveUp) throw error;
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }

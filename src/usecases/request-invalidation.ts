@@ -4,11 +4,11 @@ import { previewCost } from '../core/cost.js';
 import { MAX_ITEM_BYTES } from '../core/item-size.js';
 import { normalisePaths, type PathNormalisation, type PathProblem, splitPaths } from '../core/paths.js';
 import { approvalNeed } from '../core/policy.js';
-import { createRequest, type RequestIn } from '../core/request.js';
+import { CARD_RETRY_MS, createRequest, type RequestIn } from '../core/request.js';
 import { largestRequestBytes, type RequestSizeInput, splitAdvice } from '../core/request-size.js';
 import { err, ok, type Result } from '../core/result.js';
 import { memberOf } from './membership.js';
-import type { PostError, Services } from './ports.js';
+import type { FollowUps, PostError, Services } from './ports.js';
 import { recordCommandRefusal } from './record-refusal.js';
 import { releaseReservation, reserveNewRequest } from './reservations.js';
 
@@ -142,13 +142,15 @@ export type OpenRefusal = RecordRefusal | PostRefusal;
  * Records a checked request. This is what acceptance means: the command is acknowledged only once this
  * has returned, so every accepted request is in DynamoDB (and a DynamoDB outage makes this throw, with
  * nothing shown or submitted). The card is posted next, by `postCard`. A requester outside the
- * distribution's `requesters` is refused, and that refusal is recorded instead.
+ * distribution's `requesters` is refused, and that refusal is recorded instead. With `followUps: 'worker'`
+ * the card is due at once, for the worker to post (the caller wakes it).
  */
 export async function recordRequest(
   services: Services,
   command: Extract<PreparedCommand, { kind: 'invalidate' }>,
   requester: string,
   channel: string,
+  followUps: FollowUps = 'caller',
 ): Promise<Result<RequestIn<'new'>, RecordRefusal>> {
   const { store, clock, ids, policy, directory } = services;
   const { distribution } = command;
@@ -182,27 +184,30 @@ export async function recordRequest(
   const group = distribution.approvers.usergroup;
   const groupUnresolved =
     need.required && group !== undefined && (await directory.members(group)) === undefined;
-  const transition = createRequest({
-    id,
-    distribution: { alias: command.distribution.alias, id: command.distribution.id },
-    paths,
-    ...(command.reason === undefined ? {} : { reason: command.reason }),
-    requester,
-    channel,
-    createdAt: now,
-    approval: {
-      ...need,
-      approvers: distribution.approvers,
-      selfApproval: distribution.selfApproval,
-      ...(groupUnresolved ? { groupUnresolved } : {}),
+  const transition = createRequest(
+    {
+      id,
+      distribution: { alias: command.distribution.alias, id: command.distribution.id },
+      paths,
+      ...(command.reason === undefined ? {} : { reason: command.reason }),
+      requester,
+      channel,
+      createdAt: now,
+      approval: {
+        ...need,
+        approvers: distribution.approvers,
+        selfApproval: distribution.selfApproval,
+        ...(groupUnresolved ? { groupUnresolved } : {}),
+      },
+      cost,
+      notes: {
+        encoded: command.normalised.encoded,
+        duplicates: command.normalised.duplicates,
+        covered: command.normalised.covered,
+      },
     },
-    cost,
-    notes: {
-      encoded: command.normalised.encoded,
-      duplicates: command.normalised.duplicates,
-      covered: command.normalised.covered,
-    },
-  });
+    followUps === 'worker' ? 0 : CARD_RETRY_MS,
+  );
   try {
     await store.create(transition);
   } catch (error) {

@@ -6,6 +6,7 @@ import { pollDistribution } from './poll.js';
 import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
 import { reconcileDistribution } from './reconcile.js';
+import { redrawStaleCard } from './redraw-stale-card.js';
 import { settleExpiry } from './settle-expiry.js';
 import { submitInTurn } from './submit.js';
 
@@ -24,7 +25,8 @@ export function newDeliveries(services: Pick<Services, 'logger'>): Deliveries {
 }
 
 /**
- * Runs the work that is due now: post a card whose poster died, submit, poll, send thread notices, remind,
+ * Runs the work that is due now: post a card whose poster died (or left it to a worker), redraw a card
+ * marked stale, submit, poll, send thread notices, remind,
  * expire. Any number of processes may call this on one table: each request is claimed with a conditional
  * lease first. The server's loop and a scheduled worker both call exactly this. Returns how many were due.
  *
@@ -65,6 +67,7 @@ export async function runDueWork(services: Services, deliveries?: Deliveries): P
   };
   for (const request of claimed) {
     if (request.outbox) lane.add(request.id, () => deliverNotice(services, request));
+    else if (request.cardStale) lane.add(request.id, () => redrawStaleCard(services, request));
     else if (request.status === 'approved' || request.status === 'queued') {
       join(submissions, request, (group) => submitInTurn(services, group, lane));
     } else steps.push(() => runStep(services, request, lane));

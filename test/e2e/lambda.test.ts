@@ -114,31 +114,51 @@ describe('the Lambda handlers', () => {
       stack.slack.threadReplies(card.channel, card.ts).find((m) => m.text.includes(fragment)),
     );
 
-  it('answers a signed /invalidate, posts the card and wakes the worker; the worker completes it', async () => {
+  it('answers a signed /invalidate once recorded and wakes the worker; the worker posts the card and completes it', async () => {
     const answer = await slack.command(USERS.requester, 'docs /guide/index.html --reason lambda');
     expect(answer.status).toBe(200);
     expect(front.events.at(-1)).toMatchObject({ version: '2.0', isBase64Encoded: true });
-    const card = await cardFor('on docs');
-    const id = requestIdOf(card.text);
-    // `docs` needs no approval: the request is due for submission, so the worker was woken at once.
+    const id = requestIdOf((answer.json() as { text: string }).text);
+    // The card is due work in the table, so the worker was woken at once to post it.
     expect(lambda.invokes).toEqual([
       { functionName: WORKER, invocationType: 'Event', payload: { source: 'invalidator.wake' } },
     ]);
+    expect(stack.slack.messages.filter((m) => m.text.includes(id))).toEqual([]);
     expect(stack.cloudfront.invalidations(DISTRIBUTIONS.docs)).toEqual([]);
 
     await runWorker();
+    const card = await cardFor(id);
     const made = stack.cloudfront
       .invalidations(DISTRIBUTIONS.docs)
       .filter((inv) => inv.callerReference === id);
     expect(made.map((inv) => inv.paths)).toEqual([['/guide/index.html']]);
     // The worker stayed for the first polls (due within a second), so the completion is already announced.
     expect((await threadReply(card, 'completed in')).text).toContain(`<@${USERS.requester}>`);
-    const metrics = logs.map(parse).filter((line) => line?.message === 'worker metrics');
-    expect(metrics.at(-1)).toMatchObject({ oldestDueAgeSeconds: 0, oldestInFlightAgeSeconds: 0 });
+    // The invocation's metrics: one Embedded Metric Format line, what the stack's alarms read.
+    const metrics = logs.map(parse).filter((line) => line?._aws !== undefined);
+    expect(metrics.at(-1)).toMatchObject({
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: 'Invalidator',
+            Dimensions: [['service']],
+            Metrics: expect.arrayContaining([
+              { Name: 'OldestDueAgeSeconds', Unit: 'Seconds' },
+              { Name: 'OldestInFlightAgeSeconds', Unit: 'Seconds' },
+            ]),
+          },
+        ],
+      },
+      service: 'invalidator',
+      OldestDueAgeSeconds: 0,
+      OldestInFlightAgeSeconds: 0,
+    });
   });
 
   it('wakes the worker when an approval makes a request due', async () => {
     await slack.command(USERS.requester, 'web /assets/*');
+    // One run, that posts the card (no time left past the worker's reserve).
+    await workerHandler({ source: 'invalidator.wake' }, { getRemainingTimeInMillis: () => 20_000 });
     const card = await cardFor('on web');
     const id = requestIdOf(card.text);
     const before = lambda.invokes.length;

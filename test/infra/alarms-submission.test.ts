@@ -13,18 +13,11 @@ describe('the alarm on submissions that could not be recorded', () => {
     });
   });
 
-  it('counts the worker log lines of an unrecorded submission and alarms on the first, into the topic', () => {
-    synth.template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: `{ $.message = "${SUBMISSION_METRICS.message}" }`,
-      MetricTransformations: [
-        Match.objectLike({
-          MetricName: 'UnrecordedSubmissions',
-          MetricValue: `$.${SUBMISSION_METRICS.unrecorded}`,
-        }),
-      ],
-    });
+  it('alarms on the first count of the worker metric of unrecorded submissions, into the topic', () => {
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'UnrecordedSubmissions',
+      Namespace: 'Invalidator',
+      MetricName: SUBMISSION_METRICS.unrecorded,
+      Dimensions: [{ Name: 'service', Value: 'Test' }],
       Statistic: 'Sum',
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',

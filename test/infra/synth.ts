@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { InvalidatorStack } from '../../infra/lib/stack.js';
+import { InvalidatorStack, type InvalidatorStackProps } from '../../infra/lib/stack.js';
 import { writeConfig } from '../support/bot-process.js';
 
 export const ACCOUNT = '111111111111';
@@ -32,11 +32,18 @@ export interface Statement {
 
 /**
  * Synthesizes the stack as `npm run synth` does, from a policy file written for the test. `bundle: false`
- * skips bundling the handlers (CDK's own switch), for tests that read only the template.
+ * skips bundling the handlers (CDK's own switch), for tests that read only the template; `props` adds to
+ * the stack's props.
  */
-export async function synthesize(config: unknown, options: { bundle?: boolean } = {}): Promise<Synthesized> {
+export async function synthesize(
+  config: unknown,
+  options: { bundle?: boolean; props?: Partial<InvalidatorStackProps> } = {},
+): Promise<Synthesized> {
   const configPath = join(writeConfig(config), 'invalidator.config.yml');
-  return synthesizeStack((app) => new InvalidatorStack(app, 'Test', { policyFile: configPath }), options);
+  return synthesizeStack(
+    (app) => new InvalidatorStack(app, 'Test', { policyFile: configPath, ...options.props }),
+    options,
+  );
 }
 
 /** Synthesizes the stack that `build` adds to a new app, as another CDK app would. */

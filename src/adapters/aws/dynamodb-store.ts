@@ -14,7 +14,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Load } from '../../core/capacity.js';
 import { billingMonth } from '../../core/cost.js';
 import type {

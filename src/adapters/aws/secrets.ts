@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The one Secrets Manager secret the stack creates, as JSON. The stack fills it with a placeholder;

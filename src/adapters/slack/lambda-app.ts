@@ -1,4 +1,4 @@
-import { App, AwsLambdaReceiver, type Logger as BoltLogger, webApi } from '@slack/bolt';
+import { App, type Authorize, AwsLambdaReceiver, type Logger as BoltLogger, webApi } from '@slack/bolt';
 import type { Logger } from '../../usecases/ports.js';
 import { boltLogger, CLIENT_OPTIONS } from './app.js';
 import { screenInbound } from './inbound.js';
@@ -60,6 +60,8 @@ function postClient(config: Pick<SlackLambdaConfig, 'botToken'>, options: webApi
 
 export interface SlackLambdaApp {
   app: App;
+  /** the bot token's client, for the services (the app's own `client` carries no token: see `authorize`) */
+  client: webApi.WebClient;
   postClient: webApi.WebClient;
   /** Answers one Function URL request; listeners are bound by register.ts before the first call. */
   handle(event: FunctionUrlEvent, context: unknown): Promise<FunctionUrlResult>;
@@ -73,16 +75,19 @@ export interface SlackLambdaApp {
  * only to the receivers it builds itself, so here the option only states it.
  * https://docs.slack.dev/tools/bolt-js/deployments/aws-lambda
  *
- * `deferInitialization`: the caller runs `app.init()` (one auth.test) at cold start, where a bad token is
- * an ordinary rejection with Slack's error, not an unhandled one.
+ * No `auth.test` on the cold path: Bolt's `token` option runs it at `init()` (or in the constructor) for the
+ * bot's ids, which only its ignoreSelf filter reads, on Events API events. `lazyAuthorization` gives Bolt
+ * the token at once and fetches the ids with the first event that needs them. `app.init()` then makes no
+ * call at all.
  */
 export function createLambdaSlackApp(config: SlackLambdaConfig, log: Logger): SlackLambdaApp {
   const logger = boltLogger(log);
   const options = clientOptions(config, logger);
   const receiver = new AwsLambdaReceiver({ signingSecret: config.signingSecret, logger });
+  const client = new webApi.WebClient(config.botToken, options);
   const app = new App({
     receiver,
-    token: config.botToken,
+    authorize: lazyAuthorization(client, config.botToken),
     processBeforeResponse: true,
     deferInitialization: true,
     // A copy: Bolt writes its logger into the options it is given.
@@ -92,6 +97,7 @@ export function createLambdaSlackApp(config: SlackLambdaConfig, log: Logger): Sl
   const boltHandler = receiver.toHandler();
   return {
     app,
+    client,
     postClient: postClient(config, options),
     handle: async (event, context) => {
       // Only Slack's endpoint reaches Bolt: anything else (a scanner's GET /) gets a plain 404 instead of
@@ -108,6 +114,28 @@ export function createLambdaSlackApp(config: SlackLambdaConfig, log: Logger): Sl
       if (!verdict.ok) return { statusCode: verdict.status, body: '' };
       return boltHandler(decoded, context);
     },
+  };
+}
+
+/**
+ * Bolt's authorize for the one workspace's bot token. The bot's ids come from one `auth.test`, made with the
+ * first Events API event (where Bolt's ignoreSelf compares them) and kept; commands, clicks and form
+ * submissions never wait for it. A failed lookup is forgotten, so the next event tries again.
+ */
+function lazyAuthorization(client: webApi.WebClient, botToken: string): Authorize<boolean> {
+  let ids: Promise<{ botId?: string; botUserId?: string }> | undefined;
+  const lookUp = () =>
+    client.auth.test().then(
+      (result) => ({ botId: result.bot_id, botUserId: result.user_id }),
+      (error: unknown) => {
+        ids = undefined;
+        throw error;
+      },
+    );
+  return async (_source, body) => {
+    if (body?.type !== 'event_callback') return { botToken };
+    ids ??= lookUp();
+    return { botToken, ...(await ids) };
   };
 }
 

@@ -173,3 +173,8 @@ export function cancelRefusalText(refusal: CancelRefusal): string {
 
 export const UNRECORDED_TEXT =
   'I could not record your request because the database did not answer. Nothing was submitted; please try again in a minute.';
+
+/** The acknowledgement of a recorded request whose card the worker posts (on Lambda). */
+export function recordedText(requestId: string): string {
+  return `${requestId} recorded; its card will appear here.`;
+}

@@ -3,17 +3,26 @@ import type { Logger, Services } from '../../usecases/ports.js';
 import { ActionIds, DENY_MODAL } from './blocks.js';
 import { invalidateCommand } from './listeners/command.js';
 import { approveButton, cancelButton, denyButton, denySubmission } from './listeners/decision.js';
+import { INLINE_FOLLOW_UPS, type ListenerFollowUps } from './listeners/follow-ups.js';
 import { homeOpened, listMoreButton } from './listeners/reports.js';
 import { LIST_MORE_ACTION } from './report-blocks.js';
 
-/** The only place that binds Slack commands, actions and views to listeners. */
-export function registerListeners(app: App, services: Services, logger: Logger): void {
-  app.command('/invalidate', invalidateCommand(services));
-  app.action(ActionIds.approve, approveButton(services));
-  app.action(ActionIds.deny, denyButton(services));
-  app.action(ActionIds.cancel, cancelButton(services));
-  app.view(DENY_MODAL, denySubmission(services));
-  app.action(LIST_MORE_ACTION, listMoreButton(services));
+/**
+ * The only place that binds Slack commands, actions and views to listeners. `followUps`: who makes the
+ * Slack calls after an acknowledgement (on Lambda, the worker: see `ListenerFollowUps`).
+ */
+export function registerListeners(
+  app: App,
+  services: Services,
+  logger: Logger,
+  followUps: ListenerFollowUps = INLINE_FOLLOW_UPS,
+): void {
+  app.command('/invalidate', invalidateCommand(services, followUps));
+  app.action(ActionIds.approve, approveButton(services, followUps));
+  app.action(ActionIds.deny, denyButton(services, followUps));
+  app.action(ActionIds.cancel, cancelButton(services, followUps));
+  app.view(DENY_MODAL, denySubmission(services, followUps));
+  app.action(LIST_MORE_ACTION, listMoreButton(services, followUps));
   app.event('app_home_opened', homeOpened(services));
   app.error(async (error) => {
     logger.error('a Slack listener failed', { code: error.code, error: error.original ?? error });

@@ -1,21 +1,21 @@
 import type { DueWork, Services } from '../../usecases/ports.js';
 
 /**
- * The log line the worker writes after each invocation. The stack turns its fields into CloudWatch metrics
- * with metric filters and alarms on them (infra/lib/alarms.ts), so the worker needs no CloudWatch
- * permission. https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/MonitoringPolicyExamples.html
+ * The bot's CloudWatch metric names (namespace `Invalidator`, emf-metrics.ts), and the alarms' source for
+ * them (infra/lib/alarms.ts): a metric added here is one line, and its alarm reads the same name.
  */
 export const WORKER_METRICS = {
-  message: 'worker metrics',
   /** how long the oldest due step has waited past its due time: the bot is not getting its work done */
-  oldestDueAge: 'oldestDueAgeSeconds',
+  oldestDueAge: 'OldestDueAgeSeconds',
   /** how long the oldest invalidation in progress has been at CloudFront */
-  oldestInFlightAge: 'oldestInFlightAgeSeconds',
+  oldestInFlightAge: 'OldestInFlightAgeSeconds',
 } as const;
 
-/** Reads the two ages from the table and logs them; 0 when nothing is due or in flight. */
-export async function logWorkerMetrics(services: Services): Promise<void> {
-  const { store, clock, policy, logger } = services;
+/** Reads the two ages from the table and records them; 0 when nothing is due or in flight. */
+export async function recordWorkerMetrics(
+  services: Pick<Services, 'store' | 'clock' | 'policy' | 'metrics'>,
+) {
+  const { store, clock, policy, metrics } = services;
   const now = clock.now();
   const [oldest] = await store.due(now, 1);
   const dueAt = oldest && dueAtOf(oldest);
@@ -27,10 +27,8 @@ export async function logWorkerMetrics(services: Services): Promise<void> {
       }
     }
   }
-  logger.info(WORKER_METRICS.message, {
-    [WORKER_METRICS.oldestDueAge]: ageSeconds(dueAt, now),
-    [WORKER_METRICS.oldestInFlightAge]: ageSeconds(oldestSubmittedAt, now),
-  });
+  metrics.seconds(WORKER_METRICS.oldestDueAge, ageSeconds(dueAt, now));
+  metrics.seconds(WORKER_METRICS.oldestInFlightAge, ageSeconds(oldestSubmittedAt, now));
 }
 
 function ageSeconds(since: string | undefined, now: string): number {

@@ -1,6 +1,6 @@
-import type { AllMiddlewareArgs, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { cancelRequest } from '../../../usecases/cancel.js';
-import type { Services } from '../../../usecases/ports.js';
+import type { FollowUps, Services } from '../../../usecases/ports.js';
 import { postCard } from '../../../usecases/post-card.js';
 import { refreshCard } from '../../../usecases/refresh-card.js';
 import {
@@ -10,7 +10,14 @@ import {
   recordUnauthorizedCommand,
 } from '../../../usecases/request-invalidation.js';
 import { helpMessage, plain } from '../blocks.js';
-import { cancelRefusalText, commandRefusalText, openRefusalText, UNRECORDED_TEXT } from '../messages.js';
+import {
+  cancelRefusalText,
+  commandRefusalText,
+  openRefusalText,
+  recordedText,
+  UNRECORDED_TEXT,
+} from '../messages.js';
+import { INLINE_FOLLOW_UPS, type ListenerFollowUps, type Respond, responder } from './follow-ups.js';
 import { answerReport } from './reports.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -27,11 +34,13 @@ export const SLOW_RECORD_TEXT =
  * `/invalidate …`. The checks need no service, so a refusal or the help text is the acknowledgement itself;
  * a refusal for the channel is recorded after it was answered.
  * A valid request is acknowledged once it is recorded (one DynamoDB write, well inside Slack's 3 seconds),
- * so every accepted request is on record; its card is posted after the acknowledgement.
+ * so every accepted request is on record; its card is posted after the acknowledgement. With
+ * `followUps: 'worker'` (Lambda) the acknowledgement names the recorded request and the worker posts its card.
  * https://api.slack.com/interactivity/slash-commands#responding_basic_receipt
  */
-export function invalidateCommand(services: Services) {
-  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
+export function invalidateCommand(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
+  return async ({ command, ack, respond: boltRespond }: CommandArgs): Promise<void> => {
+    const respond = responder(followUps, boltRespond, command.response_url);
     const prepared = prepareCommand(services.policy, command.text, command.channel_id);
     if (!prepared.ok) {
       await ack(ephemeral(commandRefusalText(prepared.error)));
@@ -41,7 +50,11 @@ export function invalidateCommand(services: Services) {
     if (prepared.value.kind === 'help')
       return ack({ response_type: 'ephemeral', ...helpMessage(services.policy) });
     const value = prepared.value;
-    if (value.kind === 'invalidate') return open(services, value, command, { ack, respond });
+    const cards = followUps.cards;
+    if (value.kind === 'invalidate') return open(services, value, command, { ack, respond }, cards);
+    if (value.kind === 'cancel' && cards === 'worker') {
+      return ack(ephemeral(await cancelText(services, value.requestId, command.user_id, cards)));
+    }
     await ack();
     if (value.kind === 'cancel') await cancelByCommand(services, value.requestId, command.user_id, respond);
     else await answerReport(services, value, { user: command.user_id, channel: command.channel_id }, respond);
@@ -52,9 +65,11 @@ async function open(
   services: Services,
   prepared: Extract<PreparedCommand, { kind: 'invalidate' }>,
   command: CommandArgs['command'],
-  { ack, respond }: Pick<CommandArgs, 'ack' | 'respond'>,
+  { ack, respond }: Pick<CommandArgs, 'ack'> & { respond: Respond },
+  followUps: FollowUps,
 ): Promise<void> {
-  const recording = recordRequest(services, prepared, command.user_id, command.channel_id).then(
+  const { user_id: user, channel_id: channel } = command;
+  const recording = recordRequest(services, prepared, user, channel, followUps).then(
     (result) => ({ done: true as const, result }),
     (error: unknown) => ({ done: true as const, error }),
   );
@@ -78,8 +93,13 @@ async function open(
     return;
   }
   if (!outcome.result.ok) return reply(openRefusalText(outcome.result.error));
-  if (first.done) await ack();
   const request = outcome.result.value;
+  if (followUps === 'worker') {
+    // The card is due now, on record: the worker posts it (and tells nobody if the channel refuses it).
+    services.wake();
+    return reply(recordedText(request.id));
+  }
+  if (first.done) await ack();
   const posted = await postCard(services, request);
   if (!posted.ok) {
     await respond(
@@ -88,12 +108,20 @@ async function open(
   }
 }
 
-async function cancelByCommand(services: Services, requestId: string, user: string, respond: RespondFn) {
+async function cancelByCommand(services: Services, requestId: string, user: string, respond: Respond) {
   const cancelled = await cancelRequest(services, requestId, user);
   if (!cancelled.ok) {
     await respond(ephemeral(cancelRefusalText(cancelled.error)));
     return;
   }
-  await respond(ephemeral(`Cancelled ${cancelled.value.id}; nothing was submitted.`));
+  await respond(ephemeral(cancelledText(cancelled.value.id)));
   await refreshCard(services, cancelled.value);
 }
+
+/** Cancels, for an answer in the acknowledgement itself; the card is redrawn as `followUps` says. */
+async function cancelText(services: Services, requestId: string, user: string, followUps: FollowUps) {
+  const cancelled = await cancelRequest(services, requestId, user, followUps);
+  return cancelled.ok ? cancelledText(cancelled.value.id) : cancelRefusalText(cancelled.error);
+}
+
+const cancelledText = (requestId: string) => `Cancelled ${requestId}; nothing was submitted.`;

@@ -5,45 +5,53 @@ import type {
   SlackActionMiddlewareArgs,
   SlackViewMiddlewareArgs,
 } from '@slack/bolt';
-import { z } from 'zod';
+import * as z from 'zod';
 import { cancelRequest } from '../../../usecases/cancel.js';
 import { checkDecider, decideRequest } from '../../../usecases/decide.js';
 import type { Services } from '../../../usecases/ports.js';
 import { refreshCard } from '../../../usecases/refresh-card.js';
 import { denyModal, noticeModal, REASON_BLOCK, REASON_INPUT } from '../blocks.js';
 import { cancelRefusalText, decisionRefusalText } from '../messages.js';
+import { INLINE_FOLLOW_UPS, type ListenerFollowUps, responder } from './follow-ups.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, replace_original: false, text });
 
-/** Approve: acknowledged at once; the decision is a conditional write, so a double click is a no-op. */
-export function approveButton(services: Services) {
-  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
+/**
+ * Approve: acknowledged at once; the decision is a conditional write, so a double click is a no-op. With
+ * `followUps: 'worker'` (Lambda) the card is redrawn by the worker, which the approval wakes to submit it.
+ */
+export function approveButton(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
+  return async ({ ack, action, body, respond: boltRespond }: ButtonArgs): Promise<void> => {
     await ack();
-    const decided = await decideRequest(services, action.value ?? '', {
-      outcome: 'approved',
-      by: body.user.id,
-    });
+    const respond = responder(followUps, boltRespond, body.response_url);
+    const decided = await decideRequest(
+      services,
+      action.value ?? '',
+      { outcome: 'approved', by: body.user.id },
+      followUps.cards,
+    );
     if (!decided.ok) {
       await respond(ephemeral(decisionRefusalText(decided.error)));
       return;
     }
-    await refreshCard(services, decided.value);
+    if (followUps.cards === 'caller') await refreshCard(services, decided.value);
   };
 }
 
 /** Cancel on the card: everyone sees the button, but only the requester's click counts. */
-export function cancelButton(services: Services) {
-  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
+export function cancelButton(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
+  return async ({ ack, action, body, respond: boltRespond }: ButtonArgs): Promise<void> => {
     await ack();
-    const cancelled = await cancelRequest(services, action.value ?? '', body.user.id);
+    const respond = responder(followUps, boltRespond, body.response_url);
+    const cancelled = await cancelRequest(services, action.value ?? '', body.user.id, followUps.cards);
     if (!cancelled.ok) {
       await respond(ephemeral(cancelRefusalText(cancelled.error)));
       return;
     }
-    await refreshCard(services, cancelled.value);
+    if (followUps.cards === 'caller') await refreshCard(services, cancelled.value);
   };
 }
 
@@ -51,9 +59,10 @@ export function cancelButton(services: Services) {
  * Deny: checks the clicker may decide, then opens the reason modal; the trigger id works once and only
  * for 3 seconds, so nothing slow comes first. https://api.slack.com/interactivity/handling#modal_responses
  */
-export function denyButton(services: Services) {
-  return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
+export function denyButton(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
+  return async ({ ack, action, body, respond: boltRespond, client }: ButtonArgs): Promise<void> => {
     await ack();
+    const respond = responder(followUps, boltRespond, body.response_url);
     const checked = await checkDecider(services, action.value ?? '', body.user.id, 'deny');
     if (!checked.ok) {
       await respond(ephemeral(decisionRefusalText(checked.error)));
@@ -68,8 +77,11 @@ export function denyButton(services: Services) {
 
 const modalMetadata = z.object({ requestId: z.string(), channel: z.string() });
 
-/** The reason modal was submitted: the denial is decided before answering, so a lost race shows in the modal. */
-export function denySubmission(services: Services) {
+/**
+ * The reason modal was submitted: the denial is decided before answering, so a lost race shows in the modal.
+ * With `followUps: 'worker'` the card is redrawn by the worker.
+ */
+export function denySubmission(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
   return async ({ ack, view, body }: ViewArgs): Promise<void> => {
     const reason = view.state.values[REASON_BLOCK]?.[REASON_INPUT]?.value?.trim() ?? '';
     if (reason === '') {
@@ -80,7 +92,8 @@ export function denySubmission(services: Services) {
       return;
     }
     const { requestId } = modalMetadata.parse(JSON.parse(view.private_metadata));
-    const decided = await decideRequest(services, requestId, { outcome: 'denied', by: body.user.id, reason });
+    const denial = { outcome: 'denied' as const, by: body.user.id, reason };
+    const decided = await decideRequest(services, requestId, denial, followUps.cards);
     if (!decided.ok) {
       await ack({
         response_action: 'update',
@@ -89,6 +102,6 @@ export function denySubmission(services: Services) {
       return;
     }
     await ack();
-    await refreshCard(services, decided.value);
+    if (followUps.cards === 'caller') await refreshCard(services, decided.value);
   };
 }

@@ -2,11 +2,10 @@ import type {
   AllMiddlewareArgs,
   BlockAction,
   ButtonAction,
-  RespondFn,
   SlackActionMiddlewareArgs,
   SlackEventMiddlewareArgs,
 } from '@slack/bolt';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AccessCheck, Viewer } from '../../../core/visibility.js';
 import type { Services } from '../../../usecases/ports.js';
 import { reportAccess } from '../../../usecases/report-access.js';
@@ -14,6 +13,7 @@ import { LIST_PAGE_SIZE, listRequests, requestStatus, usageReport } from '../../
 import type { PreparedCommand } from '../../../usecases/request-invalidation.js';
 import { plain } from '../blocks.js';
 import { homeView, listMessage, statusMessage, usageMessage } from '../report-blocks.js';
+import { INLINE_FOLLOW_UPS, type ListenerFollowUps, type Respond, responder } from './follow-ups.js';
 
 type Report = Extract<PreparedCommand, { kind: 'status' | 'list' | 'usage' }>;
 
@@ -21,7 +21,7 @@ type Report = Extract<PreparedCommand, { kind: 'status' | 'list' | 'usage' }>;
  * status, list and usage: read-only answers, private to whoever asked. What a restricted distribution's
  * requests show depends on who asks and from which channel (core/visibility.ts).
  */
-export async function answerReport(services: Services, report: Report, viewer: Viewer, respond: RespondFn) {
+export async function answerReport(services: Services, report: Report, viewer: Viewer, respond: Respond) {
   const reply = (message: { text: string; blocks: unknown[] }) =>
     respond({ response_type: 'ephemeral', ...message });
   const access = await reportAccess(services, viewer);
@@ -79,14 +79,15 @@ async function listPage(
  * "More" under a list: the next page replaces the message. Access is decided anew for whoever clicks,
  * where the list is: the button's value is not trusted to say who may see what.
  */
-export function listMoreButton(services: Services) {
+export function listMoreButton(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
   return async ({
     ack,
     action,
     body,
-    respond,
+    respond: boltRespond,
   }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
     await ack();
+    const respond = responder(followUps, boltRespond, body.response_url);
     const value = moreValue.parse(JSON.parse(action.value ?? '{}'));
     const query = {
       ...(value.d ? { distributionId: value.d } : {}),

@@ -1,0 +1,35 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { createLambdaWake } from '../adapters/aws/lambda-wake.js';
+import type { SlackSecret } from '../adapters/aws/secrets.js';
+import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
+import { createLogger } from '../adapters/system/logger.js';
+import { composeSlackLambda, type SlackLambda } from '../compose.js';
+import type { Config } from '../config.js';
+
+// The policy file's reader and parser (yaml, zod schemas) load here too, not at module init.
+export { parseConfig } from '../config.js';
+export { readConfigFile } from './load-config.js';
+
+/**
+ * The part of the Slack handler that answers Slack: Bolt, the DynamoDB and Lambda clients, the listeners.
+ * lambda-slack.ts loads it with `import()` at its first request, while the secret is on its way, so the
+ * evaluation of this code and the secret's round trip overlap instead of adding up.
+ */
+export function composeAnswering(
+  config: Config,
+  secret: SlackSecret,
+  workerName: string,
+): Promise<SlackLambda> {
+  const logger = createLogger({ level: config.logLevel, secrets: [secret.botToken, secret.signingSecret] });
+  // The invoke is queued by Lambda and answered at once; a short timeout and one retry keep a slow one
+  // from costing Slack's 3-second acknowledgement (the worker's schedule catches up within a minute).
+  const lambda = new LambdaClient({
+    maxAttempts: 2,
+    requestHandler: { requestTimeout: 1_000, throwOnRequestTimeout: true },
+  });
+  const metrics = createEmfMetrics({
+    service: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE,
+    logger,
+  });
+  return composeSlackLambda(config, logger, createLambdaWake(lambda, workerName, logger), metrics);
+}
