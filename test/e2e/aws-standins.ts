@@ -177,3 +177,33 @@ function close(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
 }
+
+/**
+ * The environment the CDK stack gives both Lambda functions, built from a test stack's: no Slack value in
+ * it, only the secret's ARN, the worker's name and the bundled policy file, with the AWS stand-ins as
+ * endpoints. Tests pass it to `vi.stubEnv` before loading a bundle.
+ */
+export function functionEnvironment(
+  stackEnv: Record<string, string | undefined>,
+  options: {
+    secretArn: string;
+    worker: string;
+    configPath: string;
+    secrets: SecretsStandIn;
+    lambda: LambdaStandIn;
+    logLevel: string;
+  },
+): Record<string, string | undefined> {
+  return {
+    ...stackEnv,
+    SLACK_BOT_TOKEN: undefined,
+    SLACK_SIGNING_SECRET: undefined,
+    INVALIDATOR_CREATE_TABLE: undefined,
+    SLACK_SECRET_ARN: options.secretArn,
+    WORKER_FUNCTION_NAME: options.worker,
+    INVALIDATOR_CONFIG: options.configPath,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: options.secrets.url,
+    AWS_ENDPOINT_URL_LAMBDA: options.lambda.url,
+    LOG_LEVEL: options.logLevel,
+  };
+}

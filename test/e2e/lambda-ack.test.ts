@@ -11,6 +11,7 @@ import { requestIdOf, type Stack, startStack, USERS } from '../support/stack.js'
 import {
   type FunctionUrlFront,
   type FunctionUrlHandler,
+  functionEnvironment,
   type LambdaStandIn,
   type SecretsStandIn,
   startFunctionUrlFront,
@@ -59,25 +60,15 @@ describe('the Lambda Slack handler with a slow Slack', () => {
     for (const name of ['slack', 'worker'] as const) {
       bundleHandler(name, join(bundles, name), join(stack.cwd, BUNDLED_CONFIG));
     }
-    const {
-      SLACK_BOT_TOKEN: _token,
-      SLACK_SIGNING_SECRET: _secret,
-      INVALIDATOR_CREATE_TABLE: _create,
-      ...env
-    } = stack.env;
-    for (const [name, value] of Object.entries({
-      ...env,
-      SLACK_BOT_TOKEN: undefined,
-      SLACK_SIGNING_SECRET: undefined,
-      SLACK_SECRET_ARN: SECRET_ARN,
-      WORKER_FUNCTION_NAME: WORKER,
-      INVALIDATOR_CONFIG: join(bundles, 'slack', BUNDLED_CONFIG),
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
-      AWS_ENDPOINT_URL_LAMBDA: lambda.url,
-      LOG_LEVEL: 'warn',
-    })) {
-      vi.stubEnv(name, value);
-    }
+    const environment = functionEnvironment(stack.env, {
+      secretArn: SECRET_ARN,
+      worker: WORKER,
+      configPath: join(bundles, 'slack', BUNDLED_CONFIG),
+      secrets,
+      lambda,
+      logLevel: 'warn',
+    });
+    for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     slackHandler = load(join(bundles, 'slack/index.mjs')).handler as FunctionUrlHandler;
     workerHandler = load(join(bundles, 'worker/index.mjs')).handler as WorkerHandler;

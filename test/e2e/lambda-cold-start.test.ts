@@ -17,6 +17,7 @@ import { type Stack, startStack, USERS } from '../support/stack.js';
 import {
   type FunctionUrlFront,
   type FunctionUrlHandler,
+  functionEnvironment,
   type LambdaStandIn,
   type SecretsStandIn,
   startFunctionUrlFront,
@@ -103,21 +104,15 @@ describe('a cold start of the Slack handler', () => {
     client.destroy();
     const bundle = mkdtempSync(join(tmpdir(), 'invalidator-cold-'));
     bundleHandler('slack', bundle, join(stack.cwd, BUNDLED_CONFIG));
-    const { SLACK_BOT_TOKEN: _token, SLACK_SIGNING_SECRET: _secret, ...env } = stack.env;
-    for (const [name, value] of Object.entries({
-      ...env,
-      SLACK_BOT_TOKEN: undefined,
-      SLACK_SIGNING_SECRET: undefined,
-      INVALIDATOR_CREATE_TABLE: undefined,
-      SLACK_SECRET_ARN: SECRET_ARN,
-      WORKER_FUNCTION_NAME: WORKER,
-      INVALIDATOR_CONFIG: join(bundle, BUNDLED_CONFIG),
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
-      AWS_ENDPOINT_URL_LAMBDA: lambda.url,
-      LOG_LEVEL: 'error',
-    })) {
-      vi.stubEnv(name, value);
-    }
+    const environment = functionEnvironment(stack.env, {
+      secretArn: SECRET_ARN,
+      worker: WORKER,
+      configPath: join(bundle, BUNDLED_CONFIG),
+      secrets,
+      lambda,
+      logLevel: 'error',
+    });
+    for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
     // Node's own loader, as Lambda's runtime loads the bundle (see lambda.test.ts).
     const loaded = createRequire(import.meta.url)(join(bundle, 'index.mjs')) as Record<string, unknown>;
     front = await startFunctionUrlFront(() => loaded.handler as FunctionUrlHandler);

@@ -12,6 +12,7 @@ import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, USERS } from '../su
 import {
   type FunctionUrlFront,
   type FunctionUrlHandler,
+  functionEnvironment,
   type LambdaStandIn,
   type SecretsStandIn,
   startFunctionUrlFront,
@@ -63,26 +64,15 @@ describe('the Lambda handlers', () => {
     for (const name of ['slack', 'worker'] as const) {
       bundleHandler(name, join(bundles, name), join(stack.cwd, BUNDLED_CONFIG));
     }
-    // The environment the stack gives the functions: no Slack value in it, only the secret's ARN.
-    const {
-      SLACK_BOT_TOKEN: _token,
-      SLACK_SIGNING_SECRET: _secret,
-      INVALIDATOR_CREATE_TABLE: _create,
-      ...env
-    } = stack.env;
-    for (const [name, value] of Object.entries({
-      ...env,
-      SLACK_BOT_TOKEN: undefined,
-      SLACK_SIGNING_SECRET: undefined,
-      SLACK_SECRET_ARN: SECRET_ARN,
-      WORKER_FUNCTION_NAME: WORKER,
-      INVALIDATOR_CONFIG: join(bundles, 'slack', BUNDLED_CONFIG),
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
-      AWS_ENDPOINT_URL_LAMBDA: lambda.url,
-      LOG_LEVEL: 'info',
-    })) {
-      vi.stubEnv(name, value);
-    }
+    const environment = functionEnvironment(stack.env, {
+      secretArn: SECRET_ARN,
+      worker: WORKER,
+      configPath: join(bundles, 'slack', BUNDLED_CONFIG),
+      secrets,
+      lambda,
+      logLevel: 'info',
+    });
+    for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
     const write = process.stdout.write.bind(process.stdout);
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
       logs.push(String(chunk));
