@@ -167,7 +167,8 @@ function expectMessageWithinLimits(message: SlackMessage) {
   expect(message.text.length).toBeLessThanOrEqual(LIMITS.fallback);
 }
 
-function expectSurfaceWithinLimits(view: Json) {
+function expectSurfaceWithinLimits(surface: unknown) {
+  const view = asJson(surface);
   const blocks = Array.isArray(view.blocks) ? view.blocks : [];
   seen.surfaces += 1;
   measure(blocks);

@@ -1,3 +1,15 @@
+import type {
+  ActionsBlock,
+  Button,
+  ColorScheme,
+  Confirmable,
+  ConfirmationDialog,
+  ContextBlock,
+  KnownBlock,
+  ModalView,
+  MrkdwnElement,
+  SectionBlock,
+} from '@slack/types';
 import type { PolicyConfig } from '../../config.js';
 import { BUDGET_WARNING_FRACTION, budgetShare, formatUsd } from '../../core/cost.js';
 import { isHighSurrogate } from '../../core/paths.js';
@@ -6,11 +18,13 @@ import type { InvalidationRequest, NoticeKind } from '../../core/request.js';
 import { elapsedMs, formatDuration } from '../../core/schedule.js';
 import { textBar } from '../../core/usage.js';
 
-/** Block Kit, built only here, from the request's state alone: the same request always draws the same card. */
-export type Block = Record<string, unknown>;
+/**
+ * A message as the bot posts it: the notification fallback `text` and its Block Kit. Cards are drawn from
+ * the request's state alone: the same request always draws the same card.
+ */
 export interface SlackMessage {
   text: string;
-  blocks: Block[];
+  blocks: KnownBlock[];
 }
 
 export const ActionIds = {
@@ -43,15 +57,15 @@ const IDS_SHOWN = 10;
  * besides (`escapeText`), so a typed `<!here>` stays text.
  * https://api.slack.com/reference/block-kit/composition-objects#text
  */
-export const mrkdwn = (text: string) => ({ type: 'mrkdwn', text, verbatim: true });
-export const section = (text: string): Block => ({ type: 'section', text: mrkdwn(clip(text)) });
-export const context = (...texts: string[]): Block => ({
+export const mrkdwn = (text: string): MrkdwnElement => ({ type: 'mrkdwn', text, verbatim: true });
+export const section = (text: string): SectionBlock => ({ type: 'section', text: mrkdwn(clip(text)) });
+export const context = (...texts: string[]): ContextBlock => ({
   type: 'context',
   elements: texts.map((text) => mrkdwn(clip(text))),
 });
 
 export function requestCard(request: InvalidationRequest): SlackMessage {
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     {
       type: 'header',
       text: { type: 'plain_text', text: `${statusEmoji(request)} Invalidation ${request.id}` },
@@ -81,11 +95,11 @@ export function requestCard(request: InvalidationRequest): SlackMessage {
   return { text, blocks };
 }
 
-function decisionButtons(request: InvalidationRequest): Block {
+function decisionButtons(request: InvalidationRequest): ActionsBlock {
   // Purging the whole distribution deserves a second look: Slack shows a confirm dialog before the click counts.
   // https://api.slack.com/reference/block-kit/composition-objects#confirm
   const wholeDistribution = request.paths.includes('/*');
-  const confirm = (verb: string) =>
+  const confirm = (verb: string): Confirmable =>
     wholeDistribution
       ? {
           confirm: {
@@ -100,8 +114,10 @@ function decisionButtons(request: InvalidationRequest): Block {
       : {};
   // Approving past the budget overrides it: that confirmation replaces the one above, and says both.
   const over = overBudgetRule(request);
-  const overrideConfirm = over ? { confirm: budgetConfirm(request, over, wholeDistribution) } : {};
-  const button = (actionId: string, text: string, style?: 'primary' | 'danger') => ({
+  const overrideConfirm: Confirmable = over
+    ? { confirm: budgetConfirm(request, over, wholeDistribution) }
+    : {};
+  const button = (actionId: string, text: string, style?: ColorScheme): Button => ({
     type: 'button',
     action_id: actionId,
     text: { type: 'plain_text', text },
@@ -124,7 +140,7 @@ function budgetConfirm(
   request: InvalidationRequest,
   over: { usedAfter: number; budget: number },
   wholeDistribution: boolean,
-) {
+): ConfirmationDialog {
   const purge = wholeDistribution
     ? ` It also purges *everything* cached for \`${request.distribution.alias}\`.`
     : '';
@@ -404,7 +420,7 @@ export function failureReply(request: Extract<InvalidationRequest, { status: 'fa
   return { text, blocks: [section(text)] };
 }
 
-export function denyModal(request: InvalidationRequest, channel: string): Block {
+export function denyModal(request: InvalidationRequest, channel: string): ModalView {
   return {
     type: 'modal',
     callback_id: DENY_MODAL,
@@ -432,7 +448,7 @@ export function denyModal(request: InvalidationRequest, channel: string): Block 
   };
 }
 
-export function noticeModal(title: string, text: string): Block {
+export function noticeModal(title: string, text: string): ModalView {
   return {
     type: 'modal',
     title: { type: 'plain_text', text: title.slice(0, 24) },

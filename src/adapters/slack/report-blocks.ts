@@ -1,3 +1,4 @@
+import type { HomeView, KnownBlock } from '@slack/types';
 import type { DistributionConfig, PolicyConfig } from '../../config.js';
 import { formatUsd } from '../../core/cost.js';
 import type { AuditEvent } from '../../core/request.js';
@@ -6,7 +7,6 @@ import type { Access } from '../../core/visibility.js';
 import type { LiveInvalidation, StoredRequest } from '../../usecases/ports.js';
 import type { ReportedRequest } from '../../usecases/reports.js';
 import {
-  type Block,
   context,
   count,
   escapeWithin,
@@ -49,7 +49,7 @@ export function statusMessage(
     live.length,
     'more invalidation',
   );
-  const blocks: Block[] =
+  const blocks: KnownBlock[] =
     access === 'full'
       ? [section(head), section(`*Audit trail*\n${trail || '_no events_'}`)]
       : [section(head), context(RESTRICTED_NOTE)];
@@ -77,7 +77,7 @@ export function listMessage(
 ): SlackMessage {
   const lines = requests.map(listLine);
   const shown = fitLines(lines, lines.length, 'more request');
-  const blocks: Block[] = [section(`*${title}*\n${shown || '_No requests yet._'}`)];
+  const blocks: KnownBlock[] = [section(`*${title}*\n${shown || '_No requests yet._'}`)];
   if (requests.some((r) => r.access === 'restricted')) blocks.push(context(RESTRICTED_NOTE));
   if (more) {
     blocks.push({
@@ -125,7 +125,7 @@ export function usageMessage(summary: UsageSummary, policy: PolicyConfig): Slack
         : `• <@${row.requester}> ${count(row.paths, 'path')}`,
     )
     .join('\n');
-  const blocks: Block[] = [section(lines.join('\n'))];
+  const blocks: KnownBlock[] = [section(lines.join('\n'))];
   if (byDistribution) blocks.push(section(`*Top distributions*\n${byDistribution}`));
   if (byRequester) blocks.push(section(`*Top requesters*\n${byRequester}`));
   blocks.push(
@@ -142,7 +142,7 @@ export function homeView(
   summary: UsageSummary,
   policy: PolicyConfig,
   mine: readonly ReportedRequest[],
-): Block {
+): HomeView {
   const usage = usageMessage(summary, policy);
   const recent = listMessage(mine, 'Your recent requests', undefined);
   return {

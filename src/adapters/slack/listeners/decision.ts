@@ -70,7 +70,7 @@ export function denyButton(services: Services, followUps: ListenerFollowUps = IN
     }
     await client.views.open({
       trigger_id: body.trigger_id,
-      view: denyModal(checked.value, checked.value.channel) as never,
+      view: denyModal(checked.value, checked.value.channel),
     });
   };
 }
@@ -97,7 +97,7 @@ export function denySubmission(services: Services, followUps: ListenerFollowUps 
     if (!decided.ok) {
       await ack({
         response_action: 'update',
-        view: noticeModal('Not denied', decisionRefusalText(decided.error)) as never,
+        view: noticeModal('Not denied', decisionRefusalText(decided.error)),
       });
       return;
     }

@@ -11,7 +11,7 @@ import type { Services } from '../../../usecases/ports.js';
 import { reportAccess } from '../../../usecases/report-access.js';
 import { LIST_PAGE_SIZE, listRequests, requestStatus, usageReport } from '../../../usecases/reports.js';
 import type { PreparedCommand } from '../../../usecases/request-invalidation.js';
-import { plain } from '../blocks.js';
+import { plain, type SlackMessage } from '../blocks.js';
 import { homeView, listMessage, statusMessage, usageMessage } from '../report-blocks.js';
 import { INLINE_FOLLOW_UPS, type ListenerFollowUps, type Respond, responder } from './follow-ups.js';
 
@@ -22,8 +22,7 @@ type Report = Extract<PreparedCommand, { kind: 'status' | 'list' | 'usage' }>;
  * requests show depends on who asks and from which channel (core/visibility.ts).
  */
 export async function answerReport(services: Services, report: Report, viewer: Viewer, respond: Respond) {
-  const reply = (message: { text: string; blocks: unknown[] }) =>
-    respond({ response_type: 'ephemeral', ...message });
+  const reply = (message: SlackMessage) => respond({ response_type: 'ephemeral', ...message });
   const access = await reportAccess(services, viewer);
   switch (report.kind) {
     case 'status': {
@@ -111,7 +110,7 @@ export function homeOpened(services: Services) {
     ]);
     await client.views.publish({
       user_id: event.user,
-      view: homeView(summary, services.policy, mine.requests) as never,
+      view: homeView(summary, services.policy, mine.requests),
     });
   };
 }
