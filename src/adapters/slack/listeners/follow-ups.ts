@@ -9,7 +9,7 @@ export interface ListenerFollowUps {
    * Hands a message for a `response_url` to the worker instead of posting it before the handler answers
    * (Lambda); absent, Bolt's `respond` posts it at once (the server, which has already answered).
    */
-  replyLater?: (responseUrl: string, message: Record<string, unknown>) => void;
+  replyLater?: (responseUrl: string, message: RespondArguments) => void;
 }
 
 /** The server's: every follow-up is made by the listener itself, right after the acknowledgement. */
