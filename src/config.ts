@@ -223,7 +223,10 @@ export interface PolicyConfig {
   approvalTimeoutMinutes: number;
   maxPathsPerRequest: number;
   cost: { freePathsPerMonth: number; pricePerPathUsd: number };
-  /** first check after submission, doubling up to the maximum; one thread note once it is slow */
+  /**
+   * a distribution is polled every `firstCheckSeconds` while its youngest invalidation is young, then every
+   * quarter of that invalidation's age, up to the maximum (core/schedule.ts); one thread note once it is slow
+   */
   polling: { firstCheckSeconds: number; maxIntervalSeconds: number; slowNoticeMinutes: number };
   /** how long a worker's claim on a step of work lasts; after a crash, that work resumes within this time */
   workLeaseSeconds: number;

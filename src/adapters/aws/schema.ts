@@ -13,6 +13,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   distPk, userPk           `byDistribution`, `byRequester`: the same, per distribution or requester
  *   usagePk, usageSk, usagePaths   `usage`: present once submitted; month-to-date paths as AWS bills them
  *   flightPk, flightPaths, flightWildcards   `inFlight`: present while in progress; what to poll, capacity in use
+ *   queuePk, queuePaths, queueWildcards, queueRequester, queueTurn   `queue`: present while queued for
+ *                   capacity; oldest first, read whole to put it in admission order (core/queue-order.ts)
  *   refusalsKept, refusalKeys   refused clicks kept in `events` (at most REFUSALS_KEPT_PER_REQUEST) and their keys;
  *                               written on their own, never touching `request` or `version`
  *   refusalsNotKept, lastRefusalNotKept, lastRefusalNotKeptAt   refused clicks beyond those: how many, the last
@@ -40,8 +42,6 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *
  * Seen invalidation  pk = INV#<distribution id>#<invalidation id>   sk = SEEN
  *   external         true for an invalidation the bot did not make; it then carries the usage attributes
- *   queuePk, queuePaths, queueWildcards, queueRequester, queueTurn   `queue`: present while queued for
- *                   capacity; oldest first, read whole to put it in admission order (core/queue-order.ts)
  */
 export const Keys = {
   request: (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' }),
