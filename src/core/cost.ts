@@ -11,7 +11,7 @@ export interface Pricing {
 export interface CostPreview {
   /** paths in this request (each wildcard or tag counts once) */
   paths: number;
-  /** paths already used this month before this request */
+  /** paths of this month reserved before this request (submitted, or held by requests still open) */
   usedBefore: number;
   /** the free allowance per month */
   freePerMonth: number;

@@ -57,7 +57,7 @@ export function createSlackRuntime(
       logger,
     });
     // Bolt's server calls `requestListener` (public for this purpose) for every request: requests to the
-    // endpoint are screened first (inbound.ts), the rest are Bolt's as before.
+    // endpoint are screened first (inbound.ts), everything else reaches Bolt untouched.
     receiver.requestListener = screenedListener(receiver.requestListener, {
       endpoint: SLACK_EVENTS_ENDPOINT,
       signingSecret: config.signingSecret,
