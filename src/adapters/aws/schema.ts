@@ -31,7 +31,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *
  * Task item         pk = TASK#<kind>#<distribution id>   sk = TASK   (kind: poll | reconcile)
  *   duePk, dueAt     when the task next runs (a poll: one ListInvalidations call for the distribution);
- *                    duePk is DUE#TASK, apart from requests' DUE, so that tasks are read first
+ *                    duePk is DUE#TASK, apart from requests' DUE, so that no backlog of requests crowds them out
  *   leaseOwner, leaseUntil   a worker's claim on that run
  *
  * Counter item      pk = COUNTER#<scope>   sk = COUNTER   (dynamodb-counters.ts; scopes in core/reservations.ts)
