@@ -1,5 +1,5 @@
-import type { CostPreview } from './cost.js';
-import type { ApprovalRule, Approvers } from './policy.js';
+import type { CostPreview } from '../cost.js';
+import type { ApprovalRule, Approvers } from '../policy.js';
 
 /** Every status a request can be in; terminal ones never change again (except for sending their notice). */
 export const Status = {

@@ -1,4 +1,4 @@
-import { WATCHDOG_MS } from './delivery-steps.js';
+import { addMs } from '../schedule.js';
 import {
   auditEvent,
   bump,
@@ -7,8 +7,8 @@ import {
   type RequestIn,
   type Transition,
   withoutDue,
-} from './request-model.js';
-import { addMs } from './schedule.js';
+} from './model.js';
+import { WATCHDOG_MS } from './submission.js';
 
 /** Halfway to expiry: the reminder to the approvers is due now. */
 export function reminderDue(request: RequestIn<'pending_approval'>, now: string): Transition {

@@ -1,4 +1,5 @@
-import { batchSize } from './capacity.js';
+import { batchSize } from '../capacity.js';
+import { addMs, elapsedMs } from '../schedule.js';
 import {
   auditEvent,
   type Batch,
@@ -8,8 +9,7 @@ import {
   type QueueReason,
   type RequestIn,
   type Transition,
-} from './request-model.js';
-import { addMs, elapsedMs } from './schedule.js';
+} from './model.js';
 
 /** Approved, but CloudFront has no room now: wait, and try again at `retryMs`. The card says why. */
 export function queue(

@@ -1,3 +1,4 @@
+import { addMs } from '../schedule.js';
 import {
   type AuditEvent,
   auditEvent,
@@ -10,8 +11,7 @@ import {
   type RequestIn,
   type Transition,
   withoutDue,
-} from './request-model.js';
-import { addMs } from './schedule.js';
+} from './model.js';
 
 /** Until its card is posted a request is not visible to anyone; if the poster died, a worker retries. */
 export const CARD_RETRY_MS = 15_000;
