@@ -3,5 +3,6 @@ export * from './capacity.js';
 export * from './refusals.js';
 export * from './request/approval.js';
 export * from './request/model.js';
+export * from './request/next-step.js';
 export * from './request/notices.js';
 export * from './request/submission.js';

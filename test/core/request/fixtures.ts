@@ -3,12 +3,16 @@ import { previewCost } from '../../../src/core/cost.js';
 import {
   type Batch,
   batchesFor,
+  cancel,
   cardPosted,
   createRequest,
   decide,
+  expire,
   failed,
   type InvalidationRequest,
   type NewRequest,
+  noticeDelivered,
+  noticeTried,
   type PollOptions,
   polled,
   type QueueReason,
@@ -16,6 +20,7 @@ import {
   type RequestIn,
   reminderDue,
   submitted,
+  undeliverable,
 } from '../../../src/core/request.js';
 
 export const ID = 'req-01JABCDEF';
@@ -126,4 +131,28 @@ export function deepFrozen<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** POSTED plus TIMEOUT_MS: when a pending request expires */
+export const EXPIRY = '2026-05-04T10:30:01.000Z';
+
+export function denied(): RequestIn<'denied'> {
+  return as('denied', decide(pending(), { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, DECIDED).request);
+}
+
+export function expired(): RequestIn<'expired'> {
+  return as('expired', expire(pending(), EXPIRY).request);
+}
+
+export function cancelled(): RequestIn<'cancelled'> {
+  return as('cancelled', cancel(pending(), 'U0DEV', DECIDED).request);
+}
+
+export function undeliverableRequest(): RequestIn<'undeliverable'> {
+  return as('undeliverable', undeliverable(created(), 'not_in_channel', POSTED).request);
+}
+
+/** A request whose outcome notice is in the thread already: nothing is left to do for it. */
+export function told(request: RequestIn<'completed' | 'failed'>): InvalidationRequest {
+  return noticeDelivered(noticeTried(request), DONE).request;
 }
