@@ -2,6 +2,7 @@
 export * from './capacity.js';
 export * from './refusals.js';
 export * from './request/approval.js';
+export * from './request/lifecycle.js';
 export * from './request/model.js';
 export * from './request/next-step.js';
 export * from './request/notices.js';
