@@ -1,5 +1,5 @@
 import { isWildcard } from './paths.js';
-import type { Batch } from './request-model.js';
+import type { Batch } from './request/model.js';
 
 /**
  * CloudFront's limits per distribution: at most 3,000 paths and at most 15 wildcard paths in progress at

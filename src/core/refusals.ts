@@ -1,4 +1,4 @@
-import { type AuditEvent, auditEvent, type Distribution, type InvalidationRequest } from './request-model.js';
+import { type AuditEvent, auditEvent, type Distribution, type InvalidationRequest } from './request/model.js';
 
 /** A button or command that acts on an existing request: the actions a person can be refused. */
 export type RefusedAction = 'approve' | 'deny' | 'cancel';

@@ -1,10 +1,10 @@
 import { batchesFor } from './capacity.js';
-import { FAILURE_MESSAGE_MAX_LENGTH } from './delivery-steps.js';
 import { itemBytes, MAX_ITEM_BYTES, utf8Bytes, valueBytes } from './item-size.js';
 import { isWildcard } from './paths.js';
 import type { Approvers } from './policy.js';
 import { REFUSALS_KEPT_PER_REQUEST } from './refusals.js';
-import type { PathNotes } from './request-model.js';
+import type { PathNotes } from './request/model.js';
+import { FAILURE_MESSAGE_MAX_LENGTH } from './request/submission.js';
 
 /** What a request's size depends on, known before anything is recorded. */
 export interface RequestSizeInput {

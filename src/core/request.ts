@@ -1,7 +1,9 @@
 // The request lifecycle: its model, and the pure steps that move it from one status to the next.
-export * from './approval-steps.js';
 export * from './capacity.js';
-export * from './delivery-steps.js';
-export * from './notice-steps.js';
 export * from './refusals.js';
-export * from './request-model.js';
+export * from './request/approval.js';
+export * from './request/lifecycle.js';
+export * from './request/model.js';
+export * from './request/next-step.js';
+export * from './request/notices.js';
+export * from './request/submission.js';

@@ -1,4 +1,10 @@
-import { hasSent, type InvalidationRequest, type RequestIn, reminderDue, watchdog } from '../core/request.js';
+import {
+  type InvalidationRequest,
+  nextStep,
+  type RequestIn,
+  reminderDue,
+  watchdog,
+} from '../core/request.js';
 import { addMs } from '../core/schedule.js';
 import { deliverNotice } from './deliver-notice.js';
 import { Deliveries } from './deliveries.js';
@@ -66,11 +72,37 @@ export async function runDueWork(services: Services, deliveries?: Deliveries): P
     groups.set(request.distribution.id, group);
   };
   for (const request of claimed) {
-    if (request.outbox) lane.add(request.id, () => deliverNotice(services, request));
-    else if (request.cardStale) lane.add(request.id, () => redrawStaleCard(services, request));
-    else if (request.status === 'approved' || request.status === 'queued') {
-      join(submissions, request, (group) => submitInTurn(services, group, lane));
-    } else steps.push(() => runStep(services, request, lane));
+    const step = nextStep(request, now);
+    switch (step.kind) {
+      case 'send_notice':
+        lane.add(request.id, () => deliverNotice(services, step.request));
+        break;
+      case 'redraw_card':
+        lane.add(request.id, () => redrawStaleCard(services, step.request));
+        break;
+      case 'post_card':
+        // The request's own handler died or Slack failed: its card may or may not be in the channel.
+        lane.add(request.id, async () => void (await postCard(services, step.request, { retry: true })));
+        break;
+      case 'submit':
+        join(submissions, step.request, (group) => submitInTurn(services, group, lane));
+        break;
+      case 'expire':
+        steps.push(async () => void (await settleExpiry(services, step.request)));
+        break;
+      case 'remind':
+        steps.push(() => remind(services, step.request, lane));
+        break;
+      case 'watch':
+        steps.push(() => watch(services, step.request));
+        break;
+      case 'none':
+        break;
+      default: {
+        const unreachable: never = step;
+        throw new Error(`unknown step ${JSON.stringify(unreachable)}`);
+      }
+    }
   }
   await runLimited(steps, CONCURRENCY, (error) =>
     // The lease runs out and the step is tried again; nothing was recorded as done.
@@ -86,54 +118,22 @@ function runTask(services: Services, task: Task, claimedDueAt: string, lane: Del
     : reconcileDistribution(services, task.distributionId, claimedDueAt);
 }
 
-async function runStep(services: Services, request: InvalidationRequest, lane: Deliveries): Promise<void> {
-  switch (request.status) {
-    case 'new':
-      // The request's own handler died or Slack failed: its card may or may not be in the channel.
-      lane.add(request.id, async () => void (await postCard(services, request, { retry: true })));
-      return;
-    case 'pending_approval':
-      return pendingStep(services, request, lane);
-    case 'approved':
-    case 'queued':
-      await submitInTurn(services, [request], lane);
-      return;
-    case 'in_progress': {
-      // The watchdog: make sure the distribution's poll is scheduled, and look again later.
-      await services.store.scheduleTask(
-        { kind: 'poll', distributionId: request.distribution.id },
-        services.clock.now(),
-      );
-      await services.store.save({ request: watchdog(request, services.clock.now()) });
-      return;
-    }
-    case 'completed':
-    case 'failed':
-    case 'denied':
-    case 'undeliverable':
-    case 'expired':
-    case 'cancelled':
-      return;
-    default: {
-      const unreachable: never = request;
-      throw new Error(`unknown status ${JSON.stringify(unreachable)}`);
-    }
-  }
+/** The watchdog: make sure the distribution's poll is scheduled, and look again later. */
+async function watch(services: Services, request: RequestIn<'in_progress'>): Promise<void> {
+  await services.store.scheduleTask(
+    { kind: 'poll', distributionId: request.distribution.id },
+    services.clock.now(),
+  );
+  await services.store.save({ request: watchdog(request, services.clock.now()) });
 }
 
-/** A pending request is due for its reminder, or its expiry; expiry wins if both are past. */
-async function pendingStep(
+/** Halfway to expiry with nobody having decided: the reminder to the approvers is due. */
+async function remind(
   services: Services,
   request: RequestIn<'pending_approval'>,
   lane: Deliveries,
 ): Promise<void> {
-  const now = services.clock.now();
-  if (request.expiresAt <= now) {
-    await settleExpiry(services, request);
-    return;
-  }
-  if (hasSent(request, 'reminder') || request.remindAt > now) return;
-  const transition = reminderDue(request, now);
+  const transition = reminderDue(request, services.clock.now());
   if (await services.store.save(transition))
     lane.add(request.id, () => deliverNotice(services, transition.request));
 }

@@ -9,7 +9,7 @@ import {
   type Load,
   loadOf,
 } from '../../src/core/capacity.js';
-import type { Batch } from '../../src/core/request-model.js';
+import type { Batch } from '../../src/core/request/model.js';
 
 const ID = 'req-01JABCDEF';
 

@@ -1,5 +1,5 @@
-import type { CostPreview } from './cost.js';
-import type { ApprovalRule, Approvers } from './policy.js';
+import type { CostPreview } from '../cost.js';
+import type { ApprovalRule, Approvers } from '../policy.js';
 
 /** Every status a request can be in; terminal ones never change again (except for sending their notice). */
 export const Status = {
@@ -152,7 +152,14 @@ export type InvalidationRequest =
   | (Base & { status: 'expired'; card: Card; expiredAt: string })
   | (Base & { status: 'cancelled'; card: Card; cancelledBy: string; cancelledAt: string });
 
-export type RequestIn<S extends Status> = Extract<InvalidationRequest, { status: S }>;
+type RequestsByStatus = { [R in InvalidationRequest as R['status']]: R };
+
+/**
+ * The requests in status `S` (one or several). Looked up by status rather than filtered out of the union, so
+ * that TypeScript sees `RequestIn<'expired'>` as a narrower `RequestIn<Status>` and a `Transition<'expired'>`
+ * as a `Transition`.
+ */
+export type RequestIn<S extends Status> = RequestsByStatus[S];
 
 export type AuditEventType =
   | 'requested'
@@ -181,9 +188,12 @@ export interface AuditEvent {
   details: Record<string, string | number | boolean | string[]>;
 }
 
-/** A state change and the audit event that records it, always produced together. */
-export interface Transition {
-  request: InvalidationRequest;
+/**
+ * A state change and the audit event that records it, always produced together. Typed by the status it
+ * produces: a step that can only end a request in `expired` returns a `Transition<'expired'>`.
+ */
+export interface Transition<S extends Status = Status> {
+  request: RequestIn<S>;
   event?: AuditEvent;
 }
 
@@ -191,8 +201,19 @@ export function bump<R extends InvalidationRequest>(request: R): R {
   return { ...request, version: request.version + 1 };
 }
 
+// Each of these drops a field that every status has as optional, so the request keeps its own type.
 export function withoutDue<R extends { dueAt?: string }>(request: R): R {
   const { dueAt: _dueAt, ...rest } = request;
+  return rest as R;
+}
+
+export function withoutOutbox<R extends { outbox?: Outbox }>(request: R): R {
+  const { outbox: _outbox, ...rest } = request;
+  return rest as R;
+}
+
+export function withoutCardStale<R extends { cardStale?: true }>(request: R): R {
+  const { cardStale: _cardStale, ...rest } = request;
   return rest as R;
 }
 

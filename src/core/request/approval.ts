@@ -1,3 +1,4 @@
+import { addMs } from '../schedule.js';
 import {
   type AuditEvent,
   auditEvent,
@@ -6,12 +7,10 @@ import {
   type Card,
   type Decision,
   type Failure,
-  type InvalidationRequest,
   type RequestIn,
   type Transition,
   withoutDue,
-} from './request-model.js';
-import { addMs } from './schedule.js';
+} from './model.js';
 
 /** Until its card is posted a request is not visible to anyone; if the poster died, a worker retries. */
 export const CARD_RETRY_MS = 15_000;
@@ -52,13 +51,13 @@ export function cardPosted(
   card: Card,
   now: string,
   approvalTimeoutMs: number,
-): Transition {
+): Transition<'pending_approval' | 'approved'> {
   const base = { ...bump(request), card };
   if (request.approval.required) {
     const expiresAt = addMs(now, approvalTimeoutMs);
     // Halfway to expiry, one reminder goes to the approvers if nobody has decided yet.
     const remindAt = addMs(now, approvalTimeoutMs / 2);
-    const pending: InvalidationRequest = {
+    const pending: RequestIn<'pending_approval'> = {
       ...base,
       status: 'pending_approval',
       expiresAt,
@@ -68,13 +67,17 @@ export function cardPosted(
     return { request: pending };
   }
   const decision: Decision = { outcome: 'approved', by: 'policy', at: now };
-  const approved: InvalidationRequest = { ...base, status: 'approved', decision, dueAt: now };
+  const approved: RequestIn<'approved'> = { ...base, status: 'approved', decision, dueAt: now };
   return { request: approved, event: auditEvent(request, 'approved', now, 'policy', { automatic: true }) };
 }
 
-export function undeliverable(request: RequestIn<'new'>, code: string, now: string): Transition {
+export function undeliverable(
+  request: RequestIn<'new'>,
+  code: string,
+  now: string,
+): Transition<'undeliverable'> {
   const failure: Failure = { code, message: `The request card could not be posted (${code}).`, at: now };
-  const next: InvalidationRequest = { ...withoutDue(bump(request)), status: 'undeliverable', failure };
+  const next: RequestIn<'undeliverable'> = { ...withoutDue(bump(request)), status: 'undeliverable', failure };
   return { request: next, event: auditEvent(request, 'undeliverable', now, undefined, { code }) };
 }
 
@@ -86,14 +89,14 @@ export function decide(
   request: RequestIn<'pending_approval'>,
   input: DecisionInput,
   now: string,
-): Transition {
+): Transition<'approved' | 'denied'> {
   const decision: Decision = { ...input, at: now };
   const rest = withoutPending(bump(request));
   if (input.outcome === 'approved') {
-    const next: InvalidationRequest = { ...rest, status: 'approved', decision, dueAt: now, attempts: 0 };
+    const next: RequestIn<'approved'> = { ...rest, status: 'approved', decision, dueAt: now, attempts: 0 };
     return { request: next, event: auditEvent(request, 'approved', now, input.by, overrides(request)) };
   }
-  const next: InvalidationRequest = { ...withoutDue(rest), status: 'denied', decision };
+  const next: RequestIn<'denied'> = { ...withoutDue(rest), status: 'denied', decision };
   return { request: next, event: auditEvent(request, 'denied', now, input.by, { reason: input.reason }) };
 }
 
@@ -113,8 +116,8 @@ function overrides(request: RequestIn<'pending_approval'>): AuditEvent['details'
 }
 
 /** Nobody decided within the approval timeout: the request ends and its buttons go. */
-export function expire(request: RequestIn<'pending_approval'>, now: string): Transition {
-  const next: InvalidationRequest = {
+export function expire(request: RequestIn<'pending_approval'>, now: string): Transition<'expired'> {
+  const next: RequestIn<'expired'> = {
     ...withoutDue(withoutPending(bump(request))),
     status: 'expired',
     expiredAt: now,
@@ -126,9 +129,13 @@ export function expire(request: RequestIn<'pending_approval'>, now: string): Tra
 }
 
 /** The requester withdrew a pending request; nothing is submitted. */
-export function cancel(request: RequestIn<'pending_approval'>, by: string, now: string): Transition {
+export function cancel(
+  request: RequestIn<'pending_approval'>,
+  by: string,
+  now: string,
+): Transition<'cancelled'> {
   const rest = withoutDue(withoutPending(bump(request)));
-  const next: InvalidationRequest = { ...rest, status: 'cancelled', cancelledBy: by, cancelledAt: now };
+  const next: RequestIn<'cancelled'> = { ...rest, status: 'cancelled', cancelledBy: by, cancelledAt: now };
   return { request: next, event: auditEvent(request, 'cancelled', now, by, {}) };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { previewCost } from '../../src/core/cost.js';
+import { previewCost } from '../../../src/core/cost.js';
 import {
   CARD_RETRY_MS,
   cancel,
@@ -12,8 +12,8 @@ import {
   type RequestIn,
   redrawLater,
   redrawRetry,
-} from '../../src/core/request.js';
-import { addMs } from '../../src/core/schedule.js';
+} from '../../../src/core/request.js';
+import { addMs } from '../../../src/core/schedule.js';
 
 const CREATED = '2026-05-04T10:00:00.000Z';
 const POSTED = '2026-05-04T10:00:01.000Z';

@@ -1,4 +1,5 @@
-import { batchSize } from './capacity.js';
+import { batchSize } from '../capacity.js';
+import { addMs, elapsedMs } from '../schedule.js';
 import {
   auditEvent,
   type Batch,
@@ -8,8 +9,7 @@ import {
   type QueueReason,
   type RequestIn,
   type Transition,
-} from './request-model.js';
-import { addMs, elapsedMs } from './schedule.js';
+} from './model.js';
 
 /** Approved, but CloudFront has no room now: wait, and try again at `retryMs`. The card says why. */
 export function queue(
@@ -18,10 +18,10 @@ export function queue(
   now: string,
   retryMs: number,
   turn = 0,
-): Transition {
+): Transition<'queued'> {
   const dueAt = addMs(now, retryMs);
   if (request.status === 'queued') {
-    const next: InvalidationRequest = {
+    const next: RequestIn<'queued'> = {
       ...bump(request),
       queue: reason,
       attempts: request.attempts + 1,
@@ -29,7 +29,7 @@ export function queue(
     };
     return { request: next };
   }
-  const next: InvalidationRequest = {
+  const next: RequestIn<'queued'> = {
     ...bump(request),
     status: 'queued',
     queue: reason,
@@ -48,10 +48,9 @@ export function submitted(
   request: RequestIn<'approved' | 'queued'>,
   batches: Batch[],
   now: string,
-): Transition {
-  const { queue: _queue, queuedAt: _queuedAt, turn: _turn, ...rest } = bump(request) as RequestIn<'queued'>;
-  const next: InvalidationRequest = {
-    ...rest,
+): Transition<'in_progress'> {
+  const next: RequestIn<'in_progress'> = {
+    ...unqueued(bump(request)),
     status: 'in_progress',
     batches,
     submittedAt: now,
@@ -62,8 +61,12 @@ export function submitted(
 }
 
 /** Batches that waited for capacity were accepted later. */
-export function moreSubmitted(request: RequestIn<'in_progress'>, batches: Batch[], now: string): Transition {
-  const next: InvalidationRequest = { ...bump(request), batches };
+export function moreSubmitted(
+  request: RequestIn<'in_progress'>,
+  batches: Batch[],
+  now: string,
+): Transition<'in_progress'> {
+  const next: RequestIn<'in_progress'> = { ...bump(request), batches };
   return { request: next, event: submittedEvent(request, batches, now) };
 }
 
@@ -91,7 +94,7 @@ export interface PollOptions {
 export const WATCHDOG_MS = 10 * 60_000;
 
 /** The watchdog fired: the caller makes sure the distribution's poll is scheduled; look again later. */
-export function watchdog(request: RequestIn<'in_progress'>, now: string): InvalidationRequest {
+export function watchdog(request: RequestIn<'in_progress'>, now: string): RequestIn<'in_progress'> {
   return { ...bump(request), dueAt: addMs(now, WATCHDOG_MS) };
 }
 
@@ -104,14 +107,14 @@ export function polled(
   completedIds: ReadonlySet<string>,
   now: string,
   options: PollOptions,
-): Transition {
+): Transition<'in_progress' | 'completed'> {
   const batches = request.batches.map((batch) => ({
     ...batch,
     completed:
       batch.completed || (batch.invalidationId !== undefined && completedIds.has(batch.invalidationId)),
   }));
   if (batches.every((batch) => batch.completed)) {
-    const done: InvalidationRequest = {
+    const done: RequestIn<'completed'> = {
       ...bump(request),
       status: 'completed',
       batches,
@@ -129,7 +132,7 @@ export function polled(
     elapsedMs(request.submittedAt, now) >= options.slowAfterMs;
   const changed = batches.some((batch, index) => batch.completed !== request.batches[index]?.completed);
   if (!slow && !changed) return { request };
-  const next: InvalidationRequest = slow
+  const next: RequestIn<'in_progress'> = slow
     ? { ...bump(request), batches, outbox: { kind: 'slow', tries: 0 }, dueAt: now }
     : { ...bump(request), batches };
   return { request: next };
@@ -144,17 +147,15 @@ export function failed(
   code: string,
   message: string,
   now: string,
-): Transition {
-  type WithQueue = typeof request & { queue?: unknown; queuedAt?: unknown; turn?: unknown };
-  const { queue: _queue, queuedAt: _queuedAt, turn: _turn, ...rest }: WithQueue = bump(request);
+): Transition<'failed'> {
   const failure: Failure = { code, message: message.slice(0, FAILURE_MESSAGE_MAX_LENGTH), at: now };
-  const next = {
-    ...rest,
+  const next: RequestIn<'failed'> = {
+    ...unqueued(bump(request)),
     status: 'failed',
     failure,
     outbox: { kind: 'failed', tries: 0 },
     dueAt: now,
-  } as InvalidationRequest;
+  };
   return {
     request: next,
     event: auditEvent(request, 'failed', now, undefined, { code, message: failure.message }),
@@ -162,6 +163,21 @@ export function failed(
 }
 
 /** The step failed for a reason that may pass: try again after `delayMs`. */
-export function retryLater(request: InvalidationRequest, now: string, delayMs: number): InvalidationRequest {
+export function retryLater<R extends InvalidationRequest>(request: R, now: string, delayMs: number): R {
   return { ...bump(request), attempts: request.attempts + 1, dueAt: addMs(now, delayMs) };
+}
+
+type QueueFields = 'queue' | 'queuedAt' | 'turn';
+
+/** A request leaving the queue (or never queued): why and since when it waited, and its turn, go. */
+function unqueued(
+  request: RequestIn<'approved' | 'queued'>,
+): RequestIn<'approved'> | Omit<RequestIn<'queued'>, QueueFields>;
+function unqueued(
+  request: RequestIn<'new' | 'approved' | 'queued' | 'in_progress'>,
+): RequestIn<'new' | 'approved' | 'in_progress'> | Omit<RequestIn<'queued'>, QueueFields>;
+function unqueued(request: RequestIn<'new' | 'approved' | 'queued' | 'in_progress'>) {
+  if (request.status !== 'queued') return request;
+  const { queue: _queue, queuedAt: _queuedAt, turn: _turn, ...rest } = request;
+  return rest;
 }
