@@ -3,7 +3,7 @@ import { createLambdaWake } from '../adapters/aws/lambda-wake.js';
 import type { SlackSecret } from '../adapters/aws/secrets.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
-import { composeSlackLambda, type SlackLambda } from '../compose.js';
+import { composeSlackLambda, type SlackLambda } from '../compose/lambda-slack.js';
 import type { Config } from '../config.js';
 
 // The policy file's reader and parser (yaml, zod schemas) load here too, not at module init.

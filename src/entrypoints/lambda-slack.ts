@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readSlackSecret, withSlackSecret } from '../adapters/aws/secrets.js';
 import type { FunctionUrlEvent, FunctionUrlResult } from '../adapters/slack/lambda-app.js';
-import type { SlackLambda } from '../compose.js';
+import type { SlackLambda } from '../compose/lambda-slack.js';
 
 /**
  * The Slack handler on AWS Lambda, behind a Function URL. Environment (set by the stack, infra/lib/stack.ts):

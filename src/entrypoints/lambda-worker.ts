@@ -3,7 +3,7 @@ import { readSlackSecret, withSlackSecret } from '../adapters/aws/secrets.js';
 import { postToResponseUrl, replyEvent } from '../adapters/slack/response-url.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
-import { composeWorkerLambda, type WorkerLambda } from '../compose.js';
+import { composeWorkerLambda, type WorkerLambda } from '../compose/lambda-worker.js';
 import { loadConfig } from './load-config.js';
 
 /** The part of Lambda's context object the worker reads. */

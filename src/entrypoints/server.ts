@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
-import { compose } from '../compose.js';
+import { compose } from '../compose/server.js';
 import { ConfigError } from '../config.js';
 import { deploymentMeant, wantsPlayground } from '../playground/wants.js';
 import { loadConfig } from './load-config.js';

@@ -11,7 +11,7 @@ export const replyEvent = z.object({
 });
 export type ReplyEvent = z.infer<typeof replyEvent>;
 
-/** Slack's web API calls are given 10 s elsewhere (compose.ts); a response_url gets the same. */
+/** Slack's web API calls are given 10 s elsewhere (compose/services.ts); a response_url gets the same. */
 const TIMEOUT_MS = 10_000;
 
 /**
