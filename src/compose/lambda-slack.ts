@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import type { LambdaWake } from '../adapters/aws/lambda-wake.js';
 import {
   createLambdaSlackApp,
@@ -5,9 +6,35 @@ import {
   type FunctionUrlResult,
 } from '../adapters/slack/lambda-app.js';
 import { registerListeners } from '../adapters/slack/register.js';
-import type { Config } from '../config.js';
+import { type Config, lambdaVariables, parseRuntimeConfig, requiredVariable } from '../config.js';
 import type { Logger, Metrics, Services } from '../usecases/ports.js';
 import { composeServices, lambdaWorkerId } from './services.js';
+
+/** The Slack handler's variables beyond the shared ones, all set by the stack. */
+const slackLambdaVariables = z
+  .object({
+    ...lambdaVariables,
+    /** the worker, woken when work falls due */
+    WORKER_FUNCTION_NAME: requiredVariable('the stack sets it'),
+  })
+  .transform((env) => ({
+    slackSecretArn: env.SLACK_SECRET_ARN,
+    workerFunctionName: env.WORKER_FUNCTION_NAME,
+  }));
+
+/** The Slack handler's configuration: the shared one, and the names of the secret and the worker. */
+export type SlackLambdaConfig = Config & z.output<typeof slackLambdaVariables>;
+
+/**
+ * Parses the Slack handler's environment (the secret's Slack values already in it) and policy file once,
+ * at a cold start. Throws a ConfigError listing every problem.
+ */
+export function parseSlackLambdaConfig(
+  env: Record<string, string | undefined>,
+  file: { path: string; content: unknown },
+): SlackLambdaConfig {
+  return parseRuntimeConfig(slackLambdaVariables, env, file);
+}
 
 export interface SlackLambda {
   services: Services;

@@ -1,11 +1,17 @@
+import * as z from 'zod';
 import { createSlackClients } from '../adapters/slack/lambda-app.js';
 import { drainDueWork } from '../adapters/system/drain.js';
 import { dueAtOf, recordWorkerMetrics } from '../adapters/system/worker-metrics.js';
-import type { Config } from '../config.js';
+import { type Config, lambdaVariables } from '../config.js';
 import type { Logger, Metrics, Services } from '../usecases/ports.js';
 import { scheduleReconciliation } from '../usecases/reconcile.js';
 import { runDueWork, WORK_BATCH } from '../usecases/run-due-work.js';
 import { composeServices, lambdaWorkerId } from './services.js';
+
+/** The worker's variables beyond the shared ones, set by the stack; for `loadConfig`. */
+export const workerLambdaVariables = z
+  .object(lambdaVariables)
+  .transform((env) => ({ slackSecretArn: env.SLACK_SECRET_ARN }));
 
 export interface WorkerLambda {
   services: Services;

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     logger.info(`using DynamoDB table ${config.store.tableName}`);
   }
   // Metrics as EMF lines on stdout, for the CloudWatch agent or Container Insights to pick up.
-  const service = process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE;
+  const service = config.metricsService ?? DEFAULT_SERVICE;
   const runtime = await compose(config, logger, createEmfMetrics({ service, logger }));
   await runtime.start();
   const where =
