@@ -37,7 +37,22 @@ const baseEnvSchema = z.object({
   LOG_LEVEL: optionalText.pipe(z.enum(['debug', 'info', 'warn', 'error']).default('info')),
   /** lets `polling` go below MIN_POLL_SECONDS: for tests against the local CloudFront stand-in only */
   INVALIDATOR_ALLOW_FAST_POLLING: optionalText.pipe(z.stringbool().default(false)),
+  POWERTOOLS_SERVICE_NAME: optionalText,
 });
+
+/** A variable a runtime cannot do without; `why` says who sets it. Empty counts as unset. */
+export function requiredVariable(why: string) {
+  return optionalText.pipe(z.string({ error: `is required (${why})` }));
+}
+
+/** The variables of both Lambda functions beyond the shared ones, set by the stack (infra/lib/invalidator.ts). */
+export const lambdaVariables = {
+  /** the secret holding the signing secret and bot token, read at a cold start */
+  SLACK_SECRET_ARN: requiredVariable('the stack sets it'),
+};
+
+/** For a runtime that reads no variables beyond the shared ones (the server). */
+export const NO_RUNTIME_VARIABLES = z.object({});
 
 /** The environment of the bot itself: Slack's credentials are required. */
 const envSchema = baseEnvSchema.superRefine((env, ctx) => {
@@ -262,6 +277,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** the SDK's own region setting; CloudFront is global, so us-east-1 serves when it is unset */
   awsRegion?: string;
+  /** the metrics' `service` dimension (POWERTOOLS_SERVICE_NAME); the metrics adapter's default when unset */
+  metricsService?: string;
 }
 
 export class ConfigError extends Error {
@@ -282,28 +299,59 @@ export function parseConfig(
   env: Record<string, string | undefined>,
   file: { path: string; content: unknown },
 ): Config {
-  const parsed = parseBoth(envSchema, env, file);
-  return build(parsed.env, parsed.file, file.path);
+  return parseRuntimeConfig(NO_RUNTIME_VARIABLES, env, file);
 }
 
-/** Parses both sources, and throws one ConfigError with the problems of both. */
+/**
+ * parseConfig with the variables only one runtime reads (`runtime`, e.g. a Lambda function's names), in
+ * the same parse: its values join the configuration, and its problems are listed with all the others.
+ */
+export function parseRuntimeConfig<T extends object>(
+  runtime: z.ZodType<T>,
+  env: Record<string, string | undefined>,
+  file: { path: string; content: unknown },
+): Config & T {
+  const runtimeResult = runtime.safeParse(env);
+  const parsed = parseBoth(
+    envSchema,
+    env,
+    file,
+    runtimeResult.success ? [] : environmentIssues(runtimeResult.error),
+  );
+  return { ...build(parsed.env, parsed.file, file.path), ...(runtimeResult.data as T) };
+}
+
+/** Parses both sources, and throws one ConfigError with the problems of both (and `more`). */
 function parseBoth(
   schema: typeof envSchema | typeof baseEnvSchema,
   env: Record<string, string | undefined>,
   file: { path: string; content: unknown },
+  more: string[] = [],
 ): { env: z.infer<typeof baseEnvSchema>; file: FileConfig } {
   const envResult = schema.safeParse(env);
   const fileResult = checkedFileSchema.safeParse(file.content);
   const fastPolling = envResult.success && envResult.data.INVALIDATOR_ALLOW_FAST_POLLING;
-  const pollingIssues = fileResult.success && !fastPolling ? pollingProblems(fileResult.data) : [];
-  if (envResult.success && fileResult.success && pollingIssues.length === 0) {
+  const pollingIssues = fileResult.success
+    ? filePollingProblems(fileResult.data, fastPolling, file.path)
+    : [];
+  if (envResult.success && fileResult.success && pollingIssues.length === 0 && more.length === 0) {
     return { env: envResult.data, file: fileResult.data };
   }
   throw new ConfigError([
-    ...(envResult.success ? [] : describe(envResult.error, 'environment variable ')),
+    ...(envResult.success ? [] : environmentIssues(envResult.error)),
+    ...more,
     ...(fileResult.success ? [] : describe(fileResult.error, `${file.path}: `)),
-    ...pollingIssues.map((problem) => `${file.path}: ${problem}`),
+    ...pollingIssues,
   ]);
+}
+
+function environmentIssues(error: z.ZodError): string[] {
+  return describe(error, 'environment variable ');
+}
+
+/** The file's polling problems, unless INVALIDATOR_ALLOW_FAST_POLLING allows them. */
+function filePollingProblems(file: FileConfig, fastPolling: boolean, path: string): string[] {
+  return fastPolling ? [] : pollingProblems(file).map((problem) => `${path}: ${problem}`);
 }
 
 /** Polling intervals under MIN_POLL_SECONDS (allowed only with INVALIDATOR_ALLOW_FAST_POLLING, for tests). */
@@ -314,9 +362,14 @@ function pollingProblems(file: FileConfig): string[] {
 }
 
 /** The environment's problems alone: reported with a config file that could not be read at all. */
-export function environmentProblems(env: Record<string, string | undefined>): string[] {
-  const result = envSchema.safeParse(env);
-  return result.success ? [] : describe(result.error, 'environment variable ');
+export function environmentProblems(
+  env: Record<string, string | undefined>,
+  runtime: z.ZodType = NO_RUNTIME_VARIABLES,
+): string[] {
+  return [envSchema, runtime].flatMap((schema) => {
+    const result = schema.safeParse(env);
+    return result.success ? [] : environmentIssues(result.error);
+  });
 }
 
 /**
@@ -335,11 +388,15 @@ export function parseStoreConfig(
 /**
  * The policy file alone, without any environment: for tools that only need what the file says (the CDK
  * construct, `npm run iam-policy`), so they need not make up Slack tokens. Checked exactly as the bot
- * checks it at start, under an environment that sets nothing (so polling under 1 second is refused, as
- * on Lambda). Throws a ConfigError listing the file's problems.
+ * checks the file at start, without INVALIDATOR_ALLOW_FAST_POLLING (so polling under 1 second is refused,
+ * as on Lambda). Throws a ConfigError listing the file's problems.
  */
 export function parsePolicyFile(file: { path: string; content: unknown }): PolicyConfig {
-  return parseStoreConfig({}, file).policy;
+  const result = checkedFileSchema.safeParse(file.content);
+  if (!result.success) throw new ConfigError(describe(result.error, `${file.path}: `));
+  const problems = filePollingProblems(result.data, false, file.path);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return policyOf(result.data);
 }
 
 /**
@@ -368,27 +425,25 @@ function build(env: z.infer<typeof baseEnvSchema>, file: FileConfig, configPath:
   const store: StoreConfig = env.TABLE_NAME
     ? { kind: 'dynamodb', tableName: env.TABLE_NAME, createTable: env.INVALIDATOR_CREATE_TABLE }
     : { kind: 'embedded', dataDir: env.INVALIDATOR_DATA_DIR, tableName: EMBEDDED_TABLE };
-  const distributions = Object.entries(file.distributions).map(([alias, value]) =>
-    distributionOf(file, alias, value),
-  );
-  const config: Config = {
-    slack,
-    store,
-    policy: {
-      distributions,
-      approvalTimeoutMinutes: file.approvalTimeoutMinutes,
-      maxPathsPerRequest: file.maxPathsPerRequest,
-      cost: file.cost,
-      polling: file.polling,
-      workLeaseSeconds: file.workLeaseSeconds,
-      usergroupCacheSeconds: file.usergroupCacheSeconds,
-      reconciliation: file.reconciliation,
-      ...(file.budget ? { budget: file.budget } : {}),
-    },
-    configPath,
-    logLevel: env.LOG_LEVEL,
-  };
+  const config: Config = { slack, store, policy: policyOf(file), configPath, logLevel: env.LOG_LEVEL };
+  if (env.POWERTOOLS_SERVICE_NAME) config.metricsService = env.POWERTOOLS_SERVICE_NAME;
   return env.AWS_REGION ? { ...config, awsRegion: env.AWS_REGION } : config;
+}
+
+function policyOf(file: FileConfig): PolicyConfig {
+  return {
+    distributions: Object.entries(file.distributions).map(([alias, value]) =>
+      distributionOf(file, alias, value),
+    ),
+    approvalTimeoutMinutes: file.approvalTimeoutMinutes,
+    maxPathsPerRequest: file.maxPathsPerRequest,
+    cost: file.cost,
+    polling: file.polling,
+    workLeaseSeconds: file.workLeaseSeconds,
+    usergroupCacheSeconds: file.usergroupCacheSeconds,
+    reconciliation: file.reconciliation,
+    ...(file.budget ? { budget: file.budget } : {}),
+  };
 }
 
 function distributionOf(file: FileConfig, alias: string, value: FileDistribution): DistributionConfig {

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse } from 'yaml';
-import { ConfigError, type PolicyConfig, parsePolicyFile } from '../../src/config.js';
+import { type PolicyConfig, parsePolicyFile } from '../../src/config.js';
+import { DEFAULT_CONFIG_FILE, readConfigFileAt } from '../../src/config-file.js';
 
-export const DEFAULT_CONFIG = 'invalidator.config.yml';
 export const EXAMPLE_CONFIG = 'invalidator.config.example.yml';
 
 /** A policy file read and checked by the bot's own parser, with what it means for the AWS resources. */
@@ -22,24 +21,7 @@ export interface LoadedPolicyFile {
  * Throws a ConfigError.
  */
 export function loadPolicyFile(path: string): LoadedPolicyFile {
-  let text: string;
-  try {
-    text = readFileSync(resolve(path), 'utf8');
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new ConfigError([
-      missing
-        ? `config file ${path} not found: copy ${EXAMPLE_CONFIG} to ${path} and edit it`
-        : `config file ${path} could not be read: ${(error as Error).message}`,
-    ]);
-  }
-  let content: unknown;
-  try {
-    content = parse(text);
-  } catch (error) {
-    throw new ConfigError([`${path}: not valid YAML: ${(error as Error).message}`]);
-  }
-  const policy = parsePolicyFile({ path, content });
+  const policy = parsePolicyFile(readConfigFileAt(path, `copy ${EXAMPLE_CONFIG} to ${path} and edit it`));
   return { path: resolve(path), policy, distributionIds: distributionIdsOf(policy) };
 }
 
@@ -56,9 +38,11 @@ export function policyFilePath(
   env: Record<string, string | undefined>,
   options: { allowExample: boolean; warn: (message: string) => void },
 ): string {
-  const path = env.INVALIDATOR_CONFIG || DEFAULT_CONFIG;
+  const path = env.INVALIDATOR_CONFIG || DEFAULT_CONFIG_FILE;
   if (!env.INVALIDATOR_CONFIG && !existsSync(path) && options.allowExample) {
-    options.warn(`${DEFAULT_CONFIG} not found: synthesizing with ${EXAMPLE_CONFIG}, whose ids are examples`);
+    options.warn(
+      `${DEFAULT_CONFIG_FILE} not found: synthesizing with ${EXAMPLE_CONFIG}, whose ids are examples`,
+    );
     return EXAMPLE_CONFIG;
   }
   return path;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { csvText, type ExportRow, jsonText } from '../adapters/system/export-text.js';
 import { createLogger } from '../adapters/system/logger.js';
-import { openRequestStore } from '../compose.js';
+import { openRequestStore } from '../compose/services.js';
 import { ConfigError, findDistribution, parseStoreConfig } from '../config.js';
 import type { AuditEvent, InvalidationRequest } from '../core/request.js';
 import {

@@ -1,13 +1,12 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createLambdaWake } from '../adapters/aws/lambda-wake.js';
 import type { SlackSecret } from '../adapters/aws/secrets.js';
+import { withSlackSecret } from '../adapters/aws/secrets.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
-import { composeSlackLambda, type SlackLambda } from '../compose.js';
-import type { Config } from '../config.js';
+import { composeSlackLambda, parseSlackLambdaConfig, type SlackLambda } from '../compose/lambda-slack.js';
 
-// The policy file's reader and parser (yaml, zod schemas) load here too, not at module init.
-export { parseConfig } from '../config.js';
+// The policy file's reader (yaml) loads here too, not at module init.
 export { readConfigFile } from './load-config.js';
 
 /**
@@ -16,20 +15,28 @@ export { readConfigFile } from './load-config.js';
  * evaluation of this code and the secret's round trip overlap instead of adding up.
  */
 export function composeAnswering(
-  config: Config,
-  secret: SlackSecret,
-  workerName: string,
+  env: Record<string, string | undefined>,
+  file: { path: string; content: unknown },
+  secret: SlackSecret | undefined,
 ): Promise<SlackLambda> {
-  const logger = createLogger({ level: config.logLevel, secrets: [secret.botToken, secret.signingSecret] });
+  // The one parse of this runtime's configuration: without a secret (SLACK_SECRET_ARN unset), it lists that
+  // with the Slack values missing.
+  const config = parseSlackLambdaConfig(secret ? withSlackSecret(env, secret) : env, file);
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: [config.slack.botToken, config.slack.signingSecret ?? ''],
+  });
   // The invoke is queued by Lambda and answered at once; a short timeout and one retry keep a slow one
   // from costing Slack's 3-second acknowledgement (the worker's schedule catches up within a minute).
   const lambda = new LambdaClient({
     maxAttempts: 2,
     requestHandler: { requestTimeout: 1_000, throwOnRequestTimeout: true },
   });
-  const metrics = createEmfMetrics({
-    service: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE,
+  const metrics = createEmfMetrics({ service: config.metricsService ?? DEFAULT_SERVICE, logger });
+  return composeSlackLambda(
+    config,
     logger,
-  });
-  return composeSlackLambda(config, logger, createLambdaWake(lambda, workerName, logger), metrics);
+    createLambdaWake(lambda, config.workerFunctionName, logger),
+    metrics,
+  );
 }

@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { readSlackSecret, withSlackSecret } from '../adapters/aws/secrets.js';
+import { readSlackSecret } from '../adapters/aws/secrets.js';
 import type { FunctionUrlEvent, FunctionUrlResult } from '../adapters/slack/lambda-app.js';
-import type { SlackLambda } from '../compose.js';
+import type { SlackLambda } from '../compose/lambda-slack.js';
 
 /**
  * The Slack handler on AWS Lambda, behind a Function URL. Environment (set by the stack, infra/lib/stack.ts):
@@ -33,17 +33,15 @@ function composed(): Promise<SlackLambda> {
  * evaluates only what sends the secret's request.
  */
 async function compose(): Promise<SlackLambda> {
-  const { SLACK_SECRET_ARN, WORKER_FUNCTION_NAME } = process.env;
-  if (!SLACK_SECRET_ARN || !WORKER_FUNCTION_NAME) {
-    throw new Error('SLACK_SECRET_ARN and WORKER_FUNCTION_NAME must be set (the stack sets them)');
-  }
+  // Read before the config parser loads, to send the secret's request at once; it is checked with every
+  // other variable by the one parse in composeAnswering, which names it when it is unset.
+  const secretArn = process.env.SLACK_SECRET_ARN;
   const [secret, { answering, file }] = await Promise.all([
-    readSlackSecret(new SecretsManagerClient({}), SLACK_SECRET_ARN),
+    secretArn ? readSlackSecret(new SecretsManagerClient({}), secretArn) : undefined,
     import('./lambda-slack-answer.js').then(async (answering) => ({
       answering,
       file: await answering.readConfigFile(process.env),
     })),
   ]);
-  const config = answering.parseConfig(withSlackSecret(process.env, secret), file);
-  return answering.composeAnswering(config, secret, WORKER_FUNCTION_NAME);
+  return answering.composeAnswering(process.env, file, secret);
 }

@@ -3,7 +3,7 @@ import { readSlackSecret, withSlackSecret } from '../adapters/aws/secrets.js';
 import { postToResponseUrl, replyEvent } from '../adapters/slack/response-url.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
-import { composeWorkerLambda, type WorkerLambda } from '../compose.js';
+import { composeWorkerLambda, type WorkerLambda, workerLambdaVariables } from '../compose/lambda-worker.js';
 import { loadConfig } from './load-config.js';
 
 /** The part of Lambda's context object the worker reads. */
@@ -72,11 +72,16 @@ function composed(): Promise<WorkerLambda> {
 }
 
 async function compose(): Promise<WorkerLambda> {
-  const { SLACK_SECRET_ARN } = process.env;
-  if (!SLACK_SECRET_ARN) throw new Error('SLACK_SECRET_ARN must be set (the stack sets it)');
-  const secret = await readSlackSecret(new SecretsManagerClient({}), SLACK_SECRET_ARN);
-  const config = await loadConfig(withSlackSecret(process.env, secret));
-  const logger = createLogger({ level: config.logLevel, secrets: [secret.botToken, secret.signingSecret] });
-  const service = process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE;
-  return composeWorkerLambda(config, logger, createEmfMetrics({ service, logger }));
+  // Needed before the configuration, which holds the secret's values; checked with every other variable
+  // by the one parse below, which names it when it is unset.
+  const secretArn = process.env.SLACK_SECRET_ARN;
+  const secret = secretArn ? await readSlackSecret(new SecretsManagerClient({}), secretArn) : undefined;
+  const env = secret ? withSlackSecret(process.env, secret) : process.env;
+  const config = await loadConfig(env, workerLambdaVariables);
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: [config.slack.botToken, config.slack.signingSecret ?? ''],
+  });
+  const metrics = createEmfMetrics({ service: config.metricsService ?? DEFAULT_SERVICE, logger });
+  return composeWorkerLambda(config, logger, metrics);
 }

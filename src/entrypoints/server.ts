@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
-import { compose } from '../compose.js';
+import { compose } from '../compose/server.js';
 import { ConfigError } from '../config.js';
 import { deploymentMeant, wantsPlayground } from '../playground/wants.js';
 import { loadConfig } from './load-config.js';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     logger.info(`using DynamoDB table ${config.store.tableName}`);
   }
   // Metrics as EMF lines on stdout, for the CloudWatch agent or Container Insights to pick up.
-  const service = process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE;
+  const service = config.metricsService ?? DEFAULT_SERVICE;
   const runtime = await compose(config, logger, createEmfMetrics({ service, logger }));
   await runtime.start();
   const where =
@@ -52,35 +52,9 @@ async function main(): Promise<void> {
 
 /** No Slack credentials at all: the local playground, so that a first `npm start` shows the whole flow. */
 async function playground(): Promise<void> {
-  // A first run should print the page's address, not the SDK's notice about future Node.js versions.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Loaded only here: a bot connected to Slack carries neither the playground nor the stand-ins.
-  const { startPlayground } = await import('../playground/start.js');
-  const started = await startPlayground(process.env);
-  const cloudfront =
-    started.cloudfront === 'aws'
-      ? 'REAL CloudFront, with the AWS credentials at hand'
-      : 'simulated CloudFront: nothing leaves this machine';
-  process.stdout.write(
-    [
-      '',
-      `  Invalidator playground: ${started.url}`,
-      '',
-      '  No Slack tokens are configured, so the bot runs against a local Slack you drive from that page.',
-      `  CloudFront: ${cloudfront}. Config: ${started.configPath}. Data: ${started.dataDir}`,
-      '  To run it in your Slack workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README).',
-      '',
-      '',
-    ].join('\n'),
-  );
-  const shutdown = () => {
-    started.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  const { runPlayground } = await import('../playground/run.js');
+  await runPlayground(process.env);
 }
 
 main().catch((error: unknown) => {

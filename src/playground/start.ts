@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '../adapters/system/logger.js';
-import { compose } from '../compose.js';
+import { compose } from '../compose/server.js';
 import { ConfigError, EMBEDDED_TABLE, parsePlaygroundConfig } from '../config.js';
 import { readConfigFile } from '../entrypoints/load-config.js';
 import { type CloudFrontStandIn, startCloudFrontStandIn } from '../standins/cloudfront-standin.js';

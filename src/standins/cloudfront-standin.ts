@@ -5,23 +5,10 @@ import type { AddressInfo } from 'node:net';
 /**
  * A local stand-in for the CloudFront invalidation API (REST-XML, version 2020-05-31), good enough for the
  * real `@aws-sdk/client-cloudfront` to talk to it unchanged. It covers CreateInvalidation, GetInvalidation
- * and ListInvalidations, CallerReference idempotency, the in-progress limits and injected faults.
+ * and ListInvalidations, CallerReference idempotency and the in-progress limits. It has no faults of its
+ * own: the tests' version (test/support/cloudfront-standin.ts) adds them through `beforeAnswer`.
  * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html
  */
-
-/** A fault to answer with instead of (or before) normal processing. */
-export interface CloudFrontFault {
-  /** 'create' | 'get' | 'list' or 'any' */
-  operation: 'create' | 'get' | 'list' | 'any';
-  /** AWS error code to answer with, e.g. 'Throttling'; the HTTP status is derived from the code. */
-  code?: string;
-  /** delay before answering (ms), for timeout tests */
-  delayMs?: number;
-  /** how many matching calls this fault applies to (default 1); Infinity allowed */
-  times?: number;
-  /** restrict to one distribution id */
-  distributionId?: string;
-}
 
 export interface StandInInvalidation {
   distributionId: string;
@@ -54,8 +41,11 @@ export interface CloudFrontStandInOptions {
   distributions?: string[];
   /** ms from creation until Completed; a number or a function called once per invalidation. Default 200 */
   completeAfterMs?: number | (() => number);
-  /** optional probabilistic faults: fraction 0..1 of calls per operation answered with one of `codes` */
-  faultRate?: { rate: number; codes: string[]; operations?: Array<'create' | 'get' | 'list'> };
+  /**
+   * Called before each routed call is answered; an AWS error code it resolves with (e.g. 'Throttling') is
+   * the answer instead, with the HTTP status CloudFront gives that code. It may take its time (a delay).
+   */
+  beforeAnswer?: (call: { operation: Operation; distributionId: string }) => Promise<string | undefined>;
   /** enforce CloudFront's in-progress limits per distribution (3000 paths, 15 wildcard paths). Default true */
   enforceLimits?: boolean;
   /** default 0 (random) */
@@ -69,8 +59,6 @@ export interface CloudFrontStandIn {
   calls: CloudFrontCall[];
   /** snapshots with the status as of now, oldest first */
   invalidations(distributionId?: string): StandInInvalidation[];
-  inject(fault: CloudFrontFault): void;
-  clearFaults(): void;
   /** add an invalidation that the bot did not make (for reconciliation tests) */
   addExternal(distributionId: string, paths: string[], callerReference?: string): StandInInvalidation;
   /** number of successful (201) creates that made a NEW invalidation */
@@ -82,7 +70,8 @@ export interface CloudFrontStandIn {
   close(): Promise<void>;
 }
 
-type Operation = CloudFrontCall['operation'];
+/** The operations the stand-in answers. */
+export type Operation = CloudFrontCall['operation'];
 
 interface Route {
   operation: Operation;
@@ -108,20 +97,13 @@ interface InvalidationRecord {
   completesAt: Date;
 }
 
-interface PendingFault {
-  fault: CloudFrontFault;
-  remaining: number;
-}
-
 interface State {
   url: string;
   records: InvalidationRecord[];
-  faults: PendingFault[];
   calls: CloudFrontCall[];
   created: number;
   completeAfterMs: number | (() => number);
   options: CloudFrontStandInOptions;
-  timers: Set<NodeJS.Timeout>;
   listeners: Set<(call: CloudFrontCall) => void>;
 }
 
@@ -169,12 +151,10 @@ export async function startCloudFrontStandIn(
   const state: State = {
     url: '',
     records: [],
-    faults: [],
     calls: [],
     created: 0,
     completeAfterMs: options.completeAfterMs ?? 200,
     options,
-    timers: new Set(),
     listeners: new Set(),
   };
   const server = createServer((req, res) => {
@@ -187,8 +167,6 @@ export async function startCloudFrontStandIn(
     url: state.url,
     calls: state.calls,
     invalidations: (distributionId) => snapshots(state, distributionId),
-    inject: (fault) => state.faults.push({ fault, remaining: fault.times ?? 1 }),
-    clearFaults: () => state.faults.splice(0),
     addExternal: (distributionId, paths, callerReference = `external-${randomUUID()}`) =>
       toSnapshot(addRecord(state, distributionId, paths, callerReference), Date.now()),
     createdCount: () => state.created,
@@ -201,7 +179,7 @@ export async function startCloudFrontStandIn(
         state.listeners.delete(listener);
       };
     },
-    close: () => closeServer(server, state.timers),
+    close: () => closeServer(server),
   };
 }
 
@@ -215,9 +193,7 @@ function listen(server: Server, port: number): Promise<string> {
   });
 }
 
-function closeServer(server: Server, timers: Set<NodeJS.Timeout>): Promise<void> {
-  for (const timer of timers) clearTimeout(timer);
-  timers.clear();
+function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => {
     server.close((error) => (error ? reject(error) : resolve()));
     // The SDK keeps connections alive; without this, close() would wait for them to time out.
@@ -279,9 +255,7 @@ function matchRoute(method: string, pathname: string): Route | undefined {
 }
 
 async function answer(state: State, route: Route, body: string, query: URLSearchParams): Promise<Reply> {
-  const fault = takeFault(state, route);
-  if (fault?.delayMs) await sleep(state.timers, fault.delayMs);
-  const faultCode = fault?.code ?? randomFaultCode(state.options, route.operation);
+  const faultCode = await state.options.beforeAnswer?.(route);
   if (faultCode) return errorReply(faultCode);
   if (!distributionExists(state.options, route.distributionId)) {
     return errorReply('NoSuchDistribution', 'The specified distribution does not exist.');
@@ -298,38 +272,6 @@ async function answer(state: State, route: Route, body: string, query: URLSearch
       throw new Error(`Unknown operation ${String(unknownOperation)}`);
     }
   }
-}
-
-/** Injected faults apply in the order they were injected; each use counts against `times`. */
-function takeFault(state: State, route: Route): CloudFrontFault | undefined {
-  const pending = state.faults.find(
-    ({ fault, remaining }) =>
-      remaining > 0 &&
-      (fault.operation === 'any' || fault.operation === route.operation) &&
-      (fault.distributionId === undefined || fault.distributionId === route.distributionId),
-  );
-  if (!pending) return undefined;
-  pending.remaining -= 1;
-  if (pending.remaining <= 0) state.faults.splice(state.faults.indexOf(pending), 1);
-  return pending.fault;
-}
-
-function randomFaultCode(options: CloudFrontStandInOptions, operation: Operation): string | undefined {
-  const faultRate = options.faultRate;
-  if (!faultRate || faultRate.codes.length === 0) return undefined;
-  if (faultRate.operations && !faultRate.operations.includes(operation)) return undefined;
-  if (Math.random() >= faultRate.rate) return undefined;
-  return faultRate.codes[randomInt(faultRate.codes.length)];
-}
-
-function sleep(timers: Set<NodeJS.Timeout>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      resolve();
-    }, ms);
-    timers.add(timer);
-  });
 }
 
 function distributionExists(options: CloudFrontStandInOptions, distributionId: string): boolean {

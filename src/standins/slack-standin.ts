@@ -2,14 +2,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  createSocketModeHub,
-  type SocketEnvelopeType,
-  type SocketModeHub,
-  type SocketSendOptions,
-} from './slack-socket-mode.js';
-
-export type { SocketEnvelopeType, SocketSendOptions } from './slack-socket-mode.js';
 
 /** One Web API call as the stand-in saw it, failed ones included. */
 export interface SlackCall {
@@ -44,24 +36,6 @@ export interface EphemeralMessage {
   at: number;
 }
 
-/** A scripted misbehaviour, consumed by the next matching calls before normal processing. */
-export interface SlackFault {
-  /** e.g. 'chat.postMessage', or '*' for any method. */
-  method: string;
-  /** Answered as HTTP 200 `{ ok: false, error }`, the way Slack reports API errors. */
-  error?: string;
-  /** A non-200 HTTP status, e.g. 429 or 500. */
-  status?: number;
-  /** With status 429: the Retry-After header (default 1). */
-  retryAfterSeconds?: number;
-  /** Delay before answering; alone, the call is then processed normally. */
-  delayMs?: number;
-  /** How many calls it applies to; default 1, Infinity allowed. */
-  times?: number;
-  /** Restrict to calls whose `channel` argument is this. */
-  channel?: string;
-}
-
 type UserGroup = string[] | 'plan_upgrade_required' | 'no_such_subteam';
 
 export interface SlackStandInOptions {
@@ -77,15 +51,6 @@ export interface SlackStandInOptions {
   memberChannels?: string[];
   /** If set, calls with another token answer invalid_auth (and calls with none, not_authed). */
   botToken?: string;
-  /**
-   * If set, apps.connections.open accepts only this app token; otherwise any `xapp-` token. Either way a bot
-   * or user token answers not_allowed_token_type, as Slack does.
-   */
-  appToken?: string;
-  /** The app id in Socket Mode's hello message. Default 'A0TEST'. */
-  appId?: string;
-  /** How often the Socket Mode server pings each connection, as Slack does; 0 turns it off. Default 5000. */
-  socketPingIntervalMs?: number;
   /** Default 'UBOT000001'. */
   botUserId?: string;
   /** Default 'BBOT000001'. */
@@ -94,6 +59,31 @@ export interface SlackStandInOptions {
   teamId?: string;
   /** Default: a free port. */
   port?: number;
+  /** What the tests' version (test/support/slack-standin.ts) adds on top: faults, Socket Mode. */
+  hooks?: SlackStandInHooks;
+}
+
+/** The HTTP answer to one Web API call. */
+export interface SlackApiAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+  error?: string;
+}
+
+/** Ways to extend the stand-in without changing how it answers the calls it knows. */
+export interface SlackStandInHooks {
+  /**
+   * Called before a Web API call is answered (it may take its time); an answer it resolves with replaces
+   * the normal one, token check included. The call is recorded with whichever answer is sent.
+   */
+  beforeAnswer?(
+    method: string,
+    args: Record<string, unknown>,
+    token: string | undefined,
+  ): Promise<SlackApiAnswer | undefined>;
+  /** Takes an HTTP upgrade request on the stand-in's port (a WebSocket). */
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
 /** A message the bot sent to a `response_url` (`id` names which one). */
@@ -126,8 +116,6 @@ export interface SlackStandIn {
   /** A URL on this server standing in for a `response_url`; JSON POSTs to it land in `responses`. */
   responseUrl(id: string): string;
   responses: ResponseUrlMessage[];
-  inject(fault: SlackFault): void;
-  clearFaults(): void;
   setUserGroup(id: string, members: UserGroup): void;
   /**
    * Resolves with the probe's value once it is neither undefined nor false (a throwing probe counts as
@@ -138,19 +126,6 @@ export interface SlackStandIn {
   onCall(listener: (call: SlackCall) => void): () => void;
   /** Calls the listener for every message posted to a `response_url`; returns the unsubscribe function. */
   onResponse(listener: (response: ResponseUrlMessage) => void): () => void;
-  /**
-   * Socket Mode: sends an envelope to an open connection (the newest) and resolves with the payload of its
-   * ack (`{}` for a bare `ack()`); rejects if none is open, the socket closes first, or no ack comes in time.
-   */
-  socketSend(type: SocketEnvelopeType, payload: unknown, options?: SocketSendOptions): Promise<unknown>;
-  /** True while a Socket Mode client is connected (it has been sent `hello`). */
-  socketConnected(): boolean;
-  /**
-   * Sends Socket Mode's `{ type: 'disconnect', reason }` (default 'refresh_requested', which Slack sends before
-   * recycling a server) to every open connection: the client is expected to close it and connect anew.
-   * Returns how many connections were asked.
-   */
-  socketDisconnect(reason?: string): number;
   close(): Promise<void>;
 }
 
@@ -168,14 +143,6 @@ interface State {
   readonly views: RecordedView[];
   lastTsMicros: number;
   viewCount: number;
-  readonly socketMode: SocketModeHub;
-  /** ws://127.0.0.1:PORT/socket, known once the server listens. */
-  socketUrl: string;
-}
-
-interface ActiveFault {
-  fault: SlackFault;
-  remaining: number;
 }
 
 const ok = (body: Record<string, unknown> = {}): Reply => ({ ok: true, body });
@@ -388,13 +355,7 @@ function userInfo(args: Args, state: State): Reply {
   });
 }
 
-/** Socket Mode's first step: a one-use WebSocket URL for the app token (checked by `appTokenError`). */
-function openConnection(_args: Args, state: State): Reply {
-  return ok({ url: `${state.socketUrl}?ticket=${state.socketMode.issueTicket()}` });
-}
-
 const METHODS: Record<string, (args: Args, state: State) => Reply> = {
-  'apps.connections.open': openConnection,
   'auth.test': authTest,
   'chat.postMessage': postMessage,
   'chat.update': updateMessage,
@@ -455,58 +416,14 @@ function sendJson(
   res.end(JSON.stringify(body));
 }
 
-// --- faults --------------------------------------------------------------------------------------------
-
-function takeFault(faults: ActiveFault[], method: string, args: Args): SlackFault | undefined {
-  const index = faults.findIndex(
-    ({ fault }) =>
-      (fault.method === '*' || fault.method === method) &&
-      (fault.channel === undefined || fault.channel === str(args, 'channel')),
-  );
-  const active = faults[index];
-  if (active === undefined) return undefined;
-  active.remaining -= 1;
-  if (active.remaining <= 0) faults.splice(index, 1);
-  return active.fault;
-}
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  headers?: Record<string, string>;
-  error?: string;
-}
-
-/** The answer a fault forces, or undefined when it only delays. */
-function faultAnswer(fault: SlackFault): Answer | undefined {
-  if (fault.status === 429) {
-    // The web-api client needs Retry-After to treat a 429 as retryable (without it, it gives up at once).
-    const retryAfter = String(fault.retryAfterSeconds ?? 1);
-    const error = fault.error ?? 'ratelimited';
-    return { status: 429, body: { ok: false, error }, headers: { 'Retry-After': retryAfter }, error };
-  }
-  if (fault.status !== undefined) {
-    const error = fault.error ?? 'internal_error';
-    return { status: fault.status, body: { ok: false, error }, error };
-  }
-  if (fault.error !== undefined)
-    return { status: 200, body: { ok: false, error: fault.error }, error: fault.error };
-  return undefined;
-}
+// --- answers ---------------------------------------------------------------------------------------------
 
 function authError(expected: string | undefined, token: string | undefined): string | undefined {
   if (expected === undefined || token === expected) return undefined;
   return token === undefined ? 'not_authed' : 'invalid_auth';
 }
 
-/** apps.connections.open takes only an app-level token (https://docs.slack.dev/reference/methods/apps.connections.open). */
-function appTokenError(expected: string | undefined, token: string | undefined): string | undefined {
-  if (token === undefined) return 'not_authed';
-  if (!token.startsWith('xapp-')) return /^xox[a-z]-/.test(token) ? 'not_allowed_token_type' : 'invalid_auth';
-  return expected === undefined || token === expected ? undefined : 'invalid_auth';
-}
-
-function methodAnswer(method: string, args: Args, state: State): Answer {
+function methodAnswer(method: string, args: Args, state: State): SlackApiAnswer {
   const handler = METHODS[method];
   const reply = handler === undefined ? fail('unknown_method') : handler(args, state);
   if (reply.ok) return { status: 200, body: { ok: true, ...reply.body } };
@@ -527,11 +444,6 @@ function createState(options: SlackStandInOptions): State {
     views: [],
     lastTsMicros: 0,
     viewCount: 0,
-    socketMode: createSocketModeHub({
-      appId: options.appId ?? 'A0TEST',
-      pingIntervalMs: options.socketPingIntervalMs ?? 5_000,
-    }),
-    socketUrl: '',
   };
 }
 
@@ -560,17 +472,16 @@ function describeTimeout(
 }
 
 /**
- * Starts a Slack Web API stand-in on 127.0.0.1 that the unchanged `@slack/web-api` client can talk to, with a
- * Socket Mode WebSocket server on the same port that the unchanged `@slack/socket-mode` client can connect to.
+ * Starts a Slack Web API stand-in on 127.0.0.1 that the unchanged `@slack/web-api` client can talk to, with
+ * the `response_url` endpoint beside it.
  */
 export async function startSlackStandIn(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
   const state = createState(options);
   const calls: SlackCall[] = [];
   const responses: SlackStandIn['responses'] = [];
-  const faults: ActiveFault[] = [];
   const listeners = new Set<(call: SlackCall) => void>();
   const responseListeners = new Set<(response: ResponseUrlMessage) => void>();
-  // Aborts fault delays on close, so a delayed answer never outlives the server.
+  // Tells an answer failing because the server closes from a bug in the stand-in.
   const closing = new AbortController();
 
   function record(call: SlackCall): void {
@@ -583,14 +494,9 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     const token = bearerToken(req) ?? str(args, 'token');
     // The token is kept apart from args so recorded calls can be shown without leaking it.
     delete args.token;
-    const fault = takeFault(faults, method, args);
-    if (fault?.delayMs !== undefined) await sleep(fault.delayMs, undefined, { signal: closing.signal });
-    const authFailure =
-      method === 'apps.connections.open'
-        ? appTokenError(options.appToken, token)
-        : authError(options.botToken, token);
+    const authFailure = authError(options.botToken, token);
     const answer =
-      (fault && faultAnswer(fault)) ??
+      (await options.hooks?.beforeAnswer?.(method, args, token)) ??
       (authFailure === undefined
         ? methodAnswer(method, args, state)
         : { status: 200, body: { ok: false, error: authFailure }, error: authFailure });
@@ -628,12 +534,11 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
       if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'standin_error' });
     });
   });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-    state.socketMode.handleUpgrade(req, socket, head),
-  );
+  const upgrade = options.hooks?.upgrade;
+  if (upgrade)
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrade(req, socket, head));
   const port = await listen(server, options.port ?? 0);
   const url = `http://127.0.0.1:${port}`;
-  state.socketUrl = `ws://127.0.0.1:${port}/socket`;
 
   return {
     url,
@@ -647,12 +552,6 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     views: state.views,
     responseUrl: (id) => `${url}/response/${encodeURIComponent(id)}`,
     responses,
-    inject: (fault) => {
-      faults.push({ fault, remaining: fault.times ?? 1 });
-    },
-    clearFaults: () => {
-      faults.length = 0;
-    },
     setUserGroup: (id, members) => {
       state.userGroups.set(id, members);
     },
@@ -682,13 +581,8 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
         responseListeners.delete(listener);
       };
     },
-    socketSend: (type, payload, sendOptions) => state.socketMode.send(type, payload, sendOptions),
-    socketConnected: () => state.socketMode.connected(),
-    socketDisconnect: (reason = 'refresh_requested') => state.socketMode.disconnect(reason),
     close: () => {
       closing.abort();
-      // Upgraded sockets are no longer HTTP connections: closeAllConnections does not reach them.
-      state.socketMode.close();
       return new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // fetch keeps connections alive; without this, close would wait for them to time out.

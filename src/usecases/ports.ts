@@ -316,7 +316,7 @@ export interface Metrics {
  */
 export type FollowUps = 'caller' | 'worker';
 
-/** Everything a use case may touch, wired once in compose.ts. */
+/** Everything a use case may touch, wired once in src/compose/. */
 export interface Services {
   store: RequestStore;
   counters: Counters;

@@ -34,7 +34,7 @@ function loadedFrom(entry: string): Set<string> {
 describe('what a bot connected to Slack loads', () => {
   it('loads neither the playground nor the stand-ins: they come with the playground, on demand', () => {
     const loaded = loadedFrom('entrypoints/server.ts');
-    expect(loaded.has('compose.ts')).toBe(true);
+    expect(loaded.has('compose/server.ts')).toBe(true);
     expect(loaded.has('playground/wants.ts')).toBe(true);
     const extra = [...loaded].filter(
       (file) =>

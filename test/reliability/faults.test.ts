@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLIENT_OPTIONS } from '../../src/adapters/slack/app.js';
-import type { SlackFault } from '../../src/standins/slack-standin.js';
 import type { BotProcess } from '../support/bot-process.js';
+import type { SlackFault } from '../support/slack-standin.js';
 import { DISTRIBUTIONS, type Stack, startStack, USERS } from '../support/stack.js';
 import {
   APPROVE,

@@ -5,10 +5,7 @@ import {
   ListInvalidationsCommand,
 } from '@aws-sdk/client-cloudfront';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import {
-  type CloudFrontStandInOptions,
-  startCloudFrontStandIn,
-} from '../../src/standins/cloudfront-standin.js';
+import { type CloudFrontStandInOptions, startCloudFrontStandIn } from '../support/cloudfront-standin.js';
 
 const DISTRIBUTION_ID = 'E2ABCDEF123XYZ';
 

@@ -9,7 +9,7 @@ import {
   type SlackStandIn,
   type SlackStandInOptions,
   startSlackStandIn,
-} from '../../src/standins/slack-standin.js';
+} from '../support/slack-standin.js';
 
 const TOKEN = 'xoxb-test-token';
 const blocks = [

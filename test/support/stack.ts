@@ -1,19 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan as paginateDocuments } from '@aws-sdk/lib-dynamodb';
+import { type SlackSender, slackSender } from '../../src/standins/slack-requests.js';
+import { type BotProcess, startBot, writeConfig } from './bot-process.js';
 import {
   type CloudFrontStandIn,
   type CloudFrontStandInOptions,
   startCloudFrontStandIn,
-} from '../../src/standins/cloudfront-standin.js';
-import { type SlackSender, slackSender } from '../../src/standins/slack-requests.js';
-import {
-  type SlackStandIn,
-  type SlackStandInOptions,
-  startSlackStandIn,
-} from '../../src/standins/slack-standin.js';
-import { type BotProcess, startBot, writeConfig } from './bot-process.js';
+} from './cloudfront-standin.js';
 import { type LocalDynamoDb, startDynalite } from './dynalite.js';
+import { type SlackStandIn, type SlackStandInOptions, startSlackStandIn } from './slack-standin.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 export const USERS = {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackRuntime } from '../../src/adapters/slack/app.js';
 import { createLogger } from '../../src/adapters/system/logger.js';
-import { composeServices } from '../../src/compose.js';
+import { composeServices } from '../../src/compose/services.js';
 import { previewCost } from '../../src/core/cost.js';
 import { cardPosted, createRequest, type RequestIn } from '../../src/core/request.js';
 import { loadConfig } from '../../src/entrypoints/load-config.js';

@@ -1,0 +1,66 @@
+import { createSlackRuntime } from '../adapters/slack/app.js';
+import { registerListeners } from '../adapters/slack/register.js';
+import { cachedCheck, HEALTH_CHECK_CACHE_MS } from '../adapters/system/health-cache.js';
+import { startWorkLoop, type WorkLoop } from '../adapters/system/work-loop.js';
+import type { Config } from '../config.js';
+import type { Logger, Metrics, Services } from '../usecases/ports.js';
+import { scheduleReconciliation } from '../usecases/reconcile.js';
+import { newDeliveries, runDueWork, WORK_BATCH } from '../usecases/run-due-work.js';
+import { composeServices } from './services.js';
+
+export interface Runtime {
+  services: Services;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The server: the Bolt app over HTTP or Socket Mode, and the in-process work loop. */
+export async function compose(config: Config, logger: Logger, metrics?: Metrics): Promise<Runtime> {
+  let loop: WorkLoop | undefined;
+  let ping: () => Promise<void> = async () => {};
+  const health = cachedCheck(
+    () =>
+      ping().then(
+        () => true,
+        () => false,
+      ),
+    HEALTH_CHECK_CACHE_MS,
+  );
+  const slack = createSlackRuntime(config.slack, logger, health);
+  const { services, close } = await composeServices(
+    config,
+    logger,
+    { client: slack.app.client, postClient: slack.postClient },
+    () => loop?.wake(),
+    metrics,
+  );
+  ping = () => services.store.ping();
+  registerListeners(slack.app, services, logger);
+  // Kept across the loop's runs: a run does not wait for the Slack side of the one before.
+  const deliveries = newDeliveries(services);
+  const intervalMs = Math.min(1000, Math.max(50, (config.policy.polling.firstCheckSeconds * 1000) / 2));
+  return {
+    services,
+    start: async () => {
+      await slack.start();
+      await scheduleReconciliation(services);
+      loop = startWorkLoop(
+        async () => {
+          try {
+            return (await runDueWork(services, deliveries)) >= WORK_BATCH;
+          } finally {
+            // What a run counted goes out with it: a line only when something was counted.
+            services.metrics.flush();
+          }
+        },
+        { intervalMs, logger },
+      );
+    },
+    stop: async () => {
+      await loop?.stop();
+      await deliveries.idle();
+      await slack.stop();
+      await close();
+    },
+  };
+}

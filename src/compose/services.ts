@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { webApi } from '@slack/bolt';
+import { DynamoDbCounters } from '../adapters/aws/dynamodb-counters.js';
+import { DynamoDbRequestStore, ensureTable } from '../adapters/aws/dynamodb-store.js';
+import { lazyCdn } from '../adapters/aws/lazy-cdn.js';
+import { SlackApproverDirectory } from '../adapters/slack/approver-directory.js';
+import { SlackCards } from '../adapters/slack/cards.js';
+import { systemClock } from '../adapters/system/clock.js';
+import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
+import { randomIds } from '../adapters/system/ids.js';
+import type { Config } from '../config.js';
+import type { Logger, Metrics, Services } from '../usecases/ports.js';
+
+// The SDKs never hang forever: a request that takes longer than this fails and is retried or reported.
+const AWS_REQUEST_TIMEOUT_MS = 10_000;
+
+/** The Slack clients the services need: Bolt's own, and one for posts that never retries by itself. */
+export interface SlackClients {
+  client: webApi.WebClient;
+  postClient: webApi.WebClient;
+}
+
+/**
+ * The composition root's core: configuration and the Slack clients in, wired adapters and use cases out.
+ * Shared by the server (`compose`) and any other entrypoint. `wake` asks for due work to run now.
+ * `metrics` defaults to EMF lines on stdout under the `service` dimension `invalidator`.
+ */
+export async function composeServices(
+  config: Config,
+  logger: Logger,
+  slack: SlackClients,
+  wake: () => void,
+  metrics: Metrics = createEmfMetrics({ service: DEFAULT_SERVICE, logger }),
+): Promise<{ services: Services; close(): Promise<void> }> {
+  const database = await openDatabase(config, logger);
+  const store = new DynamoDbRequestStore(database.client, database.tableName);
+  // The CloudFront SDK loads with the first submission or poll: an idle bot does not carry it.
+  const cdn = lazyCdn(async () => {
+    const [{ CloudFrontClient }, { CloudFrontCdn }] = await Promise.all([
+      import('@aws-sdk/client-cloudfront'),
+      import('../adapters/aws/cloudfront.js'),
+    ]);
+    return new CloudFrontCdn(
+      new CloudFrontClient({
+        region: config.awsRegion ?? 'us-east-1',
+        requestHandler: { requestTimeout: AWS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+      }),
+    );
+  });
+  const services: Services = {
+    store,
+    counters: new DynamoDbCounters(database.client, database.tableName),
+    cdn,
+    cards: new SlackCards(slack.client, slack.postClient),
+    directory: new SlackApproverDirectory(slack.client, logger, config.policy.usergroupCacheSeconds * 1000),
+    clock: systemClock,
+    ids: randomIds,
+    logger,
+    metrics,
+    policy: config.policy,
+    workerId: `${hostname()}:${process.pid}`,
+    wake,
+  };
+  return { services, close: database.close };
+}
+
+/** The request store alone, for tools that need no Slack (the audit export). */
+export async function openRequestStore(
+  config: Pick<Config, 'store' | 'awsRegion'>,
+  logger: Logger,
+): Promise<{ store: DynamoDbRequestStore; close(): Promise<void> }> {
+  const database = await openDatabase(config, logger);
+  return { store: new DynamoDbRequestStore(database.client, database.tableName), close: database.close };
+}
+
+/** The DynamoDB client on the configured table, or on the embedded store started for it. */
+export async function openDatabase(config: Pick<Config, 'store' | 'awsRegion'>, logger: Logger) {
+  const requestHandler = { requestTimeout: AWS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true };
+  if (config.store.kind === 'embedded') {
+    // Only the embedded store needs dynalite: a bot on a real table never loads it.
+    const { startEmbeddedDynamoDb } = await import('../adapters/aws/embedded-dynamodb.js');
+    const embedded = await startEmbeddedDynamoDb(config.store.dataDir);
+    const client = new DynamoDBClient({
+      endpoint: embedded.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
+      requestHandler,
+    });
+    await ensureTable(client, config.store.tableName);
+    // The client's kept-alive sockets would hold the embedded server open: drop them first.
+    const close = async () => {
+      client.destroy();
+      await embedded.close();
+    };
+    return { client, tableName: config.store.tableName, close };
+  }
+  const client = new DynamoDBClient({
+    requestHandler,
+    ...(config.awsRegion ? { region: config.awsRegion } : {}),
+  });
+  if (config.store.createTable) {
+    const outcome = await ensureTable(client, config.store.tableName);
+    logger.info(`table ${config.store.tableName} ${outcome === 'created' ? 'created' : 'already exists'}`);
+  }
+  return { client, tableName: config.store.tableName, close: async () => client.destroy() };
+}
+
+/** A Lambda execution environment's name in work leases: unique even where host names and pids repeat. */
+export function lambdaWorkerId(base: string): string {
+  return `${base}:${randomBytes(4).toString('hex')}`;
+}
