@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { webApi } from '@slack/bolt';
-import { DynamoDbCounters } from './adapters/aws/dynamodb-counters.js';
-import { DynamoDbRequestStore, ensureTable } from './adapters/aws/dynamodb-store.js';
+import { ensureTable } from './adapters/aws/dynamodb/ensure-table.js';
+import { openStores } from './adapters/aws/dynamodb/stores.js';
 import type { LambdaWake } from './adapters/aws/lambda-wake.js';
 import { lazyCdn } from './adapters/aws/lazy-cdn.js';
 import { createSlackRuntime } from './adapters/slack/app.js';
@@ -24,7 +24,7 @@ import { randomIds } from './adapters/system/ids.js';
 import { startWorkLoop, type WorkLoop } from './adapters/system/work-loop.js';
 import { dueAtOf, recordWorkerMetrics } from './adapters/system/worker-metrics.js';
 import type { Config } from './config.js';
-import type { Logger, Metrics, Services } from './usecases/ports.js';
+import type { Logger, Metrics, Services, Stores } from './usecases/ports.js';
 import { scheduleReconciliation } from './usecases/reconcile.js';
 import { newDeliveries, runDueWork, WORK_BATCH } from './usecases/run-due-work.js';
 
@@ -56,7 +56,7 @@ export async function composeServices(
   metrics: Metrics = createEmfMetrics({ service: DEFAULT_SERVICE, logger }),
 ): Promise<{ services: Services; close(): Promise<void> }> {
   const database = await openDatabase(config, logger);
-  const store = new DynamoDbRequestStore(database.client, database.tableName);
+  const stores = openStores(database.client, database.tableName);
   // The CloudFront SDK loads with the first submission or poll: an idle bot does not carry it.
   const cdn = lazyCdn(async () => {
     const [{ CloudFrontClient }, { CloudFrontCdn }] = await Promise.all([
@@ -71,8 +71,7 @@ export async function composeServices(
     );
   });
   const services: Services = {
-    store,
-    counters: new DynamoDbCounters(database.client, database.tableName),
+    ...stores,
     cdn,
     cards: new SlackCards(slack.client, slack.postClient),
     directory: new SlackApproverDirectory(slack.client, logger, config.policy.usergroupCacheSeconds * 1000),
@@ -107,7 +106,7 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
     () => loop?.wake(),
     metrics,
   );
-  ping = () => services.store.ping();
+  ping = () => services.health.ping();
   registerListeners(slack.app, services, logger);
   // Kept across the loop's runs: a run does not wait for the Slack side of the one before.
   const deliveries = newDeliveries(services);
@@ -138,20 +137,20 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
   };
 }
 
-/** The request store alone, for tools that need no Slack (the audit export). */
-export async function openRequestStore(
+/** The stores alone, for tools that need no Slack (the audit export). */
+export async function openStoresAlone(
   config: Pick<Config, 'store' | 'awsRegion'>,
   logger: Logger,
-): Promise<{ store: DynamoDbRequestStore; close(): Promise<void> }> {
+): Promise<{ stores: Stores; close(): Promise<void> }> {
   const database = await openDatabase(config, logger);
-  return { store: new DynamoDbRequestStore(database.client, database.tableName), close: database.close };
+  return { stores: openStores(database.client, database.tableName), close: database.close };
 }
 
 async function openDatabase(config: Pick<Config, 'store' | 'awsRegion'>, logger: Logger) {
   const requestHandler = { requestTimeout: AWS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true };
   if (config.store.kind === 'embedded') {
     // Only the embedded store needs dynalite: a bot on a real table never loads it.
-    const { startEmbeddedDynamoDb } = await import('./adapters/aws/embedded-dynamodb.js');
+    const { startEmbeddedDynamoDb } = await import('./adapters/aws/dynamodb/embedded-dynamodb.js');
     const embedded = await startEmbeddedDynamoDb(config.store.dataDir);
     const client = new DynamoDBClient({
       endpoint: embedded.endpoint,
@@ -266,7 +265,7 @@ export async function composeWorkerLambda(
         run: () => runDueWork(services),
         batch: WORK_BATCH,
         nextDueAt: async (until) => {
-          const [next] = await services.store.due(until, 1);
+          const [next] = await services.work.due(until, 1);
           return next && dueAtOf(next);
         },
         takeWake: () => {

@@ -13,10 +13,10 @@ export async function loadSettled(
   services: Services,
   requestId: string,
 ): Promise<InvalidationRequest | undefined> {
-  let stored = await services.store.get(requestId);
+  let stored = await services.requests.get(requestId);
   for (let attempt = 0; stored?.request.status === 'new' && attempt < SETTLE_ATTEMPTS; attempt++) {
     await new Promise((resolve) => setTimeout(resolve, SETTLE_DELAY_MS));
-    stored = await services.store.get(requestId);
+    stored = await services.requests.get(requestId);
   }
   return stored?.request;
 }

@@ -18,10 +18,10 @@ export async function pollDistribution(
   claimedDueAt: string,
   deliveries: Deliveries,
 ) {
-  const { store, clock, workerId, logger, policy } = services;
+  const { clock, workerId, logger, policy } = services;
   let next = addMs(clock.now(), policy.polling.firstCheckSeconds * 1000);
   try {
-    const requests = await store.inFlightRequests(distributionId);
+    const requests = await services.capacity.inFlightRequests(distributionId);
     // With nothing in flight the poll stays scheduled, once a maximum interval: a submission schedules
     // its poll just before it records the request as in progress, so a poll in between sees nothing.
     // It costs one table query a minute and no CloudFront call.
@@ -33,7 +33,7 @@ export async function pollDistribution(
   } catch (error) {
     logger.warn('polling a distribution failed; will poll again', { distributionId, error });
   } finally {
-    await store.finishTask({ kind: 'poll', distributionId }, workerId, claimedDueAt, next);
+    await services.work.finishTask({ kind: 'poll', distributionId }, workerId, claimedDueAt, next);
   }
 }
 
@@ -72,7 +72,7 @@ async function pollRequest(
   recent: Map<string, InvalidationStatus> | undefined,
   deliveries: Deliveries,
 ): Promise<boolean> {
-  const { store, clock, policy } = services;
+  const { clock, policy } = services;
   const completed = await completedIds(services, request, recent);
   const slowAfterMs = policy.polling.slowNoticeMinutes * 60_000;
   const transition = polled(request, completed, clock.now(), { slowAfterMs });
@@ -82,7 +82,7 @@ async function pollRequest(
     return true;
   }
   // Another worker may have moved this request on since it was read: its version guards the write.
-  if (!(await store.save(transition))) return true;
+  if (!(await services.requests.save(transition))) return true;
   if (next.status === 'in_progress') await submitRemaining(services, next, deliveries);
   // Capacity freed up: queued requests need not wait for their next look (they back off as they wait).
   if (completed.size > 0) await nudgeQueue(services, request.distribution.id);

@@ -19,10 +19,10 @@ export async function recordClickRefusal(
   request: InvalidationRequest,
   refusal: { action: RefusedAction; code: ClickRefusalCode; by: string },
 ): Promise<void> {
-  const { store, clock, ids, logger } = services;
+  const { clock, ids, logger } = services;
   const event = refusedClick(request, { ...refusal, refusalId: ids.refusalId() }, clock.now());
   try {
-    await store.recordRefusal(event, request.createdAt);
+    await services.refusals.recordRefusal(event, request.createdAt);
   } catch (error) {
     logger.error('recording a refusal failed; the refusal was still answered', {
       requestId: request.id,
@@ -42,10 +42,10 @@ export interface RefusedCommandInput {
 
 /** Records a refused command for audit, as recordClickRefusal does for clicks. */
 export async function recordCommandRefusal(services: Services, input: RefusedCommandInput): Promise<void> {
-  const { store, clock, ids, logger } = services;
+  const { clock, ids, logger } = services;
   const refusal = refusedCommand({ ...input, id: ids.refusalId(), at: clock.now() });
   try {
-    await store.recordCommandRefusal(refusal);
+    await services.refusals.recordCommandRefusal(refusal);
   } catch (error) {
     logger.error('recording a refusal failed; the refusal was still answered', {
       user: input.user,

@@ -19,7 +19,7 @@ export async function requestStatus(
   requestId: string,
   access: AccessCheck,
 ): Promise<{ stored: StoredRequest; live: LiveInvalidation[]; access: Access } | undefined> {
-  const found = await services.store.get(requestId);
+  const found = await services.requests.get(requestId);
   if (!found) return undefined;
   const { request } = found;
   const seen = access(request.distribution.id, request.requester);
@@ -64,7 +64,7 @@ export async function listRequests(
 ): Promise<{ requests: ReportedRequest[]; cursor?: string }> {
   const month = billingMonth(services.clock.now());
   const { distributionId, requester, cursor } = query;
-  const page = await services.store.recentRequests({
+  const page = await services.audit.recentRequests({
     month,
     limit: LIST_PAGE_SIZE,
     ...(distributionId ? { distributionId } : {}),
@@ -92,6 +92,6 @@ export async function usageReport(
 ): Promise<UsageSummary> {
   const now = services.clock.now();
   const which = month ?? billingMonth(now);
-  const rows = await services.store.usageRows(which);
+  const rows = await services.ledger.usageRows(which);
   return summariseUsage(which, rowsAsSeen(rows, access), services.policy.cost, now);
 }

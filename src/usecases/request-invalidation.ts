@@ -152,7 +152,7 @@ export async function recordRequest(
   channel: string,
   followUps: FollowUps = 'caller',
 ): Promise<Result<RequestIn<'new'>, RecordRefusal>> {
-  const { store, clock, ids, policy, directory } = services;
+  const { clock, ids, policy, directory } = services;
   const { distribution } = command;
   if (distribution.requesters) {
     const membership = await memberOf(directory, requester, distribution.requesters);
@@ -209,7 +209,7 @@ export async function recordRequest(
     followUps === 'worker' ? 0 : CARD_RETRY_MS,
   );
   try {
-    await store.create(transition);
+    await services.requests.create(transition);
   } catch (error) {
     // Not recorded, so never accepted: what it reserved goes back (if the store answers at all; if not,
     // its paths stay reserved for the month, the strict side).

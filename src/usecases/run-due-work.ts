@@ -35,18 +35,18 @@ export function newDeliveries(services: Pick<Services, 'logger'>): Deliveries {
  * own deliveries before it returns (a worker on Lambda must not return with work going on).
  */
 export async function runDueWork(services: Services, deliveries?: Deliveries): Promise<number> {
-  const { store, clock, workerId, policy } = services;
+  const { clock, workerId, policy } = services;
   const lane = deliveries ?? newDeliveries(services);
   const now = clock.now();
-  const due = await store.due(now, WORK_BATCH);
+  const due = await services.work.due(now, WORK_BATCH);
   const until = addMs(now, policy.workLeaseSeconds * 1000);
   const claimed: InvalidationRequest[] = [];
   const steps: Array<() => Promise<void>> = [];
   for (const work of due) {
     if (work.kind === 'task') {
-      if (await store.claimTask(work.task, workerId, now, until))
+      if (await services.work.claimTask(work.task, workerId, now, until))
         steps.push(() => runTask(services, work.task, work.dueAt, lane));
-    } else if (await store.claim(work.request, workerId, now, until)) {
+    } else if (await services.work.claim(work.request, workerId, now, until)) {
       // With a delivery for it still waiting here, the claim only moves it out of the head of the due
       // work (so it neither hides what is due behind it nor makes this run look full) until that has run.
       if (!lane.holds(work.request.id)) claimed.push(work.request);
@@ -100,11 +100,11 @@ async function runStep(services: Services, request: InvalidationRequest, lane: D
       return;
     case 'in_progress': {
       // The watchdog: make sure the distribution's poll is scheduled, and look again later.
-      await services.store.scheduleTask(
+      await services.work.scheduleTask(
         { kind: 'poll', distributionId: request.distribution.id },
         services.clock.now(),
       );
-      await services.store.save({ request: watchdog(request, services.clock.now()) });
+      await services.requests.save({ request: watchdog(request, services.clock.now()) });
       return;
     }
     case 'completed':
@@ -134,7 +134,7 @@ async function pendingStep(
   }
   if (hasSent(request, 'reminder') || request.remindAt > now) return;
   const transition = reminderDue(request, now);
-  if (await services.store.save(transition))
+  if (await services.requests.save(transition))
     lane.add(request.id, () => deliverNotice(services, transition.request));
 }
 

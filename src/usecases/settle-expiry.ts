@@ -20,12 +20,12 @@ export async function settleExpiry(
     const now = services.clock.now();
     if (request.status !== 'pending_approval' || request.expiresAt > now) return request;
     const transition = expire(request, now);
-    if (await services.store.save(transition)) {
+    if (await services.requests.save(transition)) {
       await releaseReservation(services, transition.request);
       await refreshCard(services, transition.request);
       return transition.request;
     }
-    request = (await services.store.get(request.id))?.request ?? request;
+    request = (await services.requests.get(request.id))?.request ?? request;
   }
   return request;
 }
@@ -47,8 +47,8 @@ export async function changePending(
     const current = await settleExpiry(services, pending);
     if (current.status !== 'pending_approval') return { written: false, request: current };
     const transition = change(current, now);
-    if (await services.store.save(transition)) return { written: true, request: transition.request };
-    pending = (await services.store.get(current.id))?.request ?? current;
+    if (await services.requests.save(transition)) return { written: true, request: transition.request };
+    pending = (await services.requests.get(current.id))?.request ?? current;
   }
   return { written: false, request: pending };
 }

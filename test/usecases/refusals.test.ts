@@ -11,7 +11,13 @@ import {
 } from '../../src/core/request.js';
 import { cancelRequest } from '../../src/usecases/cancel.js';
 import { decideRequest } from '../../src/usecases/decide.js';
-import type { RefusalRecorded, RequestStore, Services, StoredRequest } from '../../src/usecases/ports.js';
+import type {
+  RefusalRecorded,
+  Refusals,
+  Requests,
+  Services,
+  StoredRequest,
+} from '../../src/usecases/ports.js';
 import {
   prepareCommand,
   recordRequest,
@@ -89,7 +95,8 @@ function fakeServices() {
   const errors: string[] = [];
   let ids = 0;
   const services = {
-    store: store as unknown as RequestStore,
+    requests: store as Requests,
+    refusals: store as unknown as Refusals,
     counters: {
       reserve: async () => ({ ok: true, before: { amount: 0, holders: 0 } }),
       release: async () => true,
