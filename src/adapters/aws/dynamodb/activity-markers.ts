@@ -1,5 +1,5 @@
 import { billingMonth } from '../../../core/cost.js';
-import { Keys } from './schema.js';
+import { Keys } from './keys.js';
 import type { Item, Table } from './table.js';
 
 /** Months whose markers are read at once: an export of all time asks for hundreds, nearly all empty. */

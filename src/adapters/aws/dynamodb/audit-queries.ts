@@ -3,7 +3,7 @@ import { monthsBefore } from '../../../core/usage.js';
 import type { AuditQueries, RecentQuery, StoredRequest } from '../../../usecases/ports.js';
 import type { ActivityMarkers } from './activity-markers.js';
 import { parseStored } from './items.js';
-import { Indexes, Keys } from './schema.js';
+import { Indexes, Keys } from './keys.js';
 import type { Table } from './table.js';
 
 /** Requests read back for listings and the audit export, from the `byMonth`, `byDistribution`, `byRequester` indexes. */

@@ -2,7 +2,7 @@ import type { Load } from '../../../core/capacity.js';
 import type { RequestIn } from '../../../core/request.js';
 import type { Capacity, QueuedRequest } from '../../../usecases/ports.js';
 import { parseStored } from './items.js';
-import { Indexes, Keys } from './schema.js';
+import { Indexes, Keys } from './keys.js';
 import type { Table } from './table.js';
 
 /** What holds and what waits for CloudFront's capacity, from the sparse `inFlight` and `queue` indexes. */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { CounterFigures, CounterLimits, Counters, Reservation } from '../../../usecases/ports.js';
-import { Keys } from './schema.js';
+import { Keys } from './keys.js';
 import type { Table } from './table.js';
 
 /**

@@ -4,7 +4,7 @@ import { REFUSALS_KEPT_PER_REQUEST } from '../../../core/request.js';
 import type { RefusalRecorded, Refusals } from '../../../usecases/ports.js';
 import type { ActivityMarkers } from './activity-markers.js';
 import { parseCommandRefusal } from './items.js';
-import { Keys } from './schema.js';
+import { Keys } from './keys.js';
 import type { Table } from './table.js';
 
 /** Refused clicks on their request items, refused commands as items of their own by UTC month. */

@@ -1,10 +1,10 @@
 import { billingMonth } from '../../../core/cost.js';
 import type { InvalidationRequest, Transition } from '../../../core/request.js';
-import { batchSize, inFlightLoad, loadOf } from '../../../core/request.js';
 import type { Requests, StoredRequest } from '../../../usecases/ports.js';
 import type { ActivityMarkers } from './activity-markers.js';
+import { indexAttributes } from './index-attributes.js';
 import { parseStored } from './items.js';
-import { Keys } from './schema.js';
+import { Keys } from './keys.js';
 import type { Table } from './table.js';
 
 /** Requests as items of their own (`REQ#<id>`), each state change one write conditional on the version. */
@@ -23,7 +23,7 @@ export class DynamoDbRequests implements Requests {
         events: event ? [event] : [],
         version: request.version,
         status: request.status,
-        ...dueAttributes(request.dueAt),
+        ...indexAttributes(request).set,
         monthPk: Keys.month(month),
         distPk: Keys.distribution(request.distribution.id),
         userPk: Keys.requester(request.requester),
@@ -65,13 +65,12 @@ export class DynamoDbRequests implements Requests {
       values[':none'] = [];
       names['#events'] = 'events';
     }
-    if (request.dueAt) {
-      set.push('duePk = :duePk', 'dueAt = :dueAt');
-      Object.assign(values, { ':duePk': Keys.duePartition, ':dueAt': request.dueAt });
-    } else {
-      remove.push('duePk', 'dueAt');
+    const indexed = indexAttributes(request);
+    for (const [name, value] of Object.entries(indexed.set)) {
+      set.push(`${name} = :${name}`);
+      values[`:${name}`] = value;
     }
-    indexAttributes(request, set, remove, values);
+    remove.push(...indexed.remove);
     const outcome = await this.table.update({
       Key: Keys.request(request.id),
       UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
@@ -86,59 +85,4 @@ export class DynamoDbRequests implements Requests {
 /** Requests sort by creation time in every listing index (and in the queue). */
 function createdSk(request: InvalidationRequest): string {
   return `${request.createdAt}#${request.id}`;
-}
-
-function dueAttributes(dueAt: string | undefined): Record<string, string> {
-  return dueAt ? { duePk: Keys.duePartition, dueAt } : {};
-}
-
-/**
- * The sparse index attributes that follow a request's status: capacity in flight while in progress,
- * a place in the queue while queued, and billed usage once anything was submitted (never removed).
- */
-function indexAttributes(
-  request: InvalidationRequest,
-  set: string[],
-  remove: string[],
-  values: Record<string, unknown>,
-): void {
-  if (request.status === 'in_progress') {
-    const load = inFlightLoad(request.paths, request.batches);
-    set.push('flightPk = :flightPk', 'flightPaths = :flightPaths', 'flightWildcards = :flightWildcards');
-    Object.assign(values, {
-      ':flightPk': Keys.inFlight(request.distribution.id),
-      ':flightPaths': load.paths,
-      ':flightWildcards': load.wildcards,
-    });
-  } else {
-    remove.push('flightPk', 'flightPaths', 'flightWildcards');
-  }
-  if (request.status === 'queued') {
-    const load = loadOf(request.paths);
-    set.push('queuePk = :queuePk', 'queuePaths = :queuePaths', 'queueWildcards = :queueWildcards');
-    set.push('queueRequester = :queueRequester', 'queueTurn = :queueTurn');
-    Object.assign(values, {
-      ':queueTurn': request.turn ?? 0,
-      ':queuePk': Keys.queue(request.distribution.id),
-      ':queuePaths': load.paths,
-      ':queueWildcards': load.wildcards,
-      ':queueRequester': request.requester,
-    });
-  } else {
-    remove.push('queuePk', 'queuePaths', 'queueWildcards', 'queueRequester', 'queueTurn');
-  }
-  if (request.status === 'in_progress' || request.status === 'completed') {
-    const submittedPaths = request.batches
-      .filter((batch) => batch.invalidationId !== undefined)
-      .reduce((sum, batch) => sum + batchSize(batch), 0);
-    set.push('usagePk = :usagePk', 'usageSk = :usageSk', 'usagePaths = :usagePaths');
-    set.push('distributionId = :distributionId', 'requester = :requester');
-    Object.assign(values, {
-      ':usagePk': Keys.usage(billingMonth(request.submittedAt)),
-      ':usageSk': `${request.submittedAt}#${request.id}`,
-      ':usagePaths': submittedPaths,
-      ':distributionId': request.distribution.id,
-      ':requester': request.requester,
-    });
-  }
 }

@@ -1,7 +1,7 @@
 import { billingMonth } from '../../../core/cost.js';
 import type { UsageRow } from '../../../core/usage.js';
 import type { SeenInvalidation, UsageLedger } from '../../../usecases/ports.js';
-import { Indexes, Keys } from './schema.js';
+import { Indexes, Keys } from './keys.js';
 import type { Table } from './table.js';
 
 /** Billed usage from the sparse `usage` index, and the invalidations reconciliation has looked at. */

@@ -1,7 +1,7 @@
 import type { InvalidationRequest, RequestIn } from '../../../core/request.js';
 import type { DueWork, Task, WorkQueue } from '../../../usecases/ports.js';
 import { parseStored } from './items.js';
-import { Indexes, Keys } from './schema.js';
+import { Indexes, Keys } from './keys.js';
 import type { Item, Table } from './table.js';
 
 /** Due work in the sparse `due` index: requests' next steps and tasks, each taken under a lease. */

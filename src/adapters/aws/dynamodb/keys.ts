@@ -1,0 +1,83 @@
+/**
+ * The single table's items, keys and indexes in one place; schema.ts builds the table definition (which
+ * the CDK stack reads too) from these names.
+ *
+ * Request item      pk = REQ#<id>   sk = REQUEST
+ *   request         the request as the core models it (a map), source of truth for its state
+ *   events          its audit events, appended in the same conditional write as each state change
+ *   version         incremented on every write; every write is conditional on the version read
+ *   duePk, dueAt    present only while work is due: the sparse `due` index is the work queue
+ *   leaseOwner, leaseUntil   a worker's claim on the due work
+ *   monthPk, createdSk       `byMonth`: recent requests, newest first, by UTC month of creation
+ *   distPk, userPk           `byDistribution`, `byRequester`: the same, per distribution or requester
+ *   usagePk, usageSk, usagePaths   `usage`: present once submitted; month-to-date paths as AWS bills them
+ *   flightPk, flightPaths, flightWildcards   `inFlight`: present while in progress; what to poll, capacity in use
+ *   refusalsKept, refusalKeys   refused clicks kept in `events` (at most REFUSALS_KEPT_PER_REQUEST) and their keys;
+ *                               written on their own, never touching `request` or `version`
+ *   refusalsNotKept, lastRefusalNotKept, lastRefusalNotKeptAt   refused clicks beyond those: how many, the last
+ *
+ * Refused command  pk = REFUSAL#<YYYY-MM>   sk = <at>#<refusal id>
+ *   refusal         who, where, which distribution, why, and the command text (cut); one partition per UTC
+ *                   month, read in order by the audit export (refusals are rare, so one partition keeps up)
+ *
+ * Activity marker  pk = ACTIVITY#<YYYY-MM>   sk = <request createdAt>#<request id>
+ *   requestId       the request that had an audit event recorded in that UTC month, though created in an
+ *                   earlier one; put (only if absent) before the event is written, so the audit export of
+ *                   a period finds every event in it by reading the requests created in it plus those its
+ *                   markers name (activity-markers.ts). The sort key orders them by creation, as `byMonth` does.
+ *
+ * Task item         pk = TASK#<kind>#<distribution id>   sk = TASK   (kind: poll | reconcile)
+ *   duePk, dueAt     when the task next runs (a poll: one ListInvalidations call for the distribution);
+ *                    duePk is DUE#TASK, apart from requests' DUE, so that tasks are read first
+ *   leaseOwner, leaseUntil   a worker's claim on that run
+ *
+ * Counter item      pk = COUNTER#<scope>   sk = COUNTER   (counters.ts; scopes in core/reservations.ts)
+ *   amount, holders  reserved or used in the scope (a month's paths, a requester's hour) and by how many
+ *   open             string set of the holders (request ids) whose reservation is open: what makes a
+ *                    retried reserve, release or commit a no-op; at most MAX_OPEN_HOLDERS (the 400 KB limit)
+ *   committed        the part of `amount` that became usage (submitted), for information
+ *
+ * Seen invalidation  pk = INV#<distribution id>#<invalidation id>   sk = SEEN
+ *   external         true for an invalidation the bot did not make; it then carries the usage attributes
+ *   queuePk, queuePaths, queueWildcards, queueRequester, queueTurn   `queue`: present while queued for
+ *                   capacity; oldest first, read whole to put it in admission order (core/queue-order.ts)
+ */
+export const Keys = {
+  request: (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' }),
+  task: (kind: string, distributionId: string) => ({ pk: `TASK#${kind}#${distributionId}`, sk: 'TASK' }),
+  taskSk: 'TASK',
+  counter: (scope: string) => ({ pk: `COUNTER#${scope}`, sk: 'COUNTER' }),
+  seen: (distributionId: string, invalidationId: string) => ({
+    pk: `INV#${distributionId}#${invalidationId}`,
+    sk: 'SEEN',
+  }),
+  duePartition: 'DUE',
+  /** tasks are due in a partition of their own, so a backlog of requests can never hold up a poll */
+  dueTaskPartition: 'DUE#TASK',
+  month: (month: string) => `MONTH#${month}`,
+  distribution: (distributionId: string) => `DIST#${distributionId}`,
+  requester: (userId: string) => `USER#${userId}`,
+  usage: (month: string) => `USAGE#${month}`,
+  inFlight: (distributionId: string) => `FLIGHT#${distributionId}`,
+  queue: (distributionId: string) => `QUEUE#${distributionId}`,
+  refusal: (month: string, at: string, refusalId: string) => ({
+    pk: `REFUSAL#${month}`,
+    sk: `${at}#${refusalId}`,
+  }),
+  refusals: (month: string) => `REFUSAL#${month}`,
+  activity: (month: string, createdAt: string, requestId: string) => ({
+    pk: `ACTIVITY#${month}`,
+    sk: `${createdAt}#${requestId}`,
+  }),
+  activities: (month: string) => `ACTIVITY#${month}`,
+} as const;
+
+export const Indexes = {
+  due: 'due',
+  byMonth: 'byMonth',
+  byDistribution: 'byDistribution',
+  byRequester: 'byRequester',
+  usage: 'usage',
+  inFlight: 'inFlight',
+  queue: 'queue',
+} as const;
