@@ -1,4 +1,5 @@
 import { billingMonth } from '../../../core/cost.js';
+import { parseMarker } from './items.js';
 import { Keys } from './keys.js';
 import type { Item, Table } from './table.js';
 
@@ -63,7 +64,8 @@ export class ActivityMarkers {
       KeyConditionExpression: 'pk = :pk AND sk < :first',
       ExpressionAttributeValues: { ':pk': Keys.activities(month), ':first': first },
     })) {
-      markers.push([String(item.sk), String(item.requestId)]);
+      const { sk, requestId } = parseMarker(item);
+      markers.push([sk, requestId]);
     }
     return markers;
   }

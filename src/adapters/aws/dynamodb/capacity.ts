@@ -1,7 +1,7 @@
 import type { Load } from '../../../core/capacity.js';
 import type { RequestIn } from '../../../core/request.js';
 import type { Capacity, QueuedRequest } from '../../../usecases/ports.js';
-import { parseStored } from './items.js';
+import { parseInFlight, parseQueued, parseStored } from './items.js';
 import { Indexes, Keys } from './keys.js';
 import type { Table } from './table.js';
 
@@ -32,9 +32,10 @@ export class DynamoDbCapacity implements Capacity {
       ExpressionAttributeValues: { ':flightPk': Keys.inFlight(distributionId) },
       ProjectionExpression: 'pk, flightPaths, flightWildcards',
     })) {
-      if (item.pk === except) continue;
-      load.paths += Number(item.flightPaths ?? 0);
-      load.wildcards += Number(item.flightWildcards ?? 0);
+      const entry = parseInFlight(item);
+      if (entry.pk === except) continue;
+      load.paths += entry.load.paths;
+      load.wildcards += entry.load.wildcards;
     }
     return load;
   }
@@ -47,14 +48,7 @@ export class DynamoDbCapacity implements Capacity {
       KeyConditionExpression: 'queuePk = :queuePk',
       ExpressionAttributeValues: { ':queuePk': Keys.queue(distributionId) },
     })) {
-      const [createdAt = ''] = String(item.createdSk).split('#');
-      queued.push({
-        id: String(item.pk).slice('REQ#'.length),
-        requester: String(item.queueRequester ?? ''),
-        createdAt,
-        turn: Number(item.queueTurn ?? 0),
-        load: { paths: Number(item.queuePaths ?? 0), wildcards: Number(item.queueWildcards ?? 0) },
-      });
+      queued.push(parseQueued(item));
     }
     return queued;
   }

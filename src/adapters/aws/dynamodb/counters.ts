@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import type { CounterFigures, CounterLimits, Counters, Reservation } from '../../../usecases/ports.js';
+import { parseCounter } from './items.js';
 import { Keys } from './keys.js';
 import type { Table } from './table.js';
 
@@ -12,12 +12,6 @@ import type { Table } from './table.js';
  * this bound is refused as `full`; one without limits (an approver's override) is always taken.
  */
 export const MAX_OPEN_HOLDERS = 5_000;
-
-const counterSchema = z.object({
-  amount: z.number().default(0),
-  holders: z.number().default(0),
-  open: z.set(z.string()).optional(),
-});
 
 /**
  * Counters as single items, without transactions (dynalite has none): DynamoDB cannot add in a
@@ -75,7 +69,7 @@ export class DynamoDbCounters implements Counters {
       ReturnValues: 'UPDATED_NEW',
     });
     if (result.outcome === 'conflict') return this.refused(scope, holder, amount);
-    const after = counterSchema.parse(result.attributes);
+    const after = parseCounter(result.attributes);
     return { ok: true, before: { amount: after.amount - amount, holders: after.holders - 1 } };
   }
 
@@ -114,7 +108,7 @@ export class DynamoDbCounters implements Counters {
    * condition): the holder had it already (a retry, which counts once), the counter is full, or the limit.
    */
   private async refused(scope: string, holder: string, amount: number): Promise<Reservation> {
-    const item = counterSchema.parse((await this.table.get(Keys.counter(scope))) ?? {});
+    const item = parseCounter((await this.table.get(Keys.counter(scope))) ?? {});
     const current: CounterFigures = { amount: item.amount, holders: item.holders };
     if (item.open?.has(holder)) {
       return { ok: true, before: { amount: current.amount - amount, holders: current.holders - 1 } };

@@ -1,6 +1,7 @@
 import { billingMonth } from '../../../core/cost.js';
 import type { UsageRow } from '../../../core/usage.js';
 import type { SeenInvalidation, UsageLedger } from '../../../usecases/ports.js';
+import { parseSeen, parseUsageRow } from './items.js';
 import { Indexes, Keys } from './keys.js';
 import type { Table } from './table.js';
 
@@ -11,7 +12,7 @@ export class DynamoDbUsageLedger implements UsageLedger {
   async seenInvalidations(distributionId: string, invalidationIds: string[]): Promise<Set<string>> {
     const keys = invalidationIds.map((id) => Keys.seen(distributionId, id));
     const items = await this.table.batchGet(keys, { projection: 'invalidationId' });
-    return new Set(items.map((item) => String(item.invalidationId)));
+    return new Set(items.map(parseSeen));
   }
 
   async markSeen(seen: SeenInvalidation): Promise<void> {
@@ -42,16 +43,7 @@ export class DynamoDbUsageLedger implements UsageLedger {
       KeyConditionExpression: 'usagePk = :usagePk',
       ExpressionAttributeValues: { ':usagePk': Keys.usage(month) },
     })) {
-      const [submittedAt = '', id = ''] = String(item.usageSk).split('#');
-      const row: UsageRow = {
-        id,
-        paths: Number(item.usagePaths ?? 0),
-        distributionId: String(item.distributionId ?? ''),
-        external: item.external === true,
-        submittedAt,
-      };
-      if (typeof item.requester === 'string') row.requester = item.requester;
-      rows.push(row);
+      rows.push(parseUsageRow(item));
     }
     return rows;
   }

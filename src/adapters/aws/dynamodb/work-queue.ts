@@ -1,6 +1,6 @@
 import type { InvalidationRequest, RequestIn } from '../../../core/request.js';
 import type { DueWork, Task, WorkQueue } from '../../../usecases/ports.js';
-import { parseStored } from './items.js';
+import { parseDueAt, parseStored, parseTask } from './items.js';
 import { Indexes, Keys } from './keys.js';
 import type { Item, Table } from './table.js';
 
@@ -23,14 +23,8 @@ export class DynamoDbWorkQueue implements WorkQueue {
     const items: Item[] = [...(tasks.Items ?? []), ...(requests.Items ?? [])];
     items.sort((a, b) => String(a.dueAt).localeCompare(String(b.dueAt)));
     return items.map((item): DueWork => {
-      if (item.sk === Keys.taskSk) {
-        const task = {
-          kind: item.taskKind === 'reconcile' ? 'reconcile' : 'poll',
-          distributionId: String(item.distributionId),
-        } as const;
-        return { kind: 'task', task, dueAt: String(item.dueAt) };
-      }
-      return { kind: 'request', request: parseStored(item).request, dueAt: String(item.dueAt) };
+      if (item.sk === Keys.taskSk) return { kind: 'task', ...parseTask(item) };
+      return { kind: 'request', request: parseStored(item).request, dueAt: parseDueAt(item) };
     });
   }
 
