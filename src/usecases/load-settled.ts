@@ -10,7 +10,7 @@ const SETTLE_DELAY_MS = 100;
  * it then waits up to a second for the card to be recorded instead of refusing the click.
  */
 export async function loadSettled(
-  services: Services,
+  services: Pick<Services, 'requests'>,
   requestId: string,
 ): Promise<InvalidationRequest | undefined> {
   let stored = await services.requests.get(requestId);
