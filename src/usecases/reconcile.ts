@@ -12,7 +12,10 @@ import type { Services } from './ports.js';
  * and counted in the month's paths that new requests reserve against (the budget, the free allowance).
  */
 export async function reconcileDistribution(
-  services: Services,
+  services: Pick<
+    Services,
+    'ledger' | 'work' | 'cdn' | 'counters' | 'clock' | 'logger' | 'workerId' | 'policy'
+  >,
   distributionId: string,
   claimedDueAt: string,
 ) {
@@ -55,7 +58,9 @@ export async function reconcileDistribution(
 }
 
 /** Makes sure every configured distribution has its reconciliation scheduled (when enabled). */
-export async function scheduleReconciliation(services: Services): Promise<void> {
+export async function scheduleReconciliation(
+  services: Pick<Services, 'work' | 'clock' | 'policy'>,
+): Promise<void> {
   if (!services.policy.reconciliation.enabled) return;
   const now = services.clock.now();
   for (const distribution of services.policy.distributions) {

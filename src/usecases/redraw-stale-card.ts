@@ -8,7 +8,10 @@ import { refreshCard } from './refresh-card.js';
  * clears the mark. A Slack failure that may pass leaves the card due, to be tried again; one that will not
  * (the message is gone) is logged by `refreshCard`, and the mark goes.
  */
-export async function redrawStaleCard(services: Services, request: InvalidationRequest): Promise<void> {
+export async function redrawStaleCard(
+  services: Pick<Services, 'cards' | 'requests' | 'clock' | 'ids' | 'logger'>,
+  request: InvalidationRequest,
+): Promise<void> {
   const { clock, ids, logger } = services;
   try {
     await refreshCard(services, request, 'throw');

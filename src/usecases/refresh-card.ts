@@ -12,7 +12,7 @@ const MAX_DRAWS = 3;
  * for a caller that retries its step.
  */
 export async function refreshCard(
-  services: Services,
+  services: Pick<Services, 'cards' | 'requests' | 'logger'>,
   request: InvalidationRequest,
   failures: 'log' | 'throw' = 'log',
 ): Promise<void> {

@@ -15,7 +15,7 @@ export interface ReportedRequest {
  * A viewer with restricted access gets no audit events: they carry reasons, paths and who acted.
  */
 export async function requestStatus(
-  services: Services,
+  services: Pick<Services, 'requests' | 'cdn' | 'logger'>,
   requestId: string,
   access: AccessCheck,
 ): Promise<{ stored: StoredRequest; live: LiveInvalidation[]; access: Access } | undefined> {
@@ -58,7 +58,7 @@ export const LIST_PAGE_SIZE = 10;
 
 /** `/invalidate list [alias] [mine]`: recent requests, newest first, a page at a time, each with its access. */
 export async function listRequests(
-  services: Services,
+  services: Pick<Services, 'audit' | 'clock'>,
   query: ListQuery,
   access: AccessCheck,
 ): Promise<{ requests: ReportedRequest[]; cursor?: string }> {
@@ -86,7 +86,7 @@ export async function listRequests(
  * the totals; rows the viewer may not see in detail are summed under one "restricted" requester.
  */
 export async function usageReport(
-  services: Services,
+  services: Pick<Services, 'ledger' | 'clock' | 'policy'>,
   access: AccessCheck,
   month?: string,
 ): Promise<UsageSummary> {
