@@ -12,7 +12,10 @@ import { refreshCard } from './refresh-card.js';
  * leave the notice due: it is retried from the queue. The one window left is Slack's own read-after-write
  * lag: a reply posted but not yet visible to conversations.replies at step 1 would be posted again.
  */
-export async function deliverNotice(services: Services, request: InvalidationRequest): Promise<void> {
+export async function deliverNotice(
+  services: Pick<Services, 'cards' | 'clock' | 'ids' | 'logger' | 'requests'>,
+  request: InvalidationRequest,
+): Promise<void> {
   const { cards, clock, logger, ids } = services;
   const notice = request.outbox;
   if (!notice) return;

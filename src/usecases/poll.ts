@@ -6,6 +6,22 @@ import type { InvalidationStatus, Services } from './ports.js';
 import { nudgeQueue } from './queue.js';
 import { submitRemaining } from './submit.js';
 
+/** What polling a distribution uses, down to the notices and submissions it leads to. */
+export type PollServices = Pick<
+  Services,
+  | 'capacity'
+  | 'cards'
+  | 'cdn'
+  | 'clock'
+  | 'ids'
+  | 'logger'
+  | 'metrics'
+  | 'policy'
+  | 'requests'
+  | 'work'
+  | 'workerId'
+>;
+
 /**
  * Polls every in-flight request of one distribution with one ListInvalidations call (newest first, it
  * reports many at once), falling back to GetInvalidation only for ids not on its first page. So CloudFront
@@ -13,7 +29,7 @@ import { submitRemaining } from './submit.js';
  * error only delays the next poll. The caller holds the distribution's poll lease.
  */
 export async function pollDistribution(
-  services: Services,
+  services: PollServices,
   distributionId: string,
   claimedDueAt: string,
   deliveries: Deliveries,
@@ -39,7 +55,7 @@ export async function pollDistribution(
 
 /** Polls the requests and returns when to poll again (undefined when nothing is left in flight). */
 async function pollAll(
-  services: Services,
+  services: PollServices,
   distributionId: string,
   requests: ReadonlyArray<RequestIn<'in_progress'>>,
   deliveries: Deliveries,
@@ -67,7 +83,7 @@ async function pollAll(
 
 /** Updates one request from the poll; returns whether it is still in flight. */
 async function pollRequest(
-  services: Services,
+  services: PollServices,
   request: RequestIn<'in_progress'>,
   recent: Map<string, InvalidationStatus> | undefined,
   deliveries: Deliveries,
@@ -91,7 +107,7 @@ async function pollRequest(
 }
 
 async function completedIds(
-  services: Services,
+  services: Pick<Services, 'cdn' | 'logger'>,
   request: RequestIn<'in_progress'>,
   recent: Map<string, InvalidationStatus> | undefined,
 ): Promise<Set<string>> {

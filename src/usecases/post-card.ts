@@ -11,7 +11,10 @@ export type PostOutcome = { ok: true } | { ok: false; error: PostError | 'will_r
  * leaves it due, so a worker posts the card later (`retry`: after looking whether it arrived after all).
  */
 export async function postCard(
-  services: Services,
+  services: Pick<
+    Services,
+    'cards' | 'clock' | 'counters' | 'ids' | 'logger' | 'policy' | 'requests' | 'wake'
+  >,
   request: RequestIn<'new'>,
   options: { retry: boolean } = { retry: false },
 ): Promise<PostOutcome> {

@@ -9,7 +9,7 @@ import type { Services } from './ports.js';
  * `nudgeQueue` when the bot's own invalidations free capacity.
  */
 export async function waitInQueue(
-  services: Services,
+  services: Pick<Services, 'clock' | 'requests' | 'work' | 'workerId'>,
   request: RequestIn<'approved' | 'queued'>,
   reason: QueueReason,
   turn: number,
@@ -27,7 +27,10 @@ export async function waitInQueue(
 }
 
 /** Capacity freed up on this distribution: the first queued requests in admission order may fit now. */
-export async function nudgeQueue(services: Services, distributionId: string): Promise<void> {
+export async function nudgeQueue(
+  services: Pick<Services, 'capacity' | 'clock' | 'work'>,
+  distributionId: string,
+): Promise<void> {
   const queued = admissionOrder(await services.capacity.queued(distributionId));
   for (const { id } of queued.slice(0, NUDGE_AT_ONCE)) await services.work.nudge(id, services.clock.now());
 }

@@ -110,7 +110,7 @@ function sizeRefusal(
  * mistake in the text and records nothing. Called after the refusal was answered: it never changes it.
  */
 export async function recordUnauthorizedCommand(
-  services: Services,
+  services: Pick<Services, 'clock' | 'ids' | 'logger' | 'refusals'>,
   refusal: CommandRefusal,
   context: { user: string; channel: string; text: string },
 ): Promise<void> {
@@ -146,7 +146,10 @@ export type OpenRefusal = RecordRefusal | PostRefusal;
  * the card is due at once, for the worker to post (the caller wakes it).
  */
 export async function recordRequest(
-  services: Services,
+  services: Pick<
+    Services,
+    'clock' | 'counters' | 'directory' | 'ids' | 'logger' | 'policy' | 'refusals' | 'requests'
+  >,
   command: Extract<PreparedCommand, { kind: 'invalidate' }>,
   requester: string,
   channel: string,

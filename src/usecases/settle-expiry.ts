@@ -12,7 +12,7 @@ const ROUNDS = 5;
  * made in time whose write lands a moment earlier still wins, and the late clicker is told what was recorded.
  */
 export async function settleExpiry(
-  services: Services,
+  services: Pick<Services, 'cards' | 'clock' | 'counters' | 'logger' | 'requests'>,
   loaded: InvalidationRequest,
 ): Promise<InvalidationRequest> {
   let request = loaded;
@@ -36,7 +36,7 @@ export async function settleExpiry(
  * reminder going out decides nothing, so the change is made again on the request as it is now.
  */
 export async function changePending(
-  services: Services,
+  services: Pick<Services, 'cards' | 'clock' | 'counters' | 'logger' | 'requests'>,
   loaded: InvalidationRequest,
   change: (request: RequestIn<'pending_approval'>, now: string) => Transition,
 ): Promise<{ written: boolean; request: InvalidationRequest }> {

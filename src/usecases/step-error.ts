@@ -11,7 +11,10 @@ import { releaseReservation } from './reservations.js';
  * 5xx, timeouts) is retried later with backoff and jitter.
  */
 export async function handleSubmitError(
-  services: Services,
+  services: Pick<
+    Services,
+    'capacity' | 'clock' | 'counters' | 'ids' | 'logger' | 'requests' | 'wake' | 'work' | 'workerId'
+  >,
   request: RequestIn<'approved' | 'queued'>,
   error: unknown,
   redraw: (request: InvalidationRequest) => Promise<void>,

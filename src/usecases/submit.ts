@@ -22,6 +22,24 @@ import { refreshCard } from './refresh-card.js';
 import { commitReservation, holdApproved } from './reservations.js';
 import { handleSubmitError } from './step-error.js';
 
+/** What submitting a request uses, with the queue and the follow-ups around it. */
+export type SubmitServices = Pick<
+  Services,
+  | 'capacity'
+  | 'cards'
+  | 'cdn'
+  | 'clock'
+  | 'counters'
+  | 'ids'
+  | 'logger'
+  | 'metrics'
+  | 'policy'
+  | 'requests'
+  | 'wake'
+  | 'work'
+  | 'workerId'
+>;
+
 /**
  * Submits an approved (or queued) request to CloudFront, as far as the distribution has room: CloudFront
  * allows 3,000 paths and 15 wildcards in progress per distribution, counted here from the bot's own
@@ -30,7 +48,7 @@ import { handleSubmitError } from './step-error.js';
  * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_InvalidationBatch.html
  */
 async function submitRequest(
-  services: Services,
+  services: SubmitServices,
   request: RequestIn<'approved' | 'queued'>,
   inFlight: Load,
   redraw: (request: InvalidationRequest) => Promise<void>,
@@ -86,7 +104,7 @@ async function submitRequest(
  * itself (other processes may still race it: CloudFront's TooManyInvalidationsInProgress then queues).
  */
 export async function submitInTurn(
-  services: Services,
+  services: SubmitServices,
   requests: ReadonlyArray<RequestIn<'approved' | 'queued'>>,
   deliveries: Deliveries,
 ): Promise<void> {
@@ -131,7 +149,10 @@ export async function submitInTurn(
 
 /** Submits the batches of an in-progress request that waited for room, once there is some. */
 export async function submitRemaining(
-  services: Services,
+  services: Pick<
+    Services,
+    'capacity' | 'cards' | 'cdn' | 'clock' | 'logger' | 'metrics' | 'policy' | 'requests'
+  >,
   request: RequestIn<'in_progress'>,
   deliveries: Deliveries,
 ): Promise<void> {
@@ -163,7 +184,7 @@ export async function submitRemaining(
  * very first is returned for the caller to handle.
  */
 async function createAll(
-  services: Services,
+  services: Pick<Services, 'cdn' | 'logger'>,
   request: RequestIn<'approved' | 'queued' | 'in_progress'>,
   all: readonly Batch[],
   admitted: readonly Batch[],
