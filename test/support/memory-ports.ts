@@ -50,19 +50,34 @@ export class MemoryStores {
     { task: Task; dueAt?: string; lease?: { owner: string; until: string } }
   >();
   readonly seen = new Map<string, SeenInvalidation>();
+  /** every successful create and save, in order */
+  readonly created: Transition[] = [];
+  readonly saved: Transition[] = [];
   failing = false;
+
+  /** Puts a request in as if stored earlier, without a write. */
+  seed(request: InvalidationRequest, events: AuditEvent[] = []): void {
+    const entry: Entry = { request, events, refusalKeys: new Set() };
+    if (request.dueAt !== undefined) entry.dueAt = request.dueAt;
+    this.entries.set(request.id, entry);
+  }
+
+  /** Every refused click kept as an event, across requests. */
+  refusedClicks(): AuditEvent[] {
+    return [...this.entries.values()].flatMap((entry) => entry.events.filter((e) => e.type === 'refused'));
+  }
 
   private write(): void {
     if (this.failing) throw new Error('connect ECONNREFUSED');
   }
 
   readonly requests: Requests = {
-    create: async ({ request, event }: Transition) => {
+    create: async (transition: Transition) => {
       this.write();
+      const { request, event } = transition;
       if (this.entries.has(request.id)) throw new Error(`request ${request.id} exists already`);
-      const entry: Entry = { request, events: event ? [event] : [], refusalKeys: new Set() };
-      if (request.dueAt !== undefined) entry.dueAt = request.dueAt;
-      this.entries.set(request.id, entry);
+      this.seed(request, event ? [event] : []);
+      this.created.push(transition);
     },
     get: async (id: string) => {
       const entry = this.entries.get(id);
@@ -72,8 +87,9 @@ export class MemoryStores {
         ? { request, events: [...events], refusalsNotKept }
         : { request, events: [...events] };
     },
-    save: async ({ request, event }: Transition) => {
+    save: async (transition: Transition) => {
       this.write();
+      const { request, event } = transition;
       const entry = this.entries.get(request.id);
       if (!entry || entry.request.version !== request.version - 1) return false;
       entry.request = request;
@@ -81,6 +97,7 @@ export class MemoryStores {
       delete entry.lease;
       if (request.dueAt === undefined) delete entry.dueAt;
       else entry.dueAt = request.dueAt;
+      this.saved.push(transition);
       return true;
     },
   };
