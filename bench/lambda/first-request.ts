@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { ensureTable } from '../../src/adapters/aws/dynamodb-store.js';
+import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
 import { CHANNEL, commandBody, sign } from '../../src/standins/slack-requests.js';
 import { startLambdaStandIn, startSecretsStandIn } from '../../test/e2e/aws-standins.js';
 import { type Stack, startStack, USERS } from '../../test/support/stack.js';

@@ -16,7 +16,7 @@ import {
   aws_events_targets as targets,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { tableDefinition } from '../../src/adapters/aws/schema.js';
+import { tableDefinition } from '../../src/adapters/aws/dynamodb/schema.js';
 import { SLACK_EVENTS_PATH } from '../../src/adapters/slack/lambda-app.js';
 import { Alarms } from './alarms.js';
 import { BUNDLED_CONFIG, bundleHandler, type HandlerName, REPO_ROOT } from './bundle.js';
@@ -51,7 +51,7 @@ export interface InvalidatorProps {
    */
   policyFile: string;
   /**
-   * An existing table with the keys and indexes of src/adapters/aws/schema.ts, for example
+   * An existing table with the keys and indexes of src/adapters/aws/dynamodb/schema.ts, for example
    * `Table.fromTableName(...)`. Unset, the construct creates one (see `tableProps`).
    */
   table?: dynamodb.ITable;
@@ -176,7 +176,7 @@ export class Invalidator extends Construct {
     this.alarms = alarms.alarms;
   }
 
-  /** The table with exactly the code's keys and indexes (src/adapters/aws/schema.ts), on demand. */
+  /** The table with exactly the code's keys and indexes (src/adapters/aws/dynamodb/schema.ts), on demand. */
   private createTable(options: InvalidatorTableProps): TableRef {
     const definition = cfnTableProps(tableDefinition('unused'));
     const table = new dynamodb.CfnTable(this, 'Table', {

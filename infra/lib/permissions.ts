@@ -1,11 +1,10 @@
 import { aws_iam as iam, type Stack } from 'aws-cdk-lib';
 
 /**
- * The item actions of the request store (src/adapters/aws/dynamodb-store.ts, class DynamoDbRequestStore,
- * and the activity markers it writes, activity-markers.ts),
- * one per command class it sends. test/infra/permissions.test.ts reads that file and fails when this list
- * and the code differ. No CreateTable: the stack creates the table (`ensureTable` is not used on Lambda).
- * DescribeTable is the store's `ping`, kept with the class so the grant follows the adapter as a whole.
+ * The item actions of the stores (src/adapters/aws/dynamodb/, every file but ensure-table.ts and
+ * embedded-dynamodb.ts), one per command class they send. test/infra/permissions.test.ts reads those files
+ * and fails when this list and the code differ. No CreateTable: the stack creates the table (`ensureTable` is not used on Lambda).
+ * DescribeTable is the stores' `ping` (health.ts), so the grant follows the adapter as a whole.
  */
 export const DYNAMODB_ACTIONS = [
   'dynamodb:BatchGetItem',

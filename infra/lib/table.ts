@@ -2,7 +2,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { aws_dynamodb as dynamodb } from 'aws-cdk-lib';
 
 /**
- * AWS::DynamoDB::Table properties from the code's own table definition (src/adapters/aws/schema.ts), so
+ * AWS::DynamoDB::Table properties from the code's own table definition (src/adapters/aws/dynamodb/schema.ts), so
  * the deployed keys and indexes are exactly those the code queries; the name is left to CloudFormation.
  * On-demand, point-in-time recovery and deletion protection on.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-table.html

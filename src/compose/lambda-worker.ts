@@ -46,7 +46,7 @@ export async function composeWorkerLambda(
         run: () => runDueWork(services),
         batch: WORK_BATCH,
         nextDueAt: async (until) => {
-          const [next] = await services.store.due(until, 1);
+          const [next] = await services.work.due(until, 1);
           return next && dueAtOf(next);
         },
         takeWake: () => {

@@ -34,7 +34,7 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
     () => loop?.wake(),
     metrics,
   );
-  ping = () => services.store.ping();
+  ping = () => services.health.ping();
   registerListeners(slack.app, services, logger);
   // Kept across the loop's runs: a run does not wait for the Slack side of the one before.
   const deliveries = newDeliveries(services);

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { webApi } from '@slack/bolt';
-import { DynamoDbCounters } from '../adapters/aws/dynamodb-counters.js';
-import { DynamoDbRequestStore, ensureTable } from '../adapters/aws/dynamodb-store.js';
+import { ensureTable } from '../adapters/aws/dynamodb/ensure-table.js';
+import { openStores } from '../adapters/aws/dynamodb/stores.js';
 import { lazyCdn } from '../adapters/aws/lazy-cdn.js';
 import { SlackApproverDirectory } from '../adapters/slack/approver-directory.js';
 import { SlackCards } from '../adapters/slack/cards.js';
@@ -11,7 +11,7 @@ import { systemClock } from '../adapters/system/clock.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { randomIds } from '../adapters/system/ids.js';
 import type { Config } from '../config.js';
-import type { Logger, Metrics, Services } from '../usecases/ports.js';
+import type { Logger, Metrics, Services, Stores } from '../usecases/ports.js';
 
 // The SDKs never hang forever: a request that takes longer than this fails and is retried or reported.
 const AWS_REQUEST_TIMEOUT_MS = 10_000;
@@ -35,7 +35,7 @@ export async function composeServices(
   metrics: Metrics = createEmfMetrics({ service: DEFAULT_SERVICE, logger }),
 ): Promise<{ services: Services; close(): Promise<void> }> {
   const database = await openDatabase(config, logger);
-  const store = new DynamoDbRequestStore(database.client, database.tableName);
+  const stores = openStores(database.client, database.tableName);
   // The CloudFront SDK loads with the first submission or poll: an idle bot does not carry it.
   const cdn = lazyCdn(async () => {
     const [{ CloudFrontClient }, { CloudFrontCdn }] = await Promise.all([
@@ -50,8 +50,7 @@ export async function composeServices(
     );
   });
   const services: Services = {
-    store,
-    counters: new DynamoDbCounters(database.client, database.tableName),
+    ...stores,
     cdn,
     cards: new SlackCards(slack.client, slack.postClient),
     directory: new SlackApproverDirectory(slack.client, logger, config.policy.usergroupCacheSeconds * 1000),
@@ -66,13 +65,13 @@ export async function composeServices(
   return { services, close: database.close };
 }
 
-/** The request store alone, for tools that need no Slack (the audit export). */
-export async function openRequestStore(
+/** The stores alone, for tools that need no Slack (the audit export). */
+export async function openStoresAlone(
   config: Pick<Config, 'store' | 'awsRegion'>,
   logger: Logger,
-): Promise<{ store: DynamoDbRequestStore; close(): Promise<void> }> {
+): Promise<{ stores: Stores; close(): Promise<void> }> {
   const database = await openDatabase(config, logger);
-  return { store: new DynamoDbRequestStore(database.client, database.tableName), close: database.close };
+  return { stores: openStores(database.client, database.tableName), close: database.close };
 }
 
 /** The DynamoDB client on the configured table, or on the embedded store started for it. */
@@ -80,7 +79,7 @@ export async function openDatabase(config: Pick<Config, 'store' | 'awsRegion'>, 
   const requestHandler = { requestTimeout: AWS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true };
   if (config.store.kind === 'embedded') {
     // Only the embedded store needs dynalite: a bot on a real table never loads it.
-    const { startEmbeddedDynamoDb } = await import('../adapters/aws/embedded-dynamodb.js');
+    const { startEmbeddedDynamoDb } = await import('../adapters/aws/dynamodb/embedded-dynamodb.js');
     const embedded = await startEmbeddedDynamoDb(config.store.dataDir);
     const client = new DynamoDBClient({
       endpoint: embedded.endpoint,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { csvText, type ExportRow, jsonText } from '../adapters/system/export-text.js';
 import { createLogger } from '../adapters/system/logger.js';
-import { openRequestStore } from '../compose/services.js';
+import { openStoresAlone } from '../compose/services.js';
 import { ConfigError, findDistribution, parseStoreConfig } from '../config.js';
 import type { AuditEvent, InvalidationRequest } from '../core/request.js';
 import {
@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
     secrets: [],
     write: (line) => process.stderr.write(`${line}\n`),
   });
-  const { store, close } = await openRequestStore(config, logger);
+  const { stores, close } = await openStoresAlone(config, logger);
   const query: ExportQuery = {
     since: values.since ?? '2000-01-01',
     until: values.until ?? new Date().toISOString().slice(0, 10),
@@ -101,10 +101,10 @@ async function main(argv: string[]): Promise<void> {
   try {
     const [rows, columns] =
       values.rows === 'requests'
-        ? [requestRows(exportRequests(store, query)), REQUEST_COLUMNS]
+        ? [requestRows(exportRequests(stores.audit, query)), REQUEST_COLUMNS]
         : values.rows === 'refusals'
-          ? [refusalRows(await exportRefusals(store, query)), REFUSAL_COLUMNS]
-          : [eventRows(exportEvents(store, query)), EVENT_COLUMNS];
+          ? [refusalRows(await exportRefusals(stores, query)), REFUSAL_COLUMNS]
+          : [eventRows(exportEvents(stores.audit, query)), EVENT_COLUMNS];
     await write(rows, columns, values.format === 'csv' ? 'csv' : 'json');
   } finally {
     await close();

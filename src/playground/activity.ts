@@ -44,7 +44,7 @@ export class Activity {
   async refresh(): Promise<void> {
     const month = billingMonth(this.services.clock.now());
     const fresh: ActivityEntry[] = [];
-    for await (const { events } of this.services.store.requestsCreatedIn(month)) {
+    for await (const { events } of this.services.audit.requestsCreatedIn(month)) {
       for (const event of events) {
         const key = `${event.requestId}#${event.key}`;
         if (this.seenEvents.has(key)) continue;

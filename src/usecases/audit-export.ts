@@ -1,5 +1,5 @@
 import type { AuditEvent, CommandRefusalRecord, InvalidationRequest } from '../core/request.js';
-import type { RequestStore, StoredRequest } from './ports.js';
+import type { AuditQueries, Refusals, StoredRequest } from './ports.js';
 
 export interface ExportQuery {
   /** first UTC day included, YYYY-MM-DD */
@@ -11,12 +11,12 @@ export interface ExportQuery {
 
 /** Every audit event in the period, oldest request first, each request's events in order. */
 export async function* exportEvents(
-  store: Pick<RequestStore, 'requestsCreatedIn' | 'requestsActiveIn'>,
+  audit: Pick<AuditQueries, 'requestsCreatedIn' | 'requestsActiveIn'>,
   query: ExportQuery,
 ): AsyncIterable<{ event: AuditEvent; request: InvalidationRequest }> {
   const from = `${query.since}T00:00:00.000Z`;
   const to = `${query.until}T23:59:59.999Z`;
-  for await (const { request, events } of requestsWithActivity(store, query)) {
+  for await (const { request, events } of requestsWithActivity(audit, query)) {
     if (query.distributionId && request.distribution.id !== query.distributionId) continue;
     for (const event of events) if (event.at >= from && event.at <= to) yield { event, request };
   }
@@ -28,12 +28,12 @@ export async function* exportEvents(
  * Each once, oldest first; no month before the period is read whole.
  */
 async function* requestsWithActivity(
-  store: Pick<RequestStore, 'requestsCreatedIn' | 'requestsActiveIn'>,
+  audit: Pick<AuditQueries, 'requestsCreatedIn' | 'requestsActiveIn'>,
   query: ExportQuery,
 ): AsyncIterable<StoredRequest> {
   const months = monthsBetween(query.since, query.until);
-  yield* store.requestsActiveIn(months);
-  for (const month of months) yield* store.requestsCreatedIn(month);
+  yield* audit.requestsActiveIn(months);
+  for (const month of months) yield* audit.requestsCreatedIn(month);
 }
 
 /**
@@ -47,13 +47,13 @@ export function reasonOf(event: AuditEvent): string | undefined {
 
 /** Every request created in the period (one row each, in its current state). */
 export async function* exportRequests(
-  store: Pick<RequestStore, 'requestsCreatedIn'>,
+  audit: Pick<AuditQueries, 'requestsCreatedIn'>,
   query: ExportQuery,
 ): AsyncIterable<InvalidationRequest> {
   const from = `${query.since}T00:00:00.000Z`;
   const to = `${query.until}T23:59:59.999Z`;
   for (const month of monthsBetween(query.since, query.until)) {
-    for await (const { request } of store.requestsCreatedIn(month)) {
+    for await (const { request } of audit.requestsCreatedIn(month)) {
       if (query.distributionId && request.distribution.id !== query.distributionId) continue;
       if (request.createdAt >= from && request.createdAt <= to) yield request;
     }
@@ -72,7 +72,10 @@ export type RefusalRow =
  * clicks (events on their requests). Refusals are rare, so the period's are sorted in memory.
  */
 export async function exportRefusals(
-  store: Pick<RequestStore, 'requestsCreatedIn' | 'requestsActiveIn' | 'commandRefusalsIn'>,
+  stores: {
+    audit: Pick<AuditQueries, 'requestsCreatedIn' | 'requestsActiveIn'>;
+    refusals: Pick<Refusals, 'commandRefusalsIn'>;
+  },
   query: ExportQuery,
 ): Promise<RefusalRow[]> {
   const from = `${query.since}T00:00:00.000Z`;
@@ -80,12 +83,12 @@ export async function exportRefusals(
   const inPeriod = (at: string) => at >= from && at <= to;
   const rows: RefusalRow[] = [];
   for (const month of monthsBetween(query.since, query.until)) {
-    for await (const refusal of store.commandRefusalsIn(month)) {
+    for await (const refusal of stores.refusals.commandRefusalsIn(month)) {
       if (query.distributionId && refusal.distribution.id !== query.distributionId) continue;
       if (inPeriod(refusal.at)) rows.push({ kind: 'command', at: refusal.at, refusal });
     }
   }
-  for await (const { request, events, refusalsNotKept } of requestsWithActivity(store, query)) {
+  for await (const { request, events, refusalsNotKept } of requestsWithActivity(stores.audit, query)) {
     if (query.distributionId && request.distribution.id !== query.distributionId) continue;
     for (const event of events) {
       if (event.type === 'refused' && inPeriod(event.at))

@@ -18,7 +18,10 @@ export type CancelRefusal =
  * the card; with `followUps: 'worker'` the cancellation is written with the card marked stale instead.
  */
 export async function cancelRequest(
-  services: Services,
+  services: Pick<
+    Services,
+    'cards' | 'clock' | 'counters' | 'ids' | 'logger' | 'refusals' | 'requests' | 'wake'
+  >,
   requestId: string,
   actor: string,
   followUps: FollowUps = 'caller',

@@ -15,6 +15,21 @@ import { recordClickRefusal } from './record-refusal.js';
 import { releaseReservation } from './reservations.js';
 import { changePending, settleExpiry } from './settle-expiry.js';
 
+/** What deciding on a request uses. */
+export type DecideServices = Pick<
+  Services,
+  | 'cards'
+  | 'clock'
+  | 'counters'
+  | 'directory'
+  | 'ids'
+  | 'logger'
+  | 'policy'
+  | 'refusals'
+  | 'requests'
+  | 'wake'
+>;
+
 /** Why a click on Approve or Deny changed nothing; the clicker is told in words (messages.ts). */
 export type DecisionRefusal =
   | { code: 'not_found'; requestId: string }
@@ -32,7 +47,7 @@ export type DecisionRefusal =
  * event (`action` is what they clicked).
  */
 export async function checkDecider(
-  services: Services,
+  services: DecideServices,
   requestId: string,
   actor: string,
   action: Exclude<RefusedAction, 'cancel'>,
@@ -51,7 +66,7 @@ export async function checkDecider(
 
 /** Why `actor` may not decide on the request by the current config and Slack's answer now, if they may not. */
 async function authorityRefusal(
-  services: Services,
+  services: Pick<Services, 'directory' | 'policy'>,
   request: InvalidationRequest,
   actor: string,
 ): Promise<Exclude<DecisionRefusal, { code: 'not_found' | 'already_decided' }> | undefined> {
@@ -77,7 +92,7 @@ async function authorityRefusal(
  * worker does: an approval's submission redraws it, and a denial is written with the card marked stale.
  */
 export async function decideRequest(
-  services: Services,
+  services: DecideServices,
   requestId: string,
   input: DecisionInput,
   followUps: FollowUps = 'caller',

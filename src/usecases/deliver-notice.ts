@@ -12,8 +12,11 @@ import { refreshCard } from './refresh-card.js';
  * leave the notice due: it is retried from the queue. The one window left is Slack's own read-after-write
  * lag: a reply posted but not yet visible to conversations.replies at step 1 would be posted again.
  */
-export async function deliverNotice(services: Services, request: InvalidationRequest): Promise<void> {
-  const { cards, store, clock, logger, ids } = services;
+export async function deliverNotice(
+  services: Pick<Services, 'cards' | 'clock' | 'ids' | 'logger' | 'requests'>,
+  request: InvalidationRequest,
+): Promise<void> {
+  const { cards, clock, logger, ids } = services;
   const notice = request.outbox;
   if (!notice) return;
   try {
@@ -22,15 +25,15 @@ export async function deliverNotice(services: Services, request: InvalidationReq
     if (notice.kind === 'completed' || notice.kind === 'failed')
       await refreshCard(services, request, 'throw');
     if (notice.tries > 0 && (await cards.hasNotice(request, notice.kind))) {
-      await store.save(noticeDelivered(request, clock.now()));
+      await services.requests.save(noticeDelivered(request, clock.now()));
       return;
     }
     const attempt = noticeTried(request);
-    if (!(await store.save({ request: attempt }))) return;
+    if (!(await services.requests.save({ request: attempt }))) return;
     await cards.notify(attempt, notice.kind);
-    await store.save(noticeDelivered(attempt, clock.now()));
+    await services.requests.save(noticeDelivered(attempt, clock.now()));
   } catch (error) {
-    const latest = (await store.get(request.id))?.request;
+    const latest = (await services.requests.get(request.id))?.request;
     if (!latest?.outbox) throw error;
     const delayMs = postRetryDelayMs(latest.outbox.tries, ids.random(), error);
     logger.warn('posting a thread notice failed; will retry', {
@@ -39,7 +42,7 @@ export async function deliverNotice(services: Services, request: InvalidationReq
       delayMs,
       error,
     });
-    await store.save({ request: noticeRetry(latest, clock.now(), delayMs) });
+    await services.requests.save({ request: noticeRetry(latest, clock.now(), delayMs) });
   }
 }
 

@@ -10,13 +10,13 @@ const SETTLE_DELAY_MS = 100;
  * it then waits up to a second for the card to be recorded instead of refusing the click.
  */
 export async function loadSettled(
-  services: Services,
+  services: Pick<Services, 'requests'>,
   requestId: string,
 ): Promise<InvalidationRequest | undefined> {
-  let stored = await services.store.get(requestId);
+  let stored = await services.requests.get(requestId);
   for (let attempt = 0; stored?.request.status === 'new' && attempt < SETTLE_ATTEMPTS; attempt++) {
     await new Promise((resolve) => setTimeout(resolve, SETTLE_DELAY_MS));
-    stored = await services.store.get(requestId);
+    stored = await services.requests.get(requestId);
   }
   return stored?.request;
 }

@@ -6,6 +6,22 @@ import type { InvalidationStatus, Services } from './ports.js';
 import { nudgeQueue } from './queue.js';
 import { submitRemaining } from './submit.js';
 
+/** What polling a distribution uses, down to the notices and submissions it leads to. */
+export type PollServices = Pick<
+  Services,
+  | 'capacity'
+  | 'cards'
+  | 'cdn'
+  | 'clock'
+  | 'ids'
+  | 'logger'
+  | 'metrics'
+  | 'policy'
+  | 'requests'
+  | 'work'
+  | 'workerId'
+>;
+
 /**
  * Polls every in-flight request of one distribution with one ListInvalidations call (newest first, it
  * reports many at once), falling back to GetInvalidation only for ids not on its first page. So CloudFront
@@ -13,15 +29,15 @@ import { submitRemaining } from './submit.js';
  * error only delays the next poll. The caller holds the distribution's poll lease.
  */
 export async function pollDistribution(
-  services: Services,
+  services: PollServices,
   distributionId: string,
   claimedDueAt: string,
   deliveries: Deliveries,
 ) {
-  const { store, clock, workerId, logger, policy } = services;
+  const { clock, workerId, logger, policy } = services;
   let next = addMs(clock.now(), policy.polling.firstCheckSeconds * 1000);
   try {
-    const requests = await store.inFlightRequests(distributionId);
+    const requests = await services.capacity.inFlightRequests(distributionId);
     // With nothing in flight the poll stays scheduled, once a maximum interval: a submission schedules
     // its poll just before it records the request as in progress, so a poll in between sees nothing.
     // It costs one table query a minute and no CloudFront call.
@@ -33,13 +49,13 @@ export async function pollDistribution(
   } catch (error) {
     logger.warn('polling a distribution failed; will poll again', { distributionId, error });
   } finally {
-    await store.finishTask({ kind: 'poll', distributionId }, workerId, claimedDueAt, next);
+    await services.work.finishTask({ kind: 'poll', distributionId }, workerId, claimedDueAt, next);
   }
 }
 
 /** Polls the requests and returns when to poll again (undefined when nothing is left in flight). */
 async function pollAll(
-  services: Services,
+  services: PollServices,
   distributionId: string,
   requests: ReadonlyArray<RequestIn<'in_progress'>>,
   deliveries: Deliveries,
@@ -67,12 +83,12 @@ async function pollAll(
 
 /** Updates one request from the poll; returns whether it is still in flight. */
 async function pollRequest(
-  services: Services,
+  services: PollServices,
   request: RequestIn<'in_progress'>,
   recent: Map<string, InvalidationStatus> | undefined,
   deliveries: Deliveries,
 ): Promise<boolean> {
-  const { store, clock, policy } = services;
+  const { clock, policy } = services;
   const completed = await completedIds(services, request, recent);
   const slowAfterMs = policy.polling.slowNoticeMinutes * 60_000;
   const transition = polled(request, completed, clock.now(), { slowAfterMs });
@@ -82,7 +98,7 @@ async function pollRequest(
     return true;
   }
   // Another worker may have moved this request on since it was read: its version guards the write.
-  if (!(await store.save(transition))) return true;
+  if (!(await services.requests.save(transition))) return true;
   if (next.status === 'in_progress') await submitRemaining(services, next, deliveries);
   // Capacity freed up: queued requests need not wait for their next look (they back off as they wait).
   if (completed.size > 0) await nudgeQueue(services, request.distribution.id);
@@ -91,7 +107,7 @@ async function pollRequest(
 }
 
 async function completedIds(
-  services: Services,
+  services: Pick<Services, 'cdn' | 'logger'>,
   request: RequestIn<'in_progress'>,
   recent: Map<string, InvalidationStatus> | undefined,
 ): Promise<Set<string>> {

@@ -62,16 +62,21 @@ export interface Task {
   distributionId: string;
 }
 
-/** Durable state of requests, their audit events and their due work. */
-export interface RequestStore {
+/** The requests themselves, with their audit events: every state change is one conditional write. */
+export interface Requests {
   /** Records a new request; fails (throws) if DynamoDB cannot be reached, so nothing unrecorded goes on. */
   create(transition: Transition): Promise<void>;
+  /** The request as stored now (a strongly consistent read), or undefined when there is none. */
   get(id: string): Promise<StoredRequest | undefined>;
   /**
    * Writes `transition.request` only if the stored version is still `transition.request.version - 1`,
    * appending its event in the same single-item write; `false` when another writer got there first.
    */
   save(transition: Transition): Promise<boolean>;
+}
+
+/** Authorization refusals kept for audit: refused clicks on their requests, refused commands on their own. */
+export interface Refusals {
   /**
    * Records a refused click (a `refused` event) on its request without changing the request or its
    * version; past REFUSALS_KEPT_PER_REQUEST kept events it is only counted. Repeating the same event
@@ -83,6 +88,10 @@ export interface RequestStore {
   recordCommandRefusal(refusal: CommandRefusalRecord): Promise<void>;
   /** Every refused command of a UTC month (`YYYY-MM`), oldest first. */
   commandRefusalsIn(month: string): AsyncIterable<CommandRefusalRecord>;
+}
+
+/** What is due and who works on it: requests' next steps and recurring tasks, each under a lease. */
+export interface WorkQueue {
   /** Work due at or before `now`, earliest first: requests, and distributions to poll. */
   due(now: string, limit: number): Promise<DueWork[]>;
   /** Takes a lease on a request's due work until `until`; `false` when another worker holds it or it moved on. */
@@ -96,6 +105,17 @@ export interface RequestStore {
    * moved it meanwhile (then that earlier time stands). Releases the lease.
    */
   finishTask(task: Task, owner: string, claimedDueAt: string, next: string | undefined): Promise<void>;
+  /** Makes a queued request due now (capacity freed up). */
+  nudge(requestId: string, now: string): Promise<void>;
+  /**
+   * A queued request claimed by `owner` found no room: it looks again at `at`, unless a nudge made it due
+   * while it looked (then it stays due now). Writes its due time and lease only, never the request.
+   */
+  recheckQueued(request: RequestIn<'queued'>, owner: string, at: string): Promise<void>;
+}
+
+/** CloudFront's capacity per distribution as the bot's records hold it: what is in flight, what waits. */
+export interface Capacity {
   /** The requests in progress on a distribution, by the bot's own records. */
   inFlightRequests(distributionId: string): Promise<Array<RequestIn<'in_progress'>>>;
   /**
@@ -105,17 +125,22 @@ export interface RequestStore {
   inFlightLoad(distributionId: string, exceptId?: string): Promise<Load>;
   /** Every request queued for capacity on a distribution, oldest first. */
   queued(distributionId: string): Promise<QueuedRequest[]>;
-  /** Makes a queued request due now (capacity freed up). */
-  nudge(requestId: string, now: string): Promise<void>;
-  /**
-   * A queued request claimed by `owner` found no room: it looks again at `at`, unless a nudge made it due
-   * while it looked (then it stays due now). Writes its due time and lease only, never the request.
-   */
-  recheckQueued(request: RequestIn<'queued'>, owner: string, at: string): Promise<void>;
+}
+
+/** Billed usage: the bot's submissions, and the invalidations reconciliation looked at (external ones count). */
+export interface UsageLedger {
   /** Which of these invalidations of a distribution were looked at already (reconciliation). */
   seenInvalidations(distributionId: string, invalidationIds: string[]): Promise<Set<string>>;
   /** Records that an invalidation was looked at; an external one counts into usage. Idempotent. */
   markSeen(seen: SeenInvalidation): Promise<void>;
+  /** Every billed submission of a UTC month, the bot's and (reconciled) external ones. */
+  usageRows(month: string): Promise<UsageRow[]>;
+  /** Paths submitted to CloudFront in a UTC month (`YYYY-MM`), the figure AWS bills. */
+  monthPaths(month: string): Promise<number>;
+}
+
+/** Reading requests back for people: listings and the audit export. */
+export interface AuditQueries {
   /**
    * Recent requests, newest first, a page at a time: of one distribution, or one requester, or all (by
    * month of creation, starting at `month` and going back). `cursor` continues a previous page.
@@ -129,12 +154,23 @@ export interface RequestStore {
    * requestsCreatedIn of the same months, every request with an event in them.
    */
   requestsActiveIn(months: readonly string[]): AsyncIterable<StoredRequest>;
-  /** Every billed submission of a UTC month, the bot's and (reconciled) external ones. */
-  usageRows(month: string): Promise<UsageRow[]>;
-  /** Paths submitted to CloudFront in a UTC month (`YYYY-MM`), the figure AWS bills. */
-  monthPaths(month: string): Promise<number>;
-  /** Whether the store answers; for the health check. */
+}
+
+/** Whether the store answers; for the health check. */
+export interface StoreHealth {
   ping(): Promise<void>;
+}
+
+/** Every store port, as one table provides them (wired into Services by compose.ts). */
+export interface Stores {
+  requests: Requests;
+  refusals: Refusals;
+  work: WorkQueue;
+  capacity: Capacity;
+  ledger: UsageLedger;
+  audit: AuditQueries;
+  health: StoreHealth;
+  counters: Counters;
 }
 
 export type InvalidationStatus = 'InProgress' | 'Completed';
@@ -317,9 +353,7 @@ export interface Metrics {
 export type FollowUps = 'caller' | 'worker';
 
 /** Everything a use case may touch, wired once in src/compose/. */
-export interface Services {
-  store: RequestStore;
-  counters: Counters;
+export interface Services extends Stores {
   cdn: Cdn;
   cards: Cards;
   directory: ApproverDirectory;

@@ -11,28 +11,31 @@ export type PostOutcome = { ok: true } | { ok: false; error: PostError | 'will_r
  * leaves it due, so a worker posts the card later (`retry`: after looking whether it arrived after all).
  */
 export async function postCard(
-  services: Services,
+  services: Pick<
+    Services,
+    'cards' | 'clock' | 'counters' | 'ids' | 'logger' | 'policy' | 'requests' | 'wake'
+  >,
   request: RequestIn<'new'>,
   options: { retry: boolean } = { retry: false },
 ): Promise<PostOutcome> {
-  const { cards, store, clock, policy, logger } = services;
+  const { cards, clock, policy, logger } = services;
   let posted: Awaited<ReturnType<typeof cards.post>>;
   try {
     posted = await cards.post(request, { lookFirst: options.retry || request.attempts > 0 });
   } catch (error) {
     logger.warn('posting the request card failed; will retry', { requestId: request.id, error });
     const delayMs = postRetryDelayMs(request.attempts, services.ids.random(), error);
-    await store.save({ request: retryLater(request, clock.now(), delayMs) });
+    await services.requests.save({ request: retryLater(request, clock.now(), delayMs) });
     return { ok: false, error: 'will_retry' };
   }
   const now = clock.now();
   if (!posted.ok) {
     const ended = undeliverable(request, posted.error, now);
-    if (await store.save(ended)) await releaseReservation(services, ended.request);
+    if (await services.requests.save(ended)) await releaseReservation(services, ended.request);
     return posted;
   }
   const transition = cardPosted(request, posted.card, now, policy.approvalTimeoutMinutes * 60_000);
-  if (!(await store.save(transition))) {
+  if (!(await services.requests.save(transition))) {
     logger.warn('request changed while its card was posted', { requestId: request.id });
     return { ok: true };
   }

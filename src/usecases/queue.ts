@@ -9,27 +9,30 @@ import type { Services } from './ports.js';
  * `nudgeQueue` when the bot's own invalidations free capacity.
  */
 export async function waitInQueue(
-  services: Services,
+  services: Pick<Services, 'clock' | 'requests' | 'work' | 'workerId'>,
   request: RequestIn<'approved' | 'queued'>,
   reason: QueueReason,
   turn: number,
   redraw: (request: InvalidationRequest) => Promise<void>,
 ): Promise<void> {
-  const { store, clock, workerId } = services;
+  const { clock, workerId } = services;
   const now = clock.now();
   if (request.status === 'queued') {
     const waitMs = queueRecheckMs(elapsedMs(request.queuedAt, now));
-    await store.recheckQueued(request, workerId, addMs(now, waitMs));
+    await services.work.recheckQueued(request, workerId, addMs(now, waitMs));
     return;
   }
   const transition = queue(request, reason, now, QUEUE_RECHECK_FIRST_MS, turn);
-  if ((await store.save(transition)) && transition.event) await redraw(transition.request);
+  if ((await services.requests.save(transition)) && transition.event) await redraw(transition.request);
 }
 
 /** Capacity freed up on this distribution: the first queued requests in admission order may fit now. */
-export async function nudgeQueue(services: Services, distributionId: string): Promise<void> {
-  const queued = admissionOrder(await services.store.queued(distributionId));
-  for (const { id } of queued.slice(0, NUDGE_AT_ONCE)) await services.store.nudge(id, services.clock.now());
+export async function nudgeQueue(
+  services: Pick<Services, 'capacity' | 'clock' | 'work'>,
+  distributionId: string,
+): Promise<void> {
+  const queued = admissionOrder(await services.capacity.queued(distributionId));
+  for (const { id } of queued.slice(0, NUDGE_AT_ONCE)) await services.work.nudge(id, services.clock.now());
 }
 
 /** How many queued requests one freed slot wakes; they go in order, and those that do not fit wait again. */

@@ -12,15 +12,18 @@ import type { Services } from './ports.js';
  * and counted in the month's paths that new requests reserve against (the budget, the free allowance).
  */
 export async function reconcileDistribution(
-  services: Services,
+  services: Pick<
+    Services,
+    'ledger' | 'work' | 'cdn' | 'counters' | 'clock' | 'logger' | 'workerId' | 'policy'
+  >,
   distributionId: string,
   claimedDueAt: string,
 ) {
-  const { store, cdn, clock, logger, workerId, policy, counters } = services;
+  const { cdn, clock, logger, workerId, policy, counters } = services;
   const next = addMs(clock.now(), policy.reconciliation.intervalMinutes * 60_000);
   try {
     const recent = await cdn.recent(distributionId);
-    const seen = await store.seenInvalidations(
+    const seen = await services.ledger.seenInvalidations(
       distributionId,
       recent.map((summary) => summary.id),
     );
@@ -32,7 +35,7 @@ export async function reconcileDistribution(
       // in between finds it unseen and reserves it again, which the open reservation makes a no-op.
       const counted = { scope: monthPathsScope(billingMonth(detail.createTime)), holder: `EXT#${detail.id}` };
       if (external) await counters.reserve(counted.scope, counted.holder, detail.paths);
-      await store.markSeen({
+      await services.ledger.markSeen({
         distributionId,
         invalidationId: detail.id,
         external,
@@ -50,15 +53,17 @@ export async function reconcileDistribution(
   } catch (error) {
     logger.warn('reconciling usage failed; will try again', { distributionId, error });
   } finally {
-    await store.finishTask({ kind: 'reconcile', distributionId }, workerId, claimedDueAt, next);
+    await services.work.finishTask({ kind: 'reconcile', distributionId }, workerId, claimedDueAt, next);
   }
 }
 
 /** Makes sure every configured distribution has its reconciliation scheduled (when enabled). */
-export async function scheduleReconciliation(services: Services): Promise<void> {
+export async function scheduleReconciliation(
+  services: Pick<Services, 'work' | 'clock' | 'policy'>,
+): Promise<void> {
   if (!services.policy.reconciliation.enabled) return;
   const now = services.clock.now();
   for (const distribution of services.policy.distributions) {
-    await services.store.scheduleTask({ kind: 'reconcile', distributionId: distribution.id }, now);
+    await services.work.scheduleTask({ kind: 'reconcile', distributionId: distribution.id }, now);
   }
 }

@@ -9,20 +9,23 @@ import {
 } from '../core/request.js';
 import type { Services } from './ports.js';
 
+/** What recording a refusal uses. */
+export type RefusalServices = Pick<Services, 'refusals' | 'clock' | 'ids' | 'logger'>;
+
 /**
- * Records a refused click on a request for audit (`refused` event, see RequestStore.recordRefusal).
+ * Records a refused click on a request for audit (`refused` event, see Refusals.recordRefusal).
  * The person's answer never depends on it: if the store cannot record it, that is logged as an error and
  * the refusal is still answered.
  */
 export async function recordClickRefusal(
-  services: Services,
+  services: RefusalServices,
   request: InvalidationRequest,
   refusal: { action: RefusedAction; code: ClickRefusalCode; by: string },
 ): Promise<void> {
-  const { store, clock, ids, logger } = services;
+  const { clock, ids, logger } = services;
   const event = refusedClick(request, { ...refusal, refusalId: ids.refusalId() }, clock.now());
   try {
-    await store.recordRefusal(event, request.createdAt);
+    await services.refusals.recordRefusal(event, request.createdAt);
   } catch (error) {
     logger.error('recording a refusal failed; the refusal was still answered', {
       requestId: request.id,
@@ -41,11 +44,14 @@ export interface RefusedCommandInput {
 }
 
 /** Records a refused command for audit, as recordClickRefusal does for clicks. */
-export async function recordCommandRefusal(services: Services, input: RefusedCommandInput): Promise<void> {
-  const { store, clock, ids, logger } = services;
+export async function recordCommandRefusal(
+  services: RefusalServices,
+  input: RefusedCommandInput,
+): Promise<void> {
+  const { clock, ids, logger } = services;
   const refusal = refusedCommand({ ...input, id: ids.refusalId(), at: clock.now() });
   try {
-    await store.recordCommandRefusal(refusal);
+    await services.refusals.recordCommandRefusal(refusal);
   } catch (error) {
     logger.error('recording a refusal failed; the refusal was still answered', {
       user: input.user,

@@ -27,7 +27,7 @@ const FIRST_RETRY_MS = 100;
  * first (the version guard).
  */
 export async function recordSubmission(
-  services: Services,
+  services: Pick<Services, 'clock' | 'logger' | 'metrics' | 'policy'>,
   transition: Transition,
   write: () => Promise<boolean>,
 ): Promise<boolean> {

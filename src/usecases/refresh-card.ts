@@ -12,7 +12,7 @@ const MAX_DRAWS = 3;
  * for a caller that retries its step.
  */
 export async function refreshCard(
-  services: Services,
+  services: Pick<Services, 'cards' | 'requests' | 'logger'>,
   request: InvalidationRequest,
   failures: 'log' | 'throw' = 'log',
 ): Promise<void> {
@@ -25,7 +25,7 @@ export async function refreshCard(
       services.logger.warn('updating the request card failed', { requestId: request.id, error });
       return;
     }
-    const latest = await services.store.get(drawn.id).catch(() => undefined);
+    const latest = await services.requests.get(drawn.id).catch(() => undefined);
     if (!latest || latest.request.version === drawn.version) return;
     drawn = latest.request;
   }

@@ -15,11 +15,11 @@ export interface ReportedRequest {
  * A viewer with restricted access gets no audit events: they carry reasons, paths and who acted.
  */
 export async function requestStatus(
-  services: Services,
+  services: Pick<Services, 'requests' | 'cdn' | 'logger'>,
   requestId: string,
   access: AccessCheck,
 ): Promise<{ stored: StoredRequest; live: LiveInvalidation[]; access: Access } | undefined> {
-  const found = await services.store.get(requestId);
+  const found = await services.requests.get(requestId);
   if (!found) return undefined;
   const { request } = found;
   const seen = access(request.distribution.id, request.requester);
@@ -58,13 +58,13 @@ export const LIST_PAGE_SIZE = 10;
 
 /** `/invalidate list [alias] [mine]`: recent requests, newest first, a page at a time, each with its access. */
 export async function listRequests(
-  services: Services,
+  services: Pick<Services, 'audit' | 'clock'>,
   query: ListQuery,
   access: AccessCheck,
 ): Promise<{ requests: ReportedRequest[]; cursor?: string }> {
   const month = billingMonth(services.clock.now());
   const { distributionId, requester, cursor } = query;
-  const page = await services.store.recentRequests({
+  const page = await services.audit.recentRequests({
     month,
     limit: LIST_PAGE_SIZE,
     ...(distributionId ? { distributionId } : {}),
@@ -86,12 +86,12 @@ export async function listRequests(
  * the totals; rows the viewer may not see in detail are summed under one "restricted" requester.
  */
 export async function usageReport(
-  services: Services,
+  services: Pick<Services, 'ledger' | 'clock' | 'policy'>,
   access: AccessCheck,
   month?: string,
 ): Promise<UsageSummary> {
   const now = services.clock.now();
   const which = month ?? billingMonth(now);
-  const rows = await services.store.usageRows(which);
+  const rows = await services.ledger.usageRows(which);
   return summariseUsage(which, rowsAsSeen(rows, access), services.policy.cost, now);
 }

@@ -110,7 +110,7 @@ function sizeRefusal(
  * mistake in the text and records nothing. Called after the refusal was answered: it never changes it.
  */
 export async function recordUnauthorizedCommand(
-  services: Services,
+  services: Pick<Services, 'clock' | 'ids' | 'logger' | 'refusals'>,
   refusal: CommandRefusal,
   context: { user: string; channel: string; text: string },
 ): Promise<void> {
@@ -146,13 +146,16 @@ export type OpenRefusal = RecordRefusal | PostRefusal;
  * the card is due at once, for the worker to post (the caller wakes it).
  */
 export async function recordRequest(
-  services: Services,
+  services: Pick<
+    Services,
+    'clock' | 'counters' | 'directory' | 'ids' | 'logger' | 'policy' | 'refusals' | 'requests'
+  >,
   command: Extract<PreparedCommand, { kind: 'invalidate' }>,
   requester: string,
   channel: string,
   followUps: FollowUps = 'caller',
 ): Promise<Result<RequestIn<'new'>, RecordRefusal>> {
-  const { store, clock, ids, policy, directory } = services;
+  const { clock, ids, policy, directory } = services;
   const { distribution } = command;
   if (distribution.requesters) {
     const membership = await memberOf(directory, requester, distribution.requesters);
@@ -209,7 +212,7 @@ export async function recordRequest(
     followUps === 'worker' ? 0 : CARD_RETRY_MS,
   );
   try {
-    await store.create(transition);
+    await services.requests.create(transition);
   } catch (error) {
     // Not recorded, so never accepted: what it reserved goes back (if the store answers at all; if not,
     // its paths stay reserved for the month, the strict side).

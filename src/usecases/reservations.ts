@@ -37,7 +37,7 @@ export interface RecordedReservations {
  * when limits are set. What does not fit is a rule for approval, never a refusal.
  */
 export async function reserveNewRequest(
-  services: Services,
+  services: Pick<Services, 'counters' | 'logger' | 'policy'>,
   input: {
     id: string;
     requester: string;
@@ -82,7 +82,10 @@ export async function reserveNewRequest(
 }
 
 /** Gives back what a request that ends unsubmitted holds of the month; nothing when it holds nothing. */
-export async function releaseReservation(services: Services, request: InvalidationRequest): Promise<void> {
+export async function releaseReservation(
+  services: Pick<Services, 'counters'>,
+  request: InvalidationRequest,
+): Promise<void> {
   await services.counters.release(scopeOf(request.createdAt), request.id, request.paths.length);
 }
 
@@ -90,7 +93,10 @@ export async function releaseReservation(services: Services, request: Invalidati
  * Makes sure an approved request holds its paths before it goes to CloudFront. Only a request approved
  * past the budget holds none (the approver overrode the budget); the reservation is taken without a limit.
  */
-export async function holdApproved(services: Services, request: InvalidationRequest): Promise<void> {
+export async function holdApproved(
+  services: Pick<Services, 'counters'>,
+  request: InvalidationRequest,
+): Promise<void> {
   if (!request.approval.rules.some((rule) => rule.rule === 'over_budget')) return;
   await services.counters.reserve(scopeOf(request.createdAt), request.id, request.paths.length);
 }
@@ -100,7 +106,7 @@ export async function holdApproved(services: Services, request: InvalidationRequ
  * (it waited for approval over the turn of the month), its paths move to the month that bills them.
  */
 export async function commitReservation(
-  services: Services,
+  services: Pick<Services, 'counters'>,
   request: InvalidationRequest,
   now: string,
 ): Promise<void> {

@@ -41,18 +41,18 @@ export function newDeliveries(services: Pick<Services, 'logger'>): Deliveries {
  * own deliveries before it returns (a worker on Lambda must not return with work going on).
  */
 export async function runDueWork(services: Services, deliveries?: Deliveries): Promise<number> {
-  const { store, clock, workerId, policy } = services;
+  const { clock, workerId, policy } = services;
   const lane = deliveries ?? newDeliveries(services);
   const now = clock.now();
-  const due = await store.due(now, WORK_BATCH);
+  const due = await services.work.due(now, WORK_BATCH);
   const until = addMs(now, policy.workLeaseSeconds * 1000);
   const claimed: InvalidationRequest[] = [];
   const steps: Array<() => Promise<void>> = [];
   for (const work of due) {
     if (work.kind === 'task') {
-      if (await store.claimTask(work.task, workerId, now, until))
+      if (await services.work.claimTask(work.task, workerId, now, until))
         steps.push(() => runTask(services, work.task, work.dueAt, lane));
-    } else if (await store.claim(work.request, workerId, now, until)) {
+    } else if (await services.work.claim(work.request, workerId, now, until)) {
       // With a delivery for it still waiting here, the claim only moves it out of the head of the due
       // work (so it neither hides what is due behind it nor makes this run look full) until that has run.
       if (!lane.holds(work.request.id)) claimed.push(work.request);
@@ -120,11 +120,11 @@ function runTask(services: Services, task: Task, claimedDueAt: string, lane: Del
 
 /** The watchdog: make sure the distribution's poll is scheduled, and look again later. */
 async function watch(services: Services, request: RequestIn<'in_progress'>): Promise<void> {
-  await services.store.scheduleTask(
+  await services.work.scheduleTask(
     { kind: 'poll', distributionId: request.distribution.id },
     services.clock.now(),
   );
-  await services.store.save({ request: watchdog(request, services.clock.now()) });
+  await services.requests.save({ request: watchdog(request, services.clock.now()) });
 }
 
 /** Halfway to expiry with nobody having decided: the reminder to the approvers is due. */
@@ -134,7 +134,7 @@ async function remind(
   lane: Deliveries,
 ): Promise<void> {
   const transition = reminderDue(request, services.clock.now());
-  if (await services.store.save(transition))
+  if (await services.requests.save(transition))
     lane.add(request.id, () => deliverNotice(services, transition.request));
 }
 

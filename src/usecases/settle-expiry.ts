@@ -12,7 +12,7 @@ const ROUNDS = 5;
  * made in time whose write lands a moment earlier still wins, and the late clicker is told what was recorded.
  */
 export async function settleExpiry(
-  services: Services,
+  services: Pick<Services, 'cards' | 'clock' | 'counters' | 'logger' | 'requests'>,
   loaded: InvalidationRequest,
 ): Promise<InvalidationRequest> {
   let request = loaded;
@@ -20,12 +20,12 @@ export async function settleExpiry(
     const now = services.clock.now();
     if (request.status !== 'pending_approval' || request.expiresAt > now) return request;
     const transition = expire(request, now);
-    if (await services.store.save(transition)) {
+    if (await services.requests.save(transition)) {
       await releaseReservation(services, transition.request);
       await refreshCard(services, transition.request);
       return transition.request;
     }
-    request = (await services.store.get(request.id))?.request ?? request;
+    request = (await services.requests.get(request.id))?.request ?? request;
   }
   return request;
 }
@@ -36,7 +36,7 @@ export async function settleExpiry(
  * reminder going out decides nothing, so the change is made again on the request as it is now.
  */
 export async function changePending(
-  services: Services,
+  services: Pick<Services, 'cards' | 'clock' | 'counters' | 'logger' | 'requests'>,
   loaded: InvalidationRequest,
   change: (request: RequestIn<'pending_approval'>, now: string) => Transition,
 ): Promise<{ written: boolean; request: InvalidationRequest }> {
@@ -47,8 +47,8 @@ export async function changePending(
     const current = await settleExpiry(services, pending);
     if (current.status !== 'pending_approval') return { written: false, request: current };
     const transition = change(current, now);
-    if (await services.store.save(transition)) return { written: true, request: transition.request };
-    pending = (await services.store.get(current.id))?.request ?? current;
+    if (await services.requests.save(transition)) return { written: true, request: transition.request };
+    pending = (await services.requests.get(current.id))?.request ?? current;
   }
   return { written: false, request: pending };
 }

@@ -11,17 +11,20 @@ import { releaseReservation } from './reservations.js';
  * 5xx, timeouts) is retried later with backoff and jitter.
  */
 export async function handleSubmitError(
-  services: Services,
+  services: Pick<
+    Services,
+    'capacity' | 'clock' | 'counters' | 'ids' | 'logger' | 'requests' | 'wake' | 'work' | 'workerId'
+  >,
   request: RequestIn<'approved' | 'queued'>,
   error: unknown,
   redraw: (request: InvalidationRequest) => Promise<void>,
 ): Promise<void> {
-  const { store, clock, logger, ids } = services;
+  const { clock, logger, ids } = services;
   const now = clock.now();
   if (error instanceof CdnError && error.kind === 'permanent') {
     logger.warn('submission failed permanently', { requestId: request.id, code: error.code, error });
     const transition = failed(request, error.code, error.message, now);
-    if (!(await store.save(transition))) return;
+    if (!(await services.requests.save(transition))) return;
     // Nothing of it reached CloudFront (a first batch refused for good), so nothing of it is billed.
     await releaseReservation(services, transition.request);
     services.wake();
@@ -32,11 +35,11 @@ export async function handleSubmitError(
     const turn =
       request.status === 'queued'
         ? (request.turn ?? 0)
-        : nextTurn(await store.queued(request.distribution.id), request.requester);
+        : nextTurn(await services.capacity.queued(request.distribution.id), request.requester);
     await waitInQueue(services, request, { code: 'too_many_in_progress' }, turn, redraw);
     return;
   }
   const delayMs = retryDelayMs(request.attempts, ids.random());
   logger.warn('submission failed; will retry', { requestId: request.id, delayMs, error });
-  await store.save({ request: retryLater(request, now, delayMs) });
+  await services.requests.save({ request: retryLater(request, now, delayMs) });
 }

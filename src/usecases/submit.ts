@@ -22,6 +22,24 @@ import { refreshCard } from './refresh-card.js';
 import { commitReservation, holdApproved } from './reservations.js';
 import { handleSubmitError } from './step-error.js';
 
+/** What submitting a request uses, with the queue and the follow-ups around it. */
+export type SubmitServices = Pick<
+  Services,
+  | 'capacity'
+  | 'cards'
+  | 'cdn'
+  | 'clock'
+  | 'counters'
+  | 'ids'
+  | 'logger'
+  | 'metrics'
+  | 'policy'
+  | 'requests'
+  | 'wake'
+  | 'work'
+  | 'workerId'
+>;
+
 /**
  * Submits an approved (or queued) request to CloudFront, as far as the distribution has room: CloudFront
  * allows 3,000 paths and 15 wildcards in progress per distribution, counted here from the bot's own
@@ -30,19 +48,19 @@ import { handleSubmitError } from './step-error.js';
  * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_InvalidationBatch.html
  */
 async function submitRequest(
-  services: Services,
+  services: SubmitServices,
   request: RequestIn<'approved' | 'queued'>,
   inFlight: Load,
   redraw: (request: InvalidationRequest) => Promise<void>,
   afterwards: (work: Promise<void>) => void,
 ): Promise<Load | undefined> {
-  const { store, clock, policy } = services;
+  const { clock, policy } = services;
   const distributionId = request.distribution.id;
   // Held before anything can reach CloudFront; a queued request held its paths on its way to the queue.
   if (request.status === 'approved') await holdApproved(services, request);
   // Capacity that the requests before this one in admission order wait for is theirs; it may go ahead
   // of them only with what is left (a plain path need not wait behind a wildcard).
-  const queued = await store.queued(distributionId);
+  const queued = await services.capacity.queued(distributionId);
   const turn = request.status === 'queued' ? (request.turn ?? 0) : nextTurn(queued, request.requester);
   const ahead = loadAhead(queued, { ...request, turn });
   const batches = batchesFor(request.id, request.paths);
@@ -64,11 +82,11 @@ async function submitRequest(
   const transition = submitted(request, sent.batches, now);
   const recorded = await recordSubmission(services, transition, async () => {
     // Scheduled before the request is recorded as in progress, so an in-flight request always has a poll.
-    await store.scheduleTask(
+    await services.work.scheduleTask(
       { kind: 'poll', distributionId },
       addMs(now, policy.polling.firstCheckSeconds * 1000),
     );
-    return store.save(transition);
+    return services.requests.save(transition);
   });
   if (!recorded) return undefined;
   // After the save: a crash before it leaves the request approved, and its retry reuses the reservation.
@@ -86,7 +104,7 @@ async function submitRequest(
  * itself (other processes may still race it: CloudFront's TooManyInvalidationsInProgress then queues).
  */
 export async function submitInTurn(
-  services: Services,
+  services: SubmitServices,
   requests: ReadonlyArray<RequestIn<'approved' | 'queued'>>,
   deliveries: Deliveries,
 ): Promise<void> {
@@ -117,7 +135,7 @@ export async function submitInTurn(
   };
   for (const request of inOrder) {
     try {
-      inFlight ??= await services.store.inFlightLoad(request.distribution.id, request.id);
+      inFlight ??= await services.capacity.inFlightLoad(request.distribution.id, request.id);
       inFlight = (await submitRequest(services, request, inFlight, later, afterwards)) ?? inFlight;
     } catch (error) {
       services.logger.error('submitting failed; the lease runs out and it is tried again', {
@@ -131,13 +149,16 @@ export async function submitInTurn(
 
 /** Submits the batches of an in-progress request that waited for room, once there is some. */
 export async function submitRemaining(
-  services: Services,
+  services: Pick<
+    Services,
+    'capacity' | 'cards' | 'cdn' | 'clock' | 'logger' | 'metrics' | 'policy' | 'requests'
+  >,
   request: RequestIn<'in_progress'>,
   deliveries: Deliveries,
 ): Promise<void> {
   const waiting = request.batches.filter((batch) => batch.invalidationId === undefined);
   if (waiting.length === 0) return;
-  const others = await services.store.inFlightLoad(request.distribution.id, request.id);
+  const others = await services.capacity.inFlightLoad(request.distribution.id, request.id);
   const admitted = admit(
     request.paths,
     waiting,
@@ -153,7 +174,7 @@ export async function submitRemaining(
     return;
   }
   const transition = moreSubmitted(request, sent.batches, services.clock.now());
-  if (await recordSubmission(services, transition, () => services.store.save(transition)))
+  if (await recordSubmission(services, transition, () => services.requests.save(transition)))
     deliveries.add(request.id, () => refreshCard(services, transition.request));
 }
 
@@ -163,7 +184,7 @@ export async function submitRemaining(
  * very first is returned for the caller to handle.
  */
 async function createAll(
-  services: Services,
+  services: Pick<Services, 'cdn' | 'logger'>,
   request: RequestIn<'approved' | 'queued' | 'in_progress'>,
   all: readonly Batch[],
   admitted: readonly Batch[],

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BUNDLED_CONFIG, bundleHandler } from '../../infra/lib/bundle.js';
-import { ensureTable } from '../../src/adapters/aws/dynamodb-store.js';
+import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
 import { type SlackSender, slackSender } from '../../src/standins/slack-requests.js';
 import type { StoredMessage } from '../../src/standins/slack-standin.js';
 import { requestIdOf, type Stack, startStack, USERS } from '../support/stack.js';

@@ -11,7 +11,7 @@ import {
   HANDLERS,
   handlerOptions,
 } from '../../infra/lib/bundle.js';
-import { ensureTable } from '../../src/adapters/aws/dynamodb-store.js';
+import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
 import { type SlackSender, slackSender } from '../../src/standins/slack-requests.js';
 import { type Stack, startStack, USERS } from '../support/stack.js';
 import {

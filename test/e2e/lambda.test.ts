@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLED_CONFIG, bundleHandler } from '../../infra/lib/bundle.js';
-import { ensureTable } from '../../src/adapters/aws/dynamodb-store.js';
+import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
 import { drainDueWork } from '../../src/adapters/system/drain.js';
 import { type SlackSender, sign, slackSender } from '../../src/standins/slack-requests.js';
 import type { StoredMessage } from '../../src/standins/slack-standin.js';

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/lib/bundle.js';
@@ -6,11 +6,10 @@ import { DYNAMODB_ACTIONS, WORKER_CLOUDFRONT_ACTIONS } from '../../infra/lib/per
 import { testConfig } from '../support/stack.js';
 import { functionId, grants, type Synthesized, statementsOf, synthesize } from './synth.js';
 
-/** The request store's classes that send DynamoDB commands: the store, and the parts it delegates to. */
-const STORE_CLASSES = [
-  { file: join(REPO_ROOT, 'src/adapters/aws/dynamodb-store.ts'), name: 'DynamoDbRequestStore' },
-  { file: join(REPO_ROOT, 'src/adapters/aws/activity-markers.ts'), name: 'ActivityMarkers' },
-];
+/** The stores over the table, each in its own file; all of them send their commands through table.ts. */
+const STORES = join(REPO_ROOT, 'src/adapters/aws/dynamodb');
+/** Files there that the functions never run: table creation and the embedded store are for local endpoints. */
+const LOCAL_ONLY = new Set(['ensure-table.ts', 'embedded-dynamodb.ts']);
 const CDN = join(REPO_ROOT, 'src/adapters/aws/cloudfront.ts');
 
 /** lib-dynamodb's document commands and the API action each sends; the client's own commands are named alike. */
@@ -26,17 +25,15 @@ const DOCUMENT_COMMANDS: Record<string, string> = {
 };
 
 /**
- * The IAM actions the request store sends, read from its source: every `new XxxCommand(` inside the classes
- * of STORE_CLASSES (the functions use the classes; `ensureTable` after the store is for local endpoints only).
+ * The IAM actions the stores send, read from their source: every `new XxxCommand(` in the files of STORES
+ * but those of LOCAL_ONLY.
  */
 function actionsInCode(): string[] {
-  const commands = STORE_CLASSES.flatMap(({ file, name }) => {
-    const source = readFileSync(file, 'utf8');
-    const start = source.indexOf(`export class ${name}`);
-    const end = source.indexOf('\n}\n', start);
-    expect(start, name).toBeGreaterThan(-1);
-    const body = source.slice(start, end);
-    return [...body.matchAll(/new (\w+)Command\(/g)].map((match) => match[1] ?? '');
+  const files = readdirSync(STORES).filter((name) => name.endsWith('.ts') && !LOCAL_ONLY.has(name));
+  expect(files).toContain('table.ts');
+  const commands = files.flatMap((name) => {
+    const source = readFileSync(join(STORES, name), 'utf8');
+    return [...source.matchAll(/new (\w+)Command\(/g)].map((match) => match[1] ?? '');
   });
   return [...new Set(commands.map((name) => `dynamodb:${DOCUMENT_COMMANDS[name] ?? name}`))].sort();
 }

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readPolicyFile } from '../../infra/lib/policy-file.js';
-import { tableDefinition } from '../../src/adapters/aws/schema.js';
+import { tableDefinition } from '../../src/adapters/aws/dynamodb/schema.js';
 import { WORKER_METRICS } from '../../src/adapters/system/worker-metrics.js';
 import { ConfigError } from '../../src/config.js';
 import { writeConfig } from '../support/bot-process.js';

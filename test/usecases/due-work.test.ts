@@ -53,11 +53,11 @@ describe('due work composed in process, with Slack slow', () => {
       approval: { required: false, rules: [], approvers: { users: [] }, selfApproval: false },
       cost: previewCost(1, 0, services.policy.cost),
     });
-    await services.store.create(made);
+    await services.requests.create(made);
     const posted = await services.cards.post(made.request, { lookFirst: false });
     if (!posted.ok) throw new Error(`the card was not posted: ${posted.error}`);
     const transition = cardPosted(made.request, posted.card, new Date().toISOString(), 60_000);
-    expect(await services.store.save(transition)).toBe(true);
+    expect(await services.requests.save(transition)).toBe(true);
     return transition.request as RequestIn<'approved'>;
   }
 
@@ -77,7 +77,7 @@ describe('due work composed in process, with Slack slow', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(SLOW_UPDATE_MS);
     stack.slack.clearFaults();
     for (const request of requests) {
-      const stored = await runtime.services.store.get(request.id);
+      const stored = await runtime.services.requests.get(request.id);
       expect(stored?.request.status).toBe('in_progress');
       const card = stack.slack.messages.find((m) => m.ts === request.card?.ts);
       expect(JSON.stringify(card?.blocks)).toContain('In progress');
@@ -97,9 +97,9 @@ describe('due work composed in process, with Slack slow', () => {
       approval: { required: false, rules: [], approvers: { users: [] }, selfApproval: false },
       cost: previewCost(1, 0, services.policy.cost),
     });
-    await services.store.create(made);
+    await services.requests.create(made);
     const dueIds = async () =>
-      (await services.store.due(services.clock.now(), 100)).flatMap((work) =>
+      (await services.work.due(services.clock.now(), 100)).flatMap((work) =>
         work.kind === 'request' ? [work.request.id] : [],
       );
     expect(await dueIds()).toContain(made.request.id);

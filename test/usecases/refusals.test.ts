@@ -1,22 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { DistributionConfig, PolicyConfig } from '../../src/config.js';
 import { previewCost } from '../../src/core/cost.js';
-import {
-  type AuditEvent,
-  type CommandRefusalRecord,
-  cardPosted,
-  createRequest,
-  type InvalidationRequest,
-  type Transition,
-} from '../../src/core/request.js';
+import { cardPosted, createRequest, type InvalidationRequest } from '../../src/core/request.js';
 import { cancelRequest } from '../../src/usecases/cancel.js';
+import type { DecideServices } from '../../src/usecases/decide.js';
 import { decideRequest } from '../../src/usecases/decide.js';
-import type { RefusalRecorded, RequestStore, Services, StoredRequest } from '../../src/usecases/ports.js';
+import type { Services } from '../../src/usecases/ports.js';
 import {
   prepareCommand,
   recordRequest,
   recordUnauthorizedCommand,
 } from '../../src/usecases/request-invalidation.js';
+import { MemoryStores } from '../support/memory-ports.js';
 
 const NOW = '2026-05-04T10:05:00.000Z';
 const REQUESTER = 'U0DEV';
@@ -54,48 +49,30 @@ function pendingRequest(): InvalidationRequest {
   return cardPosted(request, { channel: 'C0DEPLOY', ts: '1.000100' }, request.createdAt, 3_600_000).request;
 }
 
-/** An in-memory store holding one request; `failing` makes every refusal write throw, as an outage would. */
-class FakeStore {
-  readonly refusals: AuditEvent[] = [];
-  readonly commandRefusals: CommandRefusalRecord[] = [];
-  readonly saved: Transition[] = [];
-  readonly created: Transition[] = [];
-  failing = false;
-  constructor(private readonly stored: StoredRequest) {}
-
-  async get(id: string): Promise<StoredRequest | undefined> {
-    return id === this.stored.request.id ? this.stored : undefined;
-  }
-  async save(transition: Transition): Promise<boolean> {
-    this.saved.push(transition);
-    return true;
-  }
-  async create(transition: Transition): Promise<void> {
-    this.created.push(transition);
-  }
-  async recordRefusal(event: AuditEvent): Promise<RefusalRecorded> {
-    if (this.failing) throw new Error('connect ECONNREFUSED');
-    this.refusals.push(event);
-    return 'kept';
-  }
-  async recordCommandRefusal(refusal: CommandRefusalRecord): Promise<void> {
-    if (this.failing) throw new Error('connect ECONNREFUSED');
-    this.commandRefusals.push(refusal);
-  }
-}
-
+/** The store ports in memory holding one pending request; `failing` makes every write throw. */
 function fakeServices() {
-  const store = new FakeStore({ request: pendingRequest(), events: [] });
+  const store = new MemoryStores();
+  store.seed(pendingRequest());
   const errors: string[] = [];
   let ids = 0;
-  const services = {
-    store: store as unknown as RequestStore,
+  const services: DecideServices & Pick<Services, 'cards' | 'counters' | 'directory' | 'wake'> = {
+    requests: store.requests,
+    refusals: store.refusals,
     counters: {
       reserve: async () => ({ ok: true, before: { amount: 0, holders: 0 } }),
       release: async () => true,
       commit: async () => true,
     },
-    directory: { members: async () => undefined },
+    cards: {
+      post: async () => ({ ok: false, error: 'channel_not_found' }),
+      update: async () => {},
+      notify: async () => {},
+      hasNotice: async () => false,
+    },
+    directory: {
+      members: async () => undefined,
+      confirm: async () => ({ ok: false, reason: 'unreachable' }),
+    },
     clock: { now: () => NOW },
     ids: { requestId: () => 'INV-0000000002', refusalId: () => `REF-${++ids}`, random: () => 0.5 },
     logger: {
@@ -106,7 +83,7 @@ function fakeServices() {
     },
     policy,
     wake: () => {},
-  } as unknown as Services;
+  };
   return { services, store, errors };
 }
 
@@ -121,7 +98,7 @@ describe('recording authorization refusals', () => {
     const result = await decideRequest(services, 'INV-0000000001', input);
     expect(result).toMatchObject({ ok: false, error: { code } });
     expect(store.saved).toHaveLength(0);
-    expect(store.refusals).toEqual([
+    expect(store.refusedClicks()).toEqual([
       {
         requestId: 'INV-0000000001',
         type: 'refused',
@@ -137,7 +114,7 @@ describe('recording authorization refusals', () => {
     const { services, store } = fakeServices();
     const result = await cancelRequest(services, 'INV-0000000001', 'U0OTHER');
     expect(result).toMatchObject({ ok: false, error: { code: 'not_requester' } });
-    expect(store.refusals.map((e) => [e.actor, e.details])).toEqual([
+    expect(store.refusedClicks().map((e) => [e.actor, e.details])).toEqual([
       ['U0OTHER', { action: 'cancel', refusal: 'not_requester' }],
     ]);
   });
@@ -150,7 +127,7 @@ describe('recording authorization refusals', () => {
     expect((await decideRequest(services, 'INV-NOSUCHONE', { outcome: 'approved', by: 'U0X' })).ok).toBe(
       false,
     );
-    expect(store.refusals).toHaveLength(0);
+    expect(store.refusedClicks()).toHaveLength(0);
   });
 
   it('still answers the refusal when it cannot be recorded, and logs that as an error', async () => {

@@ -13,15 +13,15 @@ export const WORKER_METRICS = {
 
 /** Reads the two ages from the table and records them; 0 when nothing is due or in flight. */
 export async function recordWorkerMetrics(
-  services: Pick<Services, 'store' | 'clock' | 'policy' | 'metrics'>,
+  services: Pick<Services, 'work' | 'capacity' | 'clock' | 'policy' | 'metrics'>,
 ) {
-  const { store, clock, policy, metrics } = services;
+  const { clock, policy, metrics } = services;
   const now = clock.now();
-  const [oldest] = await store.due(now, 1);
+  const [oldest] = await services.work.due(now, 1);
   const dueAt = oldest && dueAtOf(oldest);
   let oldestSubmittedAt: string | undefined;
   for (const id of new Set(policy.distributions.map((distribution) => distribution.id))) {
-    for (const request of await store.inFlightRequests(id)) {
+    for (const request of await services.capacity.inFlightRequests(id)) {
       if (oldestSubmittedAt === undefined || request.submittedAt < oldestSubmittedAt) {
         oldestSubmittedAt = request.submittedAt;
       }

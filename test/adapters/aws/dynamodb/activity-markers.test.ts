@@ -1,16 +1,18 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbRequestStore, ensureTable } from '../../../src/adapters/aws/dynamodb-store.js';
-import { previewCost } from '../../../src/core/cost.js';
+import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
+import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
+import { previewCost } from '../../../../src/core/cost.js';
 import {
   auditEvent,
   bump,
   createRequest,
   type InvalidationRequest,
   refusedClick,
-} from '../../../src/core/request.js';
-import { exportEvents } from '../../../src/usecases/audit-export.js';
-import { type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
+} from '../../../../src/core/request.js';
+import { exportEvents } from '../../../../src/usecases/audit-export.js';
+import type { Stores } from '../../../../src/usecases/ports.js';
+import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
 
 let sequence = 0;
 
@@ -39,13 +41,13 @@ const refusal = (request: InvalidationRequest, at: string, n: number) =>
 describe('activity markers: events recorded in a later month than their request', () => {
   let dynamo: LocalDynamoDb;
   let client: DynamoDBClient;
-  let store: DynamoDbRequestStore;
+  let stores: Stores;
 
   beforeAll(async () => {
     dynamo = await startDynalite();
     client = dynamo.client();
     await ensureTable(client, 'activity-test');
-    store = new DynamoDbRequestStore(client, 'activity-test');
+    stores = openStores(client, 'activity-test');
   });
   afterAll(async () => {
     client?.destroy();
@@ -54,12 +56,12 @@ describe('activity markers: events recorded in a later month than their request'
 
   const activeIn = async (months: string[]) => {
     const ids: string[] = [];
-    for await (const { request } of store.requestsActiveIn(months)) ids.push(request.id);
+    for await (const { request } of stores.audit.requestsActiveIn(months)) ids.push(request.id);
     return ids;
   };
   const exported = async (since: string, until: string) => {
     const rows: string[] = [];
-    for await (const { event } of exportEvents(store, { since, until }))
+    for await (const { event } of exportEvents(stores.audit, { since, until }))
       rows.push(`${event.requestId} ${event.type}`);
     return rows;
   };
@@ -69,15 +71,20 @@ describe('activity markers: events recorded in a later month than their request'
     const may = created('2026-05-20T00:00:00.000Z');
     const quiet = created('2026-05-21T00:00:00.000Z');
     const september = created('2026-09-02T00:00:00.000Z');
-    for (const transition of [june, may, quiet, september]) await store.create(transition);
+    for (const transition of [june, may, quiet, september]) await stores.requests.create(transition);
     // June's request changes in September and October, May's is refused in October (kept, then twice more).
     const juneInSeptember = changed(june.request, '2026-09-03T00:00:00.000Z');
-    expect(await store.save(juneInSeptember)).toBe(true);
-    expect(await store.save(changed(juneInSeptember.request, '2026-10-01T00:00:00.000Z'))).toBe(true);
+    expect(await stores.requests.save(juneInSeptember)).toBe(true);
+    expect(await stores.requests.save(changed(juneInSeptember.request, '2026-10-01T00:00:00.000Z'))).toBe(
+      true,
+    );
     for (let n = 0; n < 3; n++)
-      await store.recordRefusal(refusal(may.request, '2026-10-05T00:00:00.000Z', n), may.request.createdAt);
+      await stores.refusals.recordRefusal(
+        refusal(may.request, '2026-10-05T00:00:00.000Z', n),
+        may.request.createdAt,
+      );
     // September's own request changes in October too.
-    expect(await store.save(changed(september.request, '2026-10-02T00:00:00.000Z'))).toBe(true);
+    expect(await stores.requests.save(changed(september.request, '2026-10-02T00:00:00.000Z'))).toBe(true);
 
     expect(await activeIn(['2026-09', '2026-10'])).toEqual([may.request.id, june.request.id]);
     expect(await activeIn(['2026-10'])).toEqual([may.request.id, june.request.id, september.request.id]);
@@ -94,14 +101,14 @@ describe('activity markers: events recorded in a later month than their request'
 
   it('marks nothing for events in the month the request was created', async () => {
     const july = created('2026-07-01T00:00:00.000Z');
-    await store.create(july);
-    expect(await store.save(changed(july.request, '2026-07-31T23:59:59.999Z'))).toBe(true);
+    await stores.requests.create(july);
+    expect(await stores.requests.save(changed(july.request, '2026-07-31T23:59:59.999Z'))).toBe(true);
     expect(await activeIn(['2026-07', '2026-08'])).not.toContain(july.request.id);
   });
 
   it('writes the marker before the event: when the marker cannot be written, neither is the event', async () => {
     const april = created('2026-04-01T00:00:00.000Z');
-    await store.create(april);
+    await stores.requests.create(april);
     const failing = dynamo.client();
     // DynamoDB refusing the marker's put (as an outage of that one call would): the SDK's own middleware.
     failing.middlewareStack.add(
@@ -112,14 +119,17 @@ describe('activity markers: events recorded in a later month than their request'
       },
       { step: 'build' },
     );
-    const cut = new DynamoDbRequestStore(failing, 'activity-test');
-    await expect(cut.save(changed(april.request, '2026-11-01T00:00:00.000Z'))).rejects.toThrow(
+    const cut = openStores(failing, 'activity-test');
+    await expect(cut.requests.save(changed(april.request, '2026-11-01T00:00:00.000Z'))).rejects.toThrow(
       'ECONNREFUSED',
     );
     await expect(
-      cut.recordRefusal(refusal(april.request, '2026-11-01T00:00:00.000Z', 9), april.request.createdAt),
+      cut.refusals.recordRefusal(
+        refusal(april.request, '2026-11-01T00:00:00.000Z', 9),
+        april.request.createdAt,
+      ),
     ).rejects.toThrow('ECONNREFUSED');
     failing.destroy();
-    expect((await store.get(april.request.id))?.events.map((e) => e.type)).toEqual(['requested']);
+    expect((await stores.requests.get(april.request.id))?.events.map((e) => e.type)).toEqual(['requested']);
   });
 });

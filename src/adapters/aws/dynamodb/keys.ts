@@ -1,7 +1,6 @@
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-
 /**
- * The single table, its keys and indexes in one place (the CDK stack reads these names too).
+ * The single table's items, keys and indexes in one place; schema.ts builds the table definition (which
+ * the CDK stack reads too) from these names.
  *
  * Request item      pk = REQ#<id>   sk = REQUEST
  *   request         the request as the core models it (a map), source of truth for its state
@@ -34,7 +33,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *                    duePk is DUE#TASK, apart from requests' DUE, so that no backlog of requests crowds them out
  *   leaseOwner, leaseUntil   a worker's claim on that run
  *
- * Counter item      pk = COUNTER#<scope>   sk = COUNTER   (dynamodb-counters.ts; scopes in core/reservations.ts)
+ * Counter item      pk = COUNTER#<scope>   sk = COUNTER   (counters.ts; scopes in core/reservations.ts)
  *   amount, holders  reserved or used in the scope (a month's paths, a requester's hour) and by how many
  *   open             string set of the holders (request ids) whose reservation is open: what makes a
  *                    retried reserve, release or commit a no-op; at most MAX_OPEN_HOLDERS (the 400 KB limit)
@@ -82,59 +81,3 @@ export const Indexes = {
   inFlight: 'inFlight',
   queue: 'queue',
 } as const;
-
-function projection(attributes: string[] | undefined) {
-  if (attributes === undefined) return { ProjectionType: 'ALL' as const };
-  if (attributes.length === 0) return { ProjectionType: 'KEYS_ONLY' as const };
-  return { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: attributes };
-}
-
-const index = (name: string, hash: string, range: string, projected?: string[]) => ({
-  IndexName: name,
-  KeySchema: [
-    { AttributeName: hash, KeyType: 'HASH' as const },
-    { AttributeName: range, KeyType: 'RANGE' as const },
-  ],
-  Projection: projection(projected),
-});
-
-/** The table definition, for the embedded store, `INVALIDATOR_CREATE_TABLE` and the CDK stack. */
-export function tableDefinition(tableName: string): CreateTableCommandInput {
-  const attributes = [
-    'pk',
-    'sk',
-    'duePk',
-    'dueAt',
-    'monthPk',
-    'createdSk',
-    'distPk',
-    'userPk',
-    'usagePk',
-    'usageSk',
-    'flightPk',
-    'queuePk',
-  ];
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
-    KeySchema: [
-      { AttributeName: 'pk', KeyType: 'HASH' },
-      { AttributeName: 'sk', KeyType: 'RANGE' },
-    ],
-    GlobalSecondaryIndexes: [
-      index(Indexes.due, 'duePk', 'dueAt'),
-      index(Indexes.byMonth, 'monthPk', 'createdSk'),
-      index(Indexes.byDistribution, 'distPk', 'createdSk'),
-      index(Indexes.byRequester, 'userPk', 'createdSk'),
-      index(Indexes.usage, 'usagePk', 'usageSk', ['usagePaths', 'distributionId', 'requester', 'external']),
-      index(Indexes.inFlight, 'flightPk', 'createdSk'),
-      index(Indexes.queue, 'queuePk', 'createdSk', [
-        'queuePaths',
-        'queueWildcards',
-        'queueRequester',
-        'queueTurn',
-      ]),
-    ],
-  };
-}

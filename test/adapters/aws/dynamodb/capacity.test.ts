@@ -1,17 +1,19 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbRequestStore, ensureTable } from '../../../src/adapters/aws/dynamodb-store.js';
-import { addLoad, batchesFor, inFlightLoad } from '../../../src/core/capacity.js';
-import { previewCost } from '../../../src/core/cost.js';
-import { cardPosted, createRequest, type RequestIn, submitted } from '../../../src/core/request.js';
-import { type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
+import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
+import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
+import { addLoad, batchesFor, inFlightLoad } from '../../../../src/core/capacity.js';
+import { previewCost } from '../../../../src/core/cost.js';
+import { cardPosted, createRequest, type RequestIn, submitted } from '../../../../src/core/request.js';
+import type { Stores } from '../../../../src/usecases/ports.js';
+import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
 
 const AT = '2026-05-04T10:00:00.000Z';
 const DISTRIBUTION = { alias: 'web', id: 'E2ABCDEF123XYZ' };
 let sequence = 0;
 
 /** Records a request without approval and takes it to in progress with its first `submit` batches made. */
-async function inProgress(store: DynamoDbRequestStore, paths: string[], submit = Infinity) {
+async function inProgress(stores: Stores, paths: string[], submit = Infinity) {
   const id = `INV-FLIGHT${String(++sequence).padStart(4, '0')}`;
   const made = createRequest({
     id,
@@ -23,27 +25,27 @@ async function inProgress(store: DynamoDbRequestStore, paths: string[], submit =
     approval: { required: false, rules: [], approvers: { users: ['U0LEAD'] }, selfApproval: false },
     cost: previewCost(paths.length, 0, { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 }),
   });
-  await store.create(made);
+  await stores.requests.create(made);
   const posted = cardPosted(made.request, { channel: 'C0123DEPLOY', ts: '1.000100' }, AT, 60_000);
-  expect(await store.save(posted)).toBe(true);
+  expect(await stores.requests.save(posted)).toBe(true);
   const batches = batchesFor(id, paths).map((batch, index) =>
     index < submit ? { ...batch, invalidationId: `I${sequence}X${index}` } : batch,
   );
   const sent = submitted(posted.request as RequestIn<'approved'>, batches, AT);
-  expect(await store.save(sent)).toBe(true);
+  expect(await stores.requests.save(sent)).toBe(true);
   return sent.request as RequestIn<'in_progress'>;
 }
 
-describe('the in-flight load in the DynamoDB request store', () => {
+describe('the in-flight load in the DynamoDB request stores', () => {
   let dynamo: LocalDynamoDb;
   let client: DynamoDBClient;
-  let store: DynamoDbRequestStore;
+  let stores: Stores;
 
   beforeAll(async () => {
     dynamo = await startDynalite();
     client = dynamo.client();
     await ensureTable(client, 'in-flight-test');
-    store = new DynamoDbRequestStore(client, 'in-flight-test');
+    stores = openStores(client, 'in-flight-test');
   });
   afterAll(async () => {
     client?.destroy();
@@ -51,23 +53,26 @@ describe('the in-flight load in the DynamoDB request store', () => {
   });
 
   it('sums what the in-progress requests hold, leaving one out on request, without reading the requests', async () => {
-    expect(await store.inFlightLoad(DISTRIBUTION.id)).toEqual({ paths: 0, wildcards: 0 });
-    const plain = await inProgress(store, ['/a.html', '/b.html']);
-    const wild = await inProgress(store, ['/img/*', '/css/*', '/x.js']);
+    expect(await stores.capacity.inFlightLoad(DISTRIBUTION.id)).toEqual({ paths: 0, wildcards: 0 });
+    const plain = await inProgress(stores, ['/a.html', '/b.html']);
+    const wild = await inProgress(stores, ['/img/*', '/css/*', '/x.js']);
     // 20 wildcards make two batches (CloudFront runs 15 at once); only the first was made.
     const split = await inProgress(
-      store,
+      stores,
       Array.from({ length: 20 }, (_, i) => `/w${i}/*`),
       1,
     );
-    const fromRequests = (await store.inFlightRequests(DISTRIBUTION.id))
+    const fromRequests = (await stores.capacity.inFlightRequests(DISTRIBUTION.id))
       .map((request) => inFlightLoad(request.paths, request.batches))
       .reduce(addLoad, { paths: 0, wildcards: 0 });
-    expect(await store.inFlightLoad(DISTRIBUTION.id)).toEqual(fromRequests);
+    expect(await stores.capacity.inFlightLoad(DISTRIBUTION.id)).toEqual(fromRequests);
     expect(fromRequests).toEqual({ paths: 2 + 3 + 15, wildcards: 2 + 15 });
-    expect(await store.inFlightLoad(DISTRIBUTION.id, wild.id)).toEqual({ paths: 17, wildcards: 15 });
-    expect(await store.inFlightLoad(DISTRIBUTION.id, split.id)).toEqual({ paths: 5, wildcards: 2 });
-    expect(await store.inFlightLoad('EOTHER0000000')).toEqual({ paths: 0, wildcards: 0 });
+    expect(await stores.capacity.inFlightLoad(DISTRIBUTION.id, wild.id)).toEqual({
+      paths: 17,
+      wildcards: 15,
+    });
+    expect(await stores.capacity.inFlightLoad(DISTRIBUTION.id, split.id)).toEqual({ paths: 5, wildcards: 2 });
+    expect(await stores.capacity.inFlightLoad('EOTHER0000000')).toEqual({ paths: 0, wildcards: 0 });
     expect(plain.status).toBe('in_progress');
   });
 });

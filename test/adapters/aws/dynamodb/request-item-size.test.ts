@@ -1,12 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbRequestStore, ensureTable } from '../../../src/adapters/aws/dynamodb-store.js';
-import { MAX_REASON_LENGTH } from '../../../src/core/command.js';
-import { previewCost } from '../../../src/core/cost.js';
-import { itemBytes } from '../../../src/core/item-size.js';
-import { normalisePaths } from '../../../src/core/paths.js';
-import { approvalNeed } from '../../../src/core/policy.js';
+import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
+import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
+import { MAX_REASON_LENGTH } from '../../../../src/core/command.js';
+import { previewCost } from '../../../../src/core/cost.js';
+import { itemBytes } from '../../../../src/core/item-size.js';
+import { normalisePaths } from '../../../../src/core/paths.js';
+import { approvalNeed } from '../../../../src/core/policy.js';
 import {
   batchesFor,
   batchPaths,
@@ -25,13 +26,14 @@ import {
   reminderDue,
   submitted,
   type Transition,
-} from '../../../src/core/request.js';
+} from '../../../../src/core/request.js';
 import {
   largestRequestBytes,
   type RequestSizeInput,
   ROOM_FOR_LATER_FIELDS,
-} from '../../../src/core/request-size.js';
-import { type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
+} from '../../../../src/core/request-size.js';
+import type { Stores } from '../../../../src/usecases/ports.js';
+import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
 
 const TABLE = 'item-size-test';
 const DISTRIBUTION = { alias: 'web', id: 'E2ABCDEF123XYZ' };
@@ -45,14 +47,14 @@ describe('the largest size of a request item', () => {
   let dynamo: LocalDynamoDb;
   let client: DynamoDBClient;
   let documents: DynamoDBDocumentClient;
-  let store: DynamoDbRequestStore;
+  let stores: Stores;
 
   beforeAll(async () => {
     dynamo = await startDynalite();
     client = dynamo.client();
     documents = DynamoDBDocumentClient.from(client);
     await ensureTable(client, TABLE);
-    store = new DynamoDbRequestStore(client, TABLE);
+    stores = openStores(client, TABLE);
   });
   afterAll(async () => {
     client?.destroy();
@@ -61,7 +63,7 @@ describe('the largest size of a request item', () => {
 
   const save = async (transition: Transition | InvalidationRequest) => {
     const written = 'status' in transition ? { request: transition } : transition;
-    expect(await store.save(written)).toBe(true);
+    expect(await stores.requests.save(written)).toBe(true);
     return written.request;
   };
   const notice = async (request: InvalidationRequest, now: string) =>
@@ -99,12 +101,12 @@ describe('the largest size of a request item', () => {
       cost,
       notes: { encoded, duplicates, covered },
     });
-    await store.create(made);
+    await stores.requests.create(made);
     const card = { channel: 'C0123DEPLOY', ts: '1777888999.000100' };
     let request = await save(cardPosted(made.request, card, at(1), 3_600_000));
     for (let n = 0; n < REFUSALS_KEPT_PER_REQUEST + 3; n++) {
       const refusal = { action: 'approve', code: 'approvers_unresolved', by: `U0OUTSIDE${n}` } as const;
-      await store.recordRefusal(
+      await stores.refusals.recordRefusal(
         refusedClick(request, { ...refusal, refusalId: `REF-${n}` }, at(2)),
         request.createdAt,
       );
@@ -191,7 +193,7 @@ describe('the largest size of a request item', () => {
         ExpressionAttributeValues: { ':old': old },
       }),
     );
-    const read = (await store.get(request.id))?.request;
+    const read = (await stores.requests.get(request.id))?.request;
     expect(read).toEqual(request);
   });
 });

@@ -1,7 +1,8 @@
 import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbRequestStore, ensureTable } from '../../../src/adapters/aws/dynamodb-store.js';
-import { previewCost } from '../../../src/core/cost.js';
+import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
+import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
+import { previewCost } from '../../../../src/core/cost.js';
 import {
   bump,
   type CommandRefusalRecord,
@@ -10,8 +11,9 @@ import {
   REFUSALS_KEPT_PER_REQUEST,
   refusedClick,
   refusedCommand,
-} from '../../../src/core/request.js';
-import { type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
+} from '../../../../src/core/request.js';
+import type { Stores } from '../../../../src/usecases/ports.js';
+import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
 
 const CREATED = '2026-05-04T10:00:00.000Z';
 let sequence = 0;
@@ -48,10 +50,10 @@ function commandRefusal(at: string, id: string): CommandRefusalRecord {
   });
 }
 
-describe('refusals in the DynamoDB request store', () => {
+describe('refusals in the DynamoDB request stores', () => {
   let dynamo: LocalDynamoDb;
   let client: DynamoDBClient;
-  let store: DynamoDbRequestStore;
+  let stores: Stores;
   let request: InvalidationRequest;
   const table = 'refusals-test';
 
@@ -59,7 +61,7 @@ describe('refusals in the DynamoDB request store', () => {
     dynamo = await startDynalite();
     client = dynamo.client();
     await ensureTable(client, table);
-    store = new DynamoDbRequestStore(client, table);
+    stores = openStores(client, table);
   });
   afterAll(async () => {
     client?.destroy();
@@ -68,19 +70,19 @@ describe('refusals in the DynamoDB request store', () => {
   beforeEach(async () => {
     const transition = created();
     request = transition.request;
-    await store.create(transition);
+    await stores.requests.create(transition);
   });
 
   const refusedEvents = async () =>
-    ((await store.get(request.id))?.events ?? []).filter((event) => event.type === 'refused');
+    ((await stores.requests.get(request.id))?.events ?? []).filter((event) => event.type === 'refused');
 
   it('keeps refused clicks as events up to the cap, then only counts them', async () => {
     const outcomes = [];
     for (let n = 0; n < REFUSALS_KEPT_PER_REQUEST + 5; n++)
-      outcomes.push(await store.recordRefusal(refusal(request, n), request.createdAt));
+      outcomes.push(await stores.refusals.recordRefusal(refusal(request, n), request.createdAt));
     expect(outcomes.filter((o) => o === 'kept')).toHaveLength(REFUSALS_KEPT_PER_REQUEST);
     expect(outcomes.slice(REFUSALS_KEPT_PER_REQUEST)).toEqual(Array(5).fill('counted'));
-    const stored = await store.get(request.id);
+    const stored = await stores.requests.get(request.id);
     expect(await refusedEvents()).toHaveLength(REFUSALS_KEPT_PER_REQUEST);
     expect(stored?.refusalsNotKept).toEqual({
       count: 5,
@@ -90,38 +92,43 @@ describe('refusals in the DynamoDB request store', () => {
 
   it('changes nothing when the same refusal is recorded again, kept or counted', async () => {
     for (let n = 0; n <= REFUSALS_KEPT_PER_REQUEST; n++)
-      await store.recordRefusal(refusal(request, n), request.createdAt);
-    expect(await store.recordRefusal(refusal(request, 0), request.createdAt)).toBe('unchanged');
-    expect(await store.recordRefusal(refusal(request, REFUSALS_KEPT_PER_REQUEST), request.createdAt)).toBe(
-      'unchanged',
-    );
+      await stores.refusals.recordRefusal(refusal(request, n), request.createdAt);
+    expect(await stores.refusals.recordRefusal(refusal(request, 0), request.createdAt)).toBe('unchanged');
+    expect(
+      await stores.refusals.recordRefusal(refusal(request, REFUSALS_KEPT_PER_REQUEST), request.createdAt),
+    ).toBe('unchanged');
     expect(await refusedEvents()).toHaveLength(REFUSALS_KEPT_PER_REQUEST);
-    expect((await store.get(request.id))?.refusalsNotKept?.count).toBe(1);
+    expect((await stores.requests.get(request.id))?.refusalsNotKept?.count).toBe(1);
   });
 
   it('records each of many simultaneous refusals exactly once', async () => {
     const count = 3 * REFUSALS_KEPT_PER_REQUEST;
     const outcomes = await Promise.all(
-      Array.from({ length: count }, (_, n) => store.recordRefusal(refusal(request, n), request.createdAt)),
+      Array.from({ length: count }, (_, n) =>
+        stores.refusals.recordRefusal(refusal(request, n), request.createdAt),
+      ),
     );
     expect(outcomes.filter((o) => o === 'kept')).toHaveLength(REFUSALS_KEPT_PER_REQUEST);
     expect(outcomes.filter((o) => o === 'counted')).toHaveLength(count - REFUSALS_KEPT_PER_REQUEST);
-    const stored = await store.get(request.id);
+    const stored = await stores.requests.get(request.id);
     expect((await refusedEvents()).length + (stored?.refusalsNotKept?.count ?? 0)).toBe(count);
   });
 
   it('leaves the request and its version alone, so a decision made meanwhile still saves', async () => {
-    await store.recordRefusal(refusal(request, 1), request.createdAt);
-    const stored = await store.get(request.id);
+    await stores.refusals.recordRefusal(refusal(request, 1), request.createdAt);
+    const stored = await stores.requests.get(request.id);
     expect(stored?.request).toEqual(request);
-    expect(await store.save({ request: bump(request) })).toBe(true);
-    expect((await store.get(request.id))?.events.map((e) => e.type)).toEqual(['requested', 'refused']);
+    expect(await stores.requests.save({ request: bump(request) })).toBe(true);
+    expect((await stores.requests.get(request.id))?.events.map((e) => e.type)).toEqual([
+      'requested',
+      'refused',
+    ]);
   });
 
   it('records nothing for a request that does not exist', async () => {
     const ghost = created().request;
-    expect(await store.recordRefusal(refusal(ghost, 1), ghost.createdAt)).toBe('unchanged');
-    expect(await store.get(ghost.id)).toBeUndefined();
+    expect(await stores.refusals.recordRefusal(refusal(ghost, 1), ghost.createdAt)).toBe('unchanged');
+    expect(await stores.requests.get(ghost.id)).toBeUndefined();
   });
 
   it('lists refused commands by month, oldest first, each once however often it was written', async () => {
@@ -130,11 +137,11 @@ describe('refusals in the DynamoDB request store', () => {
       commandRefusal('2026-05-01T00:00:00.000Z', 'REF-C1'),
       commandRefusal('2026-05-10T12:00:00.000Z', 'REF-C2'),
     ];
-    for (const record of may) await store.recordCommandRefusal(record);
-    await store.recordCommandRefusal(may[0] as CommandRefusalRecord);
-    await store.recordCommandRefusal(commandRefusal('2026-06-01T00:00:00.000Z', 'REF-C4'));
+    for (const record of may) await stores.refusals.recordCommandRefusal(record);
+    await stores.refusals.recordCommandRefusal(may[0] as CommandRefusalRecord);
+    await stores.refusals.recordCommandRefusal(commandRefusal('2026-06-01T00:00:00.000Z', 'REF-C4'));
     const listed = [];
-    for await (const record of store.commandRefusalsIn('2026-05')) listed.push(record);
+    for await (const record of stores.refusals.commandRefusalsIn('2026-05')) listed.push(record);
     expect(listed.map((r) => r.id)).toEqual(['REF-C1', 'REF-C2', 'REF-C3']);
     expect(listed[0]).toEqual(may[1]);
     const scan = await client.send(new ScanCommand({ TableName: table }));

@@ -1,19 +1,13 @@
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { billingMonth } from '../../core/cost.js';
-import { Keys } from './schema.js';
-
-/** BatchGetItem takes at most 100 keys at a time. */
-const BATCH_GET_MAX = 100;
+import { billingMonth } from '../../../core/cost.js';
+import { parseMarker } from './items.js';
+import { Keys } from './keys.js';
+import type { Item, Table } from './table.js';
 
 /** Months whose markers are read at once: an export of all time asks for hundreds, nearly all empty. */
 const MONTHS_AT_ONCE = 12;
+
+/** Requests read at once: as many as one BatchGetItem takes. */
+const READ_AT_ONCE = 100;
 
 /**
  * Activity markers: which requests had an audit event recorded in a UTC month after the one they were
@@ -29,34 +23,24 @@ const MONTHS_AT_ONCE = 12;
  * so retries and the request's other events that month leave the one marker as it is.
  */
 export class ActivityMarkers {
-  constructor(
-    private readonly documents: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  constructor(private readonly table: Table) {}
 
   /** Marks that a request created at `createdAt` gets an event at `at`; nothing to do within its month. */
   async mark(request: { id: string; createdAt: string }, at: string): Promise<void> {
     const month = billingMonth(at);
     if (month === billingMonth(request.createdAt)) return;
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...Keys.activity(month, request.createdAt, request.id), requestId: request.id },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      // Marked already, by an earlier event of this request this month or an earlier try of this one.
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
-    }
+    // A conflict: marked already, by an earlier event of this request this month or an earlier try of this one.
+    await this.table.put({
+      Item: { ...Keys.activity(month, request.createdAt, request.id), requestId: request.id },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
   }
 
   /**
    * The request items named by the markers of these months and created before the first of them, each
    * once, oldest first (markers sort by creation time, so only their keys are sorted, in memory).
    */
-  async *requestItemsActiveIn(months: readonly string[]): AsyncIterable<Record<string, unknown>> {
+  async *requestItemsActiveIn(months: readonly string[]): AsyncIterable<Item> {
     const [first] = months;
     if (first === undefined) return;
     const named = new Map<string, string>();
@@ -67,48 +51,35 @@ export class ActivityMarkers {
       }
     }
     const ids = [...named.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, id]) => id);
-    for (let start = 0; start < ids.length; start += BATCH_GET_MAX) {
-      yield* await this.requestItems(ids.slice(start, start + BATCH_GET_MAX));
+    // A hundred at a time (one BatchGetItem), so an export of all time never holds every request at once.
+    for (let start = 0; start < ids.length; start += READ_AT_ONCE) {
+      yield* await this.requestItems(ids.slice(start, start + READ_AT_ONCE));
     }
   }
 
   /** A month's markers of requests created before the month `first`: [sort key, request id] pairs. */
   private async markersIn(month: string, first: string): Promise<Array<[string, string]>> {
     const markers: Array<[string, string]> = [];
-    for await (const item of this.items({
+    for await (const item of this.table.query({
       KeyConditionExpression: 'pk = :pk AND sk < :first',
       ExpressionAttributeValues: { ':pk': Keys.activities(month), ':first': first },
     })) {
-      markers.push([String(item.sk), String(item.requestId)]);
+      const { sk, requestId } = parseMarker(item);
+      markers.push([sk, requestId]);
     }
     return markers;
   }
 
   /** The request items of these ids, in their order (BatchGetItem answers in any order, and by parts). */
-  private async requestItems(ids: readonly string[]): Promise<Array<Record<string, unknown>>> {
-    const found = new Map<string, Record<string, unknown>>();
-    let keys: Array<Record<string, unknown>> | undefined = ids.map((id) => Keys.request(id));
-    while (keys && keys.length > 0) {
-      const result: BatchGetCommandOutput = await this.documents.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      for (const item of result.Responses?.[this.tableName] ?? []) found.set(String(item.pk), item);
-      keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
-    }
-    const items: Array<Record<string, unknown>> = [];
-    for (const id of ids) {
+  private async requestItems(ids: readonly string[]): Promise<Item[]> {
+    const items = await this.table.batchGet(
+      ids.map((id) => Keys.request(id)),
+      { consistent: true },
+    );
+    const found = new Map(items.map((item) => [String(item.pk), item]));
+    return ids.flatMap((id) => {
       const item = found.get(Keys.request(id).pk);
-      if (item) items.push(item);
-    }
-    return items;
-  }
-
-  private async *items(query: Omit<QueryCommandInput, 'TableName'>): AsyncIterable<Record<string, unknown>> {
-    const input: QueryCommandInput = { ...query, TableName: this.tableName };
-    do {
-      const page = await this.documents.send(new QueryCommand(input));
-      yield* page.Items ?? [];
-      input.ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (input.ExclusiveStartKey);
+      return item ? [item] : [];
+    });
   }
 }

@@ -1,8 +1,7 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
-import type { CounterFigures, CounterLimits, Counters, Reservation } from '../../usecases/ports.js';
-import { Keys } from './schema.js';
+import type { CounterFigures, CounterLimits, Counters, Reservation } from '../../../usecases/ports.js';
+import { parseCounter } from './items.js';
+import { Keys } from './keys.js';
+import type { Table } from './table.js';
 
 /**
  * The most open reservations one counter item keeps. Their holder ids live in the item (a string set) so
@@ -13,12 +12,6 @@ import { Keys } from './schema.js';
  * this bound is refused as `full`; one without limits (an approver's override) is always taken.
  */
 export const MAX_OPEN_HOLDERS = 5_000;
-
-const counterSchema = z.object({
-  amount: z.number().default(0),
-  holders: z.number().default(0),
-  open: z.set(z.string()).optional(),
-});
 
 /**
  * Counters as single items, without transactions (dynalite has none): DynamoDB cannot add in a
@@ -32,15 +25,10 @@ const counterSchema = z.object({
  * other's amount, so however many arrive together, the counter never passes the limit.
  */
 export class DynamoDbCounters implements Counters {
-  private readonly documents: DynamoDBDocumentClient;
-
   constructor(
-    client: DynamoDBClient,
-    private readonly tableName: string,
+    private readonly table: Table,
     private readonly maxOpen = MAX_OPEN_HOLDERS,
-  ) {
-    this.documents = DynamoDBDocumentClient.from(client);
-  }
+  ) {}
 
   async reserve(
     scope: string,
@@ -72,24 +60,17 @@ export class DynamoDbCounters implements Counters {
       conditions.push('(attribute_not_exists(#holders) OR #holders <= :holdersRoom)');
       values[':holdersRoom'] = holdersRoom;
     }
-    try {
-      const result = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: Keys.counter(scope),
-          UpdateExpression: 'ADD #amount :n, #holders :one, #open :holderSet',
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      const after = counterSchema.parse(result.Attributes ?? {});
-      return { ok: true, before: { amount: after.amount - amount, holders: after.holders - 1 } };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return this.refused(scope, holder, amount);
-    }
+    const result = await this.table.updateReturning({
+      Key: Keys.counter(scope),
+      UpdateExpression: 'ADD #amount :n, #holders :one, #open :holderSet',
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: values,
+      ReturnValues: 'UPDATED_NEW',
+    });
+    if (result.outcome === 'conflict') return this.refused(scope, holder, amount);
+    const after = parseCounter(result.attributes);
+    return { ok: true, before: { amount: after.amount - amount, holders: after.holders - 1 } };
   }
 
   release(scope: string, holder: string, amount: number): Promise<boolean> {
@@ -110,24 +91,16 @@ export class DynamoDbCounters implements Counters {
     update: string,
     values: Record<string, unknown>,
   ): Promise<boolean> {
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: Keys.counter(scope),
-          UpdateExpression: update,
-          ConditionExpression: 'contains(#open, :holder)',
-          ExpressionAttributeNames: update.includes('#committed')
-            ? { ...OPEN, '#committed': 'committed' }
-            : NAMES,
-          ExpressionAttributeValues: { ...values, ':holder': holder, ':holderSet': new Set([holder]) },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    const outcome = await this.table.update({
+      Key: Keys.counter(scope),
+      UpdateExpression: update,
+      ConditionExpression: 'contains(#open, :holder)',
+      ExpressionAttributeNames: update.includes('#committed')
+        ? { ...OPEN, '#committed': 'committed' }
+        : NAMES,
+      ExpressionAttributeValues: { ...values, ':holder': holder, ':holderSet': new Set([holder]) },
+    });
+    return outcome === 'written';
   }
 
   /**
@@ -135,10 +108,7 @@ export class DynamoDbCounters implements Counters {
    * condition): the holder had it already (a retry, which counts once), the counter is full, or the limit.
    */
   private async refused(scope: string, holder: string, amount: number): Promise<Reservation> {
-    const result = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: Keys.counter(scope), ConsistentRead: true }),
-    );
-    const item = counterSchema.parse(result.Item ?? {});
+    const item = parseCounter((await this.table.get(Keys.counter(scope))) ?? {});
     const current: CounterFigures = { amount: item.amount, holders: item.holders };
     if (item.open?.has(holder)) {
       return { ok: true, before: { amount: current.amount - amount, holders: current.holders - 1 } };
@@ -150,7 +120,3 @@ export class DynamoDbCounters implements Counters {
 
 const OPEN = { '#open': 'open' };
 const NAMES = { ...OPEN, '#amount': 'amount', '#holders': 'holders' };
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}

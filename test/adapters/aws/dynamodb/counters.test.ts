@@ -1,9 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbCounters } from '../../../src/adapters/aws/dynamodb-counters.js';
-import { ensureTable } from '../../../src/adapters/aws/dynamodb-store.js';
-import type { Reservation } from '../../../src/usecases/ports.js';
-import { type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
+import { DynamoDbCounters } from '../../../../src/adapters/aws/dynamodb/counters.js';
+import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
+import { Table } from '../../../../src/adapters/aws/dynamodb/table.js';
+import type { Reservation } from '../../../../src/usecases/ports.js';
+import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
 
 let scopes = 0;
 const newScope = () => `paths#test-${++scopes}`;
@@ -18,7 +19,7 @@ describe('counters in DynamoDB, reserved with conditional writes', () => {
     dynamo = await startDynalite();
     client = dynamo.client();
     await ensureTable(client, 'counters');
-    counters = new DynamoDbCounters(client, 'counters', 20);
+    counters = new DynamoDbCounters(new Table(client, 'counters'), 20);
   });
   afterAll(async () => {
     client.destroy();

@@ -1,0 +1,94 @@
+import type { InvalidationRequest } from '../../../core/request.js';
+import { monthsBefore } from '../../../core/usage.js';
+import type { AuditQueries, RecentQuery, StoredRequest } from '../../../usecases/ports.js';
+import type { ActivityMarkers } from './activity-markers.js';
+import { parseStored } from './items.js';
+import { Indexes, Keys } from './keys.js';
+import type { Table } from './table.js';
+
+/** Requests read back for listings and the audit export, from the `byMonth`, `byDistribution`, `byRequester` indexes. */
+export class DynamoDbAuditQueries implements AuditQueries {
+  constructor(
+    private readonly table: Table,
+    private readonly activity: ActivityMarkers,
+  ) {}
+
+  async recentRequests(query: RecentQuery): Promise<{ requests: InvalidationRequest[]; cursor?: string }> {
+    const position = decodeCursor(query.cursor) ?? { month: query.month, key: undefined };
+    const requests: InvalidationRequest[] = [];
+    // The listing of all requests walks back month by month (at most a year) until the page is full.
+    for (let months = 0; months < 12 && requests.length < query.limit; months++) {
+      const page = await this.table.queryPage({
+        ...recentIndex(query, position.month),
+        ScanIndexForward: false,
+        Limit: query.limit - requests.length,
+        ExclusiveStartKey: position.key,
+      });
+      requests.push(...(page.Items ?? []).map((item) => parseStored(item).request));
+      if (page.LastEvaluatedKey)
+        return { requests, cursor: encodeCursor(position.month, page.LastEvaluatedKey) };
+      if (query.distributionId || query.requester) return { requests };
+      position.month = monthsBefore(position.month, 1)[0] ?? position.month;
+      position.key = undefined;
+    }
+    return requests.length < query.limit
+      ? { requests }
+      : { requests, cursor: encodeCursor(position.month, undefined) };
+  }
+
+  async *requestsCreatedIn(month: string): AsyncIterable<StoredRequest> {
+    const items = this.table.query({
+      IndexName: Indexes.byMonth,
+      KeyConditionExpression: 'monthPk = :monthPk',
+      ExpressionAttributeValues: { ':monthPk': Keys.month(month) },
+    });
+    for await (const item of items) yield parseStored(item);
+  }
+
+  async *requestsActiveIn(months: readonly string[]): AsyncIterable<StoredRequest> {
+    for await (const item of this.activity.requestItemsActiveIn(months)) yield parseStored(item);
+  }
+}
+
+function recentIndex(query: RecentQuery, month: string) {
+  if (query.distributionId) {
+    return {
+      IndexName: Indexes.byDistribution,
+      KeyConditionExpression: 'distPk = :pk',
+      ExpressionAttributeValues: { ':pk': Keys.distribution(query.distributionId) },
+    };
+  }
+  if (query.requester) {
+    return {
+      IndexName: Indexes.byRequester,
+      KeyConditionExpression: 'userPk = :pk',
+      ExpressionAttributeValues: { ':pk': Keys.requester(query.requester) },
+    };
+  }
+  return {
+    IndexName: Indexes.byMonth,
+    KeyConditionExpression: 'monthPk = :pk',
+    ExpressionAttributeValues: { ':pk': Keys.month(month) },
+  };
+}
+
+/** A page position, opaque to callers: base64url JSON of the month and DynamoDB's last key. */
+function encodeCursor(month: string, key: Record<string, unknown> | undefined): string {
+  return Buffer.from(JSON.stringify({ month, key })).toString('base64url');
+}
+
+function decodeCursor(
+  cursor: string | undefined,
+): { month: string; key?: Record<string, unknown> } | undefined {
+  if (!cursor) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      month?: unknown;
+      key?: unknown;
+    };
+    if (typeof parsed.month !== 'string') return undefined;
+    return { month: parsed.month, key: (parsed.key as Record<string, unknown> | undefined) ?? undefined };
+  } catch {
+    return undefined;
+  }
+}

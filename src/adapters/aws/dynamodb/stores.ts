@@ -1,0 +1,28 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Stores } from '../../../usecases/ports.js';
+import { ActivityMarkers } from './activity-markers.js';
+import { DynamoDbAuditQueries } from './audit-queries.js';
+import { DynamoDbCapacity } from './capacity.js';
+import { DynamoDbCounters } from './counters.js';
+import { DynamoDbHealth } from './health.js';
+import { DynamoDbRefusals } from './refusals.js';
+import { DynamoDbRequests } from './requests.js';
+import { Table } from './table.js';
+import { DynamoDbUsageLedger } from './usage-ledger.js';
+import { DynamoDbWorkQueue } from './work-queue.js';
+
+/** Every store port over the one table `tableName`, sharing one document client. */
+export function openStores(client: DynamoDBClient, tableName: string): Stores {
+  const table = new Table(client, tableName);
+  const activity = new ActivityMarkers(table);
+  return {
+    requests: new DynamoDbRequests(table, activity),
+    refusals: new DynamoDbRefusals(table, activity),
+    work: new DynamoDbWorkQueue(table),
+    capacity: new DynamoDbCapacity(table),
+    ledger: new DynamoDbUsageLedger(table),
+    audit: new DynamoDbAuditQueries(table, activity),
+    health: new DynamoDbHealth(table),
+    counters: new DynamoDbCounters(table),
+  };
+}

@@ -1,0 +1,304 @@
+import { billingMonth } from '../../src/core/cost.js';
+import {
+  type AuditEvent,
+  addLoad,
+  type CommandRefusalRecord,
+  type InvalidationRequest,
+  inFlightLoad,
+  loadOf,
+  REFUSALS_KEPT_PER_REQUEST,
+  type RequestIn,
+  type Transition,
+} from '../../src/core/request.js';
+import type { UsageRow } from '../../src/core/usage.js';
+import type {
+  AuditQueries,
+  Capacity,
+  DueWork,
+  QueuedRequest,
+  RecentQuery,
+  RefusalRecorded,
+  Refusals,
+  Requests,
+  SeenInvalidation,
+  StoredRequest,
+  StoreHealth,
+  Task,
+  UsageLedger,
+  WorkQueue,
+} from '../../src/usecases/ports.js';
+
+/** One request as kept in memory: what the table's request item holds. */
+interface Entry extends StoredRequest {
+  refusalKeys: Set<string>;
+  lease?: { owner: string; until: string };
+  lastRefusalNotKept?: string;
+  /** where the due index has it (a claim moves it to the lease's end without rewriting the request) */
+  dueAt?: string;
+}
+
+/**
+ * The store ports in memory, with the DynamoDB stores' semantics where use cases depend on them (a save
+ * conditional on the version, refusals kept up to REFUSALS_KEPT_PER_REQUEST, leases), for use-case tests
+ * that need no table. Each port is a plain object over the same maps; `failing` makes every write throw.
+ */
+export class MemoryStores {
+  readonly entries = new Map<string, Entry>();
+  readonly commandRefusals: CommandRefusalRecord[] = [];
+  readonly tasks = new Map<
+    string,
+    { task: Task; dueAt?: string; lease?: { owner: string; until: string } }
+  >();
+  readonly seen = new Map<string, SeenInvalidation>();
+  /** every successful create and save, in order */
+  readonly created: Transition[] = [];
+  readonly saved: Transition[] = [];
+  failing = false;
+
+  /** Puts a request in as if stored earlier, without a write. */
+  seed(request: InvalidationRequest, events: AuditEvent[] = []): void {
+    const entry: Entry = { request, events, refusalKeys: new Set() };
+    if (request.dueAt !== undefined) entry.dueAt = request.dueAt;
+    this.entries.set(request.id, entry);
+  }
+
+  /** Every refused click kept as an event, across requests. */
+  refusedClicks(): AuditEvent[] {
+    return [...this.entries.values()].flatMap((entry) => entry.events.filter((e) => e.type === 'refused'));
+  }
+
+  private write(): void {
+    if (this.failing) throw new Error('connect ECONNREFUSED');
+  }
+
+  readonly requests: Requests = {
+    create: async (transition: Transition) => {
+      this.write();
+      const { request, event } = transition;
+      if (this.entries.has(request.id)) throw new Error(`request ${request.id} exists already`);
+      this.seed(request, event ? [event] : []);
+      this.created.push(transition);
+    },
+    get: async (id: string) => {
+      const entry = this.entries.get(id);
+      if (!entry) return undefined;
+      const { request, events, refusalsNotKept } = entry;
+      return refusalsNotKept
+        ? { request, events: [...events], refusalsNotKept }
+        : { request, events: [...events] };
+    },
+    save: async (transition: Transition) => {
+      this.write();
+      const { request, event } = transition;
+      const entry = this.entries.get(request.id);
+      if (!entry || entry.request.version !== request.version - 1) return false;
+      entry.request = request;
+      if (event) entry.events.push(event);
+      delete entry.lease;
+      if (request.dueAt === undefined) delete entry.dueAt;
+      else entry.dueAt = request.dueAt;
+      this.saved.push(transition);
+      return true;
+    },
+  };
+
+  readonly refusals: Refusals = {
+    recordRefusal: async (event: AuditEvent): Promise<RefusalRecorded> => {
+      this.write();
+      const entry = this.entries.get(event.requestId);
+      if (!entry || entry.refusalKeys.has(event.key)) return 'unchanged';
+      if (entry.refusalKeys.size < REFUSALS_KEPT_PER_REQUEST) {
+        entry.refusalKeys.add(event.key);
+        entry.events.push(event);
+        return 'kept';
+      }
+      if (entry.lastRefusalNotKept === event.key) return 'unchanged';
+      entry.lastRefusalNotKept = event.key;
+      entry.refusalsNotKept = { count: (entry.refusalsNotKept?.count ?? 0) + 1, lastAt: event.at };
+      return 'counted';
+    },
+    recordCommandRefusal: async (refusal: CommandRefusalRecord) => {
+      this.write();
+      if (!this.commandRefusals.some((kept) => kept.id === refusal.id)) this.commandRefusals.push(refusal);
+    },
+    commandRefusalsIn: (month: string) =>
+      listed(
+        this.commandRefusals
+          .filter((refusal) => billingMonth(refusal.at) === month)
+          .sort((a, b) => a.at.localeCompare(b.at)),
+      ),
+  };
+
+  readonly work: WorkQueue = {
+    due: async (now: string, limit: number) => {
+      const requests = [...this.entries.values()]
+        .filter((entry) => entry.dueAt !== undefined && entry.dueAt <= now)
+        .map((entry): DueWork => ({ kind: 'request', request: entry.request, dueAt: entry.dueAt ?? '' }));
+      const tasks = [...this.tasks.values()]
+        .filter((held) => held.dueAt !== undefined && held.dueAt <= now)
+        .map((held): DueWork => ({ kind: 'task', task: held.task, dueAt: held.dueAt ?? '' }));
+      return [...tasks, ...requests.slice(0, limit)].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+    },
+    claim: async (request: InvalidationRequest, owner: string, now: string, until: string) => {
+      this.write();
+      const entry = this.entries.get(request.id);
+      if (!entry || entry.request.version !== request.version) return false;
+      if (entry.lease && entry.lease.until >= now) return false;
+      entry.lease = { owner, until };
+      entry.dueAt = until;
+      return true;
+    },
+    claimTask: async (task: Task, owner: string, now: string, until: string) => {
+      this.write();
+      const held = this.tasks.get(taskKey(task));
+      if (!held?.dueAt || (held.lease && held.lease.until >= now)) return false;
+      held.lease = { owner, until };
+      return true;
+    },
+    scheduleTask: async (task: Task, at: string) => {
+      this.write();
+      const held = this.tasks.get(taskKey(task)) ?? { task };
+      if (held.dueAt === undefined || held.dueAt > at) held.dueAt = at;
+      this.tasks.set(taskKey(task), held);
+    },
+    finishTask: async (task: Task, owner: string, claimedDueAt: string, next: string | undefined) => {
+      this.write();
+      const held = this.tasks.get(taskKey(task));
+      if (held?.lease?.owner !== owner) return;
+      delete held.lease;
+      if (held.dueAt !== claimedDueAt) return;
+      if (next === undefined) delete held.dueAt;
+      else held.dueAt = next;
+    },
+    nudge: async (requestId: string, now: string) => {
+      this.write();
+      const entry = this.entries.get(requestId);
+      if (entry?.request.status === 'queued') entry.dueAt = now;
+    },
+    recheckQueued: async (request: RequestIn<'queued'>, owner: string, at: string) => {
+      this.write();
+      const entry = this.entries.get(request.id);
+      if (!entry || entry.request.version !== request.version || entry.lease?.owner !== owner) return;
+      if (entry.dueAt === entry.lease.until) entry.dueAt = at;
+      delete entry.lease;
+    },
+  };
+
+  readonly capacity: Capacity = {
+    inFlightRequests: async (distributionId: string) =>
+      this.requestsOf(distributionId).filter(
+        (request): request is RequestIn<'in_progress'> => request.status === 'in_progress',
+      ),
+    inFlightLoad: async (distributionId: string, exceptId?: string) =>
+      (await this.capacity.inFlightRequests(distributionId))
+        .filter((request) => request.id !== exceptId)
+        .map((request) => inFlightLoad(request.paths, request.batches))
+        .reduce(addLoad, { paths: 0, wildcards: 0 }),
+    queued: async (distributionId: string) =>
+      this.requestsOf(distributionId)
+        .filter((request): request is RequestIn<'queued'> => request.status === 'queued')
+        .map(
+          (request): QueuedRequest => ({
+            id: request.id,
+            requester: request.requester,
+            createdAt: request.createdAt,
+            turn: request.turn ?? 0,
+            load: loadOf(request.paths),
+          }),
+        ),
+  };
+
+  readonly ledger: UsageLedger = {
+    seenInvalidations: async (distributionId: string, invalidationIds: string[]) =>
+      new Set(invalidationIds.filter((id) => this.seen.has(`${distributionId}#${id}`))),
+    markSeen: async (seen: SeenInvalidation) => {
+      this.write();
+      const key = `${seen.distributionId}#${seen.invalidationId}`;
+      if (!this.seen.has(key)) this.seen.set(key, seen);
+    },
+    usageRows: async (month: string) => [...this.botUsage(month), ...this.externalUsage(month)],
+    monthPaths: async (month: string) =>
+      (await this.ledger.usageRows(month)).reduce((total, row) => total + row.paths, 0),
+  };
+
+  readonly audit: AuditQueries = {
+    recentRequests: async (query: RecentQuery) => {
+      const requests = [...this.entries.values()]
+        .map((entry) => entry.request)
+        .filter((request) => !query.distributionId || request.distribution.id === query.distributionId)
+        .filter((request) => !query.requester || request.requester === query.requester)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      return { requests: requests.slice(0, query.limit) };
+    },
+    requestsCreatedIn: (month: string) =>
+      listed(this.storedWhere((entry) => billingMonth(entry.request.createdAt) === month)),
+    requestsActiveIn: (months: readonly string[]) => {
+      const [first = ''] = months;
+      return listed(
+        this.storedWhere(
+          (entry) =>
+            billingMonth(entry.request.createdAt) < first &&
+            entry.events.some((event) => months.includes(billingMonth(event.at))),
+        ),
+      );
+    },
+  };
+
+  readonly health: StoreHealth = {
+    ping: async () => this.write(),
+  };
+
+  private requestsOf(distributionId: string): InvalidationRequest[] {
+    return [...this.entries.values()]
+      .map((entry) => entry.request)
+      .filter((request) => request.distribution.id === distributionId)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  private storedWhere(keep: (entry: Entry) => boolean): StoredRequest[] {
+    return [...this.entries.values()]
+      .filter(keep)
+      .sort((a, b) => a.request.createdAt.localeCompare(b.request.createdAt))
+      .map(({ request, events }) => ({ request, events: [...events] }));
+  }
+
+  private botUsage(month: string): UsageRow[] {
+    return [...this.entries.values()].flatMap(({ request }) => {
+      if (request.status !== 'in_progress' && request.status !== 'completed') return [];
+      if (billingMonth(request.submittedAt) !== month) return [];
+      const paths = request.batches
+        .filter((batch) => batch.invalidationId !== undefined)
+        .reduce((sum, batch) => sum + batch.end - batch.start, 0);
+      return [
+        {
+          id: request.id,
+          paths,
+          distributionId: request.distribution.id,
+          external: false,
+          submittedAt: request.submittedAt,
+          requester: request.requester,
+        },
+      ];
+    });
+  }
+
+  private externalUsage(month: string): UsageRow[] {
+    return [...this.seen.values()]
+      .filter((seen) => seen.external && billingMonth(seen.createTime) === month)
+      .map((seen) => ({
+        id: seen.invalidationId,
+        paths: seen.paths,
+        distributionId: seen.distributionId,
+        external: true,
+        submittedAt: seen.createTime,
+      }));
+  }
+}
+
+function taskKey(task: Task): string {
+  return `${task.kind}#${task.distributionId}`;
+}
+
+async function* listed<T>(items: readonly T[]): AsyncIterable<T> {
+  yield* items;
+}
