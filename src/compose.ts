@@ -18,10 +18,11 @@ import {
 import { registerListeners } from './adapters/slack/register.js';
 import { systemClock } from './adapters/system/clock.js';
 import { drainDueWork } from './adapters/system/drain.js';
+import { watchDueTimes } from './adapters/system/due-watch.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from './adapters/system/emf-metrics.js';
 import { cachedCheck, HEALTH_CHECK_CACHE_MS } from './adapters/system/health-cache.js';
 import { randomIds } from './adapters/system/ids.js';
-import { startWorkLoop, type WorkLoop } from './adapters/system/work-loop.js';
+import { IDLE_REST_MS, startWorkLoop, type WorkLoop } from './adapters/system/work-loop.js';
 import { dueAtOf, recordWorkerMetrics } from './adapters/system/worker-metrics.js';
 import type { Config } from './config.js';
 import type { Logger, Metrics, Services } from './usecases/ports.js';
@@ -108,10 +109,10 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
     metrics,
   );
   ping = () => services.store.ping();
+  services.store = watchDueTimes(services.store, (at) => loop?.wakeAt(at));
   registerListeners(slack.app, services, logger);
   // Kept across the loop's runs: a run does not wait for the Slack side of the one before.
   const deliveries = newDeliveries(services);
-  const intervalMs = Math.min(1000, Math.max(50, (config.policy.polling.firstCheckSeconds * 1000) / 2));
   return {
     services,
     start: async () => {
@@ -120,13 +121,14 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
       loop = startWorkLoop(
         async () => {
           try {
-            return (await runDueWork(services, deliveries)) >= WORK_BATCH;
+            const ahead = { ms: IDLE_REST_MS, next: (at: string) => loop?.wakeAt(at) };
+            return (await runDueWork(services, deliveries, ahead)) >= WORK_BATCH;
           } finally {
             // What a run counted goes out with it: a line only when something was counted.
             services.metrics.flush();
           }
         },
-        { intervalMs, logger },
+        { restMs: IDLE_REST_MS, logger },
       );
     },
     stop: async () => {
