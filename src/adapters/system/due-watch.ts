@@ -13,10 +13,16 @@ const DUE_TIMES: { [K in keyof RequestStore]?: (args: Parameters<RequestStore[K]
 /**
  * The store, telling `onDue` each due time it writes (after the write returned; a save that lost its
  * version race writes nothing, and tells nothing). The server's work loop rests until the earliest of them
- * instead of asking the table again and again. Claims are not told: a lease that runs out because its
- * step failed is found by the loop's next look, within its rest.
+ * instead of asking the table again and again. Only future times are told: work due at once is either
+ * handed on by the writer itself (a notice to the deliveries) or announced with `wake`, and a look for it
+ * would only claim what this process is doing already. Claims are not told: a lease that runs out because
+ * its step failed is found by the loop's next look, within its rest.
  */
-export function watchDueTimes(store: RequestStore, onDue: (at: string) => void): RequestStore {
+export function watchDueTimes(
+  store: RequestStore,
+  onDue: (at: string) => void,
+  now: () => string = () => new Date().toISOString(),
+): RequestStore {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
@@ -27,7 +33,7 @@ export function watchDueTimes(store: RequestStore, onDue: (at: string) => void):
       return async (...args: unknown[]) => {
         const result = await (value as (...args: unknown[]) => Promise<unknown>).apply(target, args);
         const at = dueTime(args);
-        if (at !== undefined && result !== false) onDue(at);
+        if (at !== undefined && result !== false && at > now()) onDue(at);
         return result;
       };
     },

@@ -27,6 +27,8 @@ export function startWorkLoop(
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
   let current: Promise<void> | undefined;
+  // Set before `run` starts, so that a due time it reports before its first await counts for this run.
+  let running = false;
   let again = false;
   let stopped = false;
   // The earliest due time reported during the current run: the next run comes no later than that.
@@ -40,24 +42,27 @@ export function startWorkLoop(
   };
   const tick = () => {
     timerAt = Number.POSITIVE_INFINITY;
-    if (current) {
+    if (running) {
       again = true;
       return;
     }
+    running = true;
     earliest = Number.POSITIVE_INFINITY;
-    current = run()
+    current = Promise.resolve()
+      .then(run)
       .then((full) => {
         again ||= full;
       })
       .catch((error: unknown) => options.logger.error('the work loop failed; retrying', { error }))
       .finally(() => {
+        running = false;
         current = undefined;
         schedule(again ? 0 : Math.max(0, Math.min(options.restMs, earliest - now())));
         again = false;
       });
   };
   const wakeAt = (at: number) => {
-    if (current) earliest = Math.min(earliest, at);
+    if (running) earliest = Math.min(earliest, at);
     else if (at < timerAt) schedule(Math.max(0, at - now()));
   };
 
