@@ -1,4 +1,5 @@
 import type { RequestStore } from '../../usecases/ports.js';
+import { systemClock } from './clock.js';
 
 /** For each store write that sets a due time, where its arguments carry that time. */
 const DUE_TIMES: { [K in keyof RequestStore]?: (args: Parameters<RequestStore[K]>) => string | undefined } = {
@@ -10,18 +11,21 @@ const DUE_TIMES: { [K in keyof RequestStore]?: (args: Parameters<RequestStore[K]
   recheckQueued: ([, , at]) => at,
 };
 
+/** Writes whose due time is now, told all the same: nothing in this process takes up what they make due. */
+const TOLD_AT_ONCE: ReadonlySet<PropertyKey> = new Set<keyof RequestStore>(['nudge']);
+
 /**
  * The store, telling `onDue` each due time it writes (after the write returned; a save that lost its
  * version race writes nothing, and tells nothing). The server's work loop rests until the earliest of them
- * instead of asking the table again and again. Only future times are told: work due at once is either
- * handed on by the writer itself (a notice to the deliveries) or announced with `wake`, and a look for it
- * would only claim what this process is doing already. Claims are not told: a lease that runs out because
+ * instead of asking the table again and again. Only future times are told, but for a queue's nudge: work
+ * due at once is either handed on by the writer itself (a notice to the deliveries) or announced with
+ * `wake`, and a look for it would only claim what this process is doing already. Claims are not told: a lease that runs out because
  * its step failed is found by the loop's next look, within its rest.
  */
 export function watchDueTimes(
   store: RequestStore,
   onDue: (at: string) => void,
-  now: () => string = () => new Date().toISOString(),
+  now: () => string = systemClock.now,
 ): RequestStore {
   return new Proxy(store, {
     get(target, property, receiver) {
@@ -33,7 +37,8 @@ export function watchDueTimes(
       return async (...args: unknown[]) => {
         const result = await (value as (...args: unknown[]) => Promise<unknown>).apply(target, args);
         const at = dueTime(args);
-        if (at !== undefined && result !== false && at > now()) onDue(at);
+        if (at === undefined || result === false) return result;
+        if (at > now() || TOLD_AT_ONCE.has(property)) onDue(at);
         return result;
       };
     },
