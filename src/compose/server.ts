@@ -1,7 +1,8 @@
 import { createSlackRuntime } from '../adapters/slack/app.js';
 import { registerListeners } from '../adapters/slack/register.js';
+import { watchDueTimes } from '../adapters/system/due-watch.js';
 import { cachedCheck, HEALTH_CHECK_CACHE_MS } from '../adapters/system/health-cache.js';
-import { startWorkLoop, type WorkLoop } from '../adapters/system/work-loop.js';
+import { IDLE_REST_MS, startWorkLoop, type WorkLoop } from '../adapters/system/work-loop.js';
 import type { Config } from '../config.js';
 import type { Logger, Metrics, Services } from '../usecases/ports.js';
 import { scheduleReconciliation } from '../usecases/reconcile.js';
@@ -35,10 +36,13 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
     metrics,
   );
   ping = () => services.health.ping();
+  Object.assign(
+    services,
+    watchDueTimes(services, (at) => loop?.wakeAt(at)),
+  );
   registerListeners(slack.app, services, logger);
   // Kept across the loop's runs: a run does not wait for the Slack side of the one before.
   const deliveries = newDeliveries(services);
-  const intervalMs = Math.min(1000, Math.max(50, (config.policy.polling.firstCheckSeconds * 1000) / 2));
   return {
     services,
     start: async () => {
@@ -47,13 +51,14 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
       loop = startWorkLoop(
         async () => {
           try {
-            return (await runDueWork(services, deliveries)) >= WORK_BATCH;
+            const ahead = { ms: IDLE_REST_MS, next: (at: string) => loop?.wakeAt(at) };
+            return (await runDueWork(services, deliveries, ahead)) >= WORK_BATCH;
           } finally {
             // What a run counted goes out with it: a line only when something was counted.
             services.metrics.flush();
           }
         },
-        { intervalMs, logger },
+        { restMs: IDLE_REST_MS, logger },
       );
     },
     stop: async () => {

@@ -1,4 +1,4 @@
-import type { InvalidationRequest } from '../core/request.js';
+import { type InvalidationRequest, TERMINAL } from '../core/request.js';
 import { DeliveryError, type Services } from './ports.js';
 
 /** Enough for a card whose request moves on while it is drawn (approved → in progress → completed). */
@@ -25,6 +25,8 @@ export async function refreshCard(
       services.logger.warn('updating the request card failed', { requestId: request.id, error });
       return;
     }
+    // A card in its final state cannot be overtaken: what changes after it (a notice sent) is not drawn.
+    if (TERMINAL.has(drawn.status)) return;
     const latest = await services.requests.get(drawn.id).catch(() => undefined);
     if (!latest || latest.request.version === drawn.version) return;
     drawn = latest.request;

@@ -39,12 +39,22 @@ export function newDeliveries(services: Pick<Services, 'logger'>): Deliveries {
  * The Slack side of the work goes to `deliveries`. The server's loop passes the ones it keeps, and does
  * not wait for them, so its next run need not wait for a slow Slack; without them, this run waits for its
  * own deliveries before it returns (a worker on Lambda must not return with work going on).
+ *
+ * With `ahead`, the same query also looks `ahead.ms` past now, and the earliest work due in that time
+ * goes to `ahead.next`: a loop can rest until then instead of asking again and again.
  */
-export async function runDueWork(services: Services, deliveries?: Deliveries): Promise<number> {
+export async function runDueWork(
+  services: Services,
+  deliveries?: Deliveries,
+  ahead?: { ms: number; next(dueAt: string): void },
+): Promise<number> {
   const { clock, workerId, policy } = services;
   const lane = deliveries ?? newDeliveries(services);
   const now = clock.now();
-  const due = await services.work.due(now, WORK_BATCH);
+  const looked = await services.work.due(ahead ? addMs(now, ahead.ms) : now, WORK_BATCH);
+  const due = looked.filter((work) => work.dueAt <= now);
+  const later = looked.find((work) => work.dueAt > now);
+  if (ahead && later) ahead.next(later.dueAt);
   const until = addMs(now, policy.workLeaseSeconds * 1000);
   const claimed: InvalidationRequest[] = [];
   const steps: Array<() => Promise<void>> = [];

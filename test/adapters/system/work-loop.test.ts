@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { startWorkLoop } from '../../../src/adapters/system/work-loop.js';
+
+const logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+/** A run that finds nothing, noting when it ran. */
+const recorder = (runs: number[]) => async () => {
+  runs.push(Date.now());
+  return false;
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the work loop', () => {
+  it('rests between empty runs, and runs at once when woken', async () => {
+    const runs: number[] = [];
+    const loop = startWorkLoop(recorder(runs), { restMs: 400, logger });
+    await sleep(900);
+    // At 0, 400 and 800 ms: not every tick.
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(runs.length).toBeLessThanOrEqual(3);
+    const before = runs.length;
+    loop.wake();
+    await sleep(50);
+    expect(runs.length).toBe(before + 1);
+    await loop.stop();
+  });
+
+  it('runs at a due time it was told of, before its rest is over', async () => {
+    const runs: number[] = [];
+    const loop = startWorkLoop(recorder(runs), {
+      restMs: 5_000,
+      logger,
+    });
+    await sleep(50);
+    const at = Date.now() + 150;
+    loop.wakeAt(new Date(at).toISOString());
+    await sleep(300);
+    expect(runs).toHaveLength(2);
+    expect(runs[1]).toBeGreaterThanOrEqual(at - 5);
+    await loop.stop();
+  });
+
+  it('keeps a due time told during a run for after it', async () => {
+    let calls = 0;
+    const loop = startWorkLoop(
+      async () => {
+        calls++;
+        if (calls === 1) loop.wakeAt(new Date(Date.now() + 100).toISOString());
+        return false;
+      },
+      { restMs: 5_000, logger },
+    );
+    await sleep(300);
+    expect(calls).toBe(2);
+    await loop.stop();
+  });
+});
