@@ -44,9 +44,9 @@ export interface Change<A> {
 
 /**
  * Load, decide, save on the version, and on a conflict read again and decide again, a bounded number of
- * rounds: the one way a decision (approve, deny, cancel), an expiry and a reminder are written. Each save is
- * conditional on the version read, so of any number of simultaneous changes exactly one is made and the
- * others are decided again on what it left. A change that ends a request before it reached CloudFront gives
+ * rounds: the one way a decision (approve, deny, cancel) and an expiry are written. Each save is conditional
+ * on the version read, so of any number of simultaneous changes exactly one is made and the others are
+ * decided again on what it left. A change that ends a request before it reached CloudFront gives
  * back its reservation. The card is not drawn here: the caller shows `recorded` once it has answered Slack.
  * `target` is a request id (loaded, waiting briefly for a just-posted card) or a request just read.
  */

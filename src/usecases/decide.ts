@@ -119,7 +119,7 @@ async function authorityRefusal(
 }
 
 /**
- * Approves or denies a pending request, once `checkDecider`'s authority check passes. The state change is
+ * Approves or denies a pending request, once the authority check of `checkDecider` passes. The state change is
  * conditional on the version read, so of any number of simultaneous clicks exactly one is recorded; the
  * others get `already_decided` with the winner. The caller shows `recorded` (`showChange`) once it has
  * answered Slack; with `followUps: 'worker'` the worker draws it: an approval's submission redraws the
