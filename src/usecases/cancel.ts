@@ -1,10 +1,7 @@
-import { cancel, type InvalidationRequest, redrawLater } from '../core/request.js';
-import { err, ok, type Result } from '../core/result.js';
-import { loadSettled } from './load-settled.js';
+import { cancel, type InvalidationRequest, whilePending } from '../core/request.js';
+import { type Answer, changeRequest, refusalOr } from './change-request.js';
 import type { FollowUps, Services } from './ports.js';
 import { recordClickRefusal } from './record-refusal.js';
-import { releaseReservation } from './reservations.js';
-import { changePending } from './settle-expiry.js';
 
 export type CancelRefusal =
   | { code: 'not_found'; requestId: string }
@@ -14,8 +11,9 @@ export type CancelRefusal =
 /**
  * The requester withdraws a pending request (button or `/invalidate cancel <id>`). A conditional write,
  * like every decision: if an approval, denial or expiry got there first, the cancel changes nothing.
- * Anyone else's attempt is refused and recorded on the request as a `refused` event. The caller redraws
- * the card; with `followUps: 'worker'` the cancellation is written with the card marked stale instead.
+ * Anyone else's attempt is refused and recorded on the request as a `refused` event. The caller shows
+ * `recorded` (`showChange`); with `followUps: 'worker'` the cancellation is written with the card marked
+ * stale instead.
  */
 export async function cancelRequest(
   services: Pick<
@@ -25,18 +23,16 @@ export async function cancelRequest(
   requestId: string,
   actor: string,
   followUps: FollowUps = 'caller',
-): Promise<Result<InvalidationRequest, CancelRefusal>> {
-  const loaded = await loadSettled(services, requestId);
-  if (!loaded) return err({ code: 'not_found', requestId });
-  if (loaded.requester !== actor) {
-    await recordClickRefusal(services, loaded, { action: 'cancel', code: 'not_requester', by: actor });
-    return err({ code: 'not_requester', request: loaded });
-  }
-  const { written, request } = await changePending(services, loaded, (pending, now) =>
-    followUps === 'worker' ? redrawLater(cancel(pending, actor, now), now) : cancel(pending, actor, now),
-  );
-  if (!written) return err({ code: 'already_decided', request });
-  await releaseReservation(services, request);
-  if (followUps === 'worker') services.wake();
-  return ok(request);
+): Promise<Answer<InvalidationRequest, CancelRefusal>> {
+  const changed = await changeRequest<CancelRefusal>(services, requestId, {
+    check: async (loaded) => {
+      if (loaded.requester === actor) return undefined;
+      await recordClickRefusal(services, loaded, { action: 'cancel', code: 'not_requester', by: actor });
+      return { code: 'not_requester', request: loaded };
+    },
+    decide: (request, now) =>
+      whilePending(request, now, (pending) => ({ kind: 'save', transition: cancel(pending, actor, now) })),
+    followUps,
+  });
+  return refusalOr(changed, requestId);
 }

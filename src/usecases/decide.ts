@@ -5,15 +5,13 @@ import {
   type InvalidationRequest,
   type RefusedAction,
   type RequestIn,
-  redrawLater,
+  whilePending,
 } from '../core/request.js';
-import { err, ok, type Result } from '../core/result.js';
-import { loadSettled } from './load-settled.js';
+import { err, ok } from '../core/result.js';
+import { type Answer, changeRequest, refusalOr } from './change-request.js';
 import { confirmedMembers, currentAuthority } from './membership.js';
 import type { FollowUps, Services } from './ports.js';
 import { recordClickRefusal } from './record-refusal.js';
-import { releaseReservation } from './reservations.js';
-import { changePending, settleExpiry } from './settle-expiry.js';
 
 /** What deciding on a request uses. */
 export type DecideServices = Pick<
@@ -44,24 +42,59 @@ export type DecisionRefusal =
  * never sees a form) and again when the decision is made. Who may decide comes from the current config,
  * and membership of the approvers' group from a Slack lookup made after the click arrived: a cached
  * answer never grants a decision. A person who may not decide is recorded on the request as a `refused`
- * event (`action` is what they clicked).
+ * event (`action` is what they clicked). A request found past its expiry is expired (`recorded`).
  */
 export async function checkDecider(
   services: DecideServices,
   requestId: string,
   actor: string,
   action: Exclude<RefusedAction, 'cancel'>,
-): Promise<Result<RequestIn<'pending_approval'>, DecisionRefusal>> {
-  const loaded = await loadSettled(services, requestId);
-  if (!loaded) return err({ code: 'not_found', requestId });
-  if (loaded.status !== 'pending_approval') return err({ code: 'already_decided', request: loaded });
-  const refusal = await authorityRefusal(services, loaded, actor);
-  if (refusal) {
-    await recordClickRefusal(services, loaded, { action, code: refusal.code, by: actor });
-    return err(refusal);
+  followUps: FollowUps = 'caller',
+): Promise<Answer<RequestIn<'pending_approval'>, DecisionRefusal>> {
+  const changed = await changeRequest<DecisionRefusal | MayDecide>(services, requestId, {
+    check: (loaded) => authorize(services, loaded, actor, action),
+    decide: (request, now) =>
+      whilePending(request, now, (pending) => ({
+        kind: 'answer',
+        answer: { code: 'may_decide', request: pending },
+      })),
+    followUps,
+  });
+  const recorded = changed.recorded ? { recorded: changed.recorded } : {};
+  switch (changed.kind) {
+    case 'answered':
+      if (changed.answer.code === 'may_decide') return ok(changed.answer.request);
+      return { ...err(changed.answer), ...recorded };
+    case 'not_found':
+      return err({ code: 'not_found', requestId });
+    // Nothing here saves a decision: what was saved is an expiry, so the request is decided now.
+    case 'saved':
+    case 'busy':
+      return { ...err({ code: 'already_decided', request: changed.request }), ...recorded };
   }
-  const request = await settleExpiry(services, loaded);
-  return request.status === 'pending_approval' ? ok(request) : err({ code: 'already_decided', request });
+}
+
+/** Nothing to write: the request is pending and the clicker may decide on it. */
+interface MayDecide {
+  code: 'may_decide';
+  request: RequestIn<'pending_approval'>;
+}
+
+/**
+ * The refusal of `actor`'s click, recorded, if they may not decide on the pending request; nothing for a
+ * request no longer pending (its verdict answers that).
+ */
+async function authorize(
+  services: DecideServices,
+  loaded: InvalidationRequest,
+  actor: string,
+  action: Exclude<RefusedAction, 'cancel'>,
+): Promise<DecisionRefusal | undefined> {
+  if (loaded.status !== 'pending_approval') return undefined;
+  const refusal = await authorityRefusal(services, loaded, actor);
+  if (!refusal) return undefined;
+  await recordClickRefusal(services, loaded, { action, code: refusal.code, by: actor });
+  return refusal;
 }
 
 /** Why `actor` may not decide on the request by the current config and Slack's answer now, if they may not. */
@@ -86,27 +119,25 @@ async function authorityRefusal(
 }
 
 /**
- * Approves or denies a pending request. The state change is conditional on the version read, so of any
- * number of simultaneous clicks exactly one is recorded; the others get `already_decided` with the winner.
- * The caller redraws the card (`refreshCard`) once it has answered Slack; with `followUps: 'worker'` the
- * worker does: an approval's submission redraws it, and a denial is written with the card marked stale.
+ * Approves or denies a pending request, once the authority check of `checkDecider` passes. The state change is
+ * conditional on the version read, so of any number of simultaneous clicks exactly one is recorded; the
+ * others get `already_decided` with the winner. The caller shows `recorded` (`showChange`) once it has
+ * answered Slack; with `followUps: 'worker'` the worker draws it: an approval's submission redraws the
+ * card, and a denial is written with the card marked stale.
  */
 export async function decideRequest(
   services: DecideServices,
   requestId: string,
   input: DecisionInput,
   followUps: FollowUps = 'caller',
-): Promise<Result<InvalidationRequest, DecisionRefusal>> {
+): Promise<Answer<InvalidationRequest, DecisionRefusal>> {
   const action = input.outcome === 'approved' ? 'approve' : 'deny';
-  const checked = await checkDecider(services, requestId, input.by, action);
-  if (!checked.ok) return checked;
-  const byWorker = followUps === 'worker' && input.outcome === 'denied';
-  const { written, request } = await changePending(services, checked.value, (pending, now) => {
-    const decided = decide(pending, input, now);
-    return byWorker ? redrawLater(decided, now) : decided;
+  const changed = await changeRequest<DecisionRefusal>(services, requestId, {
+    check: (loaded) => authorize(services, loaded, input.by, action),
+    decide: (request, now) =>
+      whilePending(request, now, (pending) => ({ kind: 'save', transition: decide(pending, input, now) })),
+    followUps,
   });
-  if (!written) return err({ code: 'already_decided', request });
-  if (request.status === 'approved' || byWorker) services.wake();
-  if (request.status === 'denied') await releaseReservation(services, request);
-  return ok(request);
+  if (changed.kind === 'saved' && changed.request.status === 'approved') services.wake();
+  return refusalOr(changed, requestId);
 }

@@ -8,12 +8,12 @@ import {
 import { addMs } from '../core/schedule.js';
 import { deliverNotice } from './deliver-notice.js';
 import { Deliveries } from './deliveries.js';
+import { expireRequest } from './expire.js';
 import { pollDistribution } from './poll.js';
 import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
 import { reconcileDistribution } from './reconcile.js';
 import { redrawStaleCard } from './redraw-stale-card.js';
-import { settleExpiry } from './settle-expiry.js';
 import { submitInTurn } from './submit.js';
 
 /** Most requests taken in one run; a full batch means the caller should run again at once. */
@@ -98,7 +98,7 @@ export async function runDueWork(
         join(submissions, step.request, (group) => submitInTurn(services, group, lane));
         break;
       case 'expire':
-        steps.push(async () => void (await settleExpiry(services, step.request)));
+        steps.push(() => expireRequest(services, step.request));
         break;
       case 'remind':
         steps.push(() => remind(services, step.request, lane));

@@ -18,8 +18,8 @@ import type { Deliveries } from './deliveries.js';
 import type { Services } from './ports.js';
 import { nudgeQueue, waitInQueue } from './queue.js';
 import { recordSubmission } from './record-submission.js';
-import { refreshCard } from './refresh-card.js';
 import { commitReservation, holdApproved } from './reservations.js';
+import { showChange } from './show-change.js';
 import { handleSubmitError } from './step-error.js';
 
 /** What submitting a request uses, with the queue and the follow-ups around it. */
@@ -121,8 +121,8 @@ export async function submitInTurn(
   let inFlight: Load | undefined;
   // The cards are redrawn by the deliveries, apart from the submissions: a Slack call per card would
   // otherwise stand between one CreateInvalidation and the next.
-  const later = async (moved: InvalidationRequest) => {
-    deliveries.add(moved.id, () => refreshCard(services, moved));
+  const later = (before: InvalidationRequest) => async (after: InvalidationRequest) => {
+    deliveries.add(after.id, () => showChange(services, { before, after }));
   };
   const commits: Array<Promise<void>> = [];
   const afterwards = (work: Promise<void>) => {
@@ -136,7 +136,7 @@ export async function submitInTurn(
   for (const request of inOrder) {
     try {
       inFlight ??= await services.capacity.inFlightLoad(request.distribution.id, request.id);
-      inFlight = (await submitRequest(services, request, inFlight, later, afterwards)) ?? inFlight;
+      inFlight = (await submitRequest(services, request, inFlight, later(request), afterwards)) ?? inFlight;
     } catch (error) {
       services.logger.error('submitting failed; the lease runs out and it is tried again', {
         requestId: request.id,
@@ -175,7 +175,7 @@ export async function submitRemaining(
   }
   const transition = moreSubmitted(request, sent.batches, services.clock.now());
   if (await recordSubmission(services, transition, () => services.requests.save(transition)))
-    deliveries.add(request.id, () => refreshCard(services, transition.request));
+    deliveries.add(request.id, () => showChange(services, { before: request, after: transition.request }));
 }
 
 /**

@@ -2,13 +2,13 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { cancelRequest } from '../../../usecases/cancel.js';
 import type { FollowUps, Services } from '../../../usecases/ports.js';
 import { postCard } from '../../../usecases/post-card.js';
-import { refreshCard } from '../../../usecases/refresh-card.js';
 import {
   type PreparedCommand,
   prepareCommand,
   recordRequest,
   recordUnauthorizedCommand,
 } from '../../../usecases/request-invalidation.js';
+import { showChange } from '../../../usecases/show-change.js';
 import { helpMessage, plain } from '../blocks.js';
 import {
   cancelRefusalText,
@@ -53,7 +53,9 @@ export function invalidateCommand(services: Services, followUps: ListenerFollowU
     const cards = followUps.cards;
     if (value.kind === 'invalidate') return open(services, value, command, { ack, respond }, cards);
     if (value.kind === 'cancel' && cards === 'worker') {
-      return ack(ephemeral(await cancelText(services, value.requestId, command.user_id, cards)));
+      const cancelled = await cancelRequest(services, value.requestId, command.user_id, cards);
+      await ack(ephemeral(cancelAnswerText(cancelled)));
+      return showChange(services, cancelled.recorded, cards);
     }
     await ack();
     if (value.kind === 'cancel') await cancelByCommand(services, value.requestId, command.user_id, respond);
@@ -110,17 +112,12 @@ async function open(
 
 async function cancelByCommand(services: Services, requestId: string, user: string, respond: Respond) {
   const cancelled = await cancelRequest(services, requestId, user);
-  if (!cancelled.ok) {
-    await respond(ephemeral(cancelRefusalText(cancelled.error)));
-    return;
-  }
-  await respond(ephemeral(cancelledText(cancelled.value.id)));
-  await refreshCard(services, cancelled.value);
+  await respond(ephemeral(cancelAnswerText(cancelled)));
+  await showChange(services, cancelled.recorded);
 }
 
-/** Cancels, for an answer in the acknowledgement itself; the card is redrawn as `followUps` says. */
-async function cancelText(services: Services, requestId: string, user: string, followUps: FollowUps) {
-  const cancelled = await cancelRequest(services, requestId, user, followUps);
+/** What the requester is told of their cancel. */
+function cancelAnswerText(cancelled: Awaited<ReturnType<typeof cancelRequest>>): string {
   return cancelled.ok ? cancelledText(cancelled.value.id) : cancelRefusalText(cancelled.error);
 }
 

@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { cancelRequest } from '../../../usecases/cancel.js';
 import { checkDecider, decideRequest } from '../../../usecases/decide.js';
 import type { Services } from '../../../usecases/ports.js';
-import { refreshCard } from '../../../usecases/refresh-card.js';
+import { showChange } from '../../../usecases/show-change.js';
 import { denyModal, noticeModal, REASON_BLOCK, REASON_INPUT } from '../blocks.js';
 import { cancelRefusalText, decisionRefusalText } from '../messages.js';
 import { INLINE_FOLLOW_UPS, type ListenerFollowUps, responder } from './follow-ups.js';
@@ -33,11 +33,8 @@ export function approveButton(services: Services, followUps: ListenerFollowUps =
       { outcome: 'approved', by: body.user.id },
       followUps.cards,
     );
-    if (!decided.ok) {
-      await respond(ephemeral(decisionRefusalText(decided.error)));
-      return;
-    }
-    if (followUps.cards === 'caller') await refreshCard(services, decided.value);
+    if (!decided.ok) await respond(ephemeral(decisionRefusalText(decided.error)));
+    await showChange(services, decided.recorded, followUps.cards);
   };
 }
 
@@ -47,11 +44,8 @@ export function cancelButton(services: Services, followUps: ListenerFollowUps = 
     await ack();
     const respond = responder(followUps, boltRespond, body.response_url);
     const cancelled = await cancelRequest(services, action.value ?? '', body.user.id, followUps.cards);
-    if (!cancelled.ok) {
-      await respond(ephemeral(cancelRefusalText(cancelled.error)));
-      return;
-    }
-    if (followUps.cards === 'caller') await refreshCard(services, cancelled.value);
+    if (!cancelled.ok) await respond(ephemeral(cancelRefusalText(cancelled.error)));
+    await showChange(services, cancelled.recorded, followUps.cards);
   };
 }
 
@@ -63,9 +57,10 @@ export function denyButton(services: Services, followUps: ListenerFollowUps = IN
   return async ({ ack, action, body, respond: boltRespond, client }: ButtonArgs): Promise<void> => {
     await ack();
     const respond = responder(followUps, boltRespond, body.response_url);
-    const checked = await checkDecider(services, action.value ?? '', body.user.id, 'deny');
+    const checked = await checkDecider(services, action.value ?? '', body.user.id, 'deny', followUps.cards);
     if (!checked.ok) {
       await respond(ephemeral(decisionRefusalText(checked.error)));
+      await showChange(services, checked.recorded, followUps.cards);
       return;
     }
     await client.views.open({
@@ -94,14 +89,11 @@ export function denySubmission(services: Services, followUps: ListenerFollowUps 
     const { requestId } = modalMetadata.parse(JSON.parse(view.private_metadata));
     const denial = { outcome: 'denied' as const, by: body.user.id, reason };
     const decided = await decideRequest(services, requestId, denial, followUps.cards);
-    if (!decided.ok) {
-      await ack({
-        response_action: 'update',
-        view: noticeModal('Not denied', decisionRefusalText(decided.error)),
-      });
-      return;
+    if (decided.ok) await ack();
+    else {
+      const view = noticeModal('Not denied', decisionRefusalText(decided.error));
+      await ack({ response_action: 'update', view });
     }
-    await ack();
-    if (followUps.cards === 'caller') await refreshCard(services, decided.value);
+    await showChange(services, decided.recorded, followUps.cards);
   };
 }
