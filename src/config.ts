@@ -232,12 +232,18 @@ export interface DistributionConfig {
   channels?: string[];
 }
 
-/** The policy file (`INVALIDATOR_CONFIG`), validated. */
+/** The policy the policy file (`INVALIDATOR_CONFIG`) sets: who may purge what, what needs approval, cost. */
 export interface PolicyConfig {
   distributions: DistributionConfig[];
   approvalTimeoutMinutes: number;
   maxPathsPerRequest: number;
   cost: { freePathsPerMonth: number; pricePerPathUsd: number };
+  /** optional monthly budget in paths: the card warns at 80%, and past it approval is required */
+  budget?: { monthlyPaths: number };
+}
+
+/** How the bot runs its work, from the same file: polling, leases, caches, reconciliation. */
+export interface OperationsConfig {
   /**
    * a distribution is polled every `firstCheckSeconds` while its youngest invalidation is young, then every
    * quarter of that invalidation's age, up to the maximum (core/schedule.ts); one thread note once it is slow
@@ -247,8 +253,6 @@ export interface PolicyConfig {
   workLeaseSeconds: number;
   /** how long user group members are cached (`usergroups.users.list` is rate-limited) */
   usergroupCacheSeconds: number;
-  /** optional monthly budget in paths: the card warns at 80%, and past it approval is required */
-  budget?: { monthlyPaths: number };
   /** counting invalidations made outside the bot into usage, checked every `intervalMinutes` */
   reconciliation: { enabled: boolean; intervalMinutes: number };
 }
@@ -273,6 +277,7 @@ export interface Config {
   slack: SlackConfig;
   store: StoreConfig;
   policy: PolicyConfig;
+  operations: OperationsConfig;
   configPath: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** the SDK's own region setting; CloudFront is global, so us-east-1 serves when it is unset */
@@ -425,7 +430,14 @@ function build(env: z.infer<typeof baseEnvSchema>, file: FileConfig, configPath:
   const store: StoreConfig = env.TABLE_NAME
     ? { kind: 'dynamodb', tableName: env.TABLE_NAME, createTable: env.INVALIDATOR_CREATE_TABLE }
     : { kind: 'embedded', dataDir: env.INVALIDATOR_DATA_DIR, tableName: EMBEDDED_TABLE };
-  const config: Config = { slack, store, policy: policyOf(file), configPath, logLevel: env.LOG_LEVEL };
+  const config: Config = {
+    slack,
+    store,
+    policy: policyOf(file),
+    operations: operationsOf(file),
+    configPath,
+    logLevel: env.LOG_LEVEL,
+  };
   if (env.POWERTOOLS_SERVICE_NAME) config.metricsService = env.POWERTOOLS_SERVICE_NAME;
   return env.AWS_REGION ? { ...config, awsRegion: env.AWS_REGION } : config;
 }
@@ -438,12 +450,13 @@ function policyOf(file: FileConfig): PolicyConfig {
     approvalTimeoutMinutes: file.approvalTimeoutMinutes,
     maxPathsPerRequest: file.maxPathsPerRequest,
     cost: file.cost,
-    polling: file.polling,
-    workLeaseSeconds: file.workLeaseSeconds,
-    usergroupCacheSeconds: file.usergroupCacheSeconds,
-    reconciliation: file.reconciliation,
     ...(file.budget ? { budget: file.budget } : {}),
   };
+}
+
+function operationsOf(file: FileConfig): OperationsConfig {
+  const { polling, workLeaseSeconds, usergroupCacheSeconds, reconciliation } = file;
+  return { polling, workLeaseSeconds, usergroupCacheSeconds, reconciliation };
 }
 
 function distributionOf(file: FileConfig, alias: string, value: FileDistribution): DistributionConfig {

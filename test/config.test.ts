@@ -64,6 +64,8 @@ describe('parseConfig', () => {
         approvalTimeoutMinutes: 30,
         maxPathsPerRequest: 3000,
         cost: { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 },
+      },
+      operations: {
         polling: { firstCheckSeconds: 5, maxIntervalSeconds: 60, slowNoticeMinutes: 15 },
         workLeaseSeconds: 30,
         usergroupCacheSeconds: 60,
@@ -75,7 +77,7 @@ describe('parseConfig', () => {
   });
 
   it('fills every default for a file naming only a distribution id', () => {
-    const { policy } = load(HTTP_ENV, minimal());
+    const { policy, operations } = load(HTTP_ENV, minimal());
     expect(policy).toEqual({
       distributions: [
         {
@@ -89,6 +91,8 @@ describe('parseConfig', () => {
       approvalTimeoutMinutes: 30,
       maxPathsPerRequest: 3000,
       cost: { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 },
+    });
+    expect(operations).toEqual({
       polling: { firstCheckSeconds: 5, maxIntervalSeconds: 60, slowNoticeMinutes: 15 },
       workLeaseSeconds: 30,
       usergroupCacheSeconds: 60,

@@ -79,7 +79,7 @@ export async function composeSlackLambda(
       try {
         return await slack.handle(event, context);
       } finally {
-        await waker.settle();
+        await waker.flush();
         services.metrics.flush();
       }
     },

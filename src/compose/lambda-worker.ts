@@ -38,7 +38,7 @@ export async function composeWorkerLambda(
   const services = { ...composed.services, workerId: lambdaWorkerId(composed.services.workerId) };
   // As the server does when it starts.
   await scheduleReconciliation(services);
-  const intervalMs = Math.min(1000, Math.max(50, (config.policy.polling.firstCheckSeconds * 1000) / 2));
+  const intervalMs = Math.min(1000, Math.max(50, (config.operations.polling.firstCheckSeconds * 1000) / 2));
   return {
     services,
     run: async (budgetMs) => {

@@ -6,7 +6,7 @@ import { IDLE_REST_MS, startWorkLoop, type WorkLoop } from '../adapters/system/w
 import type { Config } from '../config.js';
 import type { Logger, Metrics, Services } from '../usecases/ports.js';
 import { scheduleReconciliation } from '../usecases/reconcile.js';
-import { newDeliveries, runDueWork, WORK_BATCH } from '../usecases/run-due-work.js';
+import { newSlackLane, runDueWork, WORK_BATCH } from '../usecases/run-due-work.js';
 import { composeServices } from './services.js';
 
 export interface Runtime {
@@ -42,7 +42,7 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
   );
   registerListeners(slack.app, services, logger);
   // Kept across the loop's runs: a run does not wait for the Slack side of the one before.
-  const deliveries = newDeliveries(services);
+  const slackLane = newSlackLane(services);
   return {
     services,
     start: async () => {
@@ -52,7 +52,7 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
         async () => {
           try {
             const ahead = { ms: IDLE_REST_MS, next: (at: string) => loop?.wakeAt(at) };
-            return (await runDueWork(services, deliveries, ahead)) >= WORK_BATCH;
+            return (await runDueWork(services, slackLane, ahead)) >= WORK_BATCH;
           } finally {
             // What a run counted goes out with it: a line only when something was counted.
             services.metrics.flush();
@@ -63,7 +63,7 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
     },
     stop: async () => {
       await loop?.stop();
-      await deliveries.idle();
+      await slackLane.idle();
       await slack.stop();
       await close();
     },

@@ -53,12 +53,17 @@ export async function composeServices(
     ...stores,
     cdn,
     cards: new SlackCards(slack.client, slack.postClient),
-    directory: new SlackApproverDirectory(slack.client, logger, config.policy.usergroupCacheSeconds * 1000),
+    directory: new SlackApproverDirectory(
+      slack.client,
+      logger,
+      config.operations.usergroupCacheSeconds * 1000,
+    ),
     clock: systemClock,
     ids: randomIds,
     logger,
     metrics,
     policy: config.policy,
+    operations: config.operations,
     workerId: `${hostname()}:${process.pid}`,
     wake,
   };

@@ -30,7 +30,7 @@ export async function cancelRequest(
       await recordClickRefusal(services, loaded, { action: 'cancel', code: 'not_requester', by: actor });
       return { code: 'not_requester', request: loaded };
     },
-    decide: (request, now) =>
+    verdict: (request, now) =>
       whilePending(request, now, (pending) => ({ kind: 'save', transition: cancel(pending, actor, now) })),
     followUps,
   });

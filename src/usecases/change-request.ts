@@ -35,7 +35,7 @@ export type Changed<A> = (
 /** How a change is made: its pure verdict, and what goes with it. */
 export interface Change<A> {
   /** decides on the request as it is now; called again on the request as saved after each conflict */
-  decide(request: InvalidationRequest, now: string): Verdict<A>;
+  verdict(request: InvalidationRequest, now: string): Verdict<A>;
   /** checked once on the request first loaded, before anything is written; an answer stops the change */
   check?(loaded: InvalidationRequest): Promise<A | undefined>;
   /** `worker`: a change the card shows is saved marked for the worker to draw (`leftToWorker`) */
@@ -65,7 +65,7 @@ export async function changeRequest<A>(
     recorded ? { ...changed, recorded } : changed;
   for (let round = 0; round < ROUNDS; round++) {
     const now = services.clock.now();
-    const verdict = change.decide(current, now);
+    const verdict = change.verdict(current, now);
     if (verdict.kind === 'answer') return withRecorded({ kind: 'answered', answer: verdict.answer });
     const transition =
       change.followUps === 'worker' ? leftToWorker(current, verdict.transition, now) : verdict.transition;

@@ -1,7 +1,7 @@
 import { type DecideRefusal, decideRefusal } from '../core/policy.js';
 import {
+  applyDecision,
   type DecisionInput,
-  decide,
   type InvalidationRequest,
   type RefusedAction,
   type RequestIn,
@@ -53,7 +53,7 @@ export async function checkDecider(
 ): Promise<Answer<RequestIn<'pending_approval'>, DecisionRefusal>> {
   const changed = await changeRequest<DecisionRefusal | MayDecide>(services, requestId, {
     check: (loaded) => authorize(services, loaded, actor, action),
-    decide: (request, now) =>
+    verdict: (request, now) =>
       whilePending(request, now, (pending) => ({
         kind: 'answer',
         answer: { code: 'may_decide', request: pending },
@@ -134,8 +134,11 @@ export async function decideRequest(
   const action = input.outcome === 'approved' ? 'approve' : 'deny';
   const changed = await changeRequest<DecisionRefusal>(services, requestId, {
     check: (loaded) => authorize(services, loaded, input.by, action),
-    decide: (request, now) =>
-      whilePending(request, now, (pending) => ({ kind: 'save', transition: decide(pending, input, now) })),
+    verdict: (request, now) =>
+      whilePending(request, now, (pending) => ({
+        kind: 'save',
+        transition: applyDecision(pending, input, now),
+      })),
     followUps,
   });
   if (changed.kind === 'saved' && changed.request.status === 'approved') services.wake();

@@ -13,7 +13,7 @@ export async function expireRequest(
 ): Promise<void> {
   const changed = await changeRequest(services, request, {
     // Still pending and not yet due (the request moved on meanwhile): not this step's to change.
-    decide: (current, now) => whilePending(current, now, () => ({ kind: 'answer', answer: 'not_due' })),
+    verdict: (current, now) => whilePending(current, now, () => ({ kind: 'answer', answer: 'not_due' })),
   });
   await showChange(services, changed.recorded);
 }

@@ -1,9 +1,9 @@
 import { polled, type RequestIn } from '../core/request.js';
 import { addMs, elapsedMs, pollDelayMs } from '../core/schedule.js';
-import { deliverNotice } from './deliver-notice.js';
-import type { Deliveries } from './deliveries.js';
 import type { InvalidationStatus, Services } from './ports.js';
 import { nudgeQueue } from './queue.js';
+import { sendNotice } from './send-notice.js';
+import type { SlackLane } from './slack-lane.js';
 import { submitRemaining } from './submit.js';
 
 /** What polling a distribution uses, down to the notices and submissions it leads to. */
@@ -16,6 +16,7 @@ export type PollServices = Pick<
   | 'ids'
   | 'logger'
   | 'metrics'
+  | 'operations'
   | 'policy'
   | 'requests'
   | 'work'
@@ -32,20 +33,18 @@ export async function pollDistribution(
   services: PollServices,
   distributionId: string,
   claimedDueAt: string,
-  deliveries: Deliveries,
+  slackLane: SlackLane,
 ) {
-  const { clock, workerId, logger, policy } = services;
-  let next = addMs(clock.now(), policy.polling.firstCheckSeconds * 1000);
+  const { clock, workerId, logger, operations } = services;
+  let next = addMs(clock.now(), operations.polling.firstCheckSeconds * 1000);
   try {
     const requests = await services.capacity.inFlightRequests(distributionId);
     // With nothing in flight the poll stays scheduled, once a maximum interval: a submission schedules
     // its poll just before it records the request as in progress, so a poll in between sees nothing.
     // It costs one table query a minute and no CloudFront call.
-    const idle = addMs(clock.now(), policy.polling.maxIntervalSeconds * 1000);
+    const idle = addMs(clock.now(), operations.polling.maxIntervalSeconds * 1000);
     next =
-      requests.length === 0
-        ? idle
-        : ((await pollAll(services, distributionId, requests, deliveries)) ?? idle);
+      requests.length === 0 ? idle : ((await pollAll(services, distributionId, requests, slackLane)) ?? idle);
   } catch (error) {
     logger.warn('polling a distribution failed; will poll again', { distributionId, error });
   } finally {
@@ -58,9 +57,9 @@ async function pollAll(
   services: PollServices,
   distributionId: string,
   requests: ReadonlyArray<RequestIn<'in_progress'>>,
-  deliveries: Deliveries,
+  slackLane: SlackLane,
 ): Promise<string | undefined> {
-  const { cdn, clock, logger, policy } = services;
+  const { cdn, clock, logger, operations } = services;
   let recent: Map<string, InvalidationStatus> | undefined;
   try {
     recent = new Map((await cdn.recent(distributionId)).map((summary) => [summary.id, summary.status]));
@@ -69,14 +68,14 @@ async function pollAll(
   }
   let youngest: number | undefined;
   for (const request of requests) {
-    const stillInFlight = await pollRequest(services, request, recent, deliveries);
+    const stillInFlight = await pollRequest(services, request, recent, slackLane);
     const age = elapsedMs(request.submittedAt, clock.now());
     if (stillInFlight) youngest = Math.min(youngest ?? age, age);
   }
   if (youngest === undefined) return undefined;
   const schedule = {
-    firstCheckMs: policy.polling.firstCheckSeconds * 1000,
-    maxIntervalMs: policy.polling.maxIntervalSeconds * 1000,
+    firstCheckMs: operations.polling.firstCheckSeconds * 1000,
+    maxIntervalMs: operations.polling.maxIntervalSeconds * 1000,
   };
   return addMs(clock.now(), pollDelayMs(youngest, schedule));
 }
@@ -86,23 +85,23 @@ async function pollRequest(
   services: PollServices,
   request: RequestIn<'in_progress'>,
   recent: Map<string, InvalidationStatus> | undefined,
-  deliveries: Deliveries,
+  slackLane: SlackLane,
 ): Promise<boolean> {
-  const { clock, policy } = services;
+  const { clock, operations } = services;
   const completed = await completedIds(services, request, recent);
-  const slowAfterMs = policy.polling.slowNoticeMinutes * 60_000;
+  const slowAfterMs = operations.polling.slowNoticeMinutes * 60_000;
   const transition = polled(request, completed, clock.now(), { slowAfterMs });
   const next = transition.request;
   if (next === request) {
-    await submitRemaining(services, request, deliveries);
+    await submitRemaining(services, request, slackLane);
     return true;
   }
   // Another worker may have moved this request on since it was read: its version guards the write.
   if (!(await services.requests.save(transition))) return true;
-  if (next.status === 'in_progress') await submitRemaining(services, next, deliveries);
+  if (next.status === 'in_progress') await submitRemaining(services, next, slackLane);
   // Capacity freed up: queued requests need not wait for their next look (they back off as they wait).
   if (completed.size > 0) await nudgeQueue(services, request.distribution.id);
-  if (next.outbox) deliveries.add(next.id, () => deliverNotice(services, next));
+  if (next.outbox) slackLane.add(next.id, () => sendNotice(services, next));
   return next.status === 'in_progress';
 }
 

@@ -1,4 +1,4 @@
-import type { PolicyConfig } from '../config.js';
+import type { OperationsConfig, PolicyConfig } from '../config.js';
 import type { QueueEntry } from '../core/queue-order.js';
 import type {
   AuditEvent,
@@ -225,7 +225,7 @@ export interface Cdn {
  * connection): look before posting again, and give a slow post time to land. `retryAfterMs` is Slack's
  * Retry-After on a 429.
  */
-export class DeliveryError extends Error {
+export class SlackPostError extends Error {
   constructor(
     message: string,
     readonly ambiguous: boolean,
@@ -233,7 +233,7 @@ export class DeliveryError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'DeliveryError';
+    this.name = 'SlackPostError';
   }
 }
 
@@ -362,6 +362,8 @@ export interface Services extends Stores {
   logger: Logger;
   metrics: Metrics;
   policy: PolicyConfig;
+  /** polling, leases, caches and reconciliation: how the work runs, apart from what the policy allows */
+  operations: OperationsConfig;
   /** identifies this process in work leases */
   workerId: string;
   /** asks the work loop to run now, because a step just became due */

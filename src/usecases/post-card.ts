@@ -1,7 +1,7 @@
 import { cardPosted, type RequestIn, retryLater, undeliverable } from '../core/request.js';
-import { postRetryDelayMs } from './deliver-notice.js';
 import type { PostError, Services } from './ports.js';
 import { releaseReservation } from './reservations.js';
+import { postRetryDelayMs } from './send-notice.js';
 
 export type PostOutcome = { ok: true } | { ok: false; error: PostError | 'will_retry' };
 

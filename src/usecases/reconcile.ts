@@ -14,13 +14,13 @@ import type { Services } from './ports.js';
 export async function reconcileDistribution(
   services: Pick<
     Services,
-    'ledger' | 'work' | 'cdn' | 'counters' | 'clock' | 'logger' | 'workerId' | 'policy'
+    'ledger' | 'work' | 'cdn' | 'counters' | 'clock' | 'logger' | 'workerId' | 'operations'
   >,
   distributionId: string,
   claimedDueAt: string,
 ) {
-  const { cdn, clock, logger, workerId, policy, counters } = services;
-  const next = addMs(clock.now(), policy.reconciliation.intervalMinutes * 60_000);
+  const { cdn, clock, logger, workerId, operations, counters } = services;
+  const next = addMs(clock.now(), operations.reconciliation.intervalMinutes * 60_000);
   try {
     const recent = await cdn.recent(distributionId);
     const seen = await services.ledger.seenInvalidations(
@@ -59,9 +59,9 @@ export async function reconcileDistribution(
 
 /** Makes sure every configured distribution has its reconciliation scheduled (when enabled). */
 export async function scheduleReconciliation(
-  services: Pick<Services, 'work' | 'clock' | 'policy'>,
+  services: Pick<Services, 'work' | 'clock' | 'policy' | 'operations'>,
 ): Promise<void> {
-  if (!services.policy.reconciliation.enabled) return;
+  if (!services.operations.reconciliation.enabled) return;
   const now = services.clock.now();
   for (const distribution of services.policy.distributions) {
     await services.work.scheduleTask({ kind: 'reconcile', distributionId: distribution.id }, now);

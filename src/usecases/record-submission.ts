@@ -27,13 +27,13 @@ const FIRST_RETRY_MS = 100;
  * first (the version guard).
  */
 export async function recordSubmission(
-  services: Pick<Services, 'clock' | 'logger' | 'metrics' | 'policy'>,
+  services: Pick<Services, 'clock' | 'logger' | 'metrics' | 'operations'>,
   transition: Transition,
   write: () => Promise<boolean>,
 ): Promise<boolean> {
-  const { clock, logger, metrics, policy } = services;
+  const { clock, logger, metrics, operations } = services;
   const started = clock.now();
-  const leaseMs = policy.workLeaseSeconds * 1000;
+  const leaseMs = operations.workLeaseSeconds * 1000;
   for (let attempt = 1, delayMs = FIRST_RETRY_MS; ; attempt++, delayMs *= 2) {
     try {
       return await write();

@@ -1,7 +1,7 @@
 import { cardRedrawn, type InvalidationRequest, redrawRetry } from '../core/request.js';
-import { postRetryDelayMs } from './deliver-notice.js';
-import { DeliveryError, type Services } from './ports.js';
+import { type Services, SlackPostError } from './ports.js';
 import { refreshCard } from './refresh-card.js';
+import { postRetryDelayMs } from './send-notice.js';
 
 /**
  * Redraws a card marked stale (a change recorded by a writer that may not call Slack: `redrawLater`), then
@@ -16,7 +16,7 @@ export async function redrawStaleCard(
   try {
     await refreshCard(services, request, 'throw');
   } catch (error) {
-    if (!(error instanceof DeliveryError)) throw error;
+    if (!(error instanceof SlackPostError)) throw error;
     const delayMs = postRetryDelayMs(request.attempts, ids.random(), error);
     logger.warn('redrawing a request card failed; will retry', { requestId: request.id, delayMs, error });
     await services.requests.save({ request: redrawRetry(request, clock.now(), delayMs) });

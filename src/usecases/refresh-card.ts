@@ -1,5 +1,5 @@
 import { type InvalidationRequest, TERMINAL } from '../core/request.js';
-import { DeliveryError, type Services } from './ports.js';
+import { type Services, SlackPostError } from './ports.js';
 
 /** Enough for a card whose request moves on while it is drawn (approved → in progress → completed). */
 const MAX_DRAWS = 3;
@@ -21,7 +21,7 @@ export async function refreshCard(
     try {
       await services.cards.update(drawn);
     } catch (error) {
-      if (failures === 'throw' && error instanceof DeliveryError) throw error;
+      if (failures === 'throw' && error instanceof SlackPostError) throw error;
       services.logger.warn('updating the request card failed', { requestId: request.id, error });
       return;
     }

@@ -6,27 +6,27 @@ import {
   watchdog,
 } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
-import { deliverNotice } from './deliver-notice.js';
-import { Deliveries } from './deliveries.js';
 import { expireRequest } from './expire.js';
 import { pollDistribution } from './poll.js';
 import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
 import { reconcileDistribution } from './reconcile.js';
 import { redrawStaleCard } from './redraw-stale-card.js';
+import { sendNotice } from './send-notice.js';
+import { SlackLane } from './slack-lane.js';
 import { submitInTurn } from './submit.js';
 
 /** Most requests taken in one run; a full batch means the caller should run again at once. */
 export const WORK_BATCH = 100;
 /** Steps of different requests (or distributions) run side by side, this many at a time. */
 const CONCURRENCY = 8;
-/** Slack deliveries of due work (redraws, notices) run side by side, this many requests' at a time. */
-export const DELIVERIES_AT_ONCE = 4;
+/** The Slack lane's steps (redraws, notices) run side by side, this many requests' at a time. */
+export const SLACK_LANE_WIDTH = 4;
 
-/** Deliveries for a caller that keeps none of its own; their failures are logged (a notice reschedules itself). */
-export function newDeliveries(services: Pick<Services, 'logger'>): Deliveries {
-  return new Deliveries(DELIVERIES_AT_ONCE, (error, requestId) =>
-    services.logger.error('a Slack delivery of due work failed', { requestId, error }),
+/** A Slack lane for a caller that keeps none of its own; their failures are logged (a notice reschedules itself). */
+export function newSlackLane(services: Pick<Services, 'logger'>): SlackLane {
+  return new SlackLane(SLACK_LANE_WIDTH, (error, requestId) =>
+    services.logger.error('a Slack step of due work failed', { requestId, error }),
   );
 }
 
@@ -36,26 +36,26 @@ export function newDeliveries(services: Pick<Services, 'logger'>): Deliveries {
  * expire. Any number of processes may call this on one table: each request is claimed with a conditional
  * lease first. The server's loop and a scheduled worker both call exactly this. Returns how many were due.
  *
- * The Slack side of the work goes to `deliveries`. The server's loop passes the ones it keeps, and does
+ * The Slack side of the work goes to `slackLane`. The server's loop passes the ones it keeps, and does
  * not wait for them, so its next run need not wait for a slow Slack; without them, this run waits for its
- * own deliveries before it returns (a worker on Lambda must not return with work going on).
+ * own Slack lane's steps before it returns (a worker on Lambda must not return with work going on).
  *
  * With `ahead`, the same query also looks `ahead.ms` past now, and the earliest work due in that time
  * goes to `ahead.next`: a loop can rest until then instead of asking again and again.
  */
 export async function runDueWork(
   services: Services,
-  deliveries?: Deliveries,
+  slackLane?: SlackLane,
   ahead?: { ms: number; next(dueAt: string): void },
 ): Promise<number> {
-  const { clock, workerId, policy } = services;
-  const lane = deliveries ?? newDeliveries(services);
+  const { clock, workerId, operations } = services;
+  const lane = slackLane ?? newSlackLane(services);
   const now = clock.now();
   const looked = await services.work.due(ahead ? addMs(now, ahead.ms) : now, WORK_BATCH);
   const due = looked.filter((work) => work.dueAt <= now);
   const later = looked.find((work) => work.dueAt > now);
   if (ahead && later) ahead.next(later.dueAt);
-  const until = addMs(now, policy.workLeaseSeconds * 1000);
+  const until = addMs(now, operations.workLeaseSeconds * 1000);
   const claimed: InvalidationRequest[] = [];
   const steps: Array<() => Promise<void>> = [];
   for (const work of due) {
@@ -63,7 +63,7 @@ export async function runDueWork(
       if (await services.work.claimTask(work.task, workerId, now, until))
         steps.push(() => runTask(services, work.task, work.dueAt, lane));
     } else if (await services.work.claim(work.request, workerId, now, until)) {
-      // With a delivery for it still waiting here, the claim only moves it out of the head of the due
+      // With a Slack step for it still waiting here, the claim only moves it out of the head of the due
       // work (so it neither hides what is due behind it nor makes this run look full) until that has run.
       if (!lane.holds(work.request.id)) claimed.push(work.request);
     }
@@ -85,7 +85,7 @@ export async function runDueWork(
     const step = nextStep(request, now);
     switch (step.kind) {
       case 'send_notice':
-        lane.add(request.id, () => deliverNotice(services, step.request));
+        lane.add(request.id, () => sendNotice(services, step.request));
         break;
       case 'redraw_card':
         lane.add(request.id, () => redrawStaleCard(services, step.request));
@@ -118,11 +118,11 @@ export async function runDueWork(
     // The lease runs out and the step is tried again; nothing was recorded as done.
     services.logger.error('a step of due work failed', { error }),
   );
-  if (!deliveries) await lane.idle();
+  if (!slackLane) await lane.idle();
   return due.length;
 }
 
-function runTask(services: Services, task: Task, claimedDueAt: string, lane: Deliveries): Promise<void> {
+function runTask(services: Services, task: Task, claimedDueAt: string, lane: SlackLane): Promise<void> {
   return task.kind === 'poll'
     ? pollDistribution(services, task.distributionId, claimedDueAt, lane)
     : reconcileDistribution(services, task.distributionId, claimedDueAt);
@@ -141,11 +141,11 @@ async function watch(services: Services, request: RequestIn<'in_progress'>): Pro
 async function remind(
   services: Services,
   request: RequestIn<'pending_approval'>,
-  lane: Deliveries,
+  lane: SlackLane,
 ): Promise<void> {
   const transition = reminderDue(request, services.clock.now());
   if (await services.requests.save(transition))
-    lane.add(request.id, () => deliverNotice(services, transition.request));
+    lane.add(request.id, () => sendNotice(services, transition.request));
 }
 
 /** Runs the tasks, at most `limit` at a time; a task's failure goes to `onError` and the others go on. */

@@ -14,12 +14,12 @@ import {
   submitted,
 } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
-import type { Deliveries } from './deliveries.js';
 import type { Services } from './ports.js';
 import { nudgeQueue, waitInQueue } from './queue.js';
 import { recordSubmission } from './record-submission.js';
 import { commitReservation, holdApproved } from './reservations.js';
 import { showChange } from './show-change.js';
+import type { SlackLane } from './slack-lane.js';
 import { handleSubmitError } from './step-error.js';
 
 /** What submitting a request uses, with the queue and the follow-ups around it. */
@@ -33,6 +33,7 @@ export type SubmitServices = Pick<
   | 'ids'
   | 'logger'
   | 'metrics'
+  | 'operations'
   | 'policy'
   | 'requests'
   | 'wake'
@@ -54,7 +55,7 @@ async function submitRequest(
   redraw: (request: InvalidationRequest) => Promise<void>,
   afterwards: (work: Promise<void>) => void,
 ): Promise<Load | undefined> {
-  const { clock, policy } = services;
+  const { clock } = services;
   const distributionId = request.distribution.id;
   // Held before anything can reach CloudFront; a queued request held its paths on its way to the queue.
   if (request.status === 'approved') await holdApproved(services, request);
@@ -84,7 +85,7 @@ async function submitRequest(
     // Scheduled before the request is recorded as in progress, so an in-flight request always has a poll.
     await services.work.scheduleTask(
       { kind: 'poll', distributionId },
-      addMs(now, policy.polling.firstCheckSeconds * 1000),
+      addMs(now, services.operations.polling.firstCheckSeconds * 1000),
     );
     return services.requests.save(transition);
   });
@@ -106,7 +107,7 @@ async function submitRequest(
 export async function submitInTurn(
   services: SubmitServices,
   requests: ReadonlyArray<RequestIn<'approved' | 'queued'>>,
-  deliveries: Deliveries,
+  slackLane: SlackLane,
 ): Promise<void> {
   // Queued requests in their turns; requests not queued yet after them (their place is worked out as they go).
   const inOrder = admissionOrder(
@@ -119,10 +120,10 @@ export async function submitInTurn(
     })),
   ).map((entry) => entry.request);
   let inFlight: Load | undefined;
-  // The cards are redrawn by the deliveries, apart from the submissions: a Slack call per card would
+  // The cards are redrawn by the Slack lane, apart from the submissions: a Slack call per card would
   // otherwise stand between one CreateInvalidation and the next.
   const later = (before: InvalidationRequest) => async (after: InvalidationRequest) => {
-    deliveries.add(after.id, () => showChange(services, { before, after }));
+    slackLane.add(after.id, () => showChange(services, { before, after }));
   };
   const commits: Array<Promise<void>> = [];
   const afterwards = (work: Promise<void>) => {
@@ -151,10 +152,10 @@ export async function submitInTurn(
 export async function submitRemaining(
   services: Pick<
     Services,
-    'capacity' | 'cards' | 'cdn' | 'clock' | 'logger' | 'metrics' | 'policy' | 'requests'
+    'capacity' | 'cards' | 'cdn' | 'clock' | 'logger' | 'metrics' | 'operations' | 'policy' | 'requests'
   >,
   request: RequestIn<'in_progress'>,
-  deliveries: Deliveries,
+  slackLane: SlackLane,
 ): Promise<void> {
   const waiting = request.batches.filter((batch) => batch.invalidationId === undefined);
   if (waiting.length === 0) return;
@@ -175,7 +176,7 @@ export async function submitRemaining(
   }
   const transition = moreSubmitted(request, sent.batches, services.clock.now());
   if (await recordSubmission(services, transition, () => services.requests.save(transition)))
-    deliveries.add(request.id, () => showChange(services, { before: request, after: transition.request }));
+    slackLane.add(request.id, () => showChange(services, { before: request, after: transition.request }));
 }
 
 /**

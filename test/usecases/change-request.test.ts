@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   type AlreadyDecided,
+  applyDecision,
   cardPosted,
-  decide,
   type InvalidationRequest,
   leftToWorker,
   reminderDue,
@@ -26,10 +26,10 @@ import {
 import { MemoryStores } from '../support/memory-ports.js';
 
 const APPROVE: Change<AlreadyDecided> = {
-  decide: (request, now) =>
+  verdict: (request, now) =>
     whilePending(request, now, (p) => ({
       kind: 'save',
-      transition: decide(p, { outcome: 'approved', by: 'U0LEAD' }, now),
+      transition: applyDecision(p, { outcome: 'approved', by: 'U0LEAD' }, now),
     })),
 };
 
@@ -83,7 +83,7 @@ describe('changeRequest', () => {
 
   it('answers with the decision that landed first, and writes nothing more', async () => {
     const { store, services } = world();
-    const denial = decide(pending(), { outcome: 'denied', by: 'U0OTHER', reason: 'no' }, DECIDED);
+    const denial = applyDecision(pending(), { outcome: 'denied', by: 'U0OTHER', reason: 'no' }, DECIDED);
     const requests = racing(store.requests, async () => void (await store.requests.save(denial)));
     const changed = await changeRequest({ ...services, requests }, ID, APPROVE);
     expect(changed).toEqual({
@@ -135,10 +135,10 @@ describe('changeRequest', () => {
   it('saves a change left to the worker marked stale, in the same write', async () => {
     const { services, released } = world();
     const deny: Change<AlreadyDecided> = {
-      decide: (request, now) =>
+      verdict: (request, now) =>
         whilePending(request, now, (p) => ({
           kind: 'save',
-          transition: decide(p, { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, now),
+          transition: applyDecision(p, { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, now),
         })),
       followUps: 'worker',
     };
@@ -163,7 +163,7 @@ describe('showChange', () => {
   }
   const approval = () => ({
     before: pending(),
-    after: decide(pending(), { outcome: 'approved', by: 'U0LEAD' }, DECIDED).request,
+    after: applyDecision(pending(), { outcome: 'approved', by: 'U0LEAD' }, DECIDED).request,
   });
 
   it('redraws the card now for a change it shows', async () => {
@@ -181,7 +181,7 @@ describe('showChange', () => {
 
   it('wakes the worker for a change left to it, and draws nothing itself', async () => {
     const { services, drawn, woken } = drawing();
-    const denial = decide(pending(), { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, DECIDED);
+    const denial = applyDecision(pending(), { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, DECIDED);
     await showChange(
       services,
       { before: pending(), after: leftToWorker(pending(), denial, DECIDED).request },

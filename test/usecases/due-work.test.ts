@@ -6,7 +6,7 @@ import { composeServices } from '../../src/compose/services.js';
 import { previewCost } from '../../src/core/cost.js';
 import { cardPosted, createRequest, type RequestIn } from '../../src/core/request.js';
 import { loadConfig } from '../../src/entrypoints/load-config.js';
-import { newDeliveries, runDueWork } from '../../src/usecases/run-due-work.js';
+import { newSlackLane, runDueWork } from '../../src/usecases/run-due-work.js';
 import { submitInTurn } from '../../src/usecases/submit.js';
 import { DISTRIBUTIONS, type Stack, startStack, USERS } from '../support/stack.js';
 
@@ -65,15 +65,15 @@ describe('due work composed in process, with Slack slow', () => {
     const requests = [await approved(1), await approved(2), await approved(3)];
     stack.slack.inject({ method: 'chat.update', delayMs: SLOW_UPDATE_MS, times: Infinity });
     const started = Date.now();
-    const deliveries = newDeliveries(runtime.services);
-    await submitInTurn(runtime.services, requests, deliveries);
-    // The round is over; the redraws are still waiting for Slack, in the deliveries.
+    const slackLane = newSlackLane(runtime.services);
+    await submitInTurn(runtime.services, requests, slackLane);
+    // The round is over; the redraws are still waiting for Slack, in the Slack lane.
     expect(Date.now() - started).toBeLessThan(SLOW_UPDATE_MS);
     expect(stack.cloudfront.createdCount()).toBe(3);
     const creates = stack.cloudfront.calls.filter((call) => call.operation === 'create');
     expect(creates.map((call) => call.callerReference)).toEqual(requests.map((r) => `${r.id}`));
-    for (const request of requests) expect(deliveries.holds(request.id)).toBe(true);
-    await deliveries.idle();
+    for (const request of requests) expect(slackLane.holds(request.id)).toBe(true);
+    await slackLane.idle();
     expect(Date.now() - started).toBeGreaterThanOrEqual(SLOW_UPDATE_MS);
     stack.slack.clearFaults();
     for (const request of requests) {
@@ -103,13 +103,13 @@ describe('due work composed in process, with Slack slow', () => {
         work.kind === 'request' ? [work.request.id] : [],
       );
     expect(await dueIds()).toContain(made.request.id);
-    const deliveries = newDeliveries(services);
+    const slackLane = newSlackLane(services);
     let release = () => {};
-    deliveries.add(made.request.id, () => new Promise<void>((resolve) => (release = resolve)));
-    await runDueWork(services, deliveries);
+    slackLane.add(made.request.id, () => new Promise<void>((resolve) => (release = resolve)));
+    await runDueWork(services, slackLane);
     expect(await dueIds()).not.toContain(made.request.id);
     release();
-    await deliveries.idle();
+    await slackLane.idle();
     const cards = stack.slack
       .callsTo('chat.postMessage')
       .filter((call) => JSON.stringify(call).includes('/held/1.html'));

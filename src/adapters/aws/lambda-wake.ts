@@ -18,7 +18,7 @@ export interface LambdaWake {
    * Resolves once every invoke started so far has been sent. Lambda freezes the process as soon as the
    * handler returns, so the handler awaits this before answering, or a started invoke may never leave.
    */
-  settle(): Promise<void>;
+  flush(): Promise<void>;
 }
 
 /**
@@ -70,7 +70,7 @@ export function createLambdaWake(client: LambdaClient, functionName: string, log
       else sending = send();
     },
     reply,
-    settle: async () => {
+    flush: async () => {
       await Promise.all([sending, ...replies]);
     },
   };

@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { Card, InvalidationRequest, NoticeKind } from '../../core/request.js';
-import { type Cards, DeliveryError, type PostError } from '../../usecases/ports.js';
+import { type Cards, type PostError, SlackPostError } from '../../usecases/ports.js';
 import { noticeMessage, requestCard } from './blocks.js';
 
 const POST_ERRORS: ReadonlySet<string> = new Set<PostError>([
@@ -40,7 +40,7 @@ export class SlackCards implements Cards {
       const code = platformError(error);
       if (code && POST_ERRORS.has(code)) return { ok: false as const, error: code as PostError };
       // As for notices: a post that got no answer may still land, so the retry must give it time to.
-      throw deliveryError(error);
+      throw slackPostError(error);
     }
   }
 
@@ -56,7 +56,7 @@ export class SlackCards implements Cards {
     try {
       result = await send();
     } catch (error) {
-      const wait = deliveryError(error);
+      const wait = slackPostError(error);
       if (wait.ambiguous || wait.retryAfterMs === 0 || wait.retryAfterMs > MAX_INLINE_WAIT_MS) throw error;
       await new Promise((resolve) => setTimeout(resolve, wait.retryAfterMs));
       result = await send();
@@ -74,9 +74,9 @@ export class SlackCards implements Cards {
         ...requestCard(request),
       });
     } catch (error) {
-      // Slack's own refusal (message_not_found…) stays as it is; anything that may pass is a DeliveryError.
+      // Slack's own refusal (message_not_found…) stays as it is; anything that may pass is a SlackPostError.
       if (platformError(error) !== undefined) throw error;
-      throw deliveryError(error);
+      throw slackPostError(error);
     }
   }
 
@@ -91,7 +91,7 @@ export class SlackCards implements Cards {
         metadata: { event_type: NOTICE_EVENT, event_payload: { request_id: request.id, kind } },
       });
     } catch (error) {
-      throw deliveryError(error);
+      throw slackPostError(error);
     }
   }
 
@@ -133,15 +133,15 @@ export class SlackCards implements Cards {
  * Sorts a Web API failure: an answer from Slack (ok: false, an HTTP error status, a 429) means the post did
  * not happen; no answer at all (a timeout, a dropped connection) means it may have.
  */
-function deliveryError(error: unknown): DeliveryError {
+function slackPostError(error: unknown): SlackPostError {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'slack_webapi_rate_limited_error') {
     const seconds = Number((error as { retryAfter?: unknown }).retryAfter ?? 1);
-    return new DeliveryError(message, false, seconds * 1000, { cause: error });
+    return new SlackPostError(message, false, seconds * 1000, { cause: error });
   }
   const answered = code === 'slack_webapi_platform_error' || code === 'slack_webapi_http_error';
-  return new DeliveryError(message, !answered, 0, { cause: error });
+  return new SlackPostError(message, !answered, 0, { cause: error });
 }
 
 /** The `error` of an `ok: false` Web API answer, if that is what failed. */

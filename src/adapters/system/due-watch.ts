@@ -8,7 +8,7 @@ export type DueWriters = Pick<Stores, 'requests' | 'work'>;
  * The request and work-queue stores, telling `onDue` each due time they write, once the write returned (a
  * save that lost its version race writes nothing, and tells nothing). The server's work loop rests until
  * the earliest of them instead of asking the table again and again. Only future times are told, but for a
- * queue's nudge: work due at once is either handed on by the writer itself (a notice to the deliveries) or
+ * queue's nudge: work due at once is either handed on by the writer itself (a notice to the Slack lane) or
  * announced with `wake`, and a look for it would only claim what this process is doing already. Claims
  * are not told: a lease that runs out because its step failed is found by the loop's next look, within
  * its rest.

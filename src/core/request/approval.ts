@@ -85,7 +85,7 @@ export type DecisionInput =
   | { outcome: 'approved'; by: string }
   | { outcome: 'denied'; by: string; reason: string };
 
-export function decide(
+export function applyDecision(
   request: RequestIn<'pending_approval'>,
   input: DecisionInput,
   now: string,

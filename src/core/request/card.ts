@@ -12,7 +12,7 @@ export function cardChanged(before: InvalidationRequest, after: InvalidationRequ
 
 /**
  * Whether the request's own next step draws its card anyway: an approval is drawn by its submission, and
- * an outcome waiting to be told in the thread by the step that tells it (deliver-notice.ts).
+ * an outcome waiting to be told in the thread by the step that tells it (send-notice.ts).
  */
 export function drawnByNextStep(request: InvalidationRequest): boolean {
   const outcome = request.outbox?.kind === 'completed' || request.outbox?.kind === 'failed';

@@ -5,7 +5,7 @@ export type StatusStep =
   | 'createRequest'
   | 'cardPosted'
   | 'undeliverable'
-  | 'decide'
+  | 'applyDecision'
   | 'expire'
   | 'cancel'
   | 'queue'
@@ -31,8 +31,8 @@ export const LIFECYCLE: readonly LifecycleEdge[] = [
   { from: 'new', to: 'approved', step: 'cardPosted' },
   { from: 'new', to: 'undeliverable', step: 'undeliverable' },
   { from: 'new', to: 'failed', step: 'failed' },
-  { from: 'pending_approval', to: 'approved', step: 'decide' },
-  { from: 'pending_approval', to: 'denied', step: 'decide' },
+  { from: 'pending_approval', to: 'approved', step: 'applyDecision' },
+  { from: 'pending_approval', to: 'denied', step: 'applyDecision' },
   { from: 'pending_approval', to: 'expired', step: 'expire' },
   { from: 'pending_approval', to: 'cancelled', step: 'cancel' },
   { from: 'approved', to: 'queued', step: 'queue' },

@@ -28,7 +28,7 @@ export function reminderDue(
 
 /**
  * Recorded before each attempt to post a notice: if the process dies after Slack took the message but
- * before `noticeDelivered` is written, the next attempt sees `tries > 0` and looks in the thread first.
+ * before `noticeSent` is written, the next attempt sees `tries > 0` and looks in the thread first.
  */
 export function noticeTried<R extends InvalidationRequest>(request: R): R {
   if (!request.outbox) return request;
@@ -44,7 +44,7 @@ export function noticeRetry<R extends InvalidationRequest>(request: R, now: stri
 }
 
 /** The notice is in the thread: record it, once, and go back to what the request was waiting for. */
-export function noticeDelivered<S extends Status>(request: RequestIn<S>, now: string): Transition<S> {
+export function noticeSent<S extends Status>(request: RequestIn<S>, now: string): Transition<S> {
   const kind = request.outbox?.kind;
   if (!kind) return { request };
   const sent = { ...withoutOutbox(bump(request)), noticesSent: [...request.noticesSent, kind] };

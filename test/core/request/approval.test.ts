@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  applyDecision,
   CARD_RETRY_MS,
   cancel,
   cardPosted,
   createRequest,
-  decide,
   expire,
   type InvalidationRequest,
   type RequestIn,
@@ -108,9 +108,13 @@ describe('undeliverable', () => {
   });
 });
 
-describe('decide', () => {
+describe('applyDecision', () => {
   it('approves with the approver as actor, due at once, with a fresh attempt count', () => {
-    const transition = decide({ ...pending(), attempts: 2 }, { outcome: 'approved', by: 'U0LEAD' }, DECIDED);
+    const transition = applyDecision(
+      { ...pending(), attempts: 2 },
+      { outcome: 'approved', by: 'U0LEAD' },
+      DECIDED,
+    );
     expect(transition.request).toMatchObject({
       status: 'approved',
       decision: { outcome: 'approved', by: 'U0LEAD', at: DECIDED },
@@ -124,7 +128,7 @@ describe('decide', () => {
   });
 
   it('denies with the approver and reason, leaving nothing due', () => {
-    const transition = decide(
+    const transition = applyDecision(
       pending(),
       { outcome: 'denied', by: 'U0LEAD', reason: 'not during the sale' },
       DECIDED,
@@ -180,10 +184,14 @@ describe('cancel', () => {
 
 describe('ending the wait for a decision', () => {
   it.each<[string, (request: RequestIn<'pending_approval'>) => Transition, InvalidationRequest['status']]>([
-    ['an approval', (request) => decide(request, { outcome: 'approved', by: 'U0LEAD' }, DECIDED), 'approved'],
+    [
+      'an approval',
+      (request) => applyDecision(request, { outcome: 'approved', by: 'U0LEAD' }, DECIDED),
+      'approved',
+    ],
     [
       'a denial',
-      (request) => decide(request, { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, DECIDED),
+      (request) => applyDecision(request, { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, DECIDED),
       'denied',
     ],
     ['the expiry', (request) => expire(request, '2026-05-04T10:30:01.000Z'), 'expired'],

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { previewCost } from '../../../src/core/cost.js';
 import {
+  applyDecision,
   CARD_RETRY_MS,
   cancel,
   cardPosted,
   cardRedrawn,
   createRequest,
-  decide,
   type InvalidationRequest,
   type NewRequest,
   type RequestIn,
@@ -43,7 +43,7 @@ function pending(): RequestIn<'pending_approval'> {
   return request;
 }
 
-const denied = () => decide(pending(), { outcome: 'denied', by: 'U0LEAD', reason: 'sale' }, DECIDED);
+const denied = () => applyDecision(pending(), { outcome: 'denied', by: 'U0LEAD', reason: 'sale' }, DECIDED);
 const cancelled = () => cancel(pending(), 'U0DEV', DECIDED);
 
 describe('a card left for the worker to post or redraw', () => {

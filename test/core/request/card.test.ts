@@ -5,8 +5,8 @@ import {
   type InvalidationRequest,
   leftToWorker,
   moreSubmitted,
-  noticeDelivered,
   noticeRetry,
+  noticeSent,
   noticeTried,
   queue,
   reminderDue,
@@ -77,7 +77,7 @@ describe('cardChanged', () => {
   it.each<Pair>([
     ['the same request', pending, pending],
     ['a reminder due', pending, () => reminderDue(pending(), REMIND).request],
-    ['a reminder tried and sent', reminding, () => noticeDelivered(noticeTried(reminding()), REMIND).request],
+    ['a reminder tried and sent', reminding, () => noticeSent(noticeTried(reminding()), REMIND).request],
     ['a notice retried later', completed, () => noticeRetry(completed(), DONE, 5_000)],
     ['a submission retried later', approved, () => retryLater(approved(), DECIDED, 5_000)],
     ['a queued request looked at again', queued, () => queue(queued(), CAPACITY, DECIDED, 30_000).request],

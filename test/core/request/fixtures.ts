@@ -1,17 +1,17 @@
 // Requests at every status, built by the core's own steps, for the tests of the lifecycle.
 import { previewCost } from '../../../src/core/cost.js';
 import {
+  applyDecision,
   type Batch,
   batchesFor,
   cancel,
   cardPosted,
   createRequest,
-  decide,
   expire,
   failed,
   type InvalidationRequest,
   type NewRequest,
-  noticeDelivered,
+  noticeSent,
   noticeTried,
   type PollOptions,
   polled,
@@ -82,7 +82,7 @@ export function reminding(): RequestIn<'pending_approval'> {
 }
 
 export function approved(paths?: string[]): RequestIn<'approved'> {
-  const request = decide(pending(), { outcome: 'approved', by: 'U0LEAD' }, DECIDED).request;
+  const request = applyDecision(pending(), { outcome: 'approved', by: 'U0LEAD' }, DECIDED).request;
   return as('approved', paths ? { ...request, paths } : request);
 }
 
@@ -137,7 +137,10 @@ export function deepFrozen<T>(value: T): T {
 export const EXPIRY = '2026-05-04T10:30:01.000Z';
 
 export function denied(): RequestIn<'denied'> {
-  return as('denied', decide(pending(), { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, DECIDED).request);
+  return as(
+    'denied',
+    applyDecision(pending(), { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, DECIDED).request,
+  );
 }
 
 export function expired(): RequestIn<'expired'> {
@@ -154,5 +157,5 @@ export function undeliverableRequest(): RequestIn<'undeliverable'> {
 
 /** A request whose outcome notice is in the thread already: nothing is left to do for it. */
 export function told(request: RequestIn<'completed' | 'failed'>): InvalidationRequest {
-  return noticeDelivered(noticeTried(request), DONE).request;
+  return noticeSent(noticeTried(request), DONE).request;
 }

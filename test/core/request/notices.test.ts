@@ -3,7 +3,7 @@ import {
   hasSent,
   type InvalidationRequest,
   type NoticeKind,
-  noticeDelivered,
+  noticeSent,
   noticeTried,
   polled,
   reminderDue,
@@ -57,7 +57,7 @@ describe('noticeTried', () => {
   });
 });
 
-describe('noticeDelivered', () => {
+describe('noticeSent', () => {
   it.each<[NoticeKind, () => InvalidationRequest, string | undefined, 'notice_sent' | 'reminder_sent']>([
     ['reminder', reminding, '2026-05-04T10:30:01.000Z', 'reminder_sent'],
     ['slow', slowlyInProgress, '2026-05-04T10:17:15.000Z', 'notice_sent'],
@@ -65,7 +65,7 @@ describe('noticeDelivered', () => {
     ['failed', failedRequest, undefined, 'notice_sent'],
   ])('records the %s notice once and goes back to what the request waits for', (kind, build, dueAt, type) => {
     const request = noticeTried(build());
-    const transition = noticeDelivered(request, DONE);
+    const transition = noticeSent(request, DONE);
     expect(transition.request).toMatchObject({ status: request.status, noticesSent: [kind] });
     expect(transition.request).not.toHaveProperty('outbox');
     expect(transition.request.dueAt).toBe(dueAt);
@@ -80,14 +80,14 @@ describe('noticeDelivered', () => {
   });
 
   it('adds to the notices already sent', () => {
-    const slowNoted = as('in_progress', noticeDelivered(slowlyInProgress(), SLOW).request);
+    const slowNoted = as('in_progress', noticeSent(slowlyInProgress(), SLOW).request);
     const done = polled(slowNoted, new Set(['I1']), DONE, POLL).request;
-    expect(noticeDelivered(done, DONE).request.noticesSent).toEqual(['slow', 'completed']);
+    expect(noticeSent(done, DONE).request.noticesSent).toEqual(['slow', 'completed']);
   });
 
   it('changes nothing when no notice is due', () => {
     const request = pending();
-    const transition = noticeDelivered(request, DONE);
+    const transition = noticeSent(request, DONE);
     expect(transition.request).toBe(request);
     expect(transition.event).toBeUndefined();
     expect(hasSent(request, 'reminder')).toBe(false);
@@ -96,7 +96,7 @@ describe('noticeDelivered', () => {
   it('starts the watchdog of an in-progress request afresh from when its slow note was delivered', () => {
     const request = slowlyInProgress();
     const delivered = '2026-05-04T10:15:04.000Z';
-    const transition = noticeDelivered(request, delivered);
+    const transition = noticeSent(request, delivered);
     expect(transition.request.dueAt).toBe(addMs(delivered, WATCHDOG_MS));
     expect(transition.request.dueAt).toBe('2026-05-04T10:25:04.000Z');
   });
@@ -104,6 +104,6 @@ describe('noticeDelivered', () => {
   // `attempts` belongs to the request's own step; a notice must not reset it.
   it('keeps the attempt count of an in-progress request when its slow note is delivered', () => {
     const request = { ...slowlyInProgress(), attempts: 2 };
-    expect(noticeDelivered(request, SLOW).request.attempts).toBe(2);
+    expect(noticeSent(request, SLOW).request.attempts).toBe(2);
   });
 });

@@ -3,7 +3,7 @@ import {
   batchesFor,
   failed,
   moreSubmitted,
-  noticeDelivered,
+  noticeSent,
   polled,
   type QueueReason,
   queue,
@@ -243,7 +243,7 @@ describe('polled', () => {
   });
 
   it('does not make the slow note due again once it was sent', () => {
-    const sent = as('in_progress', noticeDelivered(slowlyInProgress(), SLOW).request);
+    const sent = as('in_progress', noticeSent(slowlyInProgress(), SLOW).request);
     const transition = polled(sent, new Set(), '2026-05-04T10:20:00.000Z', POLL);
     expect(transition.request).toBe(sent);
     expect(transition.request.dueAt).toBe('2026-05-04T10:25:02.000Z');

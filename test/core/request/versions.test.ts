@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
+  applyDecision,
   batchesFor,
   cancel,
   cardPosted,
-  decide,
   expire,
   failed,
   type InvalidationRequest,
   moreSubmitted,
-  noticeDelivered,
+  noticeSent,
   noticeTried,
   polled,
   queue,
@@ -84,9 +84,11 @@ describe('versions', () => {
     ),
     step('undeliverable', created, (r) => undeliverable(r, 'not_in_channel', POSTED)),
     step('reminderDue', pending, (r) => reminderDue(r, REMIND)),
-    step('decide approve', reminding, (r) => decide(r, { outcome: 'approved', by: 'U0LEAD' }, DECIDED)),
+    step('decide approve', reminding, (r) =>
+      applyDecision(r, { outcome: 'approved', by: 'U0LEAD' }, DECIDED),
+    ),
     step('decide deny', reminding, (r) =>
-      decide(r, { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, DECIDED),
+      applyDecision(r, { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, DECIDED),
     ),
     step('expire', reminding, (r) => expire(r, DONE)),
     step('cancel', reminding, (r) => cancel(r, 'U0DEV', DECIDED)),
@@ -127,9 +129,9 @@ describe('versions', () => {
     ),
     step('retryLater', approved, (r) => retryLater(r, POLLED, 1_000)),
     step('noticeTried', completed, noticeTried),
-    step('noticeDelivered of a reminder', reminding, (r) => noticeDelivered(r, REMIND)),
-    step('noticeDelivered of the slow note', slowlyInProgress, (r) => noticeDelivered(r, SLOW)),
-    step('noticeDelivered of the outcome', failedRequest, (r) => noticeDelivered(r, DONE)),
+    step('noticeSent of a reminder', reminding, (r) => noticeSent(r, REMIND)),
+    step('noticeSent of the slow note', slowlyInProgress, (r) => noticeSent(r, SLOW)),
+    step('noticeSent of the outcome', failedRequest, (r) => noticeSent(r, DONE)),
   ];
 
   it.each(steps)('bumps the version by exactly one on %s', (_, build) => {
@@ -160,6 +162,6 @@ describe('versions', () => {
     );
     expect(versions).toEqual([0, 1, 2, 3, 4]);
     const tried = noticeTried(completed());
-    expect([tried.version, noticeDelivered(tried, DONE).request.version]).toEqual([5, 6]);
+    expect([tried.version, noticeSent(tried, DONE).request.version]).toEqual([5, 6]);
   });
 });

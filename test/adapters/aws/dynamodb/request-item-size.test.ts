@@ -9,14 +9,14 @@ import { itemBytes } from '../../../../src/core/item-size.js';
 import { normalisePaths } from '../../../../src/core/paths.js';
 import { approvalNeed } from '../../../../src/core/policy.js';
 import {
+  applyDecision,
   batchesFor,
   batchPaths,
   cardPosted,
   createRequest,
-  decide,
   type InvalidationRequest,
   moreSubmitted,
-  noticeDelivered,
+  noticeSent,
   noticeTried,
   polled,
   queue,
@@ -67,7 +67,7 @@ describe('the largest size of a request item', () => {
     return written.request;
   };
   const notice = async (request: InvalidationRequest, now: string) =>
-    save(noticeDelivered(await save(noticeTried(request)), now));
+    save(noticeSent(await save(noticeTried(request)), now));
   const rawItem = async (id: string) =>
     (await documents.send(new GetCommand({ TableName: TABLE, Key: { pk: `REQ#${id}`, sk: 'REQUEST' } })))
       .Item as Record<string, unknown>;
@@ -113,7 +113,7 @@ describe('the largest size of a request item', () => {
     }
     request = await save(reminderDue(request as RequestIn<'pending_approval'>, at(3)));
     request = await notice(request, at(4));
-    const approved = decide(
+    const approved = applyDecision(
       request as RequestIn<'pending_approval'>,
       { outcome: 'approved', by: 'U0LEAD0001' },
       at(5),

@@ -1,6 +1,6 @@
-interface Delivery {
+interface SlackStep {
   requestId: string;
-  deliver: () => Promise<void>;
+  run: () => Promise<void>;
 }
 
 /**
@@ -8,10 +8,10 @@ interface Delivery {
  * apart from the steps that submit and poll, so a slow or rate-limited Slack never holds up CloudFront.
  * Notices and cards to post are recorded as due, so one lost with the process is made again from the
  * table; a redraw lost with it is made by the request's next step, which draws the card from its record.
- * Deliveries for one request go in the order they were added; at most `limit` requests' run at once.
+ * Steps for one request go in the order they were added; at most `limit` requests' run at once.
  */
-export class Deliveries {
-  private readonly waiting: Delivery[] = [];
+export class SlackLane {
+  private readonly waiting: SlackStep[] = [];
   private readonly running = new Set<string>();
   private idleWaiters: Array<() => void> = [];
 
@@ -20,13 +20,13 @@ export class Deliveries {
     private readonly onError: (error: unknown, requestId: string) => void,
   ) {}
 
-  /** Whether a delivery for this request is waiting or running here: the work loop leaves it alone. */
+  /** Whether a Slack step for this request is waiting or running here: the work loop leaves it alone. */
   holds(requestId: string): boolean {
     return this.running.has(requestId) || this.waiting.some((d) => d.requestId === requestId);
   }
 
-  add(requestId: string, deliver: () => Promise<void>): void {
-    this.waiting.push({ requestId, deliver });
+  add(requestId: string, run: () => Promise<void>): void {
+    this.waiting.push({ requestId, run });
     this.pump();
   }
 
@@ -44,7 +44,7 @@ export class Deliveries {
       if (!next) return;
       this.running.add(next.requestId);
       Promise.resolve()
-        .then(next.deliver)
+        .then(next.run)
         .catch((error: unknown) => this.onError(error, next.requestId))
         .finally(() => {
           this.running.delete(next.requestId);

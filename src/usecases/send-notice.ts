@@ -1,18 +1,18 @@
-import { type InvalidationRequest, noticeDelivered, noticeRetry, noticeTried } from '../core/request.js';
+import { type InvalidationRequest, noticeRetry, noticeSent, noticeTried } from '../core/request.js';
 import { retryDelayMs } from '../core/schedule.js';
-import { DeliveryError, type Services } from './ports.js';
+import { type Services, SlackPostError } from './ports.js';
 import { refreshCard } from './refresh-card.js';
 
 /**
  * Posts the request's due thread notice exactly once, as far as Slack allows:
  *   1. if an earlier attempt may have reached Slack (tries > 0), look in the thread first;
  *   2. record the attempt (conditional write) before posting;
- *   3. post; then record delivery.
+ *   3. post; then record it as sent.
  * A crash after 3's post and before its record is caught by 1 next time. Slack 429s, 5xx and timeouts
  * leave the notice due: it is retried from the queue. The one window left is Slack's own read-after-write
  * lag: a reply posted but not yet visible to conversations.replies at step 1 would be posted again.
  */
-export async function deliverNotice(
+export async function sendNotice(
   services: Pick<Services, 'cards' | 'clock' | 'ids' | 'logger' | 'requests'>,
   request: InvalidationRequest,
 ): Promise<void> {
@@ -25,13 +25,13 @@ export async function deliverNotice(
     if (notice.kind === 'completed' || notice.kind === 'failed')
       await refreshCard(services, request, 'throw');
     if (notice.tries > 0 && (await cards.hasNotice(request, notice.kind))) {
-      await services.requests.save(noticeDelivered(request, clock.now()));
+      await services.requests.save(noticeSent(request, clock.now()));
       return;
     }
     const attempt = noticeTried(request);
     if (!(await services.requests.save({ request: attempt }))) return;
     await cards.notify(attempt, notice.kind);
-    await services.requests.save(noticeDelivered(attempt, clock.now()));
+    await services.requests.save(noticeSent(attempt, clock.now()));
   } catch (error) {
     const latest = (await services.requests.get(request.id))?.request;
     if (!latest?.outbox) throw error;
@@ -52,6 +52,6 @@ export const AMBIGUOUS_POST_SETTLE_MS = 15_000;
 /** When to try a failed Slack post (a notice, or the card) again: after Retry-After, and after a slow post could land. */
 export function postRetryDelayMs(tries: number, random: number, error: unknown): number {
   const backoff = retryDelayMs(tries, random);
-  if (!(error instanceof DeliveryError)) return backoff;
+  if (!(error instanceof SlackPostError)) return backoff;
   return Math.max(backoff, error.retryAfterMs, error.ambiguous ? AMBIGUOUS_POST_SETTLE_MS : 0);
 }
