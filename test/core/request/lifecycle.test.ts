@@ -58,17 +58,19 @@ import {
 } from './fixtures.js';
 
 const ARCHITECTURE = new URL('../../../docs/architecture.md', import.meta.url);
+const README = new URL('../../../README.md', import.meta.url);
 
 /** An edge as a line of the diagram, so that differences read as the diagram does. */
 const asLine = ({ from, to, step }: LifecycleEdge) =>
   `${from === 'start' ? '[*]' : from} --> ${to} : ${step}`;
 
 /**
- * The edges of the Mermaid state diagram under "## The request lifecycle": every line with an arrow, which
- * must carry a label. A line it cannot read is returned as it is, so that it shows in the comparison.
+ * The edges of the Mermaid state diagram under "The request lifecycle" (a `##` or `###` heading, up to the
+ * next one): every line with an arrow, which must carry a label. A line it cannot read is returned as it is,
+ * so that it shows in the comparison.
  */
 function diagramEdges(markdown: string): string[] {
-  const section = markdown.split(/^## The request lifecycle$/m)[1]?.split(/^## /m)[0] ?? '';
+  const section = markdown.split(/^#{2,3} The request lifecycle$/m)[1]?.split(/^#{2,3} /m)[0] ?? '';
   const block = /```mermaid\n(stateDiagram-v2\n[\s\S]*?)```/.exec(section)?.[1] ?? '';
   return block
     .split('\n')
@@ -167,6 +169,11 @@ function producedEdges(): string[] {
 describe('the request lifecycle', () => {
   it('draws in docs/architecture.md exactly the changes of status the core lists', () => {
     const drawn = diagramEdges(readFileSync(ARCHITECTURE, 'utf8'));
+    expect(drawn.sort()).toEqual(LIFECYCLE.map(asLine).sort());
+  });
+
+  it('draws the same diagram in the README', () => {
+    const drawn = diagramEdges(readFileSync(README, 'utf8'));
     expect(drawn.sort()).toEqual(LIFECYCLE.map(asLine).sort());
   });
 
