@@ -161,7 +161,7 @@ export interface StoreHealth {
   ping(): Promise<void>;
 }
 
-/** Every store port, as one table provides them (wired into Services by compose.ts). */
+/** Every store port, as one table provides them (wired into Services by src/compose/services.ts). */
 export interface Stores {
   requests: Requests;
   refusals: Refusals;
