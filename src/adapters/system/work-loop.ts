@@ -1,6 +1,6 @@
 import type { Logger } from '../../usecases/ports.js';
 
-/** Longest rest of an idle loop: one look at the table (two queries) every 5 s, at most. */
+/** Longest rest of an idle loop: one look at the table (one query) every 5 s, at most. */
 export const IDLE_REST_MS = 5_000;
 
 export interface WorkLoop {
