@@ -1,4 +1,4 @@
-import { polled, type RequestIn } from '../core/request.js';
+import { pollAgainAt, polled, type RequestIn } from '../core/request.js';
 import { addMs, elapsedMs, pollDelayMs } from '../core/schedule.js';
 import { deliverNotice } from './deliver-notice.js';
 import type { Deliveries } from './deliveries.js';
@@ -51,6 +51,43 @@ export async function pollDistribution(
   } finally {
     await services.work.finishTask({ kind: 'poll', distributionId }, workerId, claimedDueAt, next);
   }
+}
+
+/**
+ * Polls a request that polls itself (it was alone in flight on its distribution when submitted), under
+ * its own claim: one GetInvalidation per open batch (one ListInvalidations when it has several), and one
+ * write that records what changed and when to look again.
+ */
+export async function pollItself(
+  services: PollServices,
+  request: RequestIn<'in_progress'>,
+  deliveries: Deliveries,
+): Promise<void> {
+  const { cdn, clock, logger, policy } = services;
+  const open = request.batches.filter((batch) => !batch.completed && batch.invalidationId !== undefined);
+  let recent: Map<string, InvalidationStatus> | undefined;
+  if (open.length > 1) {
+    try {
+      const listed = await cdn.recent(request.distribution.id);
+      recent = new Map(listed.map((summary) => [summary.id, summary.status]));
+    } catch (error) {
+      logger.warn('listing invalidations failed; asking one by one', { requestId: request.id, error });
+    }
+  }
+  const completed = await completedIds(services, request, recent);
+  const now = clock.now();
+  const schedule = {
+    firstCheckMs: policy.polling.firstCheckSeconds * 1000,
+    maxIntervalMs: policy.polling.maxIntervalSeconds * 1000,
+  };
+  const again = addMs(now, pollDelayMs(elapsedMs(request.submittedAt, now), schedule));
+  const slowAfterMs = policy.polling.slowNoticeMinutes * 60_000;
+  const transition = pollAgainAt(request, polled(request, completed, now, { slowAfterMs }), again);
+  if (!(await services.requests.save(transition))) return;
+  const next = transition.request;
+  if (next.status === 'in_progress') await submitRemaining(services, next, deliveries);
+  if (completed.size > 0) await nudgeQueue(services, request.distribution.id);
+  if (next.outbox) deliveries.add(next.id, () => deliverNotice(services, next));
 }
 
 /** Polls the requests and returns when to poll again (undefined when nothing is left in flight). */

@@ -8,7 +8,7 @@ import {
 import { addMs } from '../core/schedule.js';
 import { deliverNotice } from './deliver-notice.js';
 import { Deliveries } from './deliveries.js';
-import { pollDistribution } from './poll.js';
+import { pollDistribution, pollItself } from './poll.js';
 import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
 import { reconcileDistribution } from './reconcile.js';
@@ -104,7 +104,9 @@ export async function runDueWork(
         steps.push(() => remind(services, step.request, lane));
         break;
       case 'watch':
-        steps.push(() => watch(services, step.request));
+        steps.push(() =>
+          step.request.pollsItself ? pollItself(services, step.request, lane) : watch(services, step.request),
+        );
         break;
       case 'none':
         break;

@@ -79,13 +79,14 @@ async function submitRequest(
     return undefined;
   }
   const now = clock.now();
-  const transition = submitted(request, sent.batches, now);
+  const pollAt = addMs(now, policy.polling.firstCheckSeconds * 1000);
+  // Alone in flight on its distribution, the request carries its own poll in the very write that records
+  // it; otherwise the distribution's poll (one ListInvalidations for all of them) is scheduled first.
+  const alone = inFlight.paths === 0 && inFlight.wildcards === 0;
+  const transition = submitted(request, sent.batches, now, alone ? pollAt : undefined);
   const recorded = await recordSubmission(services, transition, async () => {
     // Scheduled before the request is recorded as in progress, so an in-flight request always has a poll.
-    await services.work.scheduleTask(
-      { kind: 'poll', distributionId },
-      addMs(now, policy.polling.firstCheckSeconds * 1000),
-    );
+    if (!alone) await services.work.scheduleTask({ kind: 'poll', distributionId }, pollAt);
     return services.requests.save(transition);
   });
   if (!recorded) return undefined;

@@ -59,13 +59,14 @@ function withNaturalDue<R extends InvalidationRequest>(request: R, now: string):
   return dueAt === undefined ? withoutDue(request) : { ...request, dueAt };
 }
 
-/** When the next step is due once no notice is (in-progress ones: their watchdog; terminal ones: never). */
+/** When the next step is due once no notice is (in-progress ones: their poll or watchdog; terminal ones: never). */
 function naturalDue(request: InvalidationRequest, now: string): string | undefined {
   switch (request.status) {
     case 'pending_approval':
       return request.expiresAt;
     case 'in_progress':
-      return addMs(now, WATCHDOG_MS);
+      // One that polls itself has no other poll: it looks again at once, and then on its schedule.
+      return request.pollsItself ? now : addMs(now, WATCHDOG_MS);
     case 'new':
     case 'approved':
     case 'queued':

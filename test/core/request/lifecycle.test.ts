@@ -19,6 +19,7 @@ import {
   noticeDelivered,
   noticeRetry,
   noticeTried,
+  pollAgainAt,
   polled,
   queue,
   redrawLater,
@@ -126,6 +127,11 @@ const drives: Drive[] = [
     'polled',
     () => inProgress(),
     (r) => polled(r, new Set(['I1']), DONE, POLL),
+  ),
+  drive(
+    'pollAgainAt',
+    () => inProgress(),
+    (r) => pollAgainAt(r, polled(r, new Set(), POLLED, POLL), DONE),
   ),
   drive(
     'watchdog',

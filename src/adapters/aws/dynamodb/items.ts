@@ -113,7 +113,12 @@ const requestSchema = z.discriminatedUnion('status', [
     queuedAt: text,
     turn: count.optional(),
   }),
-  z.looseObject({ ...base, status: z.literal('in_progress'), ...submitted }),
+  z.looseObject({
+    ...base,
+    status: z.literal('in_progress'),
+    ...submitted,
+    pollsItself: z.literal(true).optional(),
+  }),
   z.looseObject({ ...base, status: z.literal('completed'), ...submitted, completedAt: text }),
   z.looseObject({ ...base, status: z.literal('denied'), decision }),
   z.looseObject({ ...base, status: z.literal('failed'), decision: decision.optional(), failure }),
