@@ -42,21 +42,25 @@ export function newDeliveries(services: Pick<Services, 'logger'>): Deliveries {
  *
  * With `ahead`, the same query also looks `ahead.ms` past now, and the earliest work due in that time
  * goes to `ahead.next`: a loop can rest until then instead of asking again and again.
+ *
+ * `handed` are requests this process holds the lease of already (`Services.take`): their steps run with
+ * the rest; with `look: false` they run alone, without a look at the table.
  */
 export async function runDueWork(
   services: Services,
   deliveries?: Deliveries,
   ahead?: { ms: number; next(dueAt: string): void },
+  handed: { taken: readonly InvalidationRequest[]; look: boolean } = { taken: [], look: true },
 ): Promise<number> {
   const { clock, workerId, policy } = services;
   const lane = deliveries ?? newDeliveries(services);
   const now = clock.now();
-  const looked = await services.work.due(ahead ? addMs(now, ahead.ms) : now, WORK_BATCH);
+  const looked = handed.look ? await services.work.due(ahead ? addMs(now, ahead.ms) : now, WORK_BATCH) : [];
   const due = looked.filter((work) => work.dueAt <= now);
   const later = looked.find((work) => work.dueAt > now);
   if (ahead && later) ahead.next(later.dueAt);
   const until = addMs(now, policy.workLeaseSeconds * 1000);
-  const claimed: InvalidationRequest[] = [];
+  const claimed: InvalidationRequest[] = [...handed.taken];
   const steps: Array<() => Promise<void>> = [];
   for (const work of due) {
     if (work.kind === 'task') {
@@ -121,7 +125,7 @@ export async function runDueWork(
     services.logger.error('a step of due work failed', { error }),
   );
   if (!deliveries) await lane.idle();
-  return due.length;
+  return due.length + handed.taken.length;
 }
 
 function runTask(services: Services, task: Task, claimedDueAt: string, lane: Deliveries): Promise<void> {
