@@ -1,4 +1,11 @@
-import { pollAgainAt, polled, type RequestIn } from '../core/request.js';
+import {
+  noticeTriedWith,
+  pollAgainAt,
+  polled,
+  type RequestIn,
+  type Status,
+  type Transition,
+} from '../core/request.js';
 import { addMs, elapsedMs, pollDelayMs } from '../core/schedule.js';
 import { deliverNotice } from './deliver-notice.js';
 import type { Deliveries } from './deliveries.js';
@@ -83,11 +90,29 @@ export async function pollItself(
   const again = addMs(now, pollDelayMs(elapsedMs(request.submittedAt, now), schedule));
   const slowAfterMs = policy.polling.slowNoticeMinutes * 60_000;
   const transition = pollAgainAt(request, polled(request, completed, now, { slowAfterMs }), again);
-  if (!(await services.requests.save(transition))) return;
-  const next = transition.request;
+  const notice = withNoticeTried(services, transition);
+  if (!(await services.requests.save(notice.transition))) return;
+  const next = notice.transition.request;
   if (next.status === 'in_progress') await submitRemaining(services, next, deliveries);
   if (completed.size > 0) await nudgeQueue(services, request.distribution.id);
-  if (next.outbox) deliveries.add(next.id, () => deliverNotice(services, next));
+  if (next.outbox) deliveries.add(next.id, () => deliverNotice(services, next, notice.triedBefore));
+}
+
+/**
+ * A notice the poll makes due is posted by this process right after its write: the attempt goes in the
+ * same write, due again after a lease should this process stop, and counts as recorded for half of it.
+ */
+function withNoticeTried<S extends Status>(
+  services: Pick<Services, 'clock' | 'policy'>,
+  transition: Transition<S>,
+): { transition: Transition<S>; triedBefore?: string } {
+  if (!transition.request.outbox) return { transition };
+  const now = services.clock.now();
+  const leaseMs = services.policy.workLeaseSeconds * 1000;
+  return {
+    transition: noticeTriedWith(transition, addMs(now, leaseMs)),
+    triedBefore: addMs(now, leaseMs / 2),
+  };
 }
 
 /** Polls the requests and returns when to poll again (undefined when nothing is left in flight). */
@@ -134,13 +159,15 @@ async function pollRequest(
     await submitRemaining(services, request, deliveries);
     return true;
   }
+  const notice = withNoticeTried(services, transition);
   // Another worker may have moved this request on since it was read: its version guards the write.
-  if (!(await services.requests.save(transition))) return true;
-  if (next.status === 'in_progress') await submitRemaining(services, next, deliveries);
+  if (!(await services.requests.save(notice.transition))) return true;
+  const saved = notice.transition.request;
+  if (saved.status === 'in_progress') await submitRemaining(services, saved, deliveries);
   // Capacity freed up: queued requests need not wait for their next look (they back off as they wait).
   if (completed.size > 0) await nudgeQueue(services, request.distribution.id);
-  if (next.outbox) deliveries.add(next.id, () => deliverNotice(services, next));
-  return next.status === 'in_progress';
+  if (saved.outbox) deliveries.add(saved.id, () => deliverNotice(services, saved, notice.triedBefore));
+  return saved.status === 'in_progress';
 }
 
 async function completedIds(

@@ -36,6 +36,18 @@ export function noticeTried<R extends InvalidationRequest>(request: R): R {
 }
 
 /**
+ * The writer of `transition`, which makes a notice due, posts it right after the write: the attempt
+ * (`noticeTried`) is recorded in that same write, and the notice is due again only at `until` (the writer's
+ * lease), should the writer stop before it is posted. Nothing else changes.
+ */
+export function noticeTriedWith<S extends Status>(transition: Transition<S>, until: string): Transition<S> {
+  const { request } = transition;
+  if (!request.outbox) return transition;
+  const tried = { ...request, outbox: { ...request.outbox, tries: request.outbox.tries + 1 }, dueAt: until };
+  return { ...transition, request: tried };
+}
+
+/**
  * Posting the notice failed: try again after `delayMs`. Counted in the outbox's `tries`, not in
  * `attempts`, which belongs to the request's own step (a submission's retries, say).
  */
