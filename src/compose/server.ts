@@ -43,7 +43,7 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
   );
   // Requests taken before the loop runs wait for it; their leases are written already.
   const early: InvalidationRequest[] = [];
-  services.take = (request) => (loop ? loop.take(request) : early.push(request));
+  services.take = (request, at) => (loop ? loop.take(request, at) : early.push(request));
   registerListeners(slack.app, services, logger);
   // Kept across the loop's runs: a run does not wait for the Slack side of the one before.
   const deliveries = newDeliveries(services);

@@ -11,7 +11,7 @@ import { deliverNotice } from './deliver-notice.js';
 import type { Deliveries } from './deliveries.js';
 import type { InvalidationStatus, Services } from './ports.js';
 import { nudgeQueue } from './queue.js';
-import { submitRemaining } from './submit.js';
+import { pollLease, submitRemaining } from './submit.js';
 
 /** What polling a distribution uses, down to the notices and submissions it leads to. */
 export type PollServices = Pick<
@@ -25,6 +25,7 @@ export type PollServices = Pick<
   | 'metrics'
   | 'policy'
   | 'requests'
+  | 'take'
   | 'work'
   | 'workerId'
 >;
@@ -91,8 +92,11 @@ export async function pollItself(
   const slowAfterMs = policy.polling.slowNoticeMinutes * 60_000;
   const transition = pollAgainAt(request, polled(request, completed, now, { slowAfterMs }), again);
   const notice = withNoticeTried(services, transition);
-  if (!(await services.requests.save(notice.transition))) return;
+  const pollsAgain = notice.transition.request.status === 'in_progress' && !notice.transition.request.outbox;
+  const lease = pollsAgain ? pollLease(services, again) : undefined;
+  if (!(await services.requests.save(notice.transition, lease))) return;
   const next = notice.transition.request;
+  if (lease) services.take?.(next, again);
   if (next.status === 'in_progress') await submitRemaining(services, next, deliveries);
   if (completed.size > 0) await nudgeQueue(services, request.distribution.id);
   if (next.outbox) deliveries.add(next.id, () => deliverNotice(services, next, notice.triedBefore));

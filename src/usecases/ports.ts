@@ -376,8 +376,8 @@ export interface Services extends Stores {
   wake(): void;
   /**
    * Hands a request this process holds the lease of (written with its last save) to the work loop, which
-   * runs its next step without looking for it. Absent where no loop runs in the process (the Lambda
-   * handlers): the writer then leaves the request due and calls `wake`.
+   * runs its next step at `at` (at once without it) without looking for it. Absent where no loop runs in
+   * the process (the Lambda handlers): the writer then leaves the request due and calls `wake`.
    */
-  take?(request: InvalidationRequest): void;
+  take?(request: InvalidationRequest, at?: string): void;
 }

@@ -9,10 +9,11 @@ export interface WorkLoop<T = never> {
   /** run at `at` (an ISO time) at the latest: work this process recorded falls due then */
   wakeAt(at: string): void;
   /**
-   * Run `item` as soon as possible, without a look at the table for it: this process holds it already
-   * (its lease was written with it). The rest until the next look is not changed by it.
+   * Run `item` at `at` (an ISO time; as soon as possible without it), without a look at the table for it:
+   * this process holds it already (its lease was written with it). The rest until the next look is not
+   * changed by it.
    */
-  take(item: T): void;
+  take(item: T, at?: string): void;
   /** stop scheduling and wait for the current run to finish */
   stop(): Promise<void>;
 }
@@ -40,6 +41,8 @@ export function startWorkLoop<T = never>(
   // The earliest due time reported during the current run: the next run comes no later than that.
   let earliest = Number.POSITIVE_INFINITY;
   const taken: T[] = [];
+  // Items to take later, each on a timer of its own: cleared when the loop stops (their leases run out).
+  const later = new Set<NodeJS.Timeout>();
 
   const schedule = (delayMs: number) => {
     if (stopped) return;
@@ -77,6 +80,10 @@ export function startWorkLoop<T = never>(
   const takeNow = () => {
     if (!running && !stopped && taken.length > 0) start(false);
   };
+  const take = (item: T) => {
+    taken.push(item);
+    if (!running) setTimeout(takeNow, 0);
+  };
   const wakeAt = (at: number) => {
     if (running) earliest = Math.min(earliest, at);
     else if (at < timerAt) schedule(Math.max(0, at - now()));
@@ -89,13 +96,20 @@ export function startWorkLoop<T = never>(
       const ms = Date.parse(at);
       if (!Number.isNaN(ms)) wakeAt(ms);
     },
-    take: (item) => {
-      taken.push(item);
-      if (!running) setTimeout(takeNow, 0);
+    take: (item, at) => {
+      const delayMs = at === undefined ? 0 : Date.parse(at) - now();
+      if (delayMs > 0) {
+        const wait = setTimeout(() => {
+          later.delete(wait);
+          take(item);
+        }, delayMs);
+        later.add(wait);
+      } else take(item);
     },
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
+      for (const wait of later) clearTimeout(wait);
       await current;
     },
   };

@@ -62,6 +62,29 @@ describe('the work loop', () => {
     await loop.stop();
   });
 
+  it('runs what it is handed for later at that time, without a look', async () => {
+    const runs: Array<{ taken: string[]; look: boolean; at: number }> = [];
+    const loop = startWorkLoop<string>(
+      async (taken, look) => {
+        runs.push({ taken, look, at: Date.now() });
+        return false;
+      },
+      { restMs: 5_000, logger },
+    );
+    await sleep(50);
+    const at = Date.now() + 150;
+    loop.take('INV-2', new Date(at).toISOString());
+    await sleep(100);
+    expect(runs).toHaveLength(1);
+    await sleep(150);
+    expect(runs.map(({ taken, look }) => ({ taken, look }))).toEqual([
+      { taken: [], look: true },
+      { taken: ['INV-2'], look: false },
+    ]);
+    expect(runs[1]?.at).toBeGreaterThanOrEqual(at - 5);
+    await loop.stop();
+  });
+
   it('keeps a due time told during a run for after it', async () => {
     let calls = 0;
     const loop = startWorkLoop(
