@@ -4,6 +4,7 @@ import { watchDueTimes } from '../adapters/system/due-watch.js';
 import { cachedCheck, HEALTH_CHECK_CACHE_MS } from '../adapters/system/health-cache.js';
 import { IDLE_REST_MS, startWorkLoop, type WorkLoop } from '../adapters/system/work-loop.js';
 import type { Config } from '../config.js';
+import type { InvalidationRequest } from '../core/request.js';
 import type { Logger, Metrics, Services } from '../usecases/ports.js';
 import { scheduleReconciliation } from '../usecases/reconcile.js';
 import { newSlackLane, runDueWork, WORK_BATCH } from '../usecases/run-due-work.js';
@@ -17,7 +18,7 @@ export interface Runtime {
 
 /** The server: the Bolt app over HTTP or Socket Mode, and the in-process work loop. */
 export async function compose(config: Config, logger: Logger, metrics?: Metrics): Promise<Runtime> {
-  let loop: WorkLoop | undefined;
+  let loop: WorkLoop<InvalidationRequest> | undefined;
   let ping: () => Promise<void> = async () => {};
   const health = cachedCheck(
     () =>
@@ -40,6 +41,9 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
     services,
     watchDueTimes(services, (at) => loop?.wakeAt(at)),
   );
+  // Requests taken before the loop runs wait for it; their leases are written already.
+  const early: InvalidationRequest[] = [];
+  services.take = (request, at) => (loop ? loop.take(request, at) : early.push(request));
   registerListeners(slack.app, services, logger);
   // Kept across the loop's runs: a run does not wait for the Slack side of the one before.
   const slackLane = newSlackLane(services);
@@ -48,11 +52,11 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
     start: async () => {
       await slack.start();
       await scheduleReconciliation(services);
-      loop = startWorkLoop(
-        async () => {
+      loop = startWorkLoop<InvalidationRequest>(
+        async (taken, look) => {
           try {
             const ahead = { ms: IDLE_REST_MS, next: (at: string) => loop?.wakeAt(at) };
-            return (await runDueWork(services, slackLane, ahead)) >= WORK_BATCH;
+            return (await runDueWork(services, slackLane, ahead, { taken, look })) >= WORK_BATCH;
           } finally {
             // What a run counted goes out with it: a line only when something was counted.
             services.metrics.flush();
@@ -60,6 +64,7 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
         },
         { restMs: IDLE_REST_MS, logger },
       );
+      for (const request of early.splice(0)) loop.take(request);
     },
     stop: async () => {
       await loop?.stop();

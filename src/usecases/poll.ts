@@ -1,10 +1,17 @@
-import { polled, type RequestIn } from '../core/request.js';
+import {
+  noticeTriedWith,
+  pollAgainAt,
+  polled,
+  type RequestIn,
+  type Status,
+  type Transition,
+} from '../core/request.js';
 import { addMs, elapsedMs, pollDelayMs } from '../core/schedule.js';
 import type { InvalidationStatus, Services } from './ports.js';
 import { nudgeQueue } from './queue.js';
 import { sendNotice } from './send-notice.js';
 import type { SlackLane } from './slack-lane.js';
-import { submitRemaining } from './submit.js';
+import { pollLease, submitRemaining } from './submit.js';
 
 /** What polling a distribution uses, down to the notices and submissions it leads to. */
 export type PollServices = Pick<
@@ -19,6 +26,7 @@ export type PollServices = Pick<
   | 'operations'
   | 'policy'
   | 'requests'
+  | 'take'
   | 'work'
   | 'workerId'
 >;
@@ -50,6 +58,64 @@ export async function pollDistribution(
   } finally {
     await services.work.finishTask({ kind: 'poll', distributionId }, workerId, claimedDueAt, next);
   }
+}
+
+/**
+ * Polls a request that polls itself (it was alone in flight on its distribution when submitted), under
+ * its own claim: one GetInvalidation per open batch (one ListInvalidations when it has several), and one
+ * write that records what changed and when to look again.
+ */
+export async function pollItself(
+  services: PollServices,
+  request: RequestIn<'in_progress'>,
+  slackLane: SlackLane,
+): Promise<void> {
+  const { cdn, clock, logger, operations } = services;
+  const open = request.batches.filter((batch) => !batch.completed && batch.invalidationId !== undefined);
+  let recent: Map<string, InvalidationStatus> | undefined;
+  if (open.length > 1) {
+    try {
+      const listed = await cdn.recent(request.distribution.id);
+      recent = new Map(listed.map((summary) => [summary.id, summary.status]));
+    } catch (error) {
+      logger.warn('listing invalidations failed; asking one by one', { requestId: request.id, error });
+    }
+  }
+  const completed = await completedIds(services, request, recent);
+  const now = clock.now();
+  const schedule = {
+    firstCheckMs: operations.polling.firstCheckSeconds * 1000,
+    maxIntervalMs: operations.polling.maxIntervalSeconds * 1000,
+  };
+  const again = addMs(now, pollDelayMs(elapsedMs(request.submittedAt, now), schedule));
+  const slowAfterMs = operations.polling.slowNoticeMinutes * 60_000;
+  const transition = pollAgainAt(request, polled(request, completed, now, { slowAfterMs }), again);
+  const notice = withNoticeTried(services, transition);
+  const pollsAgain = notice.transition.request.status === 'in_progress' && !notice.transition.request.outbox;
+  const lease = pollsAgain ? pollLease(services, again) : undefined;
+  if (!(await services.requests.save(notice.transition, lease))) return;
+  const next = notice.transition.request;
+  if (lease) services.take?.(next, again);
+  if (next.status === 'in_progress') await submitRemaining(services, next, slackLane);
+  if (completed.size > 0) await nudgeQueue(services, request.distribution.id);
+  if (next.outbox) slackLane.add(next.id, () => sendNotice(services, next, notice.triedBefore));
+}
+
+/**
+ * A notice the poll makes due is posted by this process right after its write: the attempt goes in the
+ * same write, due again after a lease should this process stop, and counts as recorded for half of it.
+ */
+function withNoticeTried<S extends Status>(
+  services: Pick<Services, 'clock' | 'operations'>,
+  transition: Transition<S>,
+): { transition: Transition<S>; triedBefore?: string } {
+  if (!transition.request.outbox) return { transition };
+  const now = services.clock.now();
+  const leaseMs = services.operations.workLeaseSeconds * 1000;
+  return {
+    transition: noticeTriedWith(transition, addMs(now, leaseMs)),
+    triedBefore: addMs(now, leaseMs / 2),
+  };
 }
 
 /** Polls the requests and returns when to poll again (undefined when nothing is left in flight). */
@@ -96,13 +162,15 @@ async function pollRequest(
     await submitRemaining(services, request, slackLane);
     return true;
   }
+  const notice = withNoticeTried(services, transition);
   // Another worker may have moved this request on since it was read: its version guards the write.
-  if (!(await services.requests.save(transition))) return true;
-  if (next.status === 'in_progress') await submitRemaining(services, next, slackLane);
+  if (!(await services.requests.save(notice.transition))) return true;
+  const saved = notice.transition.request;
+  if (saved.status === 'in_progress') await submitRemaining(services, saved, slackLane);
   // Capacity freed up: queued requests need not wait for their next look (they back off as they wait).
   if (completed.size > 0) await nudgeQueue(services, request.distribution.id);
-  if (next.outbox) slackLane.add(next.id, () => sendNotice(services, next));
-  return next.status === 'in_progress';
+  if (saved.outbox) slackLane.add(saved.id, () => sendNotice(services, saved, notice.triedBefore));
+  return saved.status === 'in_progress';
 }
 
 async function completedIds(

@@ -71,8 +71,16 @@ export interface Requests {
   /**
    * Writes `transition.request` only if the stored version is still `transition.request.version - 1`,
    * appending its event in the same single-item write; `false` when another writer got there first.
+   * With `lease`, the same write takes the lease on the request's due work, as a claim does (due again
+   * when it runs out): the writer goes on with its next step at once, without looking for it.
    */
-  save(transition: Transition): Promise<boolean>;
+  save(transition: Transition, lease?: Lease): Promise<boolean>;
+}
+
+/** A worker's hold on a request's due work: `owner` (a worker id) until `until`. */
+export interface Lease {
+  owner: string;
+  until: string;
 }
 
 /** Authorization refusals kept for audit: refused clicks on their requests, refused commands on their own. */
@@ -368,4 +376,10 @@ export interface Services extends Stores {
   workerId: string;
   /** asks the work loop to run now, because a step just became due */
   wake(): void;
+  /**
+   * Hands a request this process holds the lease of (written with its last save) to the work loop, which
+   * runs its next step at `at` (at once without it) without looking for it. Absent where no loop runs in
+   * the process (the Lambda handlers): the writer then leaves the request due and calls `wake`.
+   */
+  take?(request: InvalidationRequest, at?: string): void;
 }

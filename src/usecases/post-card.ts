@@ -1,4 +1,5 @@
 import { cardPosted, type RequestIn, retryLater, undeliverable } from '../core/request.js';
+import { addMs } from '../core/schedule.js';
 import type { PostError, Services } from './ports.js';
 import { releaseReservation } from './reservations.js';
 import { postRetryDelayMs } from './send-notice.js';
@@ -13,7 +14,17 @@ export type PostOutcome = { ok: true } | { ok: false; error: PostError | 'will_r
 export async function postCard(
   services: Pick<
     Services,
-    'cards' | 'clock' | 'counters' | 'ids' | 'logger' | 'policy' | 'requests' | 'wake'
+    | 'cards'
+    | 'clock'
+    | 'counters'
+    | 'ids'
+    | 'logger'
+    | 'operations'
+    | 'policy'
+    | 'requests'
+    | 'take'
+    | 'wake'
+    | 'workerId'
   >,
   request: RequestIn<'new'>,
   options: { retry: boolean } = { retry: false },
@@ -35,10 +46,17 @@ export async function postCard(
     return posted;
   }
   const transition = cardPosted(request, posted.card, now, policy.approvalTimeoutMinutes * 60_000);
-  if (!(await services.requests.save(transition))) {
+  // Approved at once, it is submitted here next: the save takes its lease, as a worker's claim would.
+  const take = transition.request.status === 'approved' ? services.take : undefined;
+  const lease = take && {
+    owner: services.workerId,
+    until: addMs(now, services.operations.workLeaseSeconds * 1000),
+  };
+  if (!(await services.requests.save(transition, lease))) {
     logger.warn('request changed while its card was posted', { requestId: request.id });
     return { ok: true };
   }
-  if (transition.request.status === 'approved') services.wake();
+  if (take) take(transition.request);
+  else if (transition.request.status === 'approved') services.wake();
   return { ok: true };
 }

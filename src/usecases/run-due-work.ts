@@ -7,7 +7,7 @@ import {
 } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
 import { expireRequest } from './expire.js';
-import { pollDistribution } from './poll.js';
+import { pollDistribution, pollItself } from './poll.js';
 import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
 import { reconcileDistribution } from './reconcile.js';
@@ -42,21 +42,25 @@ export function newSlackLane(services: Pick<Services, 'logger'>): SlackLane {
  *
  * With `ahead`, the same query also looks `ahead.ms` past now, and the earliest work due in that time
  * goes to `ahead.next`: a loop can rest until then instead of asking again and again.
+ *
+ * `handed` are requests this process holds the lease of already (`Services.take`): their steps run with
+ * the rest; with `look: false` they run alone, without a look at the table.
  */
 export async function runDueWork(
   services: Services,
   slackLane?: SlackLane,
   ahead?: { ms: number; next(dueAt: string): void },
+  handed: { taken: readonly InvalidationRequest[]; look: boolean } = { taken: [], look: true },
 ): Promise<number> {
   const { clock, workerId, operations } = services;
   const lane = slackLane ?? newSlackLane(services);
   const now = clock.now();
-  const looked = await services.work.due(ahead ? addMs(now, ahead.ms) : now, WORK_BATCH);
+  const looked = handed.look ? await services.work.due(ahead ? addMs(now, ahead.ms) : now, WORK_BATCH) : [];
   const due = looked.filter((work) => work.dueAt <= now);
   const later = looked.find((work) => work.dueAt > now);
   if (ahead && later) ahead.next(later.dueAt);
   const until = addMs(now, operations.workLeaseSeconds * 1000);
-  const claimed: InvalidationRequest[] = [];
+  const claimed: InvalidationRequest[] = [...handed.taken];
   const steps: Array<() => Promise<void>> = [];
   for (const work of due) {
     if (work.kind === 'task') {
@@ -104,7 +108,9 @@ export async function runDueWork(
         steps.push(() => remind(services, step.request, lane));
         break;
       case 'watch':
-        steps.push(() => watch(services, step.request));
+        steps.push(() =>
+          step.request.pollsItself ? pollItself(services, step.request, lane) : watch(services, step.request),
+        );
         break;
       case 'none':
         break;
@@ -119,7 +125,7 @@ export async function runDueWork(
     services.logger.error('a step of due work failed', { error }),
   );
   if (!slackLane) await lane.idle();
-  return due.length;
+  return due.length + handed.taken.length;
 }
 
 function runTask(services: Services, task: Task, claimedDueAt: string, lane: SlackLane): Promise<void> {

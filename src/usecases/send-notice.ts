@@ -11,25 +11,31 @@ import { refreshCard } from './refresh-card.js';
  * A crash after 3's post and before its record is caught by 1 next time. Slack 429s, 5xx and timeouts
  * leave the notice due: it is retried from the queue. The one window left is Slack's own read-after-write
  * lag: a reply posted but not yet visible to conversations.replies at step 1 would be posted again.
+ *
+ * `triedBefore`: the change that made the notice due recorded its attempt too (`noticeTriedWith`), under the
+ * writer's lease; until this time, well inside that lease, 1 and 2 are done already. Later (the Slack lane
+ * were slow), another worker may have taken it up since, so the attempt is recorded here as usual.
  */
 export async function sendNotice(
   services: Pick<Services, 'cards' | 'clock' | 'ids' | 'logger' | 'requests'>,
   request: InvalidationRequest,
+  triedBefore?: string,
 ): Promise<void> {
   const { cards, clock, logger, ids } = services;
   const notice = request.outbox;
   if (!notice) return;
+  const tried = triedBefore !== undefined && clock.now() < triedBefore;
   try {
     // The card's final state belongs to this step: if Slack fails to draw it, the step is tried again
     // (nothing is posted before), so the card never stays behind a thread that says it is done.
     if (notice.kind === 'completed' || notice.kind === 'failed')
       await refreshCard(services, request, 'throw');
-    if (notice.tries > 0 && (await cards.hasNotice(request, notice.kind))) {
+    if (!tried && notice.tries > 0 && (await cards.hasNotice(request, notice.kind))) {
       await services.requests.save(noticeSent(request, clock.now()));
       return;
     }
-    const attempt = noticeTried(request);
-    if (!(await services.requests.save({ request: attempt }))) return;
+    const attempt = tried ? request : noticeTried(request);
+    if (!tried && !(await services.requests.save({ request: attempt }))) return;
     await cards.notify(attempt, notice.kind);
     await services.requests.save(noticeSent(attempt, clock.now()));
   } catch (error) {

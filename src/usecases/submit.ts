@@ -14,7 +14,7 @@ import {
   submitted,
 } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
-import type { Services } from './ports.js';
+import type { Lease, Services } from './ports.js';
 import { nudgeQueue, waitInQueue } from './queue.js';
 import { recordSubmission } from './record-submission.js';
 import { commitReservation, holdApproved } from './reservations.js';
@@ -36,6 +36,7 @@ export type SubmitServices = Pick<
   | 'operations'
   | 'policy'
   | 'requests'
+  | 'take'
   | 'wake'
   | 'work'
   | 'workerId'
@@ -80,16 +81,20 @@ async function submitRequest(
     return undefined;
   }
   const now = clock.now();
-  const transition = submitted(request, sent.batches, now);
+  const pollAt = addMs(now, services.operations.polling.firstCheckSeconds * 1000);
+  // Alone in flight on its distribution, the request carries its own poll in the very write that records
+  // it; otherwise the distribution's poll (one ListInvalidations for all of them) is scheduled first.
+  const alone = inFlight.paths === 0 && inFlight.wildcards === 0;
+  const transition = submitted(request, sent.batches, now, alone ? pollAt : undefined);
+  // Polling itself, it stays with this process until its poll (under a lease that ends a lease after it).
+  const lease = alone ? pollLease(services, pollAt) : undefined;
   const recorded = await recordSubmission(services, transition, async () => {
     // Scheduled before the request is recorded as in progress, so an in-flight request always has a poll.
-    await services.work.scheduleTask(
-      { kind: 'poll', distributionId },
-      addMs(now, services.operations.polling.firstCheckSeconds * 1000),
-    );
-    return services.requests.save(transition);
+    if (!alone) await services.work.scheduleTask({ kind: 'poll', distributionId }, pollAt);
+    return services.requests.save(transition, lease);
   });
   if (!recorded) return undefined;
+  if (lease) services.take?.(transition.request, pollAt);
   // After the save: a crash before it leaves the request approved, and its retry reuses the reservation.
   // It need not hold up the next submission, so the caller waits for it at the end of the round.
   afterwards(commitReservation(services, request, now));
@@ -97,6 +102,19 @@ async function submitRequest(
   if (request.status === 'queued') await nudgeQueue(services, distributionId);
   await redraw(transition.request);
   return addLoad(inFlight, inFlightLoad(request.paths, sent.batches));
+}
+
+/**
+ * The lease a request that polls itself is saved with when this process runs its poll at `pollAt` itself
+ * (`Services.take`): it ends a lease after the poll, when another worker takes the poll up should this
+ * process be gone. Without a loop to take it, none: the poll is left due at `pollAt`.
+ */
+export function pollLease(
+  services: Pick<Services, 'operations' | 'take' | 'workerId'>,
+  pollAt: string,
+): Lease | undefined {
+  if (!services.take) return undefined;
+  return { owner: services.workerId, until: addMs(pollAt, services.operations.workLeaseSeconds * 1000) };
 }
 
 /**

@@ -15,6 +15,7 @@ import type {
   AuditQueries,
   Capacity,
   DueWork,
+  Lease,
   QueuedRequest,
   RecentQuery,
   RefusalRecorded,
@@ -87,7 +88,7 @@ export class MemoryStores {
         ? { request, events: [...events], refusalsNotKept }
         : { request, events: [...events] };
     },
-    save: async (transition: Transition) => {
+    save: async (transition: Transition, lease?: Lease) => {
       this.write();
       const { request, event } = transition;
       const entry = this.entries.get(request.id);
@@ -95,7 +96,8 @@ export class MemoryStores {
       entry.request = request;
       if (event) entry.events.push(event);
       delete entry.lease;
-      if (request.dueAt === undefined) delete entry.dueAt;
+      if (lease) Object.assign(entry, { lease, dueAt: lease.until });
+      else if (request.dueAt === undefined) delete entry.dueAt;
       else entry.dueAt = request.dueAt;
       this.saved.push(transition);
       return true;

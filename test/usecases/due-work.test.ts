@@ -82,6 +82,15 @@ describe('due work composed in process, with Slack slow', () => {
       const card = stack.slack.messages.find((m) => m.ts === request.card?.ts);
       expect(JSON.stringify(card?.blocks)).toContain('In progress');
     }
+    // The first was alone in flight on the distribution: it polls itself, and the others share a poll.
+    const pollsItself = await Promise.all(
+      requests.map(async (r) => (await runtime.services.requests.get(r.id))?.request),
+    );
+    expect(pollsItself.map((r) => r?.status === 'in_progress' && r.pollsItself === true)).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('claims a due request whose delivery still waits here, so it leaves the head of the due work, and leaves its delivery to that one', async () => {

@@ -28,9 +28,10 @@ export function watchDueTimes(
       await requests.create(transition);
       tell(transition.request.dueAt);
     },
-    save: async (transition) => {
-      const saved = await requests.save(transition);
-      if (saved) tell(transition.request.dueAt);
+    save: async (transition, lease) => {
+      const saved = await requests.save(transition, lease);
+      // A leased save's work goes on here at once; should it fail, the next look finds it after the lease.
+      if (saved && !lease) tell(transition.request.dueAt);
       return saved;
     },
   };

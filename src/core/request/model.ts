@@ -138,7 +138,17 @@ export type InvalidationRequest =
       /** its requester's turn in the queue (core/queue-order.ts); absent on requests queued before turns */
       turn?: number;
     })
-  | (Base & { status: 'in_progress'; decision: Decision; batches: Batch[]; submittedAt: string })
+  | (Base & {
+      status: 'in_progress';
+      decision: Decision;
+      batches: Batch[];
+      submittedAt: string;
+      /**
+       * Polled on its own due time, not with its distribution: set when it was submitted with nothing else
+       * of the bot's in flight there (one GetInvalidation beats a scheduled ListInvalidations task)
+       */
+      pollsItself?: true;
+    })
   | (Base & {
       status: 'completed';
       decision: Decision;

@@ -18,7 +18,7 @@ export type NextStep =
   | { kind: 'remind'; request: RequestIn<'pending_approval'> }
   /** approved, or queued for capacity: submit to CloudFront when there is room */
   | { kind: 'submit'; request: RequestIn<'approved' | 'queued'> }
-  /** the in-progress watchdog: make sure the distribution's poll is scheduled */
+  /** in progress: its own poll if it polls itself, else the watchdog that keeps its distribution's poll scheduled */
   | { kind: 'watch'; request: RequestIn<'in_progress'> }
   | { kind: 'none' };
 

@@ -36,6 +36,18 @@ export function noticeTried<R extends InvalidationRequest>(request: R): R {
 }
 
 /**
+ * The writer of `transition`, which makes a notice due, posts it right after the write: the attempt
+ * (`noticeTried`) is recorded in that same write, and the notice is due again only at `until` (the writer's
+ * lease), should the writer stop before it is posted. Nothing else changes.
+ */
+export function noticeTriedWith<S extends Status>(transition: Transition<S>, until: string): Transition<S> {
+  const { request } = transition;
+  if (!request.outbox) return transition;
+  const tried = { ...request, outbox: { ...request.outbox, tries: request.outbox.tries + 1 }, dueAt: until };
+  return { ...transition, request: tried };
+}
+
+/**
  * Posting the notice failed: try again after `delayMs`. Counted in the outbox's `tries`, not in
  * `attempts`, which belongs to the request's own step (a submission's retries, say).
  */
@@ -59,13 +71,14 @@ function withNaturalDue<R extends InvalidationRequest>(request: R, now: string):
   return dueAt === undefined ? withoutDue(request) : { ...request, dueAt };
 }
 
-/** When the next step is due once no notice is (in-progress ones: their watchdog; terminal ones: never). */
+/** When the next step is due once no notice is (in-progress ones: their poll or watchdog; terminal ones: never). */
 function naturalDue(request: InvalidationRequest, now: string): string | undefined {
   switch (request.status) {
     case 'pending_approval':
       return request.expiresAt;
     case 'in_progress':
-      return addMs(now, WATCHDOG_MS);
+      // One that polls itself has no other poll: it looks again at once, and then on its schedule.
+      return request.pollsItself ? now : addMs(now, WATCHDOG_MS);
     case 'new':
     case 'approved':
     case 'queued':

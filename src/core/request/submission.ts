@@ -42,12 +42,14 @@ export function queue(
 
 /**
  * Some or all batches were accepted by CloudFront; the rest go as capacity frees. From now on the
- * request is polled with the other in-flight requests of its distribution, not on a schedule of its own.
+ * request is polled with the other in-flight requests of its distribution; or, with `pollAt`, on its own
+ * due time, first at `pollAt` (nothing else was in flight there: no distribution poll to share).
  */
 export function submitted(
   request: RequestIn<'approved' | 'queued'>,
   batches: Batch[],
   now: string,
+  pollAt?: string,
 ): Transition<'in_progress'> {
   const next: RequestIn<'in_progress'> = {
     ...unqueued(bump(request)),
@@ -55,7 +57,8 @@ export function submitted(
     batches,
     submittedAt: now,
     attempts: 0,
-    dueAt: addMs(now, WATCHDOG_MS),
+    dueAt: pollAt ?? addMs(now, WATCHDOG_MS),
+    ...(pollAt === undefined ? {} : { pollsItself: true as const }),
   };
   return { request: next, event: submittedEvent(request, batches, now) };
 }
@@ -96,6 +99,21 @@ export const WATCHDOG_MS = 10 * 60_000;
 /** The watchdog fired: the caller makes sure the distribution's poll is scheduled; look again later. */
 export function watchdog(request: RequestIn<'in_progress'>, now: string): RequestIn<'in_progress'> {
   return { ...bump(request), dueAt: addMs(now, WATCHDOG_MS) };
+}
+
+/**
+ * A request that polls itself looked at CloudFront (`transition`, from `polled`): while it stays in
+ * progress with no notice due, its next poll is due at `at`, in the same write (a write even when the poll
+ * changed nothing, since the due time moves).
+ */
+export function pollAgainAt(
+  request: RequestIn<'in_progress'>,
+  transition: Transition<'in_progress' | 'completed'>,
+  at: string,
+): Transition<'in_progress' | 'completed'> {
+  const next = transition.request;
+  if (next.status !== 'in_progress' || next.outbox) return transition;
+  return { ...transition, request: { ...(next === request ? bump(request) : next), dueAt: at } };
 }
 
 /**

@@ -39,6 +39,52 @@ describe('the work loop', () => {
     await loop.stop();
   });
 
+  it('runs what it is handed at once, without a look, and keeps the rest the last look set', async () => {
+    const runs: Array<{ taken: string[]; look: boolean }> = [];
+    const loop = startWorkLoop<string>(
+      async (taken, look) => {
+        runs.push({ taken, look });
+        return false;
+      },
+      { restMs: 400, logger },
+    );
+    await sleep(100);
+    loop.take('INV-1');
+    await sleep(50);
+    expect(runs).toEqual([
+      { taken: [], look: true },
+      { taken: ['INV-1'], look: false },
+    ]);
+    // The next look comes 400 ms after the first, not 400 ms after the handed run.
+    await sleep(320);
+    expect(runs).toHaveLength(3);
+    expect(runs[2]).toEqual({ taken: [], look: true });
+    await loop.stop();
+  });
+
+  it('runs what it is handed for later at that time, without a look', async () => {
+    const runs: Array<{ taken: string[]; look: boolean; at: number }> = [];
+    const loop = startWorkLoop<string>(
+      async (taken, look) => {
+        runs.push({ taken, look, at: Date.now() });
+        return false;
+      },
+      { restMs: 5_000, logger },
+    );
+    await sleep(50);
+    const at = Date.now() + 150;
+    loop.take('INV-2', new Date(at).toISOString());
+    await sleep(100);
+    expect(runs).toHaveLength(1);
+    await sleep(150);
+    expect(runs.map(({ taken, look }) => ({ taken, look }))).toEqual([
+      { taken: [], look: true },
+      { taken: ['INV-2'], look: false },
+    ]);
+    expect(runs[1]?.at).toBeGreaterThanOrEqual(at - 5);
+    await loop.stop();
+  });
+
   it('keeps a due time told during a run for after it', async () => {
     let calls = 0;
     const loop = startWorkLoop(

@@ -19,6 +19,8 @@ import {
   noticeRetry,
   noticeSent,
   noticeTried,
+  noticeTriedWith,
+  pollAgainAt,
   polled,
   queue,
   redrawLater,
@@ -132,6 +134,11 @@ const drives: Drive[] = [
     (r) => polled(r, new Set(['I1']), DONE, POLL),
   ),
   drive(
+    'pollAgainAt',
+    () => inProgress(),
+    (r) => pollAgainAt(r, polled(r, new Set(), POLLED, POLL), DONE),
+  ),
+  drive(
     'watchdog',
     () => inProgress(),
     (r) => watchdog(r, POLLED),
@@ -146,6 +153,7 @@ const drives: Drive[] = [
   ),
   drive('retryLater', approved, (r) => retryLater(r, POLLED, 1_000)),
   drive('noticeTried', completed, noticeTried),
+  drive('noticeTriedWith', completed, (r) => noticeTriedWith({ request: r }, DONE)),
   drive('noticeRetry', completed, (r) => noticeRetry(r, DONE, 1_000)),
   drive('noticeSent', completed, (r) => noticeSent(r, DONE)),
   drive('redrawLater', pending, (r) => redrawLater({ request: r }, DECIDED)),

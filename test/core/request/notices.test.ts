@@ -5,6 +5,7 @@ import {
   type NoticeKind,
   noticeSent,
   noticeTried,
+  noticeTriedWith,
   polled,
   reminderDue,
   WATCHDOG_MS,
@@ -54,6 +55,27 @@ describe('noticeTried', () => {
   it('leaves a request with no notice due as it is', () => {
     const request = pending();
     expect(noticeTried(request)).toBe(request);
+  });
+});
+
+describe('noticeTriedWith', () => {
+  it('records the attempt in the write that made the notice due, due again only after the lease', () => {
+    const inFlight = slowlyInProgress();
+    const transition = polled(inFlight, new Set(['I1']), DONE, POLL);
+    const until = addMs(DONE, 30_000);
+    const tried = noticeTriedWith(transition, until);
+    expect(tried.request).toMatchObject({
+      status: 'completed',
+      version: transition.request.version,
+      outbox: { kind: 'completed', tries: 1 },
+      dueAt: until,
+    });
+    expect(tried.event).toBe(transition.event);
+  });
+
+  it('leaves a change with no notice due as it is', () => {
+    const transition = { request: pending() };
+    expect(noticeTriedWith(transition, DONE)).toBe(transition);
   });
 });
 

@@ -4,6 +4,7 @@ import {
   failed,
   moreSubmitted,
   noticeSent,
+  pollAgainAt,
   polled,
   type QueueReason,
   queue,
@@ -122,6 +123,42 @@ describe('submitted', () => {
       key: 'submitted:1',
       details: { invalidationIds: ['I1'], paths: 3000 },
     });
+  });
+});
+
+describe('a request that polls itself', () => {
+  const FIRST_POLL = '2026-05-04T10:05:04.000Z';
+  const AGAIN = '2026-05-04T10:05:09.000Z';
+  const selfPolled = () => {
+    const request = approved();
+    const batches = withIds(batchesFor(request.id, request.paths));
+    return as('in_progress', submitted(request, batches, SUBMITTED, FIRST_POLL).request);
+  };
+
+  it('is due for its own first poll when submitted with one, and says so', () => {
+    const request = selfPolled();
+    expect(request).toMatchObject({ status: 'in_progress', dueAt: FIRST_POLL, pollsItself: true });
+    expect(inProgress()).not.toHaveProperty('pollsItself');
+  });
+
+  it('writes its next poll even when the poll changed nothing', () => {
+    const request = deepFrozen(selfPolled());
+    const transition = pollAgainAt(request, polled(request, new Set(), POLLED, POLL), AGAIN);
+    expect(transition.request).toMatchObject({ dueAt: AGAIN, version: request.version + 1 });
+    expect(transition.event).toBeUndefined();
+  });
+
+  it('leaves a completion, with its notice due now, as polled made it', () => {
+    const request = selfPolled();
+    const done = polled(request, new Set(['I1']), DONE, POLL);
+    expect(pollAgainAt(request, done, AGAIN)).toBe(done);
+    expect(done.request).toMatchObject({ status: 'completed', dueAt: DONE });
+  });
+
+  it('looks again at once after a notice, having no distribution poll to fall back on', () => {
+    const request = as('in_progress', polled(selfPolled(), new Set(), SLOW, POLL).request);
+    expect(request.outbox?.kind).toBe('slow');
+    expect(noticeSent(request, DONE).request.dueAt).toBe(DONE);
   });
 });
 

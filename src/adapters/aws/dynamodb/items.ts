@@ -10,6 +10,7 @@ import {
 } from '../../../core/request.js';
 import type { UsageRow } from '../../../core/usage.js';
 import type { QueuedRequest, StoredRequest, Task } from '../../../usecases/ports.js';
+import { Keys } from './keys.js';
 import type { Item } from './table.js';
 
 /**
@@ -112,7 +113,12 @@ const requestSchema = z.discriminatedUnion('status', [
     queuedAt: text,
     turn: count.optional(),
   }),
-  z.looseObject({ ...base, status: z.literal('in_progress'), ...submitted }),
+  z.looseObject({
+    ...base,
+    status: z.literal('in_progress'),
+    ...submitted,
+    pollsItself: z.literal(true).optional(),
+  }),
   z.looseObject({ ...base, status: z.literal('completed'), ...submitted, completedAt: text }),
   z.looseObject({ ...base, status: z.literal('denied'), decision }),
   z.looseObject({ ...base, status: z.literal('failed'), decision: decision.optional(), failure }),
@@ -238,7 +244,9 @@ export function parseCommandRefusal(item: Item): CommandRefusalRecord {
 /** A task item of the due index: which task, and when it is due. */
 export function parseTask(item: Item): { task: Task; dueAt: string } {
   const { taskKind, distributionId, dueAt } = parse(taskSchema, item, 'task');
-  return { task: { kind: taskKind, distributionId }, dueAt };
+  // Written `!<time>` since tasks share the requests' due partition (keys.ts); plain by earlier versions.
+  const at = dueAt.startsWith(Keys.taskDuePrefix) ? dueAt.slice(Keys.taskDuePrefix.length) : dueAt;
+  return { task: { kind: taskKind, distributionId }, dueAt: at };
 }
 
 /** When a request item of the due index is due (its lease's end while claimed). */

@@ -29,8 +29,13 @@
  *                   markers name (activity-markers.ts). The sort key orders them by creation, as `byMonth` does.
  *
  * Task item         pk = TASK#<kind>#<distribution id>   sk = TASK   (kind: poll | reconcile)
- *   duePk, dueAt     when the task next runs (a poll: one ListInvalidations call for the distribution);
- *                    duePk is DUE#TASK, apart from requests' DUE, so that no backlog of requests crowds them out
+ *   duePk, dueAt     when the task next runs (a poll: one ListInvalidations call for the distribution), in
+ *                    the requests' DUE partition but written `!<time>`: `!` sorts before every time, so
+ *                    tasks come first in the one query of due work and no backlog of requests crowds them
+ *                    out
+ *   taskDueAt        the same time alone, a non-key attribute the query's filter can read: tasks not due
+ *                    yet are left out of its answer. Tasks written by earlier versions (due `<time>` in DUE,
+ *                    or in a DUE#TASK partition of their own) are still read (work-queue.ts)
  *   leaseOwner, leaseUntil   a worker's claim on that run
  *
  * Counter item      pk = COUNTER#<scope>   sk = COUNTER   (counters.ts; scopes in core/reservations.ts)
@@ -42,6 +47,8 @@
  * Seen invalidation  pk = INV#<distribution id>#<invalidation id>   sk = SEEN
  *   external         true for an invalidation the bot did not make; it then carries the usage attributes
  */
+const TASK_DUE_PREFIX = '!';
+
 export const Keys = {
   request: (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' }),
   task: (kind: string, distributionId: string) => ({ pk: `TASK#${kind}#${distributionId}`, sk: 'TASK' }),
@@ -52,8 +59,11 @@ export const Keys = {
     sk: 'SEEN',
   }),
   duePartition: 'DUE',
-  /** tasks are due in a partition of their own, so a backlog of requests can never hold up a poll */
-  dueTaskPartition: 'DUE#TASK',
+  /** A task's due time in the due index: ahead of every request's, so a backlog of requests never hides it. */
+  taskDue: (at: string) => `${TASK_DUE_PREFIX}${at}`,
+  taskDuePrefix: TASK_DUE_PREFIX,
+  /** where earlier versions kept due tasks; read once per process and moved to the DUE partition */
+  olderTaskPartition: 'DUE#TASK',
   month: (month: string) => `MONTH#${month}`,
   distribution: (distributionId: string) => `DIST#${distributionId}`,
   requester: (userId: string) => `USER#${userId}`,

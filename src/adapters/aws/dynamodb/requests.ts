@@ -1,6 +1,6 @@
 import { billingMonth } from '../../../core/cost.js';
 import type { InvalidationRequest, Transition } from '../../../core/request.js';
-import type { Requests, StoredRequest } from '../../../usecases/ports.js';
+import type { Lease, Requests, StoredRequest } from '../../../usecases/ports.js';
 import type { ActivityMarkers } from './activity-markers.js';
 import { indexAttributes } from './index-attributes.js';
 import { parseStored } from './items.js';
@@ -42,9 +42,10 @@ export class DynamoDbRequests implements Requests {
 
   //   reader A: get (v3) ─ decide ─ save(v4 if v=3) ✓
   //   reader B: get (v3) ─ decide ──────── save(v4 if v=3) ✗ ConditionalCheckFailed → B lost, nothing written
-  async save({ request, event }: Transition): Promise<boolean> {
+  // With a lease, the write is a claim too: it ends where the lease does, then the work is due again.
+  async save({ request, event }: Transition, lease?: Lease): Promise<boolean> {
     const set = ['#request = :request', '#version = :version', '#status = :status'];
-    const remove = ['leaseOwner', 'leaseUntil'];
+    const remove = lease ? [] : ['leaseOwner', 'leaseUntil'];
     // DynamoDB reserves many plain words (status, request, …), so these names go through placeholders.
     const names: Record<string, string> = {
       '#request': 'request',
@@ -66,14 +67,24 @@ export class DynamoDbRequests implements Requests {
       names['#events'] = 'events';
     }
     const indexed = indexAttributes(request);
-    for (const [name, value] of Object.entries(indexed.set)) {
+    const attributes: Record<string, string | number> = lease
+      ? {
+          ...indexed.set,
+          duePk: Keys.duePartition,
+          dueAt: lease.until,
+          leaseOwner: lease.owner,
+          leaseUntil: lease.until,
+        }
+      : indexed.set;
+    for (const [name, value] of Object.entries(attributes)) {
       set.push(`${name} = :${name}`);
       values[`:${name}`] = value;
     }
-    remove.push(...indexed.remove);
+    remove.push(...indexed.remove.filter((name) => !(name in attributes)));
+    const removal = remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : '';
     const outcome = await this.table.update({
       Key: Keys.request(request.id),
-      UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+      UpdateExpression: `SET ${set.join(', ')}${removal}`,
       ConditionExpression: '#version = :expected',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,

@@ -2,30 +2,61 @@ import type { InvalidationRequest, RequestIn } from '../../../core/request.js';
 import type { DueWork, Task, WorkQueue } from '../../../usecases/ports.js';
 import { parseDueAt, parseStored, parseTask } from './items.js';
 import { Indexes, Keys } from './keys.js';
-import type { Item, Table } from './table.js';
+import type { Item, Table, TableQuery } from './table.js';
 
 /** Due work in the sparse `due` index: requests' next steps and tasks, each taken under a lease. */
 export class DynamoDbWorkQueue implements WorkQueue {
   constructor(private readonly table: Table) {}
 
-  // Tasks come from their own partition, beside the first `limit` requests: however many requests are
-  // due, a poll (which frees CloudFront capacity for them) is never left out. Earliest first. Tasks
-  // scheduled before that partition existed are still in the requests' partition, and are read from there.
+  /** Whether this process moved the tasks an earlier version left in their own partition (once is enough). */
+  private olderTasksMoved = false;
+
+  // One query: tasks (due `!<time>`, keys.ts) sort ahead of every request, so however many requests are
+  // due, a poll (which frees CloudFront capacity for them) is never left out; the filter drops tasks not
+  // due yet, and pages follow while the batch is not full. Earliest first once read.
   async due(now: string, limit: number): Promise<DueWork[]> {
-    const query = (partition: string) =>
-      this.table.queryPage({
-        IndexName: Indexes.due,
-        KeyConditionExpression: 'duePk = :duePk AND dueAt <= :now',
-        ExpressionAttributeValues: { ':duePk': partition, ':now': now },
-        Limit: limit,
-      });
-    const [tasks, requests] = await Promise.all([query(Keys.dueTaskPartition), query(Keys.duePartition)]);
-    const items: Item[] = [...(tasks.Items ?? []), ...(requests.Items ?? [])];
-    items.sort((a, b) => String(a.dueAt).localeCompare(String(b.dueAt)));
-    return items.map((item): DueWork => {
+    if (!this.olderTasksMoved) await this.moveOlderTasks();
+    const query: TableQuery = {
+      IndexName: Indexes.due,
+      KeyConditionExpression: 'duePk = :duePk AND dueAt <= :now',
+      FilterExpression: 'attribute_not_exists(taskDueAt) OR taskDueAt <= :now',
+      ExpressionAttributeValues: { ':duePk': Keys.duePartition, ':now': now },
+    };
+    const items: Item[] = [];
+    do {
+      const page = await this.table.queryPage({ ...query, Limit: limit - items.length });
+      items.push(...(page.Items ?? []));
+      query.ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (query.ExclusiveStartKey && items.length < limit);
+    const work = items.map((item): DueWork => {
       if (item.sk === Keys.taskSk) return { kind: 'task', ...parseTask(item) };
       return { kind: 'request', request: parseStored(item).request, dueAt: parseDueAt(item) };
     });
+    return work.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  }
+
+  // Earlier versions kept due tasks in a partition of their own: each moves to the one due partition
+  // unless it moved meanwhile (then its writer already wrote it there).
+  private async moveOlderTasks(): Promise<void> {
+    for await (const item of this.table.query({
+      IndexName: Indexes.due,
+      KeyConditionExpression: 'duePk = :duePk',
+      ExpressionAttributeValues: { ':duePk': Keys.olderTaskPartition },
+    })) {
+      const { task, dueAt } = parseTask(item);
+      await this.table.update({
+        Key: Keys.task(task.kind, task.distributionId),
+        UpdateExpression: 'SET duePk = :duePk, dueAt = :at, taskDueAt = :was',
+        ConditionExpression: 'duePk = :older AND dueAt = :was',
+        ExpressionAttributeValues: {
+          ':duePk': Keys.duePartition,
+          ':at': Keys.taskDue(dueAt),
+          ':older': Keys.olderTaskPartition,
+          ':was': dueAt,
+        },
+      });
+    }
+    this.olderTasksMoved = true;
   }
 
   //   worker A: claim(v5, lease free) ✓ ── step ── save(v6 if v=5), lease removed
@@ -51,14 +82,18 @@ export class DynamoDbWorkQueue implements WorkQueue {
 
   //   submit: scheduleTask(poll, now+5s) → dueAt moves earlier only
   //   worker: claimTask ─ list, update requests ─ finishTask(next, if dueAt still = claimed)
+  // A due time an earlier version wrote (not `!<time>`) is replaced: it is at most a poll interval off.
   async scheduleTask(task: Task, at: string): Promise<void> {
     await this.table.update({
       Key: Keys.task(task.kind, task.distributionId),
-      UpdateExpression: 'SET duePk = :duePk, dueAt = :at, distributionId = :distributionId, taskKind = :kind',
-      ConditionExpression: 'attribute_not_exists(dueAt) OR dueAt > :at',
+      UpdateExpression:
+        'SET duePk = :duePk, dueAt = :at, taskDueAt = :plain, distributionId = :distributionId, taskKind = :kind',
+      ConditionExpression: 'attribute_not_exists(dueAt) OR dueAt > :at OR NOT begins_with(dueAt, :task)',
       ExpressionAttributeValues: {
-        ':duePk': Keys.dueTaskPartition,
-        ':at': at,
+        ':duePk': Keys.duePartition,
+        ':at': Keys.taskDue(at),
+        ':plain': at,
+        ':task': Keys.taskDuePrefix,
         ':distributionId': task.distributionId,
         ':kind': task.kind,
       },
@@ -79,13 +114,23 @@ export class DynamoDbWorkQueue implements WorkQueue {
   async finishTask(task: Task, owner: string, claimedDueAt: string, next: string | undefined) {
     const key = Keys.task(task.kind, task.distributionId);
     const reschedule = next
-      ? { UpdateExpression: 'SET dueAt = :next REMOVE leaseOwner, leaseUntil', values: { ':next': next } }
-      : { UpdateExpression: 'REMOVE duePk, dueAt, leaseOwner, leaseUntil', values: {} };
+      ? {
+          UpdateExpression:
+            'SET duePk = :duePk, dueAt = :next, taskDueAt = :plain REMOVE leaseOwner, leaseUntil',
+          values: { ':duePk': Keys.duePartition, ':next': Keys.taskDue(next), ':plain': next },
+        }
+      : { UpdateExpression: 'REMOVE duePk, dueAt, taskDueAt, leaseOwner, leaseUntil', values: {} };
+    // The claimed time as stored: `!<time>`, or `<time>` as an earlier version wrote it.
     const finished = await this.table.update({
       Key: key,
       UpdateExpression: reschedule.UpdateExpression,
-      ConditionExpression: 'leaseOwner = :owner AND dueAt = :claimed',
-      ExpressionAttributeValues: { ...reschedule.values, ':owner': owner, ':claimed': claimedDueAt },
+      ConditionExpression: 'leaseOwner = :owner AND dueAt IN (:claimed, :claimedTask)',
+      ExpressionAttributeValues: {
+        ...reschedule.values,
+        ':owner': owner,
+        ':claimed': claimedDueAt,
+        ':claimedTask': Keys.taskDue(claimedDueAt),
+      },
     });
     if (finished === 'written') return;
     // A submission made the poll due sooner while we polled: keep that time, only let go of the lease.

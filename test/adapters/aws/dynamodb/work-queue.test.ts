@@ -1,11 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
+import { Keys } from '../../../../src/adapters/aws/dynamodb/keys.js';
 import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
+import { Table } from '../../../../src/adapters/aws/dynamodb/table.js';
 import { previewCost } from '../../../../src/core/cost.js';
 import { cardPosted, createRequest, queue, type RequestIn } from '../../../../src/core/request.js';
 import { addMs } from '../../../../src/core/schedule.js';
-import type { Stores } from '../../../../src/usecases/ports.js';
+import type { DueWork, Stores } from '../../../../src/usecases/ports.js';
 import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
 
 const AT = '2026-05-04T10:00:00.000Z';
@@ -86,5 +88,68 @@ describe('the capacity queue in the DynamoDB request stores', () => {
     await stores.work.recheckQueued(request, WORKER, addMs(AT, 40_000));
     expect(await dueAt(request.id)).toBe(nudgedAt);
     expect(await stores.work.claim(request, 'worker-2', nudgedAt, addMs(nudgedAt, 30_000))).toBe(true);
+  });
+});
+
+describe('due work in the DynamoDB work queue', () => {
+  let dynamo: LocalDynamoDb;
+  let client: DynamoDBClient;
+  let table: Table;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    client = dynamo.client();
+    await ensureTable(client, 'due-test');
+    table = new Table(client, 'due-test');
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await dynamo?.close();
+  });
+
+  const poll = (distributionId: string) => ({ kind: 'poll' as const, distributionId });
+  const tasksIn = (work: DueWork[]) =>
+    work.flatMap((w) => (w.kind === 'task' ? [w.task.distributionId] : []));
+
+  it('finds a due poll behind a full batch of requests due before it', async () => {
+    const stores = openStores(client, 'due-test');
+    for (let i = 0; i < 3; i++) await queued(stores, `U0BACKLOG${i}`, 0);
+    await stores.work.scheduleTask(poll('E1BEHIND'), addMs(AT, 60_000));
+    await stores.work.scheduleTask(poll('E1NOTYET'), addMs(AT, 3_600_000));
+    const looked = await stores.work.due(addMs(AT, 120_000), 2);
+    expect(tasksIn(looked)).toEqual(['E1BEHIND']);
+    expect(looked).toHaveLength(2);
+    const everything = await stores.work.due(addMs(AT, 120_000), 100);
+    expect(everything.map((w) => w.dueAt)).toEqual([...everything.map((w) => w.dueAt)].sort());
+  });
+
+  it('finds tasks an earlier version left due, in their own partition or among the requests', async () => {
+    const task = (distributionId: string, duePk: string, dueAt: string) => ({
+      ...Keys.task('poll', distributionId),
+      duePk,
+      dueAt,
+      distributionId,
+      taskKind: 'poll',
+    });
+    await table.put({ Item: task('E1OWNPART', 'DUE#TASK', addMs(AT, 1_000)) });
+    await table.put({ Item: task('E1AMONG', 'DUE', addMs(AT, 2_000)) });
+    const stores = openStores(client, 'due-test');
+    const looked = await stores.work.due(addMs(AT, 10_000), 100);
+    expect(looked.filter((w) => w.kind === 'task')).toEqual([
+      { kind: 'task', task: poll('E1OWNPART'), dueAt: addMs(AT, 1_000) },
+      { kind: 'task', task: poll('E1AMONG'), dueAt: addMs(AT, 2_000) },
+    ]);
+    // Claimed and finished as before, each is then due where this version keeps tasks.
+    for (const [id, at] of [
+      ['E1OWNPART', addMs(AT, 1_000)],
+      ['E1AMONG', addMs(AT, 2_000)],
+    ] as const) {
+      expect(await stores.work.claimTask(poll(id), WORKER, at, addMs(at, 30_000))).toBe(true);
+      await stores.work.finishTask(poll(id), WORKER, at, addMs(AT, 5_000));
+      expect(await table.get(Keys.task('poll', id))).toMatchObject({
+        duePk: 'DUE',
+        dueAt: Keys.taskDue(addMs(AT, 5_000)),
+      });
+    }
   });
 });
