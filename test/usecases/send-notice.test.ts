@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type InvalidationRequest, type NoticeKind, noticeTriedWith } from '../../src/core/request.js';
 import { addMs } from '../../src/core/schedule.js';
-import { sendNotice } from '../../src/usecases/send-notice.js';
 import type { Cards } from '../../src/usecases/ports.js';
+import { sendNotice } from '../../src/usecases/send-notice.js';
 import { completed } from '../core/request/fixtures.js';
 import { MemoryStores } from '../support/memory-ports.js';
 
