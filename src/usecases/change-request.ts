@@ -6,7 +6,7 @@ import {
   type Verdict,
 } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
-import type { FollowUps, Services } from './ports.js';
+import type { FollowUps, Lease, Services } from './ports.js';
 import { releaseReservation } from './reservations.js';
 
 /** A few rounds are plenty: only a reminder going out moves a pending request on without deciding it. */
@@ -40,6 +40,8 @@ export interface Change<A> {
   check?(loaded: InvalidationRequest): Promise<A | undefined>;
   /** `worker`: a change the card shows is saved marked for the worker to draw (`leftToWorker`) */
   followUps?: FollowUps;
+  /** a lease the save takes on the request as it will be (this process runs its next step itself) */
+  lease?(after: InvalidationRequest, now: string): Lease | undefined;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function changeRequest<A>(
     if (verdict.kind === 'answer') return withRecorded({ kind: 'answered', answer: verdict.answer });
     const transition =
       change.followUps === 'worker' ? leftToWorker(current, verdict.transition, now) : verdict.transition;
-    if (!(await services.requests.save(transition))) {
+    if (!(await services.requests.save(transition, change.lease?.(transition.request, now)))) {
       current = (await services.requests.get(current.id))?.request ?? current;
       continue;
     }

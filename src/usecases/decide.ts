@@ -8,6 +8,7 @@ import {
   whilePending,
 } from '../core/request.js';
 import { err, ok } from '../core/result.js';
+import { addMs } from '../core/schedule.js';
 import { type Answer, changeRequest, refusalOr } from './change-request.js';
 import { confirmedMembers, currentAuthority } from './membership.js';
 import type { FollowUps, Services } from './ports.js';
@@ -22,10 +23,13 @@ export type DecideServices = Pick<
   | 'directory'
   | 'ids'
   | 'logger'
+  | 'operations'
   | 'policy'
   | 'refusals'
   | 'requests'
+  | 'take'
   | 'wake'
+  | 'workerId'
 >;
 
 /** Why a click on Approve or Deny changed nothing; the clicker is told in words (messages.ts). */
@@ -132,6 +136,9 @@ export async function decideRequest(
   followUps: FollowUps = 'caller',
 ): Promise<Answer<InvalidationRequest, DecisionRefusal>> {
   const action = input.outcome === 'approved' ? 'approve' : 'deny';
+  // Approved here, it is submitted by this process next: the save takes its lease, as a worker's claim
+  // would (where no work loop runs beside the listeners, the worker is woken instead).
+  const take = followUps === 'caller' ? services.take : undefined;
   const changed = await changeRequest<DecisionRefusal>(services, requestId, {
     check: (loaded) => authorize(services, loaded, input.by, action),
     verdict: (request, now) =>
@@ -140,7 +147,14 @@ export async function decideRequest(
         transition: applyDecision(pending, input, now),
       })),
     followUps,
+    lease: (after, now) =>
+      take && after.status === 'approved'
+        ? { owner: services.workerId, until: addMs(now, services.operations.workLeaseSeconds * 1000) }
+        : undefined,
   });
-  if (changed.kind === 'saved' && changed.request.status === 'approved') services.wake();
+  if (changed.kind === 'saved' && changed.request.status === 'approved') {
+    if (take) take(changed.request);
+    else services.wake();
+  }
   return refusalOr(changed, requestId);
 }

@@ -82,6 +82,13 @@ function fakeServices() {
       error: (message: string) => errors.push(message),
     },
     policy,
+    operations: {
+      polling: { firstCheckSeconds: 5, maxIntervalSeconds: 60, slowNoticeMinutes: 15 },
+      workLeaseSeconds: 30,
+      usergroupCacheSeconds: 60,
+      reconciliation: { enabled: false, intervalMinutes: 60 },
+    },
+    workerId: 'test-worker',
     wake: () => {},
   };
   return { services, store, errors };
