@@ -7,14 +7,24 @@ import {
 } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
 import { expireRequest } from './expire.js';
-import { pollDistribution, pollItself } from './poll.js';
+import { type PollServices, pollDistribution, pollItself } from './poll.js';
 import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
 import { reconcileDistribution } from './reconcile.js';
 import { redrawStaleCard } from './redraw-stale-card.js';
 import { sendNotice } from './send-notice.js';
 import { SlackLane } from './slack-lane.js';
-import { submitInTurn } from './submit.js';
+import { type SubmitServices, submitInTurn } from './submit.js';
+
+/** What running due work uses: exactly what the steps it dispatches to take. */
+export type DueWorkServices = SubmitServices &
+  PollServices &
+  Parameters<typeof reconcileDistribution>[0] &
+  Parameters<typeof postCard>[0] &
+  Parameters<typeof sendNotice>[0] &
+  Parameters<typeof redrawStaleCard>[0] &
+  Parameters<typeof expireRequest>[0] &
+  Pick<Services, 'clock' | 'logger' | 'operations' | 'requests' | 'work' | 'workerId'>;
 
 /** Most requests taken in one run; a full batch means the caller should run again at once. */
 export const WORK_BATCH = 100;
@@ -47,7 +57,7 @@ export function newSlackLane(services: Pick<Services, 'logger'>): SlackLane {
  * the rest; with `look: false` they run alone, without a look at the table.
  */
 export async function runDueWork(
-  services: Services,
+  services: DueWorkServices,
   slackLane?: SlackLane,
   ahead?: { ms: number; next(dueAt: string): void },
   handed: { taken: readonly InvalidationRequest[]; look: boolean } = { taken: [], look: true },
@@ -128,14 +138,19 @@ export async function runDueWork(
   return due.length + handed.taken.length;
 }
 
-function runTask(services: Services, task: Task, claimedDueAt: string, lane: SlackLane): Promise<void> {
+function runTask(
+  services: DueWorkServices,
+  task: Task,
+  claimedDueAt: string,
+  lane: SlackLane,
+): Promise<void> {
   return task.kind === 'poll'
     ? pollDistribution(services, task.distributionId, claimedDueAt, lane)
     : reconcileDistribution(services, task.distributionId, claimedDueAt);
 }
 
 /** The watchdog: make sure the distribution's poll is scheduled, and look again later. */
-async function watch(services: Services, request: RequestIn<'in_progress'>): Promise<void> {
+async function watch(services: DueWorkServices, request: RequestIn<'in_progress'>): Promise<void> {
   await services.work.scheduleTask(
     { kind: 'poll', distributionId: request.distribution.id },
     services.clock.now(),
@@ -145,7 +160,7 @@ async function watch(services: Services, request: RequestIn<'in_progress'>): Pro
 
 /** Halfway to expiry with nobody having decided: the reminder to the approvers is due. */
 async function remind(
-  services: Services,
+  services: DueWorkServices,
   request: RequestIn<'pending_approval'>,
   lane: SlackLane,
 ): Promise<void> {
