@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SlackLane } from '../../src/usecases/slack-lane.js';
 
-/** A delivery that runs until the test lets it finish, and says when it started. */
+/** A Slack step that runs until the test lets it finish, and says when it started. */
 function gate() {
   let open: () => void = () => {};
   let started = false;
@@ -9,7 +9,7 @@ function gate() {
     open = resolve;
   });
   return {
-    deliver: () => {
+    run: () => {
       started = true;
       return finished;
     },
@@ -30,7 +30,7 @@ describe('SlackLane', () => {
     const c = gate();
     const logged = (name: string, g: ReturnType<typeof gate>) => async () => {
       order.push(name);
-      await g.deliver();
+      await g.run();
     };
     slackLane.add('A', logged('a1', a1));
     slackLane.add('A', logged('a2', a2));
@@ -42,7 +42,7 @@ describe('SlackLane', () => {
     expect(['A', 'B', 'C'].map((id) => slackLane.holds(id))).toEqual([true, true, true]);
     a1.open();
     await settle();
-    // A's place goes to the first waiting delivery whose request is not running: a2.
+    // A's place goes to the first waiting step whose request is not running: a2.
     expect([a2.started(), c.started()]).toEqual([true, false]);
     b.open();
     await settle();
