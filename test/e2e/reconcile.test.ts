@@ -27,7 +27,12 @@ describe('reconciliation of invalidations made outside the bot', () => {
     const usage = JSON.stringify((await stack.slack.waitFor(() => stack.slack.responses[before])).body);
     expect(usage).toContain('3 of 1,000 paths');
     expect(usage).toContain('Made outside the bot: 2 paths');
-    const gets = stack.cloudfront.calls.filter((c) => c.operation === 'get');
+    // Reconciliation describes each invalidation it has not seen once; the bot's own request, alone in
+    // flight, polls itself with GetInvalidation too, and those calls are not reconciliation's.
+    const own = new Set(
+      stack.cloudfront.calls.filter((c) => c.operation === 'create').map((c) => c.invalidationId),
+    );
+    const gets = stack.cloudfront.calls.filter((c) => c.operation === 'get' && !own.has(c.invalidationId));
     expect(gets.length).toBeLessThanOrEqual(2);
   });
 });
