@@ -73,8 +73,11 @@ describe('npm start on a fresh checkout with no configuration', () => {
     expect(state.info.distributions.map((d) => d.alias)).toEqual(['web', 'docs']);
     expect(state.info.personas.length).toBeGreaterThanOrEqual(4);
 
-    // Ctrl-C (here SIGTERM to the process group) stops it, and the port is let go.
-    await playground.stop();
+    // A process manager stops the service with SIGTERM to `npm` alone: npm hands it to the bot, which
+    // stops, so that no process is left behind and the port is let go.
+    const stopping = playground;
+    await stopping.terminate();
+    await expect.poll(() => stopping.anyLeft(), { timeout: 5_000, interval: 100 }).toBe(false);
     playground = undefined;
     await expect(fetch(page.url)).rejects.toThrow();
   });
