@@ -29,9 +29,11 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/render.js': { file: 'render.js', type: 'text/javascript; charset=utf-8' },
 };
 const MAX_BODY_BYTES = 1_000_000;
+/** Slack's limit on a message's text, which a slash command's text cannot pass either. */
+const SLACK_TEXT_MAX_CHARACTERS = 40_000;
 const userId = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id');
 
-const commandInput = z.strictObject({ user: userId, text: z.string().max(40_000) });
+const commandInput = z.strictObject({ user: userId, text: z.string() });
 const actionInput = z.strictObject({
   user: userId,
   target: z.discriminatedUnion('kind', [
@@ -64,6 +66,9 @@ export async function startPageServer(options: {
   const actions: Record<string, (body: unknown) => Promise<void>> = {
     '/api/command': async (body) => {
       const input = parse(commandInput, body, known);
+      // Slack itself would not send it: the bot never sees such a paste, so the page answers instead.
+      if (input.text.length > SLACK_TEXT_MAX_CHARACTERS)
+        throw new BadInput(commandTooLong(input.text.length));
       await workspace.command(input.user, input.text.replace(/^\s*\/invalidate\b/, '').trim());
     },
     '/api/action': async (body) => {
@@ -162,6 +167,16 @@ export async function startPageServer(options: {
 
 class BadInput extends Error {}
 
+/** Worded as the bot's refusals are: what happened, that nothing was submitted, and what to do instead. */
+function commandTooLong(characters?: number): string {
+  const limit = SLACK_TEXT_MAX_CHARACTERS.toLocaleString('en-US');
+  const what =
+    characters === undefined
+      ? `That is more than Slack takes in one command (${limit} characters)`
+      : `That is ${characters.toLocaleString('en-US')} characters; Slack takes at most ${limit} in one command`;
+  return `${what}, so it would never reach the bot. Nothing was submitted. Use a wildcard (e.g. /assets/*) or split the paths into several requests.`;
+}
+
 function parse<T>(schema: z.ZodType<T>, body: unknown, known: Set<string>): T {
   const result = schema.safeParse(body);
   if (!result.success) {
@@ -181,7 +196,7 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new BadInput('That is too much text at once.'));
+        reject(new BadInput(commandTooLong()));
         req.destroy();
         return;
       }

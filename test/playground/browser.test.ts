@@ -10,11 +10,13 @@ import { type PlaygroundProcess, startPlaygroundProcess } from '../support/playg
 /**
  * The playground in headless Chromium, as a newcomer uses it: request a wildcard purge as the engineer,
  * approve it as on-call, watch the card and its thread, deny another through the reason modal, and open
- * the App Home. Screenshots land in test-output/playground/.
+ * the App Home. Screenshots land in test-output/playground/, and the completed card in
+ * docs/playground-card.png, the README's picture.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'test-output/playground');
+const README_CARD = join(REPO_ROOT, 'docs/playground-card.png');
 
 describe('the local playground in a browser', () => {
   let playground: PlaygroundProcess;
@@ -126,6 +128,24 @@ describe('the local playground in a browser', () => {
     }
     await expect.poll(() => page.locator('#usage').textContent()).toContain('1 of 1,000 free paths');
     await page.screenshot({ path: join(SHOTS, '2-approved-and-completed.png'), fullPage: true });
+    // The README's picture of a card, redrawn with every run so that it shows the card as it is now.
+    await card(requestId).screenshot({ path: README_CARD });
+  });
+
+  it('refuses a paste larger than Slack accepts in words, and keeps it in the composer', async () => {
+    await be('Alice');
+    const paths = Array.from({ length: 3_000 }, (_, i) => `/assets/build-2026-12-07/chunk-${i}.js`);
+    const pasted = `/invalidate web ${paths.join(' ')}`;
+    expect(pasted.length).toBeGreaterThan(40_000);
+    await type(pasted);
+    const notice = page.locator('#notice');
+    await expect.poll(() => notice.textContent()).toContain('Slack takes at most 40,000');
+    expect(await notice.textContent()).toContain(
+      `That is ${pasted.length.toLocaleString('en-US')} characters`,
+    );
+    expect(await notice.textContent()).toContain('Nothing was submitted');
+    expect(await page.inputValue('#command')).toBe(pasted);
+    await page.fill('#command', '');
   });
 
   it('denies a request with a reason typed into the modal', async () => {

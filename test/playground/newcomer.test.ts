@@ -10,7 +10,8 @@ import { type PlaygroundProcess, startPlaygroundProcess } from '../support/playg
 
 /**
  * The README's first command as a newcomer runs it: `npm start` in a clean checkout, with nothing in the
- * environment but PATH and HOME, prints the playground's address and serves the page there.
+ * environment but PATH and HOME and `.env.example` copied to `.env`, prints the playground's address and
+ * serves the page there.
  */
 
 const DEFAULT_PORT = 3000;
@@ -54,6 +55,8 @@ describe('npm start on a fresh checkout with no configuration', () => {
 
   it('prints the playground address and serves the page there', async () => {
     const cwd = await cleanCheckout();
+    // A newcomer who copied .env.example as it comes gets the playground all the same.
+    await copyFile(join(cwd, '.env.example'), join(cwd, '.env'));
     const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: cwd };
     // The newcomer's default port, unless something else on this machine holds it already.
     if (!(await portIsFree(DEFAULT_PORT))) env.PORT = '0';
@@ -73,8 +76,11 @@ describe('npm start on a fresh checkout with no configuration', () => {
     expect(state.info.distributions.map((d) => d.alias)).toEqual(['web', 'docs']);
     expect(state.info.personas.length).toBeGreaterThanOrEqual(4);
 
-    // Ctrl-C (here SIGTERM to the process group) stops it, and the port is let go.
-    await playground.stop();
+    // A process manager stops the service with SIGTERM to `npm` alone: npm hands it to the bot, which
+    // stops, so that no process is left behind and the port is let go.
+    const stopping = playground;
+    await stopping.terminate();
+    await expect.poll(() => stopping.anyLeft(), { timeout: 5_000, interval: 100 }).toBe(false);
     playground = undefined;
     await expect(fetch(page.url)).rejects.toThrow();
   });

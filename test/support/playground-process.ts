@@ -8,6 +8,13 @@ export interface PlaygroundProcess {
   output(): string;
   /** SIGTERM to the whole process group; resolves with the exit code */
   stop(): Promise<number | null>;
+  /**
+   * SIGTERM to the started process alone (`npm` itself, for `npm start`), as a process manager stops a
+   * service; resolves with its exit code.
+   */
+  terminate(): Promise<number | null>;
+  /** whether any process of its process group (`npm`, the shell, `node`) is still running */
+  anyLeft(): boolean;
 }
 
 const URL_LINE = /Invalidator playground: (http:\/\/\S+)/;
@@ -57,10 +64,30 @@ export async function startPlaygroundProcess(options: {
     url,
     output: () => output,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-        process.kill(-child.pid, 'SIGTERM');
+      // The whole group, even once the started process has gone: a child it left must not outlive the test.
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+        }
       }
       return exited;
+    },
+    terminate: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    anyLeft: () => {
+      if (child.pid === undefined) return false;
+      try {
+        // Signal 0 checks that the group still has a member, and sends nothing.
+        process.kill(-child.pid, 0);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+        throw error;
+      }
     },
   };
 }

@@ -302,7 +302,11 @@ function start(): void {
     elements.input.value = '';
     showNotice('');
     stickToBottom = true;
-    post('/api/command', { text }).catch((error: Error) => showNotice(error.message));
+    post('/api/command', { text }).catch((error: Error) => {
+      // A refused command stays in the composer to be shortened, unless something new was typed meanwhile.
+      if (elements.input.value === '') elements.input.value = text;
+      showNotice(error.message);
+    });
   });
   elements.input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey) {
