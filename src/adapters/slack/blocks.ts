@@ -391,6 +391,12 @@ export function noticeMessage(request: InvalidationRequest, kind: NoticeKind): S
       return request.status === 'completed' ? completionReply(request) : undefined;
     case 'failed':
       return request.status === 'failed' ? failureReply(request) : undefined;
+    case 'denied':
+      return request.status === 'denied' ? denialReply(request) : undefined;
+    case 'expired':
+      return request.status === 'expired' ? expiryReply(request) : undefined;
+    case 'cancelled':
+      return request.status === 'cancelled' ? cancellationReply(request) : undefined;
     case 'reminder':
       return request.status === 'pending_approval' ? reminderReply(request) : undefined;
     case 'slow':
@@ -417,6 +423,32 @@ export function completionReply(
 
 export function failureReply(request: Extract<InvalidationRequest, { status: 'failed' }>): SlackMessage {
   const text = `<@${request.requester}> :x: Invalidation ${request.id} on \`${request.distribution.alias}\` failed: ${escapeWithin(request.failure.message, MESSAGE_CHARS)} (${request.failure.code})`;
+  return { text, blocks: [section(text)] };
+}
+
+export function denialReply(request: Extract<InvalidationRequest, { status: 'denied' }>): SlackMessage {
+  const { decision } = request;
+  const reason = escapeWithin(decision.reason ?? '', MESSAGE_CHARS);
+  const text = `<@${request.requester}> :no_entry: Invalidation ${request.id} on \`${request.distribution.alias}\` was denied by <@${decision.by}>. Nothing was submitted.\n*Reason:* ${reason}`;
+  return { text, blocks: [section(text)] };
+}
+
+export function expiryReply(request: Extract<InvalidationRequest, { status: 'expired' }>): SlackMessage {
+  const within = request.timeoutMs === undefined ? 'in time' : `within ${waitWords(request.timeoutMs)}`;
+  const text = `<@${request.requester}> :hourglass: Invalidation ${request.id} on \`${request.distribution.alias}\` expired: nobody decided ${within}. Nothing was submitted; run the command again to ask anew.`;
+  return { text, blocks: [section(text)] };
+}
+
+/** An approval timeout in the words it was configured in: whole minutes, or seconds below one. */
+function waitWords(ms: number): string {
+  return ms >= 60_000 ? count(Math.round(ms / 60_000), 'minute') : formatDuration(ms);
+}
+
+export function cancellationReply(
+  request: Extract<InvalidationRequest, { status: 'cancelled' }>,
+): SlackMessage {
+  const by = request.cancelledBy === request.requester ? 'you' : `<@${request.cancelledBy}>`;
+  const text = `<@${request.requester}> :no_entry_sign: Invalidation ${request.id} on \`${request.distribution.alias}\` was cancelled by ${by}. Nothing was submitted.`;
   return { text, blocks: [section(text)] };
 }
 
