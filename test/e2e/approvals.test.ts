@@ -165,6 +165,12 @@ describe('approvals that on-call can trust', () => {
     expect((await eventsOf(id)).filter((type) => type === 'cancelled')).toHaveLength(1);
   });
 
+  it('redraws a card as soon as it waits for approval, with when it expires', async () => {
+    const { card } = await request(USERS.requester, 'web /expires-at/*');
+    const drawn = await cardSays(card, 'expires <!date^');
+    expect(drawn?.text).toMatch(/expires <!date\^\d+\^at \{time\}\|at \d\d:\d\d UTC>, in \d+ min/);
+  });
+
   /** The thread's notices, once the request records its notice as sent: nothing more is posted after that. */
   const noticesOnceSent = async (card: StoredMessage, id: string) => {
     for (let tries = 0; tries < 400 && !(await eventsOf(id)).includes('notice_sent'); tries++)

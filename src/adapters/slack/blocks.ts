@@ -14,7 +14,7 @@ import type { PolicyConfig } from '../../config.js';
 import { BUDGET_WARNING_FRACTION, budgetShare, formatUsd } from '../../core/cost.js';
 import { isHighSurrogate } from '../../core/paths.js';
 import type { ApprovalRule, Approvers } from '../../core/policy.js';
-import type { InvalidationRequest, NoticeKind } from '../../core/request.js';
+import { approvalTimeoutMs, type InvalidationRequest, type NoticeKind } from '../../core/request.js';
 import { elapsedMs, formatDuration } from '../../core/schedule.js';
 import { textBar } from '../../core/usage.js';
 
@@ -88,11 +88,14 @@ export function requestCard(request: InvalidationRequest): SlackMessage {
   blocks.push(context(approvalLine(request)));
   const outcome = outcomeLine(request);
   if (outcome) blocks.push(section(outcome));
-  const awaitsDecision =
-    request.status === 'pending_approval' || (request.status === 'new' && request.approval.required);
-  if (awaitsDecision) blocks.push(decisionButtons(request));
+  if (awaitsDecision(request)) blocks.push(decisionButtons(request));
   const text = `Invalidation ${request.id} of ${count(request.paths.length, 'path')} on ${request.distribution.alias}: ${statusLine(request)}`;
   return { text, blocks };
+}
+
+/** Whether the card shows the decision buttons, and the instructions that go with them. */
+function awaitsDecision(request: InvalidationRequest): boolean {
+  return request.status === 'pending_approval' || (request.status === 'new' && request.approval.required);
 }
 
 function decisionButtons(request: InvalidationRequest): ActionsBlock {
@@ -160,7 +163,7 @@ export function statusLine(request: InvalidationRequest): string {
       // The card is posted while the request is still new: show what happens next.
       return request.approval.required ? 'Waiting for approval' : 'Approved, submitting to CloudFront';
     case 'pending_approval':
-      return `Waiting for approval (expires ${slackDate(request.expiresAt)})`;
+      return `Waiting for approval, expires ${slackTime(request.expiresAt)}, in ${shortWait(approvalTimeoutMs(request))}`;
     case 'approved':
       return 'Approved, submitting to CloudFront';
     case 'queued':
@@ -184,6 +187,11 @@ export function statusLine(request: InvalidationRequest): string {
       return String(unreachable);
     }
   }
+}
+
+/** A wait as a card gives it: "30 min", or seconds below a minute. */
+function shortWait(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000).toLocaleString('en-US')} min` : formatDuration(ms);
 }
 
 export function statusEmoji(request: InvalidationRequest): string {
@@ -225,6 +233,10 @@ function outcomeLine(request: InvalidationRequest): string | undefined {
     lines.push(`:x: *${request.failure.code}*: ${escapeWithin(request.failure.message, MESSAGE_CHARS)}`);
   if (request.status === 'expired')
     lines.push(`:hourglass: Expired ${slackDate(request.expiredAt)}: nothing was submitted.`);
+  if (request.status === 'cancelled')
+    lines.push(
+      `:no_entry_sign: Cancelled by <@${request.cancelledBy}> ${slackDate(request.cancelledAt)}: nothing was submitted.`,
+    );
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
@@ -275,6 +287,8 @@ function approvalLine(request: InvalidationRequest): string {
   const { approval } = request;
   if (!approval.required) return ':unlock: No approval needed: no rule of this distribution applies.';
   const why = approval.rules.map(ruleWords).join('; ');
+  // Once decided (or ended undecided), who may approve or cancel no longer applies: the outcome says what happened.
+  if (!awaitsDecision(request)) return `:lock: Needed approval: ${why}.`;
   const self = approval.selfApproval
     ? 'Self-approval is allowed on this distribution: the requester may approve too.'
     : 'The requester cannot approve their own request.';
@@ -522,6 +536,12 @@ export function plain(text: string): SlackMessage {
 }
 
 /** Slack renders a timestamp in each reader's own time zone. https://api.slack.com/reference/surfaces/formatting#date-formatting */
+/** The time of day `iso` is, in each viewer's own time zone ("at 14:32"). */
+export function slackTime(iso: string): string {
+  const seconds = Math.floor(Date.parse(iso) / 1000);
+  return `<!date^${seconds}^at {time}|at ${iso.slice(11, 16)} UTC>`;
+}
+
 export function slackDate(iso: string): string {
   const seconds = Math.floor(Date.parse(iso) / 1000);
   return `<!date^${seconds}^{date_short_pretty} at {time}|${iso.replace('T', ' ').slice(0, 16)} UTC>`;

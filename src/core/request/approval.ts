@@ -155,8 +155,11 @@ function ending(kind: 'denied' | 'expired' | 'cancelled', now: string) {
   return { outbox: { kind, tries: 0 }, dueAt: now };
 }
 
-/** The reminder is due halfway to expiry (`cardPosted`), so the whole wait is twice what is left after it. */
-function approvalTimeoutMs(request: RequestIn<'pending_approval'>): number {
+/**
+ * How long a pending request waits for a decision (the approval timeout it was given): the reminder is due
+ * halfway to expiry (`cardPosted`), so the whole wait is twice what is left after it.
+ */
+export function approvalTimeoutMs(request: RequestIn<'pending_approval'>): number {
   return 2 * elapsedMs(request.remindAt, request.expiresAt);
 }
 
