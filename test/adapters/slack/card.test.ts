@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { requestCard } from '../../../src/adapters/slack/blocks.js';
+import { previewCost } from '../../../src/core/cost.js';
+import { approvalNeed } from '../../../src/core/policy.js';
 import type { InvalidationRequest } from '../../../src/core/request.js';
 import {
   approved,
@@ -50,5 +52,19 @@ describe('the request card', () => {
     expect(card).toContain('Needed approval');
     expect(card).toContain(happened);
     expect(drawn(request())).not.toContain('invalidator.approve');
+  });
+
+  it('gives the cost in whole cents, and the free allowance as configured with the paths used', () => {
+    const paths = ['/a.html', '/b.html', '/c.html'];
+    const cost = previewCost(paths.length, 25, { freePathsPerMonth: 20, pricePerPathUsd: 0.005 });
+    const need = approvalNeed(paths, cost, { mode: 'never', rootWildcard: false, pastFreeAllowance: true });
+    const request = created({
+      paths,
+      cost,
+      approval: { ...need, approvers: { users: ['U0LEAD'] }, selfApproval: false },
+    });
+    const card = said(request);
+    expect(card).toContain("goes past this month's 20 free paths (25 used)");
+    expect(card).toContain('3 billable, $0.02');
   });
 });
