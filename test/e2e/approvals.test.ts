@@ -251,6 +251,8 @@ describe('approvals that on-call can trust', () => {
     const root = await request(USERS.requester, 'restricted /* /a.html');
     expect(JSON.stringify(root.card.blocks)).toContain('`/*` purges the whole distribution');
     expect(JSON.stringify(root.card.blocks)).toContain('"confirm":{');
+    // One dialog, on Approve: Deny opens its reason form straight away.
+    expect(JSON.stringify(root.card.blocks).match(/"text":"Back"/g)).toHaveLength(1);
     const many = await request(USERS.requester, 'restricted /a.html /b.html /c.html');
     expect(JSON.stringify(many.card.blocks)).toContain('3 paths is more than the 2 allowed without approval');
     expect(JSON.stringify(many.card.blocks)).not.toContain('"confirm":{');

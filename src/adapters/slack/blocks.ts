@@ -99,22 +99,22 @@ function awaitsDecision(request: InvalidationRequest): boolean {
 }
 
 function decisionButtons(request: InvalidationRequest): ActionsBlock {
-  // Purging the whole distribution deserves a second look: Slack shows a confirm dialog before the click counts.
+  // Purging the whole distribution deserves a second look: Slack shows a confirm dialog before the click
+  // counts. Only on Approve: denying is the safe action, and its reason form is enough of a step.
   // https://api.slack.com/reference/block-kit/composition-objects#confirm
   const wholeDistribution = request.paths.includes('/*');
-  const confirm = (verb: string): Confirmable =>
-    wholeDistribution
-      ? {
-          confirm: {
-            title: { type: 'plain_text', text: `${verb} /* ?` },
-            text: mrkdwn(
-              `This ${verb === 'Approve' ? 'purges' : 'refuses a purge of'} *everything* cached for \`${request.distribution.alias}\`; every edge goes back to the origin.`,
-            ),
-            confirm: { type: 'plain_text', text: verb },
-            deny: { type: 'plain_text', text: 'Back' },
-          },
-        }
-      : {};
+  const purgeConfirm: Confirmable = wholeDistribution
+    ? {
+        confirm: {
+          title: { type: 'plain_text', text: 'Approve /* ?' },
+          text: mrkdwn(
+            `This purges *everything* cached for \`${request.distribution.alias}\`; every edge goes back to the origin.`,
+          ),
+          confirm: { type: 'plain_text', text: 'Approve' },
+          deny: { type: 'plain_text', text: 'Back' },
+        },
+      }
+    : {};
   // Approving past the budget overrides it: that confirmation replaces the one above, and says both.
   const over = overBudgetRule(request);
   const overrideConfirm: Confirmable = over
@@ -131,8 +131,8 @@ function decisionButtons(request: InvalidationRequest): ActionsBlock {
     type: 'actions',
     block_id: 'decision',
     elements: [
-      { ...button(ActionIds.approve, 'Approve', 'primary'), ...confirm('Approve'), ...overrideConfirm },
-      { ...button(ActionIds.deny, 'Deny', 'danger'), ...confirm('Deny') },
+      { ...button(ActionIds.approve, 'Approve', 'primary'), ...purgeConfirm, ...overrideConfirm },
+      button(ActionIds.deny, 'Deny', 'danger'),
       button(ActionIds.cancel, 'Cancel request'),
     ],
   };

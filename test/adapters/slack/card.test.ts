@@ -67,4 +67,14 @@ describe('the request card', () => {
     expect(card).toContain("goes past this month's 20 free paths (25 used)");
     expect(card).toContain('3 billable, $0.02');
   });
+
+  it('asks to confirm an Approve of /*, and lets Deny go straight to its reason form', () => {
+    const request = created({ paths: ['/*'] });
+    const actions = requestCard(request).blocks.find((block) => block.type === 'actions');
+    const buttons = actions?.type === 'actions' ? actions.elements : [];
+    const byAction = (id: string) => buttons.find((b) => 'action_id' in b && b.action_id === id);
+    expect(byAction('invalidator.approve')).toHaveProperty('confirm');
+    expect(byAction('invalidator.deny')).not.toHaveProperty('confirm');
+    expect(drawn(request)).not.toContain('refuses a purge');
+  });
 });
