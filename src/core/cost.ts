@@ -63,10 +63,18 @@ function usd(amount: number): number {
   return Math.round(amount * 1000) / 1000;
 }
 
-/** "$0.015" style, never scientific notation; two decimals at least. */
+/**
+ * Money as every surface shows it (the card, `usage`, Home, the exports' text): whole cents, rounded half
+ * up, with thousands separators ("$1,234.57"; $0.015 is "$0.02"). Amounts are kept in tenths of a cent
+ * (`usd`), so they are rounded to those first: 0.015 is 15 tenths, not 14.999….
+ */
 export function formatUsd(amount: number): string {
-  const fixed = amount.toFixed(3);
-  return `$${fixed.endsWith('0') ? amount.toFixed(2) : fixed}`;
+  const cents = Math.round(Math.round(amount * 1000) / 10);
+  const dollars = (cents / 100).toLocaleString('en-US', {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  });
+  return `$${dollars}`;
 }
 
 /** The UTC calendar month AWS bills by, as `YYYY-MM`. */

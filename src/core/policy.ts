@@ -80,7 +80,8 @@ export function approvalNeed(
     rules.push({
       rule: 'past_free_allowance',
       usedBefore: cost.usedBefore,
-      free: cost.usedBefore + cost.freeRemaining,
+      // The configured allowance itself: once the month is past it, what was used says nothing of it.
+      free: cost.freePerMonth,
     });
   }
   // Past the monthly budget a person decides, whatever the distribution's policy says.

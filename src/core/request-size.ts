@@ -109,7 +109,7 @@ function largestItemWithoutSubmissions(input: RequestSizeInput, wildcards: reado
     attempts: NUMBER,
     dueAt: AT,
     outbox: { kind: 'reminder', tries: NUMBER },
-    noticesSent: ['completed', 'failed', 'reminder', 'slow'],
+    noticesSent: ['completed', 'failed', 'denied', 'expired', 'cancelled', 'reminder', 'slow'],
     status: 'pending_approval',
     expiresAt: AT,
     remindAt: AT,
@@ -121,6 +121,7 @@ function largestItemWithoutSubmissions(input: RequestSizeInput, wildcards: reado
     completedAt: AT,
     failure: { code: ID, message: FAILURE_MESSAGE, at: AT },
     expiredAt: AT,
+    timeoutMs: NUMBER,
     cancelledBy: ID,
     cancelledAt: AT,
   };
@@ -155,7 +156,9 @@ function largestItemWithoutSubmissions(input: RequestSizeInput, wildcards: reado
     event('completed', { durationMs: NUMBER }),
     event('failed', { code: ID, message: FAILURE_MESSAGE }),
     event('reminder_sent', { kind: 'reminder' }, 'reminder_sent:reminder'),
-    ...['completed', 'failed', 'slow'].map((kind) => event('notice_sent', { kind }, `notice_sent:${kind}`)),
+    ...['completed', 'failed', 'denied', 'expired', 'cancelled', 'slow'].map((kind) =>
+      event('notice_sent', { kind }, `notice_sent:${kind}`),
+    ),
     ...refusals,
   ];
   const keyed = (prefix: string) => `${prefix}${ID}`;

@@ -2,10 +2,13 @@ import {
   type AlreadyDecided,
   type InvalidationRequest,
   leftToWorker,
+  noticeTriedWith,
   TERMINAL,
+  type Transition,
   type Verdict,
 } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
+import { addMs } from '../core/schedule.js';
 import type { FollowUps, Lease, Services } from './ports.js';
 import { releaseReservation } from './reservations.js';
 
@@ -14,11 +17,20 @@ const ROUNDS = 5;
 /** How long a click waits for a just-posted card to be recorded (see `load`). */
 const LOAD_ATTEMPTS = 10;
 const LOAD_DELAY_MS = 100;
+/**
+ * How long a notice made due by a change saved here waits for its caller to post it (show-change.ts) before
+ * a worker takes it up, looking in the thread first: the caller posts it right after answering Slack.
+ */
+export const CALLER_NOTICE_HOLD_MS = 60_000;
 
-/** A change this call saved: the request before it and after it, for the card (show-change.ts). */
+/**
+ * A change this call saved: the request before it and after it, for the card (show-change.ts); with
+ * `noticeTriedBefore`, the notice it made due is the caller's to post until then (`sendNotice`).
+ */
 export interface Recorded {
   before: InvalidationRequest;
   after: InvalidationRequest;
+  noticeTriedBefore?: string;
 }
 
 /**
@@ -69,13 +81,14 @@ export async function changeRequest<A>(
     const now = services.clock.now();
     const verdict = change.verdict(current, now);
     if (verdict.kind === 'answer') return withRecorded({ kind: 'answered', answer: verdict.answer });
-    const transition =
-      change.followUps === 'worker' ? leftToWorker(current, verdict.transition, now) : verdict.transition;
+    const transition = followedUp(current, verdict.transition, change.followUps, now);
     if (!(await services.requests.save(transition, change.lease?.(transition.request, now)))) {
       current = (await services.requests.get(current.id))?.request ?? current;
       continue;
     }
     recorded = { before: recorded?.before ?? current, after: transition.request };
+    if (transition.request.outbox && change.followUps !== 'worker')
+      recorded.noticeTriedBefore = transition.request.dueAt;
     if (endedUnsubmitted(current, transition.request)) {
       await releaseReservation(services, transition.request);
     }
@@ -83,6 +96,21 @@ export async function changeRequest<A>(
     current = transition.request;
   }
   return withRecorded({ kind: 'busy', request: current });
+}
+
+/**
+ * The transition as its follow-ups need it saved: for the worker to draw (`leftToWorker`), or, for a caller
+ * that draws the card and posts a notice it makes due itself, with that notice's attempt recorded in the
+ * same write (`noticeTriedWith`), so no worker posts it meanwhile.
+ */
+function followedUp(
+  current: InvalidationRequest,
+  transition: Transition,
+  followUps: FollowUps | undefined,
+  now: string,
+): Transition {
+  if (followUps === 'worker') return leftToWorker(current, transition, now);
+  return noticeTriedWith(transition, addMs(now, CALLER_NOTICE_HOLD_MS));
 }
 
 /** A use case's answer, with the change it saved on the way (if any) for the caller to show. */

@@ -8,7 +8,7 @@ import { showChange } from './show-change.js';
  * or a late click that got there first (a late click records the same expiry) leaves nothing to do.
  */
 export async function expireRequest(
-  services: Pick<Services, 'cards' | 'clock' | 'counters' | 'logger' | 'requests'>,
+  services: Pick<Services, 'cards' | 'clock' | 'counters' | 'ids' | 'logger' | 'requests'>,
   request: InvalidationRequest,
 ): Promise<void> {
   const changed = await changeRequest(services, request, {

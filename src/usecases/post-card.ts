@@ -1,6 +1,7 @@
 import { cardPosted, type RequestIn, retryLater, undeliverable } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
 import type { PostError, Services } from './ports.js';
+import { refreshCard } from './refresh-card.js';
 import { releaseReservation } from './reservations.js';
 import { postRetryDelayMs } from './send-notice.js';
 
@@ -58,5 +59,7 @@ export async function postCard(
   }
   if (take) take(transition.request);
   else if (transition.request.status === 'approved') services.wake();
+  // The expiry is known only now the card is posted: drawn at once, so approvers see their deadline.
+  else await refreshCard(services, transition.request);
   return { ok: true };
 }

@@ -1,4 +1,10 @@
-import { type InvalidationRequest, noticeRetry, noticeSent, noticeTried } from '../core/request.js';
+import {
+  ENDING_NOTICES,
+  type InvalidationRequest,
+  noticeRetry,
+  noticeSent,
+  noticeTried,
+} from '../core/request.js';
 import { retryDelayMs } from '../core/schedule.js';
 import { type Services, SlackPostError } from './ports.js';
 import { refreshCard } from './refresh-card.js';
@@ -28,8 +34,7 @@ export async function sendNotice(
   try {
     // The card's final state belongs to this step: if Slack fails to draw it, the step is tried again
     // (nothing is posted before), so the card never stays behind a thread that says it is done.
-    if (notice.kind === 'completed' || notice.kind === 'failed')
-      await refreshCard(services, request, 'throw');
+    if (ENDING_NOTICES.has(notice.kind)) await refreshCard(services, request, 'throw');
     if (!tried && notice.tries > 0 && (await cards.hasNotice(request, notice.kind))) {
       await services.requests.save(noticeSent(request, clock.now()));
       return;

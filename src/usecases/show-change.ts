@@ -2,6 +2,7 @@ import { cardChanged } from '../core/request.js';
 import type { Recorded } from './change-request.js';
 import type { FollowUps, Services } from './ports.js';
 import { refreshCard } from './refresh-card.js';
+import { sendNotice } from './send-notice.js';
 
 /**
  * Shows a saved change on the request's card, if the card shows something different for it: `caller`
@@ -25,10 +26,18 @@ export async function showChange(
   recorded: Recorded | undefined,
   followUps: FollowUps = 'caller',
 ): Promise<void> {
-  if (!recorded || !cardChanged(recorded.before, recorded.after)) return;
-  if (followUps === 'caller') await refreshCard(services, recorded.after);
-  else if (recorded.after.cardStale) services.wake?.();
+  if (!recorded) return;
+  const { after, noticeTriedBefore } = recorded;
+  // A notice the change made due (how the request ended) is the caller's to post, and posting it draws
+  // the card first: the card never lags behind its thread.
+  if (followUps === 'caller' && after.outbox && noticeTriedBefore !== undefined) {
+    await sendNotice(services, after, noticeTriedBefore);
+    return;
+  }
+  if (!cardChanged(recorded.before, after)) return;
+  if (followUps === 'caller') await refreshCard(services, after);
+  else if (after.cardStale || after.outbox) services.wake?.();
 }
 
-/** What drawing a card uses; leaving it to the worker also wakes it (`wake`). */
-type DrawServices = Pick<Services, 'cards' | 'logger' | 'requests'>;
+/** What drawing a card and posting the notice that goes with it use; leaving them to the worker wakes it. */
+type DrawServices = Pick<Services, 'cards' | 'clock' | 'ids' | 'logger' | 'requests'>;

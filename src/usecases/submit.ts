@@ -170,7 +170,16 @@ export async function submitInTurn(
 export async function submitRemaining(
   services: Pick<
     Services,
-    'capacity' | 'cards' | 'cdn' | 'clock' | 'logger' | 'metrics' | 'operations' | 'policy' | 'requests'
+    | 'capacity'
+    | 'cards'
+    | 'cdn'
+    | 'clock'
+    | 'ids'
+    | 'logger'
+    | 'metrics'
+    | 'operations'
+    | 'policy'
+    | 'requests'
   >,
   request: RequestIn<'in_progress'>,
   slackLane: SlackLane,

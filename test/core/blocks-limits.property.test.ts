@@ -446,7 +446,7 @@ describe('Block Kit built for any size of request stays within Slack limits', ()
   });
 
   it('keeps every thread notice within the limits', () => {
-    const kinds: NoticeKind[] = ['completed', 'failed', 'reminder', 'slow'];
+    const kinds: NoticeKind[] = ['completed', 'failed', 'denied', 'expired', 'cancelled', 'reminder', 'slow'];
     // A request has a notice of a kind only in one status: count the notices drawn, so each kind is checked.
     const drawn = new Map<NoticeKind, number>();
     fc.assert(

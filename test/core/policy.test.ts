@@ -94,6 +94,12 @@ describe('approvalNeed, rules that also require approval', () => {
     expect(need).toEqual({ required: true, rules: expected });
   });
 
+  it('gives the configured allowance and the paths used, once the month is already past it', () => {
+    const cost = previewCost(3, 25, { ...pricing, freePathsPerMonth: 20 });
+    const need = approvalNeed(paths(3), cost, { mode: 'never', ...RULES_OFF, pastFreeAllowance: true });
+    expect(need.rules).toEqual([{ rule: 'past_free_allowance', usedBefore: 25, free: 20 }]);
+  });
+
   it.each<[string, string[], number, Partial<ApprovalPolicy>]>([
     ['/* when the root-wildcard rule is off', ['/*'], 0, {}],
     ['exactly approvalAbovePaths paths', paths(10), 0, { abovePaths: 10 }],

@@ -165,6 +165,58 @@ describe('approvals that on-call can trust', () => {
     expect((await eventsOf(id)).filter((type) => type === 'cancelled')).toHaveLength(1);
   });
 
+  it('redraws a card as soon as it waits for approval, with when it expires', async () => {
+    const { card } = await request(USERS.requester, 'web /expires-at/*');
+    const drawn = await cardSays(card, 'expires <!date^');
+    expect(drawn?.text).toMatch(/expires <!date\^\d+\^at \{time\}\|at \d\d:\d\d UTC>, in \d+ min/);
+  });
+
+  /** The thread's notices, once the request records its notice as sent: nothing more is posted after that. */
+  const noticesOnceSent = async (card: StoredMessage, id: string) => {
+    for (let tries = 0; tries < 400 && !(await eventsOf(id)).includes('notice_sent'); tries++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    return stack.slack.threadReplies(card.channel, card.ts);
+  };
+  const failThreadPostsOnce = (card: StoredMessage) =>
+    // Three 500s: the Web API client's own two retries too, so the bot's post fails once.
+    stack.slack.inject({ method: 'chat.postMessage', status: 500, times: 3, channel: card.channel });
+
+  it('tells the requester in the thread, once, who denied and why, even when Slack fails once', async () => {
+    const { card, id } = await request(USERS.requester, 'web /deny-notice/*');
+    failThreadPostsOnce(card);
+    await slack.submitDeny(USERS.lead, id, 'not during the sale');
+    const replies = await noticesOnceSent(card, id);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.text).toContain(`<@${USERS.requester}>`);
+    expect(replies[0]?.text).toContain(`denied by <@${USERS.lead}>`);
+    expect(replies[0]?.text).toContain('not during the sale');
+    expect(cardNow(card)?.text).toContain('Denied');
+  });
+
+  it('tells the requester in the thread, once, that they cancelled, even when Slack fails once', async () => {
+    const { card, id } = await request(USERS.requester, 'web /cancel-notice/*');
+    failThreadPostsOnce(card);
+    await slack.click(USERS.requester, CANCEL, id);
+    const replies = await noticesOnceSent(card, id);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.text).toContain(`<@${USERS.requester}>`);
+    expect(replies[0]?.text).toContain('cancelled by you');
+  });
+
+  it('tells the requester in the thread, once, that it failed, even when Slack fails once', async () => {
+    stack.cloudfront.inject({
+      operation: 'create',
+      code: 'AccessDenied',
+      distributionId: DISTRIBUTIONS.docs,
+    });
+    stack.slack.inject({ method: 'chat.postMessage', status: 500, times: 3, thread: true });
+    const { card, id } = await request(USERS.requester, 'docs /fail-notice.html');
+    const replies = await noticesOnceSent(card, id);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.text).toContain(`<@${USERS.requester}>`);
+    expect(replies[0]?.text).toContain('failed');
+  });
+
   it('cancels with /invalidate cancel <id>', async () => {
     const { card, id } = await request(USERS.requester, 'web /cancel-by-command/*');
     const stranger = await slack.command(USERS.outsider, `cancel ${id}`);
@@ -199,6 +251,8 @@ describe('approvals that on-call can trust', () => {
     const root = await request(USERS.requester, 'restricted /* /a.html');
     expect(JSON.stringify(root.card.blocks)).toContain('`/*` purges the whole distribution');
     expect(JSON.stringify(root.card.blocks)).toContain('"confirm":{');
+    // One dialog, on Approve: Deny opens its reason form straight away.
+    expect(JSON.stringify(root.card.blocks).match(/"text":"Back"/g)).toHaveLength(1);
     const many = await request(USERS.requester, 'restricted /a.html /b.html /c.html');
     expect(JSON.stringify(many.card.blocks)).toContain('3 paths is more than the 2 allowed without approval');
     expect(JSON.stringify(many.card.blocks)).not.toContain('"confirm":{');

@@ -23,6 +23,11 @@ describe('pending requests that nobody decides', () => {
     expect(reminder.text).toContain('<!subteam^SONCALL001>');
     expect(reminder.text).toContain(`<@${USERS.lead}>`);
     await stack.slack.waitFor(() => stack?.slack.message(card.channel, card.ts)?.text.includes('Expired'));
+    const expiry = await stack.slack.waitFor(() =>
+      stack?.slack.threadReplies(card.channel, card.ts).find((m) => m.text.includes('expired')),
+    );
+    expect(expiry.text).toContain(`<@${USERS.requester}>`);
+    expect(expiry.text).toContain('nobody decided within 6s');
     const replies = stack.slack.threadReplies(card.channel, card.ts);
     expect(replies.filter((m) => m.text.includes('still waiting'))).toHaveLength(1);
     expect(JSON.stringify(stack.slack.message(card.channel, card.ts)?.blocks)).not.toContain(
@@ -59,5 +64,33 @@ describe('pending requests that nobody decides', () => {
     });
     expect(JSON.stringify(expired.blocks)).toContain('nothing was submitted');
     expect(stack.cloudfront.calls).toHaveLength(0);
+  });
+
+  it('tells the requester of the expiry once, even when Slack fails once', async () => {
+    stack = await startStack({ config: testConfig(TIMEOUT) });
+    const bot = await stack.startBot();
+    // The reminder goes out first; the expiry notice then meets three 500s (the client's own retries too).
+    await stack.sender(bot).command(USERS.requester, 'web /expiry-notice/*');
+    const card = await stack.slack.waitFor(() =>
+      stack?.slack.messages.find((m) => m.text.includes('on web')),
+    );
+    await stack.slack.waitFor(() =>
+      stack?.slack.threadReplies(card.channel, card.ts).find((m) => m.text.includes('still waiting')),
+    );
+    stack.slack.inject({ method: 'chat.postMessage', status: 500, times: 3, channel: card.channel });
+    await stack.slack.waitFor(
+      () => stack?.slack.threadReplies(card.channel, card.ts).find((m) => m.text.includes('expired')),
+      20_000,
+    );
+    // Long enough for a second post, were the retry to miss the first.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const expiries = stack.slack
+      .threadReplies(card.channel, card.ts)
+      .filter((m) => m.text.includes('expired'));
+    expect(expiries).toHaveLength(1);
+    const refused = stack.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.status === 500 && c.args.thread_ts === card.ts);
+    expect(refused).toHaveLength(3);
   });
 });

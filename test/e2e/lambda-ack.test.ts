@@ -122,6 +122,9 @@ describe('the Lambda Slack handler with a slow Slack', () => {
     const card = cardOf(id);
     if (!card) throw new Error(`the worker posted no card for ${id}`);
     expect(card.text).toContain('Waiting for approval');
+    // Redrawn once it waits, with when it expires.
+    expect(cardNow(card)?.text).toContain('expires <!date^');
+    expect(cardNow(card)?.updates).toBe(1);
     return { id, card };
   };
 
@@ -135,7 +138,7 @@ describe('the Lambda Slack handler with a slow Slack', () => {
     expect(ms).toBeLessThan(QUICK_MS);
     expect(lambda.invokes.slice(before)).toEqual([WAKE, WAKE]);
     // The handler drew nothing: the card still shows the buttons until the worker submits and redraws it.
-    expect(cardNow(card)?.updates).toBe(0);
+    expect(cardNow(card)?.updates).toBe(1);
 
     await runWorker();
     expect(cardNow(card)?.text).toContain('In progress at CloudFront');
@@ -156,16 +159,18 @@ describe('the Lambda Slack handler with a slow Slack', () => {
     expect(denyAnswer.status).toBe(200);
     expect(denyMs).toBeLessThan(QUICK_MS);
 
-    expect(cardNow(cancelled.card)?.updates).toBe(0);
-    expect(cardNow(denied.card)?.updates).toBe(0);
+    expect(cardNow(cancelled.card)?.updates).toBe(1);
+    expect(cardNow(denied.card)?.updates).toBe(1);
     await runWorker();
     expect(cardNow(cancelled.card)?.text).toContain('Cancelled');
     expect(cardNow(denied.card)?.text).toContain('Denied');
     expect(JSON.stringify(cardNow(denied.card)?.blocks)).toContain('not during the sale');
-    // Redrawn once, and no longer due: the next run leaves both cards alone.
+    // Redrawn once, each requester told once in the thread, and no longer due: the next run leaves both alone.
     await runWorker();
-    expect(cardNow(cancelled.card)?.updates).toBe(1);
-    expect(cardNow(denied.card)?.updates).toBe(1);
+    expect(cardNow(cancelled.card)?.updates).toBe(2);
+    expect(cardNow(denied.card)?.updates).toBe(2);
+    for (const { card } of [cancelled, denied])
+      expect(stack.slack.threadReplies(card.channel, card.ts)).toHaveLength(1);
   });
 
   it("hands a refused click's answer to the worker, which posts it to the response_url", async () => {

@@ -59,7 +59,7 @@ function indexOf(record: RequestRecord): number {
 const REQUIRED: Record<Path, string[]> = {
   policy: ['requested', 'approved', 'submitted', 'completed', 'notice_sent'],
   approved: ['requested', 'approved', 'submitted', 'completed', 'notice_sent'],
-  denied: ['requested', 'denied'],
+  denied: ['requested', 'denied', 'notice_sent'],
 };
 /** Events a request may have on the way besides those (waiting for CloudFront capacity). */
 const OPTIONAL = new Set(['queued']);
@@ -198,13 +198,13 @@ describe('crashes: SIGKILL at random moments, sometimes two processes on one tab
     if (twoSince !== undefined) tally.twoAtOnceMs += Date.now() - twoSince;
     while (live.length > 1) await killOne();
 
-    // Settled: every request at its end, every completion announced.
+    // Settled: every request at its end, every completion and denial announced.
     const records = await eventually(
       async () => {
         const found = await requestRecords(s);
         const cards = cardsByRequest(s);
         const done = [...found.values()].every((record) => {
-          if (record.status === 'denied') return true;
+          if (record.status === 'denied') return !record.request.outbox;
           if (record.status !== 'completed') return false;
           const card = cards.get(record.id)?.[0];
           return card !== undefined && completionReplies(s, card).length > 0 && !record.request.outbox;
@@ -212,7 +212,7 @@ describe('crashes: SIGKILL at random moments, sometimes two processes on one tab
         return done && found.size >= REQUESTS ? found : undefined;
       },
       SETTLE_TIMEOUT_MS,
-      () => 'every request completed or denied, and every completion announced',
+      () => 'every request completed or denied, and every completion and denial announced',
       500,
     );
     // Anything still due (a stray retry) would show itself within a few work-loop rounds.

@@ -32,6 +32,8 @@ export interface SlackFault {
   times?: number;
   /** Restrict to calls whose `channel` argument is this. */
   channel?: string;
+  /** Restrict to replies in a thread (calls with a `thread_ts`). */
+  thread?: true;
 }
 
 export interface SlackStandInOptions extends Omit<BaseOptions, 'hooks'> {
@@ -133,6 +135,7 @@ function takeFault(
   const index = faults.findIndex(
     ({ fault }) =>
       (fault.method === '*' || fault.method === method) &&
+      (fault.thread === undefined || args.thread_ts !== undefined) &&
       (fault.channel === undefined ||
         fault.channel === (typeof channel === 'number' ? String(channel) : channel)),
   );

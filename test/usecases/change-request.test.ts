@@ -9,7 +9,8 @@ import {
   type Transition,
   whilePending,
 } from '../../src/core/request.js';
-import { type Change, changeRequest } from '../../src/usecases/change-request.js';
+import { addMs } from '../../src/core/schedule.js';
+import { CALLER_NOTICE_HOLD_MS, type Change, changeRequest } from '../../src/usecases/change-request.js';
 import type { Counters, Requests } from '../../src/usecases/ports.js';
 import { showChange } from '../../src/usecases/show-change.js';
 import {
@@ -24,6 +25,14 @@ import {
   TIMEOUT_MS,
 } from '../core/request/fixtures.js';
 import { MemoryStores } from '../support/memory-ports.js';
+
+const DENY_BY_CALLER: Change<AlreadyDecided> = {
+  verdict: (request, now) =>
+    whilePending(request, now, (p) => ({
+      kind: 'save',
+      transition: applyDecision(p, { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, now),
+    })),
+};
 
 const APPROVE: Change<AlreadyDecided> = {
   verdict: (request, now) =>
@@ -132,19 +141,37 @@ describe('changeRequest', () => {
     expect(await changeRequest(services, 'INV-NOSUCHONE', APPROVE)).toEqual({ kind: 'not_found' });
   });
 
-  it('saves a change left to the worker marked stale, in the same write', async () => {
+  const DENY = (followUps?: 'worker'): Change<AlreadyDecided> => ({
+    verdict: (request, now) =>
+      whilePending(request, now, (p) => ({
+        kind: 'save',
+        transition: applyDecision(p, { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, now),
+      })),
+    ...(followUps ? { followUps } : {}),
+  });
+
+  it('saves an ending left to the worker with its notice due now, for the worker to post and draw', async () => {
     const { services, released } = world();
-    const deny: Change<AlreadyDecided> = {
-      verdict: (request, now) =>
-        whilePending(request, now, (p) => ({
-          kind: 'save',
-          transition: applyDecision(p, { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, now),
-        })),
-      followUps: 'worker',
-    };
-    const changed = await changeRequest(services, ID, deny);
-    expect(changed).toMatchObject({ kind: 'saved', request: { status: 'denied', cardStale: true } });
+    const changed = await changeRequest(services, ID, DENY('worker'));
+    expect(changed).toMatchObject({
+      kind: 'saved',
+      request: { status: 'denied', outbox: { kind: 'denied', tries: 0 }, dueAt: DECIDED },
+    });
+    expect(changed.kind === 'saved' && changed.request.cardStale).toBeFalsy();
+    expect(changed.recorded?.noticeTriedBefore).toBeUndefined();
     expect(released).toEqual([ID]);
+  });
+
+  it("holds an ending's notice for its caller to post, its attempt recorded in the same write", async () => {
+    const { store, services } = world();
+    const changed = await changeRequest(services, ID, DENY());
+    const hold = addMs(DECIDED, CALLER_NOTICE_HOLD_MS);
+    expect(changed).toMatchObject({
+      kind: 'saved',
+      request: { status: 'denied', outbox: { kind: 'denied', tries: 1 }, dueAt: hold },
+    });
+    expect(changed.recorded?.noticeTriedBefore).toBe(hold);
+    expect(store.saved).toHaveLength(1);
   });
 });
 
@@ -177,6 +204,31 @@ describe('showChange', () => {
     await showChange(services, { before: pending(), after: reminderDue(pending(), REMIND).request });
     await showChange(services, undefined);
     expect(drawn).toEqual([]);
+  });
+
+  it('posts the notice of an ending held for it, once, after drawing the card', async () => {
+    const store = new MemoryStores();
+    store.seed(pending());
+    const steps: string[] = [];
+    const services = {
+      requests: store.requests,
+      clock: { now: () => DECIDED },
+      counters: { release: async () => true },
+      ids: { random: () => 0.5 },
+      cards: {
+        update: async (r: InvalidationRequest) => void steps.push(`card ${r.status}`),
+        notify: async (_r: InvalidationRequest, kind: string) => void steps.push(`notice ${kind}`),
+        hasNotice: async () => false,
+      },
+      logger: { warn: () => {} },
+    } as unknown as Parameters<typeof showChange>[0] & Parameters<typeof changeRequest>[0];
+    const changed = await changeRequest(services, ID, DENY_BY_CALLER);
+    await showChange(services, changed.recorded);
+    expect(steps).toEqual(['card denied', 'notice denied']);
+    const stored = (await store.requests.get(ID))?.request;
+    expect(stored).toMatchObject({ noticesSent: ['denied'] });
+    expect(stored).not.toHaveProperty('outbox');
+    expect(stored).not.toHaveProperty('dueAt');
   });
 
   it('wakes the worker for a change left to it, and draws nothing itself', async () => {

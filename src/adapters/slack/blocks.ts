@@ -14,7 +14,7 @@ import type { PolicyConfig } from '../../config.js';
 import { BUDGET_WARNING_FRACTION, budgetShare, formatUsd } from '../../core/cost.js';
 import { isHighSurrogate } from '../../core/paths.js';
 import type { ApprovalRule, Approvers } from '../../core/policy.js';
-import type { InvalidationRequest, NoticeKind } from '../../core/request.js';
+import { approvalTimeoutMs, type InvalidationRequest, type NoticeKind } from '../../core/request.js';
 import { elapsedMs, formatDuration } from '../../core/schedule.js';
 import { textBar } from '../../core/usage.js';
 
@@ -88,30 +88,33 @@ export function requestCard(request: InvalidationRequest): SlackMessage {
   blocks.push(context(approvalLine(request)));
   const outcome = outcomeLine(request);
   if (outcome) blocks.push(section(outcome));
-  const awaitsDecision =
-    request.status === 'pending_approval' || (request.status === 'new' && request.approval.required);
-  if (awaitsDecision) blocks.push(decisionButtons(request));
+  if (awaitsDecision(request)) blocks.push(decisionButtons(request));
   const text = `Invalidation ${request.id} of ${count(request.paths.length, 'path')} on ${request.distribution.alias}: ${statusLine(request)}`;
   return { text, blocks };
 }
 
+/** Whether the card shows the decision buttons, and the instructions that go with them. */
+function awaitsDecision(request: InvalidationRequest): boolean {
+  return request.status === 'pending_approval' || (request.status === 'new' && request.approval.required);
+}
+
 function decisionButtons(request: InvalidationRequest): ActionsBlock {
-  // Purging the whole distribution deserves a second look: Slack shows a confirm dialog before the click counts.
+  // Purging the whole distribution deserves a second look: Slack shows a confirm dialog before the click
+  // counts. Only on Approve: denying is the safe action, and its reason form is enough of a step.
   // https://api.slack.com/reference/block-kit/composition-objects#confirm
   const wholeDistribution = request.paths.includes('/*');
-  const confirm = (verb: string): Confirmable =>
-    wholeDistribution
-      ? {
-          confirm: {
-            title: { type: 'plain_text', text: `${verb} /* ?` },
-            text: mrkdwn(
-              `This ${verb === 'Approve' ? 'purges' : 'refuses a purge of'} *everything* cached for \`${request.distribution.alias}\`; every edge goes back to the origin.`,
-            ),
-            confirm: { type: 'plain_text', text: verb },
-            deny: { type: 'plain_text', text: 'Back' },
-          },
-        }
-      : {};
+  const purgeConfirm: Confirmable = wholeDistribution
+    ? {
+        confirm: {
+          title: { type: 'plain_text', text: 'Approve /* ?' },
+          text: mrkdwn(
+            `This purges *everything* cached for \`${request.distribution.alias}\`; every edge goes back to the origin.`,
+          ),
+          confirm: { type: 'plain_text', text: 'Approve' },
+          deny: { type: 'plain_text', text: 'Back' },
+        },
+      }
+    : {};
   // Approving past the budget overrides it: that confirmation replaces the one above, and says both.
   const over = overBudgetRule(request);
   const overrideConfirm: Confirmable = over
@@ -128,8 +131,8 @@ function decisionButtons(request: InvalidationRequest): ActionsBlock {
     type: 'actions',
     block_id: 'decision',
     elements: [
-      { ...button(ActionIds.approve, 'Approve', 'primary'), ...confirm('Approve'), ...overrideConfirm },
-      { ...button(ActionIds.deny, 'Deny', 'danger'), ...confirm('Deny') },
+      { ...button(ActionIds.approve, 'Approve', 'primary'), ...purgeConfirm, ...overrideConfirm },
+      button(ActionIds.deny, 'Deny', 'danger'),
       button(ActionIds.cancel, 'Cancel request'),
     ],
   };
@@ -160,7 +163,7 @@ export function statusLine(request: InvalidationRequest): string {
       // The card is posted while the request is still new: show what happens next.
       return request.approval.required ? 'Waiting for approval' : 'Approved, submitting to CloudFront';
     case 'pending_approval':
-      return `Waiting for approval (expires ${slackDate(request.expiresAt)})`;
+      return `Waiting for approval, expires ${slackTime(request.expiresAt)}, in ${shortWait(approvalTimeoutMs(request))}`;
     case 'approved':
       return 'Approved, submitting to CloudFront';
     case 'queued':
@@ -184,6 +187,11 @@ export function statusLine(request: InvalidationRequest): string {
       return String(unreachable);
     }
   }
+}
+
+/** A wait as a card gives it: "30 min", or seconds below a minute. */
+function shortWait(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000).toLocaleString('en-US')} min` : formatDuration(ms);
 }
 
 export function statusEmoji(request: InvalidationRequest): string {
@@ -225,6 +233,10 @@ function outcomeLine(request: InvalidationRequest): string | undefined {
     lines.push(`:x: *${request.failure.code}*: ${escapeWithin(request.failure.message, MESSAGE_CHARS)}`);
   if (request.status === 'expired')
     lines.push(`:hourglass: Expired ${slackDate(request.expiredAt)}: nothing was submitted.`);
+  if (request.status === 'cancelled')
+    lines.push(
+      `:no_entry_sign: Cancelled by <@${request.cancelledBy}> ${slackDate(request.cancelledAt)}: nothing was submitted.`,
+    );
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
@@ -275,6 +287,8 @@ function approvalLine(request: InvalidationRequest): string {
   const { approval } = request;
   if (!approval.required) return ':unlock: No approval needed: no rule of this distribution applies.';
   const why = approval.rules.map(ruleWords).join('; ');
+  // Once decided (or ended undecided), who may approve or cancel no longer applies: the outcome says what happened.
+  if (!awaitsDecision(request)) return `:lock: Needed approval: ${why}.`;
   const self = approval.selfApproval
     ? 'Self-approval is allowed on this distribution: the requester may approve too.'
     : 'The requester cannot approve their own request.';
@@ -391,6 +405,12 @@ export function noticeMessage(request: InvalidationRequest, kind: NoticeKind): S
       return request.status === 'completed' ? completionReply(request) : undefined;
     case 'failed':
       return request.status === 'failed' ? failureReply(request) : undefined;
+    case 'denied':
+      return request.status === 'denied' ? denialReply(request) : undefined;
+    case 'expired':
+      return request.status === 'expired' ? expiryReply(request) : undefined;
+    case 'cancelled':
+      return request.status === 'cancelled' ? cancellationReply(request) : undefined;
     case 'reminder':
       return request.status === 'pending_approval' ? reminderReply(request) : undefined;
     case 'slow':
@@ -417,6 +437,32 @@ export function completionReply(
 
 export function failureReply(request: Extract<InvalidationRequest, { status: 'failed' }>): SlackMessage {
   const text = `<@${request.requester}> :x: Invalidation ${request.id} on \`${request.distribution.alias}\` failed: ${escapeWithin(request.failure.message, MESSAGE_CHARS)} (${request.failure.code})`;
+  return { text, blocks: [section(text)] };
+}
+
+export function denialReply(request: Extract<InvalidationRequest, { status: 'denied' }>): SlackMessage {
+  const { decision } = request;
+  const reason = escapeWithin(decision.reason ?? '', MESSAGE_CHARS);
+  const text = `<@${request.requester}> :no_entry: Invalidation ${request.id} on \`${request.distribution.alias}\` was denied by <@${decision.by}>. Nothing was submitted.\n*Reason:* ${reason}`;
+  return { text, blocks: [section(text)] };
+}
+
+export function expiryReply(request: Extract<InvalidationRequest, { status: 'expired' }>): SlackMessage {
+  const within = request.timeoutMs === undefined ? 'in time' : `within ${waitWords(request.timeoutMs)}`;
+  const text = `<@${request.requester}> :hourglass: Invalidation ${request.id} on \`${request.distribution.alias}\` expired: nobody decided ${within}. Nothing was submitted; run the command again to ask anew.`;
+  return { text, blocks: [section(text)] };
+}
+
+/** An approval timeout in the words it was configured in: whole minutes, or seconds below one. */
+function waitWords(ms: number): string {
+  return ms >= 60_000 ? count(Math.round(ms / 60_000), 'minute') : formatDuration(ms);
+}
+
+export function cancellationReply(
+  request: Extract<InvalidationRequest, { status: 'cancelled' }>,
+): SlackMessage {
+  const by = request.cancelledBy === request.requester ? 'you' : `<@${request.cancelledBy}>`;
+  const text = `<@${request.requester}> :no_entry_sign: Invalidation ${request.id} on \`${request.distribution.alias}\` was cancelled by ${by}. Nothing was submitted.`;
   return { text, blocks: [section(text)] };
 }
 
@@ -490,6 +536,12 @@ export function plain(text: string): SlackMessage {
 }
 
 /** Slack renders a timestamp in each reader's own time zone. https://api.slack.com/reference/surfaces/formatting#date-formatting */
+/** The time of day `iso` is, in each viewer's own time zone ("at 14:32"). */
+export function slackTime(iso: string): string {
+  const seconds = Math.floor(Date.parse(iso) / 1000);
+  return `<!date^${seconds}^at {time}|at ${iso.slice(11, 16)} UTC>`;
+}
+
 export function slackDate(iso: string): string {
   const seconds = Math.floor(Date.parse(iso) / 1000);
   return `<!date^${seconds}^{date_short_pretty} at {time}|${iso.replace('T', ' ').slice(0, 16)} UTC>`;

@@ -1,4 +1,4 @@
-import { addMs } from '../schedule.js';
+import { addMs, elapsedMs } from '../schedule.js';
 import {
   type AuditEvent,
   auditEvent,
@@ -96,7 +96,7 @@ export function applyDecision(
     const next: RequestIn<'approved'> = { ...rest, status: 'approved', decision, dueAt: now, attempts: 0 };
     return { request: next, event: auditEvent(request, 'approved', now, input.by, overrides(request)) };
   }
-  const next: RequestIn<'denied'> = { ...withoutDue(rest), status: 'denied', decision };
+  const next: RequestIn<'denied'> = { ...rest, status: 'denied', decision, ...ending('denied', now) };
   return { request: next, event: auditEvent(request, 'denied', now, input.by, { reason: input.reason }) };
 }
 
@@ -115,12 +115,17 @@ function overrides(request: RequestIn<'pending_approval'>): AuditEvent['details'
   return details;
 }
 
-/** Nobody decided within the approval timeout: the request ends and its buttons go. */
+/**
+ * Nobody decided within the approval timeout: the request ends, its buttons go, and the requester is told
+ * in the thread.
+ */
 export function expire(request: RequestIn<'pending_approval'>, now: string): Transition<'expired'> {
   const next: RequestIn<'expired'> = {
-    ...withoutDue(withoutPending(bump(request))),
+    ...withoutPending(bump(request)),
     status: 'expired',
     expiredAt: now,
+    timeoutMs: approvalTimeoutMs(request),
+    ...ending('expired', now),
   };
   return {
     request: next,
@@ -128,15 +133,34 @@ export function expire(request: RequestIn<'pending_approval'>, now: string): Tra
   };
 }
 
-/** The requester withdrew a pending request; nothing is submitted. */
+/** The requester withdrew a pending request; nothing is submitted, and the thread says who cancelled it. */
 export function cancel(
   request: RequestIn<'pending_approval'>,
   by: string,
   now: string,
 ): Transition<'cancelled'> {
-  const rest = withoutDue(withoutPending(bump(request)));
-  const next: RequestIn<'cancelled'> = { ...rest, status: 'cancelled', cancelledBy: by, cancelledAt: now };
+  const rest = withoutPending(bump(request));
+  const next: RequestIn<'cancelled'> = {
+    ...rest,
+    status: 'cancelled',
+    cancelledBy: by,
+    cancelledAt: now,
+    ...ending('cancelled', now),
+  };
   return { request: next, event: auditEvent(request, 'cancelled', now, by, {}) };
+}
+
+/** The notice that tells the requester how it ended, due now, written with the ending itself. */
+function ending(kind: 'denied' | 'expired' | 'cancelled', now: string) {
+  return { outbox: { kind, tries: 0 }, dueAt: now };
+}
+
+/**
+ * How long a pending request waits for a decision (the approval timeout it was given): the reminder is due
+ * halfway to expiry (`cardPosted`), so the whole wait is twice what is left after it.
+ */
+export function approvalTimeoutMs(request: RequestIn<'pending_approval'>): number {
+  return 2 * elapsedMs(request.remindAt, request.expiresAt);
 }
 
 /** A decided request no longer waits: its reminder (if not yet sent) and its expiry go. */

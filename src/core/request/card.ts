@@ -1,4 +1,10 @@
-import type { InvalidationRequest, QueueReason, Status, Transition } from './model.js';
+import {
+  ENDING_NOTICES,
+  type InvalidationRequest,
+  type QueueReason,
+  type Status,
+  type Transition,
+} from './model.js';
 import { redrawLater } from './notices.js';
 
 /**
@@ -15,7 +21,7 @@ export function cardChanged(before: InvalidationRequest, after: InvalidationRequ
  * an outcome waiting to be told in the thread by the step that tells it (send-notice.ts).
  */
 export function drawnByNextStep(request: InvalidationRequest): boolean {
-  const outcome = request.outbox?.kind === 'completed' || request.outbox?.kind === 'failed';
+  const outcome = request.outbox !== undefined && ENDING_NOTICES.has(request.outbox.kind);
   return request.status === 'approved' || outcome;
 }
 

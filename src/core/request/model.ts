@@ -83,7 +83,16 @@ export interface RequestApproval {
 }
 
 /** Messages in the card's thread: each kind goes out at most once per request. */
-export type NoticeKind = 'completed' | 'failed' | 'reminder' | 'slow';
+export type NoticeKind = 'completed' | 'failed' | 'denied' | 'expired' | 'cancelled' | 'reminder' | 'slow';
+
+/** The notices that tell the requester how their request ended: each ending sends its own, once. */
+export const ENDING_NOTICES: ReadonlySet<NoticeKind> = new Set<NoticeKind>([
+  'completed',
+  'failed',
+  'denied',
+  'expired',
+  'cancelled',
+]);
 
 /** A thread message that is due; `tries` counts attempts that may have reached Slack. */
 export interface Outbox {
@@ -159,7 +168,13 @@ export type InvalidationRequest =
   | (Base & { status: 'denied'; decision: Decision })
   | (Base & { status: 'failed'; decision?: Decision; failure: Failure })
   | (Base & { status: 'undeliverable'; failure: Failure })
-  | (Base & { status: 'expired'; card: Card; expiredAt: string })
+  | (Base & {
+      status: 'expired';
+      card: Card;
+      expiredAt: string;
+      /** how long it waited for a decision (the approval timeout); absent on requests expired before it was kept */
+      timeoutMs?: number;
+    })
   | (Base & { status: 'cancelled'; card: Card; cancelledBy: string; cancelledAt: string });
 
 type RequestsByStatus = { [R in InvalidationRequest as R['status']]: R };

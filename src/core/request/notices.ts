@@ -73,6 +73,8 @@ function withNaturalDue<R extends InvalidationRequest>(request: R, now: string):
 
 /** When the next step is due once no notice is (in-progress ones: their poll or watchdog; terminal ones: never). */
 function naturalDue(request: InvalidationRequest, now: string): string | undefined {
+  // A notice still waiting (how the request ended, say) goes before anything else.
+  if (request.outbox) return now;
   switch (request.status) {
     case 'pending_approval':
       return request.expiresAt;

@@ -7,6 +7,7 @@ import {
   createRequest,
   expire,
   type InvalidationRequest,
+  type NoticeKind,
   type RequestIn,
   TERMINAL,
   type Transition,
@@ -127,7 +128,7 @@ describe('applyDecision', () => {
     expect(transition.event).toMatchObject({ type: 'approved', actor: 'U0LEAD', at: DECIDED, details: {} });
   });
 
-  it('denies with the approver and reason, leaving nothing due', () => {
+  it('denies with the approver and reason, the requester told in the thread next', () => {
     const transition = applyDecision(
       pending(),
       { outcome: 'denied', by: 'U0LEAD', reason: 'not during the sale' },
@@ -136,8 +137,9 @@ describe('applyDecision', () => {
     expect(transition.request).toMatchObject({
       status: 'denied',
       decision: { outcome: 'denied', by: 'U0LEAD', at: DECIDED, reason: 'not during the sale' },
+      outbox: { kind: 'denied', tries: 0 },
+      dueAt: DECIDED,
     });
-    expect(transition.request).not.toHaveProperty('dueAt');
     expect(transition.request).not.toHaveProperty('expiresAt');
     expect(transition.event).toMatchObject({
       type: 'denied',
@@ -156,23 +158,32 @@ describe('expire', () => {
       card: CARD,
       expiredAt: '2026-05-04T10:30:01.000Z',
     });
-    expect(transition.request).not.toHaveProperty('dueAt');
-    expect(transition.request).not.toHaveProperty('expiresAt');
     expect(transition.event).toMatchObject({ type: 'expired', details: { expiresAt: request.expiresAt } });
     expect(transition.event).not.toHaveProperty('actor');
+  });
+
+  it('tells the requester in the thread, with how long it waited for a decision', () => {
+    const transition = expire(pending(), '2026-05-04T10:30:01.000Z');
+    expect(transition.request).toMatchObject({
+      outbox: { kind: 'expired', tries: 0 },
+      dueAt: '2026-05-04T10:30:01.000Z',
+      timeoutMs: TIMEOUT_MS,
+    });
+    expect(transition.request).not.toHaveProperty('expiresAt');
   });
 });
 
 describe('cancel', () => {
-  it('cancels a pending request for its requester, with no work left due', () => {
+  it('cancels a pending request for its requester, who is told in the thread next', () => {
     const request = pending();
     const transition = cancel(request, request.requester, DECIDED);
     expect(transition.request).toMatchObject({
       status: 'cancelled',
       cancelledBy: request.requester,
       cancelledAt: DECIDED,
+      outbox: { kind: 'cancelled', tries: 0 },
+      dueAt: DECIDED,
     });
-    expect(transition.request).not.toHaveProperty('dueAt');
     expect(transition.request).not.toHaveProperty('expiresAt');
     expect(transition.event).toMatchObject({ type: 'cancelled', actor: request.requester });
   });
@@ -183,23 +194,26 @@ describe('cancel', () => {
 });
 
 describe('ending the wait for a decision', () => {
-  it.each<[string, (request: RequestIn<'pending_approval'>) => Transition, InvalidationRequest['status']]>([
+  type Ending = (request: RequestIn<'pending_approval'>) => Transition;
+  it.each<[string, Ending, InvalidationRequest['status'], NoticeKind | undefined]>([
     [
       'an approval',
       (request) => applyDecision(request, { outcome: 'approved', by: 'U0LEAD' }, DECIDED),
       'approved',
+      undefined,
     ],
     [
       'a denial',
       (request) => applyDecision(request, { outcome: 'denied', by: 'U0LEAD', reason: 'no' }, DECIDED),
       'denied',
+      'denied',
     ],
-    ['the expiry', (request) => expire(request, '2026-05-04T10:30:01.000Z'), 'expired'],
-    ['a cancel', (request) => cancel(request, 'U0DEV', DECIDED), 'cancelled'],
-  ])('drops a reminder not yet sent on %s', (_, step, status) => {
+    ['the expiry', (request) => expire(request, '2026-05-04T10:30:01.000Z'), 'expired', 'expired'],
+    ['a cancel', (request) => cancel(request, 'U0DEV', DECIDED), 'cancelled', 'cancelled'],
+  ])('drops a reminder not yet sent on %s (an ending has its own notice due)', (_, step, status, notice) => {
     const { request } = step(reminding());
     expect(request.status).toBe(status);
-    expect(request).not.toHaveProperty('outbox');
+    expect(request.outbox?.kind).toBe(notice);
     expect(request).not.toHaveProperty('remindAt');
     expect(request.noticesSent).toEqual([]);
   });

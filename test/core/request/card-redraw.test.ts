@@ -9,6 +9,7 @@ import {
   createRequest,
   type InvalidationRequest,
   type NewRequest,
+  noticeSent,
   type RequestIn,
   redrawLater,
   redrawRetry,
@@ -58,13 +59,13 @@ describe('a card left for the worker to post or redraw', () => {
   ])('marks a %s stale and due now, in the same write as its audit event', (_name, change) => {
     const plain = change();
     const marked = redrawLater(plain, DECIDED);
-    expect(plain.request.dueAt).toBeUndefined();
     expect(marked.request).toEqual({ ...plain.request, cardStale: true, dueAt: DECIDED });
     expect(marked.event).toEqual(plain.event);
   });
 
   it('drops the mark and the due time of a finished request once redrawn, as one more version', () => {
-    const marked = redrawLater(denied(), DECIDED).request;
+    const told = noticeSent(denied().request, DECIDED);
+    const marked = redrawLater(told, DECIDED).request;
     const redrawn: InvalidationRequest = cardRedrawn(marked, REDRAWN);
     expect(redrawn).not.toHaveProperty('cardStale');
     expect(redrawn).not.toHaveProperty('dueAt');

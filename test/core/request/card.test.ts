@@ -93,9 +93,9 @@ describe('drawnByNextStep', () => {
     ['an approval, drawn by its submission', approved, true],
     ['a completion, drawn with its notice', completed, true],
     ['a failure, drawn with its notice', failedRequest, true],
-    ['a denial', denied, false],
-    ['a cancellation', cancelled, false],
-    ['an expiry', expired, false],
+    ['a denial, drawn with its notice', denied, true],
+    ['a cancellation, drawn with its notice', cancelled, true],
+    ['an expiry, drawn with its notice', expired, true],
     ['a pending request with its reminder waiting', reminding, false],
   ])('%s: %s', (_case, request, drawn) => {
     expect(drawnByNextStep(request())).toBe(drawn);
@@ -104,12 +104,21 @@ describe('drawnByNextStep', () => {
 
 describe('leftToWorker', () => {
   it('marks a change the card shows, that nothing else draws, stale and due now', () => {
-    const denial = { request: denied() };
-    expect(leftToWorker(pending(), denial, DECIDED).request).toMatchObject({
-      status: 'denied',
+    const requeued = queue(queued(), { code: 'behind_older' }, DECIDED, 60_000);
+    expect(leftToWorker(queued(), requeued, DECIDED).request).toMatchObject({
+      status: 'queued',
       cardStale: true,
       dueAt: DECIDED,
     });
+  });
+
+  it.each<[string, () => InvalidationRequest]>([
+    ['a denial', denied],
+    ['a cancellation', cancelled],
+    ['an expiry', expired],
+  ])('leaves %s to the step that tells the requester, which draws the card first', (_case, ending) => {
+    const transition = { request: ending() };
+    expect(leftToWorker(pending(), transition, DECIDED)).toBe(transition);
   });
 
   it.each<[string, () => InvalidationRequest, () => InvalidationRequest]>([

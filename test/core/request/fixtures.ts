@@ -156,6 +156,6 @@ export function undeliverableRequest(): RequestIn<'undeliverable'> {
 }
 
 /** A request whose outcome notice is in the thread already: nothing is left to do for it. */
-export function told(request: RequestIn<'completed' | 'failed'>): InvalidationRequest {
+export function told(request: InvalidationRequest): InvalidationRequest {
   return noticeSent(noticeTried(request), DONE).request;
 }

@@ -43,7 +43,7 @@ const decision = z.looseObject({
   reason: optionalText,
 });
 const failure = z.looseObject({ code: text, message: text, at: text });
-const notice = z.enum(['completed', 'failed', 'reminder', 'slow']);
+const notice = z.enum(['completed', 'failed', 'denied', 'expired', 'cancelled', 'reminder', 'slow']);
 const approvers = z.looseObject({ usergroup: optionalText, users: z.array(text) });
 
 /** Batches written before they indexed the request's paths hold a copy of them (withIndexedBatches). */
@@ -123,7 +123,13 @@ const requestSchema = z.discriminatedUnion('status', [
   z.looseObject({ ...base, status: z.literal('denied'), decision }),
   z.looseObject({ ...base, status: z.literal('failed'), decision: decision.optional(), failure }),
   z.looseObject({ ...base, status: z.literal('undeliverable'), failure }),
-  z.looseObject({ ...base, status: z.literal('expired'), card, expiredAt: text }),
+  z.looseObject({
+    ...base,
+    status: z.literal('expired'),
+    card,
+    expiredAt: text,
+    timeoutMs: count.optional(),
+  }),
   z.looseObject({ ...base, status: z.literal('cancelled'), card, cancelledBy: text, cancelledAt: text }),
 ]);
 
