@@ -129,6 +129,8 @@ describe('an audit export a finance team can open safely, end to end', () => {
     await slack.submitDeny(USERS.lead, deniedId, DENY_REASON);
     await eventRecorded(refusedId, 'refused');
     await eventRecorded(deniedId, 'denied');
+    // The denial is told in the card's thread, and that is recorded too.
+    await eventRecorded(deniedId, 'notice_sent');
   }, 120_000);
   afterAll(async () => {
     if (process.env.DEBUG_BOT_LOGS) console.log(bot?.logs.join('\n'));
@@ -154,14 +156,14 @@ describe('an audit export a finance team can open safely, end to end', () => {
     const eventsOf = (all: Row[], id: string) =>
       all.filter((row) => row.requestId === id).map((row) => row.event);
     expect(eventsOf(rows, refusedId)).toEqual(['refused']);
-    expect(eventsOf(rows, deniedId)).toEqual(['denied']);
+    expect(eventsOf(rows, deniedId)).toEqual(['denied', 'notice_sent']);
     const refusals = await csv(['--rows', 'refusals', '--since', monthStart]);
     expect(refusals.filter((row) => row.requestId === refusedId).map((row) => row.refusal)).toEqual([
       'own_request',
     ]);
     const everything = await csv([]);
     expect(eventsOf(everything, refusedId)).toEqual(['requested', 'refused']);
-    expect(eventsOf(everything, deniedId)).toEqual(['requested', 'denied']);
+    expect(eventsOf(everything, deniedId)).toEqual(['requested', 'denied', 'notice_sent']);
   });
 
   it('exports event details as nested JSON, with the reason as typed', async () => {
