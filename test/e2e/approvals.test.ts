@@ -228,6 +228,8 @@ describe('approvals that on-call can trust', () => {
     await stack.slack.waitFor(() =>
       texts().some((t) => t.includes(`Only <@${USERS.requester}>, who made ${id}`)),
     );
+    // The cancellation is told in the thread too: done before the next test counts the posts.
+    expect(await noticesOnceSent(card, id)).toHaveLength(1);
   });
 
   it('refuses a requester outside `requesters`, recording the refusal and no request', async () => {
