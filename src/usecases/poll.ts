@@ -14,22 +14,8 @@ import type { SlackLane } from './slack-lane.js';
 import { pollLease, submitRemaining } from './submit.js';
 
 /** What polling a distribution uses, down to the notices and submissions it leads to. */
-export type PollServices = Pick<
-  Services,
-  | 'capacity'
-  | 'cards'
-  | 'cdn'
-  | 'clock'
-  | 'ids'
-  | 'logger'
-  | 'metrics'
-  | 'operations'
-  | 'policy'
-  | 'requests'
-  | 'take'
-  | 'work'
-  | 'workerId'
->;
+export type PollServices = Parameters<typeof submitRemaining>[0] &
+  Pick<Services, 'take' | 'work' | 'workerId'>;
 
 /**
  * Polls every in-flight request of one distribution with one ListInvalidations call (newest first, it
