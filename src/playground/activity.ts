@@ -1,4 +1,4 @@
-import { billingMonth } from '../core/cost.js';
+import { billingMonth, formatUsd } from '../core/cost.js';
 import { totalsOnly } from '../core/visibility.js';
 import type { CloudFrontCall, CloudFrontStandIn } from '../standins/cloudfront-standin.js';
 import type { Services } from '../usecases/ports.js';
@@ -65,8 +65,8 @@ export class Activity {
       month,
       paths: report.paths,
       freePaths: this.services.policy.cost.freePathsPerMonth,
-      costUsd: report.costUsd,
-      projectedUsd: report.projectedUsd,
+      cost: formatUsd(report.costUsd),
+      projected: formatUsd(report.projectedUsd),
     };
     const usageChanged = JSON.stringify(usage) !== JSON.stringify(this.usage);
     this.usage = usage;

@@ -127,6 +127,7 @@ describe('the local playground in a browser', () => {
       expect(await panel.locator('.entry.audit', { hasText: step }).count()).toBeGreaterThan(0);
     }
     await expect.poll(() => page.locator('#usage').textContent()).toContain('1 of 1,000 free paths');
+    expect(await page.locator('#usage').textContent()).toContain('Cost so far $0.00 · projected $0.00');
     await page.screenshot({ path: join(SHOTS, '2-approved-and-completed.png'), fullPage: true });
     // The README's picture of a card, redrawn with every run so that it shows the card as it is now.
     await card(requestId).screenshot({ path: README_CARD });
@@ -164,6 +165,24 @@ describe('the local playground in a browser', () => {
     expect(await card(requestId).textContent()).toContain('Origin is under load, purge after 18:00');
     expect(await card(requestId).locator('button', { hasText: 'Deny' }).count()).toBe(0);
     await page.screenshot({ path: join(SHOTS, '4-denied.png'), fullPage: true });
+  });
+
+  it('keeps a long request short on its card and opens every path from it', async () => {
+    await be('Alice');
+    const paths = Array.from({ length: 27 }, (_, i) => `/release/4.2/page-${i}.html`);
+    const requestId = await request(`/invalidate docs ${paths.join(' ')}`);
+    const requested = card(requestId);
+    await expect.poll(() => requested.textContent()).toContain('…and 22 more paths');
+    expect(await requested.textContent()).not.toContain(paths[5]);
+    await be('Sam');
+    await requested.locator('button', { hasText: 'Show all paths' }).click();
+    const modal = page.locator('#modal');
+    await modal.waitFor({ state: 'visible' });
+    expect(await modal.locator('header').textContent()).toBe('All paths');
+    await expect.poll(() => modal.locator('code').allTextContents()).toEqual(['docs', ...paths]);
+    await page.screenshot({ path: join(SHOTS, '5-all-paths.png'), fullPage: true });
+    await modal.locator('button', { hasText: 'Close' }).click();
+    await modal.waitFor({ state: 'hidden' });
   });
 
   it('asks for confirmation before approving a purge of the whole distribution', async () => {

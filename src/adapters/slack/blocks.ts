@@ -31,6 +31,7 @@ export const ActionIds = {
   approve: 'invalidator.approve',
   deny: 'invalidator.deny',
   cancel: 'invalidator.cancel',
+  showPaths: 'invalidator.show_paths',
 } as const;
 export const DENY_MODAL = 'invalidator.deny_reason';
 export const REASON_BLOCK = 'reason';
@@ -41,7 +42,10 @@ export const REASON_INPUT = 'reason_input';
 // https://api.slack.com/reference/block-kit/blocks#section
 // https://api.slack.com/reference/block-kit/composition-objects#text
 const SECTION_LIMIT = 3000;
-const PATHS_SHOWN = 25;
+/** A card lists the first few paths; the rest are one click away (`pathsModal`), so the card stays short. */
+export const PATHS_ON_CARD = 5;
+/** Slack's limit on blocks in a modal. https://api.slack.com/reference/surfaces/views */
+const MODAL_BLOCKS = 100;
 /** Room left under a section's limit for the line that says how many items were left out. */
 const LIST_BUDGET = SECTION_LIMIT - 100;
 /** How much of one path, id or user-typed text a card quotes; the rest is counted. */
@@ -79,7 +83,7 @@ export function requestCard(request: InvalidationRequest): SlackMessage {
         mrkdwn(`*Status*\n${statusLine(request)}`),
       ],
     },
-    section(pathList(request.paths)),
+    pathSection(request),
     context(costLine(request)),
   ];
   if (request.reason) blocks.push(context(`*Reason:* ${escapeWithin(request.reason, REASON_CHARS)}`));
@@ -240,9 +244,67 @@ function outcomeLine(request: InvalidationRequest): string | undefined {
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
-function pathList(paths: readonly string[]): string {
-  const lines = paths.slice(0, PATHS_SHOWN).map((path) => `\`${escapeWithin(path, QUOTE_CHARS)}\``);
-  return fitLines(lines, paths.length, 'more path');
+/** The first few paths, "…and 22 more paths", and a button that opens them all. */
+function pathSection(request: InvalidationRequest): SectionBlock {
+  const { paths } = request;
+  const lines = paths.slice(0, PATHS_ON_CARD).map((path) => code(path, QUOTE_CHARS));
+  const block = section(fitLines(lines, paths.length, 'more path'));
+  if (paths.length <= PATHS_ON_CARD) return block;
+  const button: Button = {
+    type: 'button',
+    action_id: ActionIds.showPaths,
+    text: { type: 'plain_text', text: 'Show all paths' },
+    value: request.id,
+  };
+  return { ...block, accessory: button };
+}
+
+/** The modal "Show all paths" opens at once, while the request is read. */
+export function loadingPathsModal(requestId: string): ModalView {
+  return noticeModal('All paths', `Reading the paths of ${escapeWithin(requestId, 40)}…`);
+}
+
+/**
+ * Every path of a request, one per line in sections that fill up to Slack's limits: a request holds at most
+ * a few hundred kilobytes of paths, so the longest lists end by saying how many are left and where they are.
+ */
+export function pathsModal(request: InvalidationRequest): ModalView & { blocks: KnownBlock[] } {
+  const head = section(
+    `*${request.id}* on \`${request.distribution.alias}\` (${request.distribution.id}): ${count(request.paths.length, 'path')}`,
+  );
+  const blocks: KnownBlock[] = [head];
+  let next = 0;
+  // One block is kept for the line that counts what did not fit.
+  while (next < request.paths.length && blocks.length < MODAL_BLOCKS - 1) {
+    // Every path fits a section on its own (cut to it if need be), so each section holds at least one.
+    const lines: string[] = [];
+    let length = -1;
+    for (; next < request.paths.length; next += 1) {
+      const line = code(request.paths[next] ?? '', SECTION_LIMIT - 2);
+      if (length + 1 + line.length > SECTION_LIMIT) break;
+      lines.push(line);
+      length += 1 + line.length;
+    }
+    blocks.push(section(lines.join('\n')));
+  }
+  const left = request.paths.length - next;
+  if (left > 0)
+    blocks.push(
+      context(
+        `…and ${count(left, 'more path')}: too many for one Slack window. The audit export lists every path (\`npm run audit\`).`,
+      ),
+    );
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: 'All paths' },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks,
+  };
+}
+
+/** The modal for a click on "Show all paths" that cannot show them, saying why. */
+export function pathsUnavailableModal(text: string): ModalView {
+  return noticeModal('All paths', text);
 }
 
 /**
@@ -315,7 +377,7 @@ function ruleWords(rule: ApprovalRule): string {
     case 'always':
       return 'this distribution always needs approval';
     case 'wildcard':
-      return `wildcard paths (${sample(rule.paths, (path) => escapeWithin(path, QUOTE_CHARS))}) can flood the origin with cache misses`;
+      return `wildcard paths (${sample(rule.paths, (path) => code(path, QUOTE_CHARS))}) can flood the origin with cache misses`;
     case 'root_wildcard':
       return '`/*` purges the whole distribution';
     case 'above_paths':
@@ -368,16 +430,14 @@ function notesLine(request: InvalidationRequest): string | undefined {
   if (notes.encoded.length > 0) {
     const encoded = sample(
       notes.encoded,
-      (entry) => `${escapeWithin(entry.input, QUOTE_CHARS)} → \`${escapeWithin(entry.path, QUOTE_CHARS)}\``,
+      (entry) => `${code(entry.input, QUOTE_CHARS)} → ${code(entry.path, QUOTE_CHARS)}`,
     );
     parts.push(`URL-encoded for CloudFront: ${encoded}`);
   }
   if (notes.duplicates.length > 0) parts.push(`${count(notes.duplicates.length, 'duplicate')} removed`);
   if (notes.covered.length > 0) {
     const first = notes.covered[0];
-    const example = first
-      ? ` (e.g. \`${escapeWithin(first.path, QUOTE_CHARS)}\` by \`${escapeWithin(first.by, QUOTE_CHARS)}\`)`
-      : '';
+    const example = first ? ` (e.g. ${code(first.path, QUOTE_CHARS)} by ${code(first.by, QUOTE_CHARS)})` : '';
     parts.push(`${count(notes.covered.length, 'path')} already covered by a wildcard removed${example}`);
   }
   return parts.length > 0 ? `:pencil2: ${parts.join(' · ')}` : undefined;
@@ -554,6 +614,15 @@ export function count(n: number, noun: string): string {
 /** Slack's three control characters in mrkdwn. https://api.slack.com/reference/surfaces/formatting#escaping */
 export function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * `text` as a code span: escaped, within `max` characters. mrkdwn has no escape for a backtick inside a code
+ * span, and only raw input can hold one (an encoded path has `%60`): it is shown as `ˋ` (U+02CB) so the
+ * span neither ends early nor lets the rest format.
+ */
+export function code(text: string, max: number): string {
+  return `\`${escapeWithin(text, max).replaceAll('`', 'ˋ')}\``;
 }
 
 /** The first three, then how many more: "a, b, c and 4 more". */

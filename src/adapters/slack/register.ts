@@ -5,6 +5,7 @@ import { invalidateCommand } from './listeners/command.js';
 import { approveButton, cancelButton, denyButton, denySubmission } from './listeners/decision.js';
 import { INLINE_FOLLOW_UPS, type ListenerFollowUps } from './listeners/follow-ups.js';
 import { homeOpened, listMoreButton } from './listeners/reports.js';
+import { showPathsButton } from './listeners/show-paths.js';
 import { LIST_MORE_ACTION } from './report-blocks.js';
 
 /**
@@ -22,6 +23,7 @@ export function registerListeners(
   app.action(ActionIds.deny, denyButton(services, followUps));
   app.action(ActionIds.cancel, cancelButton(services, followUps));
   app.view(DENY_MODAL, denySubmission(services, followUps));
+  app.action(ActionIds.showPaths, showPathsButton(services));
   app.action(LIST_MORE_ACTION, listMoreButton(services, followUps));
   app.event('app_home_opened', homeOpened(services));
   app.error(async (error) => {

@@ -81,8 +81,9 @@ export interface UsageBar {
   month: string;
   paths: number;
   freePaths: number;
-  costUsd: number;
-  projectedUsd: number;
+  /** money as the bot writes it everywhere (core/cost.ts `formatUsd`): whole cents, rounded half up */
+  cost: string;
+  projected: string;
 }
 
 export interface PageInfo {

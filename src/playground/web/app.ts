@@ -157,7 +157,7 @@ function renderActivity(activity: PageState['activity']): void {
   if (usage) {
     const share = usage.freePaths === 0 ? 1 : Math.min(1, usage.paths / usage.freePaths);
     const over = usage.paths > usage.freePaths;
-    elements.usage.innerHTML = `<div class="usage-head"><b>${escapeHtml(usage.month)}</b> · ${usage.paths.toLocaleString()} of ${usage.freePaths.toLocaleString()} free paths</div><div class="bar${over ? ' over' : ''}" role="meter" aria-valuemin="0" aria-valuemax="${usage.freePaths}" aria-valuenow="${usage.paths}"><span style="width:${(share * 100).toFixed(1)}%"></span></div><div class="usage-cost">Cost so far $${usage.costUsd.toFixed(2)} · projected $${usage.projectedUsd.toFixed(2)} this month</div>`;
+    elements.usage.innerHTML = `<div class="usage-head"><b>${escapeHtml(usage.month)}</b> · ${usage.paths.toLocaleString()} of ${usage.freePaths.toLocaleString()} free paths</div><div class="bar${over ? ' over' : ''}" role="meter" aria-valuemin="0" aria-valuemax="${usage.freePaths}" aria-valuenow="${usage.paths}"><span style="width:${(share * 100).toFixed(1)}%"></span></div><div class="usage-cost">Cost so far ${escapeHtml(usage.cost)} · projected ${escapeHtml(usage.projected)} this month</div>`;
   }
   const names = context().users;
   elements.activity.innerHTML = activity.entries
