@@ -69,12 +69,16 @@ function usd(amount: number): number {
  * (`usd`), so they are rounded to those first: 0.015 is 15 tenths, not 14.999….
  */
 export function formatUsd(amount: number): string {
-  const cents = Math.round(Math.round(amount * 1000) / 10);
-  const dollars = (cents / 100).toLocaleString('en-US', {
+  const dollars = wholeCents(amount).toLocaleString('en-US', {
     minimumFractionDigits: 2,
     maximumFractionDigits: 2,
   });
   return `$${dollars}`;
+}
+
+/** An amount in whole cents, rounded half up as `formatUsd` writes it: the exports' money columns. */
+export function wholeCents(amount: number): number {
+  return Math.round(Math.round(amount * 1000) / 10) / 100;
 }
 
 /** The UTC calendar month AWS bills by, as `YYYY-MM`. */

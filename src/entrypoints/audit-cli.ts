@@ -3,6 +3,7 @@ import { csvText, type ExportRow, jsonText } from '../adapters/system/export-tex
 import { createLogger } from '../adapters/system/logger.js';
 import { openStoresAlone } from '../compose/services.js';
 import { ConfigError, findDistribution, parseStoreConfig } from '../config.js';
+import { wholeCents } from '../core/cost.js';
 import type { AuditEvent, InvalidationRequest } from '../core/request.js';
 import {
   type ExportQuery,
@@ -157,7 +158,7 @@ async function* requestRows(requests: AsyncIterable<InvalidationRequest>): Async
       requester: request.requester,
       paths: request.paths.length,
       billablePaths: request.cost.billable,
-      costUsd: request.cost.costUsd,
+      costUsd: wholeCents(request.cost.costUsd),
       reason: request.reason,
       decidedBy: decision?.by,
       invalidationIds:

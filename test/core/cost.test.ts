@@ -7,6 +7,7 @@ import {
   monthCost,
   type Pricing,
   previewCost,
+  wholeCents,
 } from '../../src/core/cost.js';
 
 const AWS: Pricing = { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 };
@@ -100,6 +101,8 @@ describe('formatUsd', () => {
     [1e-7, '$0.00'],
   ])('writes %d as %s: whole cents, rounded half up', (amount, text) => {
     expect(formatUsd(amount)).toBe(text);
+    // The exports' money column holds the same amount, as a number.
+    expect(wholeCents(amount)).toBe(Number(text.replace(/[$,]/g, '')));
   });
 });
 
