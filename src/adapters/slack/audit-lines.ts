@@ -163,7 +163,7 @@ function idWords(ids: readonly string[]): string {
   if (ids.length === 0) return 'no invalidation';
   const named = ids.slice(0, IDS_NAMED).map((id) => code(id));
   const more = ids.length - named.length;
-  return more > 0 ? `${named.join(', ')} and ${count(more, 'more')}` : named.join(', ');
+  return more > 0 ? `${named.join(', ')} and ${more.toLocaleString('en-US')} more` : named.join(', ');
 }
 
 const NOTICE_KINDS: readonly NoticeKind[] = [
