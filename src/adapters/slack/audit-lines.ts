@@ -50,7 +50,7 @@ export function auditSentence(
  * midnight a line may lack a date, but the lines are in order under a dated one.)
  * https://api.slack.com/reference/surfaces/formatting#date-formatting
  */
-export function auditTime(event: AuditEvent, request: InvalidationRequest): string {
+function auditTime(event: AuditEvent, request: InvalidationRequest): string {
   const seconds = Math.floor(Date.parse(event.at) / 1000);
   const dated = event.type === 'requested' || event.at.slice(0, 10) !== request.createdAt.slice(0, 10);
   const utc = dated ? event.at.replace('T', ' ').slice(0, 16) : event.at.slice(11, 16);
