@@ -176,8 +176,12 @@ describe('audit trail and cost, end to end', () => {
     expect(list).toContain('invalidator.list_more');
     const status = await answer(`status ${ids[0]}`);
     expect(status).toContain('Audit trail');
-    expect(status).toContain('requested');
-    expect(status).toContain('completed');
+    // The trail reads as sentences, each led by the time in the viewer's zone (UTC where Slack cannot say).
+    expect(status).toMatch(/UTC> <@UREQUEST01> asked for \d[\d,]* paths? on `docs`/);
+    expect(status).toContain('UTC> approved automatically: no approval needed');
+    expect(status).toMatch(/UTC> submitted as `I[0-9A-Z]+`, \d[\d,]* paths?/);
+    expect(status).toMatch(/UTC> completed in \d/);
+    expect(status).toContain('UTC> told <@UREQUEST01> in the thread that it completed');
     // CloudFront's own word, or (10% of calls fail here) the plain note that it did not answer.
     expect(status).toMatch(
       /CloudFront says\*\\n`I[0-9A-Z]+`: (Completed \(created|CloudFront did not answer just now)/,

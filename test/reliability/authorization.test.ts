@@ -294,7 +294,7 @@ describe('authorization: every refusal answered, nothing allowed, each recorded 
     const shown = await stack.slack.waitFor(() =>
       stack.slack.responses.find((r) => JSON.stringify(r.body).includes(`*${id}*`)),
     );
-    expect(JSON.stringify(shown.body)).toContain(`*refused* by <@${caseOf.user}>`);
+    expect(JSON.stringify(shown.body)).toContain(`<@${caseOf.user}> tried to ${caseOf.recordedAction}: `);
 
     figures.push(
       `| ${caseOf.name} | ${ATTEMPTS} | 0 | ${answers.length} | ${refused.length + notKept} (${refused.length} as events, ${notKept} counted) |`,

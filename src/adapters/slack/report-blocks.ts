@@ -1,11 +1,11 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { DistributionConfig, PolicyConfig } from '../../config.js';
 import { formatUsd } from '../../core/cost.js';
-import type { AuditEvent } from '../../core/request.js';
 import { textBar, type UsageSummary } from '../../core/usage.js';
 import type { Access } from '../../core/visibility.js';
 import type { LiveInvalidation, StoredRequest } from '../../usecases/ports.js';
 import type { ReportedRequest } from '../../usecases/reports.js';
+import { auditSentences } from './audit-lines.js';
 import {
   context,
   count,
@@ -19,8 +19,6 @@ import {
 } from './blocks.js';
 
 export const LIST_MORE_ACTION = 'invalidator.list_more';
-/** How much of one audit detail (a reason, a list of ids) the status quotes; the rest is counted. */
-const DETAIL_CHARS = 200;
 
 /** Said wherever a restricted distribution's request is shown without its details. */
 export const RESTRICTED_NOTE =
@@ -39,7 +37,11 @@ export function statusMessage(
   const who = access === 'full' ? `requested by <@${request.requester}>` : 'restricted';
   const head = `${statusEmoji(request)} *${request.id}* · \`${request.distribution.alias}\` (${request.distribution.id}) · ${count(request.paths.length, 'path')} · ${who}\n*Status:* ${statusLine(request)}`;
   // Refused clicks and retries can pile up events: those that fit are shown in order, the rest counted.
-  const trail = fitLines(events.map(eventLine), events.length, 'more event');
+  const trail = fitLines(
+    auditSentences(events, request).map((sentence) => `• ${sentence}`),
+    events.length,
+    'more event',
+  );
   const cloudfront = fitLines(
     live.map((d) =>
       'unavailable' in d
@@ -55,18 +57,6 @@ export function statusMessage(
       : [section(head), context(RESTRICTED_NOTE)];
   if (cloudfront) blocks.push(section(`*CloudFront says*\n${cloudfront}`));
   return { text: `${request.id}: ${statusLine(request)}`, blocks };
-}
-
-function eventLine(event: AuditEvent): string {
-  const who = event.actor && event.actor !== 'policy' ? ` by <@${event.actor}>` : '';
-  const details = Object.entries(event.details)
-    .filter(([key]) => key !== 'distributionId')
-    .map(
-      ([key, value]) =>
-        `${key}: ${escapeWithin(Array.isArray(value) ? value.join(', ') : String(value), DETAIL_CHARS)}`,
-    )
-    .join(', ');
-  return `• ${slackDate(event.at)} *${event.type.replace('_', ' ')}*${who}${details ? ` (${details})` : ''}`;
 }
 
 /** A page of recent requests; "More" carries the cursor of the next page. */
