@@ -8,7 +8,7 @@ import type {
   RefusedAction,
 } from '../../core/request.js';
 import { formatDuration } from '../../core/schedule.js';
-import { count, escapeWithin } from './blocks.js';
+import { code, count, escapeWithin, waitWords } from './blocks.js';
 
 /** How much of one typed or stored value (a reason, a failure message, a code) a sentence quotes. */
 const DETAIL_CHARS = 200;
@@ -71,7 +71,7 @@ function happened(
     case 'denied':
       return `${actorOf(event)} denied: ${typed(details, 'reason', '_no reason given_')}`;
     case 'undeliverable':
-      return `the card could not be posted: Slack answered ${code(textOf(details, 'code') ?? '?')}`;
+      return `the card could not be posted: Slack answered ${code(textOf(details, 'code') ?? '?', DETAIL_CHARS)}`;
     case 'expired':
       return `expired: nobody decided ${request.status === 'expired' && request.timeoutMs ? `within ${waitWords(request.timeoutMs)}` : 'in time'}`;
     case 'cancelled':
@@ -85,7 +85,7 @@ function happened(
       return ms === undefined ? 'completed' : `completed in ${formatDuration(ms)}`;
     }
     case 'failed':
-      return `failed: ${typed(details, 'message', '_no message_')} (${code(textOf(details, 'code') ?? '?')})`;
+      return `failed: ${typed(details, 'message', '_no message_')} (${code(textOf(details, 'code') ?? '?', DETAIL_CHARS)})`;
     case 'reminder_sent':
       return 'reminded the approvers in the thread';
     case 'notice_sent':
@@ -94,7 +94,7 @@ function happened(
       return `${actorOf(event)} tried to ${wordsFor(ACTION_WORDS, textOf(details, 'action'))}: ${wordsFor(REFUSAL_WORDS, textOf(details, 'refusal'))}`;
     default: {
       const unknown: never = event.type;
-      return `recorded ${code(String(unknown))}`;
+      return `recorded ${code(String(unknown), DETAIL_CHARS)}`;
     }
   }
 }
@@ -108,7 +108,7 @@ function requestedSentence(event: AuditEvent, request: InvalidationRequest): str
   const costing = cost > 0 ? ` (costing ${formatUsd(cost)})` : '';
   const reason = textOf(details, 'reason');
   const why = reason === undefined ? '' : `: ${escapeWithin(reason, DETAIL_CHARS)}`;
-  return `${actorOf(event)} asked for ${count(paths, 'path')} on ${code(alias)}${costing}${why}`;
+  return `${actorOf(event)} asked for ${count(paths, 'path')} on ${code(alias, DETAIL_CHARS)}${costing}${why}`;
 }
 
 /** By a person, with what they overrode knowingly; or by the policy, when none was needed. */
@@ -161,7 +161,7 @@ function submittedSentence(
 /** The first few ids in code spans, then how many more. */
 function idWords(ids: readonly string[]): string {
   if (ids.length === 0) return 'no invalidation';
-  const named = ids.slice(0, IDS_NAMED).map((id) => code(id));
+  const named = ids.slice(0, IDS_NAMED).map((id) => code(id, DETAIL_CHARS));
   const more = ids.length - named.length;
   return more > 0 ? `${named.join(', ')} and ${more.toLocaleString('en-US')} more` : named.join(', ');
 }
@@ -182,7 +182,7 @@ function isNoticeKind(kind: string | undefined): kind is NoticeKind {
 
 /** "told <@U1> in the thread that it completed": the requester is the one each of these notices is for. */
 function noticeSentence(kind: string | undefined, request: InvalidationRequest): string {
-  if (!isNoticeKind(kind)) return `posted a ${code(kind ?? '?')} notice in the thread`;
+  if (!isNoticeKind(kind)) return `posted a ${code(kind ?? '?', DETAIL_CHARS)} notice in the thread`;
   const told = `told ${mention(request.requester)} in the thread that it`;
   switch (kind) {
     case 'completed':
@@ -201,7 +201,7 @@ function noticeSentence(kind: string | undefined, request: InvalidationRequest):
       return 'reminded the approvers in the thread';
     default: {
       const unknown: never = kind;
-      return code(unknown);
+      return code(unknown, DETAIL_CHARS);
     }
   }
 }
@@ -226,26 +226,17 @@ const REFUSAL_WORDS: Record<ClickRefusalCode, string> = {
 /** The words for a stored code; a code these tables do not know (yet) is quoted as it is. */
 function wordsFor(words: Record<string, string>, key: string | undefined): string {
   const known = Object.entries(words).find(([code]) => code === key);
-  return known ? known[1] : code(key ?? '?');
+  return known ? known[1] : code(key ?? '?', DETAIL_CHARS);
 }
 
 /** An approval timeout in the words it was configured in: whole minutes, or seconds below one. */
-function waitWords(ms: number): string {
-  return ms >= 60_000 ? count(Math.round(ms / 60_000), 'minute') : formatDuration(ms);
-}
-
 /** The person who acted, as a mention; a stored id that is not a Slack id is quoted, not mentioned. */
 function actorOf(event: AuditEvent): string {
   return event.actor === undefined ? 'someone' : mention(event.actor);
 }
 
 function mention(user: string): string {
-  return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : code(user);
-}
-
-/** A stored value in a code span: escaped, clipped, and with no backtick to end the span early. */
-function code(value: string): string {
-  return `\`${escapeWithin(value.replace(/`/g, "'"), DETAIL_CHARS)}\``;
+  return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : code(user, DETAIL_CHARS);
 }
 
 /** Typed text (a reason, a message): escaped and clipped, never a mention or a link. */

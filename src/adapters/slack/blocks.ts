@@ -230,7 +230,7 @@ function outcomeLine(request: InvalidationRequest): string | undefined {
   if ('batches' in request) {
     const shown = request.batches.slice(0, IDS_SHOWN).map((batch) => `\`${batch.invalidationId ?? '?'}\``);
     const hidden = request.batches.length - shown.length;
-    const ids = `${shown.join(', ')}${hidden > 0 ? ` and ${count(hidden, 'more')}` : ''}`;
+    const ids = `${shown.join(', ')}${hidden > 0 ? ` and ${hidden.toLocaleString('en-US')} more` : ''}`;
     lines.push(`CloudFront invalidation ${ids}, submitted ${slackDate(request.submittedAt)}`);
   }
   if (request.status === 'failed')
@@ -514,7 +514,7 @@ export function expiryReply(request: Extract<InvalidationRequest, { status: 'exp
 }
 
 /** An approval timeout in the words it was configured in: whole minutes, or seconds below one. */
-function waitWords(ms: number): string {
+export function waitWords(ms: number): string {
   return ms >= 60_000 ? count(Math.round(ms / 60_000), 'minute') : formatDuration(ms);
 }
 
@@ -628,7 +628,7 @@ export function code(text: string, max: number): string {
 /** The first three, then how many more: "a, b, c and 4 more". */
 function sample<T>(items: readonly T[], show: (item: T) => string): string {
   const shown = items.slice(0, 3).map(show).join(', ');
-  return items.length > 3 ? `${shown} and ${count(items.length - 3, 'more')}` : shown;
+  return items.length > 3 ? `${shown} and ${(items.length - 3).toLocaleString('en-US')} more` : shown;
 }
 
 const moreCharacters = (n: number) => `… (${count(n, 'more character')})`;
