@@ -87,6 +87,17 @@ describe('long path lists', () => {
 });
 
 describe('code spans', () => {
+  it('name the first three wildcards and count the rest', () => {
+    const wildcards = ['/a/*', '/b/*', '/c/*', '/d/*', '/e/*'];
+    const request = created({
+      paths: wildcards,
+      approval: { ...created().approval, rules: [{ rule: 'wildcard', paths: wildcards }] },
+    });
+    expect(JSON.stringify(requestCard(request).blocks)).toContain(
+      'wildcard paths (`/a/*`, `/b/*`, `/c/*` and 2 more)',
+    );
+  });
+
   it('keep a typed backtick from ending the span, and escape what Slack would read as markup', () => {
     expect(code('/a`b <!here> & c', 100)).toBe('`/aˋb &lt;!here&gt; &amp; c`');
   });
