@@ -35,7 +35,11 @@ export function approveButton(services: Services, followUps: ListenerFollowUps =
       { outcome: 'approved', by: body.user.id },
       followUps.cards,
     );
-    if (!decided.ok) await tellRefusal(args, followUps, 'Not approved', decisionRefusalText(decided.error));
+    if (!decided.ok)
+      await tellRefusal(args, services, followUps, {
+        title: 'Not approved',
+        text: decisionRefusalText(decided.error),
+      });
     await showChange(services, decided.recorded, followUps.cards);
     if (fromHome(body)) await publishHome(services, args.client, body.user.id);
   };
@@ -63,7 +67,10 @@ export function denyButton(services: Services, followUps: ListenerFollowUps = IN
     await ack();
     const checked = await checkDecider(services, action.value ?? '', body.user.id, 'deny', followUps.cards);
     if (!checked.ok) {
-      await tellRefusal(args, followUps, 'Not denied', decisionRefusalText(checked.error));
+      await tellRefusal(args, services, followUps, {
+        title: 'Not denied',
+        text: decisionRefusalText(checked.error),
+      });
       await showChange(services, checked.recorded, followUps.cards);
       if (fromHome(body)) await publishHome(services, client, body.user.id);
       return;
@@ -83,20 +90,25 @@ export function denyButton(services: Services, followUps: ListenerFollowUps = IN
 
 /**
  * Tells the clicker why their click changed nothing: privately in the conversation, through the response_url
- * of the message clicked; on the App Home tab, which has none, in a small modal (its trigger id expires
- * after 3 seconds, as the Deny modal's does).
+ * of the message clicked; on the App Home tab, which has none, in a small modal. Its trigger id expires
+ * after 3 seconds: if the check took longer, the modal cannot open, and the Home drawn again next (without
+ * the request, once decided) is all the clicker sees, so the redraw must not wait on that failure.
  */
 async function tellRefusal(
   { body, client, respond }: ButtonArgs,
+  services: Pick<Services, 'logger'>,
   followUps: ListenerFollowUps,
-  title: string,
-  text: string,
+  refusal: { title: string; text: string },
 ): Promise<void> {
-  if (fromHome(body)) {
-    await client.views.open({ trigger_id: body.trigger_id, view: noticeModal(title, text) });
+  if (!fromHome(body)) {
+    await responder(followUps, respond, body.response_url)(ephemeral(refusal.text));
     return;
   }
-  await responder(followUps, respond, body.response_url)(ephemeral(text));
+  try {
+    await client.views.open({ trigger_id: body.trigger_id, view: noticeModal(refusal.title, refusal.text) });
+  } catch (error) {
+    services.logger.warn('a refusal on the App Home could not be shown', { user: body.user.id, error });
+  }
 }
 
 /** A click on the App Home tab: no channel, no message, no response_url. */
