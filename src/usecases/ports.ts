@@ -162,6 +162,8 @@ export interface AuditQueries {
    * requestsCreatedIn of the same months, every request with an event in them.
    */
   requestsActiveIn(months: readonly string[]): AsyncIterable<StoredRequest>;
+  /** Every request waiting for a decision now, in no particular order (who may decide is the caller's to say). */
+  pendingApprovals(): Promise<Array<RequestIn<'pending_approval'>>>;
 }
 
 /** Whether the store answers; for the health check. */

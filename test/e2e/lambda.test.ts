@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLED_CONFIG, bundleHandler } from '../../infra/lib/bundle.js';
 import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
 import { drainDueWork } from '../../src/adapters/system/drain.js';
-import { type SlackSender, sign, slackSender } from '../../src/standins/slack-requests.js';
+import { blockActionsBody, type SlackSender, sign, slackSender } from '../../src/standins/slack-requests.js';
 import type { StoredMessage } from '../../src/standins/slack-standin.js';
 import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, USERS } from '../support/stack.js';
 import {
@@ -160,6 +160,41 @@ describe('the Lambda handlers', () => {
     await runWorker();
     await threadReply(card, 'completed in');
     expect(stack.cloudfront.invalidations(DISTRIBUTIONS.web).map((inv) => inv.callerReference)).toEqual([id]);
+  });
+
+  it('approves from the App Home tab, where no response_url is: the worker is woken, the Home drawn again', async () => {
+    const cards = new Set(stack.slack.messages.map((m) => m.ts));
+    await slack.command(USERS.requester, 'web /from-home/*');
+    await workerHandler({ source: 'invalidator.wake' }, { getRemainingTimeInMillis: () => 20_000 });
+    const card = await stack.slack.waitFor(() =>
+      stack.slack.messages.find((m) => !m.thread_ts && !cards.has(m.ts)),
+    );
+    const id = requestIdOf(card.text);
+    const publishedFor = (since: number) =>
+      stack.slack.waitFor(() =>
+        stack.slack.views.slice(since).find((v) => v.kind === 'publish' && v.user_id === USERS.lead),
+      );
+    const opened = stack.slack.views.length;
+    await slack.event({ type: 'app_home_opened', user: USERS.lead, channel: 'D0HOME', tab: 'home' });
+    const home = await publishedFor(opened);
+    expect(JSON.stringify(home.view)).toContain(`"value":"${id}"`);
+    const before = { invokes: lambda.invokes.length, views: stack.slack.views.length };
+    const body = blockActionsBody({
+      user: USERS.lead,
+      actionId: 'invalidator.approve',
+      value: id,
+      container: { type: 'view', viewId: home.id },
+      responseUrl: '',
+      triggerId: 'trigger-lambda-home',
+      actionTs: `${Date.now() / 1000}`,
+    });
+    expect((await slack.raw(body, sign(stack.secret, body))).status).toBe(200);
+    expect(lambda.invokes.slice(before.invokes)).toEqual([
+      { functionName: WORKER, invocationType: 'Event', payload: { source: 'invalidator.wake' } },
+    ]);
+    expect(JSON.stringify((await publishedFor(before.views)).view)).not.toContain(`"value":"${id}"`);
+    await runWorker();
+    await threadReply(card, 'completed in');
   });
 
   it('answers the Events API URL check, a signed JSON body that a Function URL passes as text', async () => {

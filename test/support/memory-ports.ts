@@ -244,6 +244,10 @@ export class MemoryStores {
         ),
       );
     },
+    pendingApprovals: async () =>
+      [...this.entries.values()]
+        .map((entry) => entry.request)
+        .filter((request): request is RequestIn<'pending_approval'> => request.status === 'pending_approval'),
   };
 
   readonly health: StoreHealth = {

@@ -103,6 +103,18 @@ function awaitsDecision(request: InvalidationRequest): boolean {
 }
 
 function decisionButtons(request: InvalidationRequest): ActionsBlock {
+  return {
+    type: 'actions',
+    block_id: 'decision',
+    elements: [...approveDenyButtons(request), requestButton(request, ActionIds.cancel, 'Cancel request')],
+  };
+}
+
+/**
+ * Approve and Deny for a request, wherever it is decided (its card, the App Home): the same action ids and
+ * value (the request id), and the same confirm dialog on Approve.
+ */
+export function approveDenyButtons(request: InvalidationRequest): [Button, Button] {
   // Purging the whole distribution deserves a second look: Slack shows a confirm dialog before the click
   // counts. Only on Approve: denying is the safe action, and its reason form is enough of a step.
   // https://api.slack.com/reference/block-kit/composition-objects#confirm
@@ -124,21 +136,28 @@ function decisionButtons(request: InvalidationRequest): ActionsBlock {
   const overrideConfirm: Confirmable = over
     ? { confirm: budgetConfirm(request, over, wholeDistribution) }
     : {};
-  const button = (actionId: string, text: string, style?: ColorScheme): Button => ({
+  return [
+    {
+      ...requestButton(request, ActionIds.approve, 'Approve', 'primary'),
+      ...purgeConfirm,
+      ...overrideConfirm,
+    },
+    requestButton(request, ActionIds.deny, 'Deny', 'danger'),
+  ];
+}
+
+function requestButton(
+  request: InvalidationRequest,
+  actionId: string,
+  text: string,
+  style?: ColorScheme,
+): Button {
+  return {
     type: 'button',
     action_id: actionId,
     text: { type: 'plain_text', text },
     ...(style ? { style } : {}),
     value: request.id,
-  });
-  return {
-    type: 'actions',
-    block_id: 'decision',
-    elements: [
-      { ...button(ActionIds.approve, 'Approve', 'primary'), ...purgeConfirm, ...overrideConfirm },
-      button(ActionIds.deny, 'Deny', 'danger'),
-      button(ActionIds.cancel, 'Cancel request'),
-    ],
   };
 }
 

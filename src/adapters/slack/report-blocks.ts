@@ -1,12 +1,15 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { DistributionConfig, PolicyConfig } from '../../config.js';
 import { formatUsd } from '../../core/cost.js';
+import type { RequestIn } from '../../core/request.js';
 import { textBar, type UsageSummary } from '../../core/usage.js';
 import type { Access } from '../../core/visibility.js';
 import type { LiveInvalidation, StoredRequest } from '../../usecases/ports.js';
 import type { ReportedRequest } from '../../usecases/reports.js';
+import type { WaitingDecisions } from '../../usecases/waiting-decisions.js';
 import { auditSentences } from './audit-lines.js';
 import {
+  approveDenyButtons,
   context,
   count,
   escapeWithin,
@@ -19,6 +22,8 @@ import {
 } from './blocks.js';
 
 export const LIST_MORE_ACTION = 'invalidator.list_more';
+/** How much of a waiting request's reason the Home tab quotes; the rest is counted. */
+const REASON_CHARS = 200;
 
 /** Said wherever a restricted distribution's request is shown without its details. */
 export const RESTRICTED_NOTE =
@@ -127,24 +132,79 @@ export function usageMessage(summary: UsageSummary, policy: PolicyConfig): Slack
   };
 }
 
-/** The App Home tab: this month's usage and the viewer's recent requests. */
+/** How many waiting requests the App Home lists, two blocks each: well within a Home tab's 100 blocks. */
+export const WAITING_SHOWN = 15;
+
+/**
+ * The App Home tab: this month's usage, what waits for the viewer's decision (for approvers, and anyone
+ * with something to decide), and the viewer's recent requests.
+ */
 export function homeView(
   summary: UsageSummary,
   policy: PolicyConfig,
   mine: readonly ReportedRequest[],
+  waiting?: WaitingDecisions,
 ): HomeView {
   const usage = usageMessage(summary, policy);
   const recent = listMessage(mine, 'Your recent requests', undefined);
+  const decisions =
+    waiting && (waiting.approver || waiting.requests.length > 0)
+      ? [...waitingBlocks(waiting), { type: 'divider' } as const]
+      : [];
   return {
     type: 'home',
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'Invalidator' } },
       ...usage.blocks,
       { type: 'divider' },
+      ...decisions,
       ...recent.blocks,
       context('Type `/invalidate help` in any channel to start.'),
     ],
   };
+}
+
+/** "Waiting for you": one entry and its Approve and Deny per request, the soonest to expire first. */
+function waitingBlocks({ requests, unconfirmed }: WaitingDecisions): KnownBlock[] {
+  if (requests.length === 0) {
+    const blocks: KnownBlock[] = [section('*Waiting for you*\nNothing is waiting for your decision.')];
+    if (unconfirmed.length > 0) blocks.push(context(unconfirmedNote(unconfirmed)));
+    return blocks;
+  }
+  const blocks: KnownBlock[] = [section(`*Waiting for you* (${requests.length.toLocaleString('en-US')})`)];
+  for (const request of requests.slice(0, WAITING_SHOWN)) {
+    blocks.push(section(waitingEntry(request)), {
+      type: 'actions',
+      // Block ids are unique in a view; the buttons' action ids and values are the card's own.
+      block_id: `home_decision:${request.id}`,
+      elements: approveDenyButtons(request),
+    });
+  }
+  const hidden = requests.length - WAITING_SHOWN;
+  if (hidden > 0) {
+    blocks.push(
+      context(
+        `…and ${count(hidden, 'more request')} waiting: decide one here and the next appears, or find their cards in their channels.`,
+      ),
+    );
+  }
+  if (unconfirmed.length > 0) blocks.push(context(unconfirmedNote(unconfirmed)));
+  return blocks;
+}
+
+/** One waiting request: what, who asked, why, where its card is, and until when. */
+function waitingEntry(request: RequestIn<'pending_approval'>): string {
+  const head = `${statusEmoji(request)} *${request.id}* \`${request.distribution.alias}\` ${count(request.paths.length, 'path')} · <@${request.requester}> in <#${request.card.channel}> · expires ${slackDate(request.expiresAt)}`;
+  return request.reason ? `${head}\n*Reason:* ${escapeWithin(request.reason, REASON_CHARS)}` : head;
+}
+
+function unconfirmedNote(aliases: readonly string[]): string {
+  const names = aliases
+    .slice(0, 10)
+    .map((alias) => `\`${alias}\``)
+    .join(', ');
+  const more = aliases.length > 10 ? ` and ${(aliases.length - 10).toLocaleString('en-US')} more` : '';
+  return `Slack did not say just now who approves ${names}${more}: requests there are not listed. The cards in their channels still work.`;
 }
 
 function aliasOf(distributions: readonly DistributionConfig[], id: string): string {

@@ -351,7 +351,7 @@ describe('the audit trail as sentences', () => {
       ...step(queue(request, CAPACITY, DECIDED, QUEUE_RETRY_MS)).event,
       details: { reason: 'from_the_future`<b>' },
     };
-    expect(words({ event, request })).toBe("queued: `from_the_futureˋ&lt;b&gt;`");
+    expect(words({ event, request })).toBe('queued: `from_the_futureˋ&lt;b&gt;`');
   });
 
   it('keeps a whole trail of long typed reasons within a section, counting the events left out', () => {

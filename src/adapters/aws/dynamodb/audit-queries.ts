@@ -1,4 +1,4 @@
-import type { InvalidationRequest } from '../../../core/request.js';
+import type { InvalidationRequest, RequestIn } from '../../../core/request.js';
 import { monthsBefore } from '../../../core/usage.js';
 import type { AuditQueries, RecentQuery, StoredRequest } from '../../../usecases/ports.js';
 import type { ActivityMarkers } from './activity-markers.js';
@@ -6,7 +6,10 @@ import { parseStored } from './items.js';
 import { Indexes, Keys } from './keys.js';
 import type { Table } from './table.js';
 
-/** Requests read back for listings and the audit export, from the `byMonth`, `byDistribution`, `byRequester` indexes. */
+/**
+ * Requests read back for listings, the audit export and the App Home, from the `byMonth`, `byDistribution`,
+ * `byRequester` and `due` indexes.
+ */
 export class DynamoDbAuditQueries implements AuditQueries {
   constructor(
     private readonly table: Table,
@@ -47,6 +50,26 @@ export class DynamoDbAuditQueries implements AuditQueries {
 
   async *requestsActiveIn(months: readonly string[]): AsyncIterable<StoredRequest> {
     for await (const item of this.activity.requestItemsActiveIn(months)) yield parseStored(item);
+  }
+
+  // Every pending request has a next step due (its reminder, then its expiry: core/request/approval.ts), so
+  // it is in the sparse `due` index, whose projection is the whole item: one partition read, filtered on
+  // the stored status, finds them all without an index of their own. Tasks there carry no status.
+  async pendingApprovals(): Promise<Array<RequestIn<'pending_approval'>>> {
+    const items = this.table.query({
+      IndexName: Indexes.due,
+      KeyConditionExpression: 'duePk = :duePk',
+      FilterExpression: '#status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':duePk': Keys.duePartition, ':pending': 'pending_approval' },
+    });
+    const pending: Array<RequestIn<'pending_approval'>> = [];
+    for await (const item of items) {
+      if (item.sk === Keys.taskSk) continue;
+      const { request } = parseStored(item);
+      if (request.status === 'pending_approval') pending.push(request);
+    }
+    return pending;
   }
 }
 

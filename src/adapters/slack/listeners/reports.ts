@@ -4,6 +4,7 @@ import type {
   ButtonAction,
   SlackActionMiddlewareArgs,
   SlackEventMiddlewareArgs,
+  webApi,
 } from '@slack/bolt';
 import * as z from 'zod';
 import type { AccessCheck, Viewer } from '../../../core/visibility.js';
@@ -11,6 +12,7 @@ import type { Services } from '../../../usecases/ports.js';
 import { reportAccess } from '../../../usecases/report-access.js';
 import { LIST_PAGE_SIZE, listRequests, requestStatus, usageReport } from '../../../usecases/reports.js';
 import type { PreparedCommand } from '../../../usecases/request-invalidation.js';
+import { waitingDecisions } from '../../../usecases/waiting-decisions.js';
 import { plain, type SlackMessage } from '../blocks.js';
 import { homeView, listMessage, statusMessage, usageMessage } from '../report-blocks.js';
 import { INLINE_FOLLOW_UPS, type ListenerFollowUps, type Respond, responder } from './follow-ups.js';
@@ -102,15 +104,24 @@ export function listMoreButton(services: Services, followUps: ListenerFollowUps 
 export function homeOpened(services: Services) {
   return async ({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs) => {
     if (event.tab !== 'home') return;
-    // The Home tab is in no channel: only the viewer's own requests and memberships open details.
-    const access = await reportAccess(services, { user: event.user });
-    const [summary, mine] = await Promise.all([
-      usageReport(services, access),
-      listRequests(services, { requester: event.user }, access),
-    ]);
-    await client.views.publish({
-      user_id: event.user,
-      view: homeView(summary, services.policy, mine.requests),
-    });
+    await publishHome(services, client, event.user);
   };
+}
+
+/**
+ * Draws `user`'s App Home and publishes it: on opening, and after a decision made from it, so what was
+ * decided leaves "Waiting for you". https://api.slack.com/methods/views.publish
+ */
+export async function publishHome(services: Services, client: webApi.WebClient, user: string): Promise<void> {
+  // The Home tab is in no channel: only the viewer's own requests and memberships open details.
+  const access = await reportAccess(services, { user });
+  const [summary, mine, waiting] = await Promise.all([
+    usageReport(services, access),
+    listRequests(services, { requester: user }, access),
+    waitingDecisions(services, user),
+  ]);
+  await client.views.publish({
+    user_id: user,
+    view: homeView(summary, services.policy, mine.requests, waiting),
+  });
 }

@@ -1,0 +1,85 @@
+import type { DistributionConfig } from '../config.js';
+import { decideRefusal, isMember } from '../core/policy.js';
+import type { RequestIn } from '../core/request.js';
+import { currentAuthority, groupMembersFor } from './membership.js';
+import type { Services } from './ports.js';
+
+/** What waits for one person's decision, for their App Home tab. */
+export interface WaitingDecisions {
+  /** they approve at least one distribution: listed, or in its approvers' group as Slack tells it now */
+  approver: boolean;
+  /** the pending requests they may decide, the soonest to expire first */
+  requests: Array<RequestIn<'pending_approval'>>;
+  /**
+   * Aliases of distributions whose approvers' group Slack could not name just now, and which do not list
+   * this person: whether they may decide there is unknown, so those requests are left out.
+   */
+  unconfirmed: string[];
+}
+
+/** Group members per distribution id; absent for a distribution with no group or one not resolved. */
+type Groups = ReadonlyMap<string, readonly string[] | undefined>;
+
+/**
+ * The pending requests `user` may decide, by the same rule a click on Approve is checked with
+ * (`decideRefusal` over the current config: decide.ts), so the list offers no button that would be
+ * refused. Group membership comes from the directory's cache (refreshed when the user is not in it): a
+ * list may lag a little, and the click itself is confirmed with Slack as always. A group that cannot be
+ * resolved shows nothing of its distribution: only what can be confirmed is listed.
+ */
+export async function waitingDecisions(
+  services: Pick<Services, 'audit' | 'clock' | 'directory' | 'policy'>,
+  user: string,
+): Promise<WaitingDecisions> {
+  const { distributions } = services.policy;
+  const groups = await approverGroups(services, user, distributions);
+  const unconfirmed = distributions
+    .filter((d) => d.approvers.usergroup !== undefined && !d.approvers.users.includes(user))
+    .filter((d) => groups.get(d.id) === undefined)
+    .map((d) => d.alias);
+  const approver = distributions.some((d) => isMember(user, d.approvers, groups.get(d.id)));
+  // Self-approval still takes an approver (decideRefusal): nobody else needs the query.
+  if (!approver) return { approver, requests: [], unconfirmed };
+  const now = services.clock.now();
+  const requests = (await services.audit.pendingApprovals())
+    .filter((request) => request.expiresAt > now && mayDecide(services, request, user, groups))
+    .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.id.localeCompare(b.id));
+  return { approver, requests, unconfirmed };
+}
+
+function mayDecide(
+  services: Pick<Services, 'policy'>,
+  request: RequestIn<'pending_approval'>,
+  user: string,
+  groups: Groups,
+): boolean {
+  const authority = currentAuthority(services.policy, request);
+  if (!authority) return false;
+  const members = groups.get(authority.id);
+  return (
+    decideRefusal(user, request.requester, authority.approvers, members, authority.selfApproval) === undefined
+  );
+}
+
+/** The approvers' group of each distribution that has one and does not list `user`, looked up once per group. */
+async function approverGroups(
+  services: Pick<Services, 'directory'>,
+  user: string,
+  distributions: readonly DistributionConfig[],
+): Promise<Groups> {
+  const lookups = new Map<string, Promise<readonly string[] | undefined>>();
+  const groups = new Map<string, readonly string[] | undefined>();
+  await Promise.all(
+    distributions.map(async (distribution) => {
+      const { usergroup, users } = distribution.approvers;
+      if (usergroup === undefined || users.includes(user)) return;
+      let lookup = lookups.get(usergroup);
+      if (!lookup) {
+        lookup = groupMembersFor(services.directory, user, distribution.approvers);
+        lookups.set(usergroup, lookup);
+      }
+      groups.set(distribution.id, await lookup);
+    }),
+  );
+  return groups;
+}
