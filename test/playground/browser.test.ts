@@ -199,6 +199,27 @@ describe('the local playground in a browser', () => {
     expect(await card(requestId).locator('button', { hasText: 'Approve' }).count()).toBe(1);
   });
 
+  it('lets an approver deny a waiting request from the App Home tab', async () => {
+    await be('Alice');
+    const requestId = await request('/invalidate web /fonts/*');
+    await be('Omar');
+    await page.click('[data-tab="home"]');
+    const home = page.locator('#home .home-view');
+    await expect.poll(() => home.textContent()).toContain('Waiting for you');
+    expect(await home.textContent()).toContain(requestId);
+    const deny = home.locator(`button[data-block-id="home_decision:${requestId}"]`, { hasText: 'Deny' });
+    await deny.click();
+    const modal = page.locator('#modal');
+    await modal.waitFor({ state: 'visible' });
+    await modal.locator('textarea, input').first().fill('Fonts are versioned, no purge needed');
+    await modal.locator('button[type="submit"]').click();
+    await modal.waitFor({ state: 'hidden' });
+    // Home is drawn again without it, and the card in the channel says who denied it and why.
+    await expect.poll(() => home.textContent()).not.toContain(requestId);
+    await page.click('[data-tab="channel"]');
+    await expect.poll(() => card(requestId).textContent()).toContain('Denied by @Omar');
+  });
+
   it('opens the App Home tab with the bot’s own view', async () => {
     await be('Alice');
     await page.click('[data-tab="home"]');
