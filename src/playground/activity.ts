@@ -32,8 +32,12 @@ export class Activity {
     this.unsubscribe = cloudfront?.onCall((call) => this.cloudFrontCall(call)) ?? (() => {});
   }
 
-  close(): void {
+  /** The read under way, if any: a second refresh joins it, and closing waits for it before the store closes. */
+  private reading: Promise<void> | undefined;
+
+  async close(): Promise<void> {
     this.unsubscribe();
+    await this.reading?.catch(() => {});
   }
 
   snapshot(): { entries: ActivityEntry[]; usage?: UsageBar } {
@@ -41,7 +45,14 @@ export class Activity {
   }
 
   /** Reads the month's audit events and usage from the store; announces a change when there is one. */
-  async refresh(): Promise<void> {
+  refresh(): Promise<void> {
+    this.reading ??= this.read().finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
+  }
+
+  private async read(): Promise<void> {
     const month = billingMonth(this.services.clock.now());
     const fresh: ActivityEntry[] = [];
     for await (const { events } of this.services.audit.requestsCreatedIn(month)) {
