@@ -10,10 +10,11 @@ export type Candidate = { kind: 'distribution' | 'command'; word: string };
 export type Distance = (a: string, b: string) => number;
 
 /**
- * Longer typed words are not compared at all: no alias is this long (config caps aliases well below), and
- * the distance costs the product of the two lengths, so a pasted page must cost nothing.
+ * Longer typed words are not compared at all. Aliases have at most 64 characters (config.ts), so a word
+ * two longer is the longest within reach; the distance costs the product of the two lengths, so a pasted
+ * page must cost nothing.
  */
-export const MAX_SUGGESTED_LENGTH = 64;
+export const MAX_SUGGESTED_LENGTH = 66;
 
 /**
  * The nearest candidate to `typed`, ignoring case, or undefined when none is near enough or the nearest

@@ -50,6 +50,11 @@ describe('nearest', () => {
     expect(suggest('wep', aliases('web', 'wed', 'api'))).toBeUndefined();
   });
 
+  it('reaches the longest alias the configuration takes, typed with two letters too many', () => {
+    const alias = 'a'.repeat(64);
+    expect(suggest(`${alias}bb`, aliases(alias))).toBe(alias);
+  });
+
   it('compares the whole word at most the longest length', () => {
     const alias = 'a'.repeat(MAX_SUGGESTED_LENGTH);
     expect(suggest(`${alias.slice(1)}b`, aliases(alias))).toBe(alias);
