@@ -118,7 +118,7 @@ function problemText(problem: PathProblem): string {
       return `Add a leading slash: ${code(`/${problem.input}`)}`;
     case 'wildcard_not_last': {
       const upToStar = problem.input.slice(0, problem.input.indexOf('*') + 1);
-      return `Put \`*\` only at the end of the path, for example ${code(upToStar)}`;
+      return `Put \`*\` only at the end of the path, for example ${code(endOf(upToStar))}`;
     }
     case 'invalid_cache_tag':
       // Fixed words and `U+…` names only, never typed text: marking its `*` cannot break a span.
@@ -132,6 +132,17 @@ function problemText(problem: PathProblem): string {
       return String(unreachable);
     }
   }
+}
+
+/** Characters of a long path kept when only its end matters (where the `*` goes). */
+const PATH_END_CHARS = 60;
+
+/** The last characters of `text`, after `…` when it is longer; never starting inside a surrogate pair. */
+function endOf(text: string): string {
+  if (text.length <= PATH_END_CHARS) return text;
+  const start = text.length - PATH_END_CHARS;
+  const low = text.charCodeAt(start);
+  return `…${text.slice(low >= 0xdc00 && low <= 0xdfff ? start + 1 : start)}`;
 }
 
 export function openRefusalText(refusal: OpenRefusal): string {

@@ -45,6 +45,15 @@ describe('refusals quote what was typed in code spans', () => {
     expect(outsideSpans(text)).not.toMatch(/[`*]/);
   });
 
+  it('shows the end of a long path up to its misplaced *, never half a character', () => {
+    // The cut falls inside 🌐, which is left out whole.
+    const normalised = normalisePaths([`/${'é'.repeat(200)}🌐${'a'.repeat(58)}*/b`]);
+    if (normalised.ok) throw new Error('the path was taken');
+    const text = commandRefusalText({ code: 'invalid_paths', problems: normalised.problems });
+    expect(text).toContain(`for example \`…${'a'.repeat(58)}*\``);
+    expect(text).not.toMatch(/\p{Cs}/u);
+  });
+
   it('says what a request id looks like when the word is none, quoting it safely', () => {
     const text = commandRefusalText({
       code: 'bad_command',
