@@ -15,6 +15,8 @@ export type CommandError =
   | { code: 'no_paths'; target: string }
   | { code: 'empty_reason' }
   | { code: 'reason_too_long'; length: number; max: number }
+  /** one word where a request id goes, but not one the bot could have made (`typed` as given) */
+  | { code: 'bad_request_id'; command: 'cancel' | 'status'; typed: string }
   | { code: 'usage'; command: 'cancel' | 'status' | 'list' | 'usage'; expected: string };
 
 const USAGE = {
@@ -73,8 +75,10 @@ function parseSubcommand(word: string, args: readonly string[]): Result<Command,
   switch (word) {
     case 'cancel':
     case 'status': {
-      const requestId = args[0]?.toUpperCase();
-      if (args.length !== 1 || requestId === undefined || !REQUEST_ID.test(requestId)) return usage(word);
+      const [typed] = args;
+      if (args.length !== 1 || typed === undefined) return usage(word);
+      const requestId = typed.toUpperCase();
+      if (!REQUEST_ID.test(requestId)) return err({ code: 'bad_request_id', command: word, typed });
       return ok({ kind: word, requestId });
     }
     case 'list': {

@@ -1,5 +1,6 @@
+import { distance } from 'fastest-levenshtein';
 import { type DistributionConfig, findDistribution, type PolicyConfig } from '../config.js';
-import { type CommandError, parseCommand } from '../core/command.js';
+import { type CommandError, parseCommand, RESERVED_WORDS } from '../core/command.js';
 import { previewCost } from '../core/cost.js';
 import { MAX_ITEM_BYTES } from '../core/item-size.js';
 import { normalisePaths, type PathNormalisation, type PathProblem, splitPaths } from '../core/paths.js';
@@ -7,6 +8,7 @@ import { approvalNeed } from '../core/policy.js';
 import { CARD_RETRY_MS, createRequest, type RequestIn } from '../core/request.js';
 import { largestRequestBytes, type RequestSizeInput, splitAdvice } from '../core/request-size.js';
 import { err, ok, type Result } from '../core/result.js';
+import { type Candidate, nearest } from '../core/suggest.js';
 import { memberOf } from './membership.js';
 import type { FollowUps, PostError, Services } from './ports.js';
 import { recordCommandRefusal } from './record-refusal.js';
@@ -18,7 +20,7 @@ import { releaseReservation, reserveNewRequest } from './reservations.js';
  */
 export type CommandRefusal =
   | { code: 'bad_command'; error: CommandError }
-  | { code: 'unknown_distribution'; target: string; known: DistributionConfig[] }
+  | { code: 'unknown_distribution'; target: string; known: DistributionConfig[]; suggestion?: Suggestion }
   | { code: 'channel_not_allowed'; distribution: DistributionConfig }
   | { code: 'invalid_paths'; problems: PathProblem[] }
   | { code: 'too_many_paths'; count: number; max: number }
@@ -33,6 +35,14 @@ export type CommandRefusal =
     };
 
 export type SplitAdvice = ReturnType<typeof splitAdvice>;
+
+/**
+ * What a mistyped first word was probably meant to be: a configured alias, or a sub-command, with the
+ * words typed after it (`rest`, as split into items) so the answer can show the command corrected.
+ */
+export type Suggestion =
+  | { kind: 'distribution'; alias: string }
+  | { kind: 'command'; command: string; rest: string };
 
 export type PreparedCommand =
   | { kind: 'help' }
@@ -59,14 +69,12 @@ export function prepareCommand(
   channel: string,
 ): Result<PreparedCommand, CommandRefusal> {
   const parsed = parseCommand(text, splitPaths);
-  if (!parsed.ok) return err({ code: 'bad_command', error: parsed.error });
+  if (!parsed.ok) return err(badCommandRefusal(policy, parsed.error));
   const command = parsed.value;
   if (command.kind === 'list') return prepareList(policy, command);
   if (command.kind !== 'invalidate') return ok(command);
   const distribution = findDistribution(policy, command.target);
-  if (!distribution) {
-    return err({ code: 'unknown_distribution', target: command.target, known: policy.distributions });
-  }
+  if (!distribution) return err(unknownDistribution(policy, command.target, command.items, true));
   if (distribution.channels && !distribution.channels.includes(channel)) {
     return err({ code: 'channel_not_allowed', distribution });
   }
@@ -125,9 +133,42 @@ function prepareList(
 ): Result<PreparedCommand, CommandRefusal> {
   if (command.target === undefined) return ok({ kind: 'list', mine: command.mine });
   const distribution = findDistribution(policy, command.target);
-  if (!distribution)
-    return err({ code: 'unknown_distribution', target: command.target, known: policy.distributions });
+  if (!distribution) return err(unknownDistribution(policy, command.target, [], false));
   return ok({ kind: 'list', distribution, mine: command.mine });
+}
+
+/**
+ * A first word with no paths after it is asked for paths, unless it is no distribution but close to a
+ * known word (`/invalidate stauts`, `/invalidate wbe`): then the answer is what it was probably meant to be.
+ */
+function badCommandRefusal(policy: PolicyConfig, error: CommandError): CommandRefusal {
+  if (error.code === 'no_paths' && !findDistribution(policy, error.target)) {
+    const unknown = unknownDistribution(policy, error.target, [], true);
+    if (unknown.suggestion) return unknown;
+  }
+  return { code: 'bad_command', error };
+}
+
+/**
+ * The refusal of a word that names no distribution, with the nearest alias (or, where a sub-command could
+ * stand, sub-command) it may have been a slip for.
+ */
+function unknownDistribution(
+  policy: PolicyConfig,
+  target: string,
+  items: readonly string[],
+  commandsToo: boolean,
+): Extract<CommandRefusal, { code: 'unknown_distribution' }> {
+  const refusal = { code: 'unknown_distribution' as const, target, known: policy.distributions };
+  const aliases = policy.distributions.map((d): Candidate => ({ kind: 'distribution', word: d.alias }));
+  const commands = RESERVED_WORDS.map((word): Candidate => ({ kind: 'command', word }));
+  const near = nearest(target, commandsToo ? [...aliases, ...commands] : aliases, distance);
+  if (near === undefined) return refusal;
+  const suggestion: Suggestion =
+    near.kind === 'distribution'
+      ? { kind: 'distribution', alias: near.word }
+      : { kind: 'command', command: near.word, rest: near.word === 'help' ? '' : items.join(' ') };
+  return { ...refusal, suggestion };
 }
 
 export type RecordRefusal = {

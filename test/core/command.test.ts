@@ -158,14 +158,23 @@ describe('parseCommand', () => {
 
   it.each([
     ['no id', 'status', 'status'],
+    ['no id to cancel', 'cancel', 'cancel'],
     ['two ids', 'status INV-7K2M9QX4PA INV-0000000001', 'status'],
-    ['an id without INV-', 'status 7K2M9QX4PA', 'status'],
-    ['an id one character short', 'status INV-7K2M9QX4P', 'status'],
-    ['a batch reference', 'cancel INV-7K2M9QX4PA-2', 'cancel'],
-    ['a user mention', 'cancel <@U0123>', 'cancel'],
-    ['thousands of characters', `status INV-${'X'.repeat(5_000)}`, 'status'],
+    ['an id and another word', 'cancel INV-7K2M9QX4PA now', 'cancel'],
   ])('shows the usage when given %s instead of one request id', (_, text, command) => {
     expect(parse(text)).toMatchObject({ ok: false, error: { code: 'usage', command } });
+  });
+
+  it.each([
+    ['a word', 'status foo', 'status', 'foo'],
+    ['an id one character short', 'cancel inv-123', 'cancel', 'inv-123'],
+    ['an id without INV-', 'status 7K2M9QX4PA', 'status', '7K2M9QX4PA'],
+    ['an id one character short of ten', 'status INV-7K2M9QX4P', 'status', 'INV-7K2M9QX4P'],
+    ['a batch reference', 'cancel INV-7K2M9QX4PA-2', 'cancel', 'INV-7K2M9QX4PA-2'],
+    ['a user mention', 'cancel <@U0123>', 'cancel', '<@U0123>'],
+    ['thousands of characters', `status INV-${'X'.repeat(5_000)}`, 'status', `INV-${'X'.repeat(5_000)}`],
+  ])('says the word is no request id when given %s, quoting it as typed', (_, text, command, typed) => {
+    expect(parse(text)).toEqual({ ok: false, error: { code: 'bad_request_id', command, typed } });
   });
 
   it('reserves help among the sub-command words', () => {

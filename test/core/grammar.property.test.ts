@@ -26,7 +26,7 @@ const MANY_RUNS = size(8, 100);
 const HUGE_BUDGET_MS = 2_000;
 
 const COMMAND_KINDS = new Set(['help', 'cancel', 'status', 'list', 'usage', 'invalidate']);
-const ERROR_CODES = new Set(['no_paths', 'empty_reason', 'reason_too_long', 'usage']);
+const ERROR_CODES = new Set(['no_paths', 'empty_reason', 'reason_too_long', 'usage', 'bad_request_id']);
 /** Every problem message starts by saying what to do. */
 const INSTRUCTION = /^(Add|Put|Remove|Shorten|Give) /;
 const PROBLEM_MESSAGE_MAX = 300;
@@ -379,7 +379,7 @@ describe('the /invalidate grammar under random input', () => {
           expect(words.length).toBeLessThanOrEqual(SLACK_SECTION_LIMIT);
           expect(words).not.toMatch(/undefined|\[object Object\]|Error:|^\s+at /m);
           expect(words).toMatch(
-            /Usage: |needs some text|Shorten the reason|Name at least one path|Use one of|Run the command there|Fix these paths|split the request|Split it into smaller requests|Send the paths in|Leave out the/,
+            /Usage: |is not a request id|needs some text|Shorten the reason|Name at least one path|Use one of|Run the command there|Fix these paths|split the request|Split it into smaller requests|Send the paths in|Leave out the/,
           );
         },
       ),

@@ -32,9 +32,13 @@ describe('refusals and failures, end to end', () => {
   it.each([
     ['web', 'Name at least one path'],
     ['nowhere /a.html', "I don't know the distribution `nowhere`"],
-    ['web images/a.png', 'Add a leading slash: /images/a.png'],
-    ['web /a*/b.png', 'Put * only at the end of the path'],
+    ['web images/a.png', 'Add a leading slash: `/images/a.png`'],
+    ['web /a*/b.png', 'Put `*` only at the end of the path, for example `/a*`'],
     ['web /a.html --reason', '`--reason` needs some text'],
+    ['wbe /a.html', "I don't know the distribution `wbe`. Did you mean `web`?"],
+    ['stauts INV-7K2M9QX4PA', 'Did you mean `/invalidate status INV-7K2M9QX4PA`?'],
+    ['status foo', '`foo` is not a request id. Ids look like `INV-7K2M9QX4PA`'],
+    ['cancel inv-123', '`inv-123` is not a request id'],
   ])('answers `/invalidate %s` with what to change, and records nothing', async (text, expected) => {
     const postsBefore = stack.slack.callsTo('chat.postMessage').length;
     const answer = await slack.command(USERS.requester, text);
@@ -43,6 +47,18 @@ describe('refusals and failures, end to end', () => {
     expect(ephemeralText(answer)).toContain(expected);
     expect(stack.slack.callsTo('chat.postMessage')).toHaveLength(postsBefore);
     expect(await stack.items()).toHaveLength(0);
+  });
+
+  it('answers the status of a well-formed id it has no record of with what to check', async () => {
+    const answer = await slack.command(USERS.requester, 'status INV-0000000001');
+    expect(answer.status).toBe(200);
+    const response = await stack.slack.waitFor(() =>
+      stack.slack.responses.find((r) => JSON.stringify(r.body).includes('INV-0000000001')),
+    );
+    expect(response.body).toMatchObject({ response_type: 'ephemeral' });
+    const text = JSON.stringify(response.body);
+    expect(text).toContain('I have no record of request INV-0000000001.');
+    expect(text).toContain('`/invalidate list mine`');
   });
 
   it('shows usage with the configured aliases for help and for an empty command', async () => {

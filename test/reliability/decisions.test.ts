@@ -68,7 +68,7 @@ function loserWords(id: string, decision: { type: string; actor?: string }): str
     case 'cancelled':
       return `<@${decision.actor}> already cancelled ${id}`;
     default:
-      return `${id} expired at`;
+      return `${id} expired`;
   }
 }
 

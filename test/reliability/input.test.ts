@@ -26,7 +26,7 @@ const SEED = 20_260_511;
 const ACK_DEADLINE_MS = 3_000;
 /** What a refusal must say: each sentence of the bot's refusals points at the thing to change. */
 const SAYS_WHAT_TO_CHANGE =
-  /Usage: |needs some text|Shorten the reason|Name at least one path|Use one of|Run the command there|Fix these paths|split the request|Split it into smaller requests|Send the paths in|Leave out the/;
+  /Usage: |is not a request id|needs some text|Shorten the reason|Name at least one path|Use one of|Run the command there|Fix these paths|split the request|Split it into smaller requests|Send the paths in|Leave out the/;
 /** A stack trace, an error's name or a value that was never set, shown to a person. */
 const LEAKS = /Error:|^\s*at \S+ \(|^\s*at (file|node):|undefined|\[object Object\]/m;
 

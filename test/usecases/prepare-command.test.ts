@@ -12,8 +12,10 @@ const web: DistributionConfig = {
   selfApproval: false,
 };
 
+const docs: DistributionConfig = { ...web, alias: 'docs', id: 'E3DOCS0000ABCD' };
+
 const policy = {
-  distributions: [web],
+  distributions: [web, docs],
   approvalTimeoutMinutes: 30,
   maxPathsPerRequest: 3000,
   cost: { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 },
@@ -45,5 +47,58 @@ describe('a request too large to record is refused before anything is recorded',
   it('takes the most paths a request may have when they are of a usual length', () => {
     const prepared = prepareCommand(policy, `web ${paths(3000, 60)}`, 'C0DEPLOY');
     expect(prepared.ok).toBe(true);
+  });
+});
+
+describe('a mistyped distribution or sub-command is answered with what was probably meant', () => {
+  const answer = (text: string) => {
+    const prepared = prepareCommand(policy, text, 'C0DEPLOY');
+    if (prepared.ok) throw new Error(`\`${text}\` was accepted`);
+    return commandRefusalText(prepared.error);
+  };
+
+  it.each([
+    ['a swapped pair', 'wbe /index.html', 'Did you mean `web`?'],
+    ['capitals and a missing letter', 'DCS /a', 'Did you mean `docs`?'],
+    ['a mistyped alias with no paths yet', 'wbe', 'Did you mean `web`?'],
+    ['a list of a mistyped distribution', 'list dcos', 'Did you mean `docs`?'],
+    ['a list of mine of a mistyped distribution', 'list mine wbe', 'Did you mean `web`?'],
+  ])('suggests the alias for %s', (_, text, suggestion) => {
+    const words = answer(text);
+    expect(words).toContain(`I don't know the distribution \``);
+    expect(words).toContain(suggestion);
+    expect(words).toContain('Use one of: `web` (E2ABCDEF123XYZ), `docs` (E3DOCS0000ABCD).');
+  });
+
+  it.each([
+    ['status with a swapped pair', 'stauts INV-7K2M9QX4PA', '`/invalidate status INV-7K2M9QX4PA`'],
+    ['cancel with a wrong letter', 'cancle inv-7k2m9qx4pa', '`/invalidate cancel inv-7k2m9qx4pa`'],
+    ['list with the words after it', 'lsit mine', '`/invalidate list mine`'],
+    ['a sub-command alone', 'stauts', '`/invalidate status`'],
+    ['help, without what followed it', 'hlep /a', '`/invalidate help`'],
+    ['a long rest, left out', `stauts ${'/a'.repeat(100)}`, '`/invalidate status …`'],
+    ['a rest holding a backtick and markup', 'stauts <x>`*', '`/invalidate status &lt;x&gt;ˋ*`'],
+  ])('shows the corrected command for %s', (_, text, corrected) => {
+    expect(answer(text)).toContain(`Did you mean ${corrected}?`);
+  });
+
+  it.each([
+    ['a different word', 'nowhere /a'],
+    ['a word two slips from a short alias', 'wxbx /a'],
+    ['a list of a different word', 'list nowhere'],
+    ['a list of a word near a sub-command only', 'list stauts'],
+    ['a pasted page', `${'w'.repeat(100_000)} /a`],
+  ])('suggests nothing for %s', (_, text) => {
+    const words = answer(text);
+    expect(words).toContain("I don't know the distribution");
+    expect(words).not.toContain('Did you mean');
+  });
+
+  it('asks for paths after a word that is near nothing', () => {
+    expect(answer('nowhere')).toContain('Name at least one path after `nowhere`');
+  });
+
+  it('asks for paths after a known alias', () => {
+    expect(answer('web')).toContain('Name at least one path after `web`');
   });
 });

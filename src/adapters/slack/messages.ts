@@ -3,11 +3,31 @@ import type { PathProblem } from '../../core/paths.js';
 import type { InvalidationRequest } from '../../core/request.js';
 import type { CancelRefusal } from '../../usecases/cancel.js';
 import type { DecisionRefusal } from '../../usecases/decide.js';
-import type { CommandRefusal, OpenRefusal } from '../../usecases/request-invalidation.js';
-import { approverWords, escapeText, escapeWithin, fitLines } from './blocks.js';
+import type { CommandRefusal, OpenRefusal, Suggestion } from '../../usecases/request-invalidation.js';
+import { approverWords, escapeText, escapeWithin, fitLines, slackDate } from './blocks.js';
 
 /** How much of a typed word (a distribution, a request id) a refusal quotes back. */
 const QUOTE_CHARS = 100;
+
+/** The words typed after a mistyped sub-command are repeated in the corrected command only up to this. */
+const REST_CHARS = 40;
+
+/** What a request id looks like, shown wherever one was not found or not understood. */
+const REQUEST_ID_EXAMPLE = 'INV-7K2M9QX4PA';
+
+/**
+ * `text` as a code span, escaped and cut to `max` characters. Typed text (a path, a distribution, an id)
+ * may hold a backtick, which would end the span early and let the rest be read as formatting (`*bold*`):
+ * each becomes U+02CB, which looks the same. Typed words never hold a line break (they are split there).
+ */
+export function code(text: string, max = QUOTE_CHARS): string {
+  return `\`${inCode(text, max)}\``;
+}
+
+/** `text` made safe to stand inside a code span (see `code`), for spans built of several parts. */
+function inCode(text: string, max = QUOTE_CHARS): string {
+  return escapeWithin(text, max).replaceAll('`', '\u02CB');
+}
 
 /** The one table that turns refusal codes into the words a person reads, each saying what to change. */
 export function commandRefusalText(refusal: CommandRefusal): string {
@@ -15,8 +35,9 @@ export function commandRefusalText(refusal: CommandRefusal): string {
     case 'bad_command':
       return badCommandText(refusal.error);
     case 'unknown_distribution': {
-      const known = refusal.known.map((d) => `\`${d.alias}\` (${d.id})`).join(', ');
-      return `I don't know the distribution \`${escapeWithin(refusal.target, QUOTE_CHARS)}\`. Use one of: ${known}.`;
+      const known = refusal.known.map((d) => `${code(d.alias)} (${d.id})`).join(', ');
+      const meant = refusal.suggestion ? ` Did you mean ${suggestionText(refusal.suggestion)}?` : '';
+      return `I don't know the distribution ${code(refusal.target)}.${meant} Use one of: ${known}.`;
     }
     case 'channel_not_allowed': {
       const channels = (refusal.distribution.channels ?? []).map((id) => `<#${id}>`).join(', ');
@@ -33,6 +54,14 @@ export function commandRefusalText(refusal: CommandRefusal): string {
       return String(unreachable);
     }
   }
+}
+
+/** The alias, or the whole command corrected, repeating what followed the mistyped word when it is short. */
+function suggestionText(suggestion: Suggestion): string {
+  if (suggestion.kind === 'distribution') return code(suggestion.alias);
+  const { command, rest } = suggestion;
+  if (rest === '') return `\`/invalidate ${command}\``;
+  return `\`/invalidate ${command} ${rest.length <= REST_CHARS ? inCode(rest) : '…'}\``;
 }
 
 /** Names the limit, the figure and how to split: a person can act on it without knowing DynamoDB. */
@@ -52,7 +81,9 @@ function tooLargeText(refusal: Extract<CommandRefusal, { code: 'too_large' }>): 
 function badCommandText(error: CommandError): string {
   switch (error.code) {
     case 'usage':
-      return `Usage: \`${error.expected}\`. Request ids are on the cards (e.g. INV-7K2M9QX4PA); months look like 2026-11.`;
+      return `Usage: \`${error.expected}\`. Request ids are on the cards (e.g. \`${REQUEST_ID_EXAMPLE}\`); months look like \`2026-11\`.`;
+    case 'bad_request_id':
+      return `${code(error.typed)} is not a request id. Ids look like \`${REQUEST_ID_EXAMPLE}\`: \`INV-\` and 10 letters or digits, shown in the card's header. Try \`/invalidate list mine\` to find yours.`;
     case 'empty_reason':
       return '`--reason` needs some text after it, e.g. `--reason release 4.2`.';
     case 'reason_too_long':
@@ -67,16 +98,51 @@ function badCommandText(error: CommandError): string {
 }
 
 function noPathsText(target: string): string {
-  const quoted = escapeWithin(target, QUOTE_CHARS);
+  const quoted = inCode(target);
   return `Name at least one path after \`${quoted || '<distribution>'}\`, e.g. \`/invalidate ${quoted || 'web'} /index.html\`. Type \`/invalidate help\` for more.`;
 }
 
 /** The first ten problems, as many as fit in one Slack section, then how many more there are. */
 function pathProblems(problems: readonly PathProblem[]): string {
-  const lines = problems
-    .slice(0, 10)
-    .map((p) => `• \`${escapeWithin(p.input, QUOTE_CHARS)}\`: ${escapeText(p.message)}`);
+  const lines = problems.slice(0, 10).map((p) => `• ${code(p.input)}: ${problemText(p)}`);
   return fitLines(lines, problems.length, 'more problem', 2_800);
+}
+
+/**
+ * The core words a problem as plain text; here what it quotes (the path corrected, a `*`) goes in code
+ * spans, so a typed `*` or backtick cannot turn the rest of the line bold or into code.
+ */
+function problemText(problem: PathProblem): string {
+  switch (problem.code) {
+    case 'missing_leading_slash':
+      return `Add a leading slash: ${code(`/${problem.input}`)}`;
+    case 'wildcard_not_last': {
+      const upToStar = problem.input.slice(0, problem.input.indexOf('*') + 1);
+      return `Put \`*\` only at the end of the path, for example ${code(endOf(upToStar))}`;
+    }
+    case 'invalid_cache_tag':
+      // Fixed words and `U+…` names only, never typed text: marking its `*` cannot break a span.
+      return escapeText(problem.message).replaceAll('*', '`*`');
+    case 'empty':
+    case 'control_character':
+    case 'too_long':
+      return escapeText(problem.message);
+    default: {
+      const unreachable: never = problem.code;
+      return String(unreachable);
+    }
+  }
+}
+
+/** Characters of a long path kept when only its end matters (where the `*` goes). */
+const PATH_END_CHARS = 60;
+
+/** The last characters of `text`, after `…` when it is longer; never starting inside a surrogate pair. */
+function endOf(text: string): string {
+  if (text.length <= PATH_END_CHARS) return text;
+  const start = text.length - PATH_END_CHARS;
+  const low = text.charCodeAt(start);
+  return `…${text.slice(low >= 0xdc00 && low <= 0xdfff ? start + 1 : start)}`;
 }
 
 export function openRefusalText(refusal: OpenRefusal): string {
@@ -141,17 +207,21 @@ function unconfirmedText(refusal: Extract<DecisionRefusal, { code: 'approvers_un
   return `I could not confirm with Slack just now that you are in the approvers' user group (Slack did not answer), so nothing was decided. Try again in a moment.${listed}`;
 }
 
+/**
+ * Who settled the request first, and when, in the reader's own time zone and clock (Slack's date
+ * formatting, as on the card), since the decision may be from another day.
+ */
 function alreadyDecidedText(request: InvalidationRequest): string {
   if (request.status === 'cancelled') {
-    return `<@${request.cancelledBy}> already cancelled ${request.id} at ${request.cancelledAt.slice(11, 19)} UTC. Nothing changed.`;
+    return `<@${request.cancelledBy}> already cancelled ${request.id} ${slackDate(request.cancelledAt)}. Nothing changed.`;
   }
   if (request.status === 'expired') {
-    return `${request.id} expired at ${request.expiredAt.slice(11, 19)} UTC without a decision; nothing was submitted. Ask the requester to run the command again if it is still needed.`;
+    return `${request.id} expired ${slackDate(request.expiredAt)} without a decision; nothing was submitted. Ask the requester to run the command again if it is still needed.`;
   }
   const decision = 'decision' in request ? request.decision : undefined;
   if (decision && decision.by !== 'policy') {
     const verb = decision.outcome === 'approved' ? 'approved' : 'denied';
-    return `Too late: <@${decision.by}> already ${verb} ${request.id} at ${decision.at.slice(11, 19)} UTC. Nothing changed.`;
+    return `Too late: <@${decision.by}> already ${verb} ${request.id} ${slackDate(decision.at)}. Nothing changed.`;
   }
   return `${request.id} is no longer waiting for a decision (it is ${request.status.replace('_', ' ')}). Nothing changed.`;
 }
@@ -159,7 +229,7 @@ function alreadyDecidedText(request: InvalidationRequest): string {
 export function cancelRefusalText(refusal: CancelRefusal): string {
   switch (refusal.code) {
     case 'not_found':
-      return `I have no record of request ${escapeWithin(refusal.requestId, QUOTE_CHARS)}. Check the id on the card (INV-…).`;
+      return noRecordText(refusal.requestId);
     case 'not_requester':
       return `Only <@${refusal.request.requester}>, who made ${refusal.request.id}, can cancel it. Approvers can deny it instead.`;
     case 'already_decided':
@@ -169,6 +239,11 @@ export function cancelRefusalText(refusal: CancelRefusal): string {
       return String(unreachable);
     }
   }
+}
+
+/** A well-formed id that names no request this person may see: what to check, and where to find theirs. */
+export function noRecordText(requestId: string): string {
+  return `I have no record of request ${escapeWithin(requestId, QUOTE_CHARS)}. Check the id against the card's header (e.g. \`${REQUEST_ID_EXAMPLE}\`), or find yours with \`/invalidate list mine\`.`;
 }
 
 export const UNRECORDED_TEXT =

@@ -14,6 +14,7 @@ import { LIST_PAGE_SIZE, listRequests, requestStatus, usageReport } from '../../
 import type { PreparedCommand } from '../../../usecases/request-invalidation.js';
 import { waitingDecisions } from '../../../usecases/waiting-decisions.js';
 import { plain, type SlackMessage } from '../blocks.js';
+import { noRecordText } from '../messages.js';
 import { homeView, listMessage, statusMessage, usageMessage } from '../report-blocks.js';
 import { INLINE_FOLLOW_UPS, type ListenerFollowUps, type Respond, responder } from './follow-ups.js';
 
@@ -30,9 +31,7 @@ export async function answerReport(services: Services, report: Report, viewer: V
     case 'status': {
       const found = await requestStatus(services, report.requestId, access);
       await reply(
-        found
-          ? statusMessage(found.stored, found.live, found.access)
-          : plain(`I have no record of request ${report.requestId}.`),
+        found ? statusMessage(found.stored, found.live, found.access) : plain(noRecordText(report.requestId)),
       );
       return;
     }
