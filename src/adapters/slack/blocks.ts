@@ -641,7 +641,12 @@ export function escapeText(text: string): string {
  * span neither ends early nor lets the rest format.
  */
 export function code(text: string, max: number): string {
-  return `\`${escapeWithin(text, max).replaceAll('`', 'ˋ')}\``;
+  return `\`${inCode(text, max)}\``;
+}
+
+/** `text` made safe to stand inside a code span (see `code`), for spans built of several parts. */
+export function inCode(text: string, max: number): string {
+  return escapeWithin(text, max).replaceAll('`', 'ˋ');
 }
 
 /** The first three, then how many more: "a, b, c and 4 more". */

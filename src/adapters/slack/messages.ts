@@ -4,7 +4,15 @@ import type { InvalidationRequest } from '../../core/request.js';
 import type { CancelRefusal } from '../../usecases/cancel.js';
 import type { DecisionRefusal } from '../../usecases/decide.js';
 import type { CommandRefusal, OpenRefusal, Suggestion } from '../../usecases/request-invalidation.js';
-import { approverWords, escapeText, escapeWithin, fitLines, slackDate } from './blocks.js';
+import {
+  approverWords,
+  code as codeSpan,
+  escapeText,
+  escapeWithin,
+  fitLines,
+  inCode as inCodeSpan,
+  slackDate,
+} from './blocks.js';
 
 /** How much of a typed word (a distribution, a request id) a refusal quotes back. */
 const QUOTE_CHARS = 100;
@@ -15,19 +23,12 @@ const REST_CHARS = 40;
 /** What a request id looks like, shown wherever one was not found or not understood. */
 const REQUEST_ID_EXAMPLE = 'INV-7K2M9QX4PA';
 
-/**
- * `text` as a code span, escaped and cut to `max` characters. Typed text (a path, a distribution, an id)
- * may hold a backtick, which would end the span early and let the rest be read as formatting (`*bold*`):
- * each becomes U+02CB, which looks the same. Typed words never hold a line break (they are split there).
- */
+/** A typed word (a path, a distribution, an id) in a code span, cut to `max` (blocks.ts `code`). */
 export function code(text: string, max = QUOTE_CHARS): string {
-  return `\`${inCode(text, max)}\``;
+  return codeSpan(text, max);
 }
 
-/** `text` made safe to stand inside a code span (see `code`), for spans built of several parts. */
-function inCode(text: string, max = QUOTE_CHARS): string {
-  return escapeWithin(text, max).replaceAll('`', '\u02CB');
-}
+const inCode = (text: string) => inCodeSpan(text, QUOTE_CHARS);
 
 /** The one table that turns refusal codes into the words a person reads, each saying what to change. */
 export function commandRefusalText(refusal: CommandRefusal): string {
