@@ -240,6 +240,24 @@ export interface PolicyConfig {
   cost: { freePathsPerMonth: number; pricePerPathUsd: number };
   /** optional monthly budget in paths: the card warns at 80%, and past it approval is required */
   budget?: { monthlyPaths: number };
+  /** deploy pipelines that may request through the HTTP API (`pipelines` in the file); none when absent */
+  pipelines?: PipelineConfig[];
+}
+
+/**
+ * A deploy pipeline allowed to call the HTTP API (`POST /api/v1/requests`). Only the token's SHA-256 is
+ * configured: the token itself is never in the config or the logs.
+ */
+export interface PipelineConfig {
+  name: string;
+  /** lowercase hex SHA-256 of the pipeline's bearer token */
+  tokenSha256: string;
+  /** ids of the distributions it may request (the file may name them by alias or id) */
+  distributions: string[];
+  /** where its request cards are posted */
+  channel: string;
+  /** at most this many requests an hour; unlimited when absent */
+  requestsPerHour?: number;
 }
 
 /** How the bot runs its work, from the same file: polling, leases, caches, reconciliation. */

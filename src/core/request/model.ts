@@ -106,6 +106,24 @@ export type QueueReason =
   | { code: 'behind_older' }
   | { code: 'too_many_in_progress' };
 
+/**
+ * A request made by a deploy pipeline through the HTTP API rather than a person in Slack: its requester of
+ * record is `pipeline:<name>` (`pipelineRequester`), and the card shows the CI run and the commit.
+ */
+export interface PipelineSource {
+  pipeline: string;
+  /** the CI run's page, as the pipeline sent it (`context.url`) */
+  url?: string;
+  commit?: string;
+  /** the pipeline's own name for the run (`context.pipeline`) */
+  run?: string;
+}
+
+/** The requester of record of a pipeline's requests: never a Slack user id, so nobody decides as it. */
+export function pipelineRequester(pipeline: string): string {
+  return `pipeline:${pipeline}`;
+}
+
 export interface Base {
   id: string;
   /** incremented by every write; each write is conditional on the version it read */
@@ -113,7 +131,9 @@ export interface Base {
   distribution: Distribution;
   paths: string[];
   reason?: string;
+  /** a Slack user id, or `pipeline:<name>` for a request made through the HTTP API (`source` says more) */
   requester: string;
+  source?: PipelineSource;
   channel: string;
   createdAt: string;
   approval: RequestApproval;

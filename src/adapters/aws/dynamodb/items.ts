@@ -70,6 +70,9 @@ const base = {
   paths: z.array(text),
   reason: optionalText,
   requester: text,
+  source: z
+    .looseObject({ pipeline: text, url: optionalText, commit: optionalText, run: optionalText })
+    .optional(),
   channel: text,
   createdAt: text,
   approval: z.looseObject({
