@@ -100,16 +100,43 @@ const distributionSchema = z.strictObject({
   ...ruleFields,
 });
 
+/** A name people type and read: a distribution's alias, a pipeline's name. */
+const nameSchema = (what: string) =>
+  z
+    .string()
+    .max(MAX_ALIAS_LENGTH, `${what} are at most ${MAX_ALIAS_LENGTH} characters`)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `${what} use letters, digits, dot, dash and underscore`);
+
+/** Not the token: a token pasted here by mistake is refused without being repeated in the error. */
+const TOKEN_SHA256 = /^[0-9A-Fa-f]{64}$/;
+
+/**
+ * A deploy pipeline of the HTTP API. Its distributions are aliases or ids, resolved (and checked against
+ * the distributions and their channels) once the whole file is parsed: checkPipelines.
+ */
+const pipelineSchema = z.strictObject({
+  tokenSha256: z
+    .string()
+    .regex(
+      TOKEN_SHA256,
+      "must be 64 hex characters: put the token's SHA-256 here (npm run token prints it), never the token",
+    )
+    .transform((hash) => hash.toLowerCase()),
+  distributions: z.array(z.string()).min(1, 'must name at least one distribution (alias or id)'),
+  // Cards are posted to a channel: a public (C…) or private (G…) one, never a DM.
+  channel: z.string().regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel id (C… or G…)'),
+  requestsPerHour: z.number().int().positive().optional(),
+});
+
 const fileSchema = z.strictObject({
   distributions: z
     .record(
-      z
-        .string()
-        .max(MAX_ALIAS_LENGTH, `aliases are at most ${MAX_ALIAS_LENGTH} characters`)
-        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'aliases use letters, digits, dot, dash and underscore')
-        .refine((alias) => !(RESERVED_WORDS as readonly string[]).includes(alias.toLowerCase()), {
+      nameSchema('aliases').refine(
+        (alias) => !(RESERVED_WORDS as readonly string[]).includes(alias.toLowerCase()),
+        {
           message: `is a sub-command of /invalidate (${RESERVED_WORDS.join(', ')}); choose another alias`,
-        }),
+        },
+      ),
       distributionSchema,
     )
     .refine((record) => Object.keys(record).length > 0, 'configure at least one distribution')
@@ -155,6 +182,7 @@ const fileSchema = z.strictObject({
     })
     .default({ enabled: false, intervalMinutes: 60 }),
   usergroupCacheSeconds: z.number().min(0).max(3600).default(60),
+  pipelines: z.record(nameSchema('pipeline names'), pipelineSchema).optional(),
   ...ruleFields,
 });
 
@@ -215,7 +243,58 @@ function checkApprovers(file: FileConfig, ctx: z.RefinementCtx): void {
   }
 }
 
-const checkedFileSchema = fileSchema.superRefine(checkApprovers);
+type FilePipeline = NonNullable<FileConfig['pipelines']>[string];
+
+/** The distribution an alias (any case) or a CloudFront id names, as findDistribution finds it. */
+function resolveDistribution(
+  file: FileConfig,
+  target: string,
+): { alias: string; distribution: FileDistribution } | undefined {
+  const lower = target.toLowerCase();
+  const found = Object.entries(file.distributions).find(
+    ([alias, distribution]) => alias.toLowerCase() === lower || distribution.id === target,
+  );
+  return found && { alias: found[0], distribution: found[1] };
+}
+
+/**
+ * Each pipeline names distributions that exist, and a channel where each of them may be requested (a
+ * restricted distribution's `channels`); no two pipelines share a token, or the API could not tell them apart.
+ */
+function checkPipelines(file: FileConfig, ctx: z.RefinementCtx): void {
+  const nameOfHash = new Map<string, string>();
+  for (const [name, pipeline] of Object.entries(file.pipelines ?? {})) {
+    const path = ['pipelines', name];
+    pipeline.distributions.forEach((target, index) => {
+      const found = resolveDistribution(file, target);
+      if (found === undefined) {
+        const known = Object.keys(file.distributions).join(', ');
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'distributions', index],
+          message: `'${target}' is not a configured distribution (known: ${known})`,
+        });
+      } else if (found.distribution.channels && !found.distribution.channels.includes(pipeline.channel)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'channel'],
+          message: `${pipeline.channel} is not one of the channels where '${found.alias}' may be requested (${found.distribution.channels.join(', ')})`,
+        });
+      }
+    });
+    const first = nameOfHash.get(pipeline.tokenSha256);
+    if (first === undefined) nameOfHash.set(pipeline.tokenSha256, name);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'tokenSha256'],
+        message: `is also the token hash of '${first}': give each pipeline its own token`,
+      });
+    }
+  }
+}
+
+const checkedFileSchema = fileSchema.superRefine(checkApprovers).superRefine(checkPipelines);
 
 /** One distribution as configured, under its alias. */
 export interface DistributionConfig {
@@ -469,7 +548,26 @@ function policyOf(file: FileConfig): PolicyConfig {
     maxPathsPerRequest: file.maxPathsPerRequest,
     cost: file.cost,
     ...(file.budget ? { budget: file.budget } : {}),
+    ...(file.pipelines ? { pipelines: pipelinesOf(file, file.pipelines) } : {}),
   };
+}
+
+/** The pipelines with their distributions resolved to ids (each once); checkPipelines made sure they exist. */
+function pipelinesOf(file: FileConfig, pipelines: Record<string, FilePipeline>): PipelineConfig[] {
+  return Object.entries(pipelines).map(([name, value]) => {
+    const ids = value.distributions.flatMap((target) => {
+      const found = resolveDistribution(file, target);
+      return found ? [found.distribution.id] : [];
+    });
+    const pipeline: PipelineConfig = {
+      name,
+      tokenSha256: value.tokenSha256,
+      distributions: [...new Set(ids)],
+      channel: value.channel,
+    };
+    if (value.requestsPerHour !== undefined) pipeline.requestsPerHour = value.requestsPerHour;
+    return pipeline;
+  });
 }
 
 function operationsOf(file: FileConfig): OperationsConfig {

@@ -76,6 +76,91 @@ describe('config mistakes are errors at start-up, naming the key', () => {
   });
 });
 
+describe('pipeline mistakes are errors at start-up, naming the pipeline', () => {
+  const HASH = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+  const docs = { id: 'E3DOCS456789AB', approvers: APPROVERS, channels: ['C0123DOCS'] };
+  const pipeline = (fields: Record<string, unknown> = {}) => ({
+    tokenSha256: HASH,
+    distributions: ['web'],
+    channel: 'C0123DEPLOY',
+    ...fields,
+  });
+  const withPipelines = (pipelines: Record<string, unknown>) => ({ distributions: { web, docs }, pipelines });
+
+  it('refuses a token pasted where its hash belongs, without repeating the token', () => {
+    const token = 'inv_Zk3v8Qm0aXyJr2T5bW9nLc1dE4fG7hK6pS8uV0wY2zA';
+    const problems = problemsOf(withPipelines({ 'web-deploy': pipeline({ tokenSha256: token }) }));
+    expect(problems).toEqual([
+      `${CONFIG_PATH}: pipelines.web-deploy.tokenSha256 must be 64 hex characters: put the token's SHA-256 here (npm run token prints it), never the token`,
+    ]);
+    expect(problems.join('\n')).not.toContain(token);
+  });
+
+  it('refuses a distribution the file does not configure, naming the known aliases', () => {
+    expect(problemsOf(withPipelines({ 'web-deploy': pipeline({ distributions: ['web', 'api'] }) }))).toEqual([
+      `${CONFIG_PATH}: pipelines.web-deploy.distributions.1 'api' is not a configured distribution (known: web, docs)`,
+    ]);
+  });
+
+  it('refuses a channel where a restricted distribution may not be requested', () => {
+    expect(problemsOf(withPipelines({ 'docs-deploy': pipeline({ distributions: ['docs'] }) }))).toEqual([
+      `${CONFIG_PATH}: pipelines.docs-deploy.channel C0123DEPLOY is not one of the channels where 'docs' may be requested (C0123DOCS)`,
+    ]);
+    expect(
+      problemsOf(
+        withPipelines({ 'docs-deploy': pipeline({ distributions: ['docs'], channel: 'C0123DOCS' }) }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses two pipelines with one token, whatever the case of its hash', () => {
+    const pipelines = { first: pipeline(), second: pipeline({ tokenSha256: HASH.toUpperCase() }) };
+    expect(problemsOf(withPipelines(pipelines))).toEqual([
+      `${CONFIG_PATH}: pipelines.second.tokenSha256 is also the token hash of 'first': give each pipeline its own token`,
+    ]);
+  });
+
+  it.each([
+    [
+      'a name with a space',
+      { 'web deploy': pipeline() },
+      'pipelines.web deploy pipeline names use letters, digits, dot, dash and underscore',
+    ],
+    [
+      'a name over 64 characters',
+      { ['p'.repeat(65)]: pipeline() },
+      `pipelines.${'p'.repeat(65)} pipeline names are at most 64 characters`,
+    ],
+    [
+      'no distributions',
+      { p: pipeline({ distributions: [] }) },
+      'pipelines.p.distributions must name at least one distribution (alias or id)',
+    ],
+    [
+      'a channel name instead of an id',
+      { p: pipeline({ channel: '#deploys' }) },
+      'pipelines.p.channel must be a Slack channel id (C… or G…)',
+    ],
+    [
+      'a DM as the channel',
+      { p: pipeline({ channel: 'D0123' }) },
+      'pipelines.p.channel must be a Slack channel id (C… or G…)',
+    ],
+    ['a rate of zero', { p: pipeline({ requestsPerHour: 0 }) }, 'pipelines.p.requestsPerHour'],
+    ['a fractional rate', { p: pipeline({ requestsPerHour: 1.5 }) }, 'pipelines.p.requestsPerHour'],
+    ['a misspelt key', { p: pipeline({ chanel: 'C0123DEPLOY' }) }, 'unknown key pipelines.p.chanel'],
+    [
+      'a hash one character short',
+      { p: pipeline({ tokenSha256: HASH.slice(1) }) },
+      'pipelines.p.tokenSha256 must be 64 hex characters',
+    ],
+  ])('refuses %s', (_, pipelines, problem) => {
+    const problems = problemsOf(withPipelines(pipelines));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`${CONFIG_PATH}: ${problem}`);
+  });
+});
+
 describe('the configurations the project ships still parse', () => {
   it('the playground sample', () => {
     expect(problemsOf(SAMPLE_CONFIG)).toEqual([]);

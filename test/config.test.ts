@@ -410,6 +410,57 @@ describe('the shipped example file', () => {
   });
 });
 
+describe('parseConfig, pipelines of the HTTP API', () => {
+  const HASH = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+  const distributions = {
+    web: { id: 'E2ABCDEF123XYZ', approvers: { users: ['U0123LEAD'] }, channels: ['C0123DEPLOY'] },
+    'Docs.v2': { id: 'E9DOCS0000', approval: 'never' },
+  };
+
+  it('resolves aliases (any case) and ids to ids, once each, and stores the hash in lower case', () => {
+    const pipelines = {
+      'web-deploy': {
+        tokenSha256: HASH.toUpperCase(),
+        distributions: ['web', 'docs.v2', 'E2ABCDEF123XYZ'],
+        channel: 'C0123DEPLOY',
+        requestsPerHour: 60,
+      },
+      docs_ci: { tokenSha256: 'a'.repeat(64), distributions: ['E9DOCS0000'], channel: 'G0123PRIVATE' },
+    };
+    expect(load(HTTP_ENV, { distributions, pipelines }).policy.pipelines).toEqual([
+      {
+        name: 'web-deploy',
+        tokenSha256: HASH,
+        distributions: ['E2ABCDEF123XYZ', 'E9DOCS0000'],
+        channel: 'C0123DEPLOY',
+        requestsPerHour: 60,
+      },
+      {
+        name: 'docs_ci',
+        tokenSha256: 'a'.repeat(64),
+        distributions: ['E9DOCS0000'],
+        channel: 'G0123PRIVATE',
+      },
+    ]);
+  });
+
+  it('has no pipelines when the file names none', () => {
+    expect(load(HTTP_ENV, { distributions }).policy).not.toHaveProperty('pipelines');
+  });
+
+  it('lists pipeline problems with the others', () => {
+    const content = {
+      distributions,
+      approvalTimeoutMinutes: 0,
+      pipelines: { p: { tokenSha256: HASH, distributions: ['api'], channel: 'C0123DEPLOY' } },
+    };
+    expect(problemsOf(HTTP_ENV, content)).toEqual([
+      `${CONFIG_PATH}: approvalTimeoutMinutes Too small: expected number to be >0`,
+      `${CONFIG_PATH}: pipelines.p.distributions.0 'api' is not a configured distribution (known: web, Docs.v2)`,
+    ]);
+  });
+});
+
 describe('parseConfig, approval rules and who may request', () => {
   it('applies top-level rule defaults to every distribution, and lets one override them', () => {
     const content = {
