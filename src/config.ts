@@ -107,6 +107,14 @@ const nameSchema = (what: string) =>
     .max(MAX_ALIAS_LENGTH, `${what} are at most ${MAX_ALIAS_LENGTH} characters`)
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `${what} use letters, digits, dot, dash and underscore`);
 
+const pipelineNameSchema = nameSchema('pipeline names');
+
+/** Why `name` cannot name a pipeline in the file, or undefined when it can (for `npm run token`). */
+export function pipelineNameProblem(name: string): string | undefined {
+  const result = pipelineNameSchema.safeParse(name);
+  return result.success ? undefined : result.error.issues.map((issue) => issue.message).join('; ');
+}
+
 /** Not the token: a token pasted here by mistake is refused without being repeated in the error. */
 const TOKEN_SHA256 = /^[0-9A-Fa-f]{64}$/;
 
@@ -182,7 +190,7 @@ const fileSchema = z.strictObject({
     })
     .default({ enabled: false, intervalMinutes: 60 }),
   usergroupCacheSeconds: z.number().min(0).max(3600).default(60),
-  pipelines: z.record(nameSchema('pipeline names'), pipelineSchema).optional(),
+  pipelines: z.record(pipelineNameSchema, pipelineSchema).optional(),
   ...ruleFields,
 });
 
