@@ -171,6 +171,37 @@ export interface StoreHealth {
   ping(): Promise<void>;
 }
 
+/** What an earlier claim of an idempotency key named: the request it made, and its body's fingerprint. */
+export interface KeyClaim {
+  requestId: string;
+  fingerprint: string;
+}
+
+/** What the HTTP API keeps per pipeline: idempotency keys, and its hourly request count. */
+export interface PipelineLedger {
+  /**
+   * Claims `key` for `pipeline`, naming `requestId` and a `fingerprint` of the request body, in one conditional
+   * write. When the key was claimed before (by any earlier call, even a concurrent one), returns what that
+   * claim named instead; nothing is overwritten.
+   */
+  claimKey(input: {
+    pipeline: string;
+    key: string;
+    requestId: string;
+    fingerprint: string;
+    at: string;
+  }): Promise<{ claimed: true } | ({ claimed: false } & KeyClaim)>;
+  /**
+   * Counts one request in the pipeline's current UTC hour when fewer than `limit` were counted; otherwise
+   * counts nothing and says how many seconds remain until the hour ends (for Retry-After, at least 1).
+   */
+  countHourly(
+    pipeline: string,
+    now: string,
+    limit: number,
+  ): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+}
+
 /** Every store port, as one table provides them (wired into Services by src/compose/services.ts). */
 export interface Stores {
   requests: Requests;
@@ -181,6 +212,7 @@ export interface Stores {
   audit: AuditQueries;
   health: StoreHealth;
   counters: Counters;
+  pipelineLedger: PipelineLedger;
 }
 
 export type InvalidationStatus = 'InProgress' | 'Completed';

@@ -1,3 +1,4 @@
+import { hourOf, secondsLeftInHour } from '../../src/adapters/aws/dynamodb/pipeline-ledger.js';
 import { billingMonth } from '../../src/core/cost.js';
 import {
   type AuditEvent,
@@ -15,7 +16,9 @@ import type {
   AuditQueries,
   Capacity,
   DueWork,
+  KeyClaim,
   Lease,
+  PipelineLedger,
   QueuedRequest,
   RecentQuery,
   RefusalRecorded,
@@ -51,6 +54,10 @@ export class MemoryStores {
     { task: Task; dueAt?: string; lease?: { owner: string; until: string } }
   >();
   readonly seen = new Map<string, SeenInvalidation>();
+  /** idempotency keys claimed, by pipeline and key */
+  readonly keyClaims = new Map<string, KeyClaim>();
+  /** requests counted, by pipeline and UTC hour */
+  readonly pipelineHours = new Map<string, number>();
   /** every successful create and save, in order */
   readonly created: Transition[] = [];
   readonly saved: Transition[] = [];
@@ -248,6 +255,25 @@ export class MemoryStores {
       [...this.entries.values()]
         .map((entry) => entry.request)
         .filter((request): request is RequestIn<'pending_approval'> => request.status === 'pending_approval'),
+  };
+
+  readonly pipelineLedger: PipelineLedger = {
+    claimKey: async ({ pipeline, key, requestId, fingerprint }) => {
+      this.write();
+      const name = JSON.stringify([pipeline, key]);
+      const earlier = this.keyClaims.get(name);
+      if (earlier) return { claimed: false, ...earlier };
+      this.keyClaims.set(name, { requestId, fingerprint });
+      return { claimed: true };
+    },
+    countHourly: async (pipeline: string, now: string, limit: number) => {
+      this.write();
+      const name = JSON.stringify([pipeline, hourOf(now)]);
+      const counted = this.pipelineHours.get(name) ?? 0;
+      if (counted >= limit) return { allowed: false, retryAfterSeconds: secondsLeftInHour(now) };
+      this.pipelineHours.set(name, counted + 1);
+      return { allowed: true };
+    },
   };
 
   readonly health: StoreHealth = {

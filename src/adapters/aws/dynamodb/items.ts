@@ -9,7 +9,7 @@ import {
   indexedBatches,
 } from '../../../core/request.js';
 import type { UsageRow } from '../../../core/usage.js';
-import type { QueuedRequest, StoredRequest, Task } from '../../../usecases/ports.js';
+import type { KeyClaim, QueuedRequest, StoredRequest, Task } from '../../../usecases/ports.js';
 import { Keys } from './keys.js';
 import type { Item } from './table.js';
 
@@ -317,4 +317,12 @@ function withIndexedBatches(request: InvalidationRequest): InvalidationRequest {
   if (!('batches' in request)) return request;
   const batches = request.batches as ReadonlyArray<Batch | BatchWithPaths>;
   return { ...request, batches: indexedBatches(batches) };
+}
+
+const keyClaimSchema = z.looseObject({ requestId: text, fingerprint: text });
+
+/** What a pipeline's claim of an idempotency key named. */
+export function parseKeyClaim(item: Item): KeyClaim {
+  const { requestId, fingerprint } = parse(keyClaimSchema, item, 'idempotency key');
+  return { requestId, fingerprint };
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The single table's items, keys and indexes in one place; schema.ts builds the table definition (which
  * the CDK stack reads too) from these names.
@@ -46,8 +48,27 @@
  *
  * Seen invalidation  pk = INV#<distribution id>#<invalidation id>   sk = SEEN
  *   external         true for an invalidation the bot did not make; it then carries the usage attributes
+ *
+ * Idempotency key   pk = PIPELINE#<pipeline name>   sk = KEY#<key>, or KEYHASH#<hex SHA-256 of a long key>
+ *   requestId, fingerprint, claimedAt   what the first claim of the key named (pipeline-ledger.ts); never
+ *                    overwritten
+ *
+ * Pipeline hour     pk = PIPELINE#<pipeline name>   sk = HOUR#<YYYY-MM-DDTHH>   (UTC)
+ *   n                how many requests the pipeline made in that hour, for its `requestsPerHour`
  */
 const TASK_DUE_PREFIX = '!';
+
+/**
+ * The longest idempotency key kept as it is in a sort key, in UTF-8 bytes: a sort key holds at most 1,024
+ * bytes (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html). A longer key
+ * is kept as its SHA-256, under another prefix, so no key as given can collide with a hashed one.
+ */
+export const MAX_PLAIN_KEY_BYTES = 512;
+
+function idempotencyKeySk(key: string): string {
+  if (Buffer.byteLength(key, 'utf8') <= MAX_PLAIN_KEY_BYTES) return `KEY#${key}`;
+  return `KEYHASH#${createHash('sha256').update(key, 'utf8').digest('hex')}`;
+}
 
 export const Keys = {
   request: (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' }),
@@ -80,6 +101,12 @@ export const Keys = {
     sk: `${createdAt}#${requestId}`,
   }),
   activities: (month: string) => `ACTIVITY#${month}`,
+  idempotencyKey: (pipeline: string, key: string) => ({
+    pk: `PIPELINE#${pipeline}`,
+    sk: idempotencyKeySk(key),
+  }),
+  /** `hour`: YYYY-MM-DDTHH, in UTC */
+  pipelineHour: (pipeline: string, hour: string) => ({ pk: `PIPELINE#${pipeline}`, sk: `HOUR#${hour}` }),
 } as const;
 
 export const Indexes = {

@@ -5,6 +5,7 @@ import { DynamoDbAuditQueries } from './audit-queries.js';
 import { DynamoDbCapacity } from './capacity.js';
 import { DynamoDbCounters } from './counters.js';
 import { DynamoDbHealth } from './health.js';
+import { DynamoDbPipelineLedger } from './pipeline-ledger.js';
 import { DynamoDbRefusals } from './refusals.js';
 import { DynamoDbRequests } from './requests.js';
 import { Table } from './table.js';
@@ -24,5 +25,6 @@ export function openStores(client: DynamoDBClient, tableName: string): Stores {
     audit: new DynamoDbAuditQueries(table, activity),
     health: new DynamoDbHealth(table),
     counters: new DynamoDbCounters(table),
+    pipelineLedger: new DynamoDbPipelineLedger(table),
   };
 }
