@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import type { LambdaWake } from '../adapters/aws/lambda-wake.js';
+import { API_PREFIX, createApi } from '../adapters/http/api.js';
+import { answerFunctionUrl } from '../adapters/http/function-url.js';
 import {
   createLambdaSlackApp,
   type FunctionUrlEvent,
@@ -73,10 +75,13 @@ export async function composeSlackLambda(
   // 3 seconds. `views.open` alone stays: its trigger id expires.
   registerListeners(slack.app, services, logger, { cards: 'worker', replyLater: waker.reply });
   await slack.app.init();
+  // The pipeline API: cards as due work for the worker, as for Slack's listeners.
+  const api = createApi(services, 'worker');
   return {
     services,
     handle: async (event, context) => {
       try {
+        if (event.rawPath.startsWith(API_PREFIX)) return await answerFunctionUrl(api, event);
         return await slack.handle(event, context);
       } finally {
         await waker.flush();

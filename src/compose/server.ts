@@ -1,3 +1,5 @@
+import { createApi } from '../adapters/http/api.js';
+import type { ApiHandler } from '../adapters/http/node-listener.js';
 import { createSlackRuntime } from '../adapters/slack/app.js';
 import { registerListeners } from '../adapters/slack/register.js';
 import { watchDueTimes } from '../adapters/system/due-watch.js';
@@ -28,7 +30,8 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
       ),
     HEALTH_CHECK_CACHE_MS,
   );
-  const slack = createSlackRuntime(config.slack, logger, health);
+  let api: ApiHandler | undefined;
+  const slack = createSlackRuntime(config.slack, logger, health, () => api);
   const { services, close } = await composeServices(
     config,
     logger,
@@ -45,6 +48,7 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
   const early: InvalidationRequest[] = [];
   services.take = (request, at) => (loop ? loop.take(request, at) : early.push(request));
   registerListeners(slack.app, services, logger);
+  api = createApi(services);
   // Kept across the loop's runs: a run does not wait for the Slack side of the one before.
   const slackLane = newSlackLane(services);
   return {

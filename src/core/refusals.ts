@@ -16,7 +16,7 @@ export type ClickRefusalCode =
   | 'distribution_removed';
 
 /** Why a `/invalidate` command was refused for who or where it was typed (not for what it said). */
-export type CommandRefusalCode = 'not_a_requester' | 'channel_not_allowed';
+export type CommandRefusalCode = 'not_a_requester' | 'channel_not_allowed' | 'pipeline_not_allowed';
 
 /**
  * A request item keeps this many refused clicks as audit events; beyond it only their number is kept,

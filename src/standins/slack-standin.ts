@@ -355,11 +355,22 @@ function userInfo(args: Args, state: State): Reply {
   });
 }
 
+/** A message's permalink, as Slack builds it: the workspace's domain, the channel, `p` and the ts without its dot. */
+function getPermalink(args: Args, state: State): Reply {
+  const channel = str(args, 'channel');
+  if (channel === undefined) return fail('channel_not_found');
+  const message = findMessage(state, channel, str(args, 'message_ts') ?? '');
+  if (message === undefined) return fail('message_not_found');
+  const permalink = `https://${state.teamId.toLowerCase()}.slack.example/archives/${channel}/p${message.ts.replace('.', '')}`;
+  return ok({ channel, permalink });
+}
+
 const METHODS: Record<string, (args: Args, state: State) => Reply> = {
   'auth.test': authTest,
   'chat.postMessage': postMessage,
   'chat.update': updateMessage,
   'chat.postEphemeral': postEphemeral,
+  'chat.getPermalink': getPermalink,
   'views.open': openOrPushView('open'),
   'views.push': openOrPushView('push'),
   'views.update': updateView,

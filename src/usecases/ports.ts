@@ -62,9 +62,20 @@ export interface Task {
   distributionId: string;
 }
 
+/** A request was to be created under an id that is taken: a retry that lost to its first try. */
+export class RequestExistsError extends Error {
+  constructor(readonly requestId: string) {
+    super(`request ${requestId} exists already`);
+    this.name = 'RequestExistsError';
+  }
+}
+
 /** The requests themselves, with their audit events: every state change is one conditional write. */
 export interface Requests {
-  /** Records a new request; fails (throws) if DynamoDB cannot be reached, so nothing unrecorded goes on. */
+  /**
+   * Records a new request; fails (throws) if DynamoDB cannot be reached, so nothing unrecorded goes on,
+   * and with `RequestExistsError` when one is recorded under its id already.
+   */
   create(transition: Transition): Promise<void>;
   /** The request as stored now (a strongly consistent read), or undefined when there is none. */
   get(id: string): Promise<StoredRequest | undefined>;
@@ -300,6 +311,8 @@ export interface Cards {
   notify(request: InvalidationRequest, kind: NoticeKind): Promise<void>;
   /** Whether that notice is already in the thread (a previous attempt may have reached Slack). */
   hasNotice(request: InvalidationRequest, kind: NoticeKind): Promise<boolean>;
+  /** A link to the posted card, for people outside Slack (the HTTP API); undefined when Slack gives none. */
+  permalink(card: Card): Promise<string | undefined>;
 }
 
 /** What Slack said of a user group's members when asked for a decision, or why it said nothing. */

@@ -5,12 +5,12 @@ import { previewCost } from '../core/cost.js';
 import { MAX_ITEM_BYTES } from '../core/item-size.js';
 import { normalisePaths, type PathNormalisation, type PathProblem, splitPaths } from '../core/paths.js';
 import { approvalNeed } from '../core/policy.js';
-import { CARD_RETRY_MS, createRequest, type RequestIn } from '../core/request.js';
+import { CARD_RETRY_MS, createRequest, type PipelineSource, type RequestIn } from '../core/request.js';
 import { largestRequestBytes, type RequestSizeInput, splitAdvice } from '../core/request-size.js';
 import { err, ok, type Result } from '../core/result.js';
 import { type Candidate, nearest } from '../core/suggest.js';
 import { memberOf } from './membership.js';
-import type { FollowUps, PostError, Services } from './ports.js';
+import { type FollowUps, type PostError, RequestExistsError, type Services } from './ports.js';
 import { recordCommandRefusal } from './record-refusal.js';
 import { releaseReservation, reserveNewRequest } from './reservations.js';
 
@@ -78,15 +78,40 @@ export function prepareCommand(
   if (distribution.channels && !distribution.channels.includes(channel)) {
     return err({ code: 'channel_not_allowed', distribution });
   }
-  const normalised = normalisePaths(command.items);
+  return prepareInvalidation(policy, distribution, command.items, command.reason, text);
+}
+
+type PreparedInvalidation = Extract<PreparedCommand, { kind: 'invalidate' }>;
+export type PathsRefusal = Extract<
+  CommandRefusal,
+  { code: 'invalid_paths' | 'too_many_paths' | 'too_large' }
+>;
+
+/**
+ * The checks every request's paths pass, typed in Slack or sent by a pipeline: each item valid, no more
+ * than a request may hold, and small enough to record with every event it can gather.
+ */
+export function prepareInvalidation(
+  policy: PolicyConfig,
+  distribution: DistributionConfig,
+  items: readonly string[],
+  reason: string | undefined,
+  text: string,
+): Result<PreparedInvalidation, PathsRefusal> {
+  const normalised = normalisePaths([...items]);
   if (!normalised.ok) return err({ code: 'invalid_paths', problems: normalised.problems });
   const count = normalised.value.paths.length;
   if (count > policy.maxPathsPerRequest)
     return err({ code: 'too_many_paths', count, max: policy.maxPathsPerRequest });
-  const tooLarge = sizeRefusal(distribution, normalised.value, command.reason);
+  const tooLarge = sizeRefusal(distribution, normalised.value, reason);
   if (tooLarge) return err(tooLarge);
-  const prepared: PreparedCommand = { kind: 'invalidate', distribution, normalised: normalised.value, text };
-  return ok(command.reason === undefined ? prepared : { ...prepared, reason: command.reason });
+  const prepared: PreparedInvalidation = {
+    kind: 'invalidate',
+    distribution,
+    normalised: normalised.value,
+    text,
+  };
+  return ok(reason === undefined ? prepared : { ...prepared, reason });
 }
 
 /**
@@ -195,10 +220,12 @@ export async function recordRequest(
   requester: string,
   channel: string,
   followUps: FollowUps = 'caller',
+  pipeline?: { id: string; source: PipelineSource },
 ): Promise<Result<RequestIn<'new'>, RecordRefusal>> {
   const { clock, ids, policy, directory } = services;
   const { distribution } = command;
-  if (distribution.requesters) {
+  // A pipeline's own config says which distributions it may request; `requesters` names people.
+  if (distribution.requesters && !pipeline) {
     const membership = await memberOf(directory, requester, distribution.requesters);
     if (membership !== 'member') {
       await recordCommandRefusal(services, {
@@ -212,7 +239,8 @@ export async function recordRequest(
     }
   }
   const now = clock.now();
-  const id = ids.requestId();
+  // A pipeline's id was reserved with its idempotency key, so a retried call makes this same request.
+  const id = pipeline?.id ?? ids.requestId();
   const paths = command.normalised.paths;
   // The month's figure is this request's own place in line, from one conditional write: however many
   // requests arrive together, each sees the others' paths, so together they cannot pass the budget.
@@ -235,6 +263,7 @@ export async function recordRequest(
       paths,
       ...(command.reason === undefined ? {} : { reason: command.reason }),
       requester,
+      ...(pipeline ? { source: pipeline.source } : {}),
       channel,
       createdAt: now,
       approval: {
@@ -255,6 +284,9 @@ export async function recordRequest(
   try {
     await services.requests.create(transition);
   } catch (error) {
+    // Recorded already under this id (a pipeline's retry racing its first call): that request holds the
+    // reservation, the same holder, so nothing is given back.
+    if (error instanceof RequestExistsError) throw error;
     // Not recorded, so never accepted: what it reserved goes back (if the store answers at all; if not,
     // its paths stay reserved for the month, the strict side).
     await releaseReservation(services, transition.request).catch(() => {});

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
 import { drainDueWork } from '../../src/adapters/system/drain.js';
 import { blockActionsBody, type SlackSender, sign, slackSender } from '../../src/standins/slack-requests.js';
 import type { StoredMessage } from '../../src/standins/slack-standin.js';
-import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, USERS } from '../support/stack.js';
+import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 import {
   type FunctionUrlFront,
   type FunctionUrlHandler,
@@ -23,6 +24,8 @@ import {
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:invalidator-slack-AbCdEf';
 const PLACEHOLDER_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:invalidator-fresh-GhIjKl';
 const WORKER = 'Invalidator-Worker11F36D0F-abc123';
+const PIPELINE_TOKEN = 'inv_lambda-pipeline-token-0123456789abcdef';
+const PIPELINE_CHANNEL = 'CDEPLOY001';
 
 /**
  * Loads a bundle with Node's own loader (require of an ES module, Node >= 20.19), not vitest's module runner:
@@ -49,7 +52,17 @@ describe('the Lambda handlers', () => {
 
   beforeAll(async () => {
     vi.stubEnv('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
-    stack = await startStack();
+    stack = await startStack({
+      config: testConfig({
+        pipelines: {
+          'web-deploy': {
+            tokenSha256: createHash('sha256').update(PIPELINE_TOKEN).digest('hex'),
+            distributions: ['docs'],
+            channel: PIPELINE_CHANNEL,
+          },
+        },
+      }),
+    });
     secrets = await startSecretsStandIn({
       [SECRET_ARN]: JSON.stringify({ signingSecret: stack.secret, botToken: stack.botToken }),
       // What the stack puts in the secret before the operator does.
@@ -195,6 +208,38 @@ describe('the Lambda handlers', () => {
     expect(JSON.stringify((await publishedFor(before.views)).view)).not.toContain(`"value":"${id}"`);
     await runWorker();
     await threadReply(card, 'completed in');
+  });
+
+  it('takes a pipeline request through the Function URL: recorded, the worker posts its card and completes it', async () => {
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`${front.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${PIPELINE_TOKEN}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const request = { distribution: 'docs', paths: ['/from-ci.html'], idempotencyKey: 'lambda-run-1' };
+    const before = lambda.invokes.length;
+    const created = await call('POST', '/api/v1/requests', request);
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    // Recorded as due work: the worker is woken to post the card, as for a slash command.
+    expect(lambda.invokes.slice(before)).toEqual([
+      { functionName: WORKER, invocationType: 'Event', payload: { source: 'invalidator.wake' } },
+    ]);
+    const retried = await call('POST', '/api/v1/requests', request);
+    expect(retried.status).toBe(200);
+    expect(((await retried.json()) as { id: string }).id).toBe(id);
+    await runWorker();
+    const card = await cardFor(id);
+    expect(card.channel).toBe(PIPELINE_CHANNEL);
+    await threadReply(card, 'completed in');
+    const status = (await (await call('GET', `/api/v1/requests/${id}`)).json()) as {
+      status: string;
+      cardUrl?: string;
+    };
+    expect(status.status).toBe('completed');
+    expect(status.cardUrl).toContain(`/archives/${PIPELINE_CHANNEL}/`);
+    expect((await call('POST', '/api/v1/requests', 'not json')).status).toBe(400);
   });
 
   it('answers the Events API URL check, a signed JSON body that a Function URL passes as text', async () => {

@@ -31,6 +31,7 @@ import type {
   UsageLedger,
   WorkQueue,
 } from '../../src/usecases/ports.js';
+import { RequestExistsError } from '../../src/usecases/ports.js';
 
 /** One request as kept in memory: what the table's request item holds. */
 interface Entry extends StoredRequest {
@@ -83,7 +84,7 @@ export class MemoryStores {
     create: async (transition: Transition) => {
       this.write();
       const { request, event } = transition;
-      if (this.entries.has(request.id)) throw new Error(`request ${request.id} exists already`);
+      if (this.entries.has(request.id)) throw new RequestExistsError(request.id);
       this.seed(request, event ? [event] : []);
       this.created.push(transition);
     },

@@ -68,6 +68,7 @@ function fakeServices() {
       update: async () => {},
       notify: async () => {},
       hasNotice: async () => false,
+      permalink: async () => undefined,
     },
     directory: {
       members: async () => undefined,

@@ -11,6 +11,7 @@ const NOW = '2026-05-04T10:08:00.000Z';
 /** Cards that note every Slack call made to them. */
 function noteCalls(calls: string[]): Cards {
   return {
+    permalink: async () => undefined,
     post: async () => {
       throw new Error('no card is posted here');
     },

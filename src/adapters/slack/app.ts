@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, webApi } from '@slack/bolt';
 import type { SlackConfig } from '../../config.js';
 import type { Logger } from '../../usecases/ports.js';
+import { type ApiHandler, apiListener } from '../http/node-listener.js';
 import { screenedListener } from './inbound.js';
 
 export interface SlackRuntime {
@@ -25,7 +26,8 @@ export const CLIENT_OPTIONS = {
 const SLACK_EVENTS_ENDPOINT = '/slack/events';
 
 /**
- * The Bolt app over HTTP (`POST /slack/events`, `GET /healthz`) or Socket Mode; listeners are bound by register.ts.
+ * The Bolt app over HTTP (`POST /slack/events`, `GET /healthz`, the pipeline API under `/api/`) or Socket
+ * Mode (then a small server for `/healthz` and the API); listeners are bound by register.ts.
  * `deferInitialization` keeps a bad token from killing the process on an unhandled rejection: `start`
  * runs `auth.test` and fails with a clear error instead.
  */
@@ -33,6 +35,7 @@ export function createSlackRuntime(
   config: SlackConfig,
   log: Logger,
   health: () => Promise<boolean>,
+  api: () => ApiHandler | undefined = () => undefined,
 ): SlackRuntime {
   const logger = boltLogger(log);
   const clientOptions = config.apiUrl ? { ...CLIENT_OPTIONS, slackApiUrl: config.apiUrl } : CLIENT_OPTIONS;
@@ -58,11 +61,15 @@ export function createSlackRuntime(
     });
     // Bolt's server calls `requestListener` (public for this purpose) for every request: requests to the
     // endpoint are screened first (inbound.ts), everything else reaches Bolt untouched.
-    receiver.requestListener = screenedListener(receiver.requestListener, {
-      endpoint: SLACK_EVENTS_ENDPOINT,
-      signingSecret: config.signingSecret,
-      logger: log,
-    });
+    // The pipeline API (`/api/…`) answers before Bolt, which knows nothing of it.
+    receiver.requestListener = apiListener(
+      api,
+      screenedListener(receiver.requestListener, {
+        endpoint: SLACK_EVENTS_ENDPOINT,
+        signingSecret: config.signingSecret,
+        logger: log,
+      }),
+    );
     const app = new App({
       receiver,
       token: config.botToken,
@@ -106,8 +113,10 @@ export function createSlackRuntime(
     start: async () => {
       await app.init();
       await app.start();
-      healthServer = createServer((req, res) =>
-        req.url === '/healthz' ? healthHandler(req, res) : res.writeHead(404).end(),
+      healthServer = createServer(
+        apiListener(api, (req, res) =>
+          req.url === '/healthz' ? healthHandler(req, res) : res.writeHead(404).end(),
+        ),
       );
       await new Promise<void>((resolve) =>
         healthServer?.listen(config.port, config.host ?? '0.0.0.0', resolve),

@@ -391,7 +391,7 @@ function whoMayApprove(approval: InvalidationRequest['approval']): string {
   return `The approvers' user group <!subteam^${approvers.usergroup}> could not be resolved; ${others}.`;
 }
 
-function ruleWords(rule: ApprovalRule): string {
+export function ruleWords(rule: ApprovalRule): string {
   switch (rule.rule) {
     case 'always':
       return 'this distribution always needs approval';

@@ -31,6 +31,16 @@ export class SlackCards implements Cards {
     private readonly postClient: webApi.WebClient,
   ) {}
 
+  // https://api.slack.com/methods/chat.getPermalink
+  async permalink(card: Card): Promise<string | undefined> {
+    try {
+      const found = await this.client.chat.getPermalink({ channel: card.channel, message_ts: card.ts });
+      return found.permalink;
+    } catch {
+      return undefined;
+    }
+  }
+
   async post(request: InvalidationRequest, options: { lookFirst: boolean }) {
     try {
       const existing = options.lookFirst ? await this.findCard(request) : undefined;

@@ -1,6 +1,11 @@
 import { billingMonth } from '../../../core/cost.js';
 import type { InvalidationRequest, Transition } from '../../../core/request.js';
-import type { Lease, Requests, StoredRequest } from '../../../usecases/ports.js';
+import {
+  type Lease,
+  RequestExistsError,
+  type Requests,
+  type StoredRequest,
+} from '../../../usecases/ports.js';
 import type { ActivityMarkers } from './activity-markers.js';
 import { indexAttributes } from './index-attributes.js';
 import { parseStored } from './items.js';
@@ -31,8 +36,8 @@ export class DynamoDbRequests implements Requests {
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
-    // Ids are unique: a request already there under this id is a fault, never a retry to pass over.
-    if (outcome === 'conflict') throw new Error(`request ${request.id} exists already`);
+    // Never overwritten: a request already there under this id is another writer's, told apart by its error.
+    if (outcome === 'conflict') throw new RequestExistsError(request.id);
   }
 
   async get(id: string): Promise<StoredRequest | undefined> {
