@@ -170,7 +170,9 @@ async function route(services: ApiServices, followUps: FollowUps, request: ApiRe
   const allowed = id === undefined ? 'POST' : 'GET, DELETE';
   if (!allowed.split(', ').includes(method)) return notAllowed(allowed);
   const pipeline = authenticate(services, request);
-  if (!pipeline)
+  if (!pipeline) {
+    // No identity to record a refusal under; the log says it happened, never with what was sent.
+    services.logger.warn('an API call without a known pipeline token was refused', { method, path });
     return failure(
       401,
       'unauthorized',
@@ -179,6 +181,7 @@ async function route(services: ApiServices, followUps: FollowUps, request: ApiRe
         'www-authenticate': 'Bearer realm="invalidator"',
       },
     );
+  }
   if (id === undefined) return create(services, followUps, pipeline, request);
   if (method === 'GET') {
     const found = await pipelineRequest(services, pipeline, id);
