@@ -373,7 +373,7 @@ function decisionLine(decision: NonNullable<RequestView['decision']>): string {
   return `${decision.outcome} by ${who}${reason}`;
 }
 
-/** The last line of a request that has ended; undefined while it goes on. */
+/** The line saying how a request ended; undefined while it goes on (or when its decision line says it). */
 export function endLine(view: RequestView): string | undefined {
   const status = view.status;
   switch (status) {
@@ -389,7 +389,8 @@ export function endLine(view: RequestView): string | undefined {
       return `completed${took}`;
     }
     case 'denied':
-      return 'denied';
+      // The decision line ("denied by …: reason") already says it.
+      return view.decision === undefined ? 'denied' : undefined;
     case 'failed':
       return `failed${failureText(view)}`;
     case 'undeliverable':
