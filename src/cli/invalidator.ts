@@ -608,13 +608,13 @@ async function callWithRetries(
 /** Runs the command line against the API; returns the exit code. */
 export async function run(argv: string[], env: Env, io: Io): Promise<ExitCode> {
   const command = parseCommand(argv);
-  if (!command.ok) return badInput(io, command.problems, 'try: invalidator --help');
+  if (!command.ok) return badInput(io, [...asErrors(command.problems), 'try: invalidator --help']);
   if (command.value.kind === 'help') {
     io.out(USAGE.trimEnd());
     return EXIT.completed;
   }
   const config = parseEnv(env);
-  if (!config.ok) return badInput(io, config.problems);
+  if (!config.ok) return badInput(io, asErrors(config.problems));
   const args = command.value.args;
   const ci = detectCi(env);
   const api: Api = { config: config.value, io };
@@ -685,10 +685,13 @@ function timedOutLines(baseUrl: string, view: RequestView): string[] {
   ];
 }
 
-function badInput(io: Io, problems: string[], hint?: string): ExitCode {
-  for (const problem of problems) io.err(problem.startsWith('error: ') ? problem : `error: ${problem}`);
-  if (hint !== undefined) io.err(hint);
+function badInput(io: Io, lines: string[]): ExitCode {
+  lines.forEach(io.err);
   return EXIT.badInput;
+}
+
+function asErrors(problems: string[]): string[] {
+  return problems.map((problem) => `error: ${problem}`);
 }
 
 function failed(io: Io, why: string): ExitCode {
