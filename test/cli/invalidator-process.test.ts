@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ApiStandIn, type LifecycleStep, startApiStandIn } from '../support/api-standin.js';
 import { REPO_ROOT } from '../support/bot-process.js';
 
@@ -214,11 +214,14 @@ describe('invalidator request, as a process against the API stand-in', () => {
   });
 
   it('makes exactly one request when an answer comes too late', async () => {
+    const from = api.calls.length;
     const before = api.requests().length;
     api.injectFaults({ method: 'POST', delayMs: 2_500 });
     const result = await cli(['request', 'web', '/slow.html'], { INVALIDATOR_HTTP_TIMEOUT: '1' });
     expect(result.code).toBe(0);
     expect(result.stderr[0]).toMatch(/^no answer within 1 s; retrying in/);
+    // The late call takes effect after the client gave up on it: count once it has been answered.
+    await vi.waitFor(() => expect(postsSince(from).map((call) => call.status).sort()).toEqual([200, 201]));
     expect(api.requests().length).toBe(before + 1);
   });
 
