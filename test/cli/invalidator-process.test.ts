@@ -59,31 +59,27 @@ describe('invalidator request, as a process against the API stand-in', () => {
   afterAll(() => api.close());
 
   /** Runs the CLI with only the given environment (none of this machine's CI variables leak in). */
-  function cli(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
+  async function cli(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
     const fullEnv = {
       PATH: process.env.PATH ?? '',
       INVALIDATOR_URL: api.url,
       INVALIDATOR_TOKEN: TOKEN,
       ...env,
     };
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: fullEnv });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-      });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-      });
-      child.on('close', (code) => {
-        // Whatever happened, the token never shows.
-        expect(stdout + stderr).not.toContain(TOKEN);
-        if (fullEnv.INVALIDATOR_TOKEN !== '')
-          expect(stdout + stderr).not.toContain(fullEnv.INVALIDATOR_TOKEN);
-        resolve({ code, stdout: lines(stdout), stderr: lines(stderr) });
-      });
+    const child = spawn(process.execPath, [CLI, ...args], { env: fullEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
     });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Whatever happened, the token never shows.
+    expect(stdout + stderr).not.toContain(TOKEN);
+    if (fullEnv.INVALIDATOR_TOKEN !== '') expect(stdout + stderr).not.toContain(fullEnv.INVALIDATOR_TOKEN);
+    return { code, stdout: lines(stdout), stderr: lines(stderr) };
   }
 
   const postsSince = (from: number) => api.calls.slice(from).filter((call) => call.method === 'POST');
@@ -186,6 +182,22 @@ describe('invalidator request, as a process against the API stand-in', () => {
     expect(result.stderr[0]).toContain('HTTP 403');
   });
 
+  it('blanks the token should an answer ever echo it', async () => {
+    api.injectFaults({ method: 'POST', status: 400, message: `token ${TOKEN} is not valid here` });
+    const result = await cli(['request', 'web', '/echo.html']);
+    expect(result.code).toBe(2);
+    expect(result.stderr[0]).toBe('error: token *** is not valid here (invalid_request, HTTP 400)');
+  });
+
+  it('gives up at once, exit 1, when a 429 asks for more than a minute', async () => {
+    const from = api.calls.length;
+    api.injectFaults({ method: 'POST', status: 429, retryAfter: 900 });
+    const result = await cli(['request', 'web', '/index.html']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.at(-1)).toBe('error: HTTP 429: injected 429; the API asks to retry in 900 s');
+    expect(postsSince(from)).toHaveLength(1);
+  });
+
   it('waits out a 429 as Retry-After says, then succeeds', async () => {
     const from = api.calls.length;
     api.injectFaults({ method: 'POST', status: 429, retryAfter: 1 });
@@ -221,7 +233,13 @@ describe('invalidator request, as a process against the API stand-in', () => {
     expect(result.code).toBe(0);
     expect(result.stderr[0]).toMatch(/^no answer within 1 s; retrying in/);
     // The late call takes effect after the client gave up on it: count once it has been answered.
-    await vi.waitFor(() => expect(postsSince(from).map((call) => call.status).sort()).toEqual([200, 201]));
+    await vi.waitFor(() =>
+      expect(
+        postsSince(from)
+          .map((call) => call.status)
+          .sort(),
+      ).toEqual([200, 201]),
+    );
     expect(api.requests().length).toBe(before + 1);
   });
 

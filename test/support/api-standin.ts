@@ -29,6 +29,8 @@ export interface Fault {
   status?: number;
   /** with status 429: the Retry-After header, in seconds */
   retryAfter?: number;
+  /** the error message of that answer; default "injected <status>" */
+  message?: string;
   /** hold the answer this long */
   delayMs?: number;
   /** let the call take effect first, then answer with the fault (a lost answer) */
@@ -350,7 +352,8 @@ function error(status: number, code: string, message: string, details?: Detail[]
 
 function faultAnswer(fault: Fault): Answer {
   const status = fault.status ?? 500;
-  const answer = error(status, status === 429 ? 'rate_limited' : 'internal', `injected ${status}`);
+  const code = status === 429 ? 'rate_limited' : status < 500 ? 'invalid_request' : 'internal';
+  const answer = error(status, code, fault.message ?? `injected ${status}`);
   return fault.retryAfter === undefined
     ? answer
     : { ...answer, headers: { 'retry-after': String(fault.retryAfter) } };
