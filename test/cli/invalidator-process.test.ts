@@ -114,6 +114,13 @@ describe('invalidator request, as a process against the API stand-in', () => {
     ]);
   });
 
+  it('with --wait --json, prints the ended request as JSON and the progress on stderr', async () => {
+    const result = await cli(['request', 'web', '/json.html', '--wait', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.join('\n'))).toMatchObject({ status: 'completed', paths: 1 });
+    expect(result.stderr.at(-1)).toMatch(/^completed in \d s$/);
+  });
+
   it('exits 1 with the reason when the request is denied', async () => {
     const result = await cli(['request', 'refused', '/index.html', '--wait']);
     expect(result.code).toBe(1);
