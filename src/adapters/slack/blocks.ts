@@ -151,13 +151,14 @@ export function sourceLine(source: PipelineSource): string {
 
 /**
  * `url` when it can stand as the target of a Slack link (`<url|text>`): absolute http(s), no whitespace or
- * control characters, none of `|<>` (which would end the link or start another token), of a sane length.
+ * control characters, none of `|<>` (which would end the link or start another token) nor a backtick (which
+ * could pair with the commit's code span), of a sane length. A real CI URL percent-encodes all of these.
  * Anything else is left out: a raw, broken link helps nobody, and `javascript:` and the like never link.
  * https://api.slack.com/reference/surfaces/formatting#linking-urls
  */
 export function safeLink(url: string): string | undefined {
   if (url.length > URL_CHARS) return undefined;
-  return /^https?:\/\/[^\s|<>\p{Cc}]+$/iu.test(url) ? url : undefined;
+  return /^https?:\/\/[^\s|<>`\p{Cc}]+$/iu.test(url) ? url : undefined;
 }
 
 /** A commit as a reader knows it: a SHA shortened to 12 hex digits, anything else quoted and clipped. */

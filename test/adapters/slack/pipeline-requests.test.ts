@@ -206,6 +206,7 @@ describe('a pipeline request’s card', () => {
     ['a javascript: URL', 'javascript:alert(1)'],
     ['a javascript: URL dressed as one with a host', 'javascript://ci.example.com/%0aalert(1)'],
     ['an ftp: URL', 'ftp://ci.example.com/run/42'],
+    ['a URL with a backtick', 'https://ci.example.com/`run`'],
     ['a URL with a pipe that would relabel the link', 'https://x|evil'],
     ['a URL with a space', 'https://ci.example.com/run 42'],
     ['a URL with angle brackets', 'https://ci.example.com/<!here>'],
