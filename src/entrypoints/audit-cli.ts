@@ -3,15 +3,16 @@ import { csvText, type ExportRow, jsonText } from '../adapters/system/export-tex
 import { createLogger } from '../adapters/system/logger.js';
 import { openStoresAlone } from '../compose/services.js';
 import { ConfigError, findDistribution, parseStoreConfig } from '../config.js';
-import { wholeCents } from '../core/cost.js';
 import type { AuditEvent, InvalidationRequest } from '../core/request.js';
 import {
   type ExportQuery,
   exportEvents,
   exportRefusals,
   exportRequests,
+  REQUEST_COLUMNS,
   type RefusalRow,
   reasonOf,
+  requestRow,
 } from '../usecases/audit-export.js';
 import { readConfigFile } from './load-config.js';
 
@@ -34,20 +35,6 @@ const EVENT_COLUMNS = [
   'paths',
   'reason',
   'details',
-];
-const REQUEST_COLUMNS = [
-  'createdAt',
-  'requestId',
-  'status',
-  'distribution',
-  'distributionId',
-  'requester',
-  'paths',
-  'billablePaths',
-  'costUsd',
-  'reason',
-  'decidedBy',
-  'invalidationIds',
 ];
 const REFUSAL_COLUMNS = [
   'at',
@@ -147,24 +134,7 @@ async function* eventRows(
 }
 
 async function* requestRows(requests: AsyncIterable<InvalidationRequest>): AsyncIterable<Row> {
-  for await (const request of requests) {
-    const decision = 'decision' in request ? request.decision : undefined;
-    yield {
-      createdAt: request.createdAt,
-      requestId: request.id,
-      status: request.status,
-      distribution: request.distribution.alias,
-      distributionId: request.distribution.id,
-      requester: request.requester,
-      paths: request.paths.length,
-      billablePaths: request.cost.billable,
-      costUsd: wholeCents(request.cost.costUsd),
-      reason: request.reason,
-      decidedBy: decision?.by,
-      invalidationIds:
-        'batches' in request ? request.batches.map((b) => b.invalidationId ?? '').join(' ') : undefined,
-    };
-  }
+  for await (const request of requests) yield requestRow(request);
 }
 
 async function* refusalRows(refusals: readonly RefusalRow[]): AsyncIterable<Row> {

@@ -1,3 +1,4 @@
+import { wholeCents } from '../core/cost.js';
 import type { AuditEvent, CommandRefusalRecord, InvalidationRequest } from '../core/request.js';
 import type { AuditQueries, Refusals, StoredRequest } from './ports.js';
 
@@ -58,6 +59,57 @@ export async function* exportRequests(
       if (request.createdAt >= from && request.createdAt <= to) yield request;
     }
   }
+}
+
+/**
+ * The columns of a request row, in order. Columns are only ever added at the end, so that a consumer
+ * reading them by position keeps working: `pipeline`, `ciUrl` and `commit` came with pipeline requests.
+ */
+export const REQUEST_COLUMNS = [
+  'createdAt',
+  'requestId',
+  'status',
+  'distribution',
+  'distributionId',
+  'requester',
+  'paths',
+  'billablePaths',
+  'costUsd',
+  'reason',
+  'decidedBy',
+  'invalidationIds',
+  'pipeline',
+  'ciUrl',
+  'commit',
+] as const;
+
+export type RequestRow = Record<(typeof REQUEST_COLUMNS)[number], string | number | undefined>;
+
+/**
+ * One request as an export row, in its current state. A pipeline's request keeps `pipeline:<name>` as its
+ * requester and carries what the pipeline said of itself (the CI run's URL and the commit) as it was sent:
+ * the export is the record, so nothing is shortened or dropped as it is on the card.
+ */
+export function requestRow(request: InvalidationRequest): RequestRow {
+  const decision = 'decision' in request ? request.decision : undefined;
+  return {
+    createdAt: request.createdAt,
+    requestId: request.id,
+    status: request.status,
+    distribution: request.distribution.alias,
+    distributionId: request.distribution.id,
+    requester: request.requester,
+    paths: request.paths.length,
+    billablePaths: request.cost.billable,
+    costUsd: wholeCents(request.cost.costUsd),
+    reason: request.reason,
+    decidedBy: decision?.by,
+    invalidationIds:
+      'batches' in request ? request.batches.map((b) => b.invalidationId ?? '').join(' ') : undefined,
+    pipeline: request.source?.pipeline,
+    ciUrl: request.source?.url,
+    commit: request.source?.commit,
+  };
 }
 
 /** One authorization refusal in the export: a refused command, a refused click, or clicks only counted. */

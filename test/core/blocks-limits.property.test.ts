@@ -26,6 +26,7 @@ import type {
   Decision,
   InvalidationRequest,
   NoticeKind,
+  PipelineSource,
 } from '../../src/core/request.js';
 import type { UsageSummary } from '../../src/core/usage.js';
 import type { LiveInvalidation } from '../../src/usecases/ports.js';
@@ -301,9 +302,29 @@ const failure = fc.record({
 });
 const card = fc.constant({ channel: 'C0123DEPLOY', ts: '1700000000.000100' });
 
+/**
+ * Every other request a pipeline's, what it sent of itself built from the typed reason: hostile text at any
+ * length, as a URL too (with the long link that may be shown, and one too long to be). Derived rather than
+ * drawn, so that the other requests (and the statuses each test sees) stay as they were.
+ */
+function maybeFromPipeline(request: Base): Base {
+  if (request.version % 2 === 0) return request;
+  const typed = request.reason ?? '<!here>';
+  const source: PipelineSource = {
+    pipeline: typed.slice(0, 120),
+    url:
+      request.version % 4 === 1
+        ? `https://ci.example.com/${'a&b'.repeat(150)}`
+        : `https://ci.example.com/${typed}`,
+    commit: typed,
+    run: typed,
+  };
+  return { ...request, requester: `pipeline:${source.pipeline}`, source };
+}
+
 /** A request in any state, with everything that can grow grown: paths, reasons, batches, failures. */
 const anyRequest: fc.Arbitrary<InvalidationRequest> = fc
-  .tuple(base, decision, batches, failure, card, iso, iso)
+  .tuple(base.map(maybeFromPipeline), decision, batches, failure, card, iso, iso)
   .chain(([b, d, bs, f, c, t1, t2]) =>
     fc.constantFrom<InvalidationRequest>(
       { ...b, status: 'new' },

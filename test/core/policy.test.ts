@@ -181,6 +181,27 @@ describe('decideRefusal with self-approval', () => {
   });
 });
 
+describe('decideRefusal on a pipeline’s request', () => {
+  // The requester of record is `pipeline:<name>`, never a Slack user: nobody clicks as it.
+  const PIPELINE = 'pipeline:web-deploy';
+  const approvers: Approvers = { usergroup: 'S0ONCALL', users: ['U0LEAD'] };
+
+  it.each([
+    ['a listed approver', 'U0LEAD', false],
+    ['a member of the group', 'U0ONCALL', false],
+    ['an approver, self-approval on', 'U0LEAD', true],
+  ])('lets %s decide', (_, actor, selfApproval) => {
+    expect(decideRefusal(actor, PIPELINE, approvers, ['U0ONCALL'], selfApproval)).toBeUndefined();
+  });
+
+  it('still refuses someone who is not an approver', () => {
+    expect(decideRefusal('U0DEV', PIPELINE, approvers, ['U0ONCALL'])).toEqual({
+      code: 'not_an_approver',
+      approvers,
+    });
+  });
+});
+
 describe('approvalNeed with the findings of the reservations', () => {
   const pricing = { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 };
   const paths = ['/a.html', '/b.html', '/c.html'];

@@ -144,7 +144,7 @@ describe('audit trail and cost, end to end', () => {
     expect(JSON.parse(tricky?.details ?? '{}').reason).toBe(TRICKY_REASON);
   });
 
-  it('exports request rows as JSON, filtered by distribution and dates', async () => {
+  it('exports request rows as JSON, filtered by distribution and dates, and as CSV with the pipeline columns last', async () => {
     const today = new Date().toISOString().slice(0, 10);
     const result = await audit([
       '--format',
@@ -163,6 +163,20 @@ describe('audit trail and cost, end to end', () => {
     expect(rows).toHaveLength(REQUESTS / 2);
     expect(rows.every((row) => row.distributionId === 'EBULK00000001' && row.status === 'completed')).toBe(
       true,
+    );
+    // The pipeline's columns come last, so consumers that read the older ones by position keep working.
+    const csvRows = await audit([
+      '--format',
+      'csv',
+      '--rows',
+      'requests',
+      '--since',
+      today,
+      '--until',
+      today,
+    ]);
+    expect(csvRows.stdout.split('\r\n')[0]).toBe(
+      'createdAt,requestId,status,distribution,distributionId,requester,paths,billablePaths,costUsd,reason,decidedBy,invalidationIds,pipeline,ciUrl,commit',
     );
     const bad = await audit(['--format', 'xml']);
     expect(bad.status).toBe(2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { requestCard } from '../../src/adapters/slack/blocks.js';
+import { requestCard, sourceLine } from '../../src/adapters/slack/blocks.js';
 import { previewCost } from '../../src/core/cost.js';
 import { createRequest } from '../../src/core/request.js';
 import { block, message, mrkdwn, type RenderContext } from '../../src/playground/web/render.js';
@@ -30,6 +30,18 @@ describe('mrkdwn on the playground page', () => {
     ['`*not bold*`', '<code>*not bold*</code>'],
   ])('renders %j', (text, html) => {
     expect(mrkdwn(text, context)).toBe(html);
+  });
+
+  it('draws a pipeline’s source line: its name and commit as code, the CI run as a link', () => {
+    const line = sourceLine({
+      pipeline: 'web-deploy',
+      url: 'https://ci.example.com/runs/42?a=1&b=2',
+      commit: '0123abcd4567ef89',
+      run: 'Deploy <web> #42',
+    });
+    expect(mrkdwn(line, context)).toBe(
+      '🤖 Requested by pipeline <code>web-deploy</code> · run <code>Deploy &lt;web&gt; #42</code> · <a href="https://ci.example.com/runs/42?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">CI run</a> · commit <code>0123abcd4567</code>',
+    );
   });
 
   it('shows Slack dates in words, with the fallback as a title', () => {

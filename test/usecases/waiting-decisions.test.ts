@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DistributionConfig, PolicyConfig } from '../../src/config.js';
 import { previewCost } from '../../src/core/cost.js';
-import { cardPosted, createRequest } from '../../src/core/request.js';
+import { cardPosted, createRequest, pipelineRequester } from '../../src/core/request.js';
 import type { ApproverDirectory } from '../../src/usecases/ports.js';
 import { waitingDecisions } from '../../src/usecases/waiting-decisions.js';
 import { MemoryStores } from '../support/memory-ports.js';
@@ -102,6 +102,25 @@ describe('what waits for a person’s decision', () => {
       requests: [],
       unconfirmed: [],
     });
+  });
+
+  it('lists a pipeline’s request for every approver who may decide it, self-approval or not', async () => {
+    const store = new MemoryStores();
+    const onWeb = pending(web, pipelineRequester('web-deploy'));
+    const onDocs = pending(docs, pipelineRequester('docs-deploy'));
+    store.seed(onWeb);
+    store.seed(onDocs);
+    const services = {
+      audit: store.audit,
+      clock: { now: () => NOW },
+      directory: { members: async () => [MEMBER], confirm: async () => ({ ok: true as const, members: [] }) },
+      policy: { distributions: [web, docs] } as PolicyConfig,
+    };
+    const listed = async (user: string) => (await waitingDecisions(services, user)).requests.map((r) => r.id);
+    expect((await listed(LEAD)).sort()).toEqual([onWeb.id, onDocs.id].sort());
+    expect(await listed(MEMBER)).toEqual([onWeb.id]);
+    // A docs approver who requests there may decide the pipeline's request: it is not their own.
+    expect(await listed(REQUESTER)).toEqual([onDocs.id]);
   });
 
   it('puts the soonest to expire first', async () => {

@@ -8,7 +8,7 @@ import type {
   RefusedAction,
 } from '../../core/request.js';
 import { formatDuration } from '../../core/schedule.js';
-import { code, count, escapeWithin, waitWords } from './blocks.js';
+import { code, count, escapeWithin, pipelineOf, pipelineWords, waitWords } from './blocks.js';
 
 /** How much of one typed or stored value (a reason, a failure message, a code) a sentence quotes. */
 const DETAIL_CHARS = 200;
@@ -180,10 +180,16 @@ function isNoticeKind(kind: string | undefined): kind is NoticeKind {
   return NOTICE_KINDS.some((known) => known === kind);
 }
 
-/** "told <@U1> in the thread that it completed": the requester is the one each of these notices is for. */
+/**
+ * "told <@U1> in the thread that it completed": the requester is the one each of these notices is for. A
+ * pipeline is not told anything in Slack: the notice is posted for the channel to read.
+ */
 function noticeSentence(kind: string | undefined, request: InvalidationRequest): string {
   if (!isNoticeKind(kind)) return `posted a ${code(kind ?? '?', DETAIL_CHARS)} notice in the thread`;
-  const told = `told ${mention(request.requester)} in the thread that it`;
+  const told =
+    pipelineOf(request.requester) === undefined
+      ? `told ${mention(request.requester)} in the thread that it`
+      : 'posted in the thread that it';
   switch (kind) {
     case 'completed':
       return `${told} completed`;
@@ -229,13 +235,17 @@ function wordsFor(words: Record<string, string>, key: string | undefined): strin
   return known ? known[1] : code(key ?? '?', DETAIL_CHARS);
 }
 
-/** An approval timeout in the words it was configured in: whole minutes, or seconds below one. */
-/** The person who acted, as a mention; a stored id that is not a Slack id is quoted, not mentioned. */
+/**
+ * Who acted: a person as a mention, a pipeline by name ("pipeline `web-deploy` asked for …"); any other
+ * stored id that is not a Slack id is quoted, not mentioned.
+ */
 function actorOf(event: AuditEvent): string {
   return event.actor === undefined ? 'someone' : mention(event.actor);
 }
 
 function mention(user: string): string {
+  const pipeline = pipelineOf(user);
+  if (pipeline !== undefined) return pipelineWords(pipeline);
   return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : code(user, DETAIL_CHARS);
 }
 

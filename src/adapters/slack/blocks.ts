@@ -14,7 +14,13 @@ import type { PolicyConfig } from '../../config.js';
 import { BUDGET_WARNING_FRACTION, budgetShare, formatUsd } from '../../core/cost.js';
 import { isHighSurrogate } from '../../core/paths.js';
 import type { ApprovalRule, Approvers } from '../../core/policy.js';
-import { approvalTimeoutMs, type InvalidationRequest, type NoticeKind } from '../../core/request.js';
+import {
+  approvalTimeoutMs,
+  type InvalidationRequest,
+  type NoticeKind,
+  type PipelineSource,
+  pipelineRequester,
+} from '../../core/request.js';
 import { elapsedMs, formatDuration } from '../../core/schedule.js';
 import { textBar } from '../../core/usage.js';
 
@@ -53,6 +59,12 @@ const QUOTE_CHARS = 200;
 const REASON_CHARS = 2000;
 const MESSAGE_CHARS = 1000;
 const IDS_SHOWN = 10;
+/** How much of a pipeline's name, its run's name and a commit that is not a SHA a card quotes. */
+const PIPELINE_CHARS = 100;
+const RUN_CHARS = 80;
+const COMMIT_CHARS = 40;
+/** Longest CI run URL the card links; a longer one is left out rather than shown broken. */
+const URL_CHARS = 500;
 
 /**
  * Every mrkdwn text object is verbatim: Slack then does not turn bare URLs, `#channel` names or `@here`
@@ -77,12 +89,13 @@ export function requestCard(request: InvalidationRequest): SlackMessage {
     {
       type: 'section',
       fields: [
-        mrkdwn(`*Requested by*\n<@${request.requester}>`),
+        mrkdwn(`*Requested by*\n${requesterWords(request)}`),
         mrkdwn(`*Distribution*\n\`${request.distribution.alias}\` (${request.distribution.id})`),
         mrkdwn(`*Paths*\n${count(request.paths.length, 'path')}`),
         mrkdwn(`*Status*\n${statusLine(request)}`),
       ],
     },
+    ...(request.source ? [context(sourceLine(request.source))] : []),
     pathSection(request),
     context(costLine(request)),
   ];
@@ -95,6 +108,62 @@ export function requestCard(request: InvalidationRequest): SlackMessage {
   if (awaitsDecision(request)) blocks.push(decisionButtons(request));
   const text = `Invalidation ${request.id} of ${count(request.paths.length, 'path')} on ${request.distribution.alias}: ${statusLine(request)}`;
   return { text, blocks };
+}
+
+const PIPELINE_PREFIX = pipelineRequester('');
+
+/** The pipeline's name when `id` is a pipeline's requester of record (`pipeline:<name>`), else undefined. */
+export function pipelineOf(id: string): string | undefined {
+  return id.startsWith(PIPELINE_PREFIX) ? id.slice(PIPELINE_PREFIX.length) : undefined;
+}
+
+/** "pipeline `web-deploy`": the name is the pipeline's config key, quoted as any stored word is. */
+export function pipelineWords(pipeline: string): string {
+  return `pipeline ${code(pipeline, PIPELINE_CHARS)}`;
+}
+
+/**
+ * Who made or ended a request, as the bot writes it: a person as a mention (`<@U…>`), a pipeline by name.
+ * A pipeline has no Slack account: `<@pipeline:web-deploy>` would draw as a broken mention.
+ */
+export function actorWords(id: string): string {
+  const pipeline = pipelineOf(id);
+  return pipeline === undefined ? `<@${id}>` : pipelineWords(pipeline);
+}
+
+/** The requester of record in words: a mention, or "pipeline `web-deploy`". */
+export function requesterWords(request: Pick<InvalidationRequest, 'requester'>): string {
+  return actorWords(request.requester);
+}
+
+/**
+ * "Requested by pipeline `web-deploy` · run `Deploy web #42` · <…|CI run> · commit `0123abcd4567`". All of it
+ * is the pipeline's own word, untrusted: quoted in code spans, and the URL linked only when it is plainly one.
+ */
+export function sourceLine(source: PipelineSource): string {
+  const parts = [`:robot_face: Requested by ${pipelineWords(source.pipeline)}`];
+  if (source.run) parts.push(`run ${code(source.run, RUN_CHARS)}`);
+  const link = source.url === undefined ? undefined : safeLink(source.url);
+  if (link) parts.push(`<${link}|CI run>`);
+  if (source.commit) parts.push(`commit ${commitWords(source.commit)}`);
+  return parts.join(' · ');
+}
+
+/**
+ * `url` when it can stand as the target of a Slack link (`<url|text>`): absolute http(s), no whitespace or
+ * control characters, none of `|<>` (which would end the link or start another token) nor a backtick (which
+ * could pair with the commit's code span), of a sane length. A real CI URL percent-encodes all of these.
+ * Anything else is left out: a raw, broken link helps nobody, and `javascript:` and the like never link.
+ * https://api.slack.com/reference/surfaces/formatting#linking-urls
+ */
+export function safeLink(url: string): string | undefined {
+  if (url.length > URL_CHARS) return undefined;
+  return /^https?:\/\/[^\s|<>`\p{Cc}]+$/iu.test(url) ? url : undefined;
+}
+
+/** A commit as a reader knows it: a SHA shortened to 12 hex digits, anything else quoted and clipped. */
+export function commitWords(commit: string): string {
+  return /^[0-9a-f]{7,64}$/i.test(commit) ? `\`${commit.slice(0, 12)}\`` : code(commit, COMMIT_CHARS);
 }
 
 /** Whether the card shows the decision buttons, and the instructions that go with them. */
@@ -258,7 +327,7 @@ function outcomeLine(request: InvalidationRequest): string | undefined {
     lines.push(`:hourglass: Expired ${slackDate(request.expiredAt)}: nothing was submitted.`);
   if (request.status === 'cancelled')
     lines.push(
-      `:no_entry_sign: Cancelled by <@${request.cancelledBy}> ${slackDate(request.cancelledAt)}: nothing was submitted.`,
+      `:no_entry_sign: Cancelled by ${actorWords(request.cancelledBy)} ${slackDate(request.cancelledAt)}: nothing was submitted.`,
     );
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
@@ -370,14 +439,24 @@ function approvalLine(request: InvalidationRequest): string {
   const why = approval.rules.map(ruleWords).join('; ');
   // Once decided (or ended undecided), who may approve or cancel no longer applies: the outcome says what happened.
   if (!awaitsDecision(request)) return `:lock: Needed approval: ${why}.`;
-  const self = approval.selfApproval
-    ? 'Self-approval is allowed on this distribution: the requester may approve too.'
-    : 'The requester cannot approve their own request.';
   const over = overBudgetRule(request);
   const override = over
     ? ` :warning: Approving overrides the monthly budget of ${over.budget.toLocaleString('en-US')} paths.`
     : '';
-  return `:lock: Needs approval: ${why}.${override} ${whoMayApprove(approval)} ${self} Only the requester can cancel.`;
+  return `:lock: Needs approval: ${why}.${override} ${whoMayApprove(approval)} ${whoElse(request)}`;
+}
+
+/**
+ * What the requester may do. A pipeline never clicks, so self-approval says nothing about its requests:
+ * any approver decides, and only the pipeline (through the API) can withdraw it.
+ */
+function whoElse(request: InvalidationRequest): string {
+  if (pipelineOf(request.requester) !== undefined)
+    return 'Any approver may decide; only the pipeline can cancel.';
+  const self = request.approval.selfApproval
+    ? 'Self-approval is allowed on this distribution: the requester may approve too.'
+    : 'The requester cannot approve their own request.';
+  return `${self} Only the requester can cancel.`;
 }
 
 function whoMayApprove(approval: InvalidationRequest['approval']): string {
@@ -501,8 +580,31 @@ export function noticeMessage(request: InvalidationRequest, kind: NoticeKind): S
   }
 }
 
+/**
+ * The start of a notice to the requester: a person is mentioned first, which notifies them; a pipeline
+ * cannot be notified in Slack, so the notice names it after what it is about and reads to the channel:
+ * "<@U1> :x: Invalidation INV-1 on `web`" or ":x: Invalidation INV-1 on `web`, requested by pipeline `x`,".
+ */
+function noticeHead(request: InvalidationRequest, emoji: string, subject: string): string {
+  const pipeline = pipelineOf(request.requester);
+  return pipeline === undefined
+    ? `<@${request.requester}> ${emoji} ${subject}`
+    : `${emoji} ${subject}, requested by ${pipelineWords(pipeline)},`;
+}
+
+/** Where the notice of a request that never ran tells its requester to start again. */
+function askAnew(request: InvalidationRequest): string {
+  return pipelineOf(request.requester) === undefined
+    ? 'run the command again to ask anew'
+    : 'run the pipeline again to ask anew';
+}
+
 function slowReply(request: Extract<InvalidationRequest, { status: 'in_progress' }>): SlackMessage {
-  const text = `:hourglass_flowing_sand: <@${request.requester}> ${request.id}, submitted ${slackDate(request.submittedAt)}, is still in progress at CloudFront. That happens now and then; I keep checking and will reply here when it completes.`;
+  const head =
+    pipelineOf(request.requester) === undefined
+      ? `:hourglass_flowing_sand: <@${request.requester}> ${request.id},`
+      : noticeHead(request, ':hourglass_flowing_sand:', request.id);
+  const text = `${head} submitted ${slackDate(request.submittedAt)}, is still in progress at CloudFront. That happens now and then; I keep checking and will reply here when it completes.`;
   return { text, blocks: [section(text)] };
 }
 
@@ -510,25 +612,26 @@ export function completionReply(
   request: Extract<InvalidationRequest, { status: 'completed' }>,
 ): SlackMessage {
   const took = formatDuration(elapsedMs(request.submittedAt, request.completedAt));
-  const text = `<@${request.requester}> :white_check_mark: Invalidation ${request.id} of ${count(request.paths.length, 'path')} on \`${request.distribution.alias}\` completed in ${took}. CloudFront edges now fetch fresh copies.`;
+  const subject = `Invalidation ${request.id} of ${count(request.paths.length, 'path')} on \`${request.distribution.alias}\``;
+  const text = `${noticeHead(request, ':white_check_mark:', subject)} completed in ${took}. CloudFront edges now fetch fresh copies.`;
   return { text, blocks: [section(text)] };
 }
 
 export function failureReply(request: Extract<InvalidationRequest, { status: 'failed' }>): SlackMessage {
-  const text = `<@${request.requester}> :x: Invalidation ${request.id} on \`${request.distribution.alias}\` failed: ${escapeWithin(request.failure.message, MESSAGE_CHARS)} (${request.failure.code})`;
+  const text = `${noticeHead(request, ':x:', onDistribution(request))} failed: ${escapeWithin(request.failure.message, MESSAGE_CHARS)} (${request.failure.code})`;
   return { text, blocks: [section(text)] };
 }
 
 export function denialReply(request: Extract<InvalidationRequest, { status: 'denied' }>): SlackMessage {
   const { decision } = request;
   const reason = escapeWithin(decision.reason ?? '', MESSAGE_CHARS);
-  const text = `<@${request.requester}> :no_entry: Invalidation ${request.id} on \`${request.distribution.alias}\` was denied by <@${decision.by}>. Nothing was submitted.\n*Reason:* ${reason}`;
+  const text = `${noticeHead(request, ':no_entry:', onDistribution(request))} was denied by ${actorWords(decision.by)}. Nothing was submitted.\n*Reason:* ${reason}`;
   return { text, blocks: [section(text)] };
 }
 
 export function expiryReply(request: Extract<InvalidationRequest, { status: 'expired' }>): SlackMessage {
   const within = request.timeoutMs === undefined ? 'in time' : `within ${waitWords(request.timeoutMs)}`;
-  const text = `<@${request.requester}> :hourglass: Invalidation ${request.id} on \`${request.distribution.alias}\` expired: nobody decided ${within}. Nothing was submitted; run the command again to ask anew.`;
+  const text = `${noticeHead(request, ':hourglass:', onDistribution(request))} expired: nobody decided ${within}. Nothing was submitted; ${askAnew(request)}.`;
   return { text, blocks: [section(text)] };
 }
 
@@ -540,9 +643,16 @@ export function waitWords(ms: number): string {
 export function cancellationReply(
   request: Extract<InvalidationRequest, { status: 'cancelled' }>,
 ): SlackMessage {
-  const by = request.cancelledBy === request.requester ? 'you' : `<@${request.cancelledBy}>`;
-  const text = `<@${request.requester}> :no_entry_sign: Invalidation ${request.id} on \`${request.distribution.alias}\` was cancelled by ${by}. Nothing was submitted.`;
+  // A person is told "by you"; a pipeline that withdrew its own request is named, as is anyone else.
+  const own = request.cancelledBy === request.requester && pipelineOf(request.requester) === undefined;
+  const by = own ? 'you' : actorWords(request.cancelledBy);
+  const text = `${noticeHead(request, ':no_entry_sign:', onDistribution(request))} was cancelled by ${by}. Nothing was submitted.`;
   return { text, blocks: [section(text)] };
+}
+
+/** "Invalidation INV-1 on `web`": what most notices are about. */
+function onDistribution(request: InvalidationRequest): string {
+  return `Invalidation ${request.id} on \`${request.distribution.alias}\``;
 }
 
 export function denyModal(request: InvalidationRequest, channel: string): ModalView {
@@ -555,7 +665,7 @@ export function denyModal(request: InvalidationRequest, channel: string): ModalV
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
       section(
-        `Deny *${request.id}* by <@${request.requester}> on \`${request.distribution.alias}\` (${count(request.paths.length, 'path')})?`,
+        `Deny *${request.id}* by ${requesterWords(request)} on \`${request.distribution.alias}\` (${count(request.paths.length, 'path')})?`,
       ),
       {
         type: 'input',
@@ -604,7 +714,7 @@ function modeWords(mode: 'always' | 'wildcard' | 'never'): string {
 export function reminderReply(
   request: Extract<InvalidationRequest, { status: 'pending_approval' }>,
 ): SlackMessage {
-  const text = `:bell: ${approverWords(request.approval.approvers)}: ${request.id} by <@${request.requester}> is still waiting for a decision; it expires ${slackDate(request.expiresAt)}.`;
+  const text = `:bell: ${approverWords(request.approval.approvers)}: ${request.id} by ${requesterWords(request)} is still waiting for a decision; it expires ${slackDate(request.expiresAt)}.`;
   return { text, blocks: [section(text)] };
 }
 

@@ -5,12 +5,15 @@ import type { CancelRefusal } from '../../usecases/cancel.js';
 import type { DecisionRefusal } from '../../usecases/decide.js';
 import type { CommandRefusal, OpenRefusal, Suggestion } from '../../usecases/request-invalidation.js';
 import {
+  actorWords,
   approverWords,
   code as codeSpan,
   escapeText,
   escapeWithin,
   fitLines,
   inCode as inCodeSpan,
+  pipelineOf,
+  pipelineWords,
   slackDate,
 } from './blocks.js';
 
@@ -214,7 +217,7 @@ function unconfirmedText(refusal: Extract<DecisionRefusal, { code: 'approvers_un
  */
 function alreadyDecidedText(request: InvalidationRequest): string {
   if (request.status === 'cancelled') {
-    return `<@${request.cancelledBy}> already cancelled ${request.id} ${slackDate(request.cancelledAt)}. Nothing changed.`;
+    return `${actorWords(request.cancelledBy)} already cancelled ${request.id} ${slackDate(request.cancelledAt)}. Nothing changed.`;
   }
   if (request.status === 'expired') {
     return `${request.id} expired ${slackDate(request.expiredAt)} without a decision; nothing was submitted. Ask the requester to run the command again if it is still needed.`;
@@ -222,7 +225,7 @@ function alreadyDecidedText(request: InvalidationRequest): string {
   const decision = 'decision' in request ? request.decision : undefined;
   if (decision && decision.by !== 'policy') {
     const verb = decision.outcome === 'approved' ? 'approved' : 'denied';
-    return `Too late: <@${decision.by}> already ${verb} ${request.id} ${slackDate(decision.at)}. Nothing changed.`;
+    return `Too late: ${actorWords(decision.by)} already ${verb} ${request.id} ${slackDate(decision.at)}. Nothing changed.`;
   }
   return `${request.id} is no longer waiting for a decision (it is ${request.status.replace('_', ' ')}). Nothing changed.`;
 }
@@ -232,7 +235,7 @@ export function cancelRefusalText(refusal: CancelRefusal): string {
     case 'not_found':
       return noRecordText(refusal.requestId);
     case 'not_requester':
-      return `Only <@${refusal.request.requester}>, who made ${refusal.request.id}, can cancel it. Approvers can deny it instead.`;
+      return notRequesterText(refusal.request);
     case 'already_decided':
       return alreadyDecidedText(refusal.request);
     default: {
@@ -240,6 +243,14 @@ export function cancelRefusalText(refusal: CancelRefusal): string {
       return String(unreachable);
     }
   }
+}
+
+/** Only the requester cancels; a pipeline's request is withdrawn by the pipeline itself, through the API. */
+function notRequesterText(request: InvalidationRequest): string {
+  const pipeline = pipelineOf(request.requester);
+  if (pipeline !== undefined)
+    return `${request.id} was requested by ${pipelineWords(pipeline)}: only the pipeline can cancel it. Approvers can deny it instead.`;
+  return `Only <@${request.requester}>, who made ${request.id}, can cancel it. Approvers can deny it instead.`;
 }
 
 /** A well-formed id that names no request this person may see: what to check, and where to find theirs. */

@@ -9,11 +9,13 @@ import type { ReportedRequest } from '../../usecases/reports.js';
 import type { WaitingDecisions } from '../../usecases/waiting-decisions.js';
 import { auditSentences } from './audit-lines.js';
 import {
+  actorWords,
   approveDenyButtons,
   context,
   count,
   escapeWithin,
   fitLines,
+  requesterWords,
   type SlackMessage,
   section,
   slackDate,
@@ -39,7 +41,7 @@ export function statusMessage(
   access: Access,
 ): SlackMessage {
   const { request, events } = stored;
-  const who = access === 'full' ? `requested by <@${request.requester}>` : 'restricted';
+  const who = access === 'full' ? `requested by ${requesterWords(request)}` : 'restricted';
   const head = `${statusEmoji(request)} *${request.id}* · \`${request.distribution.alias}\` (${request.distribution.id}) · ${count(request.paths.length, 'path')} · ${who}\n*Status:* ${statusLine(request)}`;
   // Refused clicks and retries can pile up events: those that fit are shown in order, the rest counted.
   const trail = fitLines(
@@ -92,7 +94,7 @@ export function listMessage(
 
 /** One request in a list; the status line names no one and quotes nothing typed, so it stays. */
 function listLine({ access, request: r }: ReportedRequest): string {
-  const who = access === 'full' ? `<@${r.requester}>` : ':lock: restricted';
+  const who = access === 'full' ? requesterWords(r) : ':lock: restricted';
   return `${statusEmoji(r)} *${r.id}* \`${r.distribution.alias}\` ${count(r.paths.length, 'path')} · ${who} · ${slackDate(r.createdAt)} · ${statusLine(r)}`;
 }
 
@@ -117,7 +119,7 @@ export function usageMessage(summary: UsageSummary, policy: PolicyConfig): Slack
     .map((row) =>
       'restricted' in row
         ? `• :lock: restricted distributions ${count(row.paths, 'path')}`
-        : `• <@${row.requester}> ${count(row.paths, 'path')}`,
+        : `• ${actorWords(row.requester)} ${count(row.paths, 'path')}`,
     )
     .join('\n');
   const blocks: KnownBlock[] = [section(lines.join('\n'))];
@@ -194,7 +196,7 @@ function waitingBlocks({ requests, unconfirmed }: WaitingDecisions): KnownBlock[
 
 /** One waiting request: what, who asked, why, where its card is, and until when. */
 function waitingEntry(request: RequestIn<'pending_approval'>): string {
-  const head = `${statusEmoji(request)} *${request.id}* \`${request.distribution.alias}\` ${count(request.paths.length, 'path')} · <@${request.requester}> in <#${request.card.channel}> · expires ${slackDate(request.expiresAt)}`;
+  const head = `${statusEmoji(request)} *${request.id}* \`${request.distribution.alias}\` ${count(request.paths.length, 'path')} · ${requesterWords(request)} in <#${request.card.channel}> · expires ${slackDate(request.expiresAt)}`;
   return request.reason ? `${head}\n*Reason:* ${escapeWithin(request.reason, REASON_CHARS)}` : head;
 }
 

@@ -34,6 +34,7 @@ const EMOJI: Record<string, string> = {
   bell: '🔔',
   pencil2: '✏️',
   rocket: '🚀',
+  robot_face: '🤖',
   tada: '🎉',
   clock3: '🕒',
   arrows_counterclockwise: '🔄',
