@@ -135,7 +135,9 @@ describe('the pipeline API on the running bot', () => {
   });
 
   it('refuses bad calls with their status codes and one error shape, changing nothing', async () => {
-    const before = (await stack.items()).length;
+    // Requests only: the earlier requests' own steps may still be writing other items meanwhile.
+    const requests = async () => (await stack.plainItems()).filter((item) => item.sk === 'REQUEST').length;
+    const before = await requests();
     const cases: Array<[string, Promise<{ status: number; body: unknown }>, number, string]> = [
       ['no token', post({ distribution: 'docs', paths: ['/a'] }, null), 401, 'unauthorized'],
       ['wrong token', post({ distribution: 'docs', paths: ['/a'] }, 'inv_wrong'), 401, 'unauthorized'],
@@ -154,7 +156,11 @@ describe('the pipeline API on the running bot', () => {
     }
     const invalid = (await post({ distribution: 'docs', paths: ['no-slash', '/a*/b'] })).body as ErrorBody;
     expect(invalid.error.details?.map((d) => d.path)).toEqual(['no-slash', '/a*/b']);
-    expect((await stack.items()).length).toBe(before);
+    // Worded as /invalidate words them, without Slack's markup.
+    expect(invalid.error.details?.[0]?.message).toBe('Add a leading slash: `/no-slash`');
+    const mistyped = (await post({ distribution: 'wbe', paths: ['/a'] })).body as ErrorBody;
+    expect(mistyped.error.message).toContain('Did you mean "web"?');
+    expect(await requests()).toBe(before);
 
     const huge = await post({ distribution: 'docs', paths: ['/a'], reason: 'x'.repeat(2 * 1024 * 1024) });
     expect(huge.status).toBe(413);
@@ -215,9 +221,9 @@ describe('the pipeline API on the running bot', () => {
     ]);
   });
 
-  it('puts pipeline requests in the audit export', async () => {
-    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, [AUDIT_CLI, '--rows', 'requests', '--format', 'json'], {
+  const exported = (rows: string) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, [AUDIT_CLI, '--rows', rows, '--format', 'json'], {
         cwd: stack.cwd,
         env: {
           PATH: process.env.PATH ?? '',
@@ -231,8 +237,13 @@ describe('the pipeline API on the running bot', () => {
       });
       child.on('close', (code) => resolve({ code, stdout }));
     });
+
+  it('puts pipeline requests, and the refusal of a forbidden distribution, in the audit export', async () => {
+    const result = await exported('requests');
     expect(result.code).toBe(0);
     const rows = JSON.parse(result.stdout) as Array<{ requester: string }>;
     expect(rows.filter((row) => row.requester === 'pipeline:web-deploy').length).toBeGreaterThanOrEqual(5);
+    const refusals = JSON.parse((await exported('refusals')).stdout) as Array<Record<string, unknown>>;
+    expect(refusals.some((row) => JSON.stringify(row).includes('pipeline_not_allowed'))).toBe(true);
   });
 });

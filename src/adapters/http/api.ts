@@ -1,8 +1,10 @@
+import { distance } from 'fastest-levenshtein';
 import * as z from 'zod';
 import type { PipelineConfig } from '../../config.js';
 import { MAX_REASON_LENGTH } from '../../core/command.js';
 import { MAX_PATH_LENGTH } from '../../core/paths.js';
 import type { InvalidationRequest } from '../../core/request.js';
+import { type Candidate, nearest } from '../../core/suggest.js';
 import type { CancelRefusal } from '../../usecases/cancel.js';
 import {
   cancelForPipeline,
@@ -15,7 +17,7 @@ import type { FollowUps, Services, StoredRequest } from '../../usecases/ports.js
 import { recordCommandRefusal } from '../../usecases/record-refusal.js';
 import { auditSentences } from '../slack/audit-lines.js';
 import { approverWords, ruleWords } from '../slack/blocks.js';
-import { cancelRefusalText, commandRefusalText } from '../slack/messages.js';
+import { cancelRefusalText, commandRefusalText, problemText } from '../slack/messages.js';
 import { pipelineForToken } from './pipeline-token.js';
 
 /**
@@ -250,7 +252,7 @@ async function refusal(
       return failure(
         400,
         'unknown_distribution',
-        `I don't know the distribution ${quote(body.distribution)}. This pipeline may request: ${aliases(refused.known)}.`,
+        `I don't know the distribution ${quote(body.distribution)}.${didYouMean(body.distribution, refused.known)} This pipeline may request: ${aliases(refused.known)}.`,
       );
     case 'distribution_not_allowed': {
       const { alias, id } = refused.distribution;
@@ -300,7 +302,11 @@ async function refusal(
 
 function pathsFailure(refused: Extract<PipelineRefusal, { code: 'paths' }>['refusal']): ApiResponse {
   if (refused.code === 'invalid_paths') {
-    const details = refused.problems.map((problem) => ({ path: problem.input, message: problem.message }));
+    // Worded as the slash command words them, without Slack's markup.
+    const details = refused.problems.map((problem) => ({
+      path: problem.input,
+      message: plainText(problemText(problem)),
+    }));
     return failure(
       400,
       'invalid_paths',
@@ -392,6 +398,13 @@ export function plainText(mrkdwn: string): string {
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
+}
+
+/** " Did you mean "web"?" for a slip of the fingers, among what the pipeline may request (core/suggest.ts). */
+function didYouMean(typed: string, known: readonly { alias: string }[]): string {
+  const candidates = known.map((d): Candidate => ({ kind: 'distribution', word: d.alias }));
+  const near = nearest(typed, candidates, distance);
+  return near ? ` Did you mean ${quote(near.word)}?` : '';
 }
 
 function quote(text: string): string {

@@ -3,9 +3,12 @@ import { API_PREFIX, type ApiRequest, type ApiResponse, MAX_BODY_BYTES } from '.
 
 export type ApiHandler = (request: ApiRequest) => Promise<ApiResponse>;
 
+/** How much of an oversized body is read (and dropped) before the connection is cut instead. */
+const MAX_DRAINED_BYTES = 16 * MAX_BODY_BYTES;
+
 /**
- * Sends requests under `/api/` to the pipeline API and everything else to `next` (Bolt). The body is read
- * up to MAX_BODY_BYTES: past that, reading stops and the API answers 413 without holding the rest.
+ * Sends requests under `/api/` to the pipeline API and everything else to `next` (Bolt). The body is kept
+ * up to MAX_BODY_BYTES: past that, the rest is read and dropped, and the API answers 413.
  * `api` is looked up per request: the services behind it are composed after the server is made.
  */
 export function apiListener(api: () => ApiHandler | undefined, next: RequestListener): RequestListener {
@@ -35,32 +38,31 @@ async function answer(handler: ApiHandler, req: IncomingMessage, res: ServerResp
     body,
     ...(tooLarge ? { bodyTooLarge: true } : {}),
   });
-  // A body left unread is not waited for: the connection closes after the answer.
   res.writeHead(response.status, { ...response.headers, ...(tooLarge ? { connection: 'close' } : {}) });
   res.end(response.body);
 }
 
+/**
+ * A body past MAX_BODY_BYTES is not kept, but it is read to its end (up to MAX_DRAINED_BYTES) before the
+ * answer: a client still sending would otherwise lose the 413 to a broken pipe.
+ */
 function readBody(req: IncomingMessage): Promise<{ body: string; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) {
-      req.resume();
-      resolve({ body: '', tooLarge: true });
-      return;
-    }
     req.on('data', (chunk: Buffer) => {
       length += chunk.length;
-      if (length > MAX_BODY_BYTES) {
-        req.removeAllListeners('data');
-        req.resume();
-        resolve({ body: '', tooLarge: true });
+      if (length > MAX_DRAINED_BYTES) {
+        req.destroy();
         return;
       }
-      chunks.push(chunk);
+      if (length <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve({ body: Buffer.concat(chunks).toString('utf8'), tooLarge: false }));
+    req.on('end', () => {
+      const tooLarge = length > MAX_BODY_BYTES;
+      resolve({ body: tooLarge ? '' : Buffer.concat(chunks).toString('utf8'), tooLarge });
+    });
     req.on('error', reject);
+    req.on('close', () => reject(new Error('the request closed before its body ended')));
   });
 }

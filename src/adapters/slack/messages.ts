@@ -116,7 +116,7 @@ function pathProblems(problems: readonly PathProblem[]): string {
  * The core words a problem as plain text; here what it quotes (the path corrected, a `*`) goes in code
  * spans, so a typed `*` or backtick cannot turn the rest of the line bold or into code.
  */
-function problemText(problem: PathProblem): string {
+export function problemText(problem: PathProblem): string {
   switch (problem.code) {
     case 'missing_leading_slash':
       return `Add a leading slash: ${code(`/${problem.input}`)}`;
