@@ -191,6 +191,7 @@ const fileSchema = z.strictObject({
     .default({ enabled: false, intervalMinutes: 60 }),
   usergroupCacheSeconds: z.number().min(0).max(3600).default(60),
   pipelines: z.record(pipelineNameSchema, pipelineSchema).optional(),
+  auditors: userSetSchema.optional(),
   ...ruleFields,
 });
 
@@ -329,6 +330,11 @@ export interface PolicyConfig {
   budget?: { monthlyPaths: number };
   /** deploy pipelines that may request through the HTTP API (`pipelines` in the file); none when absent */
   pipelines?: PipelineConfig[];
+  /**
+   * who may take the whole audit export from Slack (`/invalidate export`), every distribution and the
+   * refusals; approvers get their own distributions' rows without being listed here. None when absent.
+   */
+  auditors?: Approvers;
 }
 
 /**
@@ -557,6 +563,7 @@ function policyOf(file: FileConfig): PolicyConfig {
     cost: file.cost,
     ...(file.budget ? { budget: file.budget } : {}),
     ...(file.pipelines ? { pipelines: pipelinesOf(file, file.pipelines) } : {}),
+    ...(file.auditors ? { auditors: file.auditors } : {}),
   };
 }
 

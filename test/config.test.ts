@@ -283,6 +283,21 @@ describe('parseConfig', () => {
       'distributions.STATUS',
     ],
     [
+      'the reserved alias export',
+      { distributions: { Export: { id: 'E2ABCDEF123XYZ', approval: 'never' } } },
+      'distributions.Export',
+    ],
+    [
+      'an auditor that is not a user id',
+      { ...minimal(), auditors: { users: ['alice'] } },
+      'auditors.users.0',
+    ],
+    [
+      'a misspelt auditors key',
+      { ...minimal(), auditors: { group: 'S0123AUDIT' } },
+      'unknown key auditors.group',
+    ],
+    [
       'an alias with a space',
       { distributions: { 'my web': { id: 'E2ABCDEF123XYZ', approval: 'never' } } },
       'distributions.my web',
@@ -407,6 +422,22 @@ describe('the shipped example file', () => {
     );
     const config = load(HTTP_ENV, content);
     expect(config.policy.distributions.map((d) => d.alias)).toEqual(['web', 'docs']);
+  });
+});
+
+describe('parseConfig, auditors', () => {
+  it('keeps the auditors as listed users and a user group', () => {
+    const auditors = { users: ['U0123AUDIT'], usergroup: 'S0123FINANCE' };
+    expect(load(HTTP_ENV, { ...minimal(), auditors }).policy.auditors).toEqual(auditors);
+  });
+
+  it('takes a user group alone', () => {
+    const content = { ...minimal(), auditors: { usergroup: 'S0123FINANCE' } };
+    expect(load(HTTP_ENV, content).policy.auditors).toEqual({ usergroup: 'S0123FINANCE', users: [] });
+  });
+
+  it('has no auditors when the file names none', () => {
+    expect(load(HTTP_ENV, minimal()).policy).not.toHaveProperty('auditors');
   });
 });
 

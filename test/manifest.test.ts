@@ -23,6 +23,8 @@ const EXPECTED_BOT_SCOPES = [
   'usergroups:read',
   'channels:history',
   'groups:history',
+  'im:write',
+  'files:write',
 ];
 
 interface Manifest {

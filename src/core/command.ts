@@ -1,7 +1,7 @@
 import { err, ok, type Result } from './result.js';
 
 /** Words that are sub-commands of `/invalidate`, so they can never be distribution aliases. */
-export const RESERVED_WORDS = ['help', 'cancel', 'status', 'list', 'usage'] as const;
+export const RESERVED_WORDS = ['help', 'cancel', 'status', 'list', 'usage', 'export'] as const;
 
 export type Command =
   | { kind: 'help' }
@@ -9,7 +9,11 @@ export type Command =
   | { kind: 'status'; requestId: string }
   | { kind: 'list'; target?: string; mine: boolean }
   | { kind: 'usage'; month?: string }
+  /** the month's audit export as a file; the current UTC month when no month is given */
+  | { kind: 'export'; month?: string; format: ExportFormat }
   | { kind: 'invalidate'; target: string; items: string[]; reason?: string };
+
+export type ExportFormat = 'csv' | 'json';
 
 export type CommandError =
   | { code: 'no_paths'; target: string }
@@ -17,14 +21,20 @@ export type CommandError =
   | { code: 'reason_too_long'; length: number; max: number }
   /** one word where a request id goes, but not one the bot could have made (`typed` as given) */
   | { code: 'bad_request_id'; command: 'cancel' | 'status'; typed: string }
-  | { code: 'usage'; command: 'cancel' | 'status' | 'list' | 'usage'; expected: string };
+  | { code: 'usage'; command: keyof typeof USAGE; expected: string }
+  /** a word after `export` that is neither a month nor a format (`typed` as given) */
+  | { code: 'bad_export_word'; typed: string; expected: string };
 
 const USAGE = {
   cancel: '/invalidate cancel <request-id>',
   status: '/invalidate status <request-id>',
   list: '/invalidate list [<distribution>] [mine]',
   usage: '/invalidate usage [YYYY-MM]',
+  export: '/invalidate export [YYYY-MM] [csv|json]',
 } as const;
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json'];
 
 /**
  * Request ids as the bot makes them: `INV-` and 10 base32 characters. Anything else cannot name a request,
@@ -68,7 +78,7 @@ export function parseCommand(
   );
 }
 
-/** `cancel`, `status`, `list` and `usage`; undefined when `word` is none of them (then it is a distribution). */
+/** `cancel`, `status`, `list`, `usage` and `export`; undefined when `word` is none of them (then it is a distribution). */
 function parseSubcommand(word: string, args: readonly string[]): Result<Command, CommandError> | undefined {
   const usage = (command: keyof typeof USAGE) =>
     err({ code: 'usage' as const, command, expected: USAGE[command] });
@@ -89,13 +99,28 @@ function parseSubcommand(word: string, args: readonly string[]): Result<Command,
     }
     case 'usage': {
       const [month] = args;
-      if (args.length > 1 || (month !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(month)))
-        return usage('usage');
+      if (args.length > 1 || (month !== undefined && !MONTH.test(month))) return usage('usage');
       return ok(month === undefined ? { kind: 'usage' } : { kind: 'usage', month });
     }
+    case 'export':
+      return parseExport(args);
     default:
       return undefined;
   }
+}
+
+/** `export [YYYY-MM] [csv|json]`, the two words in either order, each at most once; csv by default. */
+function parseExport(args: readonly string[]): Result<Command, CommandError> {
+  const formatOf = (word: string) => EXPORT_FORMATS.find((format) => format === word.toLowerCase());
+  const other = args.find((arg) => !MONTH.test(arg) && formatOf(arg) === undefined);
+  if (other !== undefined) return err({ code: 'bad_export_word', typed: other, expected: USAGE.export });
+  const months = args.filter((arg) => MONTH.test(arg));
+  const formats = args.flatMap((arg) => formatOf(arg) ?? []);
+  if (months.length > 1 || formats.length > 1)
+    return err({ code: 'usage', command: 'export', expected: USAGE.export });
+  const [month] = months;
+  const format = formats[0] ?? 'csv';
+  return ok(month === undefined ? { kind: 'export', format } : { kind: 'export', month, format });
 }
 
 function extractReason(text: string): { body: string; reason?: string } {

@@ -3,17 +3,16 @@ import { csvText, type ExportRow, jsonText } from '../adapters/system/export-tex
 import { createLogger } from '../adapters/system/logger.js';
 import { openStoresAlone } from '../compose/services.js';
 import { ConfigError, findDistribution, parseStoreConfig } from '../config.js';
-import type { AuditEvent, InvalidationRequest } from '../core/request.js';
+import { type ExportQuery, exportEvents, exportRefusals, exportRequests } from '../usecases/audit-export.js';
 import {
-  type ExportQuery,
-  exportEvents,
-  exportRefusals,
-  exportRequests,
+  EVENT_COLUMNS,
+  eventRows,
+  REFUSAL_COLUMNS,
   REQUEST_COLUMNS,
-  type RefusalRow,
-  reasonOf,
-  requestRow,
-} from '../usecases/audit-export.js';
+  ROW_KINDS,
+  refusalRows,
+  requestRows,
+} from '../usecases/audit-rows.js';
 import { readConfigFile } from './load-config.js';
 
 const USAGE = `Usage: npm run audit -- [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--distribution <alias>]
@@ -24,33 +23,7 @@ with = + - @, tab or CR is written with a leading ' so that a spreadsheet shows 
 Reads the same environment and config file as the bot (TABLE_NAME, or the embedded store in
 INVALIDATOR_DATA_DIR, which must not be open in a running bot at the same time).`;
 
-const EVENT_COLUMNS = [
-  'at',
-  'requestId',
-  'event',
-  'actor',
-  'distribution',
-  'distributionId',
-  'requester',
-  'paths',
-  'reason',
-  'details',
-];
-const REFUSAL_COLUMNS = [
-  'at',
-  'kind',
-  'user',
-  'action',
-  'refusal',
-  'distribution',
-  'distributionId',
-  'channel',
-  'requestId',
-  'command',
-  'count',
-];
-
-const ROWS = ['events', 'requests', 'refusals'] as const;
+const ROWS = ROW_KINDS;
 
 /** `npm run audit`: the audit trail for finance and compliance, as CSV (RFC 4180) or JSON. */
 async function main(argv: string[]): Promise<void> {
@@ -112,65 +85,6 @@ function argumentProblems(values: Record<string, string | boolean | undefined>):
 }
 
 type Row = ExportRow;
-
-async function* eventRows(
-  events: AsyncIterable<{ event: AuditEvent; request: InvalidationRequest }>,
-): AsyncIterable<Row> {
-  for await (const { event, request } of events) {
-    yield {
-      at: event.at,
-      requestId: event.requestId,
-      event: event.type,
-      actor: event.actor,
-      distribution: request.distribution.alias,
-      distributionId: request.distribution.id,
-      requester: request.requester,
-      paths: request.paths.length,
-      reason: reasonOf(event),
-      // nested in JSON; in CSV, csv-stringify writes an object as its JSON text
-      details: event.details,
-    };
-  }
-}
-
-async function* requestRows(requests: AsyncIterable<InvalidationRequest>): AsyncIterable<Row> {
-  for await (const request of requests) yield requestRow(request);
-}
-
-async function* refusalRows(refusals: readonly RefusalRow[]): AsyncIterable<Row> {
-  for (const row of refusals) {
-    if (row.kind === 'command') {
-      const { refusal } = row;
-      yield {
-        at: row.at,
-        kind: row.kind,
-        user: refusal.user,
-        refusal: refusal.code,
-        distribution: refusal.distribution.alias,
-        distributionId: refusal.distribution.id,
-        channel: refusal.channel,
-        command: refusal.truncated ? `${refusal.command}…` : refusal.command,
-        count: 1,
-      };
-      continue;
-    }
-    const { request } = row;
-    const where = {
-      at: row.at,
-      kind: row.kind,
-      distribution: request.distribution.alias,
-      distributionId: request.distribution.id,
-      channel: request.channel,
-      requestId: request.id,
-    };
-    if (row.kind === 'clicks_not_kept') {
-      yield { ...where, count: row.count };
-      continue;
-    }
-    const { action, refusal } = row.event.details;
-    yield { ...where, user: row.event.actor, action: String(action), refusal: String(refusal), count: 1 };
-  }
-}
 
 /** Streams rows out as they are read, waiting whenever stdout is full. */
 async function write(

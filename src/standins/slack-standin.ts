@@ -36,6 +36,18 @@ export interface EphemeralMessage {
   at: number;
 }
 
+/** A file shared with `files.completeUploadExternal`, its bytes as uploaded to its upload URL. */
+export interface SharedFile {
+  id: string;
+  /** where it was shared (`channel_id`), e.g. a DM opened with `conversations.open` */
+  channel: string;
+  filename: string;
+  title?: string;
+  initial_comment?: string;
+  content: Buffer;
+  at: number;
+}
+
 type UserGroup = string[] | 'plan_upgrade_required' | 'no_such_subteam';
 
 export interface SlackStandInOptions {
@@ -116,6 +128,8 @@ export interface SlackStandIn {
   /** A URL on this server standing in for a `response_url`; JSON POSTs to it land in `responses`. */
   responseUrl(id: string): string;
   responses: ResponseUrlMessage[];
+  /** Files shared by `files.completeUploadExternal` (uploaded but never completed ones are not here). */
+  files: SharedFile[];
   setUserGroup(id: string, members: UserGroup): void;
   /**
    * Resolves with the probe's value once it is neither undefined nor false (a throwing probe counts as
@@ -141,8 +155,16 @@ interface State {
   readonly messages: StoredMessage[];
   readonly ephemerals: EphemeralMessage[];
   readonly views: RecordedView[];
+  /** DMs opened with `conversations.open`: the bot may post there whatever `memberChannels` says */
+  readonly directMessages: Map<string, string>;
+  /** files given an upload URL, by id; `content` once their bytes were posted there */
+  readonly uploads: Map<string, { filename: string; length: number; content?: Buffer }>;
+  readonly files: SharedFile[];
+  /** this server's own address, for the upload URLs it hands out */
+  url: string;
   lastTsMicros: number;
   viewCount: number;
+  fileCount: number;
 }
 
 const ok = (body: Record<string, unknown> = {}): Reply => ({ ok: true, body });
@@ -150,7 +172,7 @@ const fail = (error: string): Reply => ({ ok: false, error });
 
 // The web-api client JSON-encodes objects inside its form body; these are the keys whose values are
 // structured in Slack's API, so only they are decoded back (a text that merely looks like JSON stays text).
-const JSON_KEYS = ['blocks', 'attachments', 'view', 'metadata'] as const;
+const JSON_KEYS = ['blocks', 'attachments', 'view', 'metadata', 'files'] as const;
 
 // --- ids and argument helpers ------------------------------------------------------------------------
 
@@ -180,6 +202,7 @@ function blocksOf(args: Args): unknown[] | undefined {
 
 function channelAccessError(state: State, channel: string): string | undefined {
   if (state.memberChannels === undefined || state.memberChannels.has(channel)) return undefined;
+  if ([...state.directMessages.values()].includes(channel)) return undefined;
   // Slack says not_in_channel only for public channels; private channels and DMs the bot cannot see
   // do not exist as far as it is concerned.
   return channel.startsWith('C') ? 'not_in_channel' : 'channel_not_found';
@@ -365,6 +388,61 @@ function getPermalink(args: Args, state: State): Reply {
   return ok({ channel, permalink });
 }
 
+/** The bot's DM with one user: the same channel each time it is opened. */
+function conversationOpen(args: Args, state: State): Reply {
+  const users = str(args, 'users');
+  if (users === undefined) return fail('users_list_not_supplied');
+  if (users.includes(',')) return fail('not_implemented');
+  const channel = state.directMessages.get(users) ?? `D${users.slice(1)}`;
+  state.directMessages.set(users, channel);
+  return ok({ channel: { id: channel } });
+}
+
+/**
+ * Step 1 of Slack's upload: an id for the file and a URL (on this server) to post its bytes to.
+ * https://docs.slack.dev/reference/methods/files.getuploadurlexternal
+ */
+function getUploadUrlExternal(args: Args, state: State): Reply {
+  const filename = str(args, 'filename');
+  const length = Number(str(args, 'length'));
+  if (filename === undefined || !Number.isInteger(length) || length <= 0) return fail('invalid_arguments');
+  state.fileCount += 1;
+  const id = `F${String(state.fileCount).padStart(10, '0')}`;
+  state.uploads.set(id, { filename, length });
+  return ok({ upload_url: `${state.url}/upload/${id}`, file_id: id });
+}
+
+/**
+ * Step 3: shares uploaded files in `channel_id` with one comment. A file whose bytes never arrived is
+ * refused. https://docs.slack.dev/reference/methods/files.completeuploadexternal
+ */
+function completeUploadExternal(args: Args, state: State): Reply {
+  const files = Array.isArray(args.files) ? (args.files as Array<{ id?: unknown; title?: unknown }>) : [];
+  if (files.length === 0) return fail('invalid_arguments');
+  const channel = str(args, 'channel_id');
+  if (channel !== undefined) {
+    const accessError = channelAccessError(state, channel);
+    if (accessError !== undefined) return fail(accessError);
+  }
+  const uploaded = files.map((file) => ({ file, upload: state.uploads.get(String(file.id)) }));
+  if (uploaded.some(({ upload }) => upload?.content === undefined)) return fail('file_not_found');
+  const comment = str(args, 'initial_comment');
+  const shared = uploaded.map(({ file, upload }): SharedFile => {
+    const sharedFile: SharedFile = {
+      id: String(file.id),
+      channel: channel ?? '',
+      filename: upload?.filename ?? '',
+      content: upload?.content ?? Buffer.alloc(0),
+      at: Date.now(),
+    };
+    if (typeof file.title === 'string') sharedFile.title = file.title;
+    if (comment !== undefined) sharedFile.initial_comment = comment;
+    return sharedFile;
+  });
+  state.files.push(...shared);
+  return ok({ files: shared.map(({ id, title }) => ({ id, title })) });
+}
+
 const METHODS: Record<string, (args: Args, state: State) => Reply> = {
   'auth.test': authTest,
   'chat.postMessage': postMessage,
@@ -380,14 +458,35 @@ const METHODS: Record<string, (args: Args, state: State) => Reply> = {
   'conversations.replies': conversationReplies,
   'conversations.history': conversationHistory,
   'users.info': userInfo,
+  'conversations.open': conversationOpen,
+  'files.getUploadURLExternal': getUploadUrlExternal,
+  'files.completeUploadExternal': completeUploadExternal,
 };
 
 // --- wire format ---------------------------------------------------------------------------------------
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBytes(req)).toString('utf8');
+}
+
+/**
+ * Step 2 of an upload: the web-api client posts the bytes as multipart/form-data, the file in a field
+ * named `body` (WebClient's `postFileUploadsToExternalURL`); a raw body is taken as the bytes too.
+ */
+async function uploadedBytes(req: IncomingMessage): Promise<Buffer> {
+  const raw = await readBytes(req);
+  const contentType = req.headers['content-type'] ?? '';
+  if (!contentType.startsWith('multipart/form-data')) return raw;
+  const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+  const file = form.get('body');
+  if (file === null) throw new Error('an upload without a `body` field');
+  return typeof file === 'string' ? Buffer.from(file) : Buffer.from(await file.arrayBuffer());
 }
 
 function parseJsonValue(value: unknown): unknown {
@@ -453,8 +552,13 @@ function createState(options: SlackStandInOptions): State {
     messages: [],
     ephemerals: [],
     views: [],
+    directMessages: new Map(),
+    uploads: new Map(),
+    files: [],
+    url: '',
     lastTsMicros: 0,
     viewCount: 0,
+    fileCount: 0,
   };
 }
 
@@ -526,11 +630,23 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     for (const listener of responseListeners) listener(response);
   }
 
+  /** Slack's upload URL answers 200 with a short text; an unknown file id, 404. */
+  async function answerUpload(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const upload = state.uploads.get(id);
+    const content = await uploadedBytes(req);
+    if (upload === undefined) return sendJson(res, 404, { ok: false, error: 'file_not_found' });
+    upload.content = content;
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.end(`OK - ${content.length}`);
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
     const api = /^\/api\/([\w.]+)$/.exec(path);
     const response = /^\/response\/([^/]+)$/.exec(path);
+    const upload = /^\/upload\/(F\w+)$/.exec(path);
     if (req.method === 'POST' && api?.[1] !== undefined) return answerApiCall(req, res, api[1]);
+    if (req.method === 'POST' && upload?.[1] !== undefined) return answerUpload(req, res, upload[1]);
     if (req.method === 'POST' && response?.[1] !== undefined) {
       return answerResponseUrl(req, res, decodeURIComponent(response[1]));
     }
@@ -550,6 +666,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrade(req, socket, head));
   const port = await listen(server, options.port ?? 0);
   const url = `http://127.0.0.1:${port}`;
+  state.url = url;
 
   return {
     url,
@@ -563,6 +680,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     views: state.views,
     responseUrl: (id) => `${url}/response/${encodeURIComponent(id)}`,
     responses,
+    files: state.files,
     setUserGroup: (id, members) => {
       state.userGroups.set(id, members);
     },

@@ -1,6 +1,12 @@
 import { distance } from 'fastest-levenshtein';
 import { type DistributionConfig, findDistribution, type PolicyConfig } from '../config.js';
-import { type CommandError, parseCommand, RESERVED_WORDS } from '../core/command.js';
+import {
+  type CommandError,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  parseCommand,
+  RESERVED_WORDS,
+} from '../core/command.js';
 import { previewCost } from '../core/cost.js';
 import { MAX_ITEM_BYTES } from '../core/item-size.js';
 import { normalisePaths, type PathNormalisation, type PathProblem, splitPaths } from '../core/paths.js';
@@ -19,7 +25,8 @@ import { releaseReservation, reserveNewRequest } from './reservations.js';
  * distribution may not be requested from here) is recorded for audit by `recordUnauthorizedCommand`.
  */
 export type CommandRefusal =
-  | { code: 'bad_command'; error: CommandError }
+  /** `meant`: the word a mistyped one was probably meant to be, where one is near (`jsn` for `json`) */
+  | { code: 'bad_command'; error: CommandError; meant?: string }
   | { code: 'unknown_distribution'; target: string; known: DistributionConfig[]; suggestion?: Suggestion }
   | { code: 'channel_not_allowed'; distribution: DistributionConfig }
   | { code: 'invalid_paths'; problems: PathProblem[] }
@@ -50,6 +57,7 @@ export type PreparedCommand =
   | { kind: 'status'; requestId: string }
   | { kind: 'list'; distribution?: DistributionConfig; mine: boolean }
   | { kind: 'usage'; month?: string }
+  | { kind: 'export'; month?: string; format: ExportFormat }
   | {
       kind: 'invalidate';
       distribution: DistributionConfig;
@@ -170,6 +178,11 @@ function badCommandRefusal(policy: PolicyConfig, error: CommandError): CommandRe
   if (error.code === 'no_paths' && !findDistribution(policy, error.target)) {
     const unknown = unknownDistribution(policy, error.target, [], true);
     if (unknown.suggestion) return unknown;
+  }
+  if (error.code === 'bad_export_word') {
+    const formats = EXPORT_FORMATS.map((word): Candidate => ({ kind: 'command', word }));
+    const near = nearest(error.typed, formats, distance);
+    if (near) return { code: 'bad_command', error, meant: near.word };
   }
   return { code: 'bad_command', error };
 }

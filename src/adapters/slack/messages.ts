@@ -3,6 +3,7 @@ import type { PathProblem } from '../../core/paths.js';
 import type { InvalidationRequest } from '../../core/request.js';
 import type { CancelRefusal } from '../../usecases/cancel.js';
 import type { DecisionRefusal } from '../../usecases/decide.js';
+import type { ExportRefusal } from '../../usecases/month-export.js';
 import type { CommandRefusal, OpenRefusal, Suggestion } from '../../usecases/request-invalidation.js';
 import {
   actorWords,
@@ -37,7 +38,7 @@ const inCode = (text: string) => inCodeSpan(text, QUOTE_CHARS);
 export function commandRefusalText(refusal: CommandRefusal): string {
   switch (refusal.code) {
     case 'bad_command':
-      return badCommandText(refusal.error);
+      return badCommandText(refusal.error, refusal.meant);
     case 'unknown_distribution': {
       const known = refusal.known.map((d) => `${code(d.alias)} (${d.id})`).join(', ');
       const meant = refusal.suggestion ? ` Did you mean ${suggestionText(refusal.suggestion)}?` : '';
@@ -82,7 +83,7 @@ function tooLargeText(refusal: Extract<CommandRefusal, { code: 'too_large' }>): 
   return `${why} Send the paths in ${number(requests)} requests of at most ${number(pathsEach)} paths each, or use a wildcard (e.g. \`/assets/*\`).${repeated}`;
 }
 
-function badCommandText(error: CommandError): string {
+function badCommandText(error: CommandError, meant: string | undefined): string {
   switch (error.code) {
     case 'usage':
       return `Usage: \`${error.expected}\`. Request ids are on the cards (e.g. \`${REQUEST_ID_EXAMPLE}\`); months look like \`2026-11\`.`;
@@ -94,6 +95,10 @@ function badCommandText(error: CommandError): string {
       return `Shorten the reason to at most ${error.max.toLocaleString('en-US')} characters (it is ${error.length.toLocaleString('en-US')}): a sentence or two for the audit trail.`;
     case 'no_paths':
       return noPathsText(error.target);
+    case 'bad_export_word': {
+      const didYouMean = meant === undefined ? '' : ` Did you mean ${code(meant)}?`;
+      return `${code(error.typed)} is neither a month (e.g. \`2026-11\`) nor a format (\`csv\` or \`json\`).${didYouMean} Usage: \`${error.expected}\`.`;
+    }
     default: {
       const unreachable: never = error;
       return String(unreachable);
@@ -264,4 +269,49 @@ export const UNRECORDED_TEXT =
 /** The acknowledgement of a recorded request whose card the worker posts (on Lambda). */
 export function recordedText(requestId: string): string {
   return `${requestId} recorded; its card will appear here.`;
+}
+
+/** The acknowledgement of `/invalidate export`: the file follows in a DM. */
+export function preparingExportText(month: string): string {
+  return `Preparing the export of ${month}… I will send it to you in a direct message.`;
+}
+
+/** Who may export from Slack, and where to go otherwise. */
+export function exportRefusalText(refusal: ExportRefusal): string {
+  const why = refusal.unresolved
+    ? ' (I could not read a user group from Slack to check yours; try again in a minute)'
+    : '';
+  return `Only auditors (config \`auditors\`) and approvers can export${why}. Ask whoever runs Invalidator to add you to \`auditors\`, or to run \`npm run audit\` for you.`;
+}
+
+/** On Lambda the Slack handler must answer within 3 seconds and has no worker step for exports yet. */
+export const EXPORT_ON_LAMBDA_TEXT =
+  'Exports from Slack are made by the server runtime only; on this deployment run `npm run audit -- --format csv` (see `npm run audit -- --help`) with access to the table.';
+
+/** What the DM says over the files: the month, the rows in each, and what an approver's export leaves out. */
+export function exportSentText(
+  month: string,
+  format: string,
+  counts: ReadonlyArray<{ kind: string; rows: number }>,
+  onlyDistributions: readonly string[] | undefined,
+): string {
+  const figures = counts.map(({ kind, rows }) => `${rows.toLocaleString('en-US')} ${kind}`).join(', ');
+  const scope =
+    onlyDistributions === undefined
+      ? 'Every distribution, with the authorization refusals.'
+      : `Only the distributions you approve: ${onlyDistributions.map((alias) => code(alias)).join(', ')}; the refusals are for auditors.`;
+  return `The audit export of ${month} (${format.toUpperCase()}): ${figures}. ${scope}`;
+}
+
+/** Instead of empty files. */
+export function emptyExportText(month: string, onlyDistributions: readonly string[] | undefined): string {
+  const where =
+    onlyDistributions === undefined ? '' : ` on ${onlyDistributions.map((alias) => code(alias)).join(', ')}`;
+  return `Nothing was recorded${where} in ${month}: no events, requests or refusals, so there is no file to send.`;
+}
+
+/** The export could not be sent; nothing else will come. */
+export function exportFailedText(month: string, slackError: string | undefined): string {
+  const why = slackError ? ` (Slack answered \`${slackError}\`)` : '';
+  return `I could not send you the export of ${month}${why}. Try again in a few minutes; \`npm run audit\` makes the same file from the command line.`;
 }

@@ -17,6 +17,7 @@ import {
   recordedText,
   UNRECORDED_TEXT,
 } from '../messages.js';
+import { exportByCommand } from './export.js';
 import { INLINE_FOLLOW_UPS, type ListenerFollowUps, type Respond, responder } from './follow-ups.js';
 import { answerReport } from './reports.js';
 
@@ -39,7 +40,7 @@ export const SLOW_RECORD_TEXT =
  * https://api.slack.com/interactivity/slash-commands#responding_basic_receipt
  */
 export function invalidateCommand(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
-  return async ({ command, ack, respond: boltRespond }: CommandArgs): Promise<void> => {
+  return async ({ command, ack, respond: boltRespond, client }: CommandArgs): Promise<void> => {
     const respond = responder(followUps, boltRespond, command.response_url);
     const prepared = prepareCommand(services.policy, command.text, command.channel_id);
     if (!prepared.ok) {
@@ -52,6 +53,8 @@ export function invalidateCommand(services: Services, followUps: ListenerFollowU
     const value = prepared.value;
     const cards = followUps.cards;
     if (value.kind === 'invalidate') return open(services, value, command, { ack, respond }, cards);
+    if (value.kind === 'export')
+      return exportByCommand(services, value, command.user_id, { ack, respond, client }, followUps);
     if (value.kind === 'cancel' && cards === 'worker') {
       const cancelled = await cancelRequest(services, value.requestId, command.user_id, cards);
       await ack(ephemeral(cancelAnswerText(cancelled)));
