@@ -177,7 +177,37 @@ describe('parseCommand', () => {
     expect(parse(text)).toEqual({ ok: false, error: { code: 'bad_request_id', command, typed } });
   });
 
-  it('reserves help among the sub-command words', () => {
+  it.each([
+    ['export', { kind: 'export', format: 'csv' }],
+    ['export 2026-12', { kind: 'export', month: '2026-12', format: 'csv' }],
+    ['export json', { kind: 'export', format: 'json' }],
+    ['EXPORT JSON 2026-01', { kind: 'export', month: '2026-01', format: 'json' }],
+    ['export 2026-12 csv', { kind: 'export', month: '2026-12', format: 'csv' }],
+  ])('reads `%s` as an export, csv and the current month unless told', (text, value) => {
+    expect(parse(text)).toEqual({ ok: true, value });
+  });
+
+  it.each([
+    ['a month that does not exist', 'export 2026-13', '2026-13'],
+    ['a day', 'export 2026-12-01', '2026-12-01'],
+    ['another format', 'export xlsx', 'xlsx'],
+    ['a mistyped format', 'export 2026-12 jsn', 'jsn'],
+  ])('refuses an export with %s, quoting the word', (_, text, typed) => {
+    expect(parse(text)).toEqual({
+      ok: false,
+      error: { code: 'bad_export_word', typed, expected: '/invalidate export [YYYY-MM] [csv|json]' },
+    });
+  });
+
+  it.each([
+    ['two months', 'export 2026-11 2026-12'],
+    ['two formats', 'export csv json'],
+  ])('shows the export usage when given %s', (_, text) => {
+    expect(parse(text)).toMatchObject({ ok: false, error: { code: 'usage', command: 'export' } });
+  });
+
+  it('reserves help and export among the sub-command words', () => {
+    expect(RESERVED_WORDS).toContain('export');
     expect(RESERVED_WORDS).toContain('help');
   });
 });

@@ -11,6 +11,7 @@ export type {
   EphemeralMessage,
   RecordedView,
   ResponseUrlMessage,
+  SharedFile,
   SlackCall,
   StoredMessage,
 } from '../../src/standins/slack-standin.js';
