@@ -264,6 +264,41 @@ describe('slack stand-in', () => {
     expect(slack.calls[1]?.args).not.toHaveProperty('token');
   });
 
+  it('opens a DM and takes a files.uploadV2 of two files into it, with their bytes, titles and comment', async () => {
+    const { slack, client } = await start({ memberChannels: ['C0CARDS001'] });
+    const opened = await client.conversations.open({ users: 'UAUDIT0001' });
+    const channel = opened.channel?.id ?? '';
+    expect(channel).toMatch(/^D/);
+    expect((await client.conversations.open({ users: 'UAUDIT0001' })).channel?.id).toBe(channel);
+    const bytes = Buffer.from([0xef, 0xbb, 0xbf, 0x61, 0x0d, 0x0a, 0x00, 0xff]);
+    await client.filesUploadV2({
+      channel_id: channel,
+      initial_comment: 'two files',
+      file_uploads: [
+        { file: bytes, filename: 'a.csv', title: 'A' },
+        { file: Buffer.from('[]\n'), filename: 'b.json', title: 'B' },
+      ],
+    });
+    expect(slack.files.map(({ filename, title, channel: where }) => ({ filename, title, where }))).toEqual([
+      { filename: 'a.csv', title: 'A', where: channel },
+      { filename: 'b.json', title: 'B', where: channel },
+    ]);
+    expect(slack.files[0]?.content.equals(bytes)).toBe(true);
+    expect(slack.files[1]?.content.toString('utf8')).toBe('[]\n');
+    expect(slack.files.every((file) => file.initial_comment === 'two files')).toBe(true);
+    // The DM is the bot's to post in, whatever the channels it was invited to.
+    await client.chat.postMessage({ channel, text: 'hello' });
+  });
+
+  it('shares nothing when completeUploadExternal names a file whose bytes never arrived', async () => {
+    const { slack, client } = await start();
+    const { file_id } = await client.files.getUploadURLExternal({ filename: 'a.csv', length: 3 });
+    await expect(
+      client.files.completeUploadExternal({ files: [{ id: file_id ?? '' }], channel_id: 'D0001' }),
+    ).rejects.toThrow(/file_not_found/);
+    expect(slack.files).toEqual([]);
+  });
+
   it('records posts to a response_url', async () => {
     const { slack } = await start();
 
