@@ -117,6 +117,14 @@ describe('the Lambda handlers', () => {
       stack.slack.threadReplies(card.channel, card.ts).find((m) => m.text.includes(fragment)),
     );
 
+  it('answers /invalidate export with the command line that makes it, uploading nothing', async () => {
+    const calls = stack.slack.calls.length;
+    const answer = await slack.command(USERS.lead, 'export json');
+    expect(answer.status).toBe(200);
+    expect((answer.json() as { text: string }).text).toContain('npm run audit');
+    expect(stack.slack.calls.slice(calls).map((call) => call.method)).toEqual([]);
+  });
+
   it('answers a signed /invalidate once recorded and wakes the worker; the worker posts the card and completes it', async () => {
     const answer = await slack.command(USERS.requester, 'docs /guide/index.html --reason lambda');
     expect(answer.status).toBe(200);
