@@ -10,40 +10,13 @@ import {
   postDigests,
   scheduleDigest,
 } from '../../src/usecases/digest.js';
-import { DIGEST_TASK, type DigestChannel } from '../../src/usecases/ports.js';
+import { DIGEST_TASK } from '../../src/usecases/ports.js';
+import { ChannelStandIn } from '../support/digest-channel.js';
 import { MemoryStores } from '../support/memory-ports.js';
 
 const CHANNEL = 'C0123LEADS';
 const WEB_ID = 'E2ABCDEF123XYZ';
 const MONDAY = '2026-12-07T00:00:00.000Z';
-
-/** The channel as a list of posts; `hold` keeps the next post waiting until `release` is called. */
-class ChannelStandIn implements DigestChannel {
-  readonly posts: Array<{ channel: string; figures: DigestFigures }> = [];
-  private held?: Promise<void>;
-  release = () => {};
-
-  hold(): void {
-    this.held = new Promise((resolve) => {
-      this.release = resolve;
-    });
-  }
-
-  async post(channel: string, figures: DigestFigures): Promise<void> {
-    const held = this.held;
-    this.held = undefined;
-    await held;
-    this.posts.push({ channel, figures });
-  }
-
-  async find(channel: string, periodKey: string): Promise<boolean> {
-    return this.posts.some((post) => post.channel === channel && post.figures.period.key === periodKey);
-  }
-
-  keys(): string[] {
-    return this.posts.map((post) => post.figures.period.key);
-  }
-}
 
 function setUp(digest: Record<string, unknown> | null = { channel: CHANNEL }) {
   const config = parseConfig(

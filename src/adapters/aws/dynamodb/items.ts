@@ -215,10 +215,10 @@ const seenSchema = z.looseObject({ invalidationId: text });
 
 const markerSchema = z.looseObject({ sk: text, requestId: text });
 
-const digestMarkerSchema = z.looseObject({
-  state: z.enum(['posting', 'posted']),
-  at: text,
-});
+const digestMarkerSchema = z.discriminatedUnion('state', [
+  z.looseObject({ state: z.literal('posting'), at: text }),
+  z.looseObject({ state: z.literal('posted') }),
+]);
 
 const counterSchema = z.looseObject({
   amount: z.number().default(0),
@@ -314,8 +314,8 @@ export function parseMarker(item: Item): { sk: string; requestId: string } {
 
 /** A digest marker: posting since `at`, or posted. */
 export function parseDigestMarker(item: Item): DigestMarker {
-  const { state, at } = parse(digestMarkerSchema, item, 'digest marker');
-  return state === 'posted' ? { state } : { state, at };
+  const marker = parse(digestMarkerSchema, item, 'digest marker');
+  return marker.state === 'posted' ? { state: 'posted' } : { state: 'posting', at: marker.at };
 }
 
 /** A counter's figures and open holders; an absent counter reads as empty. */
