@@ -83,17 +83,20 @@ async function postOnce(services: DigestServices, digest: DigestConfig, period: 
   const now = clock.now();
   const marker = await markers.get(period.key);
   if (marker?.state === 'posted') return true;
+  if (marker !== undefined && Date.parse(now) - Date.parse(marker.at) < POSTING_STALE_MS) return false;
+  // Read before the marker is written, so a `posting` marker only ever waits for one Slack call.
+  const figures = await figuresOf(services, period, digest.channel);
+  const begun = clock.now();
   if (marker === undefined) {
-    if (!(await markers.begin(period.key, now))) return false;
+    if (!(await markers.begin(period.key, begun))) return false;
   } else {
-    if (Date.parse(now) - Date.parse(marker.at) < POSTING_STALE_MS) return false;
-    if (!(await markers.begin(period.key, now, marker.at))) return false;
+    if (!(await markers.begin(period.key, begun, marker.at))) return false;
     if (await digests.find(digest.channel, period.key, marker.at)) {
       await markers.posted(period.key);
       return true;
     }
   }
-  await digests.post(digest.channel, await figuresOf(services, period, digest.channel));
+  await digests.post(digest.channel, figures);
   await markers.posted(period.key);
   services.logger.info('posted the usage digest', { period: period.key, channel: digest.channel });
   return true;
