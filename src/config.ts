@@ -190,6 +190,14 @@ const fileSchema = z.strictObject({
     })
     .default({ enabled: false, intervalMinutes: 60 }),
   usergroupCacheSeconds: z.number().min(0).max(3600).default(60),
+  digest: z
+    .strictObject({
+      // Posted to a channel: a public (C…) or private (G…) one, never a DM.
+      channel: z.string().regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel id (C… or G…)'),
+      weekly: z.boolean().default(true),
+      monthly: z.boolean().default(true),
+    })
+    .optional(),
   pipelines: z.record(pipelineNameSchema, pipelineSchema).optional(),
   auditors: userSetSchema.optional(),
   ...ruleFields,
@@ -366,6 +374,15 @@ export interface OperationsConfig {
   usergroupCacheSeconds: number;
   /** counting invalidations made outside the bot into usage, checked every `intervalMinutes` */
   reconciliation: { enabled: boolean; intervalMinutes: number };
+  /** a usage digest posted to `channel` after each week (Monday 00:00 UTC) and month (the 1st); none when absent */
+  digest?: DigestConfig;
+}
+
+/** Which digests to post, and where (usecases/digest.ts). */
+export interface DigestConfig {
+  channel: string;
+  weekly: boolean;
+  monthly: boolean;
 }
 
 export type SlackConfig =
@@ -586,8 +603,10 @@ function pipelinesOf(file: FileConfig, pipelines: Record<string, FilePipeline>):
 }
 
 function operationsOf(file: FileConfig): OperationsConfig {
-  const { polling, workLeaseSeconds, usergroupCacheSeconds, reconciliation } = file;
-  return { polling, workLeaseSeconds, usergroupCacheSeconds, reconciliation };
+  const { polling, workLeaseSeconds, usergroupCacheSeconds, reconciliation, digest } = file;
+  const operations: OperationsConfig = { polling, workLeaseSeconds, usergroupCacheSeconds, reconciliation };
+  if (digest) operations.digest = digest;
+  return operations;
 }
 
 function distributionOf(file: FileConfig, alias: string, value: FileDistribution): DistributionConfig {

@@ -3,6 +3,7 @@ import { createSlackClients } from '../adapters/slack/lambda-app.js';
 import { drainDueWork } from '../adapters/system/drain.js';
 import { dueAtOf, recordWorkerMetrics } from '../adapters/system/worker-metrics.js';
 import { type Config, lambdaVariables } from '../config.js';
+import { scheduleDigest } from '../usecases/digest.js';
 import type { Logger, Metrics, Services } from '../usecases/ports.js';
 import { scheduleReconciliation } from '../usecases/reconcile.js';
 import { runDueWork, WORK_BATCH } from '../usecases/run-due-work.js';
@@ -38,6 +39,7 @@ export async function composeWorkerLambda(
   const services = { ...composed.services, workerId: lambdaWorkerId(composed.services.workerId) };
   // As the server does when it starts.
   await scheduleReconciliation(services);
+  await scheduleDigest(services);
   const intervalMs = Math.min(1000, Math.max(50, (config.operations.polling.firstCheckSeconds * 1000) / 2));
   return {
     services,

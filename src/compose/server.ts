@@ -7,6 +7,7 @@ import { cachedCheck, HEALTH_CHECK_CACHE_MS } from '../adapters/system/health-ca
 import { IDLE_REST_MS, startWorkLoop, type WorkLoop } from '../adapters/system/work-loop.js';
 import type { Config } from '../config.js';
 import type { InvalidationRequest } from '../core/request.js';
+import { scheduleDigest } from '../usecases/digest.js';
 import type { Logger, Metrics, Services } from '../usecases/ports.js';
 import { scheduleReconciliation } from '../usecases/reconcile.js';
 import { newSlackLane, runDueWork, WORK_BATCH } from '../usecases/run-due-work.js';
@@ -56,6 +57,7 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
     start: async () => {
       await slack.start();
       await scheduleReconciliation(services);
+      await scheduleDigest(services);
       loop = startWorkLoop<InvalidationRequest>(
         async (taken, look) => {
           try {

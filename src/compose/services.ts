@@ -7,6 +7,7 @@ import { openStores } from '../adapters/aws/dynamodb/stores.js';
 import { lazyCdn } from '../adapters/aws/lazy-cdn.js';
 import { SlackApproverDirectory } from '../adapters/slack/approver-directory.js';
 import { SlackCards } from '../adapters/slack/cards.js';
+import { SlackDigestChannel } from '../adapters/slack/digest-channel.js';
 import { systemClock } from '../adapters/system/clock.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { randomIds } from '../adapters/system/ids.js';
@@ -53,6 +54,7 @@ export async function composeServices(
     ...stores,
     cdn,
     cards: new SlackCards(slack.client, slack.postClient),
+    digests: new SlackDigestChannel(slack.client, slack.postClient, config.policy.distributions),
     directory: new SlackApproverDirectory(
       slack.client,
       logger,

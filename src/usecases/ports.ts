@@ -1,4 +1,5 @@
 import type { OperationsConfig, PolicyConfig } from '../config.js';
+import type { DigestFigures } from '../core/digest.js';
 import type { QueueEntry } from '../core/queue-order.js';
 import type {
   AuditEvent,
@@ -56,11 +57,17 @@ export type DueWork =
     }
   | { kind: 'task'; task: Task; dueAt: string };
 
-/** Recurring work per distribution: polling its in-flight invalidations, or reconciling its usage. */
+/**
+ * Recurring work: per distribution, polling its in-flight invalidations or reconciling its usage; once for
+ * the whole bot, posting the usage digest (`distributionId` is then DIGEST_TASK's `-`).
+ */
 export interface Task {
-  kind: 'poll' | 'reconcile';
+  kind: 'poll' | 'reconcile' | 'digest';
   distributionId: string;
 }
+
+/** The one digest task of the bot (usecases/digest.ts). */
+export const DIGEST_TASK: Task = { kind: 'digest', distributionId: '-' };
 
 /** A request was to be created under an id that is taken: a retry that lost to its first try. */
 export class RequestExistsError extends Error {
@@ -177,6 +184,21 @@ export interface AuditQueries {
   pendingApprovals(): Promise<Array<RequestIn<'pending_approval'>>>;
 }
 
+/** Where posting one period's digest stands: begun by a runner at `at` (it may have died), or done. */
+export type DigestMarker = { state: 'posting'; at: string } | { state: 'posted' };
+
+/** One marker per digest period (`DigestPeriod.key`), so each period's digest is posted once. */
+export interface DigestMarkers {
+  get(periodKey: string): Promise<DigestMarker | undefined>;
+  /**
+   * Writes `posting` at `at` if the period has no marker, or, with `replacing`, if its marker is still the
+   * `posting` begun at that time (its runner died); `false` when another runner wrote first.
+   */
+  begin(periodKey: string, at: string, replacing?: string): Promise<boolean>;
+  /** Marks the period's digest posted. */
+  posted(periodKey: string): Promise<void>;
+}
+
 /** Whether the store answers; for the health check. */
 export interface StoreHealth {
   ping(): Promise<void>;
@@ -224,6 +246,7 @@ export interface Stores {
   health: StoreHealth;
   counters: Counters;
   pipelineLedger: PipelineLedger;
+  digestMarkers: DigestMarkers;
 }
 
 export type InvalidationStatus = 'InProgress' | 'Completed';
@@ -313,6 +336,13 @@ export interface Cards {
   hasNotice(request: InvalidationRequest, kind: NoticeKind): Promise<boolean>;
   /** A link to the posted card, for people outside Slack (the HTTP API); undefined when Slack gives none. */
   permalink(card: Card): Promise<string | undefined>;
+}
+
+/** The usage digest in its Slack channel. Methods throw on failure (a post may then have landed). */
+export interface DigestChannel {
+  post(channel: string, figures: DigestFigures): Promise<void>;
+  /** Whether this period's digest is in the channel already, looking at messages since `since`. */
+  find(channel: string, periodKey: string, since: string): Promise<boolean>;
 }
 
 /** What Slack said of a user group's members when asked for a decision, or why it said nothing. */
@@ -411,6 +441,7 @@ export type FollowUps = 'caller' | 'worker';
 export interface Services extends Stores {
   cdn: Cdn;
   cards: Cards;
+  digests: DigestChannel;
   directory: ApproverDirectory;
   clock: Clock;
   ids: Ids;

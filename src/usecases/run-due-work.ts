@@ -6,6 +6,7 @@ import {
   watchdog,
 } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
+import { postDigests } from './digest.js';
 import { expireRequest } from './expire.js';
 import { type PollServices, pollDistribution, pollItself } from './poll.js';
 import type { Services, Task } from './ports.js';
@@ -24,6 +25,7 @@ export type DueWorkServices = SubmitServices &
   Parameters<typeof sendNotice>[0] &
   Parameters<typeof redrawStaleCard>[0] &
   Parameters<typeof expireRequest>[0] &
+  Parameters<typeof postDigests>[0] &
   Pick<Services, 'clock' | 'logger' | 'operations' | 'requests' | 'work' | 'workerId'>;
 
 /** Most requests taken in one run; a full batch means the caller should run again at once. */
@@ -144,9 +146,18 @@ function runTask(
   claimedDueAt: string,
   lane: SlackLane,
 ): Promise<void> {
-  return task.kind === 'poll'
-    ? pollDistribution(services, task.distributionId, claimedDueAt, lane)
-    : reconcileDistribution(services, task.distributionId, claimedDueAt);
+  switch (task.kind) {
+    case 'poll':
+      return pollDistribution(services, task.distributionId, claimedDueAt, lane);
+    case 'reconcile':
+      return reconcileDistribution(services, task.distributionId, claimedDueAt);
+    case 'digest':
+      return postDigests(services, claimedDueAt);
+    default: {
+      const unreachable: never = task.kind;
+      throw new Error(`unknown task ${JSON.stringify(unreachable)}`);
+    }
+  }
 }
 
 /** The watchdog: make sure the distribution's poll is scheduled, and look again later. */

@@ -15,6 +15,8 @@ import type { UsageRow } from '../../src/core/usage.js';
 import type {
   AuditQueries,
   Capacity,
+  DigestMarker,
+  DigestMarkers,
   DueWork,
   KeyClaim,
   Lease,
@@ -59,6 +61,8 @@ export class MemoryStores {
   readonly keyClaims = new Map<string, KeyClaim>();
   /** requests counted, by pipeline and UTC hour */
   readonly pipelineHours = new Map<string, number>();
+  /** digest markers, by period key */
+  readonly markers = new Map<string, DigestMarker>();
   /** every successful create and save, in order */
   readonly created: Transition[] = [];
   readonly saved: Transition[] = [];
@@ -274,6 +278,21 @@ export class MemoryStores {
       if (counted >= limit) return { allowed: false, retryAfterSeconds: secondsLeftInHour(now) };
       this.pipelineHours.set(name, counted + 1);
       return { allowed: true };
+    },
+  };
+
+  readonly digestMarkers: DigestMarkers = {
+    get: async (periodKey: string) => this.markers.get(periodKey),
+    begin: async (periodKey: string, at: string, replacing?: string) => {
+      this.write();
+      const marker = this.markers.get(periodKey);
+      const free = marker === undefined || (marker.state === 'posting' && marker.at === replacing);
+      if (free) this.markers.set(periodKey, { state: 'posting', at });
+      return free;
+    },
+    posted: async (periodKey: string) => {
+      this.write();
+      this.markers.set(periodKey, { state: 'posted' });
     },
   };
 

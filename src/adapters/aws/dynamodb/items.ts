@@ -9,7 +9,7 @@ import {
   indexedBatches,
 } from '../../../core/request.js';
 import type { UsageRow } from '../../../core/usage.js';
-import type { KeyClaim, QueuedRequest, StoredRequest, Task } from '../../../usecases/ports.js';
+import type { DigestMarker, KeyClaim, QueuedRequest, StoredRequest, Task } from '../../../usecases/ports.js';
 import { Keys } from './keys.js';
 import type { Item } from './table.js';
 
@@ -181,7 +181,7 @@ const commandRefusalSchema = z.looseObject({
 });
 
 const taskSchema = z.looseObject({
-  taskKind: z.enum(['poll', 'reconcile']).catch('poll'),
+  taskKind: z.enum(['poll', 'reconcile', 'digest']).catch('poll'),
   distributionId: text,
   dueAt: text,
 });
@@ -214,6 +214,11 @@ const usageSchema = z.looseObject({
 const seenSchema = z.looseObject({ invalidationId: text });
 
 const markerSchema = z.looseObject({ sk: text, requestId: text });
+
+const digestMarkerSchema = z.discriminatedUnion('state', [
+  z.looseObject({ state: z.literal('posting'), at: text }),
+  z.looseObject({ state: z.literal('posted') }),
+]);
 
 const counterSchema = z.looseObject({
   amount: z.number().default(0),
@@ -305,6 +310,12 @@ export function parseSeen(item: Item): string {
 /** An activity marker: its sort key (the request's creation time and id) and the request it names. */
 export function parseMarker(item: Item): { sk: string; requestId: string } {
   return parse(markerSchema, item, 'activity marker');
+}
+
+/** A digest marker: posting since `at`, or posted. */
+export function parseDigestMarker(item: Item): DigestMarker {
+  const marker = parse(digestMarkerSchema, item, 'digest marker');
+  return marker.state === 'posted' ? { state: 'posted' } : { state: 'posting', at: marker.at };
 }
 
 /** A counter's figures and open holders; an absent counter reads as empty. */

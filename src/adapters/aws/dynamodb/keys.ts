@@ -30,7 +30,8 @@ import { createHash } from 'node:crypto';
  *                   a period finds every event in it by reading the requests created in it plus those its
  *                   markers name (activity-markers.ts). The sort key orders them by creation, as `byMonth` does.
  *
- * Task item         pk = TASK#<kind>#<distribution id>   sk = TASK   (kind: poll | reconcile)
+ * Task item         pk = TASK#<kind>#<distribution id>   sk = TASK   (kind: poll | reconcile | digest; the
+ *                    one digest task has `-` for a distribution id)
  *   duePk, dueAt     when the task next runs (a poll: one ListInvalidations call for the distribution), in
  *                    the requests' DUE partition but written `!<time>`: `!` sorts before every time, so
  *                    tasks come first in the one query of due work and no backlog of requests crowds them
@@ -55,6 +56,9 @@ import { createHash } from 'node:crypto';
  *
  * Pipeline hour     pk = PIPELINE#<pipeline name>   sk = HOUR#<YYYY-MM-DDTHH>   (UTC)
  *   n                how many requests the pipeline made in that hour, for its `requestsPerHour`
+ *
+ * Digest marker     pk = DIGEST#<period key>   sk = DIGEST   (period key: weekly#<Monday> | monthly#<YYYY-MM>)
+ *   state, at        `posting` since `at`, or `posted` (digest-markers.ts): each period's digest goes out once
  */
 const TASK_DUE_PREFIX = '!';
 
@@ -74,6 +78,7 @@ export const Keys = {
   request: (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' }),
   task: (kind: string, distributionId: string) => ({ pk: `TASK#${kind}#${distributionId}`, sk: 'TASK' }),
   taskSk: 'TASK',
+  digest: (periodKey: string) => ({ pk: `DIGEST#${periodKey}`, sk: 'DIGEST' }),
   counter: (scope: string) => ({ pk: `COUNTER#${scope}`, sk: 'COUNTER' }),
   seen: (distributionId: string, invalidationId: string) => ({
     pk: `INV#${distributionId}#${invalidationId}`,

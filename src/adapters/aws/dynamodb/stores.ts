@@ -4,6 +4,7 @@ import { ActivityMarkers } from './activity-markers.js';
 import { DynamoDbAuditQueries } from './audit-queries.js';
 import { DynamoDbCapacity } from './capacity.js';
 import { DynamoDbCounters } from './counters.js';
+import { DynamoDbDigestMarkers } from './digest-markers.js';
 import { DynamoDbHealth } from './health.js';
 import { DynamoDbPipelineLedger } from './pipeline-ledger.js';
 import { DynamoDbRefusals } from './refusals.js';
@@ -26,5 +27,6 @@ export function openStores(client: DynamoDBClient, tableName: string): Stores {
     health: new DynamoDbHealth(table),
     counters: new DynamoDbCounters(table),
     pipelineLedger: new DynamoDbPipelineLedger(table),
+    digestMarkers: new DynamoDbDigestMarkers(table),
   };
 }
