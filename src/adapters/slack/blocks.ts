@@ -700,7 +700,7 @@ export function helpMessage(policy: PolicyConfig): SlackMessage {
     '*Usage:* `/invalidate <distribution> <path> [<path>…] [--reason <text>]`',
     '`/invalidate cancel <request-id>` withdraws your own pending request; `/invalidate status <request-id>` shows one.',
     '`/invalidate list [<distribution>] [mine]` lists recent requests; `/invalidate usage [YYYY-MM]` shows paths and cost.',
-    '`/invalidate export [YYYY-MM] [csv|json]` sends you the month\'s audit export in a direct message (auditors and approvers).',
+    "`/invalidate export [YYYY-MM] [csv|json]` sends you the month's audit export in a direct message (auditors and approvers).",
     'Paths start with `/`, are separated by spaces, commas or new lines; `*` only at the end (`/images/*`).',
     `Up to ${policy.maxPathsPerRequest.toLocaleString('en-US')} paths per request. Example: \`/invalidate ${policy.distributions[0]?.alias ?? 'web'} /index.html /assets/* --reason release 4.2\``,
     `*Distributions:*\n${aliases}`,
