@@ -276,12 +276,19 @@ function resolveDistribution(
 
 /**
  * Each pipeline names distributions that exist, and a channel where each of them may be requested (a
- * restricted distribution's `channels`); no two pipelines share a token, or the API could not tell them apart.
+ * restricted distribution's `channels`); no two pipelines share a token, or the API could not tell them apart,
+ * nor a name apart from case.
  */
 function checkPipelines(file: FileConfig, ctx: z.RefinementCtx): void {
   const nameOfHash = new Map<string, string>();
+  const names = new Map<string, string>();
   for (const [name, pipeline] of Object.entries(file.pipelines ?? {})) {
     const path = ['pipelines', name];
+    // Cards and the audit trail name a pipeline as configured: two names apart only by case would read alike.
+    const same = names.get(name.toLowerCase());
+    if (same === undefined) names.set(name.toLowerCase(), name);
+    else
+      ctx.addIssue({ code: 'custom', path, message: `repeats the pipeline '${same}' (names ignore case)` });
     pipeline.distributions.forEach((target, index) => {
       const found = resolveDistribution(file, target);
       if (found === undefined) {

@@ -120,6 +120,13 @@ describe('pipeline mistakes are errors at start-up, naming the pipeline', () => 
     ]);
   });
 
+  it('refuses two pipeline names apart only by case, which cards would show alike', () => {
+    const pipelines = { 'web-deploy': pipeline(), 'Web-Deploy': pipeline({ tokenSha256: 'ab'.repeat(32) }) };
+    expect(problemsOf(withPipelines(pipelines))).toEqual([
+      `${CONFIG_PATH}: pipelines.Web-Deploy repeats the pipeline 'web-deploy' (names ignore case)`,
+    ]);
+  });
+
   it.each([
     [
       'a name with a space',
