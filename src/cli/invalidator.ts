@@ -216,6 +216,57 @@ export interface CiJob {
 }
 
 /**
+ * A CI whose job is named by one variable, and the variables holding its run's page, commit and pipeline.
+ * `marker`, where set, must be present too: `CI_JOB_ID` and `BUILD_TAG` are names other tools use as well.
+ */
+interface SimpleCi {
+  name: string;
+  prefix: string;
+  job: string;
+  marker?: string;
+  url: string;
+  commit: string;
+  pipeline: string;
+}
+
+const SIMPLE_CIS: readonly SimpleCi[] = [
+  {
+    name: 'GitLab CI',
+    prefix: 'gitlab',
+    job: 'CI_JOB_ID',
+    marker: 'GITLAB_CI',
+    url: 'CI_JOB_URL',
+    commit: 'CI_COMMIT_SHA',
+    pipeline: 'CI_PROJECT_PATH',
+  },
+  {
+    name: 'CircleCI',
+    prefix: 'circleci',
+    job: 'CIRCLE_WORKFLOW_JOB_ID',
+    url: 'CIRCLE_BUILD_URL',
+    commit: 'CIRCLE_SHA1',
+    pipeline: 'CIRCLE_PROJECT_REPONAME',
+  },
+  {
+    name: 'Buildkite',
+    prefix: 'buildkite',
+    job: 'BUILDKITE_JOB_ID',
+    url: 'BUILDKITE_BUILD_URL',
+    commit: 'BUILDKITE_COMMIT',
+    pipeline: 'BUILDKITE_PIPELINE_SLUG',
+  },
+  {
+    name: 'Jenkins',
+    prefix: 'jenkins',
+    job: 'BUILD_TAG',
+    marker: 'JENKINS_URL',
+    url: 'BUILD_URL',
+    commit: 'GIT_COMMIT',
+    pipeline: 'JOB_NAME',
+  },
+];
+
+/**
  * Recognises the CI running this job from its standard variables. The job key is per attempt on purpose:
  * a job re-run after a denial must be able to ask again, while the same attempt invoking the CLI twice (a
  * retry wrapper) finds its first request.
@@ -236,44 +287,13 @@ export function detectCi(env: Env): CiJob | undefined {
       }),
     };
   }
-  const gitlabJob = v('CI_JOB_ID');
-  if (gitlabJob !== undefined && v('GITLAB_CI') !== undefined) {
+  for (const ci of SIMPLE_CIS) {
+    const job = v(ci.job);
+    if (job === undefined || (ci.marker !== undefined && v(ci.marker) === undefined)) continue;
     return {
-      name: 'GitLab CI',
-      jobKey: `gitlab-${gitlabJob}`,
-      context: compact({ url: v('CI_JOB_URL'), commit: v('CI_COMMIT_SHA'), pipeline: v('CI_PROJECT_PATH') }),
-    };
-  }
-  const circleJob = v('CIRCLE_WORKFLOW_JOB_ID');
-  if (circleJob !== undefined) {
-    return {
-      name: 'CircleCI',
-      jobKey: `circleci-${circleJob}`,
-      context: compact({
-        url: v('CIRCLE_BUILD_URL'),
-        commit: v('CIRCLE_SHA1'),
-        pipeline: v('CIRCLE_PROJECT_REPONAME'),
-      }),
-    };
-  }
-  const buildkiteJob = v('BUILDKITE_JOB_ID');
-  if (buildkiteJob !== undefined) {
-    return {
-      name: 'Buildkite',
-      jobKey: `buildkite-${buildkiteJob}`,
-      context: compact({
-        url: v('BUILDKITE_BUILD_URL'),
-        commit: v('BUILDKITE_COMMIT'),
-        pipeline: v('BUILDKITE_PIPELINE_SLUG'),
-      }),
-    };
-  }
-  const jenkinsTag = v('BUILD_TAG');
-  if (jenkinsTag !== undefined && v('JENKINS_URL') !== undefined) {
-    return {
-      name: 'Jenkins',
-      jobKey: `jenkins-${jenkinsTag}`,
-      context: compact({ url: v('BUILD_URL'), commit: v('GIT_COMMIT'), pipeline: v('JOB_NAME') }),
+      name: ci.name,
+      jobKey: `${ci.prefix}-${job}`,
+      context: compact({ url: v(ci.url), commit: v(ci.commit), pipeline: v(ci.pipeline) }),
     };
   }
   return undefined;
