@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackSender } from '../../src/standins/slack-requests.js';
-import { type BotProcess, REPO_ROOT } from '../support/bot-process.js';
+import { runAuditCli } from '../support/audit-cli.js';
+import type { BotProcess } from '../support/bot-process.js';
 import { requestIdOf, type Stack, startStack, USERS } from '../support/stack.js';
 
-const AUDIT_CLI = join(REPO_ROOT, 'dist/entrypoints/audit-cli.js');
 const APPROVE = 'invalidator.approve';
 /** What a spreadsheet would run as a formula, typed in Slack as reasons (Slack trims tab and CR away). */
 const FORMULAS = ['=HYPERLINK("http://x","y")', '+1', '-2', '@SUM(A1)'];
@@ -25,26 +23,7 @@ describe('an audit export a finance team can open safely, end to end', () => {
   let deniedId: string;
   const monthStart = `${new Date().toISOString().slice(0, 7)}-01`;
 
-  const audit = (args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [AUDIT_CLI, ...args], {
-        cwd: stack.cwd,
-        env: {
-          PATH: process.env.PATH ?? '',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          ...stack.env,
-        },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-      });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-      });
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
+  const audit = (args: string[]) => runAuditCli(stack.cwd, stack.env, args);
   const csv = async (args: string[]) => {
     const result = await audit([...args, '--format', 'csv']);
     expect(result.status, result.stderr).toBe(0);

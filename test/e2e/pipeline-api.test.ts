@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackSender } from '../../src/standins/slack-requests.js';
-import { type BotProcess, REPO_ROOT } from '../support/bot-process.js';
+import { runAuditCli } from '../support/audit-cli.js';
+import type { BotProcess } from '../support/bot-process.js';
 import { DISTRIBUTIONS, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 
 const TOKEN = 'inv_pipeline-api-test-token-0123456789abcdef';
 const LIMITED_TOKEN = 'inv_limited-pipeline-token-0123456789abcdef';
 const DEPLOY_CHANNEL = 'CDEPLOY001';
-const AUDIT_CLI = join(REPO_ROOT, 'dist/entrypoints/audit-cli.js');
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 interface View {
@@ -221,26 +219,11 @@ describe('the pipeline API on the running bot', () => {
     ]);
   });
 
-  const exported = (rows: string) =>
-    new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, [AUDIT_CLI, '--rows', rows, '--format', 'json'], {
-        cwd: stack.cwd,
-        env: {
-          PATH: process.env.PATH ?? '',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          ...stack.env,
-        },
-      });
-      let stdout = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-      });
-      child.on('close', (code) => resolve({ code, stdout }));
-    });
+  const exported = (rows: string) => runAuditCli(stack.cwd, stack.env, ['--rows', rows, '--format', 'json']);
 
   it('puts pipeline requests, and the refusal of a forbidden distribution, in the audit export', async () => {
     const result = await exported('requests');
-    expect(result.code).toBe(0);
+    expect(result.status, result.stderr).toBe(0);
     const rows = JSON.parse(result.stdout) as Array<{ requester: string }>;
     expect(rows.filter((row) => row.requester === 'pipeline:web-deploy').length).toBeGreaterThanOrEqual(5);
     const refusals = JSON.parse((await exported('refusals')).stdout) as Array<Record<string, unknown>>;

@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackSender } from '../../src/standins/slack-requests.js';
-import { type BotProcess, REPO_ROOT } from '../support/bot-process.js';
+import { runAuditCli } from '../support/audit-cli.js';
+import type { BotProcess } from '../support/bot-process.js';
 import type { SharedFile } from '../support/slack-standin.js';
 import { DISTRIBUTIONS, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 
-const AUDIT_CLI = join(REPO_ROOT, 'dist/entrypoints/audit-cli.js');
 const AUDITOR = 'UAUDIT0001';
 /** The DM the Slack stand-in opens with a user: `D` and the user id after its `U`. */
 const dmOf = (user: string) => `D${user.slice(1)}`;
@@ -20,26 +18,7 @@ describe('/invalidate export: the audit export as files in a DM, end to end', ()
   const [year = 0, monthNumber = 1] = month.split('-').map(Number);
   const until = `${month}-${String(new Date(Date.UTC(year, monthNumber, 0)).getUTCDate()).padStart(2, '0')}`;
 
-  const audit = (args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [AUDIT_CLI, ...args], {
-        cwd: stack.cwd,
-        env: {
-          PATH: process.env.PATH ?? '',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          ...stack.env,
-        },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-      });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-      });
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
+  const audit = (args: string[]) => runAuditCli(stack.cwd, stack.env, args);
   /** What `npm run audit` prints for this month. */
   const cliExport = async (args: string[]) => {
     const result = await audit(['--since', `${month}-01`, '--until', until, ...args]);
