@@ -397,6 +397,12 @@ export interface Counters {
   release(scope: string, holder: string, amount: number): Promise<boolean>;
   /** Makes an open reservation usage for good; `false` when the holder has none open. */
   commit(scope: string, holder: string, amount: number): Promise<boolean>;
+  /**
+   * Changes an open reservation's amount by `delta` (a request whose paths changed before submission);
+   * `false` when the holder has none open. Not idempotent: the caller applies it once, after the saved
+   * change it follows, so a crash in between leaves the larger figure (the strict side).
+   */
+  adjust(scope: string, holder: string, delta: number): Promise<boolean>;
 }
 
 export interface Clock {

@@ -102,6 +102,19 @@ export async function holdApproved(
 }
 
 /**
+ * A request's paths changed before submission (a cheaper form the requester chose): what it holds of the
+ * month follows, from `before` paths to its paths now. Called once, after the change is saved.
+ */
+export async function resizeReservation(
+  services: Pick<Services, 'counters'>,
+  request: InvalidationRequest,
+  before: number,
+): Promise<void> {
+  const delta = request.paths.length - before;
+  await services.counters.adjust(scopeOf(request.createdAt), request.id, delta);
+}
+
+/**
  * The request was submitted: its reservation is usage. Submitted in a later month than it was made
  * (it waited for approval over the turn of the month), its paths move to the month that bills them.
  */

@@ -62,6 +62,7 @@ function fakeServices() {
       reserve: async () => ({ ok: true, before: { amount: 0, holders: 0 } }),
       release: async () => true,
       commit: async () => true,
+      adjust: async () => true,
     },
     cards: {
       post: async () => ({ ok: false, error: 'channel_not_found' }),

@@ -84,6 +84,18 @@ export class DynamoDbCounters implements Counters {
     return this.closeOpen(scope, holder, 'ADD #committed :n DELETE #open :holderSet', { ':n': amount });
   }
 
+  async adjust(scope: string, holder: string, delta: number): Promise<boolean> {
+    if (delta === 0) return true;
+    const outcome = await this.table.update({
+      Key: Keys.counter(scope),
+      UpdateExpression: 'ADD #amount :delta',
+      ConditionExpression: 'contains(#open, :holder)',
+      ExpressionAttributeNames: { ...OPEN, '#amount': 'amount' },
+      ExpressionAttributeValues: { ':delta': delta, ':holder': holder },
+    });
+    return outcome === 'written';
+  }
+
   /** Ends an open reservation, once: a holder no longer in `open` was ended before, and stays as it is. */
   private async closeOpen(
     scope: string,

@@ -57,6 +57,25 @@ describe('counters in DynamoDB, reserved with conditional writes', () => {
     expect(next).toEqual({ ok: true, before: { amount: 4, holders: 1 } });
   });
 
+  it('changes an open reservation by a delta, and leaves an ended one as it is', async () => {
+    const scope = newScope();
+    await counters.reserve(scope, holder(1), 240);
+    await counters.reserve(scope, holder(2), 5);
+    // 240 paths became one wildcard before submission: 239 go back, and the next one sees 6 before it.
+    expect(await counters.adjust(scope, holder(1), -239)).toBe(true);
+    expect(await counters.reserve(scope, holder(3), 1)).toEqual({
+      ok: true,
+      before: { amount: 6, holders: 2 },
+    });
+    // Released with the new amount, the counter holds exactly what remains.
+    expect(await counters.release(scope, holder(1), 1)).toBe(true);
+    expect(await counters.adjust(scope, holder(1), -1)).toBe(false);
+    expect(await counters.reserve(scope, holder(4), 1)).toEqual({
+      ok: true,
+      before: { amount: 6, holders: 2 },
+    });
+  });
+
   it('gives a released reservation back once, and a committed one never', async () => {
     const scope = newScope();
     await counters.reserve(scope, holder(1), 5, { amount: 10 });
