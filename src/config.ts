@@ -168,6 +168,8 @@ const fileSchema = z.strictObject({
     .max(MAX_APPROVAL_TIMEOUT_MINUTES, `must be at most ${MAX_APPROVAL_TIMEOUT_MINUTES} (7 days)`)
     .default(30),
   maxPathsPerRequest: z.number().int().min(1).max(15000).default(3000),
+  // 15 minutes at most: a request waiting for its requester's choice holds its paths in the month meanwhile.
+  suggestionWaitSeconds: z.number().int().min(0).max(900).default(60),
   cost: z
     .strictObject({
       freePathsPerMonth: z.number().int().min(0).default(1000),
@@ -340,6 +342,11 @@ export interface PolicyConfig {
   distributions: DistributionConfig[];
   approvalTimeoutMinutes: number;
   maxPathsPerRequest: number;
+  /**
+   * how long a request with cheaper forms on its card (a wildcard, hashed files to drop) waits for its
+   * requester's choice before it goes as it is; 0: it does not wait (the card still shows them)
+   */
+  suggestionWaitSeconds: number;
   cost: { freePathsPerMonth: number; pricePerPathUsd: number };
   /** optional monthly budget in paths: the card warns at 80%, and past it approval is required */
   budget?: { monthlyPaths: number };
@@ -584,6 +591,7 @@ function policyOf(file: FileConfig): PolicyConfig {
     ),
     approvalTimeoutMinutes: file.approvalTimeoutMinutes,
     maxPathsPerRequest: file.maxPathsPerRequest,
+    suggestionWaitSeconds: file.suggestionWaitSeconds,
     cost: file.cost,
     ...(file.budget ? { budget: file.budget } : {}),
     ...(file.pipelines ? { pipelines: pipelinesOf(file, file.pipelines) } : {}),

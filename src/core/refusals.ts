@@ -1,7 +1,7 @@
 import { type AuditEvent, auditEvent, type Distribution, type InvalidationRequest } from './request/model.js';
 
 /** A button or command that acts on an existing request: the actions a person can be refused. */
-export type RefusedAction = 'approve' | 'deny' | 'cancel';
+export type RefusedAction = 'approve' | 'deny' | 'cancel' | 'choose';
 
 /**
  * Why a click on a request was refused for who the clicker is (not for the request's state).

@@ -1,4 +1,5 @@
 import { batchesFor } from './capacity.js';
+import { MAX_CHOICES, MAX_OFFERED_PREFIX, MAX_WILDCARD_OFFERS } from './cheaper.js';
 import { itemBytes, MAX_ITEM_BYTES, utf8Bytes, valueBytes } from './item-size.js';
 import { isWildcard } from './paths.js';
 import type { Approvers } from './policy.js';
@@ -27,6 +28,9 @@ export const DENY_REASON_MAX_LENGTH = 500;
  * an audit detail): a request accepted today must still fit after an upgrade.
  */
 export const ROOM_FOR_LATER_FIELDS = 8 * 1024;
+
+/** A wildcard a card offers, at its longest (its prefix comes from the request's paths, encoded to ASCII). */
+const OFFERED_WILDCARD = `${'X'.repeat(MAX_OFFERED_PREFIX)}*`;
 
 /** Generous lengths for values only known later: Slack and CloudFront ids, timestamps, worker names. */
 const ID = 'X'.repeat(32);
@@ -124,6 +128,20 @@ function largestItemWithoutSubmissions(input: RequestSizeInput, wildcards: reado
     timeoutMs: NUMBER,
     cancelledBy: ID,
     cancelledAt: AT,
+    choiceWaitMs: NUMBER,
+    choiceUntil: AT,
+    countdownFrom: AT,
+    revision: NUMBER,
+    savings: { paths: NUMBER, usd: NUMBER },
+    offers: {
+      wildcards: Array.from({ length: MAX_WILDCARD_OFFERS }, () => ({
+        wildcard: OFFERED_WILDCARD,
+        replaces: NUMBER,
+        savesUsd: NUMBER,
+        needsApproval: true,
+      })),
+      hashed: NUMBER,
+    },
   };
   const event = (type: string, details: Record<string, unknown>, key = type) => ({
     requestId: REQUEST_ID,
@@ -160,6 +178,21 @@ function largestItemWithoutSubmissions(input: RequestSizeInput, wildcards: reado
       event('notice_sent', { kind }, `notice_sent:${kind}`),
     ),
     ...refusals,
+    ...Array.from({ length: MAX_CHOICES }, (_, n) =>
+      event(
+        'changed',
+        {
+          choice: 'drop_hashed',
+          wildcard: OFFERED_WILDCARD,
+          pathsBefore: NUMBER,
+          pathsAfter: NUMBER,
+          savedPaths: NUMBER,
+          savedUsd: NUMBER,
+          approvalRequired: true,
+        },
+        `changed#${n + 1}`,
+      ),
+    ),
   ];
   const keyed = (prefix: string) => `${prefix}${ID}`;
   return {

@@ -3,6 +3,7 @@ export * from './capacity.js';
 export * from './refusals.js';
 export * from './request/approval.js';
 export * from './request/card.js';
+export * from './request/choice.js';
 export * from './request/lifecycle.js';
 export * from './request/model.js';
 export * from './request/next-step.js';

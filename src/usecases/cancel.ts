@@ -9,7 +9,7 @@ export type CancelRefusal =
   | { code: 'already_decided'; request: InvalidationRequest };
 
 /**
- * The requester withdraws a pending request (button or `/invalidate cancel <id>`). A conditional write,
+ * The requester withdraws a request waiting for a decision or for their choice (button or `/invalidate cancel <id>`). A conditional write,
  * like every decision: if an approval, denial or expiry got there first, the cancel changes nothing.
  * Anyone else's attempt is refused and recorded on the request as a `refused` event. The caller shows
  * `recorded` (`showChange`); with `followUps: 'worker'` the cancellation is written with the card marked
@@ -31,7 +31,12 @@ export async function cancelRequest(
       return { code: 'not_requester', request: loaded };
     },
     verdict: (request, now) =>
-      whilePending(request, now, (pending) => ({ kind: 'save', transition: cancel(pending, actor, now) })),
+      request.status === 'awaiting_choice'
+        ? { kind: 'save', transition: cancel(request, actor, now) }
+        : whilePending(request, now, (pending) => ({
+            kind: 'save',
+            transition: cancel(pending, actor, now),
+          })),
     followUps,
   });
   return refusalOr(changed, requestId);

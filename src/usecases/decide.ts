@@ -37,6 +37,8 @@ export type DecisionRefusal =
   | { code: 'not_found'; requestId: string }
   | { code: 'already_decided'; request: InvalidationRequest }
   | { code: 'distribution_removed'; request: InvalidationRequest }
+  /** the requester changed the paths (a cheaper form) after the card clicked was drawn */
+  | { code: 'paths_changed'; request: InvalidationRequest }
   | Exclude<DecideRefusal, { code: 'approvers_unresolved' }>
   /** `reason`: Slack's error code, or `unreachable` */
   | (Extract<DecideRefusal, { code: 'approvers_unresolved' }> & { reason: string });
@@ -106,7 +108,9 @@ async function authorityRefusal(
   services: Pick<Services, 'directory' | 'policy'>,
   request: InvalidationRequest,
   actor: string,
-): Promise<Exclude<DecisionRefusal, { code: 'not_found' | 'already_decided' }> | undefined> {
+): Promise<
+  Exclude<DecisionRefusal, { code: 'not_found' | 'already_decided' | 'paths_changed' }> | undefined
+> {
   const authority = currentAuthority(services.policy, request);
   if (!authority) return { code: 'distribution_removed', request };
   const confirmed = await confirmedMembers(services.directory, actor, request.requester, authority);
@@ -125,7 +129,8 @@ async function authorityRefusal(
 /**
  * Approves or denies a pending request, once the authority check of `checkDecider` passes. The state change is
  * conditional on the version read, so of any number of simultaneous clicks exactly one is recorded; the
- * others get `already_decided` with the winner. The caller shows `recorded` (`showChange`) once it has
+ * others get `already_decided` with the winner. With `revision` (an approval clicked on a card), a request whose
+ * paths changed since that card was drawn is not approved: `paths_changed`. The caller shows `recorded` (`showChange`) once it has
  * answered Slack; with `followUps: 'worker'` the worker draws it: an approval's submission redraws the
  * card, and a denial is written with the card marked stale.
  */
@@ -134,6 +139,7 @@ export async function decideRequest(
   requestId: string,
   input: DecisionInput,
   followUps: FollowUps = 'caller',
+  revision?: number,
 ): Promise<Answer<InvalidationRequest, DecisionRefusal>> {
   const action = input.outcome === 'approved' ? 'approve' : 'deny';
   // Approved here, it is submitted by this process next: the save takes its lease, as a worker's claim
@@ -142,10 +148,11 @@ export async function decideRequest(
   const changed = await changeRequest<DecisionRefusal>(services, requestId, {
     check: (loaded) => authorize(services, loaded, input.by, action),
     verdict: (request, now) =>
-      whilePending(request, now, (pending) => ({
-        kind: 'save',
-        transition: applyDecision(pending, input, now),
-      })),
+      whilePending(request, now, (pending) =>
+        revision !== undefined && (pending.revision ?? 0) !== revision
+          ? { kind: 'answer', answer: { code: 'paths_changed', request: pending } }
+          : { kind: 'save', transition: applyDecision(pending, input, now) },
+      ),
     followUps,
     lease: (after, now) =>
       take && after.status === 'approved'

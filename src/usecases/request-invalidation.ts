@@ -1,5 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import { type DistributionConfig, findDistribution, type PolicyConfig } from '../config.js';
+import { cheaperForms, hasCheaperForm, type Priced } from '../core/cheaper.js';
 import {
   type CommandError,
   EXPORT_FORMATS,
@@ -11,7 +12,14 @@ import { previewCost } from '../core/cost.js';
 import { MAX_ITEM_BYTES } from '../core/item-size.js';
 import { normalisePaths, type PathNormalisation, type PathProblem, splitPaths } from '../core/paths.js';
 import { approvalNeed } from '../core/policy.js';
-import { CARD_RETRY_MS, createRequest, type PipelineSource, type RequestIn } from '../core/request.js';
+import {
+  CARD_RETRY_MS,
+  createRequest,
+  type NewRequest,
+  offersOf,
+  type PipelineSource,
+  type RequestIn,
+} from '../core/request.js';
 import { largestRequestBytes, type RequestSizeInput, splitAdvice } from '../core/request-size.js';
 import { err, ok, type Result } from '../core/result.js';
 import { type Candidate, nearest } from '../core/suggest.js';
@@ -218,6 +226,25 @@ export type PostRefusal = { code: 'cannot_post'; error: PostError | 'will_retry'
 export type OpenRefusal = RecordRefusal | PostRefusal;
 
 /**
+ * The cheaper forms a person's new request offers (core/cheaper.ts), and, when it needs no approval, how long it
+ * waits for their choice once its card is posted. A pipeline's request offers none: nobody would click.
+ */
+function choiceOf(
+  policy: PolicyConfig,
+  distribution: DistributionConfig,
+  request: Priced & { approval: { required: boolean } },
+): Pick<NewRequest, 'offers' | 'choiceWaitMs'> {
+  const forms = cheaperForms(request, policy.cost, distribution.policy);
+  const offers = offersOf(forms, request.paths.length);
+  if (!offers) return {};
+  const waits =
+    !request.approval.required &&
+    policy.suggestionWaitSeconds > 0 &&
+    hasCheaperForm(forms, request.paths.length);
+  return waits ? { offers, choiceWaitMs: policy.suggestionWaitSeconds * 1000 } : { offers };
+}
+
+/**
  * Records a checked request. This is what acceptance means: the command is acknowledged only once this
  * has returned, so every accepted request is in DynamoDB (and a DynamoDB outage makes this throw, with
  * nothing shown or submitted). The card is posted next, by `postCard`. A requester outside the
@@ -266,6 +293,7 @@ export async function recordRequest(
   });
   const cost = previewCost(paths.length, usedBefore, policy.cost, policy.budget?.monthlyPaths);
   const need = approvalNeed(paths, cost, distribution.policy, findings);
+  const choice = pipeline ? undefined : choiceOf(policy, distribution, { paths, cost, approval: need });
   const group = distribution.approvers.usergroup;
   const groupUnresolved =
     need.required && group !== undefined && (await directory.members(group)) === undefined;
@@ -291,6 +319,7 @@ export async function recordRequest(
         duplicates: command.normalised.duplicates,
         covered: command.normalised.covered,
       },
+      ...choice,
     },
     followUps === 'worker' ? 0 : CARD_RETRY_MS,
   );

@@ -6,6 +6,7 @@ import {
   watchdog,
 } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
+import { runChoiceStep } from './choose.js';
 import { postDigests } from './digest.js';
 import { expireRequest } from './expire.js';
 import { type PollServices, pollDistribution, pollItself } from './poll.js';
@@ -115,6 +116,10 @@ export async function runDueWork(
         break;
       case 'expire':
         steps.push(() => expireRequest(services, step.request));
+        break;
+      case 'go_as_is':
+      case 'count_down':
+        lane.add(request.id, () => runChoiceStep(services, step.request));
         break;
       case 'remind':
         steps.push(() => remind(services, step.request, lane));

@@ -92,6 +92,7 @@ export const requestViewSchema = z.object({
   id: z.string(),
   status: z.enum([
     'new',
+    'awaiting_choice',
     'pending_approval',
     'approved',
     'queued',

@@ -66,6 +66,8 @@ function happened(
   switch (event.type) {
     case 'requested':
       return requestedSentence(event, request);
+    case 'changed':
+      return changedSentence(event);
     case 'approved':
       return approvedSentence(event);
     case 'denied':
@@ -99,6 +101,26 @@ function happened(
   }
 }
 
+/** "<@U1> chose `/assets/*`: 240 paths became 1, sparing $1.19; now needs approval". */
+function changedSentence(event: AuditEvent): string {
+  const { details } = event;
+  const before = numberOf(details, 'pathsBefore');
+  const after = numberOf(details, 'pathsAfter');
+  const wildcard = textOf(details, 'wildcard');
+  const what =
+    textOf(details, 'choice') === 'drop_hashed'
+      ? 'dropped the files with a content hash in their names'
+      : `chose ${code(wildcard ?? '?', DETAIL_CHARS)}`;
+  const paths =
+    before === undefined || after === undefined
+      ? ''
+      : `: ${count(before, 'path')} became ${after.toLocaleString('en-US')}`;
+  const saved = numberOf(details, 'savedUsd') ?? 0;
+  const sparing = saved > 0 ? `, sparing ${formatUsd(saved)}` : '';
+  const needs = details.approvalRequired === true ? '; it needs approval' : '';
+  return `${actorOf(event)} ${what}${paths}${sparing}${needs}`;
+}
+
 /** "<@U1> asked for 2 paths on `web` (costing $0.01): release 4.2". The alias is the one of that day. */
 function requestedSentence(event: AuditEvent, request: InvalidationRequest): string {
   const { details } = event;
@@ -113,9 +135,12 @@ function requestedSentence(event: AuditEvent, request: InvalidationRequest): str
 
 /** By a person, with what they overrode knowingly; or by the policy, when none was needed. */
 function approvedSentence(event: AuditEvent): string {
+  const { details } = event;
+  if (details.choiceTimedOut === true)
+    return 'went as it was: nobody chose a cheaper form in time, and no approval was needed';
+  if (details.asIs === true) return `${actorOf(event)} submitted it as it was: no approval needed`;
   if (event.actor === 'policy' || event.actor === undefined)
     return 'approved automatically: no approval needed';
-  const { details } = event;
   const overrides: string[] = [];
   if (details.overBudget === true) {
     const used = numberOf(details, 'usedAfter');
@@ -219,13 +244,18 @@ const QUEUE_WORDS: Record<QueueReason['code'], string> = {
 };
 
 /** Every action a click can be refused for, in the words of "tried to …". */
-const ACTION_WORDS: Record<RefusedAction, string> = { approve: 'approve', deny: 'deny', cancel: 'cancel' };
+const ACTION_WORDS: Record<RefusedAction, string> = {
+  approve: 'approve',
+  deny: 'deny',
+  cancel: 'cancel',
+  choose: 'choose a cheaper form',
+};
 
 const REFUSAL_WORDS: Record<ClickRefusalCode, string> = {
   own_request: 'it was their own request',
   not_an_approver: 'not an approver',
   approvers_unresolved: "Slack could not confirm the approvers' group",
-  not_requester: 'only the requester can cancel',
+  not_requester: 'only the requester can do that',
   distribution_removed: 'the distribution is no longer configured',
 };
 

@@ -23,6 +23,7 @@ import {
 } from '../../core/request.js';
 import { elapsedMs, formatDuration } from '../../core/schedule.js';
 import { textBar } from '../../core/usage.js';
+import { offerBlocks } from './offer-blocks.js';
 
 /**
  * A message as the bot posts it: the notification fallback `text` and its Block Kit. Cards are drawn from
@@ -105,6 +106,7 @@ export function requestCard(request: InvalidationRequest): SlackMessage {
   blocks.push(context(approvalLine(request)));
   const outcome = outcomeLine(request);
   if (outcome) blocks.push(section(outcome));
+  blocks.push(...offerBlocks(request));
   if (awaitsDecision(request)) blocks.push(decisionButtons(request));
   const text = `Invalidation ${request.id} of ${count(request.paths.length, 'path')} on ${request.distribution.alias}: ${statusLine(request)}`;
   return { text, blocks };
@@ -208,11 +210,29 @@ export function approveDenyButtons(request: InvalidationRequest): [Button, Butto
   return [
     {
       ...requestButton(request, ActionIds.approve, 'Approve', 'primary'),
+      value: decisionValue(request),
       ...purgeConfirm,
       ...overrideConfirm,
     },
     requestButton(request, ActionIds.deny, 'Deny', 'danger'),
   ];
+}
+
+/**
+ * Approve's value: the request id, and, once its requester changed its paths (a cheaper form), which change
+ * the card shows (`INV-…@2`). An approval clicked on a card drawn before the last change is refused
+ * (`parseDecisionValue`, `decideRequest`): nobody approves paths they did not see.
+ */
+export function decisionValue(request: InvalidationRequest): string {
+  return request.revision ? `${request.id}@${request.revision}` : request.id;
+}
+
+/** The request id and the revision of the paths a decision button was drawn with (0: as first requested). */
+export function parseDecisionValue(value: string): { requestId: string; revision: number } {
+  const at = value.lastIndexOf('@');
+  const revision = at === -1 ? Number.NaN : Number(value.slice(at + 1));
+  if (at === -1 || !Number.isSafeInteger(revision) || revision < 0) return { requestId: value, revision: 0 };
+  return { requestId: value.slice(0, at), revision };
 }
 
 function requestButton(
@@ -253,7 +273,12 @@ export function statusLine(request: InvalidationRequest): string {
   switch (request.status) {
     case 'new':
       // The card is posted while the request is still new: show what happens next.
-      return request.approval.required ? 'Waiting for approval' : 'Approved, submitting to CloudFront';
+      if (request.approval.required) return 'Waiting for approval';
+      return request.choiceWaitMs === undefined
+        ? 'Approved, submitting to CloudFront'
+        : "Waiting for the requester's choice";
+    case 'awaiting_choice':
+      return `Waiting for the requester's choice, goes as it is ${slackTime(request.choiceUntil)}`;
     case 'pending_approval':
       return `Waiting for approval, expires ${slackTime(request.expiresAt)}, in ${shortWait(approvalTimeoutMs(request))}`;
     case 'approved':
@@ -287,9 +312,13 @@ function shortWait(ms: number): string {
 }
 
 export function statusEmoji(request: InvalidationRequest): string {
-  if (request.status === 'new') return request.approval.required ? '⏳' : '🚀';
+  if (request.status === 'new') {
+    if (request.approval.required) return '⏳';
+    return request.choiceWaitMs === undefined ? '🚀' : '💡';
+  }
   const emoji: Record<InvalidationRequest['status'], string> = {
     new: '🚀',
+    awaiting_choice: '💡',
     pending_approval: '⏳',
     approved: '🚀',
     queued: '🕒',

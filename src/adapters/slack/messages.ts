@@ -2,6 +2,7 @@ import type { CommandError } from '../../core/command.js';
 import type { PathProblem } from '../../core/paths.js';
 import type { InvalidationRequest } from '../../core/request.js';
 import type { CancelRefusal } from '../../usecases/cancel.js';
+import type { ChoiceRefusal } from '../../usecases/choose.js';
 import type { DecisionRefusal } from '../../usecases/decide.js';
 import type { ExportRefusal } from '../../usecases/month-export.js';
 import type { CommandRefusal, OpenRefusal, Suggestion } from '../../usecases/request-invalidation.js';
@@ -196,6 +197,30 @@ export function decisionRefusalText(refusal: DecisionRefusal): string {
       return `\`${refusal.request.distribution.alias}\` (${refusal.request.distribution.id}) is no longer in my configuration, so nobody can approve or deny ${refusal.request.id}; it expires without a decision. Nothing changed.`;
     case 'already_decided':
       return alreadyDecidedText(refusal.request);
+    case 'paths_changed':
+      return `The requester changed the paths of ${refusal.request.id} after the card you clicked was drawn: look at the card again, then decide. Nothing changed.`;
+    default: {
+      const unreachable: never = refusal;
+      return String(unreachable);
+    }
+  }
+}
+
+/** Why a click on a cheaper form or on Submit as is changed nothing. */
+export function choiceRefusalText(refusal: ChoiceRefusal): string {
+  switch (refusal.code) {
+    case 'not_found':
+      return noRecordText(refusal.requestId);
+    case 'not_requester':
+      return `Only ${actorWords(refusal.request.requester)} can choose how ${refusal.request.id} goes to CloudFront. Nothing changed.`;
+    case 'already_decided':
+      return refusal.request.status === 'awaiting_choice' || refusal.request.status === 'pending_approval'
+        ? `${refusal.request.id} no longer waits for your choice. Nothing changed.`
+        : alreadyDecidedText(refusal.request);
+    case 'not_offered':
+      return `The card of ${refusal.request.id} no longer offers that: look at it again. Nothing changed.`;
+    case 'distribution_removed':
+      return `\`${refusal.request.distribution.alias}\` (${refusal.request.distribution.id}) is no longer in my configuration, so ${refusal.request.id} cannot change. Nothing changed.`;
     default: {
       const unreachable: never = refusal;
       return String(unreachable);

@@ -1,11 +1,13 @@
 import type { App } from '@slack/bolt';
 import type { Logger, Services } from '../../usecases/ports.js';
 import { ActionIds, DENY_MODAL } from './blocks.js';
+import { chooseButton, submitAsIsButton } from './listeners/choice.js';
 import { invalidateCommand } from './listeners/command.js';
 import { approveButton, cancelButton, denyButton, denySubmission } from './listeners/decision.js';
 import { INLINE_FOLLOW_UPS, type ListenerFollowUps } from './listeners/follow-ups.js';
 import { homeOpened, listMoreButton } from './listeners/reports.js';
 import { showPathsButton } from './listeners/show-paths.js';
+import { OfferActionIds, USE_WILDCARD_ACTION } from './offer-blocks.js';
 import { LIST_MORE_ACTION } from './report-blocks.js';
 
 /**
@@ -22,6 +24,9 @@ export function registerListeners(
   app.action(ActionIds.approve, approveButton(services, followUps));
   app.action(ActionIds.deny, denyButton(services, followUps));
   app.action(ActionIds.cancel, cancelButton(services, followUps));
+  app.action(USE_WILDCARD_ACTION, chooseButton(services, followUps));
+  app.action(OfferActionIds.dropHashed, chooseButton(services, followUps));
+  app.action(OfferActionIds.submitAsIs, submitAsIsButton(services, followUps));
   app.view(DENY_MODAL, denySubmission(services, followUps));
   app.action(ActionIds.showPaths, showPathsButton(services));
   app.action(LIST_MORE_ACTION, listMoreButton(services, followUps));

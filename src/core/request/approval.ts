@@ -1,4 +1,5 @@
 import { addMs, elapsedMs } from '../schedule.js';
+import { awaitChoice, withoutChoice } from './choice.js';
 import {
   type AuditEvent,
   auditEvent,
@@ -51,8 +52,11 @@ export function cardPosted(
   card: Card,
   now: string,
   approvalTimeoutMs: number,
-): Transition<'pending_approval' | 'approved'> {
+): Transition<'awaiting_choice' | 'pending_approval' | 'approved'> {
   const base = { ...bump(request), card };
+  if (!request.approval.required && request.choiceWaitMs !== undefined) {
+    return awaitChoice(base, now, request.choiceWaitMs);
+  }
   if (request.approval.required) {
     const expiresAt = addMs(now, approvalTimeoutMs);
     // Halfway to expiry, one reminder goes to the approvers if nobody has decided yet.
@@ -133,13 +137,17 @@ export function expire(request: RequestIn<'pending_approval'>, now: string): Tra
   };
 }
 
-/** The requester withdrew a pending request; nothing is submitted, and the thread says who cancelled it. */
+/**
+ * The requester withdrew a request waiting for a decision or for their choice; nothing is submitted, and the
+ * thread says who cancelled it.
+ */
 export function cancel(
-  request: RequestIn<'pending_approval'>,
+  request: RequestIn<'pending_approval' | 'awaiting_choice'>,
   by: string,
   now: string,
 ): Transition<'cancelled'> {
-  const rest = withoutPending(bump(request));
+  const rest =
+    request.status === 'pending_approval' ? withoutPending(bump(request)) : withoutChoice(bump(request));
   const next: RequestIn<'cancelled'> = {
     ...rest,
     status: 'cancelled',

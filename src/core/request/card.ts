@@ -44,6 +44,8 @@ function shownOnCard(request: InvalidationRequest): unknown[] {
   const decision = 'decision' in request ? request.decision : undefined;
   return [
     request.status,
+    request.revision ?? 0,
+    request.status === 'awaiting_choice' ? [request.choiceUntil, request.countdownFrom] : null,
     request.status === 'pending_approval' ? request.expiresAt : null,
     decision ? [decision.outcome, decision.by, decision.at, decision.reason ?? null] : null,
     request.status === 'queued' ? queueShown(request.queue) : null,

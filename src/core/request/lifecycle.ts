@@ -4,6 +4,8 @@ import type { Status } from './model.js';
 export type StatusStep =
   | 'createRequest'
   | 'cardPosted'
+  | 'applyChoice'
+  | 'goAsIs'
   | 'undeliverable'
   | 'applyDecision'
   | 'expire'
@@ -27,10 +29,15 @@ export interface LifecycleEdge {
  */
 export const LIFECYCLE: readonly LifecycleEdge[] = [
   { from: 'start', to: 'new', step: 'createRequest' },
+  { from: 'new', to: 'awaiting_choice', step: 'cardPosted' },
   { from: 'new', to: 'pending_approval', step: 'cardPosted' },
   { from: 'new', to: 'approved', step: 'cardPosted' },
   { from: 'new', to: 'undeliverable', step: 'undeliverable' },
   { from: 'new', to: 'failed', step: 'failed' },
+  { from: 'awaiting_choice', to: 'pending_approval', step: 'applyChoice' },
+  { from: 'awaiting_choice', to: 'approved', step: 'goAsIs' },
+  { from: 'awaiting_choice', to: 'cancelled', step: 'cancel' },
+  { from: 'pending_approval', to: 'awaiting_choice', step: 'applyChoice' },
   { from: 'pending_approval', to: 'approved', step: 'applyDecision' },
   { from: 'pending_approval', to: 'denied', step: 'applyDecision' },
   { from: 'pending_approval', to: 'expired', step: 'expire' },

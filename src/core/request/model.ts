@@ -1,9 +1,11 @@
+import type { WildcardOffer } from '../cheaper.js';
 import type { CostPreview } from '../cost.js';
 import type { ApprovalRule, Approvers } from '../policy.js';
 
 /** Every status a request can be in; terminal ones never change again (except for sending their notice). */
 export const Status = {
   new: 'new',
+  awaitingChoice: 'awaiting_choice',
   pendingApproval: 'pending_approval',
   approved: 'approved',
   queued: 'queued',
@@ -100,6 +102,15 @@ export interface Outbox {
   tries: number;
 }
 
+/**
+ * What a request's card offers its requester before submission: wildcards for prefixes that hold many of its
+ * paths, and how many of its files carry a content hash (the paths themselves say which).
+ */
+export interface Offers {
+  wildcards: WildcardOffer[];
+  hashed: number;
+}
+
 /** Why an approved request waits before it is submitted. */
 export type QueueReason =
   | { code: 'capacity'; inFlightPaths: number; inFlightWildcards: number }
@@ -149,6 +160,17 @@ export interface Base {
   /** thread messages already sent */
   noticesSent: NoticeKind[];
   /**
+   * Set on a request that will wait for its requester's choice among cheaper forms (core/cheaper.ts) once its
+   * card is posted: how long it waits before it goes as it is (`suggestionWaitSeconds`).
+   */
+  choiceWaitMs?: number;
+  /** the cheaper forms its card offers its requester (core/request/choice.ts); absent when none */
+  offers?: Offers;
+  /** changes of its paths since it was made (a cheaper form chosen); a decision clicked on an older card is refused */
+  revision?: number;
+  /** what the cheaper forms chosen spared the month's bill: paths, and USD as the card counted them */
+  savings?: { paths: number; usd: number };
+  /**
    * The card shows an older state and the worker redraws it: set with a change whose writer may not call
    * Slack before answering (the Lambda handler), where no next step of the request would draw the card.
    */
@@ -157,6 +179,14 @@ export interface Base {
 
 export type InvalidationRequest =
   | (Base & { status: 'new' })
+  /** posted with cheaper forms to choose from: goes as it is at `choiceUntil` unless its requester chooses */
+  | (Base & {
+      status: 'awaiting_choice';
+      card: Card;
+      choiceUntil: string;
+      /** when the card was last drawn: its countdown reads from here */
+      countdownFrom: string;
+    })
   | (Base & { status: 'pending_approval'; card: Card; expiresAt: string; remindAt: string })
   | (Base & { status: 'approved'; decision: Decision })
   | (Base & {
@@ -208,6 +238,8 @@ export type RequestIn<S extends Status> = RequestsByStatus[S];
 
 export type AuditEventType =
   | 'requested'
+  /** its requester chose a cheaper form: the paths changed before submission */
+  | 'changed'
   | 'approved'
   | 'denied'
   | 'undeliverable'

@@ -12,6 +12,9 @@ export type NextStep =
   | { kind: 'redraw_card'; request: InvalidationRequest }
   /** the card's poster died, or left it to a worker: it may or may not be in the channel */
   | { kind: 'post_card'; request: RequestIn<'new'> }
+  /** waiting for its requester's choice: past the deadline it goes as it is, before it the card counts down */
+  | { kind: 'go_as_is'; request: RequestIn<'awaiting_choice'> }
+  | { kind: 'count_down'; request: RequestIn<'awaiting_choice'> }
   /** nobody decided within the approval timeout */
   | { kind: 'expire'; request: RequestIn<'pending_approval'> }
   /** halfway to expiry, with no reminder sent yet */
@@ -32,6 +35,8 @@ export function nextStep(request: InvalidationRequest, now: string): NextStep {
   switch (request.status) {
     case 'new':
       return { kind: 'post_card', request };
+    case 'awaiting_choice':
+      return request.choiceUntil <= now ? { kind: 'go_as_is', request } : { kind: 'count_down', request };
     case 'pending_approval':
       return pendingStep(request, now);
     case 'approved':

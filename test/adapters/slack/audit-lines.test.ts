@@ -258,7 +258,7 @@ const SENTENCES: Array<[AuditEventType, string, () => Step, string]> = [
     'refused',
     'a cancel by someone else',
     () => refused('cancel', 'not_requester'),
-    '<@U0OTHER> tried to cancel: only the requester can cancel',
+    '<@U0OTHER> tried to cancel: only the requester can do that',
   ],
   [
     'refused',

@@ -1,5 +1,7 @@
 // Requests at every status, built by the core's own steps, for the tests of the lifecycle.
+import { cheaperForms, hasCheaperForm } from '../../../src/core/cheaper.js';
 import { previewCost } from '../../../src/core/cost.js';
+import { type ApprovalPolicy, approvalNeed } from '../../../src/core/policy.js';
 import {
   applyDecision,
   type Batch,
@@ -13,6 +15,7 @@ import {
   type NewRequest,
   noticeSent,
   noticeTried,
+  offersOf,
   type PollOptions,
   polled,
   type QueueReason,
@@ -158,4 +161,56 @@ export function undeliverableRequest(): RequestIn<'undeliverable'> {
 /** A request whose outcome notice is in the thread already: nothing is left to do for it. */
 export function told(request: InvalidationRequest): InvalidationRequest {
   return noticeSent(noticeTried(request), DONE).request;
+}
+
+export const PRICING = { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 };
+/** A distribution whose wildcards need approval, and one where nothing does. */
+export const WILDCARD_POLICY: ApprovalPolicy = {
+  mode: 'wildcard',
+  rootWildcard: false,
+  pastFreeAllowance: false,
+};
+export const OPEN_POLICY: ApprovalPolicy = { mode: 'never', rootWildcard: false, pastFreeAllowance: false };
+/** How long a request with cheaper forms waits for its requester's choice. */
+export const CHOICE_WAIT_MS = 60_000;
+
+/** A deploy's files: `assets` hashed bundles under /assets/, and two pages. */
+export function deployPaths(assets = 240): string[] {
+  const hex = (n: number) => (0x3f9a1c2e + n).toString(16);
+  return [
+    '/index.html',
+    ...Array.from({ length: assets }, (_, n) => `/assets/app.${hex(n)}.js`),
+    '/docs/guide.html',
+  ];
+}
+
+/**
+ * A person's new request of `paths` with its cheaper forms, the month's free allowance used up before it
+ * (`usedBefore`), on a distribution with `policy`, as recordRequest makes it.
+ */
+export function offering(
+  paths: string[],
+  { usedBefore = 1000, policy = OPEN_POLICY }: { usedBefore?: number; policy?: ApprovalPolicy } = {},
+): RequestIn<'new'> {
+  const cost = previewCost(paths.length, usedBefore, PRICING);
+  const need = approvalNeed(paths, cost, policy);
+  const approval = { ...NO_APPROVAL, approvers: { users: ['U0LEAD'] }, ...need };
+  const forms = cheaperForms({ paths, cost, approval }, PRICING, policy);
+  const offers = offersOf(forms, paths.length);
+  const waits = !need.required && hasCheaperForm(forms, paths.length);
+  return created({
+    paths,
+    cost,
+    approval,
+    ...(offers ? { offers } : {}),
+    ...(waits ? { choiceWaitMs: CHOICE_WAIT_MS } : {}),
+  });
+}
+
+/** A request posted and waiting for its requester's choice. */
+export function choosing(
+  paths = deployPaths(),
+  options?: { usedBefore?: number },
+): RequestIn<'awaiting_choice'> {
+  return as('awaiting_choice', cardPosted(offering(paths, options), CARD, POSTED, TIMEOUT_MS).request);
 }

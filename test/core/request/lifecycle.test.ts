@@ -1,17 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { ApprovalPolicy } from '../../../src/core/policy.js';
 import * as approvalSteps from '../../../src/core/request/approval.js';
+import * as choiceSteps from '../../../src/core/request/choice.js';
 import * as noticeSteps from '../../../src/core/request/notices.js';
 import * as submissionSteps from '../../../src/core/request/submission.js';
 import {
+  applyChoice,
   applyDecision,
   batchesFor,
   cancel,
   cardPosted,
   cardRedrawn,
+  countedDown,
   createRequest,
   expire,
   failed,
+  goAsIs,
   type InvalidationRequest,
   LIFECYCLE,
   type LifecycleEdge,
@@ -23,6 +28,7 @@ import {
   pollAgainAt,
   polled,
   queue,
+  type RequestIn,
   redrawLater,
   redrawRetry,
   reminderDue,
@@ -34,20 +40,26 @@ import {
 } from '../../../src/core/request.js';
 import {
   approved,
+  as,
   CAPACITY,
   CARD,
+  choosing,
   completed,
   created,
   DECIDED,
   DONE,
+  deployPaths,
   EXPIRY,
   ID,
   inProgress,
   NO_APPROVAL,
   newRequest,
+  OPEN_POLICY,
+  offering,
   POLL,
   POLLED,
   POSTED,
+  PRICING,
   partlySubmitted,
   pending,
   QUEUE_RETRY_MS,
@@ -56,6 +68,7 @@ import {
   reminding,
   SUBMITTED,
   TIMEOUT_MS,
+  WILDCARD_POLICY,
   withIds,
 } from './fixtures.js';
 
@@ -114,6 +127,35 @@ const drives: Drive[] = [
     () => created({ approval: NO_APPROVAL }),
     (r) => cardPosted(r, CARD, POSTED, TIMEOUT_MS),
   ),
+  drive(
+    'cardPosted',
+    () => offering(deployPaths()),
+    (r) => cardPosted(r, CARD, POSTED, TIMEOUT_MS),
+  ),
+  drive('countedDown', choosing, (r) => countedDown(r, DECIDED)),
+  drive('goAsIs', choosing, (r) => goAsIs(r, 'U0DEV', DECIDED)),
+  drive('goAsIs', choosing, (r) => goAsIs(r, undefined, DECIDED)),
+  drive('cancel', choosing, (r) => cancel(r, 'U0DEV', DECIDED)),
+  drive('applyChoice', choosing, (r) => chosen(r, WILDCARD_POLICY)),
+  drive('applyChoice', choosing, (r) => chosen(r, OPEN_POLICY)),
+  drive(
+    'applyChoice',
+    () =>
+      as(
+        'pending_approval',
+        cardPosted(offering(deployPaths(), { policy: ABOVE_100 }), CARD, POSTED, TIMEOUT_MS).request,
+      ),
+    (r) => chosen(r, ABOVE_100),
+  ),
+  drive(
+    'applyChoice',
+    () =>
+      as(
+        'pending_approval',
+        cardPosted(offering(deployPaths(), { policy: ABOVE_100 }), CARD, POSTED, TIMEOUT_MS).request,
+      ),
+    (r) => chosen(r, { ...ABOVE_100, mode: 'wildcard' }),
+  ),
   drive('undeliverable', created, (r) => undeliverable(r, 'not_in_channel', POSTED)),
   drive('reminderDue', pending, (r) => reminderDue(r, REMIND)),
   drive('applyDecision', reminding, (r) => applyDecision(r, { outcome: 'approved', by: 'U0LEAD' }, DECIDED)),
@@ -165,6 +207,29 @@ const drives: Drive[] = [
   drive('redrawRetry', pending, (r) => redrawRetry(r, DECIDED, 1_000)),
 ];
 
+/** Paths past 100 need approval; a wildcard does not. */
+const ABOVE_100: ApprovalPolicy = { ...OPEN_POLICY, abovePaths: 100 };
+
+/** The requester takes the first wildcard offered, on a distribution with `policy`. */
+function chosen(
+  request: RequestIn<'awaiting_choice' | 'pending_approval'>,
+  policy: ApprovalPolicy,
+): Transition {
+  const wildcard = request.offers?.wildcards[0]?.wildcard ?? '';
+  const applied = applyChoice(
+    request,
+    { kind: 'wildcard', wildcard },
+    {
+      policy,
+      pricing: PRICING,
+      approvalTimeoutMs: TIMEOUT_MS,
+      now: DECIDED,
+    },
+  );
+  if ('code' in applied) throw new Error('the wildcard was not offered');
+  return applied;
+}
+
 /** The changes of status the steps make when driven: a step that keeps the status makes none. */
 function producedEdges(): string[] {
   const edges = drives.flatMap(({ step, run }) => {
@@ -190,8 +255,9 @@ describe('the request lifecycle', () => {
   });
 
   it('drives every step the lifecycle modules export', () => {
-    const questions = new Set(['hasSent', 'approvalTimeoutMs']);
-    const exported = Object.entries({ ...approvalSteps, ...submissionSteps, ...noticeSteps })
+    // Questions and helpers, not steps; `awaitChoice` is the part of `cardPosted` that waits for a choice.
+    const questions = new Set(['hasSent', 'approvalTimeoutMs', 'offersOf', 'withoutChoice', 'awaitChoice']);
+    const exported = Object.entries({ ...approvalSteps, ...submissionSteps, ...noticeSteps, ...choiceSteps })
       .filter(([name, value]) => typeof value === 'function' && !questions.has(name))
       .map(([name]) => name);
     expect(new Set(drives.map(({ step }) => step))).toEqual(new Set(exported));

@@ -100,12 +100,28 @@ const base = {
   outbox: z.looseObject({ kind: notice, tries: count }).optional(),
   noticesSent: z.array(notice).default([]),
   cardStale: z.literal(true).optional(),
+  choiceWaitMs: count.optional(),
+  revision: count.optional(),
+  savings: z.looseObject({ paths: z.number(), usd: z.number() }).optional(),
+  offers: z
+    .looseObject({
+      wildcards: z.array(z.looseObject({ wildcard: text, replaces: count, savesUsd: z.number() })),
+      hashed: count,
+    })
+    .optional(),
 };
 const submitted = { decision, batches: z.array(batch), submittedAt: text };
 
 /** The request by status: each status with the fields the core's union gives it (request-model.ts). */
 const requestSchema = z.discriminatedUnion('status', [
   z.looseObject({ ...base, status: z.literal('new') }),
+  z.looseObject({
+    ...base,
+    status: z.literal('awaiting_choice'),
+    card,
+    choiceUntil: text,
+    countdownFrom: text,
+  }),
   z.looseObject({ ...base, status: z.literal('pending_approval'), card, expiresAt: text, remindAt: text }),
   z.looseObject({ ...base, status: z.literal('approved'), decision }),
   z.looseObject({

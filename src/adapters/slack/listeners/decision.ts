@@ -10,7 +10,7 @@ import { cancelRequest } from '../../../usecases/cancel.js';
 import { checkDecider, decideRequest } from '../../../usecases/decide.js';
 import type { Services } from '../../../usecases/ports.js';
 import { showChange } from '../../../usecases/show-change.js';
-import { denyModal, noticeModal, REASON_BLOCK, REASON_INPUT } from '../blocks.js';
+import { denyModal, noticeModal, parseDecisionValue, REASON_BLOCK, REASON_INPUT } from '../blocks.js';
 import { cancelRefusalText, decisionRefusalText } from '../messages.js';
 import { INLINE_FOLLOW_UPS, type ListenerFollowUps, responder } from './follow-ups.js';
 import { publishHome } from './reports.js';
@@ -29,11 +29,13 @@ export function approveButton(services: Services, followUps: ListenerFollowUps =
   return async (args: ButtonArgs): Promise<void> => {
     const { ack, action, body } = args;
     await ack();
+    const { requestId, revision } = parseDecisionValue(action.value ?? '');
     const decided = await decideRequest(
       services,
-      action.value ?? '',
+      requestId,
       { outcome: 'approved', by: body.user.id },
       followUps.cards,
+      revision,
     );
     if (!decided.ok)
       await tellRefusal(args, services, followUps, {
@@ -65,7 +67,8 @@ export function denyButton(services: Services, followUps: ListenerFollowUps = IN
   return async (args: ButtonArgs): Promise<void> => {
     const { ack, action, body, client } = args;
     await ack();
-    const checked = await checkDecider(services, action.value ?? '', body.user.id, 'deny', followUps.cards);
+    const { requestId } = parseDecisionValue(action.value ?? '');
+    const checked = await checkDecider(services, requestId, body.user.id, 'deny', followUps.cards);
     if (!checked.ok) {
       await tellRefusal(args, services, followUps, {
         title: 'Not denied',
