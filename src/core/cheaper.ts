@@ -25,8 +25,11 @@ const MAX_PREFIX_DEPTH = 8;
  * prefix), and each is an audit event on the request's item, which DynamoDB bounds.
  */
 export const MAX_CHOICES = 5;
-/** A prefix longer than this is not offered: its button carries it, and Slack's value holds 2,000 characters. */
-export const MAX_OFFERED_PREFIX = 1000;
+/**
+ * A prefix longer than this is not offered: its button shows 60 characters of it, and each choice is kept with
+ * the request (its offers, an audit event), whose item DynamoDB bounds.
+ */
+export const MAX_OFFERED_PREFIX = 200;
 
 /** Replacing the paths under `prefix` by `prefix*`: `replaces` paths become one. */
 export interface WildcardOffer {

@@ -1,5 +1,11 @@
 import { batchesFor } from './capacity.js';
-import { MAX_CHOICES, MAX_OFFERED_PREFIX, MAX_WILDCARD_OFFERS } from './cheaper.js';
+import {
+  isHashedName,
+  MAX_CHOICES,
+  MAX_OFFERED_PREFIX,
+  MAX_WILDCARD_OFFERS,
+  wildcardOffers,
+} from './cheaper.js';
 import { itemBytes, MAX_ITEM_BYTES, utf8Bytes, valueBytes } from './item-size.js';
 import { isWildcard } from './paths.js';
 import type { Approvers } from './policy.js';
@@ -28,6 +34,34 @@ export const DENY_REASON_MAX_LENGTH = 500;
  * an audit detail): a request accepted today must still fit after an upgrade.
  */
 export const ROOM_FOR_LATER_FIELDS = 8 * 1024;
+
+/**
+ * Whether a request can ever be offered a cheaper form, and so gather the fields and events of choices: a
+ * choice only takes paths away, so a request offered nothing when it is made is never offered anything.
+ */
+function offerable(paths: readonly string[]): boolean {
+  return wildcardOffers(paths).length > 0 || paths.some(isHashedName);
+}
+
+/** The fields of a request offered cheaper forms, at their largest. */
+function choiceFields() {
+  return {
+    choiceWaitMs: NUMBER,
+    choiceUntil: AT,
+    countdownFrom: AT,
+    revision: NUMBER,
+    savings: { paths: NUMBER, usd: NUMBER },
+    offers: {
+      wildcards: Array.from({ length: MAX_WILDCARD_OFFERS }, () => ({
+        wildcard: OFFERED_WILDCARD,
+        replaces: NUMBER,
+        savesUsd: NUMBER,
+        needsApproval: true,
+      })),
+      hashed: NUMBER,
+    },
+  };
+}
 
 /** A wildcard a card offers, at its longest (its prefix comes from the request's paths, encoded to ASCII). */
 const OFFERED_WILDCARD = `${'X'.repeat(MAX_OFFERED_PREFIX)}*`;
@@ -128,20 +162,7 @@ function largestItemWithoutSubmissions(input: RequestSizeInput, wildcards: reado
     timeoutMs: NUMBER,
     cancelledBy: ID,
     cancelledAt: AT,
-    choiceWaitMs: NUMBER,
-    choiceUntil: AT,
-    countdownFrom: AT,
-    revision: NUMBER,
-    savings: { paths: NUMBER, usd: NUMBER },
-    offers: {
-      wildcards: Array.from({ length: MAX_WILDCARD_OFFERS }, () => ({
-        wildcard: OFFERED_WILDCARD,
-        replaces: NUMBER,
-        savesUsd: NUMBER,
-        needsApproval: true,
-      })),
-      hashed: NUMBER,
-    },
+    ...(offerable(input.paths) ? choiceFields() : {}),
   };
   const event = (type: string, details: Record<string, unknown>, key = type) => ({
     requestId: REQUEST_ID,
@@ -178,7 +199,7 @@ function largestItemWithoutSubmissions(input: RequestSizeInput, wildcards: reado
       event('notice_sent', { kind }, `notice_sent:${kind}`),
     ),
     ...refusals,
-    ...Array.from({ length: MAX_CHOICES }, (_, n) =>
+    ...Array.from({ length: offerable(input.paths) ? MAX_CHOICES : 0 }, (_, n) =>
       event(
         'changed',
         {

@@ -4,13 +4,16 @@ import { statusMessage } from '../../../src/adapters/slack/report-blocks.js';
 import {
   type AuditEvent,
   type AuditEventType,
+  applyChoice,
   applyDecision,
   batchesFor,
+  type Choice,
   cancel,
   cardPosted,
   createRequest,
   expire,
   failed,
+  goAsIs,
   type InvalidationRequest,
   moreSubmitted,
   noticeSent,
@@ -28,11 +31,13 @@ import {
   CAPACITY,
   CARD,
   cancelled,
+  choosing,
   completed,
   created,
   DECIDED,
   DONE,
   denied,
+  deployPaths,
   EXPIRY,
   expired,
   failedRequest,
@@ -40,9 +45,11 @@ import {
   manyPaths,
   NO_APPROVAL,
   newRequest,
+  OPEN_POLICY,
   POLL,
   POLLED,
   POSTED,
+  PRICING,
   pending,
   QUEUE_RETRY_MS,
   REMIND,
@@ -50,6 +57,7 @@ import {
   SUBMITTED,
   slowlyInProgress,
   TIMEOUT_MS,
+  WILDCARD_POLICY,
   withIds,
 } from '../../core/request/fixtures.js';
 
@@ -75,6 +83,18 @@ function words({ event, request }: Step): string {
 function pendingWith(rules: RequestIn<'pending_approval'>['approval']['rules']) {
   const request = pending();
   return { ...request, approval: { ...request.approval, rules } };
+}
+
+/** The requester's choice on a request waiting for it, on a distribution with `policy`. */
+function chosen(choice: Choice, paths = deployPaths(), policy = OPEN_POLICY): Transition {
+  const result = applyChoice(choosing(paths), choice, {
+    policy,
+    pricing: PRICING,
+    approvalTimeoutMs: TIMEOUT_MS,
+    now: DECIDED,
+  });
+  if ('code' in result) throw new Error('not offered');
+  return result;
 }
 
 const told = (request: InvalidationRequest, at = DONE) => step(noticeSent(noticeTried(request), at));
@@ -114,6 +134,30 @@ const SENTENCES: Array<[AuditEventType, string, () => Step, string]> = [
     'by the policy',
     () => step(cardPosted(created({ approval: NO_APPROVAL }), CARD, POSTED, TIMEOUT_MS)),
     'approved automatically: no approval needed',
+  ],
+  [
+    'changed',
+    'to a wildcard, sparing money',
+    () => step(chosen({ kind: 'wildcard', wildcard: '/assets/*' })),
+    '<@U0DEV> chose `/assets/*`: 242 paths became 3, sparing $1.20',
+  ],
+  [
+    'changed',
+    'dropping the hashed files',
+    () => step(chosen({ kind: 'drop_hashed' }, [...deployPaths(8), '/a/1.png', '/a/2.png'], WILDCARD_POLICY)),
+    '<@U0DEV> dropped the files with a content hash in their names: 12 paths became 4, sparing $0.04',
+  ],
+  [
+    'approved',
+    'as it was, by its requester',
+    () => step(goAsIs(choosing(), 'U0DEV', DECIDED)),
+    '<@U0DEV> submitted it as it was: no approval needed',
+  ],
+  [
+    'approved',
+    'as it was, nobody having chosen',
+    () => step(goAsIs(choosing(), undefined, DECIDED)),
+    'went as it was: nobody chose a cheaper form in time, and no approval was needed',
   ],
   [
     'approved',
@@ -271,6 +315,7 @@ const SENTENCES: Array<[AuditEventType, string, () => Step, string]> = [
 // A new event type fails to compile here until it has a row above (and a sentence in audit-lines.ts).
 const COVERED = {
   requested: true,
+  changed: true,
   approved: true,
   denied: true,
   undeliverable: true,
