@@ -213,10 +213,11 @@ export function choiceRefusalText(refusal: ChoiceRefusal): string {
       return noRecordText(refusal.requestId);
     case 'not_requester':
       return `Only ${actorWords(refusal.request.requester)} can choose how ${refusal.request.id} goes to CloudFront. Nothing changed.`;
-    case 'already_decided':
-      return refusal.request.status === 'awaiting_choice' || refusal.request.status === 'pending_approval'
-        ? `${refusal.request.id} no longer waits for your choice. Nothing changed.`
-        : alreadyDecidedText(refusal.request);
+    case 'already_decided': {
+      const { request } = refusal;
+      if (request.status === 'cancelled' || request.status === 'expired') return alreadyDecidedText(request);
+      return `${request.id} no longer waits for your choice (it is ${request.status.replaceAll('_', ' ')}). Nothing changed.`;
+    }
     case 'not_offered':
       return `The card of ${refusal.request.id} no longer offers that: look at it again. Nothing changed.`;
     case 'distribution_removed':

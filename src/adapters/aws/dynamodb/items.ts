@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { Load } from '../../../core/capacity.js';
 import {
   type AuditEvent,
+  type AuditEventType,
   type Batch,
   type BatchWithPaths,
   type CommandRefusalRecord,
@@ -152,23 +153,27 @@ const requestSchema = z.discriminatedUnion('status', [
   z.looseObject({ ...base, status: z.literal('cancelled'), card, cancelledBy: text, cancelledAt: text }),
 ]);
 
+/** Every audit event type: a type the core adds and this misses fails to compile. */
+const EVENT_TYPES: { [T in AuditEventType]: T } = {
+  requested: 'requested',
+  changed: 'changed',
+  approved: 'approved',
+  denied: 'denied',
+  undeliverable: 'undeliverable',
+  expired: 'expired',
+  cancelled: 'cancelled',
+  queued: 'queued',
+  submitted: 'submitted',
+  completed: 'completed',
+  failed: 'failed',
+  reminder_sent: 'reminder_sent',
+  notice_sent: 'notice_sent',
+  refused: 'refused',
+};
+
 const eventSchema = z.looseObject({
   requestId: text,
-  type: z.enum([
-    'requested',
-    'approved',
-    'denied',
-    'undeliverable',
-    'expired',
-    'cancelled',
-    'queued',
-    'submitted',
-    'completed',
-    'failed',
-    'reminder_sent',
-    'notice_sent',
-    'refused',
-  ]),
+  type: z.enum(EVENT_TYPES),
   key: text,
   at: text,
   actor: optionalText,
