@@ -113,6 +113,8 @@ export interface DigestFigures {
   completed: number;
   /** median time from request to completion among requests completed in the period */
   medianCompletionMs?: number;
+  /** what the cheaper forms chosen spared, among requests submitted in the period; absent when none were */
+  savings?: { requests: number; paths: number; usd: number };
 }
 
 /**
@@ -147,6 +149,16 @@ export function digestFigures(
   };
   const middle = median(completions);
   if (middle !== undefined) figures.medianCompletionMs = middle;
+  const saved = requests.filter((r) => r.savings && 'submittedAt' in r && inside(r.submittedAt));
+  if (saved.length > 0) {
+    const sum = (pick: (savings: { paths: number; usd: number }) => number) =>
+      saved.reduce((total, r) => total + (r.savings ? pick(r.savings) : 0), 0);
+    figures.savings = {
+      requests: saved.length,
+      paths: sum((s) => s.paths),
+      usd: Math.round(sum((s) => s.usd) * 1000) / 1000,
+    };
+  }
   if (period.kind === 'monthly')
     figures.freeAllowance = { used: summary.paths, free: pricing.freePathsPerMonth };
   return figures;

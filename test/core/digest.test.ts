@@ -212,6 +212,25 @@ describe('digestFigures', () => {
     expect(digestFigures(week, rows, [], PRICING).costUsd).toBe(0.025);
   });
 
+  it('sums what the cheaper forms chosen spared, among requests submitted in the period', () => {
+    const saved = (id: string, at: string, savings: { paths: number; usd: number }) => ({
+      ...completed(id, at, at),
+      savings,
+    });
+    const requests = [
+      saved('INV-A', '2026-12-01T10:00:00.000Z', { paths: 239, usd: 1.195 }),
+      saved('INV-B', '2026-12-03T10:00:00.000Z', { paths: 12, usd: 0.06 }),
+      saved('INV-C', '2026-12-07T10:00:00.000Z', { paths: 500, usd: 2.5 }),
+      completed('INV-D', '2026-12-02T10:00:00.000Z', '2026-12-02T10:01:00.000Z'),
+    ];
+    expect(digestFigures(WEEK, [], requests, PRICING).savings).toEqual({
+      requests: 2,
+      paths: 251,
+      usd: 1.255,
+    });
+    expect(digestFigures(WEEK, [], requests.slice(3), PRICING).savings).toBeUndefined();
+  });
+
   it('has a free allowance for a month, and nothing for an empty period', () => {
     const [month] = endedPeriods('2026-12-01T00:00:00.000Z', MONTHLY);
     if (!month) throw new Error('no month');

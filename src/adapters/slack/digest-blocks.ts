@@ -60,7 +60,13 @@ function requestLines(figures: DigestFigures): string {
     figures.medianCompletionMs === undefined
       ? 'No request completed.'
       : `${count(figures.completed, 'request')} completed · median time from request to completion: *${formatDuration(figures.medianCompletionMs)}*`;
-  return [median, outcomeLine('Denied', figures.denied), outcomeLine('Expired', figures.expired)].join('\n');
+  const lines = [median, outcomeLine('Denied', figures.denied), outcomeLine('Expired', figures.expired)];
+  const { savings } = figures;
+  if (savings)
+    lines.push(
+      `Cheaper forms chosen: ${count(savings.requests, 'request')}, ${count(savings.paths, 'fewer path')}, *${formatUsd(savings.usd)}* saved`,
+    );
+  return lines.join('\n');
 }
 
 /** "Denied: 2 (INV-…, INV-…)", at most IDS_SHOWN ids named. */
