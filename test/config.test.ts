@@ -63,6 +63,7 @@ describe('parseConfig', () => {
         ],
         approvalTimeoutMinutes: 30,
         maxPathsPerRequest: 3000,
+        suggestionWaitSeconds: 60,
         cost: { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 },
       },
       operations: {
@@ -90,6 +91,7 @@ describe('parseConfig', () => {
       ],
       approvalTimeoutMinutes: 30,
       maxPathsPerRequest: 3000,
+      suggestionWaitSeconds: 60,
       cost: { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 },
     });
     expect(operations).toEqual({

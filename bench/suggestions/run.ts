@@ -42,7 +42,11 @@ function forms(paths: string[]): Form[] {
   const dropped = withoutHashed(paths);
   const wildcards = offered.wildcards.reduce((list, offer) => withWildcard(list, offer.wildcard), paths);
   const afterDrop = cheaperForms(
-    { paths: dropped, cost: previewCost(dropped.length, PRICING.freePathsPerMonth, PRICING), approval: { rules: [] } },
+    {
+      paths: dropped,
+      cost: previewCost(dropped.length, PRICING.freePathsPerMonth, PRICING),
+      approval: { rules: [] },
+    },
     PRICING,
     POLICY,
   ).wildcards.reduce((list, offer) => withWildcard(list, offer.wildcard), dropped);
@@ -58,13 +62,23 @@ const deploy = sampleDeploy();
 const rows = forms(deploy).map(({ name, paths }) => {
   const past = previewCost(paths.length, PRICING.freePathsPerMonth, PRICING);
   const needs = approvalNeed(paths, past, POLICY).required;
-  return { name, paths: paths.length, perDeploy: past.costUsd, perMonth: past.costUsd * DEPLOYS_PER_MONTH, needs };
+  return {
+    name,
+    paths: paths.length,
+    perDeploy: past.costUsd,
+    perMonth: past.costUsd * DEPLOYS_PER_MONTH,
+    needs,
+  };
 });
 const base = rows[0];
 if (!base) throw new Error('no forms');
-console.log(`Sample deploy: ${deploy.length} files; ${DEPLOYS_PER_MONTH} deploys a month; past the free allowance.`);
+console.log(
+  `Sample deploy: ${deploy.length} files; ${DEPLOYS_PER_MONTH} deploys a month; past the free allowance.`,
+);
 console.log('');
-console.log('| form | paths per deploy | cost per deploy | cost per month | saved per month | needs approval |');
+console.log(
+  '| form | paths per deploy | cost per deploy | cost per month | saved per month | needs approval |',
+);
 console.log('|---|---:|---:|---:|---:|---|');
 for (const row of rows) {
   console.log(
