@@ -403,6 +403,8 @@ export interface Counters {
    * change it follows, so a crash in between leaves the larger figure (the strict side).
    */
   adjust(scope: string, holder: string, delta: number): Promise<boolean>;
+  /** What a counter holds now, reserved and committed together (zero for a counter never written). */
+  figures(scope: string): Promise<CounterFigures>;
 }
 
 export interface Clock {
