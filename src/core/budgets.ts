@@ -120,3 +120,36 @@ export function crossedThresholds(usedBefore: number, usedAfter: number, limit: 
     return usedBefore < at && at <= usedAfter;
   });
 }
+
+/**
+ * A request's reservation took a budget's figure across a threshold: its thread says so once (the first
+ * request to cross it in the month; a marker keeps others from repeating it). `usedAfter` and `limit` are
+ * in the figure's unit, USD as dollars.
+ */
+export interface BudgetCrossing extends BudgetFigure {
+  threshold: BudgetThreshold;
+  usedAfter: number;
+  limit: number;
+}
+
+/** The crossings of one figure from `before` to `after` against `limit`, all in one integer unit. */
+export function crossingsOf(
+  figure: BudgetFigure,
+  before: number,
+  after: number,
+  limit: number,
+  toUnit: (value: number) => number = (value) => value,
+): BudgetCrossing[] {
+  return crossedThresholds(before, after, limit).map((threshold) => ({
+    ...figure,
+    threshold,
+    usedAfter: toUnit(after),
+    limit: toUnit(limit),
+  }));
+}
+
+/** The marker that lets one thread warning per budget figure, threshold and month be posted. */
+export function budgetWarningKey(crossing: BudgetCrossing, month: string): string {
+  const whose = crossing.distribution ?? '*account*';
+  return `budget-warning#${whose}#${crossing.unit}#${month}#${Math.round(crossing.threshold * 100)}`;
+}

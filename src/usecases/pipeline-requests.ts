@@ -37,6 +37,7 @@ export type PipelineServices = Pick<
   | 'cards'
   | 'clock'
   | 'counters'
+  | 'digestMarkers'
   | 'directory'
   | 'ids'
   | 'logger'

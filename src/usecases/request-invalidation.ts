@@ -257,7 +257,7 @@ export async function recordRequest(
   const paths = command.normalised.paths;
   // The month's figure is this request's own place in line, from one conditional write: however many
   // requests arrive together, each sees the others' paths, so together they cannot pass the budget.
-  const { usedBefore, findings, refused } = await reserveNewRequest(services, {
+  const { usedBefore, findings, refused, crossings } = await reserveNewRequest(services, {
     id,
     requester,
     paths: paths.length,
@@ -275,7 +275,8 @@ export async function recordRequest(
     return err({ code: 'over_budget', distribution, overrun: refused });
   }
   const budgetPaths = accountPathLimit(policy.budget, policy.cost)?.paths;
-  const cost = previewCost(paths.length, usedBefore, policy.cost, budgetPaths);
+  const preview = previewCost(paths.length, usedBefore, policy.cost, budgetPaths);
+  const cost = crossings.length > 0 ? { ...preview, crossings } : preview;
   const need = approvalNeed(paths, cost, distribution.policy, findings);
   const group = distribution.approvers.usergroup;
   const groupUnresolved =

@@ -2,13 +2,15 @@ import type { BudgetConfig, DistributionConfig, PolicyConfig } from '../config.j
 import {
   accountOverrun,
   accountPathLimit,
+  type BudgetCrossing,
   type BudgetOverrun,
+  crossingsOf,
   type OverBudgetRule,
   overBudgetRule,
   usdOfTenths,
   usdTenths,
 } from '../core/budgets.js';
-import { billingMonth, previewCost } from '../core/cost.js';
+import { billingMonth, monthCost, previewCost } from '../core/cost.js';
 import type { LimitFindings } from '../core/policy.js';
 import type { InvalidationRequest } from '../core/request.js';
 import {
@@ -44,6 +46,8 @@ export interface RecordedReservations {
   findings: LimitFindings;
   /** a budget with `onExceed: refuse` this request would pass: everything it reserved was given back */
   refused?: BudgetOverrun;
+  /** the budgets this request's reservations took across 50% or 80% */
+  crossings: BudgetCrossing[];
 }
 
 type NewRequestInput = {
@@ -122,14 +126,19 @@ export async function reserveNewRequest(
   const refused = [account, distribution].find((overrun) => overrun?.onExceed === 'refuse');
   if (refused) {
     await giveBack(services, input, month, [monthly, ownPaths, money, hour]);
-    return { usedBefore, findings: {}, refused };
+    return { usedBefore, findings: {}, refused, crossings: [] };
   }
   const requesterLimit =
     hour && hasRequesterLimits(limits)
       ? requesterLimitRule(reservedOf(hour), input.paths, limits)
       : undefined;
+  const crossings = [
+    ...(monthly.ok ? accountCrossings(policy, usedBefore, input.paths) : []),
+    ...ownCrossings(input, ownPaths, money, costTenths),
+  ];
   return {
     usedBefore,
+    crossings,
     findings: {
       ...(account ? { overBudget: ruleFigures(account) } : {}),
       ...(distribution ? { distributionOverBudget: ruleFigures(distribution) } : {}),
@@ -171,6 +180,54 @@ function ownOverrun(
       ? {}
       : { paths: { used: pathsBefore, limit: own.monthlyPaths } }),
   };
+}
+
+/** The account's figures this request took across a threshold (from the month's place it reserved). */
+function accountCrossings(policy: PolicyConfig, usedBefore: number, paths: number): BudgetCrossing[] {
+  const budget = policy.budget;
+  if (budget === undefined) return [];
+  const usedAfter = usedBefore + paths;
+  const byPaths =
+    budget.monthlyPaths === undefined
+      ? []
+      : crossingsOf({ unit: 'paths' }, usedBefore, usedAfter, budget.monthlyPaths);
+  const byUsd =
+    budget.monthlyUsd === undefined || policy.cost.pricePerPathUsd <= 0
+      ? []
+      : crossingsOf(
+          { unit: 'usd' },
+          usdTenths(monthCost(usedBefore, policy.cost)),
+          usdTenths(monthCost(usedAfter, policy.cost)),
+          usdTenths(budget.monthlyUsd),
+          usdOfTenths,
+        );
+  return [...byPaths, ...byUsd];
+}
+
+/** The distribution's own figures this request took across a threshold. */
+function ownCrossings(
+  input: NewRequestInput,
+  ownPaths: Reservation | undefined,
+  money: Reservation | undefined,
+  costTenths: number,
+): BudgetCrossing[] {
+  const own = input.distribution.budget;
+  const distribution = input.distribution.alias;
+  const crossings: BudgetCrossing[] = [];
+  if (own?.monthlyPaths !== undefined && ownPaths?.ok) {
+    const before = ownPaths.before.amount;
+    crossings.push(
+      ...crossingsOf({ distribution, unit: 'paths' }, before, before + input.paths, own.monthlyPaths),
+    );
+  }
+  if (own?.monthlyUsd !== undefined && money?.ok) {
+    const before = money.before.amount;
+    const after = before + costTenths;
+    crossings.push(
+      ...crossingsOf({ distribution, unit: 'usd' }, before, after, usdTenths(own.monthlyUsd), usdOfTenths),
+    );
+  }
+  return crossings;
 }
 
 function ruleFigures(overrun: BudgetOverrun): Omit<OverBudgetRule, 'rule'> {

@@ -70,6 +70,7 @@ function fakeServices() {
       update: async () => {},
       notify: async () => {},
       hasNotice: async () => false,
+      warnBudget: async () => {},
       permalink: async () => undefined,
     },
     directory: {
