@@ -53,9 +53,13 @@ export function accountPathLimit(
   return budget.monthlyPaths === undefined ? undefined : { paths: budget.monthlyPaths, unit: 'paths' };
 }
 
-/** Whole paths `usd` pays for; in tenths of a cent, so $12.00 at $0.005 is 2,400 and not 2,399. */
+/**
+ * Whole paths `usd` pays for. Division of decimal amounts in floating point falls just short of whole
+ * numbers ($0.57 / $0.005 is 113.99999999999999): a tolerance far below one path keeps it 114. (Tenths of
+ * a cent would not do: a price may be finer, $0.0045.)
+ */
 function pathsBought(usd: number, pricePerPathUsd: number): number {
-  return Math.floor(usdTenths(usd) / usdTenths(pricePerPathUsd));
+  return Math.floor(usd / pricePerPathUsd + 1e-9);
 }
 
 /** USD in integer tenths of a cent, the unit of the distributions' money counters ($0.015 is 15). */
