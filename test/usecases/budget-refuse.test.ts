@@ -37,7 +37,10 @@ async function recorder(client: DynamoDBClient, file: Record<string, unknown>) {
       random: () => 0.5,
     },
     logger: silent,
-    directory: { members: async () => [] },
+    directory: {
+      members: async () => [],
+      confirm: async () => ({ ok: true as const, members: [] }),
+    },
   };
   const record = (paths: string[]) => {
     const prepared = prepareInvalidation(
