@@ -180,7 +180,13 @@ export function overBudgetText(overrun: BudgetOverrun): string {
     ? ` (${overrun.paths.used.toLocaleString('en-US')} of ${count(overrun.paths.limit, 'path')})`
     : '';
   const key = `${overrun.distribution === undefined ? '' : `distributions.${overrun.distribution}.`}budget.${overrun.unit === 'usd' ? 'monthlyUsd' : 'monthlyPaths'}`;
-  return `This would bring ${whose} month to ${figure(overrun.usedAfter)}, past its budget of ${figure(overrun.limit)}. Used so far: ${figure(overrun.usedBefore)} of ${figure(overrun.limit)}${paths}. Ask for fewer paths, or ask the platform team to raise \`${key}\`. Nothing was submitted.`;
+  return `This would bring ${whose} month to ${figure(overrun.usedAfter)}, past its budget of ${figure(overrun.limit)}. Used so far: ${usedOf(overrun.unit, overrun.usedBefore, overrun.limit)}${paths}. Ask for fewer paths, or ask the platform team to raise \`${key}\`. Nothing was submitted.`;
+}
+
+/** How much of a budget is used: "$11.95 of $12.00" or "2,390 of 2,400 paths". */
+export function usedOf(unit: 'paths' | 'usd', used: number, limit: number): string {
+  if (unit === 'usd') return `${formatUsd(used)} of ${formatUsd(limit)}`;
+  return `${used.toLocaleString('en-US')} of ${count(limit, 'path')}`;
 }
 
 /** A budget's figure as people read it: "$12.40" or "2,400 paths". */

@@ -23,7 +23,7 @@ import {
   statusEmoji,
   statusLine,
 } from './blocks.js';
-import { budgetFigure } from './messages.js';
+import { usedOf } from './messages.js';
 
 export const LIST_MORE_ACTION = 'invalidator.list_more';
 /** How much of a waiting request's reason the Home tab quotes; the rest is counted. */
@@ -104,8 +104,8 @@ function listLine({ access, request: r }: ReportedRequest): string {
 function budgetBarLine(bar: BudgetBar): string {
   const whose = bar.distribution === undefined ? 'Budget' : `Budget of \`${bar.distribution}\``;
   const unit = bar.unit === 'usd' ? 'USD' : 'paths';
-  const figures = `${budgetFigure(bar.unit, bar.used)} of ${budgetFigure(bar.unit, bar.limit)}`;
-  return `${whose} (${unit}): ${textBar(bar.limit === 0 ? 1 : bar.used / bar.limit)} · ${figures}`;
+  const share = bar.limit === 0 ? 1 : bar.used / bar.limit;
+  return `${whose} (${unit}): ${textBar(share)} · ${usedOf(bar.unit, bar.used, bar.limit)}`;
 }
 
 /**
