@@ -25,7 +25,11 @@ export interface CostPreview {
   costUsd: number;
   /** the configured monthly budget in paths, if any */
   budgetPaths?: number;
-  /** the budgets this request's reservation took past 50% or 80%: its thread says so (core/budgets.ts) */
+  /**
+   * the budgets this request's reservation took past 50% or 80%: its thread says so (core/budgets.ts).
+   * At most eight small entries (two thresholds of four figures), about 1 KB: within the item's
+   * ROOM_FOR_LATER_FIELDS (request-size.ts), as are the budget fields of an `over_budget` rule.
+   */
   crossings?: BudgetCrossing[];
 }
 

@@ -77,14 +77,6 @@ function largestItemWithoutSubmissions(input: RequestSizeInput, wildcards: reado
     billable: NUMBER,
     costUsd: NUMBER,
     budgetPaths: NUMBER,
-    // At most two thresholds of four budget figures (the account's and the distribution's paths and USD).
-    crossings: Array.from({ length: 8 }, () => ({
-      distribution: input.distribution.alias,
-      unit: 'paths',
-      threshold: NUMBER,
-      usedAfter: NUMBER,
-      limit: NUMBER,
-    })),
   };
   const rules = [
     { rule: 'always' },
