@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { Budget } from './core/budgets.js';
 import { RESERVED_WORDS } from './core/command.js';
 import type { ApprovalPolicy, Approvers } from './core/policy.js';
 
@@ -90,6 +91,20 @@ const ruleFields = {
     .optional(),
 };
 
+/**
+ * A monthly budget: paths, USD or both (the stricter applies). Past it a request needs approval
+ * (`onExceed: approval`, the default) or is refused with the figures (`refuse`).
+ */
+const budgetSchema = z
+  .strictObject({
+    monthlyUsd: z.number().positive('must be a positive amount of USD').optional(),
+    monthlyPaths: z.number().int('must be a whole number of paths').positive('must be positive').optional(),
+    onExceed: z.enum(['approval', 'refuse'], { error: "must be 'approval' or 'refuse'" }).default('approval'),
+  })
+  .refine((budget) => budget.monthlyUsd !== undefined || budget.monthlyPaths !== undefined, {
+    message: 'needs monthlyUsd or monthlyPaths (or both)',
+  });
+
 const distributionSchema = z.strictObject({
   id: z.string().regex(DISTRIBUTION_ID, 'must be a CloudFront distribution id such as E2ABCDEF123XYZ'),
   approval: z.enum(['always', 'wildcard', 'never']).default('wildcard'),
@@ -97,6 +112,7 @@ const distributionSchema = z.strictObject({
   selfApproval: z.boolean().default(false),
   requesters: userSetSchema.optional(),
   channels: z.array(slackId('[CGD]', 'channel')).min(1).optional(),
+  budget: budgetSchema.optional(),
   ...ruleFields,
 });
 
@@ -184,7 +200,7 @@ const fileSchema = z.strictObject({
     })
     .default({ firstCheckSeconds: 5, maxIntervalSeconds: 60, slowNoticeMinutes: 15 }),
   workLeaseSeconds: z.number().min(1).max(900).default(30),
-  budget: z.strictObject({ monthlyPaths: z.number().int().positive() }).optional(),
+  budget: budgetSchema.optional(),
   reconciliation: z
     .strictObject({
       enabled: z.boolean().default(false),
@@ -237,8 +253,11 @@ function rulesOf(file: FileConfig, distribution: FileDistribution): Omit<Approva
 function checkApprovers(file: FileConfig, ctx: z.RefinementCtx): void {
   for (const [alias, distribution] of Object.entries(file.distributions)) {
     const rules = rulesOf(file, distribution);
+    const budgetNeedsApproval = [file.budget, distribution.budget].some(
+      (budget) => budget?.onExceed === 'approval',
+    );
     const canNeedApproval =
-      file.budget !== undefined ||
+      budgetNeedsApproval ||
       distribution.approval !== 'never' ||
       rules.abovePaths !== undefined ||
       rules.aboveUsd !== undefined ||
@@ -250,7 +269,7 @@ function checkApprovers(file: FileConfig, ctx: z.RefinementCtx): void {
       const why =
         distribution.approval !== 'never'
           ? `approval is '${distribution.approval}'`
-          : file.budget !== undefined
+          : budgetNeedsApproval
             ? 'a budget is set (past it, approval is required)'
             : 'an approval rule is on';
       ctx.addIssue({
@@ -335,7 +354,15 @@ export interface DistributionConfig {
   requesters?: Approvers;
   /** when set, the only channels where this distribution may be requested */
   channels?: string[];
+  /** this distribution's own monthly budget: its paths and the cost its requests' cards showed */
+  budget?: BudgetConfig;
 }
+
+/**
+ * A monthly budget (`budget`, at the top level for the whole account or per distribution): paths, USD or
+ * both, and what happens past it: a person decides (`approval`) or the request is refused (`refuse`).
+ */
+export type BudgetConfig = Budget;
 
 /** The policy the policy file (`INVALIDATOR_CONFIG`) sets: who may purge what, what needs approval, cost. */
 export interface PolicyConfig {
@@ -348,8 +375,8 @@ export interface PolicyConfig {
    */
   suggestionWaitSeconds: number;
   cost: { freePathsPerMonth: number; pricePerPathUsd: number };
-  /** optional monthly budget in paths: the card warns at 80%, and past it approval is required */
-  budget?: { monthlyPaths: number };
+  /** the whole account's monthly budget (core/budgets.ts): the card warns at 80%; past it, `onExceed` */
+  budget?: BudgetConfig;
   /** deploy pipelines that may request through the HTTP API (`pipelines` in the file); none when absent */
   pipelines?: PipelineConfig[];
   /**
@@ -634,6 +661,7 @@ function distributionOf(file: FileConfig, alias: string, value: FileDistribution
   };
   if (value.requesters) distribution.requesters = value.requesters;
   if (value.channels) distribution.channels = value.channels;
+  if (value.budget) distribution.budget = value.budget;
   return distribution;
 }
 

@@ -1,3 +1,5 @@
+import type { BudgetCrossing } from './budgets.js';
+
 /**
  * CloudFront invalidation pricing: the first `freePathsPerMonth` paths each month are free per AWS account,
  * then each path costs `pricePerPathUsd`. A wildcard or a cache tag counts as one path, and a path is billed
@@ -23,6 +25,12 @@ export interface CostPreview {
   costUsd: number;
   /** the configured monthly budget in paths, if any */
   budgetPaths?: number;
+  /**
+   * the budgets this request's reservation took past 50% or 80%: its thread says so (core/budgets.ts).
+   * At most eight small entries (two thresholds of four figures), about 1 KB: within the item's
+   * ROOM_FOR_LATER_FIELDS (request-size.ts), as are the budget fields of an `over_budget` rule.
+   */
+  crossings?: BudgetCrossing[];
 }
 
 /** At this share of the monthly budget the card warns. */

@@ -1,3 +1,4 @@
+import type { OverBudgetRule } from './budgets.js';
 import type { CostPreview } from './cost.js';
 import { isWildcard } from './paths.js';
 
@@ -36,7 +37,7 @@ export type ApprovalRule =
   | { rule: 'above_paths'; count: number; limit: number }
   | { rule: 'above_usd'; costUsd: number; limit: number }
   | { rule: 'past_free_allowance'; usedBefore: number; free: number }
-  | { rule: 'over_budget'; usedAfter: number; budget: number }
+  | OverBudgetRule
   /** this hour's requests and paths of the requester, this request included, against their limits */
   | ({ rule: 'requester_limit'; requests: number; paths: number } & RequesterLimits);
 
@@ -46,7 +47,10 @@ export type ApprovalRule =
  * concurrent request updates in turn, never from a figure read earlier.
  */
 export interface LimitFindings {
-  overBudget?: { usedAfter: number; budget: number };
+  /** the account's budget (paths, or USD with `unit`) */
+  overBudget?: Omit<OverBudgetRule, 'rule'>;
+  /** the distribution's own budget */
+  distributionOverBudget?: Omit<OverBudgetRule, 'rule'>;
   requesterLimit?: Extract<ApprovalRule, { rule: 'requester_limit' }>;
 }
 
@@ -86,6 +90,7 @@ export function approvalNeed(
   }
   // Past the monthly budget a person decides, whatever the distribution's policy says.
   if (limits.overBudget) rules.push({ rule: 'over_budget', ...limits.overBudget });
+  if (limits.distributionOverBudget) rules.push({ rule: 'over_budget', ...limits.distributionOverBudget });
   if (limits.requesterLimit) rules.push(limits.requesterLimit);
   return { required: rules.length > 0, rules };
 }

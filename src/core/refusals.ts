@@ -15,8 +15,15 @@ export type ClickRefusalCode =
   | 'not_requester'
   | 'distribution_removed';
 
-/** Why a `/invalidate` command was refused for who or where it was typed (not for what it said). */
-export type CommandRefusalCode = 'not_a_requester' | 'channel_not_allowed' | 'pipeline_not_allowed';
+/**
+ * Why a `/invalidate` command was refused for who or where it was typed (not for what it said), or
+ * `over_budget`: a budget that refuses had no room for it.
+ */
+export type CommandRefusalCode =
+  | 'not_a_requester'
+  | 'channel_not_allowed'
+  | 'pipeline_not_allowed'
+  | 'over_budget';
 
 /**
  * A request item keeps this many refused clicks as audit events; beyond it only their number is kept,

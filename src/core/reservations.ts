@@ -10,6 +10,19 @@ export function monthPathsScope(month: string): string {
   return `paths#${month}`;
 }
 
+/** One distribution's paths in a month, reserved only when it has a budget of paths of its own. */
+export function distributionPathsScope(distributionId: string, month: string): string {
+  return `budget-paths#${distributionId}#${month}`;
+}
+
+/**
+ * The cost one distribution's requests showed on their cards in a month, in tenths of a cent (budgets.ts
+ * `usdTenths`); reserved only when it has a budget in USD of its own.
+ */
+export function distributionUsdScope(distributionId: string, month: string): string {
+  return `budget-usd#${distributionId}#${month}`;
+}
+
 /** One requester's requests and paths in one UTC clock hour (`YYYY-MM-DDTHH`). */
 export function requesterHourScope(requester: string, isoTime: string): string {
   return `requester#${requester}#${isoTime.slice(0, 13)}`;

@@ -64,7 +64,8 @@ export async function chooseForm(
   });
   const recorded = changed.recorded;
   if (changed.kind === 'saved' && recorded) {
-    await resizeReservation(services, changed.request, recorded.before.paths.length);
+    const { before } = recorded;
+    await resizeReservation(services, changed.request, before.paths.length, before.cost.costUsd);
     goesNow(services, changed.request);
   }
   return refusalOr(changed, requestId);

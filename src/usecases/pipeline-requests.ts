@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type DistributionConfig, findDistribution, type PipelineConfig } from '../config.js';
+import type { BudgetOverrun } from '../core/budgets.js';
 import { MAX_REASON_LENGTH } from '../core/command.js';
 import { type PipelineSource, pipelineRequester, type RequestIn } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -27,13 +28,16 @@ export type PipelineRefusal =
   | { code: 'reason_too_long'; length: number; max: number }
   | { code: 'paths'; refusal: PathsRefusal }
   | { code: 'idempotency_conflict'; requestId: string }
-  | { code: 'rate_limited'; retryAfterSeconds: number; limit: number };
+  | { code: 'rate_limited'; retryAfterSeconds: number; limit: number }
+  /** a budget with `onExceed: refuse` had no room for it; recorded as a refusal, not as a request */
+  | { code: 'over_budget'; overrun: BudgetOverrun };
 
 export type PipelineServices = Pick<
   Services,
   | 'cards'
   | 'clock'
   | 'counters'
+  | 'digestMarkers'
   | 'directory'
   | 'ids'
   | 'logger'
@@ -110,6 +114,8 @@ export async function requestForPipeline(
       followUps,
       { id, source },
     );
+    if (!result.ok && result.error.code === 'over_budget')
+      return err({ code: 'over_budget', overrun: result.error.overrun });
     // A pipeline is never refused as a requester (its config names what it may request).
     if (!result.ok) throw new Error(`pipeline ${pipeline.name} refused as a requester`);
     recorded = result.value;

@@ -1,4 +1,5 @@
 import type { OperationsConfig, PolicyConfig } from '../config.js';
+import type { BudgetCrossing } from '../core/budgets.js';
 import type { DigestFigures } from '../core/digest.js';
 import type { QueueEntry } from '../core/queue-order.js';
 import type {
@@ -334,6 +335,8 @@ export interface Cards {
   notify(request: InvalidationRequest, kind: NoticeKind): Promise<void>;
   /** Whether that notice is already in the thread (a previous attempt may have reached Slack). */
   hasNotice(request: InvalidationRequest, kind: NoticeKind): Promise<boolean>;
+  /** Posts a budget's 50% or 80% warning in the card's thread (usecases/budget-warnings.ts). */
+  warnBudget(request: InvalidationRequest, crossing: BudgetCrossing): Promise<void>;
   /** A link to the posted card, for people outside Slack (the HTTP API); undefined when Slack gives none. */
   permalink(card: Card): Promise<string | undefined>;
 }
@@ -403,6 +406,8 @@ export interface Counters {
    * change it follows, so a crash in between leaves the larger figure (the strict side).
    */
   adjust(scope: string, holder: string, delta: number): Promise<boolean>;
+  /** What a counter holds now, reserved and committed together (zero for a counter never written). */
+  figures(scope: string): Promise<CounterFigures>;
 }
 
 export interface Clock {

@@ -1,5 +1,6 @@
 import { cardPosted, type RequestIn, retryLater, undeliverable } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
+import { warnBudgetCrossings } from './budget-warnings.js';
 import type { PostError, Services } from './ports.js';
 import { refreshCard } from './refresh-card.js';
 import { releaseReservation } from './reservations.js';
@@ -18,6 +19,7 @@ export async function postCard(
     | 'cards'
     | 'clock'
     | 'counters'
+    | 'digestMarkers'
     | 'ids'
     | 'logger'
     | 'operations'
@@ -61,5 +63,6 @@ export async function postCard(
   else if (transition.request.status === 'approved') services.wake();
   // The expiry is known only now the card is posted: drawn at once, so approvers see their deadline.
   else await refreshCard(services, transition.request);
+  await warnBudgetCrossings(services, transition.request);
   return { ok: true };
 }

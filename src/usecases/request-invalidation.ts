@@ -1,5 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import { type DistributionConfig, findDistribution, type PolicyConfig } from '../config.js';
+import { accountPathLimit, type BudgetOverrun } from '../core/budgets.js';
 import { cheaperForms, hasCheaperForm, type Priced } from '../core/cheaper.js';
 import {
   type CommandError,
@@ -217,11 +218,10 @@ function unknownDistribution(
   return { ...refusal, suggestion };
 }
 
-export type RecordRefusal = {
-  code: 'not_a_requester';
-  distribution: DistributionConfig;
-  unresolved: boolean;
-};
+export type RecordRefusal =
+  | { code: 'not_a_requester'; distribution: DistributionConfig; unresolved: boolean }
+  /** a budget with `onExceed: refuse` had no room for it: nothing was recorded but the refusal */
+  | { code: 'over_budget'; distribution: DistributionConfig; overrun: BudgetOverrun };
 export type PostRefusal = { code: 'cannot_post'; error: PostError | 'will_retry'; requestId: string };
 export type OpenRefusal = RecordRefusal | PostRefusal;
 
@@ -284,14 +284,26 @@ export async function recordRequest(
   const paths = command.normalised.paths;
   // The month's figure is this request's own place in line, from one conditional write: however many
   // requests arrive together, each sees the others' paths, so together they cannot pass the budget.
-  const { usedBefore, findings } = await reserveNewRequest(services, {
+  const { usedBefore, findings, refused, crossings } = await reserveNewRequest(services, {
     id,
     requester,
     paths: paths.length,
     createdAt: now,
     distribution,
   });
-  const cost = previewCost(paths.length, usedBefore, policy.cost, policy.budget?.monthlyPaths);
+  if (refused) {
+    await recordCommandRefusal(services, {
+      user: requester,
+      channel,
+      distribution: { alias: distribution.alias, id: distribution.id },
+      code: 'over_budget',
+      text: command.text,
+    });
+    return err({ code: 'over_budget', distribution, overrun: refused });
+  }
+  const budgetPaths = accountPathLimit(policy.budget, policy.cost)?.paths;
+  const preview = previewCost(paths.length, usedBefore, policy.cost, budgetPaths);
+  const cost = crossings.length > 0 ? { ...preview, crossings } : preview;
   const need = approvalNeed(paths, cost, distribution.policy, findings);
   const choice = pipeline ? undefined : choiceOf(policy, distribution, { paths, cost, approval: need });
   const group = distribution.approvers.usergroup;

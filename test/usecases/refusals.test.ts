@@ -63,12 +63,14 @@ function fakeServices() {
       release: async () => true,
       commit: async () => true,
       adjust: async () => true,
+      figures: async () => ({ amount: 0, holders: 0 }),
     },
     cards: {
       post: async () => ({ ok: false, error: 'channel_not_found' }),
       update: async () => {},
       notify: async () => {},
       hasNotice: async () => false,
+      warnBudget: async () => {},
       permalink: async () => undefined,
     },
     directory: {

@@ -16,6 +16,7 @@ function noteCalls(calls: string[]): Cards {
       throw new Error('no card is posted here');
     },
     update: async () => void calls.push('update'),
+    warnBudget: async () => void calls.push('warnBudget'),
     notify: async (_request: InvalidationRequest, kind: NoticeKind) => void calls.push(`notify ${kind}`),
     hasNotice: async () => {
       calls.push('hasNotice');

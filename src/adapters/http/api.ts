@@ -17,7 +17,7 @@ import type { FollowUps, Services, StoredRequest } from '../../usecases/ports.js
 import { recordCommandRefusal } from '../../usecases/record-refusal.js';
 import { auditSentences } from '../slack/audit-lines.js';
 import { approverWords, ruleWords } from '../slack/blocks.js';
-import { cancelRefusalText, commandRefusalText, problemText } from '../slack/messages.js';
+import { cancelRefusalText, commandRefusalText, overBudgetText, problemText } from '../slack/messages.js';
 import { pipelineForToken } from './pipeline-token.js';
 
 /**
@@ -294,6 +294,9 @@ async function refusal(
           'retry-after': String(refused.retryAfterSeconds),
         },
       );
+    case 'over_budget':
+      // Well-formed but against the budget: the pipeline should not retry it as it is.
+      return failure(422, 'over_budget', plainText(overBudgetText(refused.overrun)));
     default: {
       const unreachable: never = refused;
       throw new Error(`unknown refusal ${JSON.stringify(unreachable)}`);

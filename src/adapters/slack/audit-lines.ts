@@ -9,6 +9,7 @@ import type {
 } from '../../core/request.js';
 import { formatDuration } from '../../core/schedule.js';
 import { code, count, escapeWithin, pipelineOf, pipelineWords, waitWords } from './blocks.js';
+import { budgetFigure } from './messages.js';
 
 /** How much of one typed or stored value (a reason, a failure message, a code) a sentence quotes. */
 const DETAIL_CHARS = 200;
@@ -133,6 +134,31 @@ function requestedSentence(event: AuditEvent, request: InvalidationRequest): str
   return `${actorOf(event)} asked for ${count(paths, 'path')} on ${code(alias, DETAIL_CHARS)}${costing}${why}`;
 }
 
+/** The budgets an approval overrode, with their figures: the account's, and a distribution's own. */
+function budgetOverrides(details: AuditEvent['details']): string[] {
+  const used = numberOf(details, 'usedAfter');
+  const budgetPaths = numberOf(details, 'budgetPaths');
+  const limit = numberOf(details, 'budgetLimit');
+  const ownUsed = numberOf(details, 'distributionUsedAfter');
+  const ownLimit = numberOf(details, 'distributionBudgetLimit');
+  const unitOf = (key: string) => (details[key] === 'usd' ? 'usd' : 'paths');
+  const words: string[] = [];
+  if (used !== undefined && budgetPaths !== undefined)
+    words.push(`the monthly budget (${used.toLocaleString('en-US')} of ${count(budgetPaths, 'path')})`);
+  else if (used !== undefined && limit !== undefined) {
+    const unit = unitOf('budgetUnit');
+    words.push(`the monthly budget (${budgetFigure(unit, used)} of ${budgetFigure(unit, limit)})`);
+  }
+  if (ownUsed !== undefined && ownLimit !== undefined) {
+    const unit = unitOf('distributionBudgetUnit');
+    const alias = typeof details.budgetDistribution === 'string' ? details.budgetDistribution : '';
+    words.push(
+      `the monthly budget of \`${alias}\` (${budgetFigure(unit, ownUsed)} of ${budgetFigure(unit, ownLimit)})`,
+    );
+  }
+  return words.length > 0 ? words : ['the monthly budget'];
+}
+
 /** By a person, with what they overrode knowingly; or by the policy, when none was needed. */
 function approvedSentence(event: AuditEvent): string {
   const { details } = event;
@@ -142,15 +168,7 @@ function approvedSentence(event: AuditEvent): string {
   if (event.actor === 'policy' || event.actor === undefined)
     return 'approved automatically: no approval needed';
   const overrides: string[] = [];
-  if (details.overBudget === true) {
-    const used = numberOf(details, 'usedAfter');
-    const budget = numberOf(details, 'budgetPaths');
-    const figures =
-      used === undefined || budget === undefined
-        ? ''
-        : ` (${used.toLocaleString('en-US')} of ${count(budget, 'path')})`;
-    overrides.push(`the monthly budget${figures}`);
-  }
+  if (details.overBudget === true) overrides.push(...budgetOverrides(details));
   if (details.overRequesterLimit === true) overrides.push("the requester's hourly limit");
   const overriding = overrides.length > 0 ? `, overriding ${overrides.join(' and ')}` : '';
   return `${actorOf(event)} approved${overriding}`;

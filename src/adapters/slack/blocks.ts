@@ -11,6 +11,7 @@ import type {
   SectionBlock,
 } from '@slack/types';
 import type { PolicyConfig } from '../../config.js';
+import type { OverBudgetRule } from '../../core/budgets.js';
 import { BUDGET_WARNING_FRACTION, budgetShare, formatUsd } from '../../core/cost.js';
 import { isHighSurrogate } from '../../core/paths.js';
 import type { ApprovalRule, Approvers } from '../../core/policy.js';
@@ -253,7 +254,7 @@ function requestButton(
 /** An approval past the budget is an override: Slack asks the approver to confirm it, figures in hand. */
 function budgetConfirm(
   request: InvalidationRequest,
-  over: { usedAfter: number; budget: number },
+  over: OverBudgetRule,
   wholeDistribution: boolean,
 ): ConfirmationDialog {
   const purge = wholeDistribution
@@ -262,7 +263,7 @@ function budgetConfirm(
   return {
     title: { type: 'plain_text', text: 'Override the budget?' },
     text: mrkdwn(
-      `Approving overrides the monthly budget: this month goes to ${over.usedAfter.toLocaleString('en-US')} paths, past the budget of ${over.budget.toLocaleString('en-US')}. The override is recorded with your approval.${purge}`,
+      `Approving overrides ${budgetName(over)}: ${budgetWhose(over)} month goes to ${budgetAmount(over, over.usedAfter)}, past the budget of ${budgetAmount(over, over.budget)}. The override is recorded with your approval.${purge}`,
     ),
     confirm: { type: 'plain_text', text: 'Approve' },
     deny: { type: 'plain_text', text: 'Back' },
@@ -470,7 +471,7 @@ function approvalLine(request: InvalidationRequest): string {
   if (!awaitsDecision(request)) return `:lock: Needed approval: ${why}.`;
   const over = overBudgetRule(request);
   const override = over
-    ? ` :warning: Approving overrides the monthly budget of ${over.budget.toLocaleString('en-US')} paths.`
+    ? ` :warning: Approving overrides ${budgetName(over)} of ${budgetAmount(over, over.budget)}.`
     : '';
   return `:lock: Needs approval: ${why}.${override} ${whoMayApprove(approval)} ${whoElse(request)}`;
 }
@@ -512,7 +513,9 @@ export function ruleWords(rule: ApprovalRule): string {
     case 'above_usd':
       return `it adds ${formatUsd(rule.costUsd)} to the bill, more than the ${formatUsd(rule.limit)} allowed without approval`;
     case 'over_budget':
-      return `it takes this month to ${rule.usedAfter.toLocaleString('en-US')} paths, past the budget of ${rule.budget.toLocaleString('en-US')}`;
+      if (rule.distribution === undefined && rule.unit === undefined)
+        return `it takes this month to ${rule.usedAfter.toLocaleString('en-US')} paths, past the budget of ${rule.budget.toLocaleString('en-US')}`;
+      return `it takes ${budgetWhose(rule)} month to ${budgetAmount(rule, rule.usedAfter)}, past its budget of ${budgetAmount(rule, rule.budget)}`;
     case 'requester_limit':
       return `the requester has made ${requesterHour(rule)} this hour with this one, past their limit of ${requesterLimitWords(rule)} an hour`;
     case 'past_free_allowance':
@@ -534,6 +537,22 @@ function requesterLimitWords(rule: Extract<ApprovalRule, { rule: 'requester_limi
     ...(rule.pathsPerHour === undefined ? [] : [count(rule.pathsPerHour, 'path')]),
   ];
   return limits.join(' or ');
+}
+
+/** "the monthly budget", or "`web`'s monthly budget" for a distribution's own. */
+function budgetName(rule: OverBudgetRule): string {
+  return rule.distribution === undefined ? 'the monthly budget' : `\`${rule.distribution}\`'s monthly budget`;
+}
+
+/** Whose month a budget counts: "this" for the account's paths (as always worded), else whose. */
+function budgetWhose(rule: OverBudgetRule): string {
+  if (rule.distribution !== undefined) return `\`${rule.distribution}\`'s`;
+  return rule.unit === undefined ? 'this' : "the account's";
+}
+
+/** A budget's figure: "$12.40" or "2,400 paths". */
+function budgetAmount(rule: OverBudgetRule, value: number): string {
+  return rule.unit === 'usd' ? formatUsd(value) : count(value, 'path');
 }
 
 /** The budget rule of a request that needs approval for it: approving it overrides the budget. */

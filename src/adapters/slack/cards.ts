@@ -1,7 +1,9 @@
 import type { webApi } from '@slack/bolt';
+import type { BudgetCrossing } from '../../core/budgets.js';
 import type { Card, InvalidationRequest, NoticeKind } from '../../core/request.js';
 import { type Cards, type PostError, SlackPostError } from '../../usecases/ports.js';
 import { noticeMessage, requestCard } from './blocks.js';
+import { budgetWarningMessage } from './budget-blocks.js';
 
 const POST_ERRORS: ReadonlySet<string> = new Set<PostError>([
   'not_in_channel',
@@ -99,6 +101,19 @@ export class SlackCards implements Cards {
         thread_ts: request.card.ts,
         ...message,
         metadata: { event_type: NOTICE_EVENT, event_payload: { request_id: request.id, kind } },
+      });
+    } catch (error) {
+      throw slackPostError(error);
+    }
+  }
+
+  async warnBudget(request: InvalidationRequest, crossing: BudgetCrossing): Promise<void> {
+    if (!request.card) return;
+    try {
+      await this.postClient.chat.postMessage({
+        channel: request.card.channel,
+        thread_ts: request.card.ts,
+        ...budgetWarningMessage(crossing),
       });
     } catch (error) {
       throw slackPostError(error);

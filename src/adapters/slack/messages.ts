@@ -1,4 +1,6 @@
+import type { BudgetOverrun } from '../../core/budgets.js';
 import type { CommandError } from '../../core/command.js';
+import { formatUsd } from '../../core/cost.js';
 import type { PathProblem } from '../../core/paths.js';
 import type { InvalidationRequest } from '../../core/request.js';
 import type { CancelRefusal } from '../../usecases/cancel.js';
@@ -10,6 +12,7 @@ import {
   actorWords,
   approverWords,
   code as codeSpan,
+  count,
   escapeText,
   escapeWithin,
   fitLines,
@@ -163,7 +166,33 @@ export function openRefusalText(refusal: OpenRefusal): string {
       : '';
     return `Only ${who} may request invalidations of \`${refusal.distribution.alias}\`${unresolved}. Ask one of them. Nothing was submitted.`;
   }
+  if (refusal.code === 'over_budget') return overBudgetText(refusal.overrun);
   return cannotPostText(refusal);
+}
+
+/**
+ * A request a budget with `onExceed: refuse` had no room for, with its figures: "This would bring web's
+ * month to $12.40, past its budget of $12.00. Used so far: $11.95 of $12.00 (2,390 of 2,400 paths). …"
+ */
+export function overBudgetText(overrun: BudgetOverrun): string {
+  const whose = overrun.distribution === undefined ? "the account's" : `${overrun.distribution}'s`;
+  const figure = (value: number) => budgetFigure(overrun.unit, value);
+  const paths = overrun.paths
+    ? ` (${overrun.paths.used.toLocaleString('en-US')} of ${count(overrun.paths.limit, 'path')})`
+    : '';
+  const key = `${overrun.distribution === undefined ? '' : `distributions.${overrun.distribution}.`}budget.${overrun.unit === 'usd' ? 'monthlyUsd' : 'monthlyPaths'}`;
+  return `This would bring ${whose} month to ${figure(overrun.usedAfter)}, past its budget of ${figure(overrun.limit)}. Used so far: ${usedOf(overrun.unit, overrun.usedBefore, overrun.limit)}${paths}. Ask for fewer paths, or ask the platform team to raise \`${key}\`. Nothing was submitted.`;
+}
+
+/** How much of a budget is used: "$11.95 of $12.00" or "2,390 of 2,400 paths". */
+export function usedOf(unit: 'paths' | 'usd', used: number, limit: number): string {
+  if (unit === 'usd') return `${formatUsd(used)} of ${formatUsd(limit)}`;
+  return `${used.toLocaleString('en-US')} of ${count(limit, 'path')}`;
+}
+
+/** A budget's figure as people read it: "$12.40" or "2,400 paths". */
+export function budgetFigure(unit: 'paths' | 'usd', value: number): string {
+  return unit === 'usd' ? formatUsd(value) : count(value, 'path');
 }
 
 function cannotPostText(refusal: Extract<OpenRefusal, { code: 'cannot_post' }>): string {

@@ -4,6 +4,7 @@ import { formatUsd } from '../../core/cost.js';
 import type { RequestIn } from '../../core/request.js';
 import { textBar, type UsageSummary } from '../../core/usage.js';
 import type { Access } from '../../core/visibility.js';
+import type { BudgetBar } from '../../usecases/budget-report.js';
 import type { LiveInvalidation, StoredRequest } from '../../usecases/ports.js';
 import type { ReportedRequest } from '../../usecases/reports.js';
 import type { WaitingDecisions } from '../../usecases/waiting-decisions.js';
@@ -22,6 +23,7 @@ import {
   statusEmoji,
   statusLine,
 } from './blocks.js';
+import { usedOf } from './messages.js';
 
 export const LIST_MORE_ACTION = 'invalidator.list_more';
 /** How much of a waiting request's reason the Home tab quotes; the rest is counted. */
@@ -98,19 +100,30 @@ function listLine({ access, request: r }: ReportedRequest): string {
   return `${statusEmoji(r)} *${r.id}* \`${r.distribution.alias}\` ${count(r.paths.length, 'path')} · ${who} · ${slackDate(r.createdAt)} · ${statusLine(r)}`;
 }
 
-/** `/invalidate usage`: the month at a glance, with a bar of the free allowance used. */
-export function usageMessage(summary: UsageSummary, policy: PolicyConfig): SlackMessage {
+/** One budget's bar: "Budget of `web` (USD): ▇▇▇▇▁▁▁▁▁▁ 41% · $4.95 of $12.00". */
+function budgetBarLine(bar: BudgetBar): string {
+  const whose = bar.distribution === undefined ? 'Budget' : `Budget of \`${bar.distribution}\``;
+  const unit = bar.unit === 'usd' ? 'USD' : 'paths';
+  const share = bar.limit === 0 ? 1 : bar.used / bar.limit;
+  return `${whose} (${unit}): ${textBar(share)} · ${usedOf(bar.unit, bar.used, bar.limit)}`;
+}
+
+/**
+ * `/invalidate usage`: the month at a glance, with a bar of the free allowance used and one for each
+ * budget the viewer may see.
+ */
+export function usageMessage(
+  summary: UsageSummary,
+  policy: PolicyConfig,
+  budgets: readonly BudgetBar[] = [],
+): SlackMessage {
   const free = policy.cost.freePathsPerMonth;
   const lines = [
     `*Usage for ${summary.month}* (UTC, as AWS bills)`,
     `Free allowance: ${textBar(free === 0 ? 1 : summary.paths / free)} · ${summary.paths.toLocaleString('en-US')} of ${free.toLocaleString('en-US')} paths, ${summary.freeRemaining.toLocaleString('en-US')} free left`,
     `Cost so far: *${formatUsd(summary.costUsd)}* · projected for the month: ${formatUsd(summary.projectedUsd)} (${summary.projectedPaths.toLocaleString('en-US')} paths)`,
   ];
-  if (policy.budget) {
-    lines.push(
-      `Budget: ${textBar(summary.paths / policy.budget.monthlyPaths)} of ${policy.budget.monthlyPaths.toLocaleString('en-US')} paths`,
-    );
-  }
+  for (const bar of budgets) lines.push(budgetBarLine(bar));
   if (summary.externalPaths > 0) lines.push(`Made outside the bot: ${count(summary.externalPaths, 'path')}`);
   const byDistribution = summary.byDistribution
     .map((row) => `• \`${aliasOf(policy.distributions, row.distributionId)}\` ${count(row.paths, 'path')}`)
@@ -146,8 +159,9 @@ export function homeView(
   policy: PolicyConfig,
   mine: readonly ReportedRequest[],
   waiting?: WaitingDecisions,
+  budgets: readonly BudgetBar[] = [],
 ): HomeView {
-  const usage = usageMessage(summary, policy);
+  const usage = usageMessage(summary, policy, budgets);
   const recent = listMessage(mine, 'Your recent requests', undefined);
   const decisions =
     waiting && (waiting.approver || waiting.requests.length > 0)

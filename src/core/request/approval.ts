@@ -1,3 +1,4 @@
+import type { OverBudgetRule } from '../budgets.js';
 import { addMs, elapsedMs } from '../schedule.js';
 import { awaitChoice, withoutChoice } from './choice.js';
 import {
@@ -111,12 +112,30 @@ export function applyDecision(
 function overrides(request: RequestIn<'pending_approval'>): AuditEvent['details'] {
   const details: AuditEvent['details'] = {};
   for (const rule of request.approval.rules) {
-    if (rule.rule === 'over_budget') {
-      Object.assign(details, { overBudget: true, usedAfter: rule.usedAfter, budgetPaths: rule.budget });
-    }
+    if (rule.rule === 'over_budget') Object.assign(details, budgetOverride(rule));
     if (rule.rule === 'requester_limit') details.overRequesterLimit = true;
   }
   return details;
+}
+
+/**
+ * The figures of an overridden budget: the account's paths as they always were recorded; a budget in USD
+ * or a distribution's own says which (`budgetUnit`, `budgetDistribution`). With both budgets overridden,
+ * the distribution's figures are recorded alongside under their own names.
+ */
+function budgetOverride(rule: OverBudgetRule): AuditEvent['details'] {
+  if (rule.distribution === undefined && rule.unit === undefined)
+    return { overBudget: true, usedAfter: rule.usedAfter, budgetPaths: rule.budget };
+  const unit = rule.unit ?? 'paths';
+  if (rule.distribution === undefined)
+    return { overBudget: true, usedAfter: rule.usedAfter, budgetLimit: rule.budget, budgetUnit: unit };
+  return {
+    overBudget: true,
+    distributionUsedAfter: rule.usedAfter,
+    distributionBudgetLimit: rule.budget,
+    distributionBudgetUnit: unit,
+    budgetDistribution: rule.distribution,
+  };
 }
 
 /**

@@ -96,6 +96,11 @@ export class DynamoDbCounters implements Counters {
     return outcome === 'written';
   }
 
+  async figures(scope: string): Promise<CounterFigures> {
+    const item = parseCounter((await this.table.get(Keys.counter(scope))) ?? {});
+    return { amount: item.amount, holders: item.holders };
+  }
+
   /** Ends an open reservation, once: a holder no longer in `open` was ended before, and stays as it is. */
   private async closeOpen(
     scope: string,

@@ -195,7 +195,7 @@ const commandRefusalSchema = z.looseObject({
     user: text,
     channel: text,
     distribution,
-    code: z.enum(['not_a_requester', 'channel_not_allowed', 'pipeline_not_allowed']),
+    code: z.enum(['not_a_requester', 'channel_not_allowed', 'pipeline_not_allowed', 'over_budget']),
     command: text,
     truncated: z.boolean(),
   }),

@@ -8,6 +8,7 @@ import type {
 } from '@slack/bolt';
 import * as z from 'zod';
 import type { AccessCheck, Viewer } from '../../../core/visibility.js';
+import { budgetReport } from '../../../usecases/budget-report.js';
 import type { Services } from '../../../usecases/ports.js';
 import { reportAccess } from '../../../usecases/report-access.js';
 import { LIST_PAGE_SIZE, listRequests, requestStatus, usageReport } from '../../../usecases/reports.js';
@@ -44,7 +45,13 @@ export async function answerReport(services: Services, report: Report, viewer: V
       return;
     }
     case 'usage':
-      await reply(usageMessage(await usageReport(services, access, report.month), services.policy));
+      await reply(
+        usageMessage(
+          await usageReport(services, access, report.month),
+          services.policy,
+          await budgetReport(services, access, report.month),
+        ),
+      );
       return;
     default: {
       const unreachable: never = report;
@@ -114,13 +121,14 @@ export function homeOpened(services: Services) {
 export async function publishHome(services: Services, client: webApi.WebClient, user: string): Promise<void> {
   // The Home tab is in no channel: only the viewer's own requests and memberships open details.
   const access = await reportAccess(services, { user });
-  const [summary, mine, waiting] = await Promise.all([
+  const [summary, mine, waiting, budgets] = await Promise.all([
     usageReport(services, access),
     listRequests(services, { requester: user }, access),
     waitingDecisions(services, user),
+    budgetReport(services, access),
   ]);
   await client.views.publish({
     user_id: user,
-    view: homeView(summary, services.policy, mine.requests, waiting),
+    view: homeView(summary, services.policy, mine.requests, waiting, budgets),
   });
 }
