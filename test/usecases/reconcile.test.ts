@@ -191,7 +191,11 @@ describe('reconciliation over the whole account', () => {
 
   it('completes a pass whose run died on page 2 in the next run, skipping and doubling nothing', async () => {
     const { services, standIn } = await setUp();
-    for (let n = 0; n < 250; n += 1) standIn.addExternal(DOCS, [`/p/${n}.html`], `ci-${n}`);
+    // 30 s apart: a watermark moved after page 1 would put pages 2 and 3 below it, beyond the margin.
+    const first = Date.now() - 3 * 3_600_000;
+    for (let n = 0; n < 250; n += 1) {
+      standIn.addExternal(DOCS, [`/p/${n}.html`], `ci-${n}`, new Date(first + n * 30_000));
+    }
     const stop = standIn.onCall((call) => {
       if (call.operation === 'list' && call.distributionId === DOCS && call.status === 200) {
         standIn.inject({ operation: 'list', distributionId: DOCS, code: 'ServiceUnavailable' });
