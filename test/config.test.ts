@@ -69,7 +69,7 @@ describe('parseConfig', () => {
         polling: { firstCheckSeconds: 5, maxIntervalSeconds: 60, slowNoticeMinutes: 15 },
         workLeaseSeconds: 30,
         usergroupCacheSeconds: 60,
-        reconciliation: { enabled: false, intervalMinutes: 60 },
+        reconciliation: { enabled: true, intervalMinutes: 60 },
       },
       configPath: CONFIG_PATH,
       logLevel: 'info',
@@ -96,7 +96,7 @@ describe('parseConfig', () => {
       polling: { firstCheckSeconds: 5, maxIntervalSeconds: 60, slowNoticeMinutes: 15 },
       workLeaseSeconds: 30,
       usergroupCacheSeconds: 60,
-      reconciliation: { enabled: false, intervalMinutes: 60 },
+      reconciliation: { enabled: true, intervalMinutes: 60 },
     });
   });
 
