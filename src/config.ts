@@ -203,10 +203,10 @@ const fileSchema = z.strictObject({
   budget: budgetSchema.optional(),
   reconciliation: z
     .strictObject({
-      enabled: z.boolean().default(false),
+      enabled: z.boolean().default(true),
       intervalMinutes: z.number().positive().default(60),
     })
-    .default({ enabled: false, intervalMinutes: 60 }),
+    .default({ enabled: true, intervalMinutes: 60 }),
   usergroupCacheSeconds: z.number().min(0).max(3600).default(60),
   digest: z
     .strictObject({

@@ -70,7 +70,7 @@ describe('parseConfig', () => {
         polling: { firstCheckSeconds: 5, maxIntervalSeconds: 60, slowNoticeMinutes: 15 },
         workLeaseSeconds: 30,
         usergroupCacheSeconds: 60,
-        reconciliation: { enabled: false, intervalMinutes: 60 },
+        reconciliation: { enabled: true, intervalMinutes: 60 },
       },
       configPath: CONFIG_PATH,
       logLevel: 'info',
@@ -98,7 +98,7 @@ describe('parseConfig', () => {
       polling: { firstCheckSeconds: 5, maxIntervalSeconds: 60, slowNoticeMinutes: 15 },
       workLeaseSeconds: 30,
       usergroupCacheSeconds: 60,
-      reconciliation: { enabled: false, intervalMinutes: 60 },
+      reconciliation: { enabled: true, intervalMinutes: 60 },
     });
   });
 

@@ -1,6 +1,7 @@
 import {
   cloudFrontGrant,
   type Grant,
+  reconcileGrants,
   SLACK_CLOUDFRONT_ACTIONS,
   tableGrant,
   WORKER_CLOUDFRONT_ACTIONS,
@@ -33,10 +34,13 @@ export function serverPolicy(resources: ServerResources): PolicyDocument {
     (id) => `arn:${partition}:cloudfront::${account}:distribution/${id}`,
   );
   const cloudFrontActions = [...new Set([...WORKER_CLOUDFRONT_ACTIONS, ...SLACK_CLOUDFRONT_ACTIONS])];
+  const reconcile = reconcileGrants(`arn:${partition}:cloudfront::${account}:distribution/*`);
   return {
     Version: '2012-10-17',
     Statement: [
       statement('CloudFrontInvalidations', cloudFrontGrant(cloudFrontActions, distributionArns)),
+      statement('CloudFrontListDistributions', reconcile.listAccount),
+      statement('CloudFrontReconcile', reconcile.readInvalidations),
       statement(
         'DynamoDbItems',
         tableGrant(`arn:${partition}:dynamodb:${region}:${account}:table/${tableName}`),

@@ -23,6 +23,7 @@ import { BUNDLED_CONFIG, bundleHandler, type HandlerName, REPO_ROOT } from './bu
 import {
   cloudFrontStatement,
   logStatement,
+  reconcileStatements,
   SLACK_CLOUDFRONT_ACTIONS,
   secretStatement,
   tableStatement,
@@ -197,7 +198,10 @@ export class Invalidator extends Construct {
       // A run stays up to 50 s for work about to fall due, and keeps 20 s for its last steps
       // (src/entrypoints/lambda-worker.ts).
       timeout: Duration.seconds(90),
-      statements: [cloudFrontStatement(Stack.of(this), WORKER_CLOUDFRONT_ACTIONS, this.distributionIds)],
+      statements: [
+        cloudFrontStatement(Stack.of(this), WORKER_CLOUDFRONT_ACTIONS, this.distributionIds),
+        ...reconcileStatements(Stack.of(this)),
+      ],
     });
     // Asynchronous invokes are not retried by Lambda: the schedule runs again within a minute anyway.
     // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html

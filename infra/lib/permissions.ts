@@ -26,6 +26,27 @@ export const WORKER_CLOUDFRONT_ACTIONS = [
 ] as const;
 
 /**
+ * Reconciliation lists the account's distributions. ListDistributions has no resource-level permission,
+ * so it is granted on `*`; without it the bot counts configured distributions only (and says so).
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html
+ */
+export const ACCOUNT_CLOUDFRONT_ACTIONS = ['cloudfront:ListDistributions'] as const;
+
+/**
+ * Reconciliation reads the invalidations of every distribution of the account, configured or not, so that
+ * usage matches the bill: read-only, on every distribution (`distribution/*`), never CreateInvalidation.
+ */
+export const RECONCILE_CLOUDFRONT_ACTIONS = [
+  'cloudfront:GetInvalidation',
+  'cloudfront:ListInvalidations',
+] as const;
+
+/** Every distribution of the account, for the read-only grant of reconciliation. */
+export function everyDistributionArn(stack: Stack): string {
+  return distributionArn(stack, '*');
+}
+
+/**
  * The Slack handler never submits (the worker does): it only reads one invalidation for
  * `/invalidate status`. Without CreateInvalidation, a listener cannot start one even by mistake.
  */
@@ -74,6 +95,19 @@ export function cloudFrontStatement(
       distributionIds.map((id) => distributionArn(stack, id)),
     ),
   );
+}
+
+/** The worker's reconciliation grants: listing the account, and reading every distribution's invalidations. */
+export function reconcileGrants(everyDistribution: string): { listAccount: Grant; readInvalidations: Grant } {
+  return {
+    listAccount: { actions: [...ACCOUNT_CLOUDFRONT_ACTIONS], resources: ['*'] },
+    readInvalidations: { actions: [...RECONCILE_CLOUDFRONT_ACTIONS], resources: [everyDistribution] },
+  };
+}
+
+export function reconcileStatements(stack: Stack): iam.PolicyStatement[] {
+  const { listAccount, readInvalidations } = reconcileGrants(everyDistributionArn(stack));
+  return [new iam.PolicyStatement(listAccount), new iam.PolicyStatement(readInvalidations)];
 }
 
 /** Read of the one Slack secret: GetSecretValue only (no DescribeSecret, which `grantRead` would add). */

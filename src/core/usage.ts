@@ -33,7 +33,17 @@ export interface UsageSummary {
   projectedPaths: number;
   byDistribution: Array<{ distributionId: string; paths: number }>;
   byRequester: RequesterUsage[];
+  /** invalidations made outside the bot, per distribution, most paths first */
+  outside: OutsideUsage[];
 }
+
+/**
+ * Invalidations made outside the bot on one distribution; those of restricted distributions the viewer
+ * may not see in detail are summed as one line, as their requests are.
+ */
+export type OutsideUsage =
+  | { distributionId: string; invalidations: number; paths: number }
+  | { restricted: true; invalidations: number; paths: number };
 
 /** One line of the top requesters; requests the viewer may not see in detail are summed as one line. */
 export type RequesterUsage = { requester: string; paths: number } | { restricted: true; paths: number };
@@ -67,12 +77,29 @@ export function summariseUsage(
       paths: n,
     })),
     byRequester: top(
-      rows.filter((row) => row.requester !== undefined || row.restricted),
+      rows.filter((row) => !row.external && (row.requester !== undefined || row.restricted)),
       (row) => (row.restricted ? RESTRICTED_KEY : (row.requester ?? RESTRICTED_KEY)),
     ).map(([key, n]) =>
       key === RESTRICTED_KEY ? { restricted: true as const, paths: n } : { requester: key, paths: n },
     ),
+    outside: outsideUsage(rows),
   };
+}
+
+/** External rows (one per invalidation) summed per distribution, the restricted ones as one line. */
+function outsideUsage(rows: readonly UsageRow[]): OutsideUsage[] {
+  const totals = new Map<string, { invalidations: number; paths: number }>();
+  for (const row of rows) {
+    if (!row.external) continue;
+    const key = row.restricted ? RESTRICTED_KEY : row.distributionId;
+    const total = totals.get(key) ?? { invalidations: 0, paths: 0 };
+    totals.set(key, { invalidations: total.invalidations + 1, paths: total.paths + row.paths });
+  }
+  return [...totals.entries()]
+    .sort((a, b) => b[1].paths - a[1].paths || a[0].localeCompare(b[0]))
+    .map(([key, total]) =>
+      key === RESTRICTED_KEY ? { restricted: true as const, ...total } : { distributionId: key, ...total },
+    );
 }
 
 /** How much of `month` (YYYY-MM, UTC) has passed at `now`: 1 for a past month, a small floor for a future one. */
@@ -89,11 +116,18 @@ export function monthElapsedFraction(month: string, now: string): number {
 
 /**
  * The rows as `access` lets them be seen: a row the viewer may not see in detail loses its requester and
- * is marked restricted, so it still counts in every total but names nobody.
+ * is marked restricted, so it still counts in every total but names nobody. An external row of a
+ * configured distribution follows its distribution's rule; one of a distribution the config does not
+ * name (found by listing the account) restricts nothing, since no one restricted it.
  */
-export function rowsAsSeen(rows: readonly UsageRow[], access: AccessCheck): UsageRow[] {
+export function rowsAsSeen(
+  rows: readonly UsageRow[],
+  access: AccessCheck,
+  isConfigured: (distributionId: string) => boolean,
+): UsageRow[] {
   return rows.map((row) => {
-    if (row.external || access(row.distributionId, row.requester) === 'full') return row;
+    if (row.external && !isConfigured(row.distributionId)) return row;
+    if (access(row.distributionId, row.requester) === 'full') return row;
     const { requester: _hidden, ...rest } = row;
     return { ...rest, restricted: true };
   });

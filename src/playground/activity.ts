@@ -16,6 +16,7 @@ const OPERATIONS = {
   create: 'CreateInvalidation',
   get: 'GetInvalidation',
   list: 'ListInvalidations',
+  distributions: 'ListDistributions',
 } as const;
 
 export class Activity {

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 /**
  * A local stand-in for the CloudFront invalidation API (REST-XML, version 2020-05-31), good enough for the
  * real `@aws-sdk/client-cloudfront` to talk to it unchanged. It covers CreateInvalidation, GetInvalidation
- * and ListInvalidations, CallerReference idempotency and the in-progress limits. It has no faults of its
+ * and ListInvalidations (paged with Marker / MaxItems), ListDistributions (paged the same way),
+ * CallerReference idempotency and the in-progress limits. It has no faults of its
  * own: the tests' version (test/support/cloudfront-standin.ts) adds them through `beforeAnswer`.
  * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html
  */
@@ -22,7 +23,8 @@ export interface StandInInvalidation {
 
 /** One request to the stand-in. `status` is 0 until the answer is sent (e.g. during a delay fault). */
 export interface CloudFrontCall {
-  operation: 'create' | 'get' | 'list';
+  /** `distributions` is ListDistributions, whose `distributionId` is empty */
+  operation: 'create' | 'get' | 'list' | 'distributions';
   distributionId: string;
   invalidationId?: string;
   status: number;
@@ -34,6 +36,13 @@ export interface CloudFrontCall {
   callerReference?: string;
   /** create and get: the invalidation's status in the answer */
   invalidationStatus?: 'InProgress' | 'Completed';
+}
+
+/** A distribution as ListDistributions describes it. */
+export interface StandInDistribution {
+  id: string;
+  domainName: string;
+  aliases: string[];
 }
 
 export interface CloudFrontStandInOptions {
@@ -60,7 +69,19 @@ export interface CloudFrontStandIn {
   /** snapshots with the status as of now, oldest first */
   invalidations(distributionId?: string): StandInInvalidation[];
   /** add an invalidation that the bot did not make (for reconciliation tests) */
-  addExternal(distributionId: string, paths: string[], callerReference?: string): StandInInvalidation;
+  addExternal(
+    distributionId: string,
+    paths: string[],
+    callerReference?: string,
+    createTime?: Date,
+  ): StandInInvalidation;
+  /**
+   * Adds a distribution to the account (listed by ListDistributions; it exists for the other calls too).
+   * Listed besides these: `options.distributions`, and every distribution that has an invalidation.
+   */
+  addDistribution(distribution: { id: string; domainName?: string; aliases?: string[] }): StandInDistribution;
+  /** ListDistributions: every distribution of the account, in the order it came to be known */
+  distributions(): StandInDistribution[];
   /** number of successful (201) creates that made a NEW invalidation */
   createdCount(): number;
   /** applies to invalidations created from now on; existing ones keep their completion time */
@@ -100,6 +121,8 @@ interface InvalidationRecord {
 interface State {
   url: string;
   records: InvalidationRecord[];
+  /** distributions added with addDistribution */
+  added: StandInDistribution[];
   calls: CloudFrontCall[];
   created: number;
   completeAfterMs: number | (() => number);
@@ -111,6 +134,7 @@ const API_VERSION = '2020-05-31';
 const NAMESPACE = `http://cloudfront.amazonaws.com/doc/${API_VERSION}/`;
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 const ROUTE = new RegExp(`^/${API_VERSION}/distribution/([^/]+)/invalidation(?:/([^/]+))?$`);
+const DISTRIBUTIONS_ROUTE = `/${API_VERSION}/distribution`;
 const DEFAULT_DISTRIBUTION_ID = /^E[A-Z0-9]{5,}$/;
 
 // Quotas: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-invalidations
@@ -151,6 +175,7 @@ export async function startCloudFrontStandIn(
   const state: State = {
     url: '',
     records: [],
+    added: [],
     calls: [],
     created: 0,
     completeAfterMs: options.completeAfterMs ?? 200,
@@ -167,8 +192,14 @@ export async function startCloudFrontStandIn(
     url: state.url,
     calls: state.calls,
     invalidations: (distributionId) => snapshots(state, distributionId),
-    addExternal: (distributionId, paths, callerReference = `external-${randomUUID()}`) =>
-      toSnapshot(addRecord(state, distributionId, paths, callerReference), Date.now()),
+    addExternal: (distributionId, paths, callerReference = `external-${randomUUID()}`, createTime) =>
+      toSnapshot(addRecord(state, distributionId, paths, callerReference, createTime), Date.now()),
+    addDistribution: ({ id, domainName = defaultDomainName(id), aliases = [] }) => {
+      const distribution = { id, domainName, aliases: [...aliases] };
+      state.added.push(distribution);
+      return distribution;
+    },
+    distributions: () => accountDistributions(state),
     createdCount: () => state.created,
     setCompleteAfterMs: (ms) => {
       state.completeAfterMs = ms;
@@ -237,6 +268,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function matchRoute(method: string, pathname: string): Route | undefined {
+  if (method === 'GET' && pathname === DISTRIBUTIONS_ROUTE)
+    return { operation: 'distributions', distributionId: '' };
   const match = ROUTE.exec(pathname);
   const distributionId = match?.[1];
   if (!match || distributionId === undefined) return undefined;
@@ -257,7 +290,8 @@ function matchRoute(method: string, pathname: string): Route | undefined {
 async function answer(state: State, route: Route, body: string, query: URLSearchParams): Promise<Reply> {
   const faultCode = await state.options.beforeAnswer?.(route);
   if (faultCode) return errorReply(faultCode);
-  if (!distributionExists(state.options, route.distributionId)) {
+  if (route.operation === 'distributions') return listDistributions(state, query);
+  if (!distributionExists(state, route.distributionId)) {
     return errorReply('NoSuchDistribution', 'The specified distribution does not exist.');
   }
   switch (route.operation) {
@@ -274,10 +308,54 @@ async function answer(state: State, route: Route, body: string, query: URLSearch
   }
 }
 
-function distributionExists(options: CloudFrontStandInOptions, distributionId: string): boolean {
-  return options.distributions
-    ? options.distributions.includes(distributionId)
+function distributionExists(state: State, distributionId: string): boolean {
+  if (state.added.some((distribution) => distribution.id === distributionId)) return true;
+  return state.options.distributions
+    ? state.options.distributions.includes(distributionId)
     : DEFAULT_DISTRIBUTION_ID.test(distributionId);
+}
+
+/** The account's distributions: configured in the options, added, and any with an invalidation. */
+function accountDistributions(state: State): StandInDistribution[] {
+  const ids = [
+    ...(state.options.distributions ?? []),
+    ...state.added.map((distribution) => distribution.id),
+    ...state.records.map((record) => record.distributionId),
+  ];
+  return [...new Set(ids)].map(
+    (id) =>
+      state.added.find((distribution) => distribution.id === id) ?? {
+        id,
+        domainName: defaultDomainName(id),
+        aliases: [],
+      },
+  );
+}
+
+function defaultDomainName(distributionId: string): string {
+  return `d${distributionId.toLowerCase().slice(1)}.cloudfront.net`;
+}
+
+/**
+ * ListDistributions, paged like ListInvalidations: `Marker` is the last id of the previous page.
+ * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListDistributions.html
+ */
+function listDistributions(state: State, query: URLSearchParams): Reply {
+  const paging = pagingOf(query);
+  if (!paging) return errorReply('InvalidArgument', 'MaxItems is invalid.');
+  const all = accountDistributions(state);
+  const start = paging.marker === '' ? 0 : all.findIndex((d) => d.id === paging.marker) + 1;
+  if (start === 0 && paging.marker !== '') return errorReply('InvalidArgument', 'Marker is invalid.');
+  const page = all.slice(start, start + paging.maxItems);
+  const isTruncated = start + page.length < all.length;
+  return { status: 200, xml: distributionListXml(page, { ...paging, isTruncated }) };
+}
+
+/** Marker and MaxItems of a list call; MaxItems defaults to 100 as CloudFront's does. */
+function pagingOf(query: URLSearchParams): { marker: string; maxItems: number } | undefined {
+  const maxItems = Number(query.get('MaxItems') ?? DEFAULT_MAX_ITEMS);
+  if (!Number.isInteger(maxItems) || maxItems < 0) return undefined;
+  return { marker: query.get('Marker') ?? '', maxItems };
 }
 
 function createInvalidation(state: State, distributionId: string, body: string): Reply {
@@ -333,8 +411,9 @@ function addRecord(
   distributionId: string,
   paths: string[],
   callerReference: string,
+  createTime?: Date,
 ): InvalidationRecord {
-  const now = Date.now();
+  const now = createTime?.getTime() ?? Date.now();
   const delay = typeof state.completeAfterMs === 'function' ? state.completeAfterMs() : state.completeAfterMs;
   const record: InvalidationRecord = {
     distributionId,
@@ -365,7 +444,11 @@ function listInvalidations(state: State, distributionId: string, query: URLSearc
   const maxItems = Number(query.get('MaxItems') ?? DEFAULT_MAX_ITEMS);
   if (!Number.isInteger(maxItems) || maxItems < 0)
     return errorReply('InvalidArgument', 'MaxItems is invalid.');
-  const newestFirst = state.records.filter((r) => r.distributionId === distributionId).reverse();
+  // Newest first by CreateTime; of two made in the same millisecond, the later added first.
+  const newestFirst = state.records
+    .filter((r) => r.distributionId === distributionId)
+    .reverse()
+    .sort((a, b) => b.createTime.getTime() - a.createTime.getTime());
   const start = marker === '' ? 0 : newestFirst.findIndex((r) => r.id === marker) + 1;
   if (start === 0 && marker !== '') return errorReply('InvalidArgument', 'Marker is invalid.');
   const page = newestFirst.slice(start, start + maxItems);
@@ -483,6 +566,30 @@ function invalidationListXml(
     `${XML_DECLARATION}<InvalidationList xmlns="${NAMESPACE}"><Marker>${escapeXml(paging.marker)}</Marker>` +
     `${nextMarker}<MaxItems>${paging.maxItems}</MaxItems><IsTruncated>${paging.isTruncated}</IsTruncated>` +
     `<Quantity>${page.length}</Quantity>${items}</InvalidationList>`
+  );
+}
+
+function distributionListXml(
+  page: StandInDistribution[],
+  paging: { marker: string; maxItems: number; isTruncated: boolean },
+): string {
+  const summaries = page.map((d) => {
+    const cnames = d.aliases.map((alias) => `<CNAME>${escapeXml(alias)}</CNAME>`).join('');
+    const aliases = `<Aliases><Quantity>${d.aliases.length}</Quantity>${cnames ? `<Items>${cnames}</Items>` : ''}</Aliases>`;
+    return (
+      `<DistributionSummary><Id>${d.id}</Id><ARN>arn:aws:cloudfront::123456789012:distribution/${d.id}</ARN>` +
+      `<Status>Deployed</Status><LastModifiedTime>2026-01-01T00:00:00.000Z</LastModifiedTime>` +
+      `<DomainName>${escapeXml(d.domainName)}</DomainName>${aliases}<Enabled>true</Enabled>` +
+      `<Staging>false</Staging></DistributionSummary>`
+    );
+  });
+  const lastId = page.at(-1)?.id;
+  const nextMarker = paging.isTruncated && lastId ? `<NextMarker>${lastId}</NextMarker>` : '';
+  const items = page.length > 0 ? `<Items>${summaries.join('')}</Items>` : '';
+  return (
+    `${XML_DECLARATION}<DistributionList xmlns="${NAMESPACE}"><Marker>${escapeXml(paging.marker)}</Marker>` +
+    `${nextMarker}<MaxItems>${paging.maxItems}</MaxItems><IsTruncated>${paging.isTruncated}</IsTruncated>` +
+    `<Quantity>${page.length}</Quantity>${items}</DistributionList>`
   );
 }
 

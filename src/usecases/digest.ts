@@ -116,7 +116,8 @@ async function figuresOf(
   }
   for await (const stored of services.audit.requestsActiveIn(months)) requests.push(stored.request);
   const access = channelAccess(services.policy.distributions, channel);
-  return digestFigures(period, rowsAsSeen(rows, access), requests, services.policy.cost);
+  const configured = (id: string) => services.policy.distributions.some((d) => d.id === id);
+  return digestFigures(period, rowsAsSeen(rows, access, configured), requests, services.policy.cost);
 }
 
 /**

@@ -166,6 +166,33 @@ export interface UsageLedger {
   monthPaths(month: string): Promise<number>;
 }
 
+/**
+ * Which distributions reconciliation covers: every one of the account (ListDistributions answered), or
+ * only the configured ones because the bot may not call ListDistributions (`denied`).
+ */
+export type DistributionListing =
+  | { coverage: 'account'; listedAt: string; distributions: DistributionSummary[] }
+  | { coverage: 'configured'; listedAt: string; reason: 'denied' };
+
+/**
+ * How far reconciliation has read one distribution's invalidations. `watermark`: the CreateTime of the
+ * newest invalidation when the last complete pass began (everything older was read then). `pass`: a pass
+ * under way, begun when `newest` was the newest, to continue at `marker` (a ListInvalidations marker).
+ */
+export interface ReconcileProgress {
+  watermark?: string;
+  pass?: { newest?: string; marker: string };
+}
+
+/** What reconciliation keeps between runs, shared by every instance and the Lambda worker. */
+export interface ReconcileState {
+  /** The last listing of the account's distributions; undefined before the first. */
+  listing(): Promise<DistributionListing | undefined>;
+  saveListing(listing: DistributionListing): Promise<void>;
+  progress(distributionId: string): Promise<ReconcileProgress>;
+  saveProgress(distributionId: string, progress: ReconcileProgress): Promise<void>;
+}
+
 /** Reading requests back for people: listings and the audit export. */
 export interface AuditQueries {
   /**
@@ -243,6 +270,7 @@ export interface Stores {
   work: WorkQueue;
   capacity: Capacity;
   ledger: UsageLedger;
+  reconcileState: ReconcileState;
   audit: AuditQueries;
   health: StoreHealth;
   counters: Counters;
@@ -295,6 +323,25 @@ export interface Cdn {
   recent(distributionId: string): Promise<InvalidationSummary[]>;
   /** One invalidation in full: who made it (CallerReference), how many paths, when. */
   describe(input: { distributionId: string; invalidationId: string }): Promise<InvalidationDetail>;
+  /** One page of a distribution's invalidations, newest first; `nextMarker` continues it, absent at the end. */
+  invalidationsPage(distributionId: string, marker?: string): Promise<InvalidationPage>;
+  /** Every distribution of the account (every ListDistributions page); AccessDenied when not allowed. */
+  distributions(): Promise<DistributionSummary[]>;
+}
+
+/** One page of ListInvalidations: summaries newest first, and where the next page starts. */
+export interface InvalidationPage {
+  items: InvalidationSummary[];
+  nextMarker?: string;
+}
+
+/** A distribution of the account as ListDistributions describes it. */
+export interface DistributionSummary {
+  id: string;
+  /** e.g. d111111abcdef8.cloudfront.net */
+  domainName: string;
+  /** its alternate domain names (CNAMEs) */
+  aliases: string[];
 }
 
 /**

@@ -1,69 +1,215 @@
 import { billingMonth } from '../core/cost.js';
 import { monthPathsScope } from '../core/reservations.js';
 import { addMs } from '../core/schedule.js';
-import { isBotReference } from '../core/usage.js';
-import type { Services } from './ports.js';
+import { isBotReference, monthsBefore } from '../core/usage.js';
+import { CdnError, type InvalidationSummary, type ReconcileProgress, type Services } from './ports.js';
 
 /**
- * Counts invalidations made outside the bot (a CLI, a CI step) into usage, so the month's figure matches
- * the account's bill. Every invalidation on a configured distribution is looked at once: ListInvalidations
- * (first page, newest first), then GetInvalidation for ids not seen before, to read its CallerReference and
- * path count. Ones whose CallerReference is not the bot's are recorded as external usage, idempotently,
- * and counted in the month's paths that new requests reserve against (the budget, the free allowance).
+ * The one reconcile task that lists the account's distributions, once per interval, and makes the
+ * reconciliation of each due. The other reconcile tasks are per distribution.
  */
-export async function reconcileDistribution(
-  services: Pick<
-    Services,
-    'ledger' | 'work' | 'cdn' | 'counters' | 'clock' | 'logger' | 'workerId' | 'operations'
-  >,
+export const ACCOUNT_DISTRIBUTIONS = '*';
+
+/** The most ListInvalidations pages one run reads; a longer history goes on in the next run, at once. */
+export const PAGES_PER_RUN = 10;
+
+/**
+ * How far below the last complete pass's newest CreateTime a pass still reads: an invalidation created
+ * while that pass began may have been listed late. Re-reading costs only list calls (seen ones are skipped).
+ */
+const WATERMARK_MARGIN_MS = 15 * 60_000;
+
+export type ReconcileServices = Pick<
+  Services,
+  | 'ledger'
+  | 'work'
+  | 'cdn'
+  | 'counters'
+  | 'clock'
+  | 'logger'
+  | 'workerId'
+  | 'operations'
+  | 'policy'
+  | 'reconcileState'
+>;
+
+/** Runs one reconcile task: the account's listing, or one distribution's invalidations. */
+export function reconcileTask(
+  services: ReconcileServices,
   distributionId: string,
   claimedDueAt: string,
-) {
-  const { cdn, clock, logger, workerId, operations, counters } = services;
-  const next = addMs(clock.now(), operations.reconciliation.intervalMinutes * 60_000);
+): Promise<void> {
+  return distributionId === ACCOUNT_DISTRIBUTIONS
+    ? reconcileAccount(services, claimedDueAt)
+    : reconcileDistribution(services, distributionId, claimedDueAt);
+}
+
+/**
+ * Lists every distribution the bot can see (ListDistributions), keeps the listing for the usage report,
+ * and makes each one's reconciliation due now; runs again after one interval. When ListDistributions is
+ * refused, the configured distributions stand in and the listing says so (usage then says it covers only
+ * those); the next listing that works replaces that. Any other failure reconciles what was known.
+ */
+export async function reconcileAccount(services: ReconcileServices, claimedDueAt: string): Promise<void> {
+  const { clock, logger, work, workerId, operations } = services;
+  const now = clock.now();
+  const next = addMs(now, operations.reconciliation.intervalMinutes * 60_000);
   try {
-    const recent = await cdn.recent(distributionId);
-    const seen = await services.ledger.seenInvalidations(
-      distributionId,
-      recent.map((summary) => summary.id),
-    );
-    for (const summary of recent) {
-      if (seen.has(summary.id)) continue;
-      const detail = await cdn.describe({ distributionId, invalidationId: summary.id });
-      const external = !isBotReference(detail.callerReference);
-      // Counted in the month's counter before it is marked seen, and committed after: a run that dies
-      // in between finds it unseen and reserves it again, which the open reservation makes a no-op.
-      const counted = { scope: monthPathsScope(billingMonth(detail.createTime)), holder: `EXT#${detail.id}` };
-      if (external) await counters.reserve(counted.scope, counted.holder, detail.paths);
-      await services.ledger.markSeen({
-        distributionId,
-        invalidationId: detail.id,
-        external,
-        paths: detail.paths,
-        createTime: detail.createTime,
-      });
-      if (external) await counters.commit(counted.scope, counted.holder, detail.paths);
-      if (external)
-        logger.info('counted an invalidation made outside the bot', {
-          distributionId,
-          invalidationId: detail.id,
-          paths: detail.paths,
-        });
+    for (const distributionId of await distributionsToReconcile(services, now)) {
+      await work.scheduleTask({ kind: 'reconcile', distributionId }, now);
     }
   } catch (error) {
-    logger.warn('reconciling usage failed; will try again', { distributionId, error });
+    logger.warn('listing the distributions to reconcile failed; will try again', { error });
   } finally {
-    await services.work.finishTask({ kind: 'reconcile', distributionId }, workerId, claimedDueAt, next);
+    await work.finishTask(
+      { kind: 'reconcile', distributionId: ACCOUNT_DISTRIBUTIONS },
+      workerId,
+      claimedDueAt,
+      next,
+    );
   }
 }
 
-/** Makes sure every configured distribution has its reconciliation scheduled (when enabled). */
+async function distributionsToReconcile(services: ReconcileServices, now: string): Promise<string[]> {
+  const { cdn, reconcileState, logger } = services;
+  const configured = services.policy.distributions.map((distribution) => distribution.id);
+  try {
+    const distributions = await cdn.distributions();
+    await reconcileState.saveListing({ coverage: 'account', listedAt: now, distributions });
+    return unique([...distributions.map((distribution) => distribution.id), ...configured]);
+  } catch (error) {
+    if (error instanceof CdnError && error.code === 'AccessDenied') {
+      logger.warn(
+        'the bot may not call cloudfront:ListDistributions; reconciling configured distributions only',
+        {
+          error,
+        },
+      );
+      await reconcileState.saveListing({ coverage: 'configured', listedAt: now, reason: 'denied' });
+      return configured;
+    }
+    logger.warn('listing the distributions failed; reconciling those known already', { error });
+    const known = await reconcileState.listing();
+    const listed = known?.coverage === 'account' ? known.distributions.map((d) => d.id) : [];
+    return unique([...listed, ...configured]);
+  }
+}
+
+/**
+ * Counts invalidations made outside the bot (a CLI, a CI step, the console) on one distribution into
+ * usage, so the month's figure matches the account's bill. It reads ListInvalidations page by page,
+ * newest first, down to where the last complete pass began (less a margin), or on a first pass to the
+ * start of the previous UTC month; GetInvalidation reads each one not seen before, for its
+ * CallerReference and path count. A run reads at most PAGES_PER_RUN pages and records where it stopped
+ * after each page, so a run that dies, or a long history, is continued by the next run with nothing
+ * skipped; the pass's end moves the watermark. Counting is idempotent, so re-reading never counts twice.
+ */
+export async function reconcileDistribution(
+  services: ReconcileServices,
+  distributionId: string,
+  claimedDueAt: string,
+  pagesPerRun = PAGES_PER_RUN,
+): Promise<void> {
+  const { clock, logger, workerId, work } = services;
+  let next: string | undefined;
+  try {
+    const finished = await readInvalidations(services, distributionId, pagesPerRun);
+    // A pass left unfinished goes on at once; a finished one waits for the next listing of the account.
+    if (!finished) next = clock.now();
+  } catch (error) {
+    logger.warn('reconciling usage failed; will try again', { distributionId, error });
+  } finally {
+    await work.finishTask({ kind: 'reconcile', distributionId }, workerId, claimedDueAt, next);
+  }
+}
+
+/** Reads up to `pagesPerRun` pages of a pass; true when the pass is complete. */
+async function readInvalidations(
+  services: ReconcileServices,
+  distributionId: string,
+  pagesPerRun: number,
+): Promise<boolean> {
+  const { cdn, clock, reconcileState } = services;
+  const progress = await reconcileState.progress(distributionId);
+  const stopBefore = passBoundary(progress, clock.now());
+  let newest = progress.pass?.newest;
+  let marker = progress.pass?.marker;
+  for (let page = 0; page < pagesPerRun; page += 1) {
+    const { items, nextMarker } = await cdn.invalidationsPage(distributionId, marker);
+    newest ??= items[0]?.createTime;
+    const inPass = items.filter((summary) => summary.createTime >= stopBefore);
+    await countUnseen(services, distributionId, inPass);
+    if (nextMarker === undefined || inPass.length < items.length) {
+      const watermark = newest ?? progress.watermark;
+      await reconcileState.saveProgress(distributionId, watermark === undefined ? {} : { watermark });
+      return true;
+    }
+    marker = nextMarker;
+    await reconcileState.saveProgress(distributionId, {
+      ...(progress.watermark === undefined ? {} : { watermark: progress.watermark }),
+      pass: newest === undefined ? { marker } : { newest, marker },
+    });
+  }
+  return false;
+}
+
+/** Where a pass stops reading: below the last complete pass's start, or the previous UTC month's start. */
+function passBoundary(progress: ReconcileProgress, now: string): string {
+  if (progress.watermark !== undefined) return addMs(progress.watermark, -WATERMARK_MARGIN_MS);
+  const [previousMonth = billingMonth(now)] = monthsBefore(billingMonth(now), 1);
+  return `${previousMonth}-01T00:00:00.000Z`;
+}
+
+/**
+ * Looks once at each invalidation not seen before. An external one is counted in the month's counter
+ * before it is marked seen, and committed after: a run that dies in between finds it unseen and reserves
+ * it again, which the open reservation makes a no-op.
+ */
+async function countUnseen(
+  services: ReconcileServices,
+  distributionId: string,
+  summaries: readonly InvalidationSummary[],
+): Promise<void> {
+  const { cdn, counters, ledger, logger } = services;
+  if (summaries.length === 0) return;
+  const seen = await ledger.seenInvalidations(
+    distributionId,
+    summaries.map((summary) => summary.id),
+  );
+  for (const summary of summaries) {
+    if (seen.has(summary.id)) continue;
+    const detail = await cdn.describe({ distributionId, invalidationId: summary.id });
+    const external = !isBotReference(detail.callerReference);
+    const counted = { scope: monthPathsScope(billingMonth(detail.createTime)), holder: `EXT#${detail.id}` };
+    if (external) await counters.reserve(counted.scope, counted.holder, detail.paths);
+    await ledger.markSeen({
+      distributionId,
+      invalidationId: detail.id,
+      external,
+      paths: detail.paths,
+      createTime: detail.createTime,
+    });
+    if (external) await counters.commit(counted.scope, counted.holder, detail.paths);
+    if (external)
+      logger.info('counted an invalidation made outside the bot', {
+        distributionId,
+        invalidationId: detail.id,
+        paths: detail.paths,
+      });
+  }
+}
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}
+
+/** Makes the account's listing due now (when reconciliation is enabled); it makes each distribution due. */
 export async function scheduleReconciliation(
-  services: Pick<Services, 'work' | 'clock' | 'policy' | 'operations'>,
+  services: Pick<Services, 'work' | 'clock' | 'operations'>,
 ): Promise<void> {
   if (!services.operations.reconciliation.enabled) return;
-  const now = services.clock.now();
-  for (const distribution of services.policy.distributions) {
-    await services.work.scheduleTask({ kind: 'reconcile', distributionId: distribution.id }, now);
-  }
+  await services.work.scheduleTask(
+    { kind: 'reconcile', distributionId: ACCOUNT_DISTRIBUTIONS },
+    services.clock.now(),
+  );
 }

@@ -81,17 +81,34 @@ export async function listRequests(
   return page.cursor ? { requests, cursor: page.cursor } : { requests };
 }
 
+/** The usage summary, with what reconciliation knows of the account for naming its distributions. */
+export interface UsageReport extends UsageSummary {
+  /** true when the bot may not list the account's distributions: usage covers configured ones only */
+  configuredOnly: boolean;
+  /** the domain names of the account's distributions, by id, as last listed */
+  domainNames: Record<string, string>;
+}
+
 /**
  * `/invalidate usage [YYYY-MM]`: the month's exact usage and cost, from the records. Every row counts in
  * the totals; rows the viewer may not see in detail are summed under one "restricted" requester.
  */
 export async function usageReport(
-  services: Pick<Services, 'ledger' | 'clock' | 'policy'>,
+  services: Pick<Services, 'ledger' | 'clock' | 'policy' | 'reconcileState'>,
   access: AccessCheck,
   month?: string,
-): Promise<UsageSummary> {
+): Promise<UsageReport> {
   const now = services.clock.now();
   const which = month ?? billingMonth(now);
-  const rows = await services.ledger.usageRows(which);
-  return summariseUsage(which, rowsAsSeen(rows, access), services.policy.cost, now);
+  const [rows, listing] = await Promise.all([
+    services.ledger.usageRows(which),
+    services.reconcileState.listing(),
+  ]);
+  const configured = (id: string) => services.policy.distributions.some((d) => d.id === id);
+  const summary = summariseUsage(which, rowsAsSeen(rows, access, configured), services.policy.cost, now);
+  const domainNames =
+    listing?.coverage === 'account'
+      ? Object.fromEntries(listing.distributions.map((d) => [d.id, d.domainName]))
+      : {};
+  return { ...summary, configuredOnly: listing?.coverage === 'configured', domainNames };
 }

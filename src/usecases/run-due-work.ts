@@ -12,7 +12,7 @@ import { expireRequest } from './expire.js';
 import { type PollServices, pollDistribution, pollItself } from './poll.js';
 import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
-import { reconcileDistribution } from './reconcile.js';
+import { reconcileTask } from './reconcile.js';
 import { redrawStaleCard } from './redraw-stale-card.js';
 import { sendNotice } from './send-notice.js';
 import { SlackLane } from './slack-lane.js';
@@ -21,7 +21,7 @@ import { type SubmitServices, submitInTurn } from './submit.js';
 /** What running due work uses: exactly what the steps it dispatches to take. */
 export type DueWorkServices = SubmitServices &
   PollServices &
-  Parameters<typeof reconcileDistribution>[0] &
+  Parameters<typeof reconcileTask>[0] &
   Parameters<typeof postCard>[0] &
   Parameters<typeof sendNotice>[0] &
   Parameters<typeof redrawStaleCard>[0] &
@@ -155,7 +155,7 @@ function runTask(
     case 'poll':
       return pollDistribution(services, task.distributionId, claimedDueAt, lane);
     case 'reconcile':
-      return reconcileDistribution(services, task.distributionId, claimedDueAt);
+      return reconcileTask(services, task.distributionId, claimedDueAt);
     case 'digest':
       return postDigests(services, claimedDueAt);
     default: {

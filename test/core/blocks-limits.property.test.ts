@@ -531,6 +531,7 @@ describe('Block Kit built for any size of request stays within Slack limits', ()
               .slice(0, 5)
               .map((d) => ({ distributionId: d.id, paths: 1_000 })),
             byRequester: [{ requester: 'UREQUEST01', paths: 99 }],
+            outside: [],
           };
           // Restricted lines are shorter; every other one is restricted so both forms are drawn.
           const reported = requests.map((request, i) => ({

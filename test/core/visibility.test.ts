@@ -100,7 +100,11 @@ describe('usage as a viewer sees it', () => {
   ];
 
   it('sums the requests it may not see under one restricted line and counts every path in the totals', () => {
-    const seen = rowsAsSeen(rows, (distributionId) => (distributionId === 'ELOCKED' ? 'restricted' : 'full'));
+    const seen = rowsAsSeen(
+      rows,
+      (distributionId) => (distributionId === 'ELOCKED' ? 'restricted' : 'full'),
+      () => true,
+    );
     expect(seen.some((r) => r.distributionId === 'ELOCKED' && r.requester !== undefined)).toBe(false);
     const summary = summariseUsage(
       '2026-11',
@@ -113,9 +117,34 @@ describe('usage as a viewer sees it', () => {
       { restricted: true, paths: 9 },
       { requester: 'UALICE', paths: 3 },
     ]);
+    // The invalidation made outside the bot on the restricted distribution follows its requests' rule.
+    expect(summary.outside).toEqual([{ restricted: true, invalidations: 1, paths: 7 }]);
+  });
+
+  it('names the distribution of an outside invalidation the config does not restrict', () => {
+    const outside = [row('I-ONE', 'EUNLISTED', undefined, 2), row('I-TWO', 'EUNLISTED', undefined, 3)];
+    const seen = rowsAsSeen(
+      outside,
+      () => 'restricted',
+      (id) => id !== 'EUNLISTED',
+    );
+    const summary = summariseUsage(
+      '2026-11',
+      seen,
+      { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 },
+      '2026-11-30T00:00:00.000Z',
+    );
+    expect(summary.outside).toEqual([{ distributionId: 'EUNLISTED', invalidations: 2, paths: 5 }]);
+    expect(summary.byRequester).toEqual([]);
   });
 
   it('leaves every row as it is for a viewer who may see everything', () => {
-    expect(rowsAsSeen(rows, () => 'full')).toEqual(rows);
+    expect(
+      rowsAsSeen(
+        rows,
+        () => 'full',
+        () => true,
+      ),
+    ).toEqual(rows);
   });
 });

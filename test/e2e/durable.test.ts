@@ -73,7 +73,8 @@ describe('durable work', () => {
 
   it('survives CloudFront throttling, 503s and bursts of TooManyInvalidationsInProgress', async () => {
     stack = await startStack({
-      config: config(),
+      // The injected ListInvalidations fault is for polling: reconciliation (on by default) could take it.
+      config: config({ reconciliation: { enabled: false, intervalMinutes: 60 } }),
       cloudfront: { faultRate: { rate: 0.3, codes: ['Throttling', 'ServiceUnavailable'] } },
     });
     const bot = await stack.startBot();
@@ -177,6 +178,8 @@ describe('durable work', () => {
     stack = await startStack({
       config: config({
         polling: { firstCheckSeconds: 0.2, maxIntervalSeconds: 0.5, slowNoticeMinutes: 0.02 },
+        // The polls counted below are the request's own: reconciliation (on by default) lists too.
+        reconciliation: { enabled: false, intervalMinutes: 60 },
       }),
       cloudfront: { completeAfterMs: 4_000 },
     });

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { requestIdOf, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 
 // 6 seconds to decide: the reminder is due after 3.
-const TIMEOUT = { approvalTimeoutMinutes: 0.1 };
+// These tests assert that nothing reached CloudFront; reconciliation (on by default) would list at start.
+const TIMEOUT = { approvalTimeoutMinutes: 0.1, reconciliation: { enabled: false, intervalMinutes: 60 } };
 
 describe('pending requests that nobody decides', () => {
   let stack: Stack | undefined;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SlackSender, sign } from '../../src/standins/slack-requests.js';
 import type { BotProcess } from '../support/bot-process.js';
-import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, USERS } from '../support/stack.js';
+import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 
 describe('refusals and failures, end to end', () => {
   let stack: Stack;
@@ -9,7 +9,11 @@ describe('refusals and failures, end to end', () => {
   let slack: SlackSender;
 
   beforeAll(async () => {
-    stack = await startStack({ slack: { memberChannels: ['C0123DEPLOY', 'CLOCKED001'] } });
+    stack = await startStack({
+      // Some tests here assert that nothing reached CloudFront: reconciliation (on by default) would list.
+      config: testConfig({ reconciliation: { enabled: false, intervalMinutes: 60 } }),
+      slack: { memberChannels: ['C0123DEPLOY', 'CLOCKED001'] },
+    });
     bot = await stack.startBot();
     slack = stack.sender(bot);
   });

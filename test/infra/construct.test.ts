@@ -15,6 +15,7 @@ import { writeConfig } from '../support/bot-process.js';
 import { DISTRIBUTIONS, testConfig } from '../support/stack.js';
 import {
   ACCOUNT,
+  apartFromReconcile,
   environmentOf,
   functionId,
   grants,
@@ -122,7 +123,13 @@ describe('the Invalidator construct in another CDK app', () => {
     const arns = Object.values(DISTRIBUTIONS)
       .map((id) => `arn:aws:cloudfront::${ACCOUNT}:distribution/${id}`)
       .sort();
-    expect(grants(statementsOf(synth, worker), 'cloudfront')).toEqual({
+    const { reconcile, rest } = apartFromReconcile(statementsOf(synth, worker));
+    // Reconciliation reads every distribution of the account, and lists them (no resource-level permission).
+    expect(grants(reconcile, 'cloudfront')).toEqual({
+      actions: ['cloudfront:GetInvalidation', 'cloudfront:ListDistributions', 'cloudfront:ListInvalidations'],
+      resources: ['*', `arn:aws:cloudfront::${ACCOUNT}:distribution/*`].sort(),
+    });
+    expect(grants(rest, 'cloudfront')).toEqual({
       actions: [
         'cloudfront:CreateInvalidation',
         'cloudfront:GetInvalidation',

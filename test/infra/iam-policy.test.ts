@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Invalidator } from '../../infra/index.js';
 import { REPO_ROOT } from '../../infra/lib/bundle.js';
 import { writeConfig } from '../support/bot-process.js';
-import { ACCOUNT, functionId, grants, statementsOf, synthesizeStack } from './synth.js';
+import { ACCOUNT, apartFromReconcile, functionId, grants, statementsOf, synthesizeStack } from './synth.js';
 
 const REGION = 'eu-west-1';
 const TABLE = 'invalidator-prod';
@@ -64,6 +64,18 @@ describe('npm run iam-policy', () => {
           Resource: [WEB, DOCS].map((id) => `arn:aws:cloudfront::${ACCOUNT}:distribution/${id}`),
         },
         {
+          Sid: 'CloudFrontListDistributions',
+          Effect: 'Allow',
+          Action: ['cloudfront:ListDistributions'],
+          Resource: ['*'],
+        },
+        {
+          Sid: 'CloudFrontReconcile',
+          Effect: 'Allow',
+          Action: ['cloudfront:GetInvalidation', 'cloudfront:ListInvalidations'],
+          Resource: [`arn:aws:cloudfront::${ACCOUNT}:distribution/*`],
+        },
+        {
           Sid: 'DynamoDbItems',
           Effect: 'Allow',
           Action: [
@@ -85,7 +97,7 @@ describe('npm run iam-policy', () => {
       iamPolicy(['--table-name', TABLE, '--account', ACCOUNT, '--region', REGION], {
         INVALIDATOR_CONFIG: policyFile,
       }).stdout,
-    ) as { Statement: Array<{ Action: string[]; Resource: string[] }> };
+    ) as { Statement: Array<{ Action: string[]; Effect: string; Resource: string[] }> };
     const synth = synthesizeStack(
       (app) => {
         const stack = new Stack(app, 'Platform', { env: { account: ACCOUNT, region: REGION } });
@@ -100,16 +112,18 @@ describe('npm run iam-policy', () => {
     const statements = ['Slack', 'Worker'].flatMap((name) =>
       statementsOf(synth, functionId(synth, `Invalidator${name}`)),
     );
-    for (const service of ['cloudfront', 'dynamodb']) {
-      const fromScript = printed.Statement.filter((statement) =>
-        statement.Action.every((action) => action.startsWith(`${service}:`)),
-      );
-      expect(fromScript).toHaveLength(1);
-      expect({
-        actions: [...(fromScript[0]?.Action ?? [])].sort(),
-        resources: [...(fromScript[0]?.Resource ?? [])].sort(),
-      }).toEqual(grants(statements, service));
+    // Reconciliation's grants (on `*` and every distribution) apart from the rest, so each pairs up.
+    const construct = apartFromReconcile(statements);
+    const script = apartFromReconcile(printed.Statement);
+    for (const part of ['reconcile', 'rest'] as const) {
+      for (const service of ['cloudfront', 'dynamodb']) {
+        expect(grants(script[part], service)).toEqual(grants(construct[part], service));
+      }
     }
+    expect(
+      script.rest.filter((s) => [s.Action].flat().every((a) => a.startsWith('cloudfront:'))),
+    ).toHaveLength(1);
+    expect(script.reconcile).toHaveLength(2);
   });
 
   it('takes the table and region from the environment, and leaves placeholders for what is unknown', () => {

@@ -2,7 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/lib/bundle.js';
-import { DYNAMODB_ACTIONS, WORKER_CLOUDFRONT_ACTIONS } from '../../infra/lib/permissions.js';
+import {
+  ACCOUNT_CLOUDFRONT_ACTIONS,
+  DYNAMODB_ACTIONS,
+  WORKER_CLOUDFRONT_ACTIONS,
+} from '../../infra/lib/permissions.js';
 import { testConfig } from '../support/stack.js';
 import { functionId, grants, type Synthesized, statementsOf, synthesize } from './synth.js';
 
@@ -72,7 +76,9 @@ describe('CloudFront permissions follow the code', () => {
       ...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((m) => `cloudfront:${m[1]}`)),
     ].sort();
     expect(inCode.length).toBeGreaterThan(0);
-    expect([...WORKER_CLOUDFRONT_ACTIONS].sort()).toEqual(inCode);
+    expect([...new Set([...WORKER_CLOUDFRONT_ACTIONS, ...ACCOUNT_CLOUDFRONT_ACTIONS])].sort()).toEqual(
+      inCode,
+    );
     const synth = await synthesize(testConfig({ polling: { firstCheckSeconds: 1, maxIntervalSeconds: 5 } }), {
       bundle: false,
     });

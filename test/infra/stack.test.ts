@@ -8,6 +8,7 @@ import { writeConfig } from '../support/bot-process.js';
 import { testConfig } from '../support/stack.js';
 import {
   ACCOUNT,
+  apartFromReconcile,
   environmentOf,
   functionId,
   grants,
@@ -42,7 +43,13 @@ describe('the CDK stack', () => {
   });
 
   it('grants CloudFront only on the configured distributions: the worker submits and polls, Slack only reads', () => {
-    expect(grants(statementsOf(synth, worker), 'cloudfront')).toEqual({
+    const { reconcile, rest } = apartFromReconcile(statementsOf(synth, worker));
+    // Reconciliation reads every distribution of the account, and lists them (no resource-level permission).
+    expect(grants(reconcile, 'cloudfront')).toEqual({
+      actions: ['cloudfront:GetInvalidation', 'cloudfront:ListDistributions', 'cloudfront:ListInvalidations'],
+      resources: ['*', arn('*')].sort(),
+    });
+    expect(grants(rest, 'cloudfront')).toEqual({
       actions: [
         'cloudfront:CreateInvalidation',
         'cloudfront:GetInvalidation',
@@ -56,7 +63,7 @@ describe('the CDK stack', () => {
     });
   });
 
-  it('has no wildcard action, no `*` resource and no managed policy anywhere', () => {
+  it('has no wildcard action, no `*` resource but for ListDistributions, and no managed policy anywhere', () => {
     const statements = Object.values(synth.json.Resources)
       .filter((resource) => resource.Type === 'AWS::IAM::Policy')
       .flatMap(policyStatements);
@@ -64,7 +71,9 @@ describe('the CDK stack', () => {
     for (const statement of statements) {
       expect(statement.Effect).toBe('Allow');
       for (const action of list(statement.Action)) expect(String(action)).not.toContain('*');
-      for (const resource of list(render(statement.Resource))) expect(resource).not.toBe('*');
+      // ListDistributions has no resource-level permission: its statement is the one `*` there may be.
+      if (list(render(statement.Resource)).includes('*'))
+        expect(list(statement.Action)).toEqual(['cloudfront:ListDistributions']);
     }
     for (const resource of Object.values(synth.json.Resources)) {
       if (resource.Type === 'AWS::IAM::Role') expect(resource.Properties?.ManagedPolicyArns).toBeUndefined();

@@ -117,6 +117,18 @@ export function statementsOf(synth: Synthesized, fnId: string): Statement[] {
 }
 
 /** The actions of a role's statements that start with `service:`, and the resources they apply to. */
+/**
+ * A worker's statements apart: reconciliation's (ListDistributions on `*`, reading every distribution's
+ * invalidations on `distribution/*`) and the rest, which stay on the configured distributions.
+ */
+export function apartFromReconcile(statements: Statement[]): { reconcile: Statement[]; rest: Statement[] } {
+  const isReconcile = (statement: Statement) =>
+    list(render(statement.Resource)).some(
+      (resource) => resource === '*' || String(resource).endsWith(':distribution/*'),
+    );
+  return { reconcile: statements.filter(isReconcile), rest: statements.filter((s) => !isReconcile(s)) };
+}
+
 export function grants(statements: Statement[], service: string): { actions: string[]; resources: string[] } {
   const matching = statements.filter((statement) =>
     list(statement.Action).some((action) => String(action).startsWith(`${service}:`)),

@@ -2,6 +2,7 @@ import {
   CloudFrontClient,
   CreateInvalidationCommand,
   GetInvalidationCommand,
+  ListDistributionsCommand,
   ListInvalidationsCommand,
 } from '@aws-sdk/client-cloudfront';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -177,6 +178,41 @@ describe('CloudFront stand-in: list', () => {
 
     expect(listed.InvalidationList).toMatchObject({ Quantity: 0, MaxItems: 100, IsTruncated: false });
     expect(listed.InvalidationList?.Items ?? []).toEqual([]);
+  });
+});
+
+describe('CloudFront stand-in: ListDistributions', () => {
+  it('lists the account’s distributions with their domain names and aliases, paged by Marker and MaxItems', async () => {
+    const { standIn, client } = await setup({ distributions: ['ECONFIG00001'] });
+    standIn.addDistribution({
+      id: 'ESHOP0000001',
+      domainName: 'd1shop.cloudfront.net',
+      aliases: ['shop.example.com'],
+    });
+    standIn.addExternal('ECONFIG00001', ['/a.html'], 'console-1');
+    standIn.addDistribution({ id: 'EDOCS0000001' });
+    const first = await client.send(new ListDistributionsCommand({ MaxItems: 2 }));
+    expect(first.DistributionList?.IsTruncated).toBe(true);
+    expect(first.DistributionList?.Items?.map((d) => d.Id)).toEqual(['ECONFIG00001', 'ESHOP0000001']);
+    expect(first.DistributionList?.Items?.[1]?.Aliases).toEqual({ Quantity: 1, Items: ['shop.example.com'] });
+    expect(first.DistributionList?.Items?.[1]?.DomainName).toBe('d1shop.cloudfront.net');
+    const second = await client.send(
+      new ListDistributionsCommand({ MaxItems: 2, Marker: first.DistributionList?.NextMarker }),
+    );
+    expect(second.DistributionList?.IsTruncated).toBe(false);
+    expect(second.DistributionList?.Items?.map((d) => d.Id)).toEqual(['EDOCS0000001']);
+    // An added distribution exists for the other calls too.
+    const listed = await client.send(new ListInvalidationsCommand({ DistributionId: 'ESHOP0000001' }));
+    expect(listed.InvalidationList?.Quantity).toBe(0);
+  });
+
+  it('answers AccessDenied (403) to ListDistributions when told to', async () => {
+    const { standIn, client } = await setup();
+    standIn.inject({ operation: 'distributions', code: 'AccessDenied' });
+    const error = await errorOf(client.send(new ListDistributionsCommand({})));
+    expect(error.name).toBe('AccessDenied');
+    expect(error.$metadata?.httpStatusCode).toBe(403);
+    expect((await client.send(new ListDistributionsCommand({}))).DistributionList?.Quantity).toBe(0);
   });
 });
 

@@ -17,12 +17,15 @@ import type {
   Capacity,
   DigestMarker,
   DigestMarkers,
+  DistributionListing,
   DueWork,
   KeyClaim,
   Lease,
   PipelineLedger,
   QueuedRequest,
   RecentQuery,
+  ReconcileProgress,
+  ReconcileState,
   RefusalRecorded,
   Refusals,
   Requests,
@@ -233,6 +236,23 @@ export class MemoryStores {
     usageRows: async (month: string) => [...this.botUsage(month), ...this.externalUsage(month)],
     monthPaths: async (month: string) =>
       (await this.ledger.usageRows(month)).reduce((total, row) => total + row.paths, 0),
+  };
+
+  /** reconciliation's listing and per-distribution progress */
+  listing: DistributionListing | undefined;
+  readonly progress = new Map<string, ReconcileProgress>();
+
+  readonly reconcileState: ReconcileState = {
+    listing: async () => this.listing,
+    saveListing: async (listing: DistributionListing) => {
+      this.write();
+      this.listing = listing;
+    },
+    progress: async (distributionId: string) => this.progress.get(distributionId) ?? {},
+    saveProgress: async (distributionId: string, progress: ReconcileProgress) => {
+      this.write();
+      this.progress.set(distributionId, progress);
+    },
   };
 
   readonly audit: AuditQueries = {

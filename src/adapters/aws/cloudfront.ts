@@ -2,13 +2,16 @@ import {
   type CloudFrontClient,
   CreateInvalidationCommand,
   GetInvalidationCommand,
+  ListDistributionsCommand,
   ListInvalidationsCommand,
 } from '@aws-sdk/client-cloudfront';
 import {
   type Cdn,
   CdnError,
   type CdnErrorKind,
+  type DistributionSummary,
   type InvalidationDetail,
+  type InvalidationPage,
   type InvalidationStatus,
   type InvalidationSummary,
 } from '../../usecases/ports.js';
@@ -79,12 +82,53 @@ export class CloudFrontCdn implements Cdn {
 
   /** The first page of ListInvalidations (newest first, up to 100): one call reports many statuses. */
   async recent(distributionId: string): Promise<InvalidationSummary[]> {
+    return (await this.invalidationsPage(distributionId)).items;
+  }
+
+  /**
+   * One page of ListInvalidations, newest first, up to 100; CloudFront gives `NextMarker` while
+   * `IsTruncated`. https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListInvalidations.html
+   */
+  async invalidationsPage(distributionId: string, marker?: string): Promise<InvalidationPage> {
     const output = await this.call(() =>
-      this.client.send(new ListInvalidationsCommand({ DistributionId: distributionId, MaxItems: 100 })),
+      this.client.send(
+        new ListInvalidationsCommand({
+          DistributionId: distributionId,
+          MaxItems: 100,
+          ...(marker === undefined ? {} : { Marker: marker }),
+        }),
+      ),
     );
-    return (output.InvalidationList?.Items ?? []).flatMap((item) =>
+    const list = output.InvalidationList;
+    const items = (list?.Items ?? []).flatMap((item) =>
       item.Id ? [{ id: item.Id, status: statusOf(item.Status), createTime: isoOf(item.CreateTime) }] : [],
     );
+    return list?.IsTruncated && list.NextMarker ? { items, nextMarker: list.NextMarker } : { items };
+  }
+
+  /**
+   * Every page of ListDistributions (Marker / NextMarker while IsTruncated). The action has no
+   * resource-level permission: the role needs it on `*`.
+   * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListDistributions.html
+   */
+  async distributions(): Promise<DistributionSummary[]> {
+    const found: DistributionSummary[] = [];
+    let marker: string | undefined;
+    do {
+      const from = marker;
+      const output = await this.call(() =>
+        this.client.send(
+          new ListDistributionsCommand({ MaxItems: 100, ...(from === undefined ? {} : { Marker: from }) }),
+        ),
+      );
+      const list = output.DistributionList;
+      for (const item of list?.Items ?? []) {
+        if (!item.Id) continue;
+        found.push({ id: item.Id, domainName: item.DomainName ?? '', aliases: item.Aliases?.Items ?? [] });
+      }
+      marker = list?.IsTruncated ? list.NextMarker : undefined;
+    } while (marker);
+    return found;
   }
 
   async describe(input: { distributionId: string; invalidationId: string }): Promise<InvalidationDetail> {

@@ -18,5 +18,8 @@ export function lazyCdn(load: () => Promise<Cdn>): Cdn {
     status: async (input) => (await cdn()).status(input),
     recent: async (distributionId) => (await cdn()).recent(distributionId),
     describe: async (input) => (await cdn()).describe(input),
+    invalidationsPage: async (distributionId, marker) =>
+      (await cdn()).invalidationsPage(distributionId, marker),
+    distributions: async () => (await cdn()).distributions(),
   };
 }

@@ -2,11 +2,11 @@ import type { HomeView, KnownBlock } from '@slack/types';
 import type { DistributionConfig, PolicyConfig } from '../../config.js';
 import { formatUsd } from '../../core/cost.js';
 import type { RequestIn } from '../../core/request.js';
-import { textBar, type UsageSummary } from '../../core/usage.js';
+import { type OutsideUsage, textBar, type UsageSummary } from '../../core/usage.js';
 import type { Access } from '../../core/visibility.js';
 import type { BudgetBar } from '../../usecases/budget-report.js';
 import type { LiveInvalidation, StoredRequest } from '../../usecases/ports.js';
-import type { ReportedRequest } from '../../usecases/reports.js';
+import type { ReportedRequest, UsageReport } from '../../usecases/reports.js';
 import type { WaitingDecisions } from '../../usecases/waiting-decisions.js';
 import { auditSentences } from './audit-lines.js';
 import {
@@ -108,12 +108,20 @@ function budgetBarLine(bar: BudgetBar): string {
   return `${whose} (${unit}): ${textBar(share)} · ${usedOf(bar.unit, bar.used, bar.limit)}`;
 }
 
+/** Said in `usage` when the bot may not list the account's distributions (reconciliation falls back). */
+export const CONFIGURED_ONLY_NOTE =
+  'Usage covers configured distributions only: the bot may not call cloudfront:ListDistributions (add it to its role to count every distribution).';
+
+/** How many distributions the "outside Invalidator" section names; the rest are counted. */
+const OUTSIDE_SHOWN = 10;
+
 /**
  * `/invalidate usage`: the month at a glance, with a bar of the free allowance used and one for each
- * budget the viewer may see.
+ * budget the viewer may see. A summary without the account's listing (a plain UsageSummary) names
+ * distributions by alias or id.
  */
 export function usageMessage(
-  summary: UsageSummary,
+  summary: UsageSummary & Partial<Pick<UsageReport, 'configuredOnly' | 'domainNames'>>,
   policy: PolicyConfig,
   budgets: readonly BudgetBar[] = [],
 ): SlackMessage {
@@ -124,7 +132,8 @@ export function usageMessage(
     `Cost so far: *${formatUsd(summary.costUsd)}* · projected for the month: ${formatUsd(summary.projectedUsd)} (${summary.projectedPaths.toLocaleString('en-US')} paths)`,
   ];
   for (const bar of budgets) lines.push(budgetBarLine(bar));
-  if (summary.externalPaths > 0) lines.push(`Made outside the bot: ${count(summary.externalPaths, 'path')}`);
+  if (summary.externalPaths > 0)
+    lines.push(`Made outside Invalidator: ${count(summary.externalPaths, 'path')}`);
   const byDistribution = summary.byDistribution
     .map((row) => `• \`${aliasOf(policy.distributions, row.distributionId)}\` ${count(row.paths, 'path')}`)
     .join('\n');
@@ -138,6 +147,17 @@ export function usageMessage(
   const blocks: KnownBlock[] = [section(lines.join('\n'))];
   if (byDistribution) blocks.push(section(`*Top distributions*\n${byDistribution}`));
   if (byRequester) blocks.push(section(`*Top requesters*\n${byRequester}`));
+  if (summary.outside.length > 0) {
+    const outside = summary.outside
+      .slice(0, OUTSIDE_SHOWN)
+      .map((row) => outsideLine(row, policy, summary.domainNames ?? {}));
+    const more = summary.outside.length - outside.length;
+    if (more > 0) outside.push(`_…and ${count(more, 'more distribution')}_`);
+    blocks.push(
+      section(`*Made outside Invalidator* (the console, the CLI, other tools)\n${outside.join('\n')}`),
+    );
+  }
+  if (summary.configuredOnly) blocks.push(context(CONFIGURED_ONLY_NOTE));
   blocks.push(
     context('Every submitted path counts, wildcards and cache tags as one; repeats are billed again.'),
   );
@@ -155,7 +175,7 @@ export const WAITING_SHOWN = 15;
  * with something to decide), and the viewer's recent requests.
  */
 export function homeView(
-  summary: UsageSummary,
+  summary: Parameters<typeof usageMessage>[0],
   policy: PolicyConfig,
   mine: readonly ReportedRequest[],
   waiting?: WaitingDecisions,
@@ -221,6 +241,16 @@ function unconfirmedNote(aliases: readonly string[]): string {
     .join(', ');
   const more = aliases.length > 10 ? ` and ${(aliases.length - 10).toLocaleString('en-US')} more` : '';
   return `Slack did not say just now who approves ${names}${more}: requests there are not listed. The cards in their channels still work.`;
+}
+
+/** One distribution's invalidations made outside the bot: by alias if configured, else id and domain name. */
+function outsideLine(row: OutsideUsage, policy: PolicyConfig, domainNames: Record<string, string>): string {
+  const figures = `${count(row.invalidations, 'invalidation')}, ${count(row.paths, 'path')}`;
+  if ('restricted' in row) return `• :lock: restricted distributions ${figures}`;
+  const alias = policy.distributions.find((d) => d.id === row.distributionId)?.alias;
+  if (alias !== undefined) return `• \`${alias}\` ${figures}`;
+  const domain = domainNames[row.distributionId];
+  return `• ${row.distributionId}${domain ? ` (${domain})` : ''} ${figures}`;
 }
 
 function aliasOf(distributions: readonly DistributionConfig[], id: string): string {

@@ -59,7 +59,7 @@ export type ActivityEntry =
   | {
       kind: 'cloudfront';
       at: number;
-      operation: 'CreateInvalidation' | 'GetInvalidation' | 'ListInvalidations';
+      operation: 'CreateInvalidation' | 'GetInvalidation' | 'ListInvalidations' | 'ListDistributions';
       distributionId: string;
       status: number;
       errorCode?: string;

@@ -24,6 +24,7 @@ const SUMMARY: UsageSummary = {
   projectedPaths: 40,
   byDistribution: [],
   byRequester: [],
+  outside: [],
 };
 /** Slack's limits on a Home tab and on the text of a section. https://api.slack.com/reference/block-kit/blocks */
 const HOME_BLOCKS = 100;

@@ -85,6 +85,7 @@ const SUMMARY: UsageSummary = {
   projectedPaths: 4,
   byDistribution: [],
   byRequester: [{ requester: PIPELINE, paths: 2 }],
+  outside: [],
 };
 /** A pipeline's request, from its creation on, with every audit event its steps made. */
 interface Drawn {
@@ -395,6 +396,7 @@ describe('a pipeline request in reports', () => {
         { requester: PIPELINE, paths: 10 },
         { requester: 'U0DEV', paths: 2 },
       ],
+      outside: [],
     };
     const text = allText(usageMessage(summary, POLICY));
     expect(text).toContain('• pipeline `web-deploy` 10 paths\\n• <@U0DEV> 2 paths');

@@ -10,7 +10,15 @@ import {
   indexedBatches,
 } from '../../../core/request.js';
 import type { UsageRow } from '../../../core/usage.js';
-import type { DigestMarker, KeyClaim, QueuedRequest, StoredRequest, Task } from '../../../usecases/ports.js';
+import type {
+  DigestMarker,
+  DistributionListing,
+  KeyClaim,
+  QueuedRequest,
+  ReconcileProgress,
+  StoredRequest,
+  Task,
+} from '../../../usecases/ports.js';
 import { Keys } from './keys.js';
 import type { Item } from './table.js';
 
@@ -241,6 +249,23 @@ const digestMarkerSchema = z.discriminatedUnion('state', [
   z.looseObject({ state: z.literal('posted') }),
 ]);
 
+const listingSchema = z.discriminatedUnion('coverage', [
+  z.looseObject({
+    coverage: z.literal('account'),
+    listedAt: text,
+    distributions: z.array(
+      z.looseObject({ id: text, domainName: z.string(), aliases: z.array(z.string()).default([]) }),
+    ),
+  }),
+  z.looseObject({ coverage: z.literal('configured'), listedAt: text, reason: z.literal('denied') }),
+]);
+
+const progressSchema = z.looseObject({
+  watermark: text.optional(),
+  passNewest: text.optional(),
+  passMarker: text.optional(),
+});
+
 const counterSchema = z.looseObject({
   amount: z.number().default(0),
   holders: z.number().default(0),
@@ -337,6 +362,30 @@ export function parseMarker(item: Item): { sk: string; requestId: string } {
 export function parseDigestMarker(item: Item): DigestMarker {
   const marker = parse(digestMarkerSchema, item, 'digest marker');
   return marker.state === 'posted' ? { state: 'posted' } : { state: 'posting', at: marker.at };
+}
+
+/** The last listing of the account's distributions (reconciliation). */
+export function parseListing(item: Item): DistributionListing {
+  const listing = parse(listingSchema, item, 'distribution listing');
+  if (listing.coverage === 'configured')
+    return { coverage: 'configured', listedAt: listing.listedAt, reason: listing.reason };
+  const distributions = listing.distributions.map(({ id, domainName, aliases }) => ({
+    id,
+    domainName,
+    aliases,
+  }));
+  return { coverage: 'account', listedAt: listing.listedAt, distributions };
+}
+
+/** How far reconciliation has read a distribution's invalidations. */
+export function parseProgress(item: Item): ReconcileProgress {
+  const { watermark, passNewest, passMarker } = parse(progressSchema, item, 'reconcile progress');
+  const progress: ReconcileProgress = {};
+  if (watermark !== undefined) progress.watermark = watermark;
+  if (passMarker !== undefined)
+    progress.pass =
+      passNewest === undefined ? { marker: passMarker } : { newest: passNewest, marker: passMarker };
+  return progress;
 }
 
 /** A counter's figures and open holders; an absent counter reads as empty. */

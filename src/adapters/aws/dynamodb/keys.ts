@@ -50,6 +50,14 @@ import { createHash } from 'node:crypto';
  * Seen invalidation  pk = INV#<distribution id>#<invalidation id>   sk = SEEN
  *   external         true for an invalidation the bot did not make; it then carries the usage attributes
  *
+ * Distribution listing  pk = RECONCILE#LISTING   sk = LISTING
+ *   coverage, listedAt, distributions | reason   the account's distributions as ListDistributions last gave
+ *                    them, or `configured` with `denied` when the bot may not call it (reconcile-state.ts)
+ *
+ * Reconcile progress  pk = RECONCILE#<distribution id>   sk = PROGRESS
+ *   watermark        CreateTime of the newest invalidation when the last complete pass began
+ *   passNewest, passMarker   a pass under way: the newest when it began, and the page to continue at
+ *
  * Idempotency key   pk = PIPELINE#<pipeline name>   sk = KEY#<key>, or KEYHASH#<hex SHA-256 of a long key>
  *   requestId, fingerprint, claimedAt   what the first claim of the key named (pipeline-ledger.ts); never
  *                    overwritten
@@ -84,6 +92,8 @@ export const Keys = {
     pk: `INV#${distributionId}#${invalidationId}`,
     sk: 'SEEN',
   }),
+  listing: { pk: 'RECONCILE#LISTING', sk: 'LISTING' },
+  progress: (distributionId: string) => ({ pk: `RECONCILE#${distributionId}`, sk: 'PROGRESS' }),
   duePartition: 'DUE',
   /** A task's due time in the due index: ahead of every request's, so a backlog of requests never hides it. */
   taskDue: (at: string) => `${TASK_DUE_PREFIX}${at}`,

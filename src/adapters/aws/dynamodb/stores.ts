@@ -7,6 +7,7 @@ import { DynamoDbCounters } from './counters.js';
 import { DynamoDbDigestMarkers } from './digest-markers.js';
 import { DynamoDbHealth } from './health.js';
 import { DynamoDbPipelineLedger } from './pipeline-ledger.js';
+import { DynamoDbReconcileState } from './reconcile-state.js';
 import { DynamoDbRefusals } from './refusals.js';
 import { DynamoDbRequests } from './requests.js';
 import { Table } from './table.js';
@@ -23,6 +24,7 @@ export function openStores(client: DynamoDBClient, tableName: string): Stores {
     work: new DynamoDbWorkQueue(table),
     capacity: new DynamoDbCapacity(table),
     ledger: new DynamoDbUsageLedger(table),
+    reconcileState: new DynamoDbReconcileState(table),
     audit: new DynamoDbAuditQueries(table, activity),
     health: new DynamoDbHealth(table),
     counters: new DynamoDbCounters(table),
