@@ -13,27 +13,14 @@ import {
 } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
 import { type Answer, changeRequest, refusalOr } from './change-request.js';
+import type { DecideServices } from './decide.js';
 import type { FollowUps, Lease, Services } from './ports.js';
 import { recordClickRefusal } from './record-refusal.js';
 import { resizeReservation } from './reservations.js';
 import { showChange } from './show-change.js';
 
-/** What choosing on a request's card uses. */
-export type ChooseServices = Pick<
-  Services,
-  | 'cards'
-  | 'clock'
-  | 'counters'
-  | 'ids'
-  | 'logger'
-  | 'operations'
-  | 'policy'
-  | 'refusals'
-  | 'requests'
-  | 'take'
-  | 'wake'
-  | 'workerId'
->;
+/** What choosing on a request's card uses: what deciding on it uses, but the approvers' directory. */
+export type ChooseServices = Omit<DecideServices, 'directory'>;
 
 /** Why a click on a cheaper form or on Submit as is changed nothing; the clicker is told in words (messages.ts). */
 export type ChoiceRefusal =

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InvalidationRequest } from '../../src/core/request.js';
 import { DISTRIBUTIONS, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
+import { sleep, until } from '../support/until.js';
 
 /** `web` needs approval for wildcards; `docs` for nothing but the budget. Both have someone to approve. */
 function budgetConfig(overrides: Record<string, unknown>): Record<string, unknown> {
@@ -37,19 +38,6 @@ async function waitForRequests(stack: Stack, count: number, settled: (s: Stored)
 const creates = (stack: Stack) => stack.cloudfront.calls.filter((call) => call.operation === 'create');
 const onPaths = (all: Stored[], path: string) => all.find((s) => s.request.paths.includes(path));
 const settledStatus = (s: Stored) => !['new', 'approved', 'queued'].includes(s.request.status);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits for an asynchronous probe (the stand-in's waitFor takes synchronous ones) to give a value. */
-async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms: ${String(probe).slice(0, 200)}`);
-    await sleep(100);
-  }
-}
 
 async function monthCounter(stack: Stack) {
   const items = await stack.plainItems();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InvalidationRequest } from '../../src/core/request.js';
 import { DISTRIBUTIONS, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
+import { sleep, until } from '../support/until.js';
 
 /** `web` needs approval for wildcards; `docs` for nothing but a budget. Both have someone to approve. */
 function budgetConfig(overrides: Record<string, unknown>, webBudget?: Record<string, unknown>) {
@@ -16,18 +17,6 @@ function budgetConfig(overrides: Record<string, unknown>, webBudget?: Record<str
     },
     ...overrides,
   });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${String(probe).slice(0, 200)}`);
-    await sleep(100);
-  }
 }
 
 async function requests(stack: Stack): Promise<InvalidationRequest[]> {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InvalidationRequest } from '../../src/core/request.js';
 import { DISTRIBUTIONS, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
+import { sleep, until } from '../support/until.js';
 
 /**
  * Cheaper forms through the running bot: the card offers a wildcard and dropping hashed files, the request
@@ -21,17 +22,6 @@ function config(overrides: Record<string, unknown> = {}) {
 }
 
 const creates = (stack: Stack) => stack.cloudfront.calls.filter((call) => call.operation === 'create');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${String(probe).slice(0, 200)}`);
-    await sleep(100);
-  }
-}
 
 async function stored(stack: Stack): Promise<Stored> {
   const items = await stack.plainItems();

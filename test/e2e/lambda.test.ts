@@ -183,6 +183,37 @@ describe('the Lambda handlers', () => {
     expect(stack.cloudfront.invalidations(DISTRIBUTIONS.web).map((inv) => inv.callerReference)).toEqual([id]);
   });
 
+  it('waits for the requester’s choice of a cheaper form, then the worker submits what was chosen', async () => {
+    const hashed = Array.from({ length: 6 }, (_, n) => `/assets/app.${(0x5d41402a + n).toString(16)}.js`);
+    await slack.command(USERS.requester, `docs /about.html ${hashed.join(' ')}`);
+    await runWorker();
+    const card = await cardFor('on docs');
+    const id = requestIdOf(card.text);
+    await stack.slack.waitFor(() =>
+      JSON.stringify(stack.slack.messages.find((m) => m.ts === card.ts)?.blocks).includes('Drop hashed files')
+        ? true
+        : undefined,
+    );
+    expect(stack.cloudfront.invalidations(DISTRIBUTIONS.docs).some((inv) => inv.callerReference === id)).toBe(
+      false,
+    );
+    const before = lambda.invokes.length;
+    const dropped = await slack.click(USERS.requester, 'invalidator.drop_hashed', JSON.stringify({ id }));
+    expect(dropped.status).toBe(200);
+    // Nothing more to choose: the request goes now, and the handler wakes the worker to send it.
+    expect(lambda.invokes.slice(before)).toContainEqual({
+      functionName: WORKER,
+      invocationType: 'Event',
+      payload: { source: 'invalidator.wake' },
+    });
+    await runWorker();
+    await threadReply(card, 'completed in');
+    const sent = stack.cloudfront.calls.filter(
+      (call) => call.operation === 'create' && call.callerReference === id,
+    );
+    expect(sent.map((call) => call.paths)).toEqual([['/about.html']]);
+  });
+
   it('approves from the App Home tab, where no response_url is: the worker is woken, the Home drawn again', async () => {
     const cards = new Set(stack.slack.messages.map((m) => m.ts));
     await slack.command(USERS.requester, 'web /from-home/*');

@@ -165,7 +165,7 @@ export function applyChoice(
     request.status === 'awaiting_choice' && offers !== undefined && hasCheaperForm(forms, paths.length);
   const choiceUntil = moreToChoose && request.status === 'awaiting_choice' ? request.choiceUntil : now;
   const next: RequestIn<'awaiting_choice'> = {
-    ...withoutPendingFields(base),
+    ...without(base, PENDING_FIELDS),
     card: request.card,
     status: 'awaiting_choice',
     choiceUntil,
@@ -206,7 +206,7 @@ function pendingFrom(
   if (request.status === 'pending_approval') {
     const { expiresAt, remindAt } = request;
     return {
-      ...withoutChoiceFields(base),
+      ...without(base, CHOICE_FIELDS),
       card: request.card,
       status: 'pending_approval',
       expiresAt,
@@ -217,7 +217,7 @@ function pendingFrom(
   const expiresAt = addMs(context.now, context.approvalTimeoutMs);
   const remindAt = addMs(context.now, context.approvalTimeoutMs / 2);
   return {
-    ...withoutChoiceFields(base),
+    ...without(base, CHOICE_FIELDS),
     card: request.card,
     status: 'pending_approval',
     expiresAt,
@@ -232,22 +232,18 @@ export function withoutChoice(request: RequestIn<'awaiting_choice'>) {
   return rest;
 }
 
-function withoutChoiceFields<T extends object>(request: T): Omit<T, 'choiceUntil' | 'countdownFrom'> {
-  const {
-    choiceUntil: _c,
-    countdownFrom: _f,
-    ...rest
-  } = request as T & {
-    choiceUntil?: string;
-    countdownFrom?: string;
-  };
-  return rest;
+/**
+ * `request` without the fields of the status it leaves (`keys`): the request is rebuilt for its new status,
+ * and a field of the old one must not ride along.
+ */
+function without<T extends object, K extends string>(request: T, keys: readonly K[]): Omit<T, K> {
+  const dropped = new Set<string>(keys);
+  // What the entries keep is exactly Omit<T, K>; TypeScript cannot follow that through a filter.
+  return Object.fromEntries(Object.entries(request).filter(([key]) => !dropped.has(key))) as Omit<T, K>;
 }
 
-function withoutPendingFields<T extends object>(request: T): Omit<T, 'expiresAt' | 'remindAt'> {
-  const { expiresAt: _e, remindAt: _r, ...rest } = request as T & { expiresAt?: string; remindAt?: string };
-  return rest;
-}
+const CHOICE_FIELDS = ['choiceUntil', 'countdownFrom'] as const;
+const PENDING_FIELDS = ['expiresAt', 'remindAt'] as const;
 
 function usd(amount: number): number {
   return Math.round(amount * 1000) / 1000;

@@ -138,24 +138,8 @@ const drives: Drive[] = [
   drive('cancel', choosing, (r) => cancel(r, 'U0DEV', DECIDED)),
   drive('applyChoice', choosing, (r) => chosen(r, WILDCARD_POLICY)),
   drive('applyChoice', choosing, (r) => chosen(r, OPEN_POLICY)),
-  drive(
-    'applyChoice',
-    () =>
-      as(
-        'pending_approval',
-        cardPosted(offering(deployPaths(), { policy: ABOVE_100 }), CARD, POSTED, TIMEOUT_MS).request,
-      ),
-    (r) => chosen(r, ABOVE_100),
-  ),
-  drive(
-    'applyChoice',
-    () =>
-      as(
-        'pending_approval',
-        cardPosted(offering(deployPaths(), { policy: ABOVE_100 }), CARD, POSTED, TIMEOUT_MS).request,
-      ),
-    (r) => chosen(r, { ...ABOVE_100, mode: 'wildcard' }),
-  ),
+  drive('applyChoice', pendingOffering, (r) => chosen(r, ABOVE_100)),
+  drive('applyChoice', pendingOffering, (r) => chosen(r, { ...ABOVE_100, mode: 'wildcard' })),
   drive('undeliverable', created, (r) => undeliverable(r, 'not_in_channel', POSTED)),
   drive('reminderDue', pending, (r) => reminderDue(r, REMIND)),
   drive('applyDecision', reminding, (r) => applyDecision(r, { outcome: 'approved', by: 'U0LEAD' }, DECIDED)),
@@ -209,6 +193,12 @@ const drives: Drive[] = [
 
 /** Paths past 100 need approval; a wildcard does not. */
 const ABOVE_100: ApprovalPolicy = { ...OPEN_POLICY, abovePaths: 100 };
+
+/** A deploy of 242 paths waiting for approval (past 100), with /assets/* on offer. */
+function pendingOffering(): RequestIn<'pending_approval'> {
+  const request = offering(deployPaths(), { policy: ABOVE_100 });
+  return as('pending_approval', cardPosted(request, CARD, POSTED, TIMEOUT_MS).request);
+}
 
 /** The requester takes the first wildcard offered, on a distribution with `policy`. */
 function chosen(
