@@ -187,7 +187,7 @@ describe('the Lambda handlers', () => {
     const hashed = Array.from({ length: 6 }, (_, n) => `/assets/app.${(0x5d41402a + n).toString(16)}.js`);
     await slack.command(USERS.requester, `docs /about.html ${hashed.join(' ')}`);
     await runWorker();
-    const card = await cardFor('on docs');
+    const card = await cardFor('7 paths on docs');
     const id = requestIdOf(card.text);
     await stack.slack.waitFor(() =>
       JSON.stringify(stack.slack.messages.find((m) => m.ts === card.ts)?.blocks).includes('Drop hashed files')
