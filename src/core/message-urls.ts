@@ -36,16 +36,16 @@ const PICTURE_KEY = /(^|_)(icon|image_url|thumb_url|icon_url|author_icon|footer_
  */
 export function pathsInMessage(message: MessageContent): { paths: string[]; more: number } {
   const seen = new Set<string>();
-  let more = 0;
+  const leftOut = new Set<string>();
   for (const text of stringsOf(message)) {
     for (const url of urlsInText(text)) {
       const path = urlToPath(url);
       if (seen.has(path)) continue;
-      if (seen.size >= MAX_MESSAGE_PATHS) more += 1;
-      else seen.add(path);
+      if (seen.size < MAX_MESSAGE_PATHS) seen.add(path);
+      else leftOut.add(path);
     }
   }
-  return { paths: [...seen], more };
+  return { paths: [...seen], more: leftOut.size };
 }
 
 /** The URLs in one piece of text: Slack's wrapped links first take their URL, then bare ones are found. */
