@@ -5,6 +5,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import AjvModule from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { MESSAGE_SHORTCUT } from '../src/adapters/slack/request-form.js';
 
 // ajv is CommonJS: under NodeNext the default import is `module.exports`, whose `default` property is the
 // Ajv class (ajv sets `module.exports.default = Ajv`), so take the class from there.
@@ -28,7 +29,10 @@ const EXPECTED_BOT_SCOPES = [
 ];
 
 interface Manifest {
-  features?: { slash_commands?: Array<{ command?: string; url?: string }> };
+  features?: {
+    slash_commands?: Array<{ command?: string; url?: string }>;
+    shortcuts?: Array<{ name?: string; type?: string; callback_id?: string }>;
+  };
   oauth_config?: { scopes?: { bot?: string[] } };
   settings?: { interactivity?: { is_enabled?: boolean; request_url?: string } };
 }
@@ -122,5 +126,16 @@ describe('manifest.yml contents', () => {
     const scopes = manifest.oauth_config?.scopes?.bot ?? [];
     expect(new Set(scopes).size).toBe(scopes.length);
     expect([...scopes].sort()).toEqual([...EXPECTED_BOT_SCOPES].sort());
+  });
+
+  it('declares the message shortcut the bot listens for', () => {
+    const shortcuts = readManifest().features?.shortcuts ?? [];
+    expect(shortcuts).toEqual([
+      expect.objectContaining({
+        name: 'Invalidate message URLs',
+        type: 'message',
+        callback_id: MESSAGE_SHORTCUT,
+      }),
+    ]);
   });
 });

@@ -56,12 +56,12 @@ export function splitPaths(text: string): string[] {
     .map((item) => urlToPath(unescapeSlack(item)));
 }
 
-function isHttpUrl(item: string): boolean {
+export function isHttpUrl(item: string): boolean {
   return /^https?:\/\//i.test(item);
 }
 
 /** The host names the distribution, not the object: keep path and query; a fragment never reaches CloudFront. */
-function urlToPath(item: string): string {
+export function urlToPath(item: string): string {
   if (!isHttpUrl(item)) return item;
   const pathAndQuery = item.replace(/^https?:\/\/[^/?#]*/i, '').replace(/#.*$/, '');
   return pathAndQuery.startsWith('/') ? pathAndQuery : `/${pathAndQuery}`;
@@ -69,7 +69,7 @@ function urlToPath(item: string): string {
 
 /** Slack escapes exactly these three characters in message and command text; one pass avoids double-decoding. */
 const SLACK_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>' };
-function unescapeSlack(item: string): string {
+export function unescapeSlack(item: string): string {
   return item.replace(/&(amp|lt|gt);/g, (_, name: string) => SLACK_ENTITIES[name] ?? '');
 }
 

@@ -108,8 +108,10 @@ export function viewSubmissionBody(options: {
   viewId: string;
   callbackId: string;
   privateMetadata: string;
-  values: Record<string, Record<string, { type: string; value: string }>>;
+  values: ViewValues;
   triggerId: string;
+  /** the view's hash as Slack sent it (default `hash`) */
+  hash?: string;
 }): string {
   const payload = {
     type: 'view_submission',
@@ -125,10 +127,94 @@ export function viewSubmissionBody(options: {
       callback_id: options.callbackId,
       private_metadata: options.privateMetadata,
       state: { values: options.values },
-      hash: 'hash',
+      hash: options.hash ?? 'hash',
       blocks: [],
     },
     response_urls: [],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A view's `state.values`: block id → action id → the element's value (`value`, `selected_option`, …). */
+export type ViewValues = Record<
+  string,
+  Record<string, { type: string; value?: string; selected_option?: unknown }>
+>;
+
+/** A view as a `block_actions` payload carries it: the one the edit was made in. */
+export interface ViewInPayload {
+  id: string;
+  hash: string;
+  callbackId: string;
+  privateMetadata: string;
+  blocks: unknown[];
+  values: ViewValues;
+}
+
+/**
+ * A `block_actions` payload for an input edited inside a modal (`dispatch_action`): the view with its hash
+ * and state, and the edited element's value. https://api.slack.com/reference/interaction-payloads/block-actions
+ */
+export function viewActionBody(options: {
+  user: string;
+  view: ViewInPayload;
+  blockId: string;
+  actionId: string;
+  triggerId: string;
+  actionTs: string;
+}): string {
+  const { view } = options;
+  const edited = view.values[options.blockId]?.[options.actionId] ?? { type: 'plain_text_input' };
+  const payload = {
+    type: 'block_actions',
+    user: { id: options.user, username: options.user.toLowerCase(), team_id: TEAM },
+    api_app_id: APP_ID,
+    token: UNUSED_TOKEN,
+    trigger_id: options.triggerId,
+    team: { id: TEAM, domain: 'test' },
+    container: { type: 'view', view_id: view.id },
+    view: {
+      id: view.id,
+      team_id: TEAM,
+      type: 'modal',
+      callback_id: view.callbackId,
+      private_metadata: view.privateMetadata,
+      blocks: view.blocks,
+      state: { values: view.values },
+      hash: view.hash,
+    },
+    actions: [
+      { ...edited, action_id: options.actionId, block_id: options.blockId, action_ts: options.actionTs },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/**
+ * A `message_action` payload: a message shortcut chosen on a message.
+ * https://api.slack.com/reference/interaction-payloads/shortcuts#message_actions
+ */
+export function messageActionBody(options: {
+  user: string;
+  callbackId: string;
+  channel: string;
+  message: { ts: string; text?: string; blocks?: unknown[]; attachments?: unknown[] };
+  responseUrl: string;
+  triggerId: string;
+  actionTs: string;
+}): string {
+  const payload = {
+    type: 'message_action',
+    callback_id: options.callbackId,
+    trigger_id: options.triggerId,
+    message_ts: options.message.ts,
+    response_url: options.responseUrl,
+    message: { type: 'message', user: 'UDEPLOYBOT', ...options.message },
+    user: { id: options.user, name: options.user.toLowerCase(), team_id: TEAM },
+    channel: { id: options.channel, name: 'deploys' },
+    team: { id: TEAM, domain: 'test' },
+    token: UNUSED_TOKEN,
+    action_ts: options.actionTs,
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

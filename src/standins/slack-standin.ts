@@ -320,7 +320,14 @@ function postEphemeral(args: Args, state: State): Reply {
 
 function viewReply(state: State, id: string, view: unknown): Reply {
   const fields = typeof view === 'object' && view !== null ? view : {};
-  return ok({ view: { ...fields, id, team_id: state.teamId, bot_id: state.botId, hash: `${id}.hash` } });
+  return ok({
+    view: { ...fields, id, team_id: state.teamId, bot_id: state.botId, hash: viewHash(state, id) },
+  });
+}
+
+/** A view's hash changes with every update, as Slack's does, so a stale `hash` can be refused. */
+function viewHash(state: State, id: string): string {
+  return `${id}.${state.views.filter((v) => v.id === id).length}`;
 }
 
 function openOrPushView(kind: 'open' | 'push') {
@@ -337,6 +344,9 @@ function updateView(args: Args, state: State): Reply {
   const id = str(args, 'view_id') ?? str(args, 'external_id');
   if (id === undefined || args.view === undefined) return fail('invalid_arguments');
   if (!state.views.some((v) => v.id === id)) return fail('not_found');
+  // https://api.slack.com/methods/views.update#arg_hash
+  const hash = str(args, 'hash');
+  if (hash !== undefined && hash !== viewHash(state, id)) return fail('hash_conflict');
   state.views.push({ id, view: args.view, kind: 'update' });
   return viewReply(state, id, args.view);
 }

@@ -6,9 +6,11 @@ import { invalidateCommand } from './listeners/command.js';
 import { approveButton, cancelButton, denyButton, denySubmission } from './listeners/decision.js';
 import { INLINE_FOLLOW_UPS, type ListenerFollowUps } from './listeners/follow-ups.js';
 import { homeOpened, listMoreButton } from './listeners/reports.js';
+import { formEdited, formSubmitted, messageShortcut } from './listeners/request-form.js';
 import { showPathsButton } from './listeners/show-paths.js';
 import { OfferActionIds, USE_WILDCARD_ACTION } from './offer-blocks.js';
 import { LIST_MORE_ACTION } from './report-blocks.js';
+import { FormIds, MESSAGE_SHORTCUT, REQUEST_FORM } from './request-form.js';
 
 /**
  * The only place that binds Slack commands, actions and views to listeners. `followUps`: who makes the
@@ -31,6 +33,10 @@ export function registerListeners(
   app.action(ActionIds.showPaths, showPathsButton(services));
   app.action(LIST_MORE_ACTION, listMoreButton(services, followUps));
   app.event('app_home_opened', homeOpened(services));
+  app.action(FormIds.distribution, formEdited(services));
+  app.action(FormIds.paths, formEdited(services));
+  app.view(REQUEST_FORM, formSubmitted(services, followUps));
+  app.shortcut(MESSAGE_SHORTCUT, messageShortcut(services));
   app.error(async (error) => {
     logger.error('a Slack listener failed', { code: error.code, error: error.original ?? error });
   });

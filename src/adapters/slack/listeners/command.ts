@@ -20,6 +20,7 @@ import {
 import { exportByCommand } from './export.js';
 import { INLINE_FOLLOW_UPS, type ListenerFollowUps, type Respond, responder } from './follow-ups.js';
 import { answerReport } from './reports.js';
+import { requestFormCommand } from './request-form.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -32,7 +33,7 @@ export const SLOW_RECORD_TEXT =
   'Recording your request is taking longer than usual; I will confirm here in a moment.';
 
 /**
- * `/invalidate …`. The checks need no service, so a refusal or the help text is the acknowledgement itself;
+ * `/invalidate …`; with no text at all, the request form (help stays at `/invalidate help`). The checks need no service, so a refusal or the help text is the acknowledgement itself;
  * a refusal for the channel is recorded after it was answered.
  * A valid request is acknowledged once it is recorded (one DynamoDB write, well inside Slack's 3 seconds),
  * so every accepted request is on record; its card is posted after the acknowledgement. With
@@ -41,6 +42,7 @@ export const SLOW_RECORD_TEXT =
  */
 export function invalidateCommand(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
   return async ({ command, ack, respond: boltRespond, client }: CommandArgs): Promise<void> => {
+    if (command.text.trim() === '') return requestFormCommand(services, { ack, command, client });
     const respond = responder(followUps, boltRespond, command.response_url);
     const prepared = prepareCommand(services.policy, command.text, command.channel_id);
     if (!prepared.ok) {
