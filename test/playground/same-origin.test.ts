@@ -56,7 +56,11 @@ describe('the playground answers only its own page', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    const cwd = writeConfig({ distributions: { docs: { id: 'EPLAYGROUNDDOC', approval: 'never' } } });
+    // Reconciliation off: its own reads of CloudFront would show in the activity this test compares.
+    const cwd = writeConfig({
+      distributions: { docs: { id: 'EPLAYGROUNDDOC', approval: 'never' } },
+      reconciliation: { enabled: false },
+    });
     playground = await startPlaygroundProcess({
       cwd,
       env: { PATH: process.env.PATH ?? '', HOME: cwd, PORT: String(port) },

@@ -54,7 +54,7 @@ export function awaitChoice(
     status: 'awaiting_choice',
     choiceUntil,
     countdownFrom: now,
-    dueAt: nextTick(now, choiceUntil),
+    dueAt: nextChoiceTick(now, choiceUntil),
   };
   return { request: next };
 }
@@ -67,12 +67,13 @@ export function countedDown(
   const next: RequestIn<'awaiting_choice'> = {
     ...bump(request),
     countdownFrom: now,
-    dueAt: nextTick(now, request.choiceUntil),
+    dueAt: nextChoiceTick(now, request.choiceUntil),
   };
   return { request: next };
 }
 
-function nextTick(now: string, choiceUntil: string): string {
+/** When a request waiting for a choice is next due: its countdown's next tick, or its deadline if sooner. */
+export function nextChoiceTick(now: string, choiceUntil: string): string {
   const tick = addMs(now, CHOICE_TICK_MS);
   return tick < choiceUntil ? tick : choiceUntil;
 }
@@ -170,7 +171,7 @@ export function applyChoice(
     status: 'awaiting_choice',
     choiceUntil,
     countdownFrom: now,
-    dueAt: nextTick(now, choiceUntil),
+    dueAt: nextChoiceTick(now, choiceUntil),
   };
   return { request: next, event };
 }

@@ -11,6 +11,7 @@ import {
   withoutDue,
   withoutOutbox,
 } from './model.js';
+import { nextChoiceTick } from './choice.js';
 import { WATCHDOG_MS } from './submission.js';
 
 /** Halfway to expiry: the reminder to the approvers is due now. */
@@ -78,6 +79,9 @@ function naturalDue(request: InvalidationRequest, now: string): string | undefin
   switch (request.status) {
     case 'pending_approval':
       return request.expiresAt;
+    case 'awaiting_choice':
+      // Its countdown's next tick, or going as it is once the wait is over.
+      return nextChoiceTick(now, request.choiceUntil);
     case 'in_progress':
       // One that polls itself has no other poll: it looks again at once, and then on its schedule.
       return request.pollsItself ? now : addMs(now, WATCHDOG_MS);

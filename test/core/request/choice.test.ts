@@ -6,10 +6,12 @@ import {
   type Choice,
   cardChanged,
   cardPosted,
+  cardRedrawn,
   countedDown,
   goAsIs,
   nextStep,
   type RequestIn,
+  redrawLater,
 } from '../../../src/core/request.js';
 import { addMs } from '../../../src/core/schedule.js';
 import {
@@ -148,6 +150,18 @@ describe('choosing a cheaper form', () => {
     // /img/* is still on offer: the deadline stands.
     expect(after.choiceUntil).toBe(request.choiceUntil);
     expect(after.offers?.wildcards.map((offer) => offer.wildcard)).toEqual(['/img/*']);
+  });
+
+  it('stays due when the worker draws its card (Lambda): a redraw keeps the countdown going', () => {
+    const { request: after } = applied(choosing(), ASSETS);
+    const stale = redrawLater({ request: after }, DECIDED).request;
+    const redrawn = cardRedrawn(stale, DECIDED);
+    expect(redrawn.dueAt).toBe(DECIDED);
+    const waiting = choosing();
+    const later = addMs(POSTED, 5_000);
+    expect(cardRedrawn(redrawLater({ request: waiting }, later).request, later).dueAt).toBe(
+      addMs(later, CHOICE_TICK_MS),
+    );
   });
 
   it('refuses a choice the card does not offer (any more)', () => {

@@ -246,7 +246,14 @@ describe('the request lifecycle', () => {
 
   it('drives every step the lifecycle modules export', () => {
     // Questions and helpers, not steps; `awaitChoice` is the part of `cardPosted` that waits for a choice.
-    const questions = new Set(['hasSent', 'approvalTimeoutMs', 'offersOf', 'withoutChoice', 'awaitChoice']);
+    const questions = new Set([
+      'hasSent',
+      'approvalTimeoutMs',
+      'offersOf',
+      'withoutChoice',
+      'awaitChoice',
+      'nextChoiceTick',
+    ]);
     const exported = Object.entries({ ...approvalSteps, ...submissionSteps, ...noticeSteps, ...choiceSteps })
       .filter(([name, value]) => typeof value === 'function' && !questions.has(name))
       .map(([name]) => name);
