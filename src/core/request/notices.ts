@@ -1,4 +1,5 @@
 import { addMs } from '../schedule.js';
+import { nextChoiceTick } from './choice.js';
 import {
   auditEvent,
   bump,
@@ -11,7 +12,6 @@ import {
   withoutDue,
   withoutOutbox,
 } from './model.js';
-import { nextChoiceTick } from './choice.js';
 import { WATCHDOG_MS } from './submission.js';
 
 /** Halfway to expiry: the reminder to the approvers is due now. */
