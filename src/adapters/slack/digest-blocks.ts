@@ -51,7 +51,8 @@ function usageLines(figures: DigestFigures, noun: string): string {
       `Free allowance: ${textBar(free === 0 ? 1 : used / free)} · ${used.toLocaleString('en-US')} of ${free.toLocaleString('en-US')} paths`,
     );
   }
-  if (figures.externalPaths > 0) lines.push(`Made outside the bot: ${count(figures.externalPaths, 'path')}`);
+  if (figures.externalPaths > 0)
+    lines.push(`Made outside Invalidator: ${count(figures.externalPaths, 'path')}`);
   return lines.join('\n');
 }
 

@@ -76,6 +76,7 @@ describe('digestMessage', () => {
         completed: 3,
         medianCompletionMs: 95_000,
         savings: { requests: 2, paths: 251, usd: 1.255 },
+        externalPaths: 30,
       }),
       [WEB],
     );
@@ -90,6 +91,7 @@ describe('digestMessage', () => {
     expect(all).toContain('3 requests completed · median time from request to completion: *1m 35s*');
     expect(all).toContain('Denied: 1 (INV-0000000001)');
     expect(all).toContain('Expired: 2 (INV-0000000002, INV-0000000003)');
+    expect(all).toContain('Made outside Invalidator: 30 paths');
     expect(all).toContain('Cheaper forms chosen: 2 requests, 251 fewer paths, *$1.26* saved');
     expect(message.text).toBe('Invalidation digest · November 2026: 1,200 paths, $1.00');
   });
