@@ -8,6 +8,9 @@ import * as z from 'zod';
 const slackSecretSchema = z.strictObject({
   signingSecret: z.string().min(1),
   botToken: z.string().min(1),
+  /** on-call approvers' API keys, under the names of the variables the server reads */
+  PAGERDUTY_API_KEY: z.string().min(1).optional(),
+  OPSGENIE_API_KEY: z.string().min(1).optional(),
 });
 
 export type SlackSecret = z.infer<typeof slackSecretSchema>;
@@ -55,5 +58,11 @@ export function withSlackSecret(
   env: Record<string, string | undefined>,
   secret: SlackSecret,
 ): Record<string, string | undefined> {
-  return { ...env, SLACK_BOT_TOKEN: secret.botToken, SLACK_SIGNING_SECRET: secret.signingSecret };
+  return {
+    ...env,
+    SLACK_BOT_TOKEN: secret.botToken,
+    SLACK_SIGNING_SECRET: secret.signingSecret,
+    ...(secret.PAGERDUTY_API_KEY ? { PAGERDUTY_API_KEY: secret.PAGERDUTY_API_KEY } : {}),
+    ...(secret.OPSGENIE_API_KEY ? { OPSGENIE_API_KEY: secret.OPSGENIE_API_KEY } : {}),
+  };
 }
