@@ -54,17 +54,18 @@ export async function composeServices(
       }),
     );
   });
+  const onCall = onCallDirectory(config, slack.client, logger);
   const services: Services = {
     ...stores,
     cdn,
-    cards: new SlackCards(slack.client, slack.postClient),
+    cards: new SlackCards(slack.client, slack.postClient, { directory: onCall, logger }),
     digests: new SlackDigestChannel(slack.client, slack.postClient, config.policy.distributions),
     directory: new SlackApproverDirectory(
       slack.client,
       logger,
       config.operations.usergroupCacheSeconds * 1000,
     ),
-    onCall: onCallDirectory(config, slack.client, logger),
+    onCall,
     clock: systemClock,
     ids: randomIds,
     logger,

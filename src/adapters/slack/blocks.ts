@@ -808,6 +808,18 @@ export function reminderReply(
   return { text, blocks: [section(text)] };
 }
 
+/** The reminder sent to a person on call as a direct message, with a link to the card when Slack gave one. */
+export function onCallReminder(
+  request: Extract<InvalidationRequest, { status: 'pending_approval' }>,
+  schedule: OnCallSchedule,
+  permalink: string | undefined,
+): SlackMessage {
+  const card = permalink ? ` <${permalink}|Open the request card> to approve or deny it.` : '';
+  return plain(
+    `:bell: You are on call in ${scheduleWords(schedule)}, so you may decide on ${request.id} by ${requesterWords(request)} on \`${request.distribution.alias}\`: it is waiting for a decision and expires ${slackDate(request.expiresAt)}.${card}`,
+  );
+}
+
 /** One section; the notification fallback is the same text, so it too stays within the section's limit. */
 export function plain(text: string): SlackMessage {
   const shown = clip(text);
