@@ -184,7 +184,7 @@ export function commitWords(commit: string): string {
 }
 
 /** Whether the card shows the decision buttons, and the instructions that go with them. */
-function awaitsDecision(request: InvalidationRequest): boolean {
+export function awaitsDecision(request: InvalidationRequest): boolean {
   return request.status === 'pending_approval' || (request.status === 'new' && request.approval.required);
 }
 

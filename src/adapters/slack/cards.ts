@@ -9,7 +9,7 @@ import {
   type PostError,
   SlackPostError,
 } from '../../usecases/ports.js';
-import { noticeMessage, type OnCallNow, onCallReminder, requestCard } from './blocks.js';
+import { awaitsDecision, noticeMessage, type OnCallNow, onCallReminder, requestCard } from './blocks.js';
 import { budgetWarningMessage } from './budget-blocks.js';
 
 const POST_ERRORS: ReadonlySet<string> = new Set<PostError>([
@@ -126,7 +126,7 @@ export class SlackCards implements Cards {
   private async onCallNow(request: InvalidationRequest): Promise<OnCallNow[] | undefined> {
     const directory = this.onCall?.directory;
     const schedules = onCallSchedules(request.approval.approvers);
-    if (!directory || request.status !== 'pending_approval' || schedules.length === 0) return undefined;
+    if (!directory || !awaitsDecision(request) || schedules.length === 0) return undefined;
     return Promise.all(
       schedules.map(async (schedule) => {
         const answer = await directory.snapshot(schedule);
