@@ -476,8 +476,8 @@ export interface Config {
   awsRegion?: string;
   /** the metrics' `service` dimension (POWERTOOLS_SERVICE_NAME); the metrics adapter's default when unset */
   metricsService?: string;
-  /** the on-call services whose API keys are set: only those the approvers name are required */
-  onCall: OnCallConfig;
+  /** the on-call services whose API keys are set (only those the approvers name are required); absent when none */
+  onCall?: OnCallConfig;
 }
 
 /** Where an on-call service's API answers, and its key (never from the config file, never logged). */
@@ -662,15 +662,16 @@ function build(env: z.infer<typeof baseEnvSchema>, file: FileConfig, configPath:
     operations: operationsOf(file),
     configPath,
     logLevel: env.LOG_LEVEL,
-    onCall: onCallOf(env),
   };
+  const onCall = onCallOf(env);
+  if (onCall.pagerduty || onCall.opsgenie) config.onCall = onCall;
   if (env.POWERTOOLS_SERVICE_NAME) config.metricsService = env.POWERTOOLS_SERVICE_NAME;
   return env.AWS_REGION ? { ...config, awsRegion: env.AWS_REGION } : config;
 }
 
 /** The on-call API keys, for the logger to redact. */
 export function onCallSecrets(config: Pick<Config, 'onCall'>): string[] {
-  return [config.onCall.pagerduty?.apiKey, config.onCall.opsgenie?.apiKey].filter(
+  return [config.onCall?.pagerduty?.apiKey, config.onCall?.opsgenie?.apiKey].filter(
     (key): key is string => key !== undefined,
   );
 }

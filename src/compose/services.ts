@@ -80,7 +80,7 @@ export async function composeServices(
 
 /** Who is on call, through the services whose API keys are set (config.ts requires those the approvers name). */
 function onCallDirectory(config: Config, client: webApi.WebClient, logger: Logger): OnCallDirectory {
-  const { pagerduty, opsgenie } = config.onCall;
+  const { pagerduty, opsgenie } = config.onCall ?? {};
   return new ScheduleOnCallDirectory(
     {
       ...(pagerduty ? { pagerduty: (schedule: string) => pagerDutyOnCall(pagerduty, schedule) } : {}),

@@ -54,7 +54,7 @@ describe('on-call approvers in the config file', () => {
       { opsgenie: { schedule: 'ops' } },
       { OPSGENIE_API_KEY: 'og', OPSGENIE_API_URL: 'https://api.eu.opsgenie.com' },
     );
-    expect(config.onCall.opsgenie?.apiUrl).toBe('https://api.eu.opsgenie.com');
+    expect(config.onCall?.opsgenie?.apiUrl).toBe('https://api.eu.opsgenie.com');
   });
 
   it.each([
@@ -84,7 +84,7 @@ describe('on-call approvers in the config file', () => {
         distributions: { web: { id: 'E2ABCDEF123XYZ', approvers: { pagerduty: { schedule: 'P1ABCDE' } } } },
       },
     });
-    expect(config.onCall.pagerduty?.apiKey).toBe('from-secret');
+    expect(config.onCall?.pagerduty?.apiKey).toBe('from-secret');
   });
 
   it('does not accept on-call schedules for requesters', () => {
