@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { withSlackSecret } from '../../src/adapters/aws/secrets.js';
-import { type Config, ConfigError, parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/adapters/system/logger.js';
+import { type Config, ConfigError, onCallSecrets, parseConfig } from '../../src/config.js';
 
 const CONFIG_PATH = 'invalidator.config.yml';
 const SLACK = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'signing' };
@@ -98,5 +99,20 @@ describe('on-call approvers in the config file', () => {
       },
     };
     expect(() => parseConfig({ ...SLACK, ...KEYS }, { path: CONFIG_PATH, content })).toThrow(/unknown key/);
+  });
+
+  it('hands both keys to the logger, which never writes them', () => {
+    const keys = { PAGERDUTY_API_KEY: 'u+Pd-Long-Key-0001', OPSGENIE_API_KEY: '0a1b2c3d-og-long-key' };
+    const config = parse({ pagerduty: { schedule: 'P1ABCDE' }, opsgenie: { schedule: 'ops' } }, keys);
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      secrets: onCallSecrets(config),
+      write: (l) => lines.push(l),
+    });
+    logger.warn(`failed with ${keys.PAGERDUTY_API_KEY}`, { header: `GenieKey ${keys.OPSGENIE_API_KEY}` });
+    expect(lines.join('\n')).not.toContain(keys.PAGERDUTY_API_KEY);
+    expect(lines.join('\n')).not.toContain(keys.OPSGENIE_API_KEY);
+    expect(onCallSecrets(parse({ users: ['U0LEAD'] }))).toEqual([]);
   });
 });
