@@ -41,9 +41,16 @@ export async function readSlackSecret(client: SecretsManagerClient, secretId: st
   const parsed = slackSecretSchema.safeParse(value);
   if (!parsed.success) {
     // Only key names go into the message, never a value.
-    const where = parsed.error.issues.map((issue) => issue.path.join('.') || '(top level)').join(', ');
+    // An unknown key (a misspelt PAGERDUTY_API_KEY) is named itself.
+    const where = parsed.error.issues
+      .map((issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown ${issue.keys.join(', ')}`
+          : issue.path.join('.') || '(top level)',
+      )
+      .join(', ');
     throw new SlackSecretError(
-      `secret ${secretId} must be {"signingSecret": "…", "botToken": "xoxb-…"}; wrong: ${where}`,
+      `secret ${secretId} must be {"signingSecret": "…", "botToken": "xoxb-…"} (optionally with PAGERDUTY_API_KEY, OPSGENIE_API_KEY); wrong: ${where}`,
     );
   }
   return parsed.data;
