@@ -15,6 +15,8 @@ export interface WaitingDecisions {
    * this person: whether they may decide there is unknown, so those requests are left out.
    */
   unconfirmed: string[];
+  /** set when they are on call in an approvers' schedule: the list rests on a snapshot up to a minute old */
+  onCallSnapshot?: true;
 }
 
 /** Group members per distribution id; absent for a distribution with no group or one not resolved. */
@@ -48,7 +50,8 @@ export async function waitingDecisions(
   const requests = (await services.audit.pendingApprovals())
     .filter((request) => request.expiresAt > now && mayDecide(services, request, user, groups))
     .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.id.localeCompare(b.id));
-  return { approver, requests, unconfirmed };
+  const onDuty = [...onCall.values()].some((users) => users?.includes(user));
+  return { approver, requests, unconfirmed, ...(onDuty ? { onCallSnapshot: true as const } : {}) };
 }
 
 function mayDecide(

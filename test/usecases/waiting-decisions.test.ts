@@ -166,7 +166,11 @@ describe('what waits for a person on call', () => {
 
   it('lists the requests of a schedule’s distribution for whoever is on call in it now', async () => {
     const { request, waiting } = waitingOnCall(ONCALL, { ok: true, users: [ONCALL] });
-    expect((await waiting).requests.map((r) => r.id)).toEqual([request.id]);
+    const found = await waiting;
+    expect(found.requests.map((r) => r.id)).toEqual([request.id]);
+    // What rests on a snapshot says so.
+    expect(found.onCallSnapshot).toBe(true);
+    expect((await waitingOnCall(LEAD, { ok: true, users: [ONCALL] }).waiting).onCallSnapshot).toBeUndefined();
   });
 
   it('lists nothing for them once their shift ended, or while the schedule cannot be read', async () => {
