@@ -39,6 +39,13 @@ const baseEnvSchema = z.object({
   /** lets `polling` go below MIN_POLL_SECONDS: for tests against the local CloudFront stand-in only */
   INVALIDATOR_ALLOW_FAST_POLLING: optionalText.pipe(z.stringbool().default(false)),
   POWERTOOLS_SERVICE_NAME: optionalText,
+  /** PagerDuty REST API key, for `approvers.pagerduty` (also read from the Lambda secret) */
+  PAGERDUTY_API_KEY: optionalText,
+  PAGERDUTY_API_URL: optionalText.pipe(z.url().default('https://api.pagerduty.com')),
+  /** Opsgenie API integration key, for `approvers.opsgenie` (also read from the Lambda secret) */
+  OPSGENIE_API_KEY: optionalText,
+  /** https://api.eu.opsgenie.com for an EU account */
+  OPSGENIE_API_URL: optionalText.pipe(z.url().default('https://api.opsgenie.com')),
 });
 
 /** A variable a runtime cannot do without; `why` says who sets it. Empty counts as unset. */
@@ -77,6 +84,21 @@ const userSetSchema = z.strictObject({
   users: z.array(slackId('[UW]', 'user')).default([]),
 });
 
+/** A PagerDuty schedule id: P and six upper-case letters or digits (https://developer.pagerduty.com). */
+const PAGERDUTY_SCHEDULE = /^P[A-Z0-9]{6}$/;
+
+/** Approvers may also be whoever is on call now in a PagerDuty or Opsgenie schedule. */
+const approverSetSchema = userSetSchema.extend({
+  pagerduty: z
+    .strictObject({
+      schedule: z.string().regex(PAGERDUTY_SCHEDULE, 'must be a PagerDuty schedule id such as P1ABCDE'),
+    })
+    .optional(),
+  opsgenie: z
+    .strictObject({ schedule: z.string().trim().min(1, 'must be an Opsgenie schedule name or id') })
+    .optional(),
+});
+
 /** Rules that also require approval; set at the top level as defaults, or per distribution. */
 const ruleFields = {
   approvalAbovePaths: z.number().int().min(0).optional(),
@@ -108,7 +130,7 @@ const budgetSchema = z
 const distributionSchema = z.strictObject({
   id: z.string().regex(DISTRIBUTION_ID, 'must be a CloudFront distribution id such as E2ABCDEF123XYZ'),
   approval: z.enum(['always', 'wildcard', 'never']).default('wildcard'),
-  approvers: userSetSchema.default({ users: [] }),
+  approvers: approverSetSchema.default({ users: [] }),
   selfApproval: z.boolean().default(false),
   requesters: userSetSchema.optional(),
   channels: z.array(slackId('[CGD]', 'channel')).min(1).optional(),
@@ -264,8 +286,9 @@ function checkApprovers(file: FileConfig, ctx: z.RefinementCtx): void {
       rules.rootWildcard ||
       rules.pastFreeAllowance ||
       rules.requesterLimits !== undefined;
-    const { usergroup, users } = distribution.approvers;
-    if (canNeedApproval && usergroup === undefined && users.length === 0) {
+    const { usergroup, users, pagerduty, opsgenie } = distribution.approvers;
+    const onCall = pagerduty !== undefined || opsgenie !== undefined;
+    if (canNeedApproval && usergroup === undefined && users.length === 0 && !onCall) {
       const why =
         distribution.approval !== 'never'
           ? `approval is '${distribution.approval}'`
@@ -453,6 +476,19 @@ export interface Config {
   awsRegion?: string;
   /** the metrics' `service` dimension (POWERTOOLS_SERVICE_NAME); the metrics adapter's default when unset */
   metricsService?: string;
+  /** the on-call services whose API keys are set (only those the approvers name are required); absent when none */
+  onCall?: OnCallConfig;
+}
+
+/** Where an on-call service's API answers, and its key (never from the config file, never logged). */
+export interface OnCallServiceConfig {
+  apiUrl: string;
+  apiKey: string;
+}
+
+export interface OnCallConfig {
+  pagerduty?: OnCallServiceConfig;
+  opsgenie?: OnCallServiceConfig;
 }
 
 export class ConfigError extends Error {
@@ -506,7 +542,10 @@ function parseBoth(
   const fileResult = checkedFileSchema.safeParse(file.content);
   const fastPolling = envResult.success && envResult.data.INVALIDATOR_ALLOW_FAST_POLLING;
   const pollingIssues = fileResult.success
-    ? filePollingProblems(fileResult.data, fastPolling, file.path)
+    ? [
+        ...filePollingProblems(fileResult.data, fastPolling, file.path),
+        ...(envResult.success ? onCallKeyProblems(fileResult.data, envResult.data, file.path) : []),
+      ]
     : [];
   if (envResult.success && fileResult.success && pollingIssues.length === 0 && more.length === 0) {
     return { env: envResult.data, file: fileResult.data };
@@ -521,6 +560,23 @@ function parseBoth(
 
 function environmentIssues(error: z.ZodError): string[] {
   return describe(error, 'environment variable ');
+}
+
+/** Each on-call service a distribution's approvers name needs its API key: in the environment or the Lambda secret. */
+function onCallKeyProblems(file: FileConfig, env: z.infer<typeof baseEnvSchema>, path: string): string[] {
+  const services = [
+    { key: 'pagerduty', variable: 'PAGERDUTY_API_KEY', value: env.PAGERDUTY_API_KEY },
+    { key: 'opsgenie', variable: 'OPSGENIE_API_KEY', value: env.OPSGENIE_API_KEY },
+  ] as const;
+  return services.flatMap(({ key, variable, value }) => {
+    const aliases = Object.entries(file.distributions)
+      .filter(([, distribution]) => distribution.approvers[key] !== undefined)
+      .map(([alias]) => alias);
+    if (value !== undefined || aliases.length === 0) return [];
+    return [
+      `environment variable ${variable} is required (or in the Lambda secret): ${path} names a ${key} schedule in the approvers of ${aliases.join(', ')}`,
+    ];
+  });
 }
 
 /** The file's polling problems, unless INVALIDATOR_ALLOW_FAST_POLLING allows them. */
@@ -607,8 +663,25 @@ function build(env: z.infer<typeof baseEnvSchema>, file: FileConfig, configPath:
     configPath,
     logLevel: env.LOG_LEVEL,
   };
+  const onCall = onCallOf(env);
+  if (onCall.pagerduty || onCall.opsgenie) config.onCall = onCall;
   if (env.POWERTOOLS_SERVICE_NAME) config.metricsService = env.POWERTOOLS_SERVICE_NAME;
   return env.AWS_REGION ? { ...config, awsRegion: env.AWS_REGION } : config;
+}
+
+/** The on-call API keys, for the logger to redact. */
+export function onCallSecrets(config: Pick<Config, 'onCall'>): string[] {
+  return [config.onCall?.pagerduty?.apiKey, config.onCall?.opsgenie?.apiKey].filter(
+    (key): key is string => key !== undefined,
+  );
+}
+
+function onCallOf(env: z.infer<typeof baseEnvSchema>): OnCallConfig {
+  const onCall: OnCallConfig = {};
+  if (env.PAGERDUTY_API_KEY)
+    onCall.pagerduty = { apiUrl: env.PAGERDUTY_API_URL, apiKey: env.PAGERDUTY_API_KEY };
+  if (env.OPSGENIE_API_KEY) onCall.opsgenie = { apiUrl: env.OPSGENIE_API_URL, apiKey: env.OPSGENIE_API_KEY };
+  return onCall;
 }
 
 function policyOf(file: FileConfig): PolicyConfig {

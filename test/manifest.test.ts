@@ -26,6 +26,8 @@ const EXPECTED_BOT_SCOPES = [
   'groups:history',
   'im:write',
   'files:write',
+  'users:read',
+  'users:read.email',
 ];
 
 interface Manifest {

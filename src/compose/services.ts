@@ -5,14 +5,18 @@ import type { webApi } from '@slack/bolt';
 import { ensureTable } from '../adapters/aws/dynamodb/ensure-table.js';
 import { openStores } from '../adapters/aws/dynamodb/stores.js';
 import { lazyCdn } from '../adapters/aws/lazy-cdn.js';
+import { ScheduleOnCallDirectory } from '../adapters/oncall/on-call-directory.js';
+import { opsgenieOnCall } from '../adapters/oncall/opsgenie.js';
+import { pagerDutyOnCall } from '../adapters/oncall/pagerduty.js';
 import { SlackApproverDirectory } from '../adapters/slack/approver-directory.js';
 import { SlackCards } from '../adapters/slack/cards.js';
 import { SlackDigestChannel } from '../adapters/slack/digest-channel.js';
+import { SlackUsersByEmail } from '../adapters/slack/users-by-email.js';
 import { systemClock } from '../adapters/system/clock.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { randomIds } from '../adapters/system/ids.js';
 import type { Config } from '../config.js';
-import type { Logger, Metrics, Services, Stores } from '../usecases/ports.js';
+import type { Logger, Metrics, OnCallDirectory, Services, Stores } from '../usecases/ports.js';
 
 // The SDKs never hang forever: a request that takes longer than this fails and is retried or reported.
 const AWS_REQUEST_TIMEOUT_MS = 10_000;
@@ -50,16 +54,18 @@ export async function composeServices(
       }),
     );
   });
+  const onCall = onCallDirectory(config, slack.client, logger);
   const services: Services = {
     ...stores,
     cdn,
-    cards: new SlackCards(slack.client, slack.postClient),
+    cards: new SlackCards(slack.client, slack.postClient, { directory: onCall, logger }),
     digests: new SlackDigestChannel(slack.client, slack.postClient, config.policy.distributions),
     directory: new SlackApproverDirectory(
       slack.client,
       logger,
       config.operations.usergroupCacheSeconds * 1000,
     ),
+    onCall,
     clock: systemClock,
     ids: randomIds,
     logger,
@@ -70,6 +76,19 @@ export async function composeServices(
     wake,
   };
   return { services, close: database.close };
+}
+
+/** Who is on call, through the services whose API keys are set (config.ts requires those the approvers name). */
+function onCallDirectory(config: Config, client: webApi.WebClient, logger: Logger): OnCallDirectory {
+  const { pagerduty, opsgenie } = config.onCall ?? {};
+  return new ScheduleOnCallDirectory(
+    {
+      ...(pagerduty ? { pagerduty: (schedule: string) => pagerDutyOnCall(pagerduty, schedule) } : {}),
+      ...(opsgenie ? { opsgenie: (schedule: string) => opsgenieOnCall(opsgenie, schedule) } : {}),
+    },
+    new SlackUsersByEmail(client),
+    logger,
+  );
 }
 
 /** The stores alone, for tools that need no Slack (the audit export). */

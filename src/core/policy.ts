@@ -95,10 +95,30 @@ export function approvalNeed(
   return { required: rules.length > 0, rules };
 }
 
-/** A set of Slack users: members of a user group and/or listed users. */
+/** A set of Slack users: members of a user group and/or listed users (and, for approvers, who is on call). */
 export interface Approvers {
   usergroup?: string;
   users: string[];
+  /** whoever is on call now in this PagerDuty schedule (its id, P…) */
+  pagerduty?: { schedule: string };
+  /** whoever is on call now in this Opsgenie schedule (its name or id) */
+  opsgenie?: { schedule: string };
+}
+
+/** An on-call schedule approvers may come from. */
+export interface OnCallSchedule {
+  service: 'pagerduty' | 'opsgenie';
+  schedule: string;
+}
+
+/** The on-call schedules a set of approvers names, PagerDuty first. */
+export function onCallSchedules(approvers: Approvers): OnCallSchedule[] {
+  return [
+    ...(approvers.pagerduty
+      ? [{ service: 'pagerduty' as const, schedule: approvers.pagerduty.schedule }]
+      : []),
+    ...(approvers.opsgenie ? [{ service: 'opsgenie' as const, schedule: approvers.opsgenie.schedule }] : []),
+  ];
 }
 
 export type DecideRefusal =

@@ -6,12 +6,14 @@ export type RefusedAction = 'approve' | 'deny' | 'cancel' | 'choose';
 /**
  * Why a click on a request was refused for who the clicker is (not for the request's state).
  * `approvers_unresolved`: Slack could not confirm the approvers' group at the click;
+ * `on_call_unresolved`: an approvers' on-call schedule could not be read at the click;
  * `distribution_removed`: the request's distribution is no longer in the config, so nobody may decide.
  */
 export type ClickRefusalCode =
   | 'own_request'
   | 'not_an_approver'
   | 'approvers_unresolved'
+  | 'on_call_unresolved'
   | 'not_requester'
   | 'distribution_removed';
 

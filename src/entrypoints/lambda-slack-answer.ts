@@ -5,6 +5,7 @@ import { withSlackSecret } from '../adapters/aws/secrets.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
 import { composeSlackLambda, parseSlackLambdaConfig, type SlackLambda } from '../compose/lambda-slack.js';
+import { onCallSecrets } from '../config.js';
 
 // The policy file's reader (yaml) loads here too, not at module init.
 export { readConfigFile } from './load-config.js';
@@ -24,7 +25,7 @@ export function composeAnswering(
   const config = parseSlackLambdaConfig(secret ? withSlackSecret(env, secret) : env, file);
   const logger = createLogger({
     level: config.logLevel,
-    secrets: [config.slack.botToken, config.slack.signingSecret ?? ''],
+    secrets: [config.slack.botToken, config.slack.signingSecret ?? '', ...onCallSecrets(config)],
   });
   // The invoke is queued by Lambda and answered at once; a short timeout and one retry keep a slow one
   // from costing Slack's 3-second acknowledgement (the worker's schedule catches up within a minute).

@@ -4,6 +4,7 @@ import { postToResponseUrl, replyEvent } from '../adapters/slack/response-url.js
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
 import { composeWorkerLambda, type WorkerLambda, workerLambdaVariables } from '../compose/lambda-worker.js';
+import { onCallSecrets } from '../config.js';
 import { loadConfig } from './load-config.js';
 
 /** The part of Lambda's context object the worker reads. */
@@ -80,7 +81,7 @@ async function compose(): Promise<WorkerLambda> {
   const config = await loadConfig(env, workerLambdaVariables);
   const logger = createLogger({
     level: config.logLevel,
-    secrets: [config.slack.botToken, config.slack.signingSecret ?? ''],
+    secrets: [config.slack.botToken, config.slack.signingSecret ?? '', ...onCallSecrets(config)],
   });
   const metrics = createEmfMetrics({ service: config.metricsService ?? DEFAULT_SERVICE, logger });
   return composeWorkerLambda(config, logger, metrics);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
 import { compose } from '../compose/server.js';
-import { ConfigError } from '../config.js';
+import { ConfigError, onCallSecrets } from '../config.js';
 import { deploymentMeant, wantsPlayground } from '../playground/wants.js';
 import { loadConfig } from './load-config.js';
 
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     config.slack.botToken,
     config.slack.signingSecret ?? '',
     config.slack.mode === 'socket' ? config.slack.appToken : '',
+    ...onCallSecrets(config),
   ];
   const logger = createLogger({ level: config.logLevel, secrets });
   if (config.store.kind === 'embedded') {

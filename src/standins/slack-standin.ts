@@ -56,6 +56,8 @@ export interface SlackStandInOptions {
    * makes usergroups.users.list answer that error.
    */
   userGroups?: Record<string, UserGroup>;
+  /** Users' emails: email → user id, for `users.lookupByEmail` (any other email: users_not_found). */
+  userEmails?: Record<string, string>;
   /**
    * Channels the bot is a member of; posting elsewhere answers not_in_channel for ids starting with 'C'
    * (public) and channel_not_found otherwise. Default: every channel accepted.
@@ -131,6 +133,8 @@ export interface SlackStandIn {
   /** Files shared by `files.completeUploadExternal` (uploaded but never completed ones are not here). */
   files: SharedFile[];
   setUserGroup(id: string, members: UserGroup): void;
+  /** Gives user `id` this email, for `users.lookupByEmail`. */
+  setUserEmail(email: string, id: string): void;
   /**
    * Resolves with the probe's value once it is neither undefined nor false (a throwing probe counts as
    * not yet), polling every 20 ms; rejects with a descriptive error after timeoutMs (default 10000).
@@ -152,6 +156,8 @@ interface State {
   readonly teamId: string;
   readonly memberChannels: ReadonlySet<string> | undefined;
   readonly userGroups: Map<string, UserGroup>;
+  /** lower-cased email → user id */
+  readonly userEmails: Map<string, string>;
   readonly messages: StoredMessage[];
   readonly ephemerals: EphemeralMessage[];
   readonly views: RecordedView[];
@@ -388,6 +394,16 @@ function userInfo(args: Args, state: State): Reply {
   });
 }
 
+/** A user by email, as Slack finds one (case-insensitively). https://docs.slack.dev/reference/methods/users.lookupByEmail */
+function lookupUserByEmail(args: Args, state: State): Reply {
+  const email = str(args, 'email');
+  const id = email === undefined ? undefined : state.userEmails.get(email.toLowerCase());
+  if (id === undefined) return fail('users_not_found');
+  return ok({
+    user: { id, team_id: state.teamId, name: id.toLowerCase(), deleted: false, profile: { email } },
+  });
+}
+
 /** A message's permalink, as Slack builds it: the workspace's domain, the channel, `p` and the ts without its dot. */
 function getPermalink(args: Args, state: State): Reply {
   const channel = str(args, 'channel');
@@ -468,6 +484,7 @@ const METHODS: Record<string, (args: Args, state: State) => Reply> = {
   'conversations.replies': conversationReplies,
   'conversations.history': conversationHistory,
   'users.info': userInfo,
+  'users.lookupByEmail': lookupUserByEmail,
   'conversations.open': conversationOpen,
   'files.getUploadURLExternal': getUploadUrlExternal,
   'files.completeUploadExternal': completeUploadExternal,
@@ -559,6 +576,9 @@ function createState(options: SlackStandInOptions): State {
     teamId: options.teamId ?? 'T0000TEST',
     memberChannels: options.memberChannels === undefined ? undefined : new Set(options.memberChannels),
     userGroups: new Map(Object.entries(options.userGroups ?? {})),
+    userEmails: new Map(
+      Object.entries(options.userEmails ?? {}).map(([email, id]) => [email.toLowerCase(), id]),
+    ),
     messages: [],
     ephemerals: [],
     views: [],
@@ -693,6 +713,9 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     files: state.files,
     setUserGroup: (id, members) => {
       state.userGroups.set(id, members);
+    },
+    setUserEmail: (email, id) => {
+      state.userEmails.set(email.toLowerCase(), id);
     },
     waitFor: async <T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> => {
       const deadline = Date.now() + timeoutMs;

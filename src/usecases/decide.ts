@@ -1,4 +1,4 @@
-import { type DecideRefusal, decideRefusal } from '../core/policy.js';
+import { type Approvers, type DecideRefusal, decideRefusal, type OnCallSchedule } from '../core/policy.js';
 import {
   applyDecision,
   type DecisionInput,
@@ -10,7 +10,7 @@ import {
 import { err, ok } from '../core/result.js';
 import { addMs } from '../core/schedule.js';
 import { type Answer, changeRequest, refusalOr } from './change-request.js';
-import { confirmedMembers, currentAuthority } from './membership.js';
+import { confirmedMembers, confirmedOnCall, currentAuthority } from './membership.js';
 import type { FollowUps, Services } from './ports.js';
 import { recordClickRefusal } from './record-refusal.js';
 
@@ -21,6 +21,7 @@ export type DecideServices = Pick<
   | 'clock'
   | 'counters'
   | 'directory'
+  | 'onCall'
   | 'ids'
   | 'logger'
   | 'operations'
@@ -41,7 +42,15 @@ export type DecisionRefusal =
   | { code: 'paths_changed'; request: InvalidationRequest }
   | Exclude<DecideRefusal, { code: 'approvers_unresolved' }>
   /** `reason`: Slack's error code, or `unreachable` */
-  | (Extract<DecideRefusal, { code: 'approvers_unresolved' }> & { reason: string });
+  | (Extract<DecideRefusal, { code: 'approvers_unresolved' }> & { reason: string })
+  /** the clicker may be on call, but these schedules could not be read at the click: nothing is granted on an older answer */
+  | { code: 'on_call_unresolved'; approvers: Approvers; unread: UnreadSchedule[] };
+
+/** An on-call schedule that could not be read, and why (in words). */
+export interface UnreadSchedule {
+  schedule: OnCallSchedule;
+  reason: string;
+}
 
 /**
  * Whether `actor` may decide on the request now; used before opening the Deny modal (so a refused click
@@ -105,7 +114,7 @@ async function authorize(
 
 /** Why `actor` may not decide on the request by the current config and Slack's answer now, if they may not. */
 async function authorityRefusal(
-  services: Pick<Services, 'directory' | 'policy'>,
+  services: Pick<Services, 'directory' | 'onCall' | 'policy'>,
   request: InvalidationRequest,
   actor: string,
 ): Promise<
@@ -122,7 +131,14 @@ async function authorityRefusal(
     members,
     authority.selfApproval,
   );
-  if (refusal?.code !== 'approvers_unresolved') return refusal;
+  if (refusal === undefined || refusal.code === 'own_request') return refusal;
+  // Not granted by name or group: whoever is on call now, as the schedule's service says after the click.
+  const onCall = await confirmedOnCall(services.onCall, actor, authority.approvers);
+  if (onCall.onCall) return undefined;
+  if (onCall.unread.length > 0) {
+    return { code: 'on_call_unresolved', approvers: authority.approvers, unread: onCall.unread };
+  }
+  if (refusal.code !== 'approvers_unresolved') return refusal;
   return { ...refusal, reason: confirmed?.ok === false ? confirmed.reason : 'unreachable' };
 }
 

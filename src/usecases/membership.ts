@@ -1,7 +1,7 @@
 import type { DistributionConfig, PolicyConfig } from '../config.js';
-import { type Approvers, isMember } from '../core/policy.js';
+import { type Approvers, isMember, type OnCallSchedule, onCallSchedules } from '../core/policy.js';
 import type { InvalidationRequest } from '../core/request.js';
-import type { ApproverDirectory, ConfirmedMembers } from './ports.js';
+import type { ApproverDirectory, ConfirmedMembers, OnCallDirectory } from './ports.js';
 
 export type Membership = 'member' | 'not_member' | 'unresolved';
 
@@ -53,6 +53,31 @@ export async function confirmedMembers(
   if (actor === requester && !selfApproval) return undefined;
   if (approvers.users.includes(actor) || approvers.usergroup === undefined) return undefined;
   return directory.confirm(approvers.usergroup);
+}
+
+/**
+ * Whether `actor` is on call now in one of the approvers' schedules, each asked after the click arrived
+ * (all at once); `unread` lists the schedules that could not say. No schedule, no call.
+ */
+export async function confirmedOnCall(
+  directory: OnCallDirectory | undefined,
+  actor: string,
+  approvers: Approvers,
+): Promise<{ onCall: boolean; unread: Array<{ schedule: OnCallSchedule; reason: string }> }> {
+  const schedules = onCallSchedules(approvers);
+  const answers = await Promise.all(
+    schedules.map(async (schedule) => ({
+      schedule,
+      answer: directory
+        ? await directory.confirm(schedule)
+        : { ok: false as const, reason: 'no on-call service is configured' },
+    })),
+  );
+  const onCall = answers.some(({ answer }) => answer.ok && answer.users.includes(actor));
+  const unread = answers.flatMap(({ schedule, answer }) =>
+    answer.ok ? [] : [{ schedule, reason: answer.reason }],
+  );
+  return { onCall, unread };
 }
 
 /**

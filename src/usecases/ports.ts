@@ -1,6 +1,7 @@
 import type { OperationsConfig, PolicyConfig } from '../config.js';
 import type { BudgetCrossing } from '../core/budgets.js';
 import type { DigestFigures } from '../core/digest.js';
+import type { OnCallSchedule } from '../core/policy.js';
 import type { QueueEntry } from '../core/queue-order.js';
 import type {
   AuditEvent,
@@ -395,6 +396,23 @@ export interface DigestChannel {
   find(channel: string, periodKey: string, since: string): Promise<boolean>;
 }
 
+/** Who is on call in a schedule, as Slack users, or why that could not be read (in words, never a key). */
+export type OnCallAnswer = { ok: true; users: string[] } | { ok: false; reason: string };
+
+/**
+ * Who is on call now in a PagerDuty or Opsgenie schedule, as Slack users (matched by email). The people
+ * on call are never cached for a decision; only the email → Slack user mapping is.
+ */
+export interface OnCallDirectory {
+  /**
+   * Asks the schedule's service after the call was made (joining a lookup sent moments before, so clicks
+   * that arrive together share one): what grants a decision.
+   */
+  confirm(schedule: OnCallSchedule): Promise<OnCallAnswer>;
+  /** An answer up to a minute old: what a card, a reminder or the Home tab shows. Never grants a decision. */
+  snapshot(schedule: OnCallSchedule): Promise<OnCallAnswer>;
+}
+
 /** What Slack said of a user group's members when asked for a decision, or why it said nothing. */
 export type ConfirmedMembers = { ok: true; members: string[] } | { ok: false; reason: string };
 
@@ -501,6 +519,8 @@ export interface Services extends Stores {
   cards: Cards;
   digests: DigestChannel;
   directory: ApproverDirectory;
+  /** who is on call in the approvers' schedules; absent, on-call approvers are never granted */
+  onCall?: OnCallDirectory;
   clock: Clock;
   ids: Ids;
   logger: Logger;

@@ -1,5 +1,5 @@
 import type { DistributionConfig } from '../config.js';
-import { decideRefusal, isMember } from '../core/policy.js';
+import { decideRefusal, isMember, onCallSchedules } from '../core/policy.js';
 import type { RequestIn } from '../core/request.js';
 import { currentAuthority, groupMembersFor } from './membership.js';
 import type { Services } from './ports.js';
@@ -15,6 +15,8 @@ export interface WaitingDecisions {
    * this person: whether they may decide there is unknown, so those requests are left out.
    */
   unconfirmed: string[];
+  /** set when they are on call in an approvers' schedule: the list rests on a snapshot up to a minute old */
+  onCallSnapshot?: true;
 }
 
 /** Group members per distribution id; absent for a distribution with no group or one not resolved. */
@@ -28,14 +30,18 @@ type Groups = ReadonlyMap<string, readonly string[] | undefined>;
  * resolved shows nothing of its distribution: only what can be confirmed is listed.
  */
 export async function waitingDecisions(
-  services: Pick<Services, 'audit' | 'clock' | 'directory' | 'policy'>,
+  services: Pick<Services, 'audit' | 'clock' | 'directory' | 'onCall' | 'policy'>,
   user: string,
 ): Promise<WaitingDecisions> {
   const { distributions } = services.policy;
-  const groups = await approverGroups(services, user, distributions);
+  const [groupsAlone, onCall] = await Promise.all([
+    approverGroups(services, user, distributions),
+    onCallNow(services, distributions),
+  ]);
+  const groups = withOnCall(groupsAlone, onCall);
   const unconfirmed = distributions
     .filter((d) => d.approvers.usergroup !== undefined && !d.approvers.users.includes(user))
-    .filter((d) => groups.get(d.id) === undefined)
+    .filter((d) => groupsAlone.get(d.id) === undefined)
     .map((d) => d.alias);
   const approver = distributions.some((d) => isMember(user, d.approvers, groups.get(d.id)));
   // Self-approval still takes an approver (decideRefusal): nobody else needs the query.
@@ -44,7 +50,8 @@ export async function waitingDecisions(
   const requests = (await services.audit.pendingApprovals())
     .filter((request) => request.expiresAt > now && mayDecide(services, request, user, groups))
     .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.id.localeCompare(b.id));
-  return { approver, requests, unconfirmed };
+  const onDuty = [...onCall.values()].some((users) => users?.includes(user));
+  return { approver, requests, unconfirmed, ...(onDuty ? { onCallSnapshot: true as const } : {}) };
 }
 
 function mayDecide(
@@ -59,6 +66,38 @@ function mayDecide(
   return (
     decideRefusal(user, request.requester, authority.approvers, members, authority.selfApproval) === undefined
   );
+}
+
+/**
+ * Who is on call in each distribution's approvers' schedules, from a snapshot up to a minute old (a list
+ * may lag; a click asks the schedule again). Schedules that could not be read add nobody.
+ */
+async function onCallNow(
+  services: Pick<Services, 'onCall'>,
+  distributions: readonly DistributionConfig[],
+): Promise<Groups> {
+  const { onCall } = services;
+  const found = new Map<string, readonly string[] | undefined>();
+  if (!onCall) return found;
+  await Promise.all(
+    distributions.map(async (distribution) => {
+      const schedules = onCallSchedules(distribution.approvers);
+      if (schedules.length === 0) return;
+      const answers = await Promise.all(schedules.map((schedule) => onCall.snapshot(schedule)));
+      found.set(
+        distribution.id,
+        answers.flatMap((answer) => (answer.ok ? answer.users : [])),
+      );
+    }),
+  );
+  return found;
+}
+
+/** Each distribution's group members and people on call together, as the members a decision may come from. */
+function withOnCall(groups: Groups, onCall: Groups): Groups {
+  const merged = new Map(groups);
+  for (const [id, users] of onCall) merged.set(id, [...(groups.get(id) ?? []), ...(users ?? [])]);
+  return merged;
 }
 
 /** The approvers' group of each distribution that has one and does not list `user`, looked up once per group. */

@@ -79,6 +79,8 @@ export async function startStack(
     slack?: SlackStandInOptions;
     cloudfront?: CloudFrontStandInOptions;
     credentials?: StackCredentials;
+    /** more environment for the bots, e.g. the on-call stand-ins' URLs and keys */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Stack> {
   const secret =
@@ -108,6 +110,7 @@ export async function startStack(
     AWS_MAX_ATTEMPTS: '1',
     // the tests poll the CloudFront stand-in every few hundred milliseconds
     INVALIDATOR_ALLOW_FAST_POLLING: 'true',
+    ...options.env,
   };
   const bots: BotProcess[] = [];
   const client = dynamo.client();

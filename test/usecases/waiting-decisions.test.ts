@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DistributionConfig, PolicyConfig } from '../../src/config.js';
 import { previewCost } from '../../src/core/cost.js';
 import { cardPosted, createRequest, pipelineRequester } from '../../src/core/request.js';
-import type { ApproverDirectory } from '../../src/usecases/ports.js';
+import type { ApproverDirectory, OnCallAnswer, OnCallDirectory } from '../../src/usecases/ports.js';
 import { waitingDecisions } from '../../src/usecases/waiting-decisions.js';
 import { MemoryStores } from '../support/memory-ports.js';
 
@@ -137,5 +137,44 @@ describe('what waits for a person’s decision', () => {
     };
     const { requests } = await waitingDecisions(services, LEAD);
     expect(requests.map((r) => r.id)).toEqual([sooner.id, later.id]);
+  });
+});
+
+describe('what waits for a person on call', () => {
+  const ONCALL = 'U0PAGED';
+  const paged = distribution('paged', 'EPAGED', {
+    approvers: { users: [LEAD], pagerduty: { schedule: 'P1ABCDE' } },
+  });
+
+  function waitingOnCall(user: string, answer: OnCallAnswer) {
+    const store = new MemoryStores();
+    const request = pending(paged);
+    store.seed(request);
+    const onCall: OnCallDirectory = {
+      confirm: async () => ({ ok: false, reason: 'a list never confirms' }),
+      snapshot: async () => answer,
+    };
+    const services = {
+      audit: store.audit,
+      clock: { now: () => NOW },
+      directory: { members: async () => [], confirm: async () => ({ ok: true as const, members: [] }) },
+      onCall,
+      policy: { distributions: [paged] } as PolicyConfig,
+    };
+    return { request, waiting: waitingDecisions(services, user) };
+  }
+
+  it('lists the requests of a schedule’s distribution for whoever is on call in it now', async () => {
+    const { request, waiting } = waitingOnCall(ONCALL, { ok: true, users: [ONCALL] });
+    const found = await waiting;
+    expect(found.requests.map((r) => r.id)).toEqual([request.id]);
+    // What rests on a snapshot says so.
+    expect(found.onCallSnapshot).toBe(true);
+    expect((await waitingOnCall(LEAD, { ok: true, users: [ONCALL] }).waiting).onCallSnapshot).toBeUndefined();
+  });
+
+  it('lists nothing for them once their shift ended, or while the schedule cannot be read', async () => {
+    expect((await waitingOnCall(ONCALL, { ok: true, users: ['U0NEXT'] }).waiting).requests).toEqual([]);
+    expect((await waitingOnCall(ONCALL, { ok: false, reason: 'down' }).waiting).requests).toEqual([]);
   });
 });

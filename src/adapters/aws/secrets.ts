@@ -8,6 +8,9 @@ import * as z from 'zod';
 const slackSecretSchema = z.strictObject({
   signingSecret: z.string().min(1),
   botToken: z.string().min(1),
+  /** on-call approvers' API keys, under the names of the variables the server reads */
+  PAGERDUTY_API_KEY: z.string().min(1).optional(),
+  OPSGENIE_API_KEY: z.string().min(1).optional(),
 });
 
 export type SlackSecret = z.infer<typeof slackSecretSchema>;
@@ -38,9 +41,16 @@ export async function readSlackSecret(client: SecretsManagerClient, secretId: st
   const parsed = slackSecretSchema.safeParse(value);
   if (!parsed.success) {
     // Only key names go into the message, never a value.
-    const where = parsed.error.issues.map((issue) => issue.path.join('.') || '(top level)').join(', ');
+    // An unknown key (a misspelt PAGERDUTY_API_KEY) is named itself.
+    const where = parsed.error.issues
+      .map((issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown ${issue.keys.join(', ')}`
+          : issue.path.join('.') || '(top level)',
+      )
+      .join(', ');
     throw new SlackSecretError(
-      `secret ${secretId} must be {"signingSecret": "…", "botToken": "xoxb-…"}; wrong: ${where}`,
+      `secret ${secretId} must be {"signingSecret": "…", "botToken": "xoxb-…"} (optionally with PAGERDUTY_API_KEY, OPSGENIE_API_KEY); wrong: ${where}`,
     );
   }
   return parsed.data;
@@ -55,5 +65,11 @@ export function withSlackSecret(
   env: Record<string, string | undefined>,
   secret: SlackSecret,
 ): Record<string, string | undefined> {
-  return { ...env, SLACK_BOT_TOKEN: secret.botToken, SLACK_SIGNING_SECRET: secret.signingSecret };
+  return {
+    ...env,
+    SLACK_BOT_TOKEN: secret.botToken,
+    SLACK_SIGNING_SECRET: secret.signingSecret,
+    ...(secret.PAGERDUTY_API_KEY ? { PAGERDUTY_API_KEY: secret.PAGERDUTY_API_KEY } : {}),
+    ...(secret.OPSGENIE_API_KEY ? { OPSGENIE_API_KEY: secret.OPSGENIE_API_KEY } : {}),
+  };
 }

@@ -99,7 +99,7 @@ export class SlackApproverDirectory implements ApproverDirectory {
 }
 
 /** The promise's value, or undefined once `ms` have passed without one. */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), ms);

@@ -273,6 +273,7 @@ const REFUSAL_WORDS: Record<ClickRefusalCode, string> = {
   own_request: 'it was their own request',
   not_an_approver: 'not an approver',
   approvers_unresolved: "Slack could not confirm the approvers' group",
+  on_call_unresolved: "the approvers' on-call schedule could not be read",
   not_requester: 'only the requester can do that',
   distribution_removed: 'the distribution is no longer configured',
 };

@@ -14,7 +14,12 @@ import type { PolicyConfig } from '../../config.js';
 import type { OverBudgetRule } from '../../core/budgets.js';
 import { BUDGET_WARNING_FRACTION, budgetShare, formatUsd } from '../../core/cost.js';
 import { isHighSurrogate } from '../../core/paths.js';
-import type { ApprovalRule, Approvers } from '../../core/policy.js';
+import {
+  type ApprovalRule,
+  type Approvers,
+  type OnCallSchedule,
+  onCallSchedules,
+} from '../../core/policy.js';
 import {
   approvalTimeoutMs,
   type InvalidationRequest,
@@ -82,7 +87,16 @@ export const context = (...texts: string[]): ContextBlock => ({
   elements: texts.map((text) => mrkdwn(clip(text))),
 });
 
-export function requestCard(request: InvalidationRequest): SlackMessage {
+/**
+ * Who is on call in a schedule as the card or reminder is drawn: Slack users, or undefined when the
+ * schedule could not be read. A snapshot for showing; a decision asks the schedule again.
+ */
+export interface OnCallNow {
+  schedule: OnCallSchedule;
+  users: string[] | undefined;
+}
+
+export function requestCard(request: InvalidationRequest, onCall?: readonly OnCallNow[]): SlackMessage {
   const blocks: KnownBlock[] = [
     {
       type: 'header',
@@ -104,7 +118,7 @@ export function requestCard(request: InvalidationRequest): SlackMessage {
   if (request.reason) blocks.push(context(`*Reason:* ${escapeWithin(request.reason, REASON_CHARS)}`));
   const notes = notesLine(request);
   if (notes) blocks.push(context(notes));
-  blocks.push(context(approvalLine(request)));
+  blocks.push(context(approvalLine(request, onCall)));
   const outcome = outcomeLine(request);
   if (outcome) blocks.push(section(outcome));
   blocks.push(...offerBlocks(request));
@@ -170,7 +184,7 @@ export function commitWords(commit: string): string {
 }
 
 /** Whether the card shows the decision buttons, and the instructions that go with them. */
-function awaitsDecision(request: InvalidationRequest): boolean {
+export function awaitsDecision(request: InvalidationRequest): boolean {
   return request.status === 'pending_approval' || (request.status === 'new' && request.approval.required);
 }
 
@@ -463,7 +477,7 @@ function costLine(request: InvalidationRequest): string {
   return `${line}\n:warning: This takes the month to ${textBar(share)} of the budget of ${budget} paths.`;
 }
 
-function approvalLine(request: InvalidationRequest): string {
+function approvalLine(request: InvalidationRequest, onCall: readonly OnCallNow[] | undefined): string {
   const { approval } = request;
   if (!approval.required) return ':unlock: No approval needed: no rule of this distribution applies.';
   const why = approval.rules.map(ruleWords).join('; ');
@@ -473,7 +487,7 @@ function approvalLine(request: InvalidationRequest): string {
   const override = over
     ? ` :warning: Approving overrides ${budgetName(over)} of ${budgetAmount(over, over.budget)}.`
     : '';
-  return `:lock: Needs approval: ${why}.${override} ${whoMayApprove(approval)} ${whoElse(request)}`;
+  return `:lock: Needs approval: ${why}.${override} ${whoMayApprove(approval, onCall)} ${whoElse(request)}`;
 }
 
 /**
@@ -489,10 +503,10 @@ function whoElse(request: InvalidationRequest): string {
   return `${self} Only the requester can cancel.`;
 }
 
-function whoMayApprove(approval: InvalidationRequest['approval']): string {
+function whoMayApprove(approval: InvalidationRequest['approval'], onCall?: readonly OnCallNow[]): string {
   const { approvers } = approval;
   if (!approval.groupUnresolved || approvers.usergroup === undefined)
-    return `Approvers: ${approverWords(approvers)}.`;
+    return `Approvers: ${approverWords(approvers, onCall)}.`;
   const others =
     approvers.users.length > 0
       ? `${approverWords({ users: approvers.users })} can approve`
@@ -561,12 +575,34 @@ function overBudgetRule(request: InvalidationRequest) {
   return undefined;
 }
 
-export function approverWords(approvers: Approvers): string {
+/**
+ * The approvers in words. With `onCall` (a snapshot), each schedule names who is on call in it, or says it
+ * could not be read; without, it says whoever is on call there.
+ */
+export function approverWords(approvers: Approvers, onCall?: readonly OnCallNow[]): string {
   const who = [
     ...(approvers.usergroup ? [`<!subteam^${approvers.usergroup}>`] : []),
     ...approvers.users.map((user) => `<@${user}>`),
+    ...onCallSchedules(approvers).map((schedule) => onCallWords(schedule, onCall)),
   ];
   return who.length > 0 ? who.join(', ') : 'nobody is configured (add approvers to the config file)';
+}
+
+/** "PagerDuty schedule `P1ABCDE`" */
+export function scheduleWords(schedule: OnCallSchedule): string {
+  const service = schedule.service === 'pagerduty' ? 'PagerDuty' : 'Opsgenie';
+  return `${service} schedule ${code(schedule.schedule, QUOTE_CHARS)}`;
+}
+
+function onCallWords(schedule: OnCallSchedule, onCall: readonly OnCallNow[] | undefined): string {
+  if (onCall === undefined) return `whoever is on call in ${scheduleWords(schedule)}`;
+  const now = onCall.find(
+    (entry) => entry.schedule.service === schedule.service && entry.schedule.schedule === schedule.schedule,
+  );
+  if (now?.users === undefined)
+    return `on call in ${scheduleWords(schedule)} (it could not be read just now)`;
+  if (now.users.length === 0) return `on call in ${scheduleWords(schedule)}: nobody matched in Slack`;
+  return `on call in ${scheduleWords(schedule)}: ${now.users.map((user) => `<@${user}>`).join(', ')}`;
 }
 
 function notesLine(request: InvalidationRequest): string | undefined {
@@ -605,7 +641,11 @@ function queueWords(reason: Extract<InvalidationRequest, { status: 'queued' }>['
 }
 
 /** The thread message for each kind of notice; undefined when the request is not in a state to send it. */
-export function noticeMessage(request: InvalidationRequest, kind: NoticeKind): SlackMessage | undefined {
+export function noticeMessage(
+  request: InvalidationRequest,
+  kind: NoticeKind,
+  onCall?: readonly OnCallNow[],
+): SlackMessage | undefined {
   switch (kind) {
     case 'completed':
       return request.status === 'completed' ? completionReply(request) : undefined;
@@ -618,7 +658,7 @@ export function noticeMessage(request: InvalidationRequest, kind: NoticeKind): S
     case 'cancelled':
       return request.status === 'cancelled' ? cancellationReply(request) : undefined;
     case 'reminder':
-      return request.status === 'pending_approval' ? reminderReply(request) : undefined;
+      return request.status === 'pending_approval' ? reminderReply(request, onCall) : undefined;
     case 'slow':
       return request.status === 'in_progress' ? slowReply(request) : undefined;
     default: {
@@ -762,9 +802,22 @@ function modeWords(mode: 'always' | 'wildcard' | 'never'): string {
 
 export function reminderReply(
   request: Extract<InvalidationRequest, { status: 'pending_approval' }>,
+  onCall?: readonly OnCallNow[],
 ): SlackMessage {
-  const text = `:bell: ${approverWords(request.approval.approvers)}: ${request.id} by ${requesterWords(request)} is still waiting for a decision; it expires ${slackDate(request.expiresAt)}.`;
+  const text = `:bell: ${approverWords(request.approval.approvers, onCall)}: ${request.id} by ${requesterWords(request)} is still waiting for a decision; it expires ${slackDate(request.expiresAt)}.`;
   return { text, blocks: [section(text)] };
+}
+
+/** The reminder sent to a person on call as a direct message, with a link to the card when Slack gave one. */
+export function onCallReminder(
+  request: Extract<InvalidationRequest, { status: 'pending_approval' }>,
+  schedule: OnCallSchedule,
+  permalink: string | undefined,
+): SlackMessage {
+  const card = permalink ? ` <${permalink}|Open the request card> to approve or deny it.` : '';
+  return plain(
+    `:bell: You are on call in ${scheduleWords(schedule)}, so you may decide on ${request.id} by ${requesterWords(request)} on \`${request.distribution.alias}\`: it is waiting for a decision and expires ${slackDate(request.expiresAt)}.${card}`,
+  );
 }
 
 /** One section; the notification fallback is the same text, so it too stays within the section's limit. */

@@ -1,8 +1,15 @@
 import type { webApi } from '@slack/bolt';
 import type { BudgetCrossing } from '../../core/budgets.js';
+import { onCallSchedules } from '../../core/policy.js';
 import type { Card, InvalidationRequest, NoticeKind } from '../../core/request.js';
-import { type Cards, type PostError, SlackPostError } from '../../usecases/ports.js';
-import { noticeMessage, requestCard } from './blocks.js';
+import {
+  type Cards,
+  type Logger,
+  type OnCallDirectory,
+  type PostError,
+  SlackPostError,
+} from '../../usecases/ports.js';
+import { awaitsDecision, noticeMessage, type OnCallNow, onCallReminder, requestCard } from './blocks.js';
 import { budgetWarningMessage } from './budget-blocks.js';
 
 const POST_ERRORS: ReadonlySet<string> = new Set<PostError>([
@@ -31,6 +38,8 @@ export class SlackCards implements Cards {
   constructor(
     private readonly client: webApi.WebClient,
     private readonly postClient: webApi.WebClient,
+    /** who is on call in the approvers' schedules, named on cards and sent the reminder; none without */
+    private readonly onCall?: { directory: OnCallDirectory; logger: Logger },
   ) {}
 
   // https://api.slack.com/methods/chat.getPermalink
@@ -58,10 +67,11 @@ export class SlackCards implements Cards {
 
   /** Posts the card; a short Slack rate limit (nothing was posted) is waited out once, in place. */
   private async postCard(request: InvalidationRequest): Promise<Card> {
+    const onCallNow = await this.onCallNow(request);
     const send = () =>
       this.postClient.chat.postMessage({
         channel: request.channel,
-        ...requestCard(request),
+        ...requestCard(request, onCallNow),
         metadata: { event_type: CARD_EVENT, event_payload: { request_id: request.id } },
       });
     let result: Awaited<ReturnType<typeof send>>;
@@ -83,7 +93,7 @@ export class SlackCards implements Cards {
       await this.client.chat.update({
         channel: request.card.channel,
         ts: request.card.ts,
-        ...requestCard(request),
+        ...requestCard(request, await this.onCallNow(request)),
       });
     } catch (error) {
       // Slack's own refusal (message_not_found…) stays as it is; anything that may pass is a SlackPostError.
@@ -93,7 +103,8 @@ export class SlackCards implements Cards {
   }
 
   async notify(request: InvalidationRequest, kind: NoticeKind): Promise<void> {
-    const message = noticeMessage(request, kind);
+    const onCallNow = kind === 'reminder' ? await this.onCallNow(request) : undefined;
+    const message = noticeMessage(request, kind, onCallNow);
     if (!request.card || !message) return;
     try {
       await this.postClient.chat.postMessage({
@@ -104,6 +115,58 @@ export class SlackCards implements Cards {
       });
     } catch (error) {
       throw slackPostError(error);
+    }
+    if (onCallNow) await this.remindOnCall(request, request.card, onCallNow);
+  }
+
+  /**
+   * Who is on call now in the approvers' schedules of a request awaiting a decision (a snapshot up to a
+   * minute old: it only shows), or undefined when there is nothing to show.
+   */
+  private async onCallNow(request: InvalidationRequest): Promise<OnCallNow[] | undefined> {
+    const directory = this.onCall?.directory;
+    const schedules = onCallSchedules(request.approval.approvers);
+    if (!directory || !awaitsDecision(request) || schedules.length === 0) return undefined;
+    return Promise.all(
+      schedules.map(async (schedule) => {
+        const answer = await directory.snapshot(schedule);
+        return { schedule, users: answer.ok ? answer.users : undefined };
+      }),
+    );
+  }
+
+  /**
+   * The reminder as a direct message to each person on call, once each. The thread's reminder is already
+   * posted: a DM that fails is logged and never fails it (nor is it retried, which would repeat the thread's).
+   */
+  private async remindOnCall(
+    request: InvalidationRequest,
+    card: Card,
+    onCallNow: OnCallNow[],
+  ): Promise<void> {
+    if (request.status !== 'pending_approval') return;
+    const permalink = await this.permalink(card);
+    const sent = new Set<string>();
+    for (const { schedule, users } of onCallNow) {
+      for (const user of users ?? []) {
+        if (sent.has(user) || user === request.requester) continue;
+        sent.add(user);
+        try {
+          const opened = await this.client.conversations.open({ users: user });
+          const channel = opened.channel?.id;
+          if (!channel) throw new Error('conversations.open answered without a channel');
+          await this.postClient.chat.postMessage({
+            channel,
+            ...onCallReminder(request, schedule, permalink),
+          });
+        } catch (error) {
+          this.onCall?.logger.warn('could not send the reminder to a person on call', {
+            requestId: request.id,
+            user,
+            reason: platformError(error) ?? (error instanceof Error ? error.message : String(error)),
+          });
+        }
+      }
     }
   }
 

@@ -19,6 +19,7 @@ import {
   inCode as inCodeSpan,
   pipelineOf,
   pipelineWords,
+  scheduleWords,
   slackDate,
 } from './blocks.js';
 
@@ -222,6 +223,8 @@ export function decisionRefusalText(refusal: DecisionRefusal): string {
       return `Only the approvers of this distribution can decide: ${approverWords(refusal.approvers)}. Nothing changed.`;
     case 'approvers_unresolved':
       return unconfirmedText(refusal);
+    case 'on_call_unresolved':
+      return onCallUnreadText(refusal);
     case 'distribution_removed':
       return `\`${refusal.request.distribution.alias}\` (${refusal.request.distribution.id}) is no longer in my configuration, so nobody can approve or deny ${refusal.request.id}; it expires without a decision. Nothing changed.`;
     case 'already_decided':
@@ -269,6 +272,18 @@ function unconfirmedText(refusal: Extract<DecisionRefusal, { code: 'approvers_un
   }
   const listed = users.length ? ` Meanwhile these approvers can decide: ${approverWords({ users })}.` : '';
   return `I could not confirm with Slack just now that you are in the approvers' user group (Slack did not answer), so nothing was decided. Try again in a moment.${listed}`;
+}
+
+/** The schedule's service did not say who is on call at the click, so being on call grants nothing now. */
+function onCallUnreadText(refusal: Extract<DecisionRefusal, { code: 'on_call_unresolved' }>): string {
+  const unread = refusal.unread.map(
+    ({ schedule, reason }) => `${scheduleWords(schedule)} (${escapeText(reason)})`,
+  );
+  const { usergroup, users } = refusal.approvers;
+  const others = approverWords({ ...(usergroup ? { usergroup } : {}), users });
+  const meanwhile =
+    usergroup !== undefined || users.length > 0 ? ` Meanwhile these approvers can decide: ${others}.` : '';
+  return `I could not read who is on call in ${unread.join(' or ')} just now, so being on call cannot be confirmed and nothing was decided. Try again in a moment.${meanwhile}`;
 }
 
 /**

@@ -201,7 +201,19 @@ export function homeView(
 }
 
 /** "Waiting for you": one entry and its Approve and Deny per request, the soonest to expire first. */
-function waitingBlocks({ requests, unconfirmed }: WaitingDecisions): KnownBlock[] {
+function waitingBlocks({ requests, unconfirmed, onCallSnapshot }: WaitingDecisions): KnownBlock[] {
+  const blocks = waitingList(requests, unconfirmed);
+  if (onCallSnapshot) {
+    blocks.push(
+      context(
+        'You are on call in an approvers’ schedule, as it read within the last minute; Approve and Deny ask the schedule again.',
+      ),
+    );
+  }
+  return blocks;
+}
+
+function waitingList(requests: WaitingDecisions['requests'], unconfirmed: readonly string[]): KnownBlock[] {
   if (requests.length === 0) {
     const blocks: KnownBlock[] = [section('*Waiting for you*\nNothing is waiting for your decision.')];
     if (unconfirmed.length > 0) blocks.push(context(unconfirmedNote(unconfirmed)));

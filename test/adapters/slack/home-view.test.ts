@@ -125,4 +125,12 @@ describe('the App Home tab', () => {
       ActionIds.approve,
     );
   });
+
+  it('says when the list rests on who was on call within the last minute', () => {
+    const snapshot = JSON.stringify(
+      home({ approver: true, requests: [waitingRequest(1)], unconfirmed: [], onCallSnapshot: true }),
+    );
+    expect(snapshot).toContain('as it read within the last minute');
+    expect(JSON.stringify(waitingFor([waitingRequest(2)]))).not.toContain('within the last minute');
+  });
 });
