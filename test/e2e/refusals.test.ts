@@ -65,12 +65,15 @@ describe('refusals and failures, end to end', () => {
     expect(text).toContain('`/invalidate list mine`');
   });
 
-  it('shows usage with the configured aliases for help and for an empty command', async () => {
-    for (const text of ['help', '']) {
-      const answer = await slack.command(USERS.requester, text);
-      expect(ephemeralText(answer)).toContain('/invalidate <distribution> <path>');
-      expect(ephemeralText(answer)).toContain(DISTRIBUTIONS.web);
-    }
+  it('shows usage with the configured aliases for help; an empty command opens the request form', async () => {
+    const answer = await slack.command(USERS.requester, 'help');
+    expect(ephemeralText(answer)).toContain('/invalidate <distribution> <path>');
+    expect(ephemeralText(answer)).toContain(DISTRIBUTIONS.web);
+    const before = stack.slack.views.length;
+    const empty = await slack.command(USERS.requester, '');
+    expect(empty.status).toBe(200);
+    expect(empty.text).toBe('');
+    await stack.slack.waitFor(() => stack.slack.views.slice(before).find((view) => view.kind === 'open'));
   });
 
   it('refuses a request with a bad signature with 401 and records nothing', async () => {

@@ -34,6 +34,8 @@ type Expected =
   | { kind: 'accepted'; paths: string[]; recordBytes: number }
   | { kind: 'refused'; category: string; text: string }
   | { kind: 'help' }
+  /** nothing typed: the request form opens (views.open), the acknowledgement itself says nothing */
+  | { kind: 'form' }
   | { kind: 'report'; category: string };
 
 interface Outcome {
@@ -140,6 +142,8 @@ const policy = parseStoreConfig(
 
 /** What the bot should answer, from the same grammar it runs: the oracle the answers are held to. */
 function expectedFor(text: string): Expected {
+  // As the command listener decides: nothing but blanks opens the request form.
+  if (text.trim() === '') return { kind: 'form' };
   const prepared = prepareCommand(policy, wellFormed(text), CHANNEL);
   if (!prepared.ok) {
     const { error } = prepared;
@@ -252,6 +256,10 @@ describe('random commands through the running bot', () => {
           case 'help':
             expect(ephemeralText(outcome), label).toContain('/invalidate <distribution> <path>');
             tally('help');
+            break;
+          case 'form':
+            expect(outcome.body, label).toBe('');
+            tally('the request form');
             break;
           case 'accepted':
             accepted.push(expected);

@@ -44,14 +44,21 @@ export function offerBlocks(request: InvalidationRequest): KnownBlock[] {
     context(whoChooses(request)),
   ];
   const buttons = offerButtons(request, offers.wildcards, hashed.length);
-  // Waiting for approval, the card's decision buttons carry Cancel already.
-  if (request.status === 'awaiting_choice')
+  // Waiting for approval, the card's decision buttons carry Cancel already. The card is first drawn while
+  // the request is still `new`: one that will wait for the choice shows its buttons from the start.
+  if (waitsForChoice(request))
     buttons.push(
       button(OfferActionIds.submitAsIs, 'Submit as is', request.id, 'primary'),
       button(ActionIds.cancel, 'Cancel request', request.id),
     );
   if (buttons.length > 0) blocks.push(actions(buttons));
   return blocks;
+}
+
+/** Whether the request waits (or, still new, will wait) for its requester's choice before it goes. */
+function waitsForChoice(request: InvalidationRequest): boolean {
+  if (request.status === 'awaiting_choice') return true;
+  return request.status === 'new' && request.choiceWaitMs !== undefined && !request.approval.required;
 }
 
 /** Whether a choice can still change the request: it has not gone to CloudFront, nor ended. */
