@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackSender } from '../../src/standins/slack-requests.js';
 import type { StoredMessage } from '../../src/standins/slack-standin.js';
 import type { BotProcess } from '../support/bot-process.js';
-import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
+import { requestCard } from '../support/cards.js';
+import { DISTRIBUTIONS, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 
 const APPROVE = 'invalidator.approve';
 const CANCEL = 'invalidator.cancel';
@@ -49,14 +50,7 @@ describe('approvals that on-call can trust', () => {
   });
   afterAll(() => stack?.close());
 
-  const request = async (user: string, text: string): Promise<{ card: StoredMessage; id: string }> => {
-    const before = new Set(stack.slack.messages.map((m) => m.ts));
-    await slack.command(user, text);
-    const card = await stack.slack.waitFor(() =>
-      stack.slack.messages.find((m) => !m.thread_ts && !before.has(m.ts)),
-    );
-    return { card, id: requestIdOf(card.text) };
-  };
+  const request = (user: string, text: string) => requestCard(stack, slack, text, user);
   const cardNow = (card: StoredMessage) => stack.slack.message(card.channel, card.ts);
   const cardSays = (card: StoredMessage, fragment: string) =>
     stack.slack.waitFor(() => (cardNow(card)?.text.includes(fragment) ? cardNow(card) : undefined));

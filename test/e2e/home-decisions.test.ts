@@ -8,7 +8,8 @@ import {
 } from '../../src/standins/slack-requests.js';
 import type { RecordedView, StoredMessage } from '../../src/standins/slack-standin.js';
 import type { BotProcess } from '../support/bot-process.js';
-import { requestIdOf, type Stack, startStack, USERS } from '../support/stack.js';
+import { requestCard } from '../support/cards.js';
+import { type Stack, startStack, USERS } from '../support/stack.js';
 
 const APPROVE = 'invalidator.approve';
 const DENY = 'invalidator.deny';
@@ -35,14 +36,7 @@ describe('deciding from the App Home tab', () => {
   });
   afterAll(() => stack?.close());
 
-  const request = async (text: string): Promise<{ card: StoredMessage; id: string }> => {
-    const before = new Set(stack.slack.messages.map((m) => m.ts));
-    await slack.command(USERS.requester, text);
-    const card = await stack.slack.waitFor(() =>
-      stack.slack.messages.find((m) => !m.thread_ts && !before.has(m.ts)),
-    );
-    return { card, id: requestIdOf(card.text) };
-  };
+  const request = (text: string) => requestCard(stack, slack, text);
   const cardSays = (card: StoredMessage, fragment: string) =>
     stack.slack.waitFor(() => stack.slack.message(card.channel, card.ts)?.text.includes(fragment), 20_000);
 

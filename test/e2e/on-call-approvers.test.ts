@@ -4,6 +4,7 @@ import { startOpsgenieStandIn } from '../../src/standins/opsgenie-standin.js';
 import { startPagerDutyStandIn } from '../../src/standins/pagerduty-standin.js';
 import type { SlackSender } from '../../src/standins/slack-requests.js';
 import type { StoredMessage } from '../../src/standins/slack-standin.js';
+import { requestCard } from '../support/cards.js';
 import { requestIdOf, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 
 const APPROVE = 'invalidator.approve';
@@ -50,14 +51,7 @@ describe('approvers on call in PagerDuty', () => {
     await pagerDuty?.close();
   });
 
-  const request = async (text: string): Promise<{ card: StoredMessage; id: string }> => {
-    const before = new Set(stack.slack.messages.map((m) => m.ts));
-    await slack.command(USERS.requester, text);
-    const card = await stack.slack.waitFor(() =>
-      stack.slack.messages.find((m) => !m.thread_ts && !before.has(m.ts)),
-    );
-    return { card, id: requestIdOf(card.text) };
-  };
+  const request = (text: string) => requestCard(stack, slack, text);
   const cardNow = (card: StoredMessage) => stack.slack.message(card.channel, card.ts);
   const cardSays = (card: StoredMessage, fragment: string) =>
     stack.slack.waitFor(() => (cardNow(card)?.text.includes(fragment) ? cardNow(card) : undefined));

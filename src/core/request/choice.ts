@@ -204,27 +204,24 @@ function pendingFrom(
   base: Base,
   context: ChoiceContext,
 ): RequestIn<'pending_approval'> {
-  if (request.status === 'pending_approval') {
-    const { expiresAt, remindAt } = request;
-    return {
-      ...without(base, CHOICE_FIELDS),
-      card: request.card,
-      status: 'pending_approval',
-      expiresAt,
-      remindAt,
-      ...(request.dueAt === undefined ? {} : { dueAt: request.dueAt }),
-    };
-  }
-  const expiresAt = addMs(context.now, context.approvalTimeoutMs);
-  const remindAt = addMs(context.now, context.approvalTimeoutMs / 2);
+  const waits =
+    request.status === 'pending_approval'
+      ? { expiresAt: request.expiresAt, remindAt: request.remindAt, dueAt: request.dueAt }
+      : freshWait(context);
+  const { dueAt, ...deadlines } = waits;
   return {
     ...without(base, CHOICE_FIELDS),
     card: request.card,
     status: 'pending_approval',
-    expiresAt,
-    remindAt,
-    dueAt: remindAt,
+    ...deadlines,
+    ...(dueAt === undefined ? {} : { dueAt }),
   };
+}
+
+/** The approval timeout from now, with its reminder halfway, as a posted card starts it (`cardPosted`). */
+function freshWait(context: ChoiceContext) {
+  const remindAt = addMs(context.now, context.approvalTimeoutMs / 2);
+  return { expiresAt: addMs(context.now, context.approvalTimeoutMs), remindAt, dueAt: remindAt };
 }
 
 /** A request that no longer waits for a choice: its deadline and countdown go. */
