@@ -82,11 +82,7 @@ export function blockActionsBody(options: {
         };
   const payload = {
     type: 'block_actions',
-    user: { id: options.user, username: options.user.toLowerCase(), team_id: TEAM },
-    api_app_id: APP_ID,
-    token: UNUSED_TOKEN,
-    trigger_id: options.triggerId,
-    team: { id: TEAM, domain: 'test' },
+    ...interactionFrom(options.user, options.triggerId),
     ...where,
     actions: [
       {
@@ -115,11 +111,7 @@ export function viewSubmissionBody(options: {
 }): string {
   const payload = {
     type: 'view_submission',
-    team: { id: TEAM, domain: 'test' },
-    user: { id: options.user, username: options.user.toLowerCase(), team_id: TEAM },
-    api_app_id: APP_ID,
-    token: UNUSED_TOKEN,
-    trigger_id: options.triggerId,
+    ...interactionFrom(options.user, options.triggerId),
     view: {
       id: options.viewId,
       team_id: TEAM,
@@ -167,11 +159,7 @@ export function viewActionBody(options: {
   const edited = view.values[options.blockId]?.[options.actionId] ?? { type: 'plain_text_input' };
   const payload = {
     type: 'block_actions',
-    user: { id: options.user, username: options.user.toLowerCase(), team_id: TEAM },
-    api_app_id: APP_ID,
-    token: UNUSED_TOKEN,
-    trigger_id: options.triggerId,
-    team: { id: TEAM, domain: 'test' },
+    ...interactionFrom(options.user, options.triggerId),
     container: { type: 'view', view_id: view.id },
     view: {
       id: view.id,
@@ -217,6 +205,17 @@ export function messageActionBody(options: {
     action_ts: options.actionTs,
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** Who sent an interaction payload (a click, a form), as every one of them says it. */
+function interactionFrom(user: string, triggerId: string) {
+  return {
+    user: { id: user, username: user.toLowerCase(), team_id: TEAM },
+    api_app_id: APP_ID,
+    token: UNUSED_TOKEN,
+    trigger_id: triggerId,
+    team: { id: TEAM, domain: 'test' },
+  };
 }
 
 /** An Events API callback (JSON). https://api.slack.com/apis/events-api#callback-field */
