@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLED_CONFIG, bundleHandler } from '../../infra/lib/bundle.js';
 import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
 import { drainDueWork } from '../../src/adapters/system/drain.js';
-import { blockActionsBody, type SlackSender, sign, slackSender } from '../../src/standins/slack-requests.js';
+import {
+  blockActionsBody,
+  postSigned,
+  type SlackSender,
+  sign,
+  slackSender,
+  viewSubmissionBody,
+} from '../../src/standins/slack-requests.js';
 import type { StoredMessage } from '../../src/standins/slack-standin.js';
 import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 import {
@@ -246,6 +253,52 @@ describe('the Lambda handlers', () => {
     ]);
     expect(JSON.stringify((await publishedFor(before.views)).view)).not.toContain(`"value":"${id}"`);
     await runWorker();
+    await threadReply(card, 'completed in');
+  });
+
+  it('opens the request form on a bare /invalidate before answering; its submission is recorded and the worker completes it', async () => {
+    const viewsBefore = stack.slack.views.length;
+    const answer = await slack.command(USERS.requester, '');
+    expect(answer.status).toBe(200);
+    // views.open is made by the Slack handler itself, inside Slack's 3 seconds: the trigger id expires.
+    const open = stack.slack.views.slice(viewsBefore).find((v) => v.kind === 'open');
+    if (!open) throw new Error('the form was not opened');
+    const view = open.view as { callback_id?: string; private_metadata?: string };
+    expect(view.callback_id).toBe('invalidator.request_form');
+    const submitted = await postSigned(
+      front.url,
+      stack.secret,
+      viewSubmissionBody({
+        user: USERS.requester,
+        viewId: open.id,
+        callbackId: 'invalidator.request_form',
+        privateMetadata: view.private_metadata ?? '',
+        values: {
+          form_distribution: {
+            form_distribution_select: {
+              type: 'static_select',
+              selected_option: { value: 'docs', text: { type: 'plain_text', text: 'docs' } },
+            },
+          },
+          form_paths: { form_paths_input: { type: 'plain_text_input', value: '/lambda-form/index.html' } },
+          form_reason: { form_reason_input: { type: 'plain_text_input', value: 'from the form' } },
+        },
+        triggerId: `trigger-form-${Date.now()}`,
+      }),
+    );
+    expect(submitted.status).toBe(200);
+    expect(submitted.text).toBe('');
+    await runWorker();
+    const card = await stack.slack.waitFor(() =>
+      stack.slack.messages.find(
+        (m) => !m.thread_ts && JSON.stringify(m.blocks).includes('/lambda-form/index.html'),
+      ),
+    );
+    const id = requestIdOf(card.text);
+    const made = stack.cloudfront
+      .invalidations(DISTRIBUTIONS.docs)
+      .filter((inv) => inv.callerReference === id);
+    expect(made.map((inv) => inv.paths)).toEqual([['/lambda-form/index.html']]);
     await threadReply(card, 'completed in');
   });
 
