@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../src/adapters/system/emf-metrics.js';
 import { WORKER_METRICS } from '../../src/adapters/system/worker-metrics.js';
 import { SUBMISSION_METRICS } from '../../src/usecases/record-submission.js';
+import { DUE_WORK_METRICS } from '../../src/usecases/run-due-work.js';
 
 export interface AlarmsProps {
   slack: lambda.IFunction;
@@ -67,19 +68,28 @@ export class Alarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     );
-    this.unrecordedSubmissions(props);
+    // A submission CloudFront accepted that could not be recorded: the worker retries the save, but until
+    // it succeeds the invalidation is neither counted in usage nor followed to completion.
+    this.firstCount(
+      'UnrecordedSubmission',
+      SUBMISSION_METRICS.unrecorded,
+      'A submission CloudFront accepted could not be saved to DynamoDB (the worker keeps retrying the save)',
+      props,
+    );
+    this.firstCount(
+      'UnreadableItem',
+      DUE_WORK_METRICS.unreadable,
+      'A due item in the table could not be read and was set aside (attribute setAsideBecause): look at it',
+      props,
+    );
   }
 
-  /**
-   * A submission CloudFront accepted that could not be recorded: the worker retries the save, but until
-   * it succeeds the invalidation is neither counted in usage nor followed to completion.
-   */
-  private unrecordedSubmissions(props: AlarmsProps): void {
+  /** An alarm on the first count of one of the bot's count metrics in 5 minutes. */
+  private firstCount(id: string, metricName: string, description: string, props: AlarmsProps): void {
     this.add(
-      new cloudwatch.Alarm(this, 'UnrecordedSubmission', {
-        alarmDescription:
-          'A submission CloudFront accepted could not be saved to DynamoDB (the worker keeps retrying the save)',
-        metric: botMetric(props, SUBMISSION_METRICS.unrecorded, cloudwatch.Stats.SUM),
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription: description,
+        metric: botMetric(props, metricName, cloudwatch.Stats.SUM),
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,

@@ -57,7 +57,12 @@ export type DueWork =
       /** when it fell due: a wake-up or a recheck moves this without rewriting the request */
       dueAt: string;
     }
-  | { kind: 'task'; task: Task; dueAt: string };
+  | { kind: 'task'; task: Task; dueAt: string }
+  /**
+   * A due item that does not read as any known kind (written by hand, or by a broken version): set aside,
+   * out of the due work but kept in the table for an operator, so one bad item cannot stall all the rest.
+   */
+  | { kind: 'unreadable'; key: string; problem: string; dueAt: string };
 
 /**
  * Recurring work: per distribution, polling its in-flight invalidations or reconciling its usage; once for

@@ -43,6 +43,9 @@ export function newSlackLane(services: Pick<Services, 'logger'>): SlackLane {
   );
 }
 
+/** The CloudWatch metric (infra/lib/alarms.ts alarms on it) of due items set aside as unreadable. */
+export const DUE_WORK_METRICS = { unreadable: 'UnreadableItems' } as const;
+
 /**
  * Runs the work that is due now: post a card whose poster died (or left it to a worker), redraw a card
  * marked stale, submit, poll, send thread notices, remind,
@@ -76,7 +79,13 @@ export async function runDueWork(
   const claimed: InvalidationRequest[] = [...handed.taken];
   const steps: Array<() => Promise<void>> = [];
   for (const work of due) {
-    if (work.kind === 'task') {
+    if (work.kind === 'unreadable') {
+      services.logger.error('a due item could not be read; it was set aside, kept in the table', {
+        key: work.key,
+        problem: work.problem,
+      });
+      services.metrics.count(DUE_WORK_METRICS.unreadable);
+    } else if (work.kind === 'task') {
       if (await services.work.claimTask(work.task, workerId, now, until))
         steps.push(() => runTask(services, work.task, work.dueAt, lane));
     } else if (await services.work.claim(work.request, workerId, now, until)) {

@@ -151,7 +151,7 @@ describe('the Invalidator construct in another CDK app', () => {
   it('sends every alarm to the given topic, and creates no topic of its own', () => {
     synth.template.resourceCountIs('AWS::SNS::Topic', 1);
     const alarms = Object.values(synth.json.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(6);
     for (const alarm of alarms) {
       expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Pager/) }]);
     }

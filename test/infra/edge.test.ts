@@ -4,6 +4,7 @@ import { createEmfMetrics } from '../../src/adapters/system/emf-metrics.js';
 import { WORKER_METRICS } from '../../src/adapters/system/worker-metrics.js';
 import type { Logger } from '../../src/usecases/ports.js';
 import { SUBMISSION_METRICS } from '../../src/usecases/record-submission.js';
+import { DUE_WORK_METRICS } from '../../src/usecases/run-due-work.js';
 import { testConfig } from '../support/stack.js';
 import { functionId, type Synthesized, synthesize } from './synth.js';
 
@@ -24,6 +25,7 @@ function workerEmfLine(service: string): EmfLine {
   metrics.seconds(WORKER_METRICS.oldestDueAge, 12);
   metrics.seconds(WORKER_METRICS.oldestInFlightAge, 0);
   metrics.count(SUBMISSION_METRICS.unrecorded);
+  metrics.count(DUE_WORK_METRICS.unreadable);
   metrics.flush();
   expect(lines).toHaveLength(1);
   return JSON.parse(lines[0] ?? '') as EmfLine;
@@ -70,7 +72,12 @@ describe('the edge of the stack', () => {
       .map((resource) => resource.Properties as unknown as AlarmProperties)
       .filter((alarm) => alarm.Namespace !== 'AWS/Lambda');
     expect(alarms.map((alarm) => alarm.MetricName).sort()).toEqual(
-      [WORKER_METRICS.oldestDueAge, WORKER_METRICS.oldestInFlightAge, SUBMISSION_METRICS.unrecorded].sort(),
+      [
+        WORKER_METRICS.oldestDueAge,
+        WORKER_METRICS.oldestInFlightAge,
+        SUBMISSION_METRICS.unrecorded,
+        DUE_WORK_METRICS.unreadable,
+      ].sort(),
     );
     for (const alarm of alarms) {
       expect(alarm.Namespace).toBe(directive?.Namespace);

@@ -1,6 +1,6 @@
 import type { InvalidationRequest, RequestIn } from '../../../core/request.js';
 import type { DueWork, Task, WorkQueue } from '../../../usecases/ports.js';
-import { parseDueAt, parseStored, parseTask } from './items.js';
+import { MalformedItemError, parseDueAt, parseStored, parseTask } from './items.js';
 import { Indexes, Keys } from './keys.js';
 import type { Item, Table, TableQuery } from './table.js';
 
@@ -28,11 +28,30 @@ export class DynamoDbWorkQueue implements WorkQueue {
       items.push(...(page.Items ?? []));
       query.ExclusiveStartKey = page.LastEvaluatedKey;
     } while (query.ExclusiveStartKey && items.length < limit);
-    const work = items.map((item): DueWork => {
+    const work = await Promise.all(items.map((item) => this.readDue(item)));
+    return work.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  }
+
+  private async readDue(item: Item): Promise<DueWork> {
+    try {
       if (item.sk === Keys.taskSk) return { kind: 'task', ...parseTask(item) };
       return { kind: 'request', request: parseStored(item).request, dueAt: parseDueAt(item) };
+    } catch (error) {
+      if (!(error instanceof MalformedItemError)) throw error;
+      await this.setAside(item, error.message);
+      return { kind: 'unreadable', key: error.key, problem: error.message, dueAt: String(item.dueAt ?? '') };
+    }
+  }
+
+  // Out of the sparse due index (no `duePk`), with why: nothing of it is lost, and nothing due waits
+  // behind it. Conditional on the item being as read, so a version that did write it meanwhile wins.
+  private async setAside(item: Item, problem: string): Promise<void> {
+    await this.table.update({
+      Key: { pk: item.pk, sk: item.sk },
+      UpdateExpression: 'REMOVE duePk SET setAsideBecause = :problem',
+      ConditionExpression: 'duePk = :duePk AND dueAt = :dueAt',
+      ExpressionAttributeValues: { ':problem': problem, ':duePk': item.duePk, ':dueAt': item.dueAt },
     });
-    return work.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   }
 
   // Earlier versions kept due tasks in a partition of their own: each moves to the one due partition

@@ -152,4 +152,32 @@ describe('due work in the DynamoDB work queue', () => {
       });
     }
   });
+
+  it('sets aside a due item it cannot read, kept in the table, and goes on with the rest', async () => {
+    const stores = openStores(client, 'unreadable-test');
+    await ensureTable(client, 'unreadable-test');
+    const good = await queued(stores, 'U0GOOD', 0);
+    const broken = {
+      ...Keys.request('INV-BROKEN0001'),
+      duePk: 'DUE',
+      dueAt: AT,
+      version: 3,
+      request: { id: 'x' },
+    };
+    const brokenTable = new Table(client, 'unreadable-test');
+    await brokenTable.put({ Item: broken });
+    const looked = await stores.work.due('2099-01-01T00:00:00.000Z', 100);
+    expect(
+      looked.filter((w) => w.kind === 'request').map((w) => w.kind === 'request' && w.request.id),
+    ).toEqual([good.id]);
+    const unreadable = looked.find((w) => w.kind === 'unreadable');
+    expect(unreadable).toMatchObject({ kind: 'unreadable', key: 'REQ#INV-BROKEN0001 / REQUEST', dueAt: AT });
+    // Kept, with why, out of the due index: the next look does not meet it again.
+    const kept = await brokenTable.get(Keys.request('INV-BROKEN0001'));
+    expect(kept).toMatchObject({ version: 3, request: { id: 'x' }, dueAt: AT });
+    expect(kept?.duePk).toBeUndefined();
+    expect(String(kept?.setAsideBecause)).toContain('malformed request item REQ#INV-BROKEN0001');
+    const again = await stores.work.due('2099-01-01T00:00:00.000Z', 100);
+    expect(again.map((w) => w.kind)).toEqual(['request']);
+  });
 });
