@@ -1,0 +1,158 @@
+import type { CostPreview } from './cost.js';
+import type { ApprovalRule } from './policy.js';
+import type { Card, Distribution } from './request/model.js';
+import { addMs } from './schedule.js';
+
+/**
+ * A proposal: after a deploy wrote objects to a distribution's S3 origin and writes have been quiet for a
+ * while, the bot proposes invalidating exactly the paths edges may still hold. Anyone who may request the
+ * distribution turns it into an ordinary request (Invalidate these), or dismisses it; nobody acting, it
+ * expires. It never reaches CloudFront itself: the request it becomes goes through the same policy.
+ */
+
+/** What the deploy changed in the bucket, in objects (not paths): each key counted once. */
+export interface ObjectChanges {
+  /** every key written or deleted */
+  changed: number;
+  /** keys the bucket did not hold before */
+  created: number;
+  deleted: number;
+}
+
+/** Paths of changed objects the proposal leaves out, and why (core/origin.ts decides). */
+export interface LeftOut {
+  /** content-hashed names: a new name, so no edge holds the old one */
+  hashed: number;
+  /** new objects, where no edge can hold a cached error for them */
+  created: number;
+}
+
+/** Where the changes were learned from. */
+export type ProposalSource = 'events' | 'listing' | 'pipeline';
+
+export type ProposalStatus = 'open' | 'accepted' | 'dismissed' | 'expired';
+
+interface ProposalBase {
+  id: string;
+  /** incremented by every write; each write is conditional on the version it read */
+  version: number;
+  distribution: Distribution;
+  bucket: string;
+  channel: string;
+  source: ProposalSource;
+  /** the last write of the deploy: the reason of the request it becomes names it */
+  deployedAt: string;
+  createdAt: string;
+  /** when it expires unless someone acts (`origin.proposalMinutes`) */
+  expiresAt: string;
+  objects: ObjectChanges;
+  leftOut: LeftOut;
+  /** the viewer paths proposed, normalised as a command's would be */
+  paths: string[];
+  /** what the paths would cost and need as the card was drawn; the request re-prices when made */
+  cost: CostPreview;
+  approvalRules: ApprovalRule[];
+  card?: Card;
+}
+
+export type Proposal =
+  | (ProposalBase & { status: 'open' })
+  | (ProposalBase & { status: 'accepted'; by: string; at: string; requestId: string })
+  | (ProposalBase & { status: 'dismissed'; by: string; at: string })
+  | (ProposalBase & { status: 'expired'; at: string });
+
+export type NewProposal = Omit<ProposalBase, 'version' | 'expiresAt'>;
+
+/** A proposal as it is first recorded: open until `createdAt` plus `proposalMinutes`. */
+export function openProposal(input: NewProposal, proposalMinutes: number): Proposal {
+  return {
+    ...input,
+    version: 0,
+    status: 'open',
+    expiresAt: addMs(input.createdAt, proposalMinutes * 60_000),
+  };
+}
+
+/** Why an action on a proposal was not taken. */
+export type ProposalRefusal = { code: 'not_open'; status: ProposalStatus } | { code: 'proposal_expired' };
+
+export type ProposalStep<P extends Proposal = Proposal> =
+  | { ok: true; proposal: P }
+  | { ok: false; refusal: ProposalRefusal };
+
+/** Someone pressed Invalidate these and request `requestId` was made of it. */
+export function accept(
+  proposal: Proposal,
+  by: string,
+  requestId: string,
+  now: string,
+): ProposalStep<Extract<Proposal, { status: 'accepted' }>> {
+  const refusal = whyNotOpen(proposal, now);
+  if (refusal) return { ok: false, refusal };
+  return { ok: true, proposal: { ...closed(proposal), status: 'accepted', by, at: now, requestId } };
+}
+
+/** Someone pressed Dismiss. */
+export function dismiss(
+  proposal: Proposal,
+  by: string,
+  now: string,
+): ProposalStep<Extract<Proposal, { status: 'dismissed' }>> {
+  const refusal = whyNotOpen(proposal, now);
+  if (refusal) return { ok: false, refusal };
+  return { ok: true, proposal: { ...closed(proposal), status: 'dismissed', by, at: now } };
+}
+
+/** Nobody acted in time: expired, once its time has come; the same proposal otherwise. */
+export function expire(proposal: Proposal, now: string): Proposal {
+  if (proposal.status !== 'open' || now < proposal.expiresAt) return proposal;
+  return { ...closed(proposal), status: 'expired', at: now };
+}
+
+function whyNotOpen(proposal: Proposal, now: string): ProposalRefusal | undefined {
+  if (proposal.status !== 'open') return { code: 'not_open', status: proposal.status };
+  if (now >= proposal.expiresAt) return { code: 'proposal_expired' };
+  return undefined;
+}
+
+function closed(proposal: Proposal): ProposalBase {
+  const { status: _status, ...base } = proposal;
+  const rest = base as ProposalBase & { by?: string; at?: string; requestId?: string };
+  const { by: _by, at: _at, requestId: _requestId, ...kept } = rest;
+  return { ...kept, version: proposal.version + 1 };
+}
+
+/** The reason the request made of a proposal carries: `deploy to my-site at 14:02` (UTC). */
+export function proposalReason(proposal: Pick<Proposal, 'bucket' | 'deployedAt'>): string {
+  return `deploy to ${proposal.bucket} at ${proposal.deployedAt.slice(11, 16)}`;
+}
+
+/** How many of the changed objects an edge may still hold an old copy (or a cached error) of. */
+export function heldObjects(proposal: Pick<Proposal, 'objects' | 'leftOut'>): number {
+  return Math.max(0, proposal.objects.changed - proposal.leftOut.hashed - proposal.leftOut.created);
+}
+
+/**
+ * The card's words: "Deploy to `my-site` changed 37 objects (12 new, 3 deleted). Invalidate the 22 that
+ * edges may hold?", as the changed objects and the question; the Slack adapter adds the formatting.
+ */
+export function proposalHeadline(proposal: Pick<Proposal, 'objects' | 'leftOut'>): {
+  changed: string;
+  question: string;
+} {
+  const { changed, created, deleted } = proposal.objects;
+  const parts = [created > 0 ? `${count(created)} new` : '', deleted > 0 ? `${count(deleted)} deleted` : '']
+    .filter(Boolean)
+    .join(', ');
+  const objects = `${count(changed)} ${changed === 1 ? 'object' : 'objects'}${parts ? ` (${parts})` : ''}`;
+  const held = heldObjects(proposal);
+  const question =
+    held === 0
+      ? 'No edge can hold an old copy of any of them: nothing to invalidate.'
+      : held === 1
+        ? 'Invalidate the 1 that edges may hold?'
+        : `Invalidate the ${count(held)} that edges may hold?`;
+  return { changed: objects, question };
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
