@@ -12,7 +12,7 @@ import type {
 } from '@slack/types';
 import type { PolicyConfig } from '../../config.js';
 import type { OverBudgetRule } from '../../core/budgets.js';
-import { BUDGET_WARNING_FRACTION, budgetShare, formatUsd } from '../../core/cost.js';
+import { BUDGET_WARNING_FRACTION, budgetShare, type CostPreview, formatUsd } from '../../core/cost.js';
 import { isHighSurrogate } from '../../core/paths.js';
 import {
   type ApprovalRule,
@@ -461,16 +461,21 @@ export function fitLines(
   return [...shown, `_…and ${count(hidden, noun)}_`].join('\n');
 }
 
-/** "12 paths, 990 of 1,000 free used this month → 2 billable, $0.01", and a budget warning from 80%. */
-function costLine(request: InvalidationRequest): string {
-  const { cost } = request;
+/** ":moneybag: 12 paths, 990 of 1,000 free used this month → 2 billable, $0.01" */
+export function costWords(cost: CostPreview): string {
   const freeUsed = Math.min(cost.usedBefore, cost.freePerMonth);
   const used = `${freeUsed.toLocaleString('en-US')} of ${cost.freePerMonth.toLocaleString('en-US')} free used this month`;
   const billable =
     cost.billable === 0
       ? 'no charge'
       : `${cost.billable.toLocaleString('en-US')} billable, ${formatUsd(cost.costUsd)}`;
-  const line = `:moneybag: ${count(cost.paths, 'path')}, ${used} → ${billable}`;
+  return `:moneybag: ${count(cost.paths, 'path')}, ${used} → ${billable}`;
+}
+
+/** The cost (costWords), and a budget warning from 80%. */
+function costLine(request: InvalidationRequest): string {
+  const { cost } = request;
+  const line = costWords(cost);
   const share = budgetShare(cost);
   if (share === undefined || share < BUDGET_WARNING_FRACTION) return line;
   const budget = cost.budgetPaths?.toLocaleString('en-US') ?? '';

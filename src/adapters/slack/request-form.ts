@@ -2,9 +2,8 @@ import type { Block, InputBlock, KnownBlock, ModalView, PlainTextOption, Section
 import * as z from 'zod';
 import type { DistributionConfig } from '../../config.js';
 import { MAX_REASON_LENGTH } from '../../core/command.js';
-import { formatUsd } from '../../core/cost.js';
 import type { FormPreview, FormRefusal } from '../../usecases/request-form.js';
-import { count, noticeModal, ruleWords, section } from './blocks.js';
+import { costWords, count, noticeModal, ruleWords, section } from './blocks.js';
 import { commandRefusalText, openRefusalText } from './messages.js';
 
 /** The request form's callback id, its blocks and their elements: the ids views.update keeps input by. */
@@ -187,12 +186,7 @@ export function previewText(preview: FormPreview | undefined): string {
 }
 
 function costLine({ cost }: Extract<FormPreview, { kind: 'ready' }>): string {
-  const freeUsed = Math.min(cost.usedBefore, cost.freePerMonth).toLocaleString('en-US');
-  const billable =
-    cost.billable === 0
-      ? 'no charge'
-      : `${cost.billable.toLocaleString('en-US')} billable, ${formatUsd(cost.costUsd)}`;
-  return `:moneybag: ${count(cost.paths, 'path')}, ${freeUsed} of ${cost.freePerMonth.toLocaleString('en-US')} free used this month → ${billable} (a preview: the month's figure is taken when you send it)`;
+  return `${costWords(cost)} (a preview: the month's figure is taken when you send it)`;
 }
 
 function approvalLine({ approval }: Extract<FormPreview, { kind: 'ready' }>): string {
