@@ -53,6 +53,10 @@ interface ProposalBase {
   cost: CostPreview;
   approvalRules: ApprovalRule[];
   card?: Card;
+  /** when its next step is due: its card's post (retried), its expiry, a redraw; absent when none is */
+  dueAt?: string;
+  /** the card shows an older state: set by a writer that may not call Slack before answering (Lambda) */
+  cardStale?: true;
 }
 
 export type Proposal =
@@ -63,20 +67,59 @@ export type Proposal =
 
 export type NewProposal = Omit<ProposalBase, 'version' | 'expiresAt'>;
 
-/** A proposal as it is first recorded: open until `createdAt` plus `proposalMinutes`. */
+/** Should its poster die before the card is in the channel, a worker posts it this long after. */
+export const PROPOSAL_CARD_RETRY_MS = 15_000;
+
+/**
+ * A proposal as it is first recorded: open until `createdAt` plus `proposalMinutes`, due for its card's
+ * post by a worker should its poster not get there.
+ */
 export function openProposal(input: NewProposal, proposalMinutes: number): Proposal {
   return {
     ...input,
     version: 0,
     status: 'open',
     expiresAt: addMs(input.createdAt, proposalMinutes * 60_000),
+    dueAt: addMs(input.createdAt, PROPOSAL_CARD_RETRY_MS),
   };
+}
+
+/** Its card is in the channel: next due at its expiry while open; a closed one has nothing left to do. */
+export function proposalPosted(proposal: Proposal, card: Card): Proposal {
+  const { dueAt: _dueAt, cardStale: _stale, ...rest } = proposal;
+  const posted = { ...rest, card, version: proposal.version + 1 };
+  return posted.status === 'open' ? { ...posted, dueAt: proposal.expiresAt } : posted;
+}
+
+/** Its card was redrawn as it now is (after a click recorded where Slack could not be called). */
+export function proposalRedrawn(proposal: Proposal): Proposal {
+  const { dueAt: _dueAt, cardStale: _stale, ...rest } = proposal;
+  const redrawn = { ...rest, version: proposal.version + 1 };
+  return redrawn.status === 'open' ? { ...redrawn, dueAt: proposal.expiresAt } : redrawn;
+}
+
+/** What a worker does with a proposal that fell due. */
+export type ProposalStep = 'post_card' | 'expire' | 'redraw_card' | 'none';
+
+export function proposalStep(proposal: Proposal, now: string): ProposalStep {
+  // An open proposal past its time expires, posted or not: a card nobody could see proposes nothing.
+  if (proposal.status === 'open' && now >= proposal.expiresAt) return 'expire';
+  if (!proposal.card) return proposal.status === 'open' ? 'post_card' : 'none';
+  if (proposal.cardStale) return 'redraw_card';
+  return 'none';
+}
+
+/** A step that failed for a reason that may pass (Slack): tried again after `delayMs`, never past its expiry. */
+export function proposalRetry(proposal: Proposal, now: string, delayMs: number): Proposal {
+  const at = addMs(now, delayMs);
+  const dueAt = proposal.status === 'open' && proposal.expiresAt < at ? proposal.expiresAt : at;
+  return { ...proposal, version: proposal.version + 1, dueAt };
 }
 
 /** Why an action on a proposal was not taken. */
 export type ProposalRefusal = { code: 'not_open'; status: ProposalStatus } | { code: 'proposal_expired' };
 
-export type ProposalStep<P extends Proposal = Proposal> =
+export type ProposalOutcome<P extends Proposal = Proposal> =
   | { ok: true; proposal: P }
   | { ok: false; refusal: ProposalRefusal };
 
@@ -86,7 +129,7 @@ export function accept(
   by: string,
   requestId: string,
   now: string,
-): ProposalStep<Extract<Proposal, { status: 'accepted' }>> {
+): ProposalOutcome<Extract<Proposal, { status: 'accepted' }>> {
   const refusal = whyNotOpen(proposal, now);
   if (refusal) return { ok: false, refusal };
   return { ok: true, proposal: { ...closed(proposal), status: 'accepted', by, at: now, requestId } };
@@ -97,7 +140,7 @@ export function dismiss(
   proposal: Proposal,
   by: string,
   now: string,
-): ProposalStep<Extract<Proposal, { status: 'dismissed' }>> {
+): ProposalOutcome<Extract<Proposal, { status: 'dismissed' }>> {
   const refusal = whyNotOpen(proposal, now);
   if (refusal) return { ok: false, refusal };
   return { ok: true, proposal: { ...closed(proposal), status: 'dismissed', by, at: now } };
@@ -115,11 +158,21 @@ function whyNotOpen(proposal: Proposal, now: string): ProposalRefusal | undefine
   return undefined;
 }
 
+/** The fields every state has, one version on, with nothing due: the closing writer redraws the card. */
 function closed(proposal: Proposal): ProposalBase {
   const { status: _status, ...base } = proposal;
   const rest = base as ProposalBase & { by?: string; at?: string; requestId?: string };
-  const { by: _by, at: _at, requestId: _requestId, ...kept } = rest;
+  const { by: _by, at: _at, requestId: _requestId, dueAt: _dueAt, ...kept } = rest;
   return { ...kept, version: proposal.version + 1 };
+}
+
+/**
+ * A proposal whose card is to be redrawn by a worker at `at`: after a change by a writer that may not call
+ * Slack before answering (the Lambda handler), or a redraw that failed. Same version: marks the write it
+ * goes with.
+ */
+export function redrawLater(proposal: Proposal, at: string): Proposal {
+  return { ...proposal, cardStale: true, dueAt: at };
 }
 
 /** The reason the request made of a proposal carries: `deploy to my-site at 14:02` (UTC). */
@@ -156,3 +209,48 @@ export function proposalHeadline(proposal: Pick<Proposal, 'objects' | 'leftOut'>
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
+
+/** A step of a proposal's life, kept with it for audit (the request made of one has its own trail). */
+export interface ProposalEvent {
+  proposalId: string;
+  type: 'proposed' | 'accepted' | 'dismissed' | 'expired';
+  at: string;
+  actor?: string;
+  details: Record<string, string | number>;
+}
+
+/** The event that records how `proposal` came to its state (each state is reached once). */
+export function proposalEvent(proposal: Proposal): ProposalEvent {
+  const base = { proposalId: proposal.id };
+  switch (proposal.status) {
+    case 'open':
+      return {
+        ...base,
+        type: 'proposed',
+        at: proposal.createdAt,
+        details: {
+          distribution: proposal.distribution.alias,
+          bucket: proposal.bucket,
+          source: proposal.source,
+          objects: proposal.objects.changed,
+          paths: proposal.paths.length,
+        },
+      };
+    case 'accepted':
+      return {
+        ...base,
+        type: 'accepted',
+        at: proposal.at,
+        actor: proposal.by,
+        details: { requestId: proposal.requestId },
+      };
+    case 'dismissed':
+      return { ...base, type: 'dismissed', at: proposal.at, actor: proposal.by, details: {} };
+    case 'expired':
+      return { ...base, type: 'expired', at: proposal.at, details: {} };
+    default: {
+      const unreachable: never = proposal;
+      throw new Error(`unknown proposal ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

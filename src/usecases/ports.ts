@@ -2,6 +2,7 @@ import type { OperationsConfig, PolicyConfig } from '../config.js';
 import type { BudgetCrossing } from '../core/budgets.js';
 import type { DigestFigures } from '../core/digest.js';
 import type { OnCallSchedule } from '../core/policy.js';
+import type { Proposal, ProposalEvent } from '../core/proposal.js';
 import type { QueueEntry } from '../core/queue-order.js';
 import type {
   AuditEvent,
@@ -62,7 +63,9 @@ export type DueWork =
    * A due item that does not read as any known kind (written by hand, or by a broken version): set aside,
    * out of the due work but kept in the table for an operator, so one bad item cannot stall all the rest.
    */
-  | { kind: 'unreadable'; key: string; problem: string; dueAt: string };
+  | { kind: 'unreadable'; key: string; problem: string; dueAt: string }
+  /** a deploy proposal's next step: its card's post, its expiry, a redraw (core/proposal.ts) */
+  | { kind: 'proposal'; proposal: Proposal; dueAt: string };
 
 /**
  * Recurring work: per distribution, polling its in-flight invalidations or reconciling its usage; once for
@@ -102,6 +105,19 @@ export interface Requests {
   save(transition: Transition, lease?: Lease): Promise<boolean>;
 }
 
+/** Deploy proposals (core/proposal.ts), each with its audit events: every change one conditional write. */
+export interface Proposals {
+  /** Records a new proposal and its `proposed` event; `false` when one is recorded under its id already. */
+  create(proposal: Proposal, event: ProposalEvent): Promise<boolean>;
+  /** The proposal as stored now (a strongly consistent read) with its events, or undefined. */
+  get(id: string): Promise<{ proposal: Proposal; events: ProposalEvent[] } | undefined>;
+  /**
+   * Writes `proposal` only if the stored version is still `proposal.version - 1`, with `event` appended in
+   * the same write; `false` when another writer got there first. Its due time follows `proposal.dueAt`.
+   */
+  save(proposal: Proposal, event?: ProposalEvent): Promise<boolean>;
+}
+
 /** A worker's hold on a request's due work: `owner` (a worker id) until `until`. */
 export interface Lease {
   owner: string;
@@ -129,6 +145,8 @@ export interface WorkQueue {
   due(now: string, limit: number): Promise<DueWork[]>;
   /** Takes a lease on a request's due work until `until`; `false` when another worker holds it or it moved on. */
   claim(request: InvalidationRequest, owner: string, now: string, until: string): Promise<boolean>;
+  /** Takes a lease on a proposal's due step until `until`; `false` when another worker holds it or it moved on. */
+  claimProposal(proposal: Proposal, owner: string, now: string, until: string): Promise<boolean>;
   /** Takes a lease on a task; `false` when another worker holds it. */
   claimTask(task: Task, owner: string, now: string, until: string): Promise<boolean>;
   /** Makes a task due at `at`, unless it is due sooner already. */
@@ -282,6 +300,7 @@ export interface Stores {
   counters: Counters;
   pipelineLedger: PipelineLedger;
   digestMarkers: DigestMarkers;
+  proposals: Proposals;
 }
 
 export type InvalidationStatus = 'InProgress' | 'Completed';
@@ -392,6 +411,13 @@ export interface Cards {
   warnBudget(request: InvalidationRequest, crossing: BudgetCrossing): Promise<void>;
   /** A link to the posted card, for people outside Slack (the HTTP API); undefined when Slack gives none. */
   permalink(card: Card): Promise<string | undefined>;
+  /** Posts a deploy proposal's card, as `post` does a request's (with `lookFirst`, after looking for it). */
+  postProposal(
+    proposal: Proposal,
+    options: { lookFirst: boolean },
+  ): Promise<{ ok: true; card: Card } | { ok: false; error: PostError }>;
+  /** Redraws a proposal's card from its current state. */
+  updateProposal(proposal: Proposal): Promise<void>;
 }
 
 /** The usage digest in its Slack channel. Methods throw on failure (a post may then have landed). */

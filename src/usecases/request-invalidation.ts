@@ -261,6 +261,8 @@ export async function recordRequest(
   channel: string,
   followUps: FollowUps = 'caller',
   pipeline?: { id: string; source: PipelineSource },
+  /** the id to record it under (a deploy proposal's request: two clicks make one request) */
+  requestId?: string,
 ): Promise<Result<RequestIn<'new'>, RecordRefusal>> {
   const { clock, ids, policy, directory } = services;
   const { distribution } = command;
@@ -280,7 +282,7 @@ export async function recordRequest(
   }
   const now = clock.now();
   // A pipeline's id was reserved with its idempotency key, so a retried call makes this same request.
-  const id = pipeline?.id ?? ids.requestId();
+  const id = pipeline?.id ?? requestId ?? ids.requestId();
   const paths = command.normalised.paths;
   // The month's figure is this request's own place in line, from one conditional write: however many
   // requests arrive together, each sees the others' paths, so together they cannot pass the budget.

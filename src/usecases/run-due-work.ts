@@ -12,6 +12,7 @@ import { expireRequest } from './expire.js';
 import { type PollServices, pollDistribution, pollItself } from './poll.js';
 import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
+import { type ProposalServices, runProposalStep } from './proposals.js';
 import { reconcileTask } from './reconcile.js';
 import { redrawStaleCard } from './redraw-stale-card.js';
 import { sendNotice } from './send-notice.js';
@@ -27,6 +28,7 @@ export type DueWorkServices = SubmitServices &
   Parameters<typeof redrawStaleCard>[0] &
   Parameters<typeof expireRequest>[0] &
   Parameters<typeof postDigests>[0] &
+  ProposalServices &
   Pick<Services, 'clock' | 'logger' | 'operations' | 'requests' | 'work' | 'workerId'>;
 
 /** Most requests taken in one run; a full batch means the caller should run again at once. */
@@ -88,6 +90,10 @@ export async function runDueWork(
     } else if (work.kind === 'task') {
       if (await services.work.claimTask(work.task, workerId, now, until))
         steps.push(() => runTask(services, work.task, work.dueAt, lane));
+    } else if (work.kind === 'proposal') {
+      const { proposal } = work;
+      if (!lane.holds(proposal.id) && (await services.work.claimProposal(proposal, workerId, now, until)))
+        lane.add(proposal.id, () => runProposalStep(services, proposal));
     } else if (await services.work.claim(work.request, workerId, now, until)) {
       // With a Slack step for it still waiting here, the claim only moves it out of the head of the due
       // work (so it neither hides what is due behind it nor makes this run look full) until that has run.

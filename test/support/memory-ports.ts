@@ -1,5 +1,6 @@
 import { hourOf, secondsLeftInHour } from '../../src/adapters/aws/dynamodb/pipeline-ledger.js';
 import { billingMonth } from '../../src/core/cost.js';
+import type { Proposal, ProposalEvent } from '../../src/core/proposal.js';
 import {
   type AuditEvent,
   addLoad,
@@ -22,6 +23,7 @@ import type {
   KeyClaim,
   Lease,
   PipelineLedger,
+  Proposals,
   QueuedRequest,
   RecentQuery,
   ReconcileProgress,
@@ -164,6 +166,9 @@ export class MemoryStores {
       entry.lease = { owner, until };
       entry.dueAt = until;
       return true;
+    },
+    claimProposal: async () => {
+      throw new Error('the in-memory stores keep no proposals: use dynalite');
     },
     claimTask: async (task: Task, owner: string, now: string, until: string) => {
       this.write();
@@ -313,6 +318,28 @@ export class MemoryStores {
     posted: async (periodKey: string) => {
       this.write();
       this.markers.set(periodKey, { state: 'posted' });
+    },
+  };
+
+  readonly proposalItems = new Map<string, { proposal: Proposal; events: ProposalEvent[] }>();
+
+  readonly proposals: Proposals = {
+    create: async (proposal: Proposal, event: ProposalEvent) => {
+      this.write();
+      if (this.proposalItems.has(proposal.id)) return false;
+      this.proposalItems.set(proposal.id, { proposal, events: [event] });
+      return true;
+    },
+    get: async (id: string) => this.proposalItems.get(id),
+    save: async (proposal: Proposal, event?: ProposalEvent) => {
+      this.write();
+      const stored = this.proposalItems.get(proposal.id);
+      if (!stored || stored.proposal.version !== proposal.version - 1) return false;
+      this.proposalItems.set(proposal.id, {
+        proposal,
+        events: event ? [...stored.events, event] : stored.events,
+      });
+      return true;
     },
   };
 

@@ -72,6 +72,8 @@ function fakeServices() {
       hasNotice: async () => false,
       warnBudget: async () => {},
       permalink: async () => undefined,
+      postProposal: async () => ({ ok: false, error: 'channel_not_found' }),
+      updateProposal: async () => {},
     },
     directory: {
       members: async () => undefined,

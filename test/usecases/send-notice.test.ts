@@ -16,6 +16,10 @@ function noteCalls(calls: string[]): Cards {
       throw new Error('no card is posted here');
     },
     update: async () => void calls.push('update'),
+    postProposal: async () => {
+      throw new Error('no proposal is posted here');
+    },
+    updateProposal: async () => void calls.push('updateProposal'),
     warnBudget: async () => void calls.push('warnBudget'),
     notify: async (_request: InvalidationRequest, kind: NoticeKind) => void calls.push(`notify ${kind}`),
     hasNotice: async () => {

@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { BudgetCrossing } from '../../core/budgets.js';
 import { onCallSchedules } from '../../core/policy.js';
+import type { Proposal } from '../../core/proposal.js';
 import type { Card, InvalidationRequest, NoticeKind } from '../../core/request.js';
 import {
   type Cards,
@@ -11,6 +12,7 @@ import {
 } from '../../usecases/ports.js';
 import { awaitsDecision, noticeMessage, type OnCallNow, onCallReminder, requestCard } from './blocks.js';
 import { budgetWarningMessage } from './budget-blocks.js';
+import { proposalCard } from './proposal-blocks.js';
 
 const POST_ERRORS: ReadonlySet<string> = new Set<PostError>([
   'not_in_channel',
@@ -25,6 +27,7 @@ const POST_ERRORS: ReadonlySet<string> = new Set<PostError>([
  */
 const NOTICE_EVENT = 'invalidator_notice';
 const CARD_EVENT = 'invalidator_card';
+const PROPOSAL_EVENT = 'invalidator_proposal';
 /** A rate limit on the card this short is waited out while the requester waits for their card. */
 const MAX_INLINE_WAIT_MS = 5_000;
 
@@ -201,19 +204,70 @@ export class SlackCards implements Cards {
   }
 
   /** A card an earlier attempt posted (its answer lost to a timeout or a crash), found by its metadata. */
-  private async findCard(request: InvalidationRequest): Promise<Card | undefined> {
-    const oldest = String(Math.floor(Date.parse(request.createdAt) / 1000) - 1);
+  private findCard(request: InvalidationRequest): Promise<Card | undefined> {
+    return this.findMarked(request.channel, request.createdAt, CARD_EVENT, 'request_id', request.id);
+  }
+
+  /** The bot's message in `channel` since `since` whose metadata names `id` under `key`, if one is there. */
+  private async findMarked(
+    channel: string,
+    since: string,
+    eventType: string,
+    key: string,
+    id: string,
+  ): Promise<Card | undefined> {
+    const oldest = String(Math.floor(Date.parse(since) / 1000) - 1);
     const result = await this.client.conversations.history({
-      channel: request.channel,
+      channel,
       oldest,
       include_all_metadata: true,
       limit: 200,
     });
     const found = (result.messages ?? []).find((message) => {
       const metadata = message.metadata as Metadata;
-      return metadata?.event_type === CARD_EVENT && metadata.event_payload?.request_id === request.id;
+      return metadata?.event_type === eventType && metadata.event_payload?.[key] === id;
     });
-    return found?.ts ? { channel: request.channel, ts: found.ts } : undefined;
+    return found?.ts ? { channel, ts: found.ts } : undefined;
+  }
+
+  async postProposal(proposal: Proposal, options: { lookFirst: boolean }) {
+    try {
+      const existing = options.lookFirst
+        ? await this.findMarked(
+            proposal.channel,
+            proposal.createdAt,
+            PROPOSAL_EVENT,
+            'proposal_id',
+            proposal.id,
+          )
+        : undefined;
+      if (existing) return { ok: true as const, card: existing };
+      const result = await this.postClient.chat.postMessage({
+        channel: proposal.channel,
+        ...proposalCard(proposal),
+        metadata: { event_type: PROPOSAL_EVENT, event_payload: { proposal_id: proposal.id } },
+      });
+      if (!result.ts || !result.channel) throw new Error('chat.postMessage answered without ts');
+      return { ok: true as const, card: { channel: result.channel, ts: result.ts } };
+    } catch (error) {
+      const code = platformError(error);
+      if (code && POST_ERRORS.has(code)) return { ok: false as const, error: code as PostError };
+      throw slackPostError(error);
+    }
+  }
+
+  async updateProposal(proposal: Proposal): Promise<void> {
+    if (!proposal.card) return;
+    try {
+      await this.client.chat.update({
+        channel: proposal.card.channel,
+        ts: proposal.card.ts,
+        ...proposalCard(proposal),
+      });
+    } catch (error) {
+      if (platformError(error) !== undefined) throw error;
+      throw slackPostError(error);
+    }
   }
 }
 

@@ -1,11 +1,11 @@
-import type { Requests, Stores, WorkQueue } from '../../usecases/ports.js';
+import type { Proposals, Requests, Stores, WorkQueue } from '../../usecases/ports.js';
 import { systemClock } from './clock.js';
 
-/** The two stores whose writes set due times. */
-export type DueWriters = Pick<Stores, 'requests' | 'work'>;
+/** The stores whose writes set due times. */
+export type DueWriters = Pick<Stores, 'requests' | 'work' | 'proposals'>;
 
 /**
- * The request and work-queue stores, telling `onDue` each due time they write, once the write returned (a
+ * The request, proposal and work-queue stores, telling `onDue` each due time they write, once the write returned (a
  * save that lost its version race writes nothing, and tells nothing). The server's work loop rests until
  * the earliest of them instead of asking the table again and again. Only future times are told, but for a
  * queue's nudge: work due at once is either handed on by the writer itself (a notice to the Slack lane) or
@@ -21,7 +21,7 @@ export function watchDueTimes(
   const tell = (at: string | undefined, evenNow = false) => {
     if (at !== undefined && (evenNow || at > now())) onDue(at);
   };
-  const { requests, work } = stores;
+  const { requests, work, proposals } = stores;
   const watchedRequests: Requests = {
     get: (id) => requests.get(id),
     create: async (transition) => {
@@ -38,6 +38,7 @@ export function watchDueTimes(
   const watchedWork: WorkQueue = {
     due: (until, limit) => work.due(until, limit),
     claim: (request, owner, at, until) => work.claim(request, owner, at, until),
+    claimProposal: (proposal, owner, at, until) => work.claimProposal(proposal, owner, at, until),
     claimTask: (task, owner, at, until) => work.claimTask(task, owner, at, until),
     scheduleTask: async (task, at) => {
       await work.scheduleTask(task, at);
@@ -56,5 +57,18 @@ export function watchDueTimes(
       tell(at);
     },
   };
-  return { requests: watchedRequests, work: watchedWork };
+  const watchedProposals: Proposals = {
+    get: (id) => proposals.get(id),
+    create: async (proposal, event) => {
+      const created = await proposals.create(proposal, event);
+      if (created) tell(proposal.dueAt);
+      return created;
+    },
+    save: async (proposal, event) => {
+      const saved = await proposals.save(proposal, event);
+      if (saved) tell(proposal.dueAt);
+      return saved;
+    },
+  };
+  return { requests: watchedRequests, work: watchedWork, proposals: watchedProposals };
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Load } from '../../../core/capacity.js';
+import type { Proposal, ProposalEvent } from '../../../core/proposal.js';
 import {
   type AuditEvent,
   type AuditEventType,
@@ -196,6 +197,48 @@ const storedSchema = z.looseObject({
   lastRefusalNotKeptAt: optionalText,
 });
 
+const proposalBase = {
+  id: text,
+  version: count,
+  distribution,
+  bucket: text,
+  channel: text,
+  source: z.enum(['events', 'listing', 'pipeline']),
+  deployedAt: text,
+  createdAt: text,
+  expiresAt: text,
+  objects: z.looseObject({ changed: count, created: count, deleted: count }),
+  leftOut: z.looseObject({ hashed: count, created: count }),
+  paths: z.array(text),
+  cost: base.cost,
+  approvalRules: z.array(z.looseObject({ rule: text })),
+  card: card.optional(),
+  dueAt: optionalText,
+  cardStale: z.literal(true).optional(),
+};
+
+/** A deploy proposal by status, as core/proposal.ts gives each its fields. */
+const proposalSchema = z.discriminatedUnion('status', [
+  z.looseObject({ ...proposalBase, status: z.literal('open') }),
+  z.looseObject({ ...proposalBase, status: z.literal('accepted'), by: text, at: text, requestId: text }),
+  z.looseObject({ ...proposalBase, status: z.literal('dismissed'), by: text, at: text }),
+  z.looseObject({ ...proposalBase, status: z.literal('expired'), at: text }),
+]);
+
+const proposalEventSchema = z.looseObject({
+  proposalId: text,
+  type: z.enum(['proposed', 'accepted', 'dismissed', 'expired']),
+  at: text,
+  actor: optionalText,
+  details: z.record(text, z.union([text, z.number()])),
+});
+
+const storedProposalSchema = z.looseObject({
+  version: count,
+  proposal: proposalSchema,
+  events: z.array(proposalEventSchema).default([]),
+});
+
 const commandRefusalSchema = z.looseObject({
   refusal: z.looseObject({
     id: text,
@@ -294,6 +337,13 @@ export function parseStored(item: Item): StoredRequest {
     stored.refusalsNotKept = { count: parsed.refusalsNotKept, lastAt: parsed.lastRefusalNotKeptAt ?? '' };
   }
   return stored;
+}
+
+/** A proposal item: the proposal and its events. */
+export function parseProposal(item: Item): { proposal: Proposal; events: ProposalEvent[] } {
+  const parsed = parse(storedProposalSchema, item, 'proposal');
+  // The schema checks what the core's union requires; its loose objects type wider than the union.
+  return { proposal: parsed.proposal as Proposal, events: parsed.events as ProposalEvent[] };
 }
 
 /** A refused command's item. */

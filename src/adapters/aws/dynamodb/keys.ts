@@ -67,6 +67,12 @@ import { createHash } from 'node:crypto';
  *
  * Digest marker     pk = DIGEST#<period key>   sk = DIGEST   (period key: weekly#<Monday> | monthly#<YYYY-MM>)
  *   state, at        `posting` since `at`, or `posted` (digest-markers.ts): each period's digest goes out once
+ *
+ * Proposal item     pk = PROPOSAL#<id>   sk = PROPOSAL   (proposals.ts; core/proposal.ts)
+ *   proposal         the deploy proposal as the core models it; events, its audit events (as a request's)
+ *   version          incremented on every write; every write is conditional on the version read
+ *   duePk, dueAt, leaseOwner, leaseUntil   as a request's: in the due index while a step is due (its card's
+ *                    post, its expiry, a redraw), under a worker's lease while one works on it
  */
 const TASK_DUE_PREFIX = '!';
 
@@ -84,6 +90,8 @@ function idempotencyKeySk(key: string): string {
 
 export const Keys = {
   request: (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' }),
+  proposal: (id: string) => ({ pk: `PROPOSAL#${id}`, sk: 'PROPOSAL' }),
+  proposalSk: 'PROPOSAL',
   task: (kind: string, distributionId: string) => ({ pk: `TASK#${kind}#${distributionId}`, sk: 'TASK' }),
   taskSk: 'TASK',
   digest: (periodKey: string) => ({ pk: `DIGEST#${periodKey}`, sk: 'DIGEST' }),

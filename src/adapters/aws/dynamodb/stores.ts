@@ -7,6 +7,7 @@ import { DynamoDbCounters } from './counters.js';
 import { DynamoDbDigestMarkers } from './digest-markers.js';
 import { DynamoDbHealth } from './health.js';
 import { DynamoDbPipelineLedger } from './pipeline-ledger.js';
+import { DynamoDbProposals } from './proposals.js';
 import { DynamoDbReconcileState } from './reconcile-state.js';
 import { DynamoDbRefusals } from './refusals.js';
 import { DynamoDbRequests } from './requests.js';
@@ -30,5 +31,6 @@ export function openStores(client: DynamoDBClient, tableName: string): Stores {
     counters: new DynamoDbCounters(table),
     pipelineLedger: new DynamoDbPipelineLedger(table),
     digestMarkers: new DynamoDbDigestMarkers(table),
+    proposals: new DynamoDbProposals(table),
   };
 }

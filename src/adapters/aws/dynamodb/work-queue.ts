@@ -1,6 +1,7 @@
+import type { Proposal } from '../../../core/proposal.js';
 import type { InvalidationRequest, RequestIn } from '../../../core/request.js';
 import type { DueWork, Task, WorkQueue } from '../../../usecases/ports.js';
-import { MalformedItemError, parseDueAt, parseStored, parseTask } from './items.js';
+import { MalformedItemError, parseDueAt, parseProposal, parseStored, parseTask } from './items.js';
 import { Indexes, Keys } from './keys.js';
 import type { Item, Table, TableQuery } from './table.js';
 
@@ -35,6 +36,8 @@ export class DynamoDbWorkQueue implements WorkQueue {
   private async readDue(item: Item): Promise<DueWork> {
     try {
       if (item.sk === Keys.taskSk) return { kind: 'task', ...parseTask(item) };
+      if (item.sk === Keys.proposalSk)
+        return { kind: 'proposal', proposal: parseProposal(item).proposal, dueAt: parseDueAt(item) };
       return { kind: 'request', request: parseStored(item).request, dueAt: parseDueAt(item) };
     } catch (error) {
       if (!(error instanceof MalformedItemError)) throw error;
@@ -84,15 +87,29 @@ export class DynamoDbWorkQueue implements WorkQueue {
   // head of the index to work that can be taken (a poll behind a thousand held submissions included),
   // and if A dies, the work is due again exactly when its lease runs out. save() sets the real due time.
   async claim(request: InvalidationRequest, owner: string, now: string, until: string): Promise<boolean> {
+    return this.claimItem(Keys.request(request.id), request.version, owner, now, until);
+  }
+
+  async claimProposal(proposal: Proposal, owner: string, now: string, until: string): Promise<boolean> {
+    return this.claimItem(Keys.proposal(proposal.id), proposal.version, owner, now, until);
+  }
+
+  private async claimItem(
+    key: { pk: string; sk: string },
+    version: number,
+    owner: string,
+    now: string,
+    until: string,
+  ): Promise<boolean> {
     const outcome = await this.table.update({
-      Key: Keys.request(request.id),
+      Key: key,
       UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until, dueAt = :until',
       ConditionExpression: '#version = :version AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
       ExpressionAttributeNames: { '#version': 'version' },
       ExpressionAttributeValues: {
         ':owner': owner,
         ':until': until,
-        ':version': request.version,
+        ':version': version,
         ':now': now,
       },
     });

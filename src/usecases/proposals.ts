@@ -1,0 +1,288 @@
+import { type DistributionConfig, findDistribution } from '../config.js';
+import { accountPathLimit } from '../core/budgets.js';
+import { billingMonth, previewCost } from '../core/cost.js';
+import { approvalNeed } from '../core/policy.js';
+import {
+  accept,
+  dismiss,
+  expire,
+  type LeftOut,
+  type ObjectChanges,
+  openProposal,
+  type Proposal,
+  type ProposalRefusal,
+  type ProposalSource,
+  proposalEvent,
+  proposalPosted,
+  proposalReason,
+  proposalRedrawn,
+  proposalRetry,
+  proposalStep,
+  redrawLater,
+} from '../core/proposal.js';
+import type { RequestIn } from '../core/request.js';
+import { monthPathsScope } from '../core/reservations.js';
+import { err, ok, type Result } from '../core/result.js';
+import { type FollowUps, RequestExistsError, type Services } from './ports.js';
+import {
+  type PathsRefusal,
+  prepareInvalidation,
+  type RecordRefusal,
+  recordRequest,
+} from './request-invalidation.js';
+import { postRetryDelayMs } from './send-notice.js';
+
+/** What a proposal's steps use: its store, its card, the clock. */
+export type ProposalServices = Pick<Services, 'cards' | 'clock' | 'ids' | 'logger' | 'proposals'>;
+
+/** A channel the bot cannot post in is tried again this long after (someone may invite it), until expiry. */
+const UNPOSTABLE_RETRY_MS = 5 * 60_000;
+
+/** What a deploy changed, as the origin's change tracking found it (core/origin.ts), ready to propose. */
+export interface ProposalInput {
+  distribution: DistributionConfig;
+  bucket: string;
+  channel: string;
+  source: ProposalSource;
+  /** the deploy's last write */
+  deployedAt: string;
+  objects: ObjectChanges;
+  leftOut: LeftOut;
+  /** viewer paths, encoded as CloudFront expects */
+  paths: string[];
+  proposalMinutes: number;
+}
+
+/**
+ * Records a proposal and posts its card. Priced and checked against the policy as the request form's
+ * preview is (the month's figure read once: the request made of it reserves its own place). Its id shares
+ * its random part with the request it can become (`requestIdOf`), so two people pressing Invalidate these
+ * at once make one request. Posting failing, a worker posts it later.
+ */
+export async function propose(
+  services: ProposalServices & Pick<Services, 'counters' | 'policy'>,
+  input: ProposalInput,
+): Promise<Proposal> {
+  const { clock, policy } = services;
+  const now = clock.now();
+  const used = await services.counters.figures(monthPathsScope(billingMonth(now)));
+  const budgetPaths = accountPathLimit(policy.budget, policy.cost)?.paths;
+  const cost = previewCost(input.paths.length, used.amount, policy.cost, budgetPaths);
+  const need = approvalNeed(input.paths, cost, input.distribution.policy);
+  const proposal = openProposal(
+    {
+      id: `PRO-${services.ids.requestId().replace(/^INV-/, '')}`,
+      distribution: { alias: input.distribution.alias, id: input.distribution.id },
+      bucket: input.bucket,
+      channel: input.channel,
+      source: input.source,
+      deployedAt: input.deployedAt,
+      createdAt: now,
+      objects: input.objects,
+      leftOut: input.leftOut,
+      paths: input.paths,
+      cost,
+      approvalRules: need.rules,
+    },
+    input.proposalMinutes,
+  );
+  await services.proposals.create(proposal, proposalEvent(proposal));
+  await postProposalCard(services, proposal);
+  return proposal;
+}
+
+/** The request a proposal becomes: the same random part under the requests' prefix. */
+export function requestIdOf(proposal: Pick<Proposal, 'id'>): string {
+  return `INV-${proposal.id.replace(/^PRO-/, '')}`;
+}
+
+/** Runs a proposal's due step, claimed by this worker (core/proposal.ts `proposalStep`). */
+export async function runProposalStep(services: ProposalServices, proposal: Proposal): Promise<void> {
+  const step = proposalStep(proposal, services.clock.now());
+  switch (step) {
+    case 'post_card':
+      return postProposalCard(services, proposal, { retry: true });
+    case 'expire':
+      return expireProposal(services, proposal);
+    case 'redraw_card':
+      return redrawProposal(services, proposal);
+    case 'none':
+      // Due with nothing to do (a time moved on meanwhile): out of the due work.
+      await services.proposals.save({ ...withoutDue(proposal), version: proposal.version + 1 });
+      return;
+    default: {
+      const unreachable: never = step;
+      throw new Error(`unknown proposal step ${String(unreachable)}`);
+    }
+  }
+}
+
+async function postProposalCard(
+  services: ProposalServices,
+  proposal: Proposal,
+  options: { retry: boolean } = { retry: false },
+): Promise<void> {
+  const { cards, clock, logger } = services;
+  let posted: Awaited<ReturnType<typeof cards.postProposal>>;
+  try {
+    posted = await cards.postProposal(proposal, { lookFirst: options.retry });
+  } catch (error) {
+    const delayMs = postRetryDelayMs(0, services.ids.random(), error);
+    logger.warn('posting a proposal card failed; will retry', { proposalId: proposal.id, delayMs, error });
+    await services.proposals.save(proposalRetry(proposal, clock.now(), delayMs));
+    return;
+  }
+  if (!posted.ok) {
+    logger.error('the proposal card cannot be posted in its channel: invite the bot there', {
+      proposalId: proposal.id,
+      channel: proposal.channel,
+      error: posted.error,
+    });
+    await services.proposals.save(proposalRetry(proposal, clock.now(), UNPOSTABLE_RETRY_MS));
+    return;
+  }
+  if (!(await services.proposals.save(proposalPosted(proposal, posted.card))))
+    logger.warn('proposal changed while its card was posted', { proposalId: proposal.id });
+}
+
+async function expireProposal(services: ProposalServices, proposal: Proposal): Promise<void> {
+  const expired = expire(proposal, services.clock.now());
+  if (expired === proposal) return;
+  if (!(await services.proposals.save(expired, proposalEvent(expired)))) return;
+  if (expired.card) await redrawProposal(services, { ...expired });
+}
+
+/** Draws the card as the proposal now is; a Slack failure that may pass is tried again later. */
+async function redrawProposal(services: ProposalServices, proposal: Proposal): Promise<void> {
+  const { clock, logger } = services;
+  try {
+    await services.cards.updateProposal(proposal);
+  } catch (error) {
+    const delayMs = postRetryDelayMs(0, services.ids.random(), error);
+    logger.warn('redrawing a proposal card failed; will retry', { proposalId: proposal.id, delayMs, error });
+    const retry = proposalRetry(proposal, clock.now(), delayMs);
+    await services.proposals.save(redrawLater(retry, retry.dueAt ?? clock.now()));
+    return;
+  }
+  if (proposal.cardStale || proposal.dueAt !== undefined)
+    await services.proposals.save(proposalRedrawn(proposal));
+}
+
+/** Why pressing a proposal's button did nothing. */
+export type ProposalActionRefusal =
+  | { code: 'proposal_not_found' }
+  | ProposalRefusal
+  /** the config no longer names its distribution */
+  | { code: 'distribution_gone'; alias: string }
+  | PathsRefusal
+  | RecordRefusal
+  /** someone made the request already: this is it */
+  | { code: 'made_already'; requestId: string };
+
+export type ProposalActionServices = ProposalServices &
+  Parameters<typeof recordRequest>[0] &
+  Pick<Services, 'policy'>;
+
+/**
+ * Invalidate these: makes the proposal an ordinary request of whoever pressed it, under the same policy,
+ * audit and capacity rules as any (recordRequest checks the requester and reserves the month), with the
+ * reason "deploy to <bucket> at <time>", then records the proposal accepted. The caller posts the card (or
+ * has the worker post it) and redraws the proposal's (`followUps: 'worker'`: a worker redraws it).
+ */
+export async function acceptProposal(
+  services: ProposalActionServices,
+  proposalId: string,
+  user: string,
+  followUps: FollowUps,
+): Promise<Result<{ request: RequestIn<'new'>; proposal: Proposal }, ProposalActionRefusal>> {
+  const open = await openOne(services, proposalId);
+  if (!open.ok) return open;
+  const proposal = open.value;
+  const distribution = findDistribution(services.policy, proposal.distribution.alias);
+  if (!distribution) return err({ code: 'distribution_gone', alias: proposal.distribution.alias });
+  const reason = proposalReason(proposal);
+  const text = `${distribution.alias} ${proposal.paths.join(' ')}`;
+  const prepared = prepareInvalidation(services.policy, distribution, proposal.paths, reason, text);
+  if (!prepared.ok) return err(prepared.error);
+  const requestId = requestIdOf(proposal);
+  let recorded: Awaited<ReturnType<typeof recordRequest>>;
+  try {
+    recorded = await recordRequest(
+      services,
+      prepared.value,
+      user,
+      proposal.channel,
+      followUps,
+      undefined,
+      requestId,
+    );
+  } catch (error) {
+    if (!(error instanceof RequestExistsError)) throw error;
+    // Made by another click, or by one whose process stopped before recording the proposal accepted.
+    const made = await services.requests.get(requestId);
+    if (made) await recordAccepted(services, proposal, made.request.requester, requestId, followUps);
+    return err({ code: 'made_already', requestId });
+  }
+  if (!recorded.ok) return recorded;
+  const next = await recordAccepted(services, proposal, user, requestId, followUps);
+  return ok({ request: recorded.value, proposal: next });
+}
+
+/** Records the proposal accepted as request `requestId`; another click's write with the same request stands. */
+async function recordAccepted(
+  services: ProposalServices,
+  proposal: Proposal,
+  by: string,
+  requestId: string,
+  followUps: FollowUps,
+): Promise<Proposal> {
+  const now = services.clock.now();
+  const accepted = accept(proposal, by, requestId, now);
+  if (!accepted.ok) return proposal;
+  const next = followUps === 'worker' ? redrawLater(accepted.proposal, now) : accepted.proposal;
+  await services.proposals.save(next, proposalEvent(accepted.proposal));
+  return next;
+}
+
+/** Dismiss: nobody acts on it any more; recorded with who dismissed it. */
+export async function dismissProposal(
+  services: ProposalServices,
+  proposalId: string,
+  user: string,
+  followUps: FollowUps,
+): Promise<Result<Proposal, ProposalActionRefusal>> {
+  const open = await openOne(services, proposalId);
+  if (!open.ok) return open;
+  const dismissed = dismiss(open.value, user, services.clock.now());
+  if (!dismissed.ok) return err(dismissed.refusal);
+  const next =
+    followUps === 'worker' ? redrawLater(dismissed.proposal, services.clock.now()) : dismissed.proposal;
+  if (!(await services.proposals.save(next, proposalEvent(dismissed.proposal)))) {
+    const now = await openOne(services, proposalId);
+    return now.ok ? err({ code: 'not_open', status: 'open' }) : now;
+  }
+  return ok(next);
+}
+
+/** Redraws a proposal's card after a click, where the clicker's process may call Slack. */
+export async function showProposal(services: ProposalServices, proposal: Proposal): Promise<void> {
+  await redrawProposal(services, proposal);
+}
+
+async function openOne(
+  services: ProposalServices,
+  proposalId: string,
+): Promise<Result<Proposal, ProposalActionRefusal>> {
+  const stored = await services.proposals.get(proposalId);
+  if (!stored) return err({ code: 'proposal_not_found' });
+  const { proposal } = stored;
+  if (proposal.status === 'accepted') return err({ code: 'made_already', requestId: proposal.requestId });
+  if (proposal.status !== 'open') return err({ code: 'not_open', status: proposal.status });
+  if (services.clock.now() >= proposal.expiresAt) return err({ code: 'proposal_expired' });
+  return ok(proposal);
+}
+
+function withoutDue(proposal: Proposal): Proposal {
+  const { dueAt: _dueAt, ...rest } = proposal;
+  return rest;
+}
