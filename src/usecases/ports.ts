@@ -333,12 +333,13 @@ export interface OriginSnapshot {
   /** which save this is; a save names the one it replaces */
   generation: number;
   takenAt: string;
-  etags: Map<string, string>;
+  /** absent when a losing save wrote over its shards: the next save takes a new baseline in its place */
+  etags?: Map<string, string>;
 }
 
 /** The last listing of each origin bucket and prefix, for the comparison when no events are set up. */
 export interface OriginSnapshots {
-  /** The last saved listing; undefined before the first, or when a save is half-written. */
+  /** The last saved listing; undefined before the first. */
   read(bucket: string, prefix: string): Promise<OriginSnapshot | undefined>;
   /**
    * Saves a listing in place of generation `replacing` (none: the first); `false` when another save came

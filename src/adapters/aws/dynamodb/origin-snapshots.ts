@@ -41,13 +41,14 @@ export class DynamoDbOriginSnapshots implements OriginSnapshots {
       OriginKeys.snapshotShard(bucket, prefix, head.generation, shard),
     );
     const shards = await this.table.batchGet(keys, { consistent: true });
+    const listed = { generation: head.generation, takenAt: head.takenAt };
     const etags = new Map<string, string>();
     for (const shard of shards.map((found) => parse(shardSchema, found, 'origin snapshot shard'))) {
-      if (shard.token !== head.token) return undefined;
+      if (shard.token !== head.token) return listed;
       for (const [key, etag] of Object.entries(shard.etags)) etags.set(key, etag);
     }
-    if (shards.length !== head.shards) return undefined;
-    return { generation: head.generation, takenAt: head.takenAt, etags };
+    if (shards.length !== head.shards) return listed;
+    return { ...listed, etags };
   }
 
   async save(

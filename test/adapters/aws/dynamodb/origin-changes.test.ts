@@ -146,7 +146,7 @@ describe('origin changes in DynamoDB', () => {
     const claimed = await changes().claimQuiet(bucket, T2, SETTLE_MS);
     expect(claimed?.changes).toHaveLength(5000);
     expect(claimed?.changes.every((change) => change.kind === 'deleted')).toBe(true);
-  }, 120_000);
+  }, 300_000);
 
   it('keeps a key longer than a sort key takes', async () => {
     const bucket = newBucket();
@@ -224,7 +224,7 @@ describe('origin snapshots in DynamoDB', () => {
     expect(await snapshots().save(bucket, '', { etags: new Map([['a', '"3"']]), takenAt: T1 }, 1)).toBe(
       false,
     );
-    expect(await snapshots().read(bucket, '')).toBeUndefined();
+    expect(await snapshots().read(bucket, '')).toEqual({ generation: 2, takenAt: T1 });
     // The next save takes over from generation 2 and is read whole.
     expect(await snapshots().save(bucket, '', { etags: new Map([['a', '"4"']]), takenAt: T2 }, 2)).toBe(true);
     expect((await snapshots().read(bucket, ''))?.etags).toEqual(new Map([['a', '"4"']]));
