@@ -6,11 +6,7 @@ import { DynamoDbOriginChanges } from '../../../src/adapters/aws/dynamodb/origin
 import { Table } from '../../../src/adapters/aws/dynamodb/table.js';
 import { SqsOriginEvents } from '../../../src/adapters/aws/sqs-events.js';
 import type { OriginEvent } from '../../../src/core/origin.js';
-import {
-  type SqsStandIn,
-  type SqsStandInOptions,
-  startSqsStandIn,
-} from '../../../src/standins/sqs-standin.js';
+import { type SqsStandInOptions, startSqsStandIn } from '../../../src/standins/sqs-standin.js';
 import type { Logger, OriginChanges, RecordedEvents } from '../../../src/usecases/ports.js';
 import { type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
 
