@@ -320,8 +320,9 @@ export interface OriginChanges {
   /** The bucket's current period; undefined before its first event. */
   period(bucket: string): Promise<OriginPeriod | undefined>;
   /**
-   * Hands over the bucket's changes when it has some and no write came in the last `settleMs` before `now`,
-   * to exactly one of any number of callers, and begins a new period; undefined otherwise.
+   * Hands over the bucket's changes when a write marked its period and none came in the last `settleMs`
+   * before `now`, to exactly one of any number of callers, and begins a new period; undefined otherwise.
+   * The changes may be none, when every event of the period was stale or recorded before.
    */
   claimQuiet(bucket: string, now: string, settleMs: number): Promise<SettledChanges | undefined>;
   /** The changes of a period, claimed or not (to post again a proposal whose poster died). */

@@ -9,6 +9,8 @@ import type { Item, Table } from './table.js';
 const WRITES_AT_ONCE = 25;
 /** How often a batch follows its period when claims keep moving it on under it. */
 const MAX_PERIOD_MOVES = 5;
+/** How often marking the period written is tried while other writers and claims change it under it. */
+const MAX_TOUCHES = 20;
 
 const periodSchema = z.looseObject({
   period: z.number().int().positive(),
@@ -126,10 +128,11 @@ export class DynamoDbOriginChanges implements OriginChanges {
 
   /**
    * Marks the open period written at `now` (creating the first) and returns its number. A later
-   * lastWriteAt already there stays: another writer came after this one.
+   * lastWriteAt already there stays (another writer came after this one, or its clock is ahead): the
+   * period is then only marked pending.
    */
   private async touch(bucket: string, now: string): Promise<number> {
-    for (;;) {
+    for (let attempt = 0; attempt < MAX_TOUCHES; attempt += 1) {
       const current = await this.period(bucket);
       if (current === undefined) {
         await this.table.put({
@@ -138,17 +141,19 @@ export class DynamoDbOriginChanges implements OriginChanges {
         });
         continue;
       }
+      const values = { ':n': current.period, ':true': true, ':now': now };
+      const later = current.lastWriteAt !== undefined && current.lastWriteAt > now;
       const outcome = await this.table.update({
         Key: OriginKeys.period(bucket),
-        UpdateExpression: 'SET pending = :true, lastWriteAt = :now',
-        ConditionExpression: 'period = :n AND (attribute_not_exists(lastWriteAt) OR lastWriteAt <= :now)',
-        ExpressionAttributeValues: { ':n': current.period, ':true': true, ':now': now },
+        UpdateExpression: later ? 'SET pending = :true' : 'SET pending = :true, lastWriteAt = :now',
+        ConditionExpression: later
+          ? 'period = :n AND lastWriteAt > :now'
+          : 'period = :n AND (attribute_not_exists(lastWriteAt) OR lastWriteAt <= :now)',
+        ExpressionAttributeValues: values,
       });
       if (outcome === 'written') return current.period;
-      const after = await this.period(bucket);
-      if (after?.period === current.period && after.pending && (after.lastWriteAt ?? '') >= now)
-        return current.period;
     }
+    throw new Error(`origin changes of ${bucket}: the period kept changing while it was marked written`);
   }
 
   /**
