@@ -1,6 +1,7 @@
 import type { OperationsConfig, PolicyConfig } from '../config.js';
 import type { BudgetCrossing } from '../core/budgets.js';
 import type { DigestFigures } from '../core/digest.js';
+import type { KeyChange, OriginEvent } from '../core/origin.js';
 import type { OnCallSchedule } from '../core/policy.js';
 import type { Proposal, ProposalEvent } from '../core/proposal.js';
 import type { QueueEntry } from '../core/queue-order.js';
@@ -301,6 +302,86 @@ export interface Stores {
   pipelineLedger: PipelineLedger;
   digestMarkers: DigestMarkers;
   proposals: Proposals;
+}
+
+/** What recording a batch of S3 events did: keys written, and events that changed nothing (stale or repeated). */
+export interface RecordedEvents {
+  recorded: number;
+  unchanged: number;
+}
+
+/** A bucket's changes since its period began, as `claimQuiet` hands them over once. */
+export interface SettledChanges {
+  bucket: string;
+  /** the period's number; `changesIn` reads it again */
+  period: number;
+  /** the time of the period's last write: the quiet began then */
+  quietSince: string;
+  /** each key once, by its last event */
+  changes: KeyChange[];
+}
+
+/**
+ * Where a bucket's current period stands: its number, and the time of its latest write while it holds
+ * changes not yet claimed (`pending`).
+ */
+export interface OriginPeriod {
+  period: number;
+  pending: boolean;
+  lastWriteAt?: string;
+}
+
+/**
+ * S3 object changes per origin bucket, gathered into periods that end when writes have been quiet: any
+ * number of processes record and claim at once, and each period is claimed once.
+ */
+export interface OriginChanges {
+  /**
+   * Records events (of any buckets, in any order, repeated): each key is kept once per period, by its last
+   * event; an event older than the one kept, or kept already, changes nothing. Marks the bucket written at `now`.
+   */
+  record(events: readonly OriginEvent[], now: string): Promise<RecordedEvents>;
+  /** The bucket's current period; undefined before its first event. */
+  period(bucket: string): Promise<OriginPeriod | undefined>;
+  /**
+   * Hands over the bucket's changes when a write marked its period and none came in the last `settleMs`
+   * before `now`, to exactly one of any number of callers, and begins a new period; undefined otherwise.
+   * The changes may be none, when every event of the period was stale or recorded before.
+   */
+  claimQuiet(bucket: string, now: string, settleMs: number): Promise<SettledChanges | undefined>;
+  /** The changes of a period, claimed or not (to post again a proposal whose poster died). */
+  changesIn(bucket: string, period: number): Promise<KeyChange[]>;
+}
+
+/** A listing of an origin bucket under a prefix: each key's ETag, as ListObjectsV2 gave them. */
+export interface OriginSnapshot {
+  /** which save this is; a save names the one it replaces */
+  generation: number;
+  takenAt: string;
+  /** absent when a losing save wrote over its shards: the next save takes a new baseline in its place */
+  etags?: Map<string, string>;
+}
+
+/** The last listing of each origin bucket and prefix, for the comparison when no events are set up. */
+export interface OriginSnapshots {
+  /** The last saved listing; undefined before the first. */
+  read(bucket: string, prefix: string): Promise<OriginSnapshot | undefined>;
+  /**
+   * Saves a listing in place of generation `replacing` (none: the first); `false` when another save came
+   * first, which then stands.
+   */
+  save(
+    bucket: string,
+    prefix: string,
+    listing: { etags: ReadonlyMap<string, string>; takenAt: string },
+    replacing?: number,
+  ): Promise<boolean>;
+}
+
+/** The stores of deploy-aware proposals, on the same table (not yet part of Stores: nothing uses them). */
+export interface OriginStores {
+  originChanges: OriginChanges;
+  originSnapshots: OriginSnapshots;
 }
 
 export type InvalidationStatus = 'InProgress' | 'Completed';

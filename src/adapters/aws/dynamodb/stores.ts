@@ -1,11 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Stores } from '../../../usecases/ports.js';
+import type { OriginStores, Stores } from '../../../usecases/ports.js';
 import { ActivityMarkers } from './activity-markers.js';
 import { DynamoDbAuditQueries } from './audit-queries.js';
 import { DynamoDbCapacity } from './capacity.js';
 import { DynamoDbCounters } from './counters.js';
 import { DynamoDbDigestMarkers } from './digest-markers.js';
 import { DynamoDbHealth } from './health.js';
+import { DynamoDbOriginChanges } from './origin-changes.js';
+import { DynamoDbOriginSnapshots } from './origin-snapshots.js';
 import { DynamoDbPipelineLedger } from './pipeline-ledger.js';
 import { DynamoDbProposals } from './proposals.js';
 import { DynamoDbReconcileState } from './reconcile-state.js';
@@ -15,8 +17,11 @@ import { Table } from './table.js';
 import { DynamoDbUsageLedger } from './usage-ledger.js';
 import { DynamoDbWorkQueue } from './work-queue.js';
 
-/** Every store port over the one table `tableName`, sharing one document client. */
-export function openStores(client: DynamoDBClient, tableName: string): Stores {
+/**
+ * Every store port over the one table `tableName`, sharing one document client. The origin stores ride
+ * along outside `Stores` until deploy-aware proposals are wired in.
+ */
+export function openStores(client: DynamoDBClient, tableName: string): Stores & OriginStores {
   const table = new Table(client, tableName);
   const activity = new ActivityMarkers(table);
   return {
@@ -32,5 +37,7 @@ export function openStores(client: DynamoDBClient, tableName: string): Stores {
     pipelineLedger: new DynamoDbPipelineLedger(table),
     digestMarkers: new DynamoDbDigestMarkers(table),
     proposals: new DynamoDbProposals(table),
+    originChanges: new DynamoDbOriginChanges(table),
+    originSnapshots: new DynamoDbOriginSnapshots(table),
   };
 }
