@@ -1,0 +1,194 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
+import { openStores } from '../../src/adapters/aws/dynamodb/stores.js';
+import { parsePolicyFile } from '../../src/config.js';
+import type { Proposal } from '../../src/core/proposal.js';
+import { addMs } from '../../src/core/schedule.js';
+import type { Cards } from '../../src/usecases/ports.js';
+import { SlackPostError } from '../../src/usecases/ports.js';
+import {
+  acceptProposal,
+  dismissProposal,
+  type ProposalInput,
+  propose,
+  requestIdOf,
+  runProposalStep,
+} from '../../src/usecases/proposals.js';
+import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+
+const AT = '2026-12-07T14:05:00.000Z';
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const FILE = {
+  distributions: {
+    web: { id: 'E2ABCDEF123XYZ', approval: 'wildcard', approvers: { users: ['U0LEAD'] } },
+    team: { id: 'E3TEAM0000001', approval: 'never', requesters: { users: ['U0LEAD'] } },
+  },
+};
+
+/** Slack as far as proposals go: what was posted and redrawn, and a post that fails on demand. */
+function slackCards() {
+  const drawn: Proposal[] = [];
+  let failNext = false;
+  const cards: Pick<Cards, 'postProposal' | 'updateProposal'> = {
+    postProposal: async (proposal) => {
+      if (failNext) {
+        failNext = false;
+        throw new SlackPostError('timed out', false, 0);
+      }
+      drawn.push(proposal);
+      return { ok: true, card: { channel: proposal.channel, ts: `17000.${drawn.length}` } };
+    },
+    updateProposal: async (proposal) => void drawn.push(proposal),
+  };
+  return { cards, drawn, failPost: () => (failNext = true) };
+}
+
+describe('deploy proposals through their store (DynamoDB through dynalite)', () => {
+  let dynamo: LocalDynamoDb;
+  let client: DynamoDBClient;
+  let tables = 0;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    client = dynamo.client();
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await dynamo?.close();
+  });
+
+  async function setUp() {
+    const table = `proposals-${++tables}`;
+    await ensureTable(client, table);
+    const stores = openStores(client, table);
+    const policy = parsePolicyFile({ path: 'invalidator.config.yml', content: FILE });
+    const slack = slackCards();
+    let now = AT;
+    let ids = 0;
+    const services = {
+      ...stores,
+      policy,
+      cards: slack.cards as Cards,
+      clock: { now: () => now },
+      ids: {
+        requestId: () => `INV-${String(++ids).padStart(10, '0')}`,
+        refusalId: () => `REF-${String(++ids).padStart(10, '0')}`,
+        random: () => 0.5,
+      },
+      logger: silent,
+      directory: {
+        members: async () => [],
+        confirm: async () => ({ ok: true as const, members: [] }),
+      },
+    };
+    const input = (alias = 'web', paths = ['/index.html', '/', '/docs/guide.html']): ProposalInput => ({
+      distribution: policy.distributions.find((d) => d.alias === alias) ?? policy.distributions[0]!,
+      bucket: 'my-site',
+      channel: 'C0DEPLOY',
+      source: 'events',
+      deployedAt: '2026-12-07T14:02:41.000Z',
+      objects: { changed: 5, created: 1, deleted: 1 },
+      leftOut: { hashed: 1, created: 1 },
+      paths,
+      proposalMinutes: 120,
+    });
+    return { stores, services, slack, input, at: (t: string) => (now = t) };
+  }
+
+  it('is recorded, priced and posted; its card is posted again by a worker when Slack failed', async () => {
+    const { stores, services, slack, input } = await setUp();
+    slack.failPost();
+    const proposal = await propose(services, input());
+    expect(proposal.id).toMatch(/^PRO-[0-9A-Z]{10}$/);
+    expect(proposal.cost).toMatchObject({ paths: 3, billable: 0 });
+    const unposted = await stores.proposals.get(proposal.id);
+    expect(unposted?.proposal.card).toBeUndefined();
+    expect(unposted?.events.map((e) => e.type)).toEqual(['proposed']);
+    // Due again, found by a worker's look at the due work, which posts it.
+    const due = await stores.work.due(addMs(AT, 60_000), 10);
+    const work = due.find((w) => w.kind === 'proposal');
+    expect(work).toBeDefined();
+    if (work?.kind !== 'proposal') return;
+    expect(await stores.work.claimProposal(work.proposal, 'w1', AT, addMs(AT, 30_000))).toBe(true);
+    expect(await stores.work.claimProposal(work.proposal, 'w2', AT, addMs(AT, 30_000))).toBe(false);
+    await runProposalStep(services, work.proposal);
+    const posted = await stores.proposals.get(proposal.id);
+    expect(posted?.proposal.card).toEqual({ channel: 'C0DEPLOY', ts: '17000.1' });
+    expect(posted?.proposal.dueAt).toBe(posted?.proposal.expiresAt);
+  });
+
+  it('makes one request of two clicks at once, under the proposal’s own id, with the deploy as its reason', async () => {
+    const { stores, services, input } = await setUp();
+    const proposal = await propose(services, input());
+    const [first, second] = await Promise.all([
+      acceptProposal(services, proposal.id, 'U0DEV', 'caller'),
+      acceptProposal(services, proposal.id, 'U0OTHER', 'caller'),
+    ]);
+    const made = [first, second].filter((r) => r.ok);
+    expect(made).toHaveLength(1);
+    const refused = [first, second].find((r) => !r.ok);
+    expect(refused).toEqual({ ok: false, error: { code: 'made_already', requestId: requestIdOf(proposal) } });
+    const request = await stores.requests.get(requestIdOf(proposal));
+    expect(request?.request).toMatchObject({
+      paths: ['/index.html', '/', '/docs/guide.html'],
+      reason: 'deploy to my-site at 14:02',
+      channel: 'C0DEPLOY',
+    });
+    const stored = await stores.proposals.get(proposal.id);
+    expect(stored?.proposal).toMatchObject({ status: 'accepted', requestId: requestIdOf(proposal) });
+    expect(stored?.events.map((e) => e.type)).toEqual(['proposed', 'accepted']);
+    expect(await dismissProposal(services, proposal.id, 'U0LEAD', 'caller')).toEqual({
+      ok: false,
+      error: { code: 'made_already', requestId: requestIdOf(proposal) },
+    });
+  });
+
+  it('refuses a clicker who may not request the distribution, and stays open', async () => {
+    const { stores, services, input } = await setUp();
+    const proposal = await propose(services, input('team'));
+    const refused = await acceptProposal(services, proposal.id, 'U0DEV', 'caller');
+    expect(refused).toMatchObject({ ok: false, error: { code: 'not_a_requester' } });
+    expect((await stores.proposals.get(proposal.id))?.proposal.status).toBe('open');
+    expect(await acceptProposal(services, proposal.id, 'U0LEAD', 'caller')).toMatchObject({ ok: true });
+  });
+
+  it('expires once its minutes are up: recorded, redrawn, and nothing can be done with it after', async () => {
+    const { stores, services, slack, input, at } = await setUp();
+    const proposal = await propose(services, input());
+    const later = addMs(AT, 120 * 60_000);
+    at(later);
+    const due = (await stores.work.due(later, 10)).find((w) => w.kind === 'proposal');
+    expect(due?.kind).toBe('proposal');
+    if (due?.kind !== 'proposal') return;
+    await runProposalStep(services, due.proposal);
+    const stored = await stores.proposals.get(proposal.id);
+    expect(stored?.proposal.status).toBe('expired');
+    expect(stored?.events.map((e) => e.type)).toEqual(['proposed', 'expired']);
+    expect(slack.drawn.at(-1)?.status).toBe('expired');
+    expect((await stores.work.due(addMs(later, 60_000), 10)).filter((w) => w.kind === 'proposal')).toEqual(
+      [],
+    );
+    expect(await acceptProposal(services, proposal.id, 'U0DEV', 'caller')).toEqual({
+      ok: false,
+      error: { code: 'not_open', status: 'expired' },
+    });
+  });
+
+  it('is dismissed once, with who did it; a worker redraws the card where the clicker could not', async () => {
+    const { stores, services, slack, input } = await setUp();
+    const proposal = await propose(services, input());
+    const dismissed = await dismissProposal(services, proposal.id, 'U0LEAD', 'worker');
+    expect(dismissed).toMatchObject({
+      ok: true,
+      value: { status: 'dismissed', by: 'U0LEAD', cardStale: true },
+    });
+    const due = (await stores.work.due(AT, 10)).find((w) => w.kind === 'proposal');
+    if (due?.kind !== 'proposal') throw new Error('the redraw is not due');
+    await runProposalStep(services, due.proposal);
+    expect(slack.drawn.at(-1)).toMatchObject({ status: 'dismissed' });
+    const stored = await stores.proposals.get(proposal.id);
+    expect(stored?.proposal.cardStale).toBeUndefined();
+    expect(stored?.proposal.dueAt).toBeUndefined();
+  });
+});
