@@ -82,8 +82,13 @@ describe('deploy proposals through their store (DynamoDB through dynalite)', () 
         confirm: async () => ({ ok: true as const, members: [] }),
       },
     };
+    const distributionOf = (alias: string) => {
+      const found = policy.distributions.find((d) => d.alias === alias);
+      if (!found) throw new Error(`no distribution ${alias}`);
+      return found;
+    };
     const input = (alias = 'web', paths = ['/index.html', '/', '/docs/guide.html']): ProposalInput => ({
-      distribution: policy.distributions.find((d) => d.alias === alias) ?? policy.distributions[0]!,
+      distribution: distributionOf(alias),
       bucket: 'my-site',
       channel: 'C0DEPLOY',
       source: 'events',
