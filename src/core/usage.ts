@@ -20,6 +20,11 @@ export interface UsageRow {
   /** on a restricted distribution the viewer may not see in detail: counted, but not by requester */
   restricted?: true;
   submittedAt: string;
+  /**
+   * the AWS account of an external invalidation on a distribution the config does not name, when it is
+   * not the bot's own (core/accounts.ts); the others' account follows from the config
+   */
+  account?: string;
 }
 
 export interface UsageSummary {

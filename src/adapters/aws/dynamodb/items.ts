@@ -238,6 +238,7 @@ const usageSchema = z.looseObject({
   distributionId: text.default(''),
   external: z.boolean().optional(),
   requester: optionalText,
+  account: optionalText,
 });
 
 const seenSchema = z.looseObject({ invalidationId: text });
@@ -254,7 +255,12 @@ const listingSchema = z.discriminatedUnion('coverage', [
     coverage: z.literal('account'),
     listedAt: text,
     distributions: z.array(
-      z.looseObject({ id: text, domainName: z.string(), aliases: z.array(z.string()).default([]) }),
+      z.looseObject({
+        id: text,
+        domainName: z.string(),
+        aliases: z.array(z.string()).default([]),
+        account: text.optional(),
+      }),
     ),
   }),
   z.looseObject({ coverage: z.literal('configured'), listedAt: text, reason: z.literal('denied') }),
@@ -345,6 +351,7 @@ export function parseUsageRow(item: Item): UsageRow {
     submittedAt,
   };
   if (entry.requester !== undefined) row.requester = entry.requester;
+  if (entry.account !== undefined) row.account = entry.account;
   return row;
 }
 
@@ -369,10 +376,11 @@ export function parseListing(item: Item): DistributionListing {
   const listing = parse(listingSchema, item, 'distribution listing');
   if (listing.coverage === 'configured')
     return { coverage: 'configured', listedAt: listing.listedAt, reason: listing.reason };
-  const distributions = listing.distributions.map(({ id, domainName, aliases }) => ({
+  const distributions = listing.distributions.map(({ id, domainName, aliases, account }) => ({
     id,
     domainName,
     aliases,
+    ...(account === undefined ? {} : { account }),
   }));
   return { coverage: 'account', listedAt: listing.listedAt, distributions };
 }

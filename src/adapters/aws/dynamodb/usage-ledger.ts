@@ -23,6 +23,7 @@ export class DynamoDbUsageLedger implements UsageLedger {
           usagePaths: seen.paths,
           distributionId: seen.distributionId,
           external: true,
+          ...(seen.account === undefined ? {} : { account: seen.account }),
         }
       : {};
     // A conflict: recorded already by an earlier run or another worker, counted once as it should be.
