@@ -238,7 +238,6 @@ const usageSchema = z.looseObject({
   distributionId: text.default(''),
   external: z.boolean().optional(),
   requester: optionalText,
-  account: optionalText,
 });
 
 const seenSchema = z.looseObject({ invalidationId: text });
@@ -342,7 +341,7 @@ export function parseQueued(item: Item): QueuedRequest {
 /** A usage index entry: a billed submission, the bot's or (reconciled) an external one. */
 export function parseUsageRow(item: Item): UsageRow {
   const entry = parse(usageSchema, item, 'usage entry');
-  const [submittedAt = '', id = ''] = entry.usageSk.split('#');
+  const [submittedAt = '', id = '', account] = entry.usageSk.split('#');
   const row: UsageRow = {
     id,
     paths: entry.usagePaths,
@@ -351,7 +350,7 @@ export function parseUsageRow(item: Item): UsageRow {
     submittedAt,
   };
   if (entry.requester !== undefined) row.requester = entry.requester;
-  if (entry.account !== undefined) row.account = entry.account;
+  if (account !== undefined && account !== '') row.account = account;
   return row;
 }
 
