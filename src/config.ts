@@ -5,6 +5,22 @@ import type { ApprovalPolicy, Approvers } from './core/policy.js';
 
 const DISTRIBUTION_ID = /^E[A-Z0-9]{5,}$/;
 
+/**
+ * An IAM role's ARN in any partition: `arn:aws:iam::<account>:role/<path/name>`. Role names are 1–64 of
+ * `[\w+=,.@-]`, paths `/`-separated segments of the same.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+ */
+const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/** An AWS account id: 12 digits. */
+const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * STS's rule for an external id: 2–1224 characters of `[\w+=,.@:/-]`.
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+ */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
 /** Longer aliases do not fit on a card's header or a `/invalidate` line people type. */
 const MAX_ALIAS_LENGTH = 64;
 /** 7 days: a pending request's expiry must stay a date every store and Slack's date formatting accept. */
@@ -135,6 +151,14 @@ const distributionSchema = z.strictObject({
   requesters: userSetSchema.optional(),
   channels: z.array(slackId('[CGD]', 'channel')).min(1).optional(),
   budget: budgetSchema.optional(),
+  roleArn: z
+    .string()
+    .regex(ROLE_ARN, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/invalidator')
+    .optional(),
+  externalId: z
+    .string()
+    .regex(EXTERNAL_ID, 'must be 2–1224 characters of letters, digits and + = , . @ : / - _')
+    .optional(),
   ...ruleFields,
 });
 
@@ -240,6 +264,7 @@ const fileSchema = z.strictObject({
     .optional(),
   pipelines: z.record(pipelineNameSchema, pipelineSchema).optional(),
   auditors: userSetSchema.optional(),
+  accountId: z.string().regex(ACCOUNT_ID, 'must be an AWS account id (12 digits)').optional(),
   ...ruleFields,
 });
 
@@ -362,7 +387,23 @@ function checkPipelines(file: FileConfig, ctx: z.RefinementCtx): void {
   }
 }
 
-const checkedFileSchema = fileSchema.superRefine(checkApprovers).superRefine(checkPipelines);
+/** An external id is sent with AssumeRole only: without a role to assume it would be silently unused. */
+function checkExternalIds(file: FileConfig, ctx: z.RefinementCtx): void {
+  for (const [alias, distribution] of Object.entries(file.distributions)) {
+    if (distribution.externalId !== undefined && distribution.roleArn === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['distributions', alias, 'externalId'],
+        message: 'needs roleArn: the external id is sent only when assuming that role',
+      });
+    }
+  }
+}
+
+const checkedFileSchema = fileSchema
+  .superRefine(checkApprovers)
+  .superRefine(checkPipelines)
+  .superRefine(checkExternalIds);
 
 /** One distribution as configured, under its alias. */
 export interface DistributionConfig {
@@ -379,6 +420,13 @@ export interface DistributionConfig {
   channels?: string[];
   /** this distribution's own monthly budget: its paths and the cost its requests' cards showed */
   budget?: BudgetConfig;
+  /**
+   * the IAM role (in the distribution's own AWS account) the bot assumes for every CloudFront call on it;
+   * absent: the bot's own credentials, in its own account
+   */
+  roleArn?: string;
+  /** sent as `ExternalId` when assuming `roleArn` (the role's trust policy may require it) */
+  externalId?: string;
 }
 
 /**
@@ -398,8 +446,13 @@ export interface PolicyConfig {
    */
   suggestionWaitSeconds: number;
   cost: { freePathsPerMonth: number; pricePerPathUsd: number };
-  /** the whole account's monthly budget (core/budgets.ts): the card warns at 80%; past it, `onExceed` */
+  /**
+   * the monthly budget over every AWS account the bot invalidates in, summed (core/budgets.ts): the card
+   * warns at 80%; past it, `onExceed`
+   */
   budget?: BudgetConfig;
+  /** the bot's own AWS account (that of the distributions without `roleArn`), to name it in reports */
+  accountId?: string;
   /** deploy pipelines that may request through the HTTP API (`pipelines` in the file); none when absent */
   pipelines?: PipelineConfig[];
   /**
@@ -696,6 +749,7 @@ function policyOf(file: FileConfig): PolicyConfig {
     ...(file.budget ? { budget: file.budget } : {}),
     ...(file.pipelines ? { pipelines: pipelinesOf(file, file.pipelines) } : {}),
     ...(file.auditors ? { auditors: file.auditors } : {}),
+    ...(file.accountId ? { accountId: file.accountId } : {}),
   };
 }
 
@@ -735,6 +789,8 @@ function distributionOf(file: FileConfig, alias: string, value: FileDistribution
   if (value.requesters) distribution.requesters = value.requesters;
   if (value.channels) distribution.channels = value.channels;
   if (value.budget) distribution.budget = value.budget;
+  if (value.roleArn) distribution.roleArn = value.roleArn;
+  if (value.externalId) distribution.externalId = value.externalId;
   return distribution;
 }
 

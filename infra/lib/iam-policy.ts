@@ -1,4 +1,7 @@
+import type { PolicyConfig } from '../../src/config.js';
+import { accountIdOfRole } from '../../src/core/accounts.js';
 import {
+  assumeRoleGrant,
   cloudFrontGrant,
   type Grant,
   reconcileGrants,
@@ -13,7 +16,10 @@ export interface ServerResources {
   account: string;
   region: string;
   tableName: string;
+  /** the distributions reached with the bot's own credentials */
   distributionIds: readonly string[];
+  /** the roles of the distributions in other accounts */
+  roleArns: readonly string[];
 }
 
 /** An IAM policy document, as IAM reads it. */
@@ -35,10 +41,14 @@ export function serverPolicy(resources: ServerResources): PolicyDocument {
   );
   const cloudFrontActions = [...new Set([...WORKER_CLOUDFRONT_ACTIONS, ...SLACK_CLOUDFRONT_ACTIONS])];
   const reconcile = reconcileGrants(`arn:${partition}:cloudfront::${account}:distribution/*`);
+  const assumeRoles = assumeRoleGrant(resources.roleArns);
   return {
     Version: '2012-10-17',
     Statement: [
-      statement('CloudFrontInvalidations', cloudFrontGrant(cloudFrontActions, distributionArns)),
+      ...(distributionArns.length === 0
+        ? []
+        : [statement('CloudFrontInvalidations', cloudFrontGrant(cloudFrontActions, distributionArns))]),
+      ...(assumeRoles ? [statement('AssumeDistributionRoles', assumeRoles)] : []),
       statement('CloudFrontListDistributions', reconcile.listAccount),
       statement('CloudFrontReconcile', reconcile.readInvalidations),
       statement(
@@ -51,4 +61,103 @@ export function serverPolicy(resources: ServerResources): PolicyDocument {
 
 function statement(sid: string, grant: Grant): PolicyDocument['Statement'][number] {
   return { Sid: sid, Effect: 'Allow', Action: [...grant.actions].sort(), Resource: grant.resources };
+}
+
+/** What to create in another AWS account for the bot: one role, what it may do, and who may assume it. */
+export interface TargetRole {
+  account: string;
+  roleArn: string;
+  /** the distributions of the policy file reached through this role */
+  distributionIds: string[];
+  /** the role's permissions policy */
+  permissionsPolicy: PolicyDocument;
+  /** the role's trust policy: the bot's role(s) may assume it, with the external id when one is set */
+  trustPolicy: TrustPolicyDocument;
+}
+
+/** A role's trust policy, as IAM reads it. */
+export interface TrustPolicyDocument {
+  Version: '2012-10-17';
+  Statement: Array<{
+    Effect: 'Allow';
+    Principal: { AWS: string | string[] };
+    Action: 'sts:AssumeRole';
+    Condition?: { StringEquals: { 'sts:ExternalId': string } };
+  }>;
+}
+
+/**
+ * For each role the policy file names (`roleArn`), in file order: its account, the permissions policy that
+ * role needs there (the CloudFront actions the bot uses, on the ARNs of that role's distributions; with
+ * reconciliation, ListDistributions on `*` and reading every distribution's invalidations, as at home) and
+ * its trust policy (`principals`: the bot's own role or roles; `sts:ExternalId` when the file sets one).
+ */
+export function targetRoles(
+  policy: Pick<PolicyConfig, 'distributions'>,
+  options: { partition: string; principals: readonly string[]; reconciliation: boolean },
+): TargetRole[] {
+  const byRole = new Map<string, { externalId?: string; distributionIds: string[] }>();
+  for (const distribution of policy.distributions) {
+    if (distribution.roleArn === undefined) continue;
+    const entry = byRole.get(distribution.roleArn) ?? {
+      ...(distribution.externalId === undefined ? {} : { externalId: distribution.externalId }),
+      distributionIds: [],
+    };
+    if (!entry.distributionIds.includes(distribution.id)) entry.distributionIds.push(distribution.id);
+    byRole.set(distribution.roleArn, entry);
+  }
+  return [...byRole.entries()].map(([roleArn, { externalId, distributionIds }]) => {
+    const account = accountIdOfRole(roleArn);
+    return {
+      account,
+      roleArn,
+      distributionIds,
+      permissionsPolicy: rolePermissions(options.partition, account, distributionIds, options.reconciliation),
+      trustPolicy: trustPolicy(options.principals, externalId),
+    };
+  });
+}
+
+function rolePermissions(
+  partition: string,
+  account: string,
+  distributionIds: readonly string[],
+  reconciliation: boolean,
+): PolicyDocument {
+  const arns = distributionIds.map((id) => `arn:${partition}:cloudfront::${account}:distribution/${id}`);
+  const cloudFrontActions = [...new Set([...WORKER_CLOUDFRONT_ACTIONS, ...SLACK_CLOUDFRONT_ACTIONS])];
+  const reconcile = reconcileGrants(`arn:${partition}:cloudfront::${account}:distribution/*`);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      statement('CloudFrontInvalidations', cloudFrontGrant(cloudFrontActions, arns)),
+      ...(reconciliation
+        ? [
+            statement('CloudFrontListDistributions', reconcile.listAccount),
+            statement('CloudFrontReconcile', reconcile.readInvalidations),
+          ]
+        : []),
+    ],
+  };
+}
+
+/**
+ * Who may assume the role: the bot's role(s), and only with the external id when the file sets one.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html
+ */
+function trustPolicy(principals: readonly string[], externalId: string | undefined): TrustPolicyDocument {
+  const principal = principals.length === 1 ? (principals[0] ?? '') : [...principals];
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: principal },
+        Action: 'sts:AssumeRole',
+        ...(externalId === undefined
+          ? {}
+          : { Condition: { StringEquals: { 'sts:ExternalId': externalId } } }),
+      },
+    ],
+  };
 }

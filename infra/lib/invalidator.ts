@@ -21,7 +21,8 @@ import { SLACK_EVENTS_PATH } from '../../src/adapters/slack/lambda-app.js';
 import { Alarms } from './alarms.js';
 import { BUNDLED_CONFIG, bundleHandler, type HandlerName, REPO_ROOT } from './bundle.js';
 import {
-  cloudFrontStatement,
+  assumeRoleStatements,
+  cloudFrontStatements,
   logStatement,
   reconcileStatements,
   SLACK_CLOUDFRONT_ACTIONS,
@@ -112,14 +113,17 @@ export class Invalidator extends Construct {
   readonly slackRequestUrl: string;
   readonly alarmTopic: sns.ITopic;
   readonly alarms: readonly cloudwatch.Alarm[];
-  /** the distributions of the policy file: the only ones the functions may touch */
+  /** the distributions of the policy file in the stack's account: the only ones its roles may touch */
   readonly distributionIds: readonly string[];
+  /** the roles of the distributions in other accounts: the only roles the functions may assume */
+  readonly roleArns: readonly string[];
 
   constructor(scope: Construct, id: string, props: InvalidatorProps) {
     super(scope, id);
     if (props.table && props.tableProps) throw new Error('Invalidator: give either `table` or `tableProps`');
     const policyFile = loadPolicyFile(props.policyFile);
     this.distributionIds = policyFile.distributionIds;
+    this.roleArns = policyFile.roleArns;
 
     const table = props.table ?? this.createTable(props.tableProps ?? {});
     this.tableName = table.tableName;
@@ -199,8 +203,9 @@ export class Invalidator extends Construct {
       // (src/entrypoints/lambda-worker.ts).
       timeout: Duration.seconds(90),
       statements: [
-        cloudFrontStatement(Stack.of(this), WORKER_CLOUDFRONT_ACTIONS, this.distributionIds),
+        ...cloudFrontStatements(Stack.of(this), WORKER_CLOUDFRONT_ACTIONS, this.distributionIds),
         ...reconcileStatements(Stack.of(this)),
+        ...assumeRoleStatements(this.roleArns),
       ],
     });
     // Asynchronous invokes are not retried by Lambda: the schedule runs again within a minute anyway.
@@ -227,7 +232,9 @@ export class Invalidator extends Construct {
       memorySize: 1024,
       timeout: Duration.seconds(10),
       statements: [
-        cloudFrontStatement(Stack.of(this), SLACK_CLOUDFRONT_ACTIONS, this.distributionIds),
+        ...cloudFrontStatements(Stack.of(this), SLACK_CLOUDFRONT_ACTIONS, this.distributionIds),
+        // `/invalidate status` reads an invalidation of another account's distribution through its role.
+        ...assumeRoleStatements(this.roleArns),
         new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [worker.functionArn] }),
       ],
     });

@@ -84,17 +84,21 @@ export function tableStatement(tableArn: string): iam.PolicyStatement {
   return new iam.PolicyStatement(tableGrant(tableArn));
 }
 
-export function cloudFrontStatement(
+/** CloudFront on the bot's own distributions; none when every distribution is reached through a role. */
+export function cloudFrontStatements(
   stack: Stack,
   actions: readonly string[],
   distributionIds: readonly string[],
-): iam.PolicyStatement {
-  return new iam.PolicyStatement(
-    cloudFrontGrant(
-      actions,
-      distributionIds.map((id) => distributionArn(stack, id)),
+): iam.PolicyStatement[] {
+  if (distributionIds.length === 0) return [];
+  return [
+    new iam.PolicyStatement(
+      cloudFrontGrant(
+        actions,
+        distributionIds.map((id) => distributionArn(stack, id)),
+      ),
     ),
-  );
+  ];
 }
 
 /** The worker's reconciliation grants: listing the account, and reading every distribution's invalidations. */
@@ -108,6 +112,21 @@ export function reconcileGrants(everyDistribution: string): { listAccount: Grant
 export function reconcileStatements(stack: Stack): iam.PolicyStatement[] {
   const { listAccount, readInvalidations } = reconcileGrants(everyDistributionArn(stack));
   return [new iam.PolicyStatement(listAccount), new iam.PolicyStatement(readInvalidations)];
+}
+
+/**
+ * Assuming the roles of the distributions in other AWS accounts (`roleArn` in the policy file), exactly
+ * those: the CloudFront calls on those distributions are made with the role's credentials. Undefined when
+ * no distribution names a role (then nothing is granted).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_permissions-to-switch.html
+ */
+export function assumeRoleGrant(roleArns: readonly string[]): Grant | undefined {
+  return roleArns.length === 0 ? undefined : { actions: ['sts:AssumeRole'], resources: [...roleArns] };
+}
+
+export function assumeRoleStatements(roleArns: readonly string[]): iam.PolicyStatement[] {
+  const grant = assumeRoleGrant(roleArns);
+  return grant ? [new iam.PolicyStatement(grant)] : [];
 }
 
 /** Read of the one Slack secret: GetSecretValue only (no DescribeSecret, which `grantRead` would add). */

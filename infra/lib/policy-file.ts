@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import * as z from 'zod';
 import { type PolicyConfig, parsePolicyFile } from '../../src/config.js';
 import { DEFAULT_CONFIG_FILE, readConfigFileAt } from '../../src/config-file.js';
 
@@ -10,8 +11,15 @@ export interface LoadedPolicyFile {
   /** absolute path: the file shipped next to both handlers */
   path: string;
   policy: PolicyConfig;
-  /** the CloudFront distributions it names, each once: the only ones the bot may touch */
+  /**
+   * the CloudFront distributions in the bot's own account (those without `roleArn`), each once: the only
+   * ones its own role may touch
+   */
   distributionIds: string[];
+  /** the roles of the distributions in other accounts, each once: the only ones the bot may assume */
+  roleArns: string[];
+  /** whether the bot reconciles usage (`reconciliation.enabled`, on by default) */
+  reconciliation: boolean;
 }
 
 /**
@@ -21,13 +29,37 @@ export interface LoadedPolicyFile {
  * Throws a ConfigError.
  */
 export function loadPolicyFile(path: string): LoadedPolicyFile {
-  const policy = parsePolicyFile(readConfigFileAt(path, `copy ${EXAMPLE_CONFIG} to ${path} and edit it`));
-  return { path: resolve(path), policy, distributionIds: distributionIdsOf(policy) };
+  const file = readConfigFileAt(path, `copy ${EXAMPLE_CONFIG} to ${path} and edit it`);
+  const policy = parsePolicyFile(file);
+  return {
+    path: resolve(path),
+    policy,
+    distributionIds: distributionIdsOf(policy),
+    roleArns: roleArnsOf(policy),
+    reconciliation: reconciliationOf(file.content),
+  };
 }
 
-/** The distribution ids a policy names, each once and in file order. */
+/** `reconciliation.enabled` of a file the parser accepted (so a boolean when present); on by default. */
+function reconciliationOf(content: unknown): boolean {
+  const parsed = z
+    .looseObject({ reconciliation: z.looseObject({ enabled: z.boolean().optional() }).optional() })
+    .safeParse(content);
+  return !parsed.success || parsed.data.reconciliation?.enabled !== false;
+}
+
+/** The ids of the distributions the bot reaches with its own credentials, each once and in file order. */
 export function distributionIdsOf(policy: PolicyConfig): string[] {
-  return [...new Set(policy.distributions.map((distribution) => distribution.id))];
+  return [
+    ...new Set(
+      policy.distributions.filter((d) => d.roleArn === undefined).map((distribution) => distribution.id),
+    ),
+  ];
+}
+
+/** The roles a policy names, each once and in file order. */
+export function roleArnsOf(policy: PolicyConfig): string[] {
+  return [...new Set(policy.distributions.flatMap((d) => (d.roleArn === undefined ? [] : [d.roleArn])))];
 }
 
 /**
@@ -55,7 +87,7 @@ export function policyFilePath(
 export async function readPolicyFile(
   env: Record<string, string | undefined>,
   options: { allowExample: boolean; warn: (message: string) => void },
-): Promise<{ path: string; distributionIds: string[] }> {
-  const { path, distributionIds } = loadPolicyFile(policyFilePath(env, options));
-  return { path, distributionIds };
+): Promise<{ path: string; distributionIds: string[]; roleArns: string[] }> {
+  const { path, distributionIds, roleArns } = loadPolicyFile(policyFilePath(env, options));
+  return { path, distributionIds, roleArns };
 }

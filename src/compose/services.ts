@@ -43,16 +43,18 @@ export async function composeServices(
   const stores = openStores(database.client, database.tableName);
   // The CloudFront SDK loads with the first submission or poll: an idle bot does not carry it.
   const cdn = lazyCdn(async () => {
-    const [{ CloudFrontClient }, { CloudFrontCdn }] = await Promise.all([
-      import('@aws-sdk/client-cloudfront'),
-      import('../adapters/aws/cloudfront.js'),
-    ]);
-    return new CloudFrontCdn(
-      new CloudFrontClient({
-        region: config.awsRegion ?? 'us-east-1',
-        requestHandler: { requestTimeout: AWS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
-      }),
-    );
+    const { cloudFrontAccounts } = await import('../adapters/aws/cloudfront-accounts.js');
+    return cloudFrontAccounts({
+      policy: config.policy,
+      region: config.awsRegion ?? 'us-east-1',
+      requestTimeoutMs: AWS_REQUEST_TIMEOUT_MS,
+      // A distribution of another account that only reconciliation's listing found is read in that account.
+      listedAccount: async (distributionId) => {
+        const listing = await stores.reconcileState.listing();
+        if (listing?.coverage !== 'account') return undefined;
+        return listing.distributions.find((d) => d.id === distributionId)?.account;
+      },
+    });
   });
   const onCall = onCallDirectory(config, slack.client, logger);
   const services: Services = {

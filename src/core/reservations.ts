@@ -5,9 +5,22 @@ import type { ApprovalRule, LimitFindings, RequesterLimits } from './policy.js';
  * themselves are a port (usecases/ports.ts `Counters`); this is the arithmetic around them.
  */
 
-/** The month's paths, reserved by every request as it is recorded: the budget and the free allowance. */
+/**
+ * The month's paths, reserved by every request as it is recorded, in every AWS account together: the
+ * top-level budget. With one account (the bot's own) it is that account's figure, its free allowance too.
+ */
 export function monthPathsScope(month: string): string {
   return `paths#${month}`;
+}
+
+/**
+ * One other AWS account's paths in a month (core/accounts.ts; its 12-digit id), reserved besides the
+ * month's by every request on its distributions: that account's free allowance and cost. The bot's own
+ * account has no counter of its own: its figure is the month's less every other account's, so the
+ * counters of a bot that had one account stay what they were.
+ */
+export function accountPathsScope(account: string, month: string): string {
+  return `paths#${month}#account#${account}`;
 }
 
 /** One distribution's paths in a month, reserved only when it has a budget of paths of its own. */

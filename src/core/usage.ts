@@ -20,6 +20,11 @@ export interface UsageRow {
   /** on a restricted distribution the viewer may not see in detail: counted, but not by requester */
   restricted?: true;
   submittedAt: string;
+  /**
+   * the AWS account of an external invalidation on a distribution the config does not name, when it is
+   * not the bot's own (core/accounts.ts); the others' account follows from the config
+   */
+  account?: string;
 }
 
 export interface UsageSummary {
@@ -35,6 +40,27 @@ export interface UsageSummary {
   byRequester: RequesterUsage[];
   /** invalidations made outside the bot, per distribution, most paths first */
   outside: OutsideUsage[];
+  /**
+   * with more than one AWS account: each one's paths, cost and free allowance left, in the order the config
+   * names them (core/accounts.ts); the totals above are then their sums
+   */
+  byAccount?: AccountUsage[];
+}
+
+/** One AWS account's month: it has a free allowance of its own, so its own cost. */
+export interface AccountUsage {
+  /** the account's key (core/accounts.ts): its id, or HOME_ACCOUNT */
+  account: string;
+  paths: number;
+  costUsd: number;
+  freeRemaining: number;
+  projectedUsd: number;
+}
+
+/** Which account each row bills in, and every account the config names (each shown, even unused). */
+export interface UsageAccounts {
+  accountOf(row: UsageRow): string;
+  configured: readonly string[];
 }
 
 /**
@@ -60,18 +86,27 @@ export function summariseUsage(
   rows: readonly UsageRow[],
   pricing: Pricing,
   now: string,
+  accounts?: UsageAccounts,
 ): UsageSummary {
   const paths = sum(rows.map((row) => row.paths));
   const externalPaths = sum(rows.filter((row) => row.external).map((row) => row.paths));
-  const projectedPaths = Math.round(paths / monthElapsedFraction(month, now));
+  const elapsed = monthElapsedFraction(month, now);
+  const projectedPaths = Math.round(paths / elapsed);
+  const byAccount =
+    accounts && accounts.configured.length > 1 ? accountUsage(rows, accounts, pricing, elapsed) : undefined;
   return {
     month,
     paths,
     externalPaths,
-    freeRemaining: Math.max(0, pricing.freePathsPerMonth - paths),
-    costUsd: monthCost(paths, pricing),
-    projectedUsd: monthCost(projectedPaths, pricing),
+    freeRemaining: byAccount
+      ? sum(byAccount.map((a) => a.freeRemaining))
+      : Math.max(0, pricing.freePathsPerMonth - paths),
+    costUsd: byAccount ? usdSum(byAccount.map((a) => a.costUsd)) : monthCost(paths, pricing),
+    projectedUsd: byAccount
+      ? usdSum(byAccount.map((a) => a.projectedUsd))
+      : monthCost(projectedPaths, pricing),
     projectedPaths,
+    ...(byAccount ? { byAccount } : {}),
     byDistribution: top(rows, (row) => row.distributionId).map(([distributionId, n]) => ({
       distributionId,
       paths: n,
@@ -84,6 +119,35 @@ export function summariseUsage(
     ),
     outside: outsideUsage(rows),
   };
+}
+
+/**
+ * Each account's month: configured ones in their order, then any other a row bills in (a distribution
+ * since removed from the config). Each has its own free allowance (https://aws.amazon.com/cloudfront/pricing/).
+ */
+function accountUsage(
+  rows: readonly UsageRow[],
+  accounts: UsageAccounts,
+  pricing: Pricing,
+  elapsed: number,
+): AccountUsage[] {
+  const totals = new Map<string, number>(accounts.configured.map((account) => [account, 0]));
+  for (const row of rows) {
+    const account = accounts.accountOf(row);
+    totals.set(account, (totals.get(account) ?? 0) + row.paths);
+  }
+  return [...totals.entries()].map(([account, paths]) => ({
+    account,
+    paths,
+    costUsd: monthCost(paths, pricing),
+    freeRemaining: Math.max(0, pricing.freePathsPerMonth - paths),
+    projectedUsd: monthCost(Math.round(paths / elapsed), pricing),
+  }));
+}
+
+/** Sums amounts kept in tenths of a cent without floating-point dust. */
+function usdSum(amounts: readonly number[]): number {
+  return Math.round(sum(amounts) * 1000) / 1000;
 }
 
 /** External rows (one per invalidation) summed per distribution, the restricted ones as one line. */

@@ -36,6 +36,8 @@ export interface CloudFrontCall {
   callerReference?: string;
   /** create and get: the invalidation's status in the answer */
   invalidationStatus?: 'InProgress' | 'Completed';
+  /** the access key id that signed the call (SigV4 `Credential=`), empty when unsigned */
+  signedBy: string;
 }
 
 /** A distribution as ListDistributions describes it. */
@@ -59,6 +61,17 @@ export interface CloudFrontStandInOptions {
   enforceLimits?: boolean;
   /** default 0 (random) */
   port?: number;
+  /**
+   * Several AWS accounts behind one endpoint: which account each distribution is in (those not named are
+   * in `home`) and whose keys sign a call (`ofKey`; keys it does not know are `home`'s). A call for a
+   * distribution signed by another account's keys answers AccessDenied, as CloudFront does, and
+   * ListDistributions lists the signer's account alone. Without it, every key sees every distribution.
+   */
+  accounts?: {
+    home: string;
+    ofDistribution: Record<string, string>;
+    ofKey: (accessKeyId: string) => string | undefined;
+  };
 }
 
 export interface CloudFrontStandIn {
@@ -241,13 +254,13 @@ async function handleRequest(state: State, req: IncomingMessage, res: ServerResp
     send(res, errorReply('InvalidArgument', `Unsupported request: ${req.method} ${url.pathname}`, 404));
     return;
   }
-  const call: CloudFrontCall = { ...route, status: 0, at: Date.now() };
+  const call: CloudFrontCall = { ...route, status: 0, at: Date.now(), signedBy: signingKeyOf(req) };
   state.calls.push(call);
   if (route.operation === 'create') {
     const batch = parseInvalidationBatch(body);
     if (batch.ok) Object.assign(call, { paths: batch.paths, callerReference: batch.callerReference });
   }
-  const reply = await answer(state, route, body, url.searchParams);
+  const reply = await answer(state, route, body, url.searchParams, signerAccount(state, call.signedBy));
   call.status = reply.status;
   if (reply.errorCode) call.errorCode = reply.errorCode;
   if (reply.invalidation) {
@@ -287,10 +300,22 @@ function matchRoute(method: string, pathname: string): Route | undefined {
   };
 }
 
-async function answer(state: State, route: Route, body: string, query: URLSearchParams): Promise<Reply> {
+async function answer(
+  state: State,
+  route: Route,
+  body: string,
+  query: URLSearchParams,
+  signer: string | undefined,
+): Promise<Reply> {
   const faultCode = await state.options.beforeAnswer?.(route);
   if (faultCode) return errorReply(faultCode);
-  if (route.operation === 'distributions') return listDistributions(state, query);
+  if (route.operation === 'distributions') return listDistributions(state, query, signer);
+  if (signer !== undefined && accountOfDistribution(state, route.distributionId) !== signer) {
+    return errorReply(
+      'AccessDenied',
+      `User: ${signer} is not authorized to perform: cloudfront on resource: distribution/${route.distributionId}`,
+    );
+  }
   if (!distributionExists(state, route.distributionId)) {
     return errorReply('NoSuchDistribution', 'The specified distribution does not exist.');
   }
@@ -306,6 +331,23 @@ async function answer(state: State, route: Route, body: string, query: URLSearch
       throw new Error(`Unknown operation ${String(unknownOperation)}`);
     }
   }
+}
+
+/** The account whose keys signed a call; undefined when the stand-in keeps no accounts. */
+function signerAccount(state: State, accessKeyId: string): string | undefined {
+  const accounts = state.options.accounts;
+  return accounts && (accounts.ofKey(accessKeyId) ?? accounts.home);
+}
+
+function accountOfDistribution(state: State, distributionId: string): string | undefined {
+  const accounts = state.options.accounts;
+  return accounts && (accounts.ofDistribution[distributionId] ?? accounts.home);
+}
+
+/** The access key id of a SigV4 `Authorization` header (`… Credential=AKID/date/region/service/aws4_request, …`). */
+function signingKeyOf(req: IncomingMessage): string {
+  const match = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''));
+  return match?.[1] ?? '';
 }
 
 function distributionExists(state: State, distributionId: string): boolean {
@@ -340,10 +382,12 @@ function defaultDomainName(distributionId: string): string {
  * ListDistributions, paged like ListInvalidations: `Marker` is the last id of the previous page.
  * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListDistributions.html
  */
-function listDistributions(state: State, query: URLSearchParams): Reply {
+function listDistributions(state: State, query: URLSearchParams, signer: string | undefined): Reply {
   const paging = pagingOf(query);
   if (!paging) return errorReply('InvalidArgument', 'MaxItems is invalid.');
-  const all = accountDistributions(state);
+  const all = accountDistributions(state).filter(
+    (distribution) => signer === undefined || accountOfDistribution(state, distribution.id) === signer,
+  );
   const start = paging.marker === '' ? 0 : all.findIndex((d) => d.id === paging.marker) + 1;
   if (start === 0 && paging.marker !== '') return errorReply('InvalidArgument', 'Marker is invalid.');
   const page = all.slice(start, start + paging.maxItems);

@@ -49,6 +49,8 @@ export interface SeenInvalidation {
   external: boolean;
   paths: number;
   createTime: string;
+  /** the AWS account it was made in (core/accounts.ts), for a distribution of another account */
+  account?: string;
 }
 
 /** A unit of due work: one request's next step, or one poll of a distribution's in-flight requests. */
@@ -431,7 +433,10 @@ export interface Cdn {
   describe(input: { distributionId: string; invalidationId: string }): Promise<InvalidationDetail>;
   /** One page of a distribution's invalidations, newest first; `nextMarker` continues it, absent at the end. */
   invalidationsPage(distributionId: string, marker?: string): Promise<InvalidationPage>;
-  /** Every distribution of the account (every ListDistributions page); AccessDenied when not allowed. */
+  /**
+   * Every distribution of every account the config names (every ListDistributions page of each), those
+   * of other accounts tagged with theirs; AccessDenied when one account does not allow it.
+   */
   distributions(): Promise<DistributionSummary[]>;
 }
 
@@ -448,6 +453,8 @@ export interface DistributionSummary {
   domainName: string;
   /** its alternate domain names (CNAMEs) */
   aliases: string[];
+  /** the AWS account it is in (core/accounts.ts), when not the bot's own: listed through a role */
+  account?: string;
 }
 
 /**

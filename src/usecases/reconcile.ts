@@ -1,5 +1,6 @@
+import { accountOfDistribution, HOME_ACCOUNT } from '../core/accounts.js';
 import { billingMonth } from '../core/cost.js';
-import { monthPathsScope } from '../core/reservations.js';
+import { accountPathsScope, monthPathsScope } from '../core/reservations.js';
 import { addMs } from '../core/schedule.js';
 import { isBotReference, monthsBefore } from '../core/usage.js';
 import { CdnError, type InvalidationSummary, type ReconcileProgress, type Services } from './ports.js';
@@ -45,7 +46,8 @@ export function reconcileTask(
 }
 
 /**
- * Lists every distribution the bot can see (ListDistributions), keeps the listing for the usage report,
+ * Lists every distribution the bot can see (ListDistributions, in every AWS account the config names),
+ * keeps the listing for the usage report,
  * and makes each one's reconciliation due now; runs again after one interval. When ListDistributions is
  * refused, the configured distributions stand in and the listing says so (usage then says it covers only
  * those); the next listing that works replaces that. Any other failure reconciles what was known.
@@ -162,8 +164,9 @@ function passBoundary(progress: ReconcileProgress, now: string): string {
 
 /**
  * Looks once at each invalidation not seen before. An external one is counted in the month's counter
- * before it is marked seen, and committed after: a run that dies in between finds it unseen and reserves
- * it again, which the open reservation makes a no-op.
+ * (and in its AWS account's, for another account's distribution) before it is marked seen, and committed
+ * after: a run that dies in between finds it unseen and reserves it again, which the open reservation
+ * makes a no-op.
  */
 async function countUnseen(
   services: ReconcileServices,
@@ -176,27 +179,46 @@ async function countUnseen(
     distributionId,
     summaries.map((summary) => summary.id),
   );
-  for (const summary of summaries) {
-    if (seen.has(summary.id)) continue;
+  const unseen = summaries.filter((summary) => !seen.has(summary.id));
+  if (unseen.length === 0) return;
+  const account = await accountOfReconciled(services, distributionId);
+  for (const summary of unseen) {
     const detail = await cdn.describe({ distributionId, invalidationId: summary.id });
     const external = !isBotReference(detail.callerReference);
-    const counted = { scope: monthPathsScope(billingMonth(detail.createTime)), holder: `EXT#${detail.id}` };
-    if (external) await counters.reserve(counted.scope, counted.holder, detail.paths);
+    const month = billingMonth(detail.createTime);
+    const holder = `EXT#${detail.id}`;
+    const scopes = [
+      monthPathsScope(month),
+      ...(account === HOME_ACCOUNT ? [] : [accountPathsScope(account, month)]),
+    ];
+    if (external) await Promise.all(scopes.map((scope) => counters.reserve(scope, holder, detail.paths)));
     await ledger.markSeen({
       distributionId,
       invalidationId: detail.id,
       external,
       paths: detail.paths,
       createTime: detail.createTime,
+      ...(account === HOME_ACCOUNT ? {} : { account }),
     });
-    if (external) await counters.commit(counted.scope, counted.holder, detail.paths);
+    if (external) await Promise.all(scopes.map((scope) => counters.commit(scope, holder, detail.paths)));
     if (external)
       logger.info('counted an invalidation made outside the bot', {
         distributionId,
         invalidationId: detail.id,
         paths: detail.paths,
+        ...(account === HOME_ACCOUNT ? {} : { account }),
       });
   }
+}
+
+/** The AWS account of a distribution: as configured, else as the last listing found it, else the bot's own. */
+async function accountOfReconciled(services: ReconcileServices, distributionId: string): Promise<string> {
+  const configured = accountOfDistribution(services.policy, distributionId);
+  if (configured !== undefined) return configured;
+  const listing = await services.reconcileState.listing();
+  const listed =
+    listing?.coverage === 'account' ? listing.distributions.find((d) => d.id === distributionId) : undefined;
+  return listed?.account ?? HOME_ACCOUNT;
 }
 
 function unique(ids: readonly string[]): string[] {

@@ -1,6 +1,7 @@
+import { accountOfDistribution, configuredAccounts, HOME_ACCOUNT } from '../core/accounts.js';
 import { billingMonth } from '../core/cost.js';
 import type { InvalidationRequest } from '../core/request.js';
-import { rowsAsSeen, summariseUsage, type UsageSummary } from '../core/usage.js';
+import { rowsAsSeen, summariseUsage, type UsageAccounts, type UsageSummary } from '../core/usage.js';
 import type { Access, AccessCheck } from '../core/visibility.js';
 import { CdnError, type LiveInvalidation, type Services, type StoredRequest } from './ports.js';
 
@@ -105,10 +106,27 @@ export async function usageReport(
     services.reconcileState.listing(),
   ]);
   const configured = (id: string) => services.policy.distributions.some((d) => d.id === id);
-  const summary = summariseUsage(which, rowsAsSeen(rows, access, configured), services.policy.cost, now);
+  const summary = summariseUsage(
+    which,
+    rowsAsSeen(rows, access, configured),
+    services.policy.cost,
+    now,
+    usageAccounts(services.policy),
+  );
   const domainNames =
     listing?.coverage === 'account'
       ? Object.fromEntries(listing.distributions.map((d) => [d.id, d.domainName]))
       : {};
   return { ...summary, configuredOnly: listing?.coverage === 'configured', domainNames };
+}
+
+/**
+ * The AWS account each usage row bills in: its distribution's as configured; for a distribution the config
+ * does not name, the account reconciliation found it in (kept on the row), else the bot's own.
+ */
+export function usageAccounts(policy: Services['policy']): UsageAccounts {
+  return {
+    configured: configuredAccounts(policy),
+    accountOf: (row) => accountOfDistribution(policy, row.distributionId) ?? row.account ?? HOME_ACCOUNT,
+  };
 }

@@ -17,6 +17,7 @@ import {
   recordRequest,
   recordUnauthorizedCommand,
 } from './request-invalidation.js';
+import { accountMonthUsed } from './reservations.js';
 
 /** What the request form holds when it is sent, or edited: the distribution's alias, the paths as typed. */
 export interface FormInput {
@@ -73,9 +74,14 @@ export async function previewForm(
   if (!prepared.ok) return { kind: 'refused', refusal: prepared.error };
   const { paths } = prepared.value.normalised;
   const month = billingMonth(services.clock.now());
-  const used = await services.counters.figures(monthPathsScope(month));
-  const budgetPaths = accountPathLimit(policy.budget, policy.cost)?.paths;
-  const cost = previewCost(paths.length, used.amount, policy.cost, budgetPaths);
+  // Counted in the distribution's own AWS account, as the request will be (reservations.ts).
+  const [used, total] = await Promise.all([
+    accountMonthUsed(services, distribution, month),
+    services.counters.figures(monthPathsScope(month)),
+  ]);
+  const wholeBudget = accountPathLimit(policy.budget, policy.cost)?.paths;
+  const budgetPaths = wholeBudget === undefined ? undefined : wholeBudget - (total.amount - used);
+  const cost = previewCost(paths.length, used, policy.cost, budgetPaths);
   return {
     kind: 'ready',
     paths: paths.length,

@@ -286,7 +286,7 @@ export async function recordRequest(
   const paths = command.normalised.paths;
   // The month's figure is this request's own place in line, from one conditional write: however many
   // requests arrive together, each sees the others' paths, so together they cannot pass the budget.
-  const { usedBefore, findings, refused, crossings } = await reserveNewRequest(services, {
+  const { usedBefore, totalBefore, findings, refused, crossings } = await reserveNewRequest(services, {
     id,
     requester,
     paths: paths.length,
@@ -303,7 +303,10 @@ export async function recordRequest(
     });
     return err({ code: 'over_budget', distribution, overrun: refused });
   }
-  const budgetPaths = accountPathLimit(policy.budget, policy.cost)?.paths;
+  // The card counts from the request's own AWS account (its free allowance); the budget covers every
+  // account, so what the others used is taken off it: the card's share reaches 100% where the budget does.
+  const wholeBudget = accountPathLimit(policy.budget, policy.cost)?.paths;
+  const budgetPaths = wholeBudget === undefined ? undefined : wholeBudget - (totalBefore - usedBefore);
   const preview = previewCost(paths.length, usedBefore, policy.cost, budgetPaths);
   const cost = crossings.length > 0 ? { ...preview, crossings } : preview;
   const need = approvalNeed(paths, cost, distribution.policy, findings);

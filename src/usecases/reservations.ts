@@ -1,4 +1,5 @@
 import type { BudgetConfig, DistributionConfig, PolicyConfig } from '../config.js';
+import { accountOfRole, HOME_ACCOUNT, roleAccounts } from '../core/accounts.js';
 import {
   accountOverrun,
   accountPathLimit,
@@ -14,6 +15,7 @@ import { billingMonth, monthCost, previewCost } from '../core/cost.js';
 import type { LimitFindings } from '../core/policy.js';
 import type { InvalidationRequest } from '../core/request.js';
 import {
+  accountPathsScope,
   distributionPathsScope,
   distributionUsdScope,
   hasRequesterLimits,
@@ -42,7 +44,10 @@ import type { Reservation, Services } from './ports.js';
  * budget errs on the strict side) and never lets the month pass it unseen.
  */
 export interface RecordedReservations {
+  /** the paths of the request's AWS account in the month before it: its free allowance and cost */
   usedBefore: number;
+  /** every account's paths in the month before it: the top-level budget's figure */
+  totalBefore: number;
   findings: LimitFindings;
   /** a budget with `onExceed: refuse` this request would pass: everything it reserved was given back */
   refused?: BudgetOverrun;
@@ -84,7 +89,8 @@ export async function reserveNewRequest(
   const accountLimit = accountPathLimit(policy.budget, policy.cost);
   const own = input.distribution.budget;
   const limits = input.distribution.policy.requesterLimits;
-  const [monthly, ownPaths, hour] = await Promise.all([
+  const account = accountOfRole(policy, input.distribution.roleArn);
+  const [monthly, ownPaths, hour, inAccount] = await Promise.all([
     counters.reserve(
       monthPathsScope(month),
       input.id,
@@ -104,13 +110,20 @@ export async function reserveNewRequest(
           requesterCounterLimits(limits),
         )
       : undefined,
+    // Another account's free allowance and cost: its own counter, never limited (the budget is the month's).
+    account === HOME_ACCOUNT
+      ? undefined
+      : counters.reserve(accountPathsScope(account, month), input.id, input.paths),
   ]);
   if (!monthly.ok && monthly.reason === 'full') {
     services.logger.warn('the month counter keeps as many open reservations as it can; approval needed', {
       requestId: input.id,
     });
   }
-  const { usedBefore } = monthFigures(reservedOf(monthly), input.paths, undefined);
+  const { usedBefore: totalBefore } = monthFigures(reservedOf(monthly), input.paths, undefined);
+  const usedBefore = inAccount
+    ? monthFigures(reservedOf(inAccount), input.paths, undefined).usedBefore
+    : await homeFigure(services, month, totalBefore);
   const costTenths = usdTenths(previewCost(input.paths, usedBefore, policy.cost).costUsd);
   const money =
     own?.monthlyUsd === undefined || costTenths === 0
@@ -118,33 +131,67 @@ export async function reserveNewRequest(
       : await counters.reserve(distributionUsdScope(input.distribution.id, month), input.id, costTenths, {
           amount: usdTenths(own.monthlyUsd),
         });
-  const account =
+  const whole =
     !monthly.ok && policy.budget && accountLimit
-      ? accountOverrun(policy.budget, accountLimit, usedBefore, input.paths, policy.cost)
+      ? accountOverrun(policy.budget, accountLimit, totalBefore, input.paths, policy.cost)
       : undefined;
   const distribution = ownOverrun(input, ownPaths, money, costTenths);
-  const refused = [account, distribution].find((overrun) => overrun?.onExceed === 'refuse');
+  const refused = [whole, distribution].find((overrun) => overrun?.onExceed === 'refuse');
   if (refused) {
-    await giveBack(services, input, month, [monthly, ownPaths, money, hour]);
-    return { usedBefore, findings: {}, refused, crossings: [] };
+    await giveBack(services, input, month, [monthly, ownPaths, money, hour, inAccount]);
+    return { usedBefore, totalBefore, findings: {}, refused, crossings: [] };
   }
   const requesterLimit =
     hour && hasRequesterLimits(limits)
       ? requesterLimitRule(reservedOf(hour), input.paths, limits)
       : undefined;
   const crossings = [
-    ...(monthly.ok ? accountCrossings(policy, usedBefore, input.paths) : []),
+    ...(monthly.ok ? accountCrossings(policy, totalBefore, input.paths) : []),
     ...ownCrossings(input, ownPaths, money, costTenths),
   ];
   return {
     usedBefore,
+    totalBefore,
     crossings,
     findings: {
-      ...(account ? { overBudget: ruleFigures(account) } : {}),
+      ...(whole ? { overBudget: ruleFigures(whole) } : {}),
       ...(distribution ? { distributionOverBudget: ruleFigures(distribution) } : {}),
       ...(requesterLimit ? { requesterLimit } : {}),
     },
   };
+}
+
+/**
+ * The bot's own account's paths in the month: the month's (`total`) less every other account's. With no
+ * other account configured, the month's figure as it is (no read).
+ */
+async function homeFigure(
+  services: Pick<Services, 'counters' | 'policy'>,
+  month: string,
+  total: number,
+): Promise<number> {
+  const others = await Promise.all(
+    roleAccounts(services.policy).map((account) =>
+      services.counters.figures(accountPathsScope(account, month)),
+    ),
+  );
+  return Math.max(0, total - others.reduce((sum, figures) => sum + figures.amount, 0));
+}
+
+/**
+ * The paths used or held so far this month in the AWS account of `distribution`: what its free allowance
+ * and a preview's cost count from (one read per account; only a preview: a reservation decides).
+ */
+export async function accountMonthUsed(
+  services: Pick<Services, 'counters' | 'policy'>,
+  distribution: Pick<DistributionConfig, 'roleArn'>,
+  month: string,
+): Promise<number> {
+  const account = accountOfRole(services.policy, distribution.roleArn);
+  if (account !== HOME_ACCOUNT)
+    return (await services.counters.figures(accountPathsScope(account, month))).amount;
+  const total = await services.counters.figures(monthPathsScope(month));
+  return homeFigure(services, month, total.amount);
 }
 
 /** The distribution's own budget past which this request would go: its paths first, then its USD. */
@@ -240,11 +287,13 @@ async function giveBack(
   services: ReserveServices,
   input: NewRequestInput,
   month: string,
-  [monthly, ownPaths, money, hour]: (Reservation | undefined)[],
+  [monthly, ownPaths, money, hour, inAccount]: (Reservation | undefined)[],
 ): Promise<void> {
-  const { counters } = services;
+  const { counters, policy } = services;
   const distributionId = input.distribution.id;
+  const account = accountOfRole(policy, input.distribution.roleArn);
   const taken = [
+    inAccount?.ok ? { scope: accountPathsScope(account, month), amount: input.paths } : undefined,
     monthly?.ok ? { scope: monthPathsScope(month), amount: input.paths } : undefined,
     ownPaths?.ok ? { scope: distributionPathsScope(distributionId, month), amount: input.paths } : undefined,
     money?.ok
@@ -323,8 +372,12 @@ export async function resizeReservation(
   const delta = request.paths.length - before;
   const own = ownBudget(services.policy, request);
   const moneyDelta = costBefore === undefined ? 0 : usdTenths(request.cost.costUsd) - usdTenths(costBefore);
+  const account = services.policy && accountOfRequest(services.policy, request);
   await Promise.all([
     counters.adjust(monthPathsScope(month), request.id, delta),
+    account === undefined || account === HOME_ACCOUNT
+      ? undefined
+      : counters.adjust(accountPathsScope(account, month), request.id, delta),
     own?.monthlyPaths === undefined
       ? undefined
       : counters.adjust(distributionPathsScope(request.distribution.id, month), request.id, delta),
@@ -371,8 +424,12 @@ function heldScopes(
   const paths = request.paths.length;
   const own = ownBudget(policy, request);
   const money = usdTenths(request.cost.costUsd);
+  const account = policy && accountOfRequest(policy, request);
   return [
     { scope: monthPathsScope(month), amount: paths },
+    ...(account === undefined || account === HOME_ACCOUNT
+      ? []
+      : [{ scope: accountPathsScope(account, month), amount: paths }]),
     ...(own?.monthlyPaths === undefined
       ? []
       : [{ scope: distributionPathsScope(request.distribution.id, month), amount: paths }]),
@@ -380,6 +437,12 @@ function heldScopes(
       ? []
       : [{ scope: distributionUsdScope(request.distribution.id, month), amount: money }]),
   ];
+}
+
+/** The AWS account of the request's distribution as configured now; the bot's own when it was removed. */
+function accountOfRequest(policy: PolicyConfig, request: InvalidationRequest): string {
+  const distribution = policy.distributions.find((d) => d.id === request.distribution.id);
+  return accountOfRole(policy, distribution?.roleArn);
 }
 
 /** The request's distribution's own budget as configured now; none when it has none (or was removed). */

@@ -166,6 +166,8 @@ function isoOf(time: Date | undefined): string {
 
 /** Anything not known to be permanent (throttling, 5xx, timeouts, network) is worth another try later. */
 export function classify(error: unknown): CdnError {
+  // Already classified where it arose: the role's credentials could not be had (account-cdn.ts).
+  if (error instanceof CdnError) return error;
   const name = error instanceof Error ? error.name : 'UnknownError';
   const known = KNOWN_ERRORS[name];
   if (known) return new CdnError(name, known.kind, known.message, { cause: error });

@@ -1,8 +1,9 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { DistributionConfig, PolicyConfig } from '../../config.js';
+import { accountLabel, HOME_ACCOUNT } from '../../core/accounts.js';
 import { formatUsd } from '../../core/cost.js';
 import type { RequestIn } from '../../core/request.js';
-import { type OutsideUsage, textBar, type UsageSummary } from '../../core/usage.js';
+import { type AccountUsage, type OutsideUsage, textBar, type UsageSummary } from '../../core/usage.js';
 import type { Access } from '../../core/visibility.js';
 import type { BudgetBar } from '../../usecases/budget-report.js';
 import type { LiveInvalidation, StoredRequest } from '../../usecases/ports.js';
@@ -108,6 +109,24 @@ function budgetBarLine(bar: BudgetBar): string {
   return `${whose} (${unit}): ${textBar(share)} · ${usedOf(bar.unit, bar.used, bar.limit)}`;
 }
 
+/**
+ * One line per AWS account, each with its own free allowance (CloudFront's is per account):
+ * "• `210987654321`: ▇▁▁▁▁▁▁▁▁▁ 12% · 120 of 1,000 free paths, 880 free left · $0.00".
+ */
+function accountLines(accounts: readonly AccountUsage[], policy: PolicyConfig): string[] {
+  const free = policy.cost.freePathsPerMonth;
+  return [
+    `Per AWS account (each has ${free.toLocaleString('en-US')} free paths a month):`,
+    ...accounts.map((account) => {
+      const label = accountLabel(policy, account.account);
+      const name =
+        account.account === HOME_ACCOUNT && policy.accountId === undefined ? label : `\`${label}\``;
+      const used = `${account.paths.toLocaleString('en-US')} of ${free.toLocaleString('en-US')} free paths`;
+      return `• ${name}: ${textBar(free === 0 ? 1 : account.paths / free)} · ${used}, ${account.freeRemaining.toLocaleString('en-US')} free left · ${formatUsd(account.costUsd)}`;
+    }),
+  ];
+}
+
 /** Said in `usage` when the bot may not list the account's distributions (reconciliation falls back). */
 export const CONFIGURED_ONLY_NOTE =
   'Usage covers configured distributions only: the bot may not call cloudfront:ListDistributions (add it to its role to count every distribution).';
@@ -128,7 +147,11 @@ export function usageMessage(
   const free = policy.cost.freePathsPerMonth;
   const lines = [
     `*Usage for ${summary.month}* (UTC, as AWS bills)`,
-    `Free allowance: ${textBar(free === 0 ? 1 : summary.paths / free)} · ${summary.paths.toLocaleString('en-US')} of ${free.toLocaleString('en-US')} paths, ${summary.freeRemaining.toLocaleString('en-US')} free left`,
+    ...(summary.byAccount
+      ? accountLines(summary.byAccount, policy)
+      : [
+          `Free allowance: ${textBar(free === 0 ? 1 : summary.paths / free)} · ${summary.paths.toLocaleString('en-US')} of ${free.toLocaleString('en-US')} paths, ${summary.freeRemaining.toLocaleString('en-US')} free left`,
+        ]),
     `Cost so far: *${formatUsd(summary.costUsd)}* · projected for the month: ${formatUsd(summary.projectedUsd)} (${summary.projectedPaths.toLocaleString('en-US')} paths)`,
   ];
   for (const bar of budgets) lines.push(budgetBarLine(bar));

@@ -297,7 +297,12 @@ const listingSchema = z.discriminatedUnion('coverage', [
     coverage: z.literal('account'),
     listedAt: text,
     distributions: z.array(
-      z.looseObject({ id: text, domainName: z.string(), aliases: z.array(z.string()).default([]) }),
+      z.looseObject({
+        id: text,
+        domainName: z.string(),
+        aliases: z.array(z.string()).default([]),
+        account: text.optional(),
+      }),
     ),
   }),
   z.looseObject({ coverage: z.literal('configured'), listedAt: text, reason: z.literal('denied') }),
@@ -386,7 +391,7 @@ export function parseQueued(item: Item): QueuedRequest {
 /** A usage index entry: a billed submission, the bot's or (reconciled) an external one. */
 export function parseUsageRow(item: Item): UsageRow {
   const entry = parse(usageSchema, item, 'usage entry');
-  const [submittedAt = '', id = ''] = entry.usageSk.split('#');
+  const [submittedAt = '', id = '', account] = entry.usageSk.split('#');
   const row: UsageRow = {
     id,
     paths: entry.usagePaths,
@@ -395,6 +400,7 @@ export function parseUsageRow(item: Item): UsageRow {
     submittedAt,
   };
   if (entry.requester !== undefined) row.requester = entry.requester;
+  if (account !== undefined && account !== '') row.account = account;
   return row;
 }
 
@@ -419,10 +425,11 @@ export function parseListing(item: Item): DistributionListing {
   const listing = parse(listingSchema, item, 'distribution listing');
   if (listing.coverage === 'configured')
     return { coverage: 'configured', listedAt: listing.listedAt, reason: listing.reason };
-  const distributions = listing.distributions.map(({ id, domainName, aliases }) => ({
+  const distributions = listing.distributions.map(({ id, domainName, aliases, account }) => ({
     id,
     domainName,
     aliases,
+    ...(account === undefined ? {} : { account }),
   }));
   return { coverage: 'account', listedAt: listing.listedAt, distributions };
 }

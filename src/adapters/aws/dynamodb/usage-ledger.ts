@@ -19,7 +19,13 @@ export class DynamoDbUsageLedger implements UsageLedger {
     const usage = seen.external
       ? {
           usagePk: Keys.usage(billingMonth(seen.createTime)),
-          usageSk: `${seen.createTime}#${seen.invalidationId}`,
+          // The usage index projects only its own attributes: another account rides in the sort key,
+          // after the parts every reader splits off (items.ts parseUsageRow).
+          usageSk: [
+            seen.createTime,
+            seen.invalidationId,
+            ...(seen.account === undefined ? [] : [seen.account]),
+          ].join('#'),
           usagePaths: seen.paths,
           distributionId: seen.distributionId,
           external: true,
