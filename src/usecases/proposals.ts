@@ -1,6 +1,4 @@
 import { type DistributionConfig, findDistribution } from '../config.js';
-import { accountPathLimit } from '../core/budgets.js';
-import { billingMonth, previewCost } from '../core/cost.js';
 import { approvalNeed } from '../core/policy.js';
 import {
   accept,
@@ -21,9 +19,9 @@ import {
   redrawLater,
 } from '../core/proposal.js';
 import type { RequestIn } from '../core/request.js';
-import { monthPathsScope } from '../core/reservations.js';
 import { err, ok, type Result } from '../core/result.js';
 import { type FollowUps, RequestExistsError, type Services } from './ports.js';
+import { previewMonthCost } from './request-form.js';
 import {
   type PathsRefusal,
   prepareInvalidation,
@@ -63,11 +61,8 @@ export async function propose(
   services: ProposalServices & Pick<Services, 'counters' | 'policy'>,
   input: ProposalInput,
 ): Promise<Proposal> {
-  const { clock, policy } = services;
-  const now = clock.now();
-  const used = await services.counters.figures(monthPathsScope(billingMonth(now)));
-  const budgetPaths = accountPathLimit(policy.budget, policy.cost)?.paths;
-  const cost = previewCost(input.paths.length, used.amount, policy.cost, budgetPaths);
+  const now = services.clock.now();
+  const cost = await previewMonthCost(services, input.distribution, input.paths.length);
   const need = approvalNeed(input.paths, cost, input.distribution.policy);
   const proposal = openProposal(
     {

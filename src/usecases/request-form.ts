@@ -73,21 +73,34 @@ export async function previewForm(
   const prepared = prepareInvalidation(policy, distribution, items, undefined, pathsText);
   if (!prepared.ok) return { kind: 'refused', refusal: prepared.error };
   const { paths } = prepared.value.normalised;
-  const month = billingMonth(services.clock.now());
-  // Counted in the distribution's own AWS account, as the request will be (reservations.ts).
-  const [used, total] = await Promise.all([
-    accountMonthUsed(services, distribution, month),
-    services.counters.figures(monthPathsScope(month)),
-  ]);
-  const wholeBudget = accountPathLimit(policy.budget, policy.cost)?.paths;
-  const budgetPaths = wholeBudget === undefined ? undefined : wholeBudget - (total.amount - used);
-  const cost = previewCost(paths.length, used, policy.cost, budgetPaths);
+  const cost = await previewMonthCost(services, distribution, paths.length);
   return {
     kind: 'ready',
     paths: paths.length,
     cost,
     approval: approvalNeed(paths, cost, distribution.policy),
   };
+}
+
+/**
+ * What `paths` paths on `distribution` would cost as the month stands: one read of its counters, counted in
+ * the distribution's own AWS account as the request will be (reservations.ts). Only a preview: the
+ * reservation a request makes decides (and may add budget and hourly limits).
+ */
+export async function previewMonthCost(
+  services: Pick<Services, 'clock' | 'counters' | 'policy'>,
+  distribution: DistributionConfig,
+  paths: number,
+): Promise<CostPreview> {
+  const { policy } = services;
+  const month = billingMonth(services.clock.now());
+  const [used, total] = await Promise.all([
+    accountMonthUsed(services, distribution, month),
+    services.counters.figures(monthPathsScope(month)),
+  ]);
+  const wholeBudget = accountPathLimit(policy.budget, policy.cost)?.paths;
+  const budgetPaths = wholeBudget === undefined ? undefined : wholeBudget - (total.amount - used);
+  return previewCost(paths, used, policy.cost, budgetPaths);
 }
 
 /** Why a sent form recorded nothing: the refusals `/invalidate` gives, or an empty paths field. */
