@@ -328,6 +328,11 @@ export interface Cdn {
   invalidationsPage(distributionId: string, marker?: string): Promise<InvalidationPage>;
   /** Every distribution of the account (every ListDistributions page); AccessDenied when not allowed. */
   distributions(): Promise<DistributionSummary[]>;
+  /**
+   * What the bot needs of one distribution's configuration (GetDistributionConfig): the header its
+   * origin names cache tags in, absent when cache tags are not set up. AccessDenied when not allowed.
+   */
+  distributionConfig(distributionId: string): Promise<{ cacheTagHeader?: string }>;
 }
 
 /** One page of ListInvalidations: summaries newest first, and where the next page starts. */

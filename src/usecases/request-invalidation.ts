@@ -330,6 +330,7 @@ export async function recordRequest(
         encoded: command.normalised.encoded,
         duplicates: command.normalised.duplicates,
         covered: command.normalised.covered,
+        ...(command.normalised.queryKept.length > 0 ? { queryKept: command.normalised.queryKept } : {}),
       },
       ...choice,
     },

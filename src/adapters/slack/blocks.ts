@@ -622,7 +622,20 @@ function notesLine(request: InvalidationRequest): string | undefined {
     const example = first ? ` (e.g. ${code(first.path, QUOTE_CHARS)} by ${code(first.by, QUOTE_CHARS)})` : '';
     parts.push(`${count(notes.covered.length, 'path')} already covered by a wildcard removed${example}`);
   }
+  const queried = notes.queryKept?.[0];
+  if (queried !== undefined) parts.push(queryKeptNote(queried, notes.queryKept?.length ?? 1));
   return parts.length > 0 ? `:pencil2: ${parts.join(' · ')}` : undefined;
+}
+
+/**
+ * A query string invalidates one variant, and only where the distribution caches on query strings;
+ * `<path>*` covers every variant.
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html
+ */
+function queryKeptNote(first: string, total: number): string {
+  const all = `${first.slice(0, first.indexOf('?'))}*`;
+  const more = total > 1 ? ` (and ${count(total - 1, 'more path')})` : '';
+  return `query string kept: ${code(first, QUOTE_CHARS)}${more} — it invalidates only that variant if the distribution caches on query strings; ${code(all, QUOTE_CHARS)} covers all`;
 }
 
 function queueWords(reason: Extract<InvalidationRequest, { status: 'queued' }>['queue']): string {
