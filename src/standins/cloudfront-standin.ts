@@ -367,7 +367,9 @@ function distributionConfig(state: State, distributionId: string): Reply {
   const cnames = aliases.map((alias) => `<CNAME>${escapeXml(alias)}</CNAME>`).join('');
   const header = distribution?.cacheTagHeader;
   const tags =
-    header === undefined ? '' : `<CacheTagConfig><HeaderName>${escapeXml(header)}</HeaderName></CacheTagConfig>`;
+    header === undefined
+      ? ''
+      : `<CacheTagConfig><HeaderName>${escapeXml(header)}</HeaderName></CacheTagConfig>`;
   const xml =
     `${XML_DECLARATION}<DistributionConfig xmlns="${NAMESPACE}">` +
     `<CallerReference>standin-${distributionId}</CallerReference>` +

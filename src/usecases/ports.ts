@@ -14,6 +14,7 @@ import type {
   Transition,
 } from '../core/request.js';
 import type { UsageRow } from '../core/usage.js';
+import type { DistributionFacts } from './distribution-facts.js';
 
 /** A request as stored, with its audit trail: events are appended atomically with each state change. */
 export interface StoredRequest {
@@ -521,6 +522,8 @@ export type FollowUps = 'caller' | 'worker';
 /** Everything a use case may touch, wired once in src/compose/. */
 export interface Services extends Stores {
   cdn: Cdn;
+  /** which distribution a URL's host names, and which distributions take cache tags: read from CloudFront, cached */
+  facts: DistributionFacts;
   cards: Cards;
   digests: DigestChannel;
   directory: ApproverDirectory;
