@@ -22,6 +22,7 @@ import { Alarms } from './alarms.js';
 import { BUNDLED_CONFIG, bundleHandler, type HandlerName, REPO_ROOT } from './bundle.js';
 import {
   cloudFrontStatement,
+  listDistributionsStatement,
   logStatement,
   reconcileStatements,
   SLACK_CLOUDFRONT_ACTIONS,
@@ -228,6 +229,7 @@ export class Invalidator extends Construct {
       timeout: Duration.seconds(10),
       statements: [
         cloudFrontStatement(Stack.of(this), SLACK_CLOUDFRONT_ACTIONS, this.distributionIds),
+        listDistributionsStatement(),
         new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [worker.functionArn] }),
       ],
     });
