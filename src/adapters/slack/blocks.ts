@@ -803,6 +803,7 @@ export function helpMessage(policy: PolicyConfig): SlackMessage {
     '`/invalidate list [<distribution>] [mine]` lists recent requests; `/invalidate usage [YYYY-MM]` shows paths and cost.',
     "`/invalidate export [YYYY-MM] [csv|json]` sends you the month's audit export in a direct message (auditors and approvers).",
     'Paths start with `/`, are separated by spaces, commas or new lines; `*` only at the end (`/images/*`).',
+    'Or paste URLs (`/invalidate https://www.example.com/app.css`): the host picks the distribution; `#tag` items need a distribution set up for cache tags.',
     `Up to ${policy.maxPathsPerRequest.toLocaleString('en-US')} paths per request. Example: \`/invalidate ${policy.distributions[0]?.alias ?? 'web'} /index.html /assets/* --reason release 4.2\``,
     `*Distributions:*\n${aliases}`,
   ].join('\n');
