@@ -324,3 +324,11 @@ describe('classifying items', () => {
     expect(isCacheTag(item)).toBe(expected);
   });
 });
+
+describe('query strings', () => {
+  it('keeps the ? unencoded and notes each path sent with a query string', () => {
+    const value = normalised(['/a.js?v=2', '/b.css', '/c?x=1&y=2', '#tag?', '/a.js?v=2']);
+    expect(value.paths).toEqual(['/a.js?v=2', '/b.css', '/c?x=1&y=2', '#tag?']);
+    expect(value.queryKept).toEqual(['/a.js?v=2', '/c?x=1&y=2']);
+  });
+});
