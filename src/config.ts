@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { Budget } from './core/budgets.js';
 import { RESERVED_WORDS } from './core/command.js';
+import { isHostname, normaliseHost } from './core/hosts.js';
 import type { ApprovalPolicy, Approvers } from './core/policy.js';
 
 const DISTRIBUTION_ID = /^E[A-Z0-9]{5,}$/;
@@ -159,6 +160,15 @@ const distributionSchema = z.strictObject({
     .string()
     .regex(EXTERNAL_ID, 'must be 2–1224 characters of letters, digits and + = , . @ : / - _')
     .optional(),
+  domains: z
+    .array(
+      z
+        .string()
+        .refine(isHostname, 'must be a host name such as www.example.com (or *.example.com)')
+        .transform(normaliseHost),
+    )
+    .min(1, 'must list at least one host name (or leave domains out)')
+    .optional(),
   ...ruleFields,
 });
 
@@ -223,7 +233,8 @@ const fileSchema = z.strictObject({
         seen.add(alias.toLowerCase());
       }
     })
-    .superRefine(checkDistinctIds),
+    .superRefine(checkDistinctIds)
+    .superRefine(checkDistinctDomains),
   approvalTimeoutMinutes: z
     .number()
     .positive()
@@ -275,6 +286,23 @@ function checkDistinctIds(record: Record<string, { id: string }>, ctx: z.Refinem
     const first = aliasOf.get(id);
     if (first === undefined) aliasOf.set(id, alias);
     else ctx.addIssue({ code: 'custom', path: [alias, 'id'], message: `is also the id of '${first}'` });
+  }
+}
+
+/** A pasted URL's host must name one distribution: a domain listed under two could purge either. */
+function checkDistinctDomains(record: Record<string, { domains?: string[] }>, ctx: z.RefinementCtx): void {
+  const aliasOf = new Map<string, string>();
+  for (const [alias, { domains = [] }] of Object.entries(record)) {
+    domains.forEach((domain, index) => {
+      const first = aliasOf.get(domain);
+      if (first === undefined) aliasOf.set(domain, alias);
+      else if (first !== alias)
+        ctx.addIssue({
+          code: 'custom',
+          path: [alias, 'domains', index],
+          message: `${domain} is also listed under '${first}'; a domain belongs to one distribution`,
+        });
+    });
   }
 }
 
@@ -427,6 +455,11 @@ export interface DistributionConfig {
   roleArn?: string;
   /** sent as `ExternalId` when assuming `roleArn` (the role's trust policy may require it) */
   externalId?: string;
+  /**
+   * host names (lower case, `*.example.com` for one label) whose pasted URLs belong to this distribution;
+   * checked before the CNAMEs CloudFront lists
+   */
+  domains?: string[];
 }
 
 /**
@@ -791,6 +824,7 @@ function distributionOf(file: FileConfig, alias: string, value: FileDistribution
   if (value.budget) distribution.budget = value.budget;
   if (value.roleArn) distribution.roleArn = value.roleArn;
   if (value.externalId) distribution.externalId = value.externalId;
+  if (value.domains) distribution.domains = [...new Set(value.domains)];
   return distribution;
 }
 

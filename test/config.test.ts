@@ -541,3 +541,51 @@ describe('parseConfig, approval rules and who may request', () => {
     ]);
   });
 });
+
+describe('parseConfig, domains of pasted URLs', () => {
+  const withDomains = (web: unknown, docs?: unknown) => ({
+    distributions: {
+      web: { id: 'E2ABCDEF123XYZ', approval: 'never', domains: web },
+      docs: { id: 'E9DOCS0000', approval: 'never', ...(docs === undefined ? {} : { domains: docs }) },
+    },
+  });
+
+  it('keeps host names in lower case, wildcards too, each once', () => {
+    const config = load(
+      HTTP_ENV,
+      withDomains(['WWW.Example.com', 'example.com.', '*.Preview.example.com', 'example.com']),
+    );
+    expect(findDistribution(config.policy, 'web')?.domains).toEqual([
+      'www.example.com',
+      'example.com',
+      '*.preview.example.com',
+    ]);
+    expect(findDistribution(config.policy, 'docs')?.domains).toBeUndefined();
+  });
+
+  it.each([
+    ['a URL', 'https://www.example.com'],
+    ['a path', 'www.example.com/app'],
+    ['a port', 'www.example.com:443'],
+    ['a wildcard inside', 'a.*.example.com'],
+    ['an empty name', ''],
+  ])('refuses %s', (_name, domain) => {
+    expect(problemsOf(HTTP_ENV, withDomains([domain]))).toEqual([
+      `${CONFIG_PATH}: distributions.web.domains.0 must be a host name such as www.example.com (or *.example.com)`,
+    ]);
+  });
+
+  it('refuses an empty list', () => {
+    expect(problemsOf(HTTP_ENV, withDomains([]))).toEqual([
+      `${CONFIG_PATH}: distributions.web.domains must list at least one host name (or leave domains out)`,
+    ]);
+  });
+
+  it('refuses a domain listed under two distributions, whatever its case', () => {
+    expect(
+      problemsOf(HTTP_ENV, withDomains(['www.example.com'], ['docs.example.com', 'WWW.example.com'])),
+    ).toEqual([
+      `${CONFIG_PATH}: distributions.docs.domains.1 www.example.com is also listed under 'web'; a domain belongs to one distribution`,
+    ]);
+  });
+});

@@ -23,6 +23,7 @@ import { BUNDLED_CONFIG, bundleHandler, type HandlerName, REPO_ROOT } from './bu
 import {
   assumeRoleStatements,
   cloudFrontStatements,
+  listDistributionsStatement,
   logStatement,
   reconcileStatements,
   SLACK_CLOUDFRONT_ACTIONS,
@@ -235,6 +236,7 @@ export class Invalidator extends Construct {
         ...cloudFrontStatements(Stack.of(this), SLACK_CLOUDFRONT_ACTIONS, this.distributionIds),
         // `/invalidate status` reads an invalidation of another account's distribution through its role.
         ...assumeRoleStatements(this.roleArns),
+        listDistributionsStatement(),
         new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [worker.functionArn] }),
       ],
     });

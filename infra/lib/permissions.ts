@@ -47,10 +47,22 @@ export function everyDistributionArn(stack: Stack): string {
 }
 
 /**
- * The Slack handler never submits (the worker does): it only reads one invalidation for
- * `/invalidate status`. Without CreateInvalidation, a listener cannot start one even by mistake.
+ * The Slack handler never submits (the worker does): it reads one invalidation for `/invalidate status`,
+ * and a distribution's configuration to check that it takes `#tag` items (its CacheTagConfig) before a
+ * request with cache tags is accepted. Without CreateInvalidation, a listener cannot start one even by mistake.
  */
-export const SLACK_CLOUDFRONT_ACTIONS = ['cloudfront:GetInvalidation'] as const;
+export const SLACK_CLOUDFRONT_ACTIONS = [
+  'cloudfront:GetDistributionConfig',
+  'cloudfront:GetInvalidation',
+] as const;
+
+/**
+ * The Slack handler finds the distribution of a pasted URL by the CNAMEs ListDistributions lists (when
+ * the host is not in the config's `domains`). No resource-level permission: granted on `*`.
+ */
+export function listDistributionsStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: [...ACCOUNT_CLOUDFRONT_ACTIONS], resources: ['*'] });
+}
 
 /** A distribution's ARN; CloudFront is global, so the ARN has no region. */
 export function distributionArn(stack: Stack, distributionId: string): string {

@@ -16,6 +16,7 @@ import { systemClock } from '../adapters/system/clock.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { randomIds } from '../adapters/system/ids.js';
 import type { Config } from '../config.js';
+import { createDistributionFacts } from '../usecases/distribution-facts.js';
 import type { Logger, Metrics, OnCallDirectory, Services, Stores } from '../usecases/ports.js';
 
 // The SDKs never hang forever: a request that takes longer than this fails and is retried or reported.
@@ -57,9 +58,17 @@ export async function composeServices(
     });
   });
   const onCall = onCallDirectory(config, slack.client, logger);
+  const facts = createDistributionFacts({
+    cdn,
+    reconcileState: stores.reconcileState,
+    clock: systemClock,
+    logger,
+    policy: config.policy,
+  });
   const services: Services = {
     ...stores,
     cdn,
+    facts,
     cards: new SlackCards(slack.client, slack.postClient, { directory: onCall, logger }),
     digests: new SlackDigestChannel(slack.client, slack.postClient, config.policy.distributions),
     directory: new SlackApproverDirectory(

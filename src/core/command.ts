@@ -1,3 +1,4 @@
+import { isHttpUrl } from './paths.js';
 import { err, ok, type Result } from './result.js';
 
 /** Words that are sub-commands of `/invalidate`, so they can never be distribution aliases. */
@@ -11,7 +12,8 @@ export type Command =
   | { kind: 'usage'; month?: string }
   /** the month's audit export as a file; the current UTC month when no month is given */
   | { kind: 'export'; month?: string; format: ExportFormat }
-  | { kind: 'invalidate'; target: string; items: string[]; reason?: string };
+  /** `target` is absent when the text starts with a URL: its host names the distribution */
+  | { kind: 'invalidate'; target?: string; items: string[]; reason?: string };
 
 export type ExportFormat = 'csv' | 'json';
 
@@ -49,7 +51,8 @@ const REASON_FLAG = /(?:^|\s)--reason(?:[\s=]|$)/;
 export const MAX_REASON_LENGTH = 1000;
 
 /**
- * Parses the text after `/invalidate`: `<alias-or-id> <path> [<path>…] [--reason <text>]`.
+ * Parses the text after `/invalidate`: `[<alias-or-id>] <path-or-url> […] [--reason <text>]`; the alias
+ * may be left out when the first item is a URL (its host names the distribution).
  * Paths are separated by spaces, commas or newlines; `--reason` takes the rest of the text.
  * `split` turns the path text into items (see paths.ts), injected to keep this module about grammar only.
  */
@@ -69,6 +72,10 @@ export function parseCommand(
   if (reason === '') return err({ code: 'empty_reason' });
   if (reason !== undefined && reason.length > MAX_REASON_LENGTH)
     return err({ code: 'reason_too_long', length: reason.length, max: MAX_REASON_LENGTH });
+  if (startsWithUrl(target)) {
+    const items = split(trimmed);
+    return ok(reason === undefined ? { kind: 'invalidate', items } : { kind: 'invalidate', items, reason });
+  }
   const items = split(trimmed.slice(trimmed.indexOf(target) + target.length));
   if (items.length === 0) return err({ code: 'no_paths', target });
   return ok(
@@ -121,6 +128,11 @@ function parseExport(args: readonly string[]): Result<Command, CommandError> {
   const [month] = months;
   const format = formats[0] ?? 'csv';
   return ok(month === undefined ? { kind: 'export', format } : { kind: 'export', month, format });
+}
+
+/** A bare URL, or one Slack wrapped as `<url>` / `<url|label>`. */
+function startsWithUrl(word: string): boolean {
+  return isHttpUrl(word.startsWith('<') ? word.slice(1) : word);
 }
 
 function extractReason(text: string): { body: string; reason?: string } {

@@ -1,4 +1,5 @@
-import { isHttpUrl, unescapeSlack, urlToPath } from './paths.js';
+import { hostsOf, itemOf } from './hosts.js';
+import { isHttpUrl, unescapeSlack } from './paths.js';
 
 /**
  * The parts of a Slack message a shortcut reads: its text, its Block Kit and its legacy attachments, as
@@ -12,7 +13,7 @@ export interface MessageContent {
   attachments?: unknown;
 }
 
-/** At most this many distinct paths are taken from one message; a request form holds fewer anyway. */
+/** At most this many distinct URLs are taken from one message; a request form holds fewer anyway. */
 export const MAX_MESSAGE_PATHS = 1000;
 
 /** Walking stops after this many strings, so a message built to be huge costs bounded work. */
@@ -29,23 +30,24 @@ const TRAILING_PUNCTUATION = /[.,;:!?)\]}]+$/;
 const PICTURE_KEY = /(^|_)(icon|image_url|thumb_url|icon_url|author_icon|footer_icon|service_icon)$/;
 
 /**
- * The paths of the http(s) URLs in a message, in the order they appear (text, then blocks, then
- * attachments), each once: the URL's path and query, as `/invalidate` takes a pasted URL (core/paths.ts
- * `urlToPath`); the host is dropped, since the distribution is chosen in the form. At most
- * MAX_MESSAGE_PATHS; `more` counts the distinct paths left out past it.
+ * The http(s) URLs in a message, in the order they appear (text, then blocks, then attachments), each once
+ * and without its fragment (it never reaches CloudFront), with their distinct hosts: the form takes the
+ * URLs whole, so each is checked against the distribution chosen, as `/invalidate` checks a pasted URL
+ * (core/hosts.ts). At most MAX_MESSAGE_PATHS; `more` counts the distinct URLs left out past it.
  */
-export function pathsInMessage(message: MessageContent): { paths: string[]; more: number } {
+export function urlsInMessage(message: MessageContent): { urls: string[]; hosts: string[]; more: number } {
   const seen = new Set<string>();
   const leftOut = new Set<string>();
   for (const text of stringsOf(message)) {
-    for (const url of urlsInText(text)) {
-      const path = urlToPath(url);
-      if (seen.has(path)) continue;
-      if (seen.size < MAX_MESSAGE_PATHS) seen.add(path);
-      else leftOut.add(path);
+    for (const found of urlsInText(text)) {
+      const url = found.replace(/#.*$/, '');
+      if (seen.has(url)) continue;
+      if (seen.size < MAX_MESSAGE_PATHS) seen.add(url);
+      else leftOut.add(url);
     }
   }
-  return { paths: [...seen], more: leftOut.size };
+  const urls = [...seen];
+  return { urls, hosts: hostsOf(urls.map(itemOf)), more: leftOut.size };
 }
 
 /** The URLs in one piece of text: Slack's wrapped links first take their URL, then bare ones are found. */

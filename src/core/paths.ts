@@ -25,6 +25,8 @@ export interface PathNormalisation {
   duplicates: string[];
   /** paths dropped because a wildcard in the same request covers them */
   covered: Array<{ path: string; by: string }>;
+  /** paths sent with their query string (`?` unencoded): each invalidates only that variant */
+  queryKept: string[];
 }
 
 export type PathsResult = { ok: true; value: PathNormalisation } | { ok: false; problems: PathProblem[] };
@@ -44,7 +46,8 @@ export function isCacheTag(item: string): boolean {
 
 /**
  * Splits raw slash-command text into items on whitespace and commas. Slack wraps URL-looking text as
- * `<url|label>` or `<url>` and escapes `&`, `<`, `>` as entities; an http(s) URL becomes its path and query.
+ * `<url|label>` or `<url>` and escapes `&`, `<`, `>` as entities; an http(s) URL is kept whole, since its
+ * host says which distribution it belongs to (core/hosts.ts `itemOf` reads it).
  */
 export function splitPaths(text: string): string[] {
   const unwrapped = text.replace(/<([^<>|\s]*)(?:\|[^<>]*)?>/g, (link, url: string) =>
@@ -53,18 +56,11 @@ export function splitPaths(text: string): string[] {
   return unwrapped
     .split(/[\s,]+/)
     .filter((item) => item !== '')
-    .map((item) => urlToPath(unescapeSlack(item)));
+    .map((item) => unescapeSlack(item));
 }
 
 export function isHttpUrl(item: string): boolean {
   return /^https?:\/\//i.test(item);
-}
-
-/** The host names the distribution, not the object: keep path and query; a fragment never reaches CloudFront. */
-export function urlToPath(item: string): string {
-  if (!isHttpUrl(item)) return item;
-  const pathAndQuery = item.replace(/^https?:\/\/[^/?#]*/i, '').replace(/#.*$/, '');
-  return pathAndQuery.startsWith('/') ? pathAndQuery : `/${pathAndQuery}`;
 }
 
 /** Slack escapes exactly these three characters in message and command text; one pass avoids double-decoding. */
@@ -121,8 +117,18 @@ export function normalisePaths(items: readonly string[]): PathsResult {
       encoded: remaining.filter((entry) => entry.input !== entry.path),
       duplicates,
       covered,
+      queryKept: remaining.map((entry) => entry.path).filter(hasQuery),
     },
   };
+}
+
+/**
+ * A path with a query string invalidates only that variant, and only matters when the distribution
+ * forwards and caches on query strings; CloudFront wants the `?` unencoded.
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html
+ */
+export function hasQuery(path: string): boolean {
+  return !isCacheTag(path) && path.includes('?');
 }
 
 function problemsOf(input: string): PathProblem[] {

@@ -17,6 +17,7 @@ const OPERATIONS = {
   get: 'GetInvalidation',
   list: 'ListInvalidations',
   distributions: 'ListDistributions',
+  config: 'GetDistributionConfig',
 } as const;
 
 export class Activity {

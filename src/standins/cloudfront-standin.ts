@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
  * A local stand-in for the CloudFront invalidation API (REST-XML, version 2020-05-31), good enough for the
  * real `@aws-sdk/client-cloudfront` to talk to it unchanged. It covers CreateInvalidation, GetInvalidation
  * and ListInvalidations (paged with Marker / MaxItems), ListDistributions (paged the same way),
- * CallerReference idempotency and the in-progress limits. It has no faults of its
+ * GetDistributionConfig (only what the bot reads: its cache-tag header), CallerReference idempotency, the
+ * in-progress limits, and the refusal of cache tags on a distribution not set up for them. It has no faults of its
  * own: the tests' version (test/support/cloudfront-standin.ts) adds them through `beforeAnswer`.
  * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html
  */
@@ -23,8 +24,8 @@ export interface StandInInvalidation {
 
 /** One request to the stand-in. `status` is 0 until the answer is sent (e.g. during a delay fault). */
 export interface CloudFrontCall {
-  /** `distributions` is ListDistributions, whose `distributionId` is empty */
-  operation: 'create' | 'get' | 'list' | 'distributions';
+  /** `distributions` is ListDistributions, whose `distributionId` is empty; `config` GetDistributionConfig */
+  operation: 'create' | 'get' | 'list' | 'distributions' | 'config';
   distributionId: string;
   invalidationId?: string;
   status: number;
@@ -40,11 +41,13 @@ export interface CloudFrontCall {
   signedBy: string;
 }
 
-/** A distribution as ListDistributions describes it. */
+/** A distribution as ListDistributions describes it, and its cache-tag header (GetDistributionConfig). */
 export interface StandInDistribution {
   id: string;
   domainName: string;
   aliases: string[];
+  /** CacheTagConfig.HeaderName; without it CreateInvalidation refuses `#` items */
+  cacheTagHeader?: string;
 }
 
 export interface CloudFrontStandInOptions {
@@ -92,7 +95,12 @@ export interface CloudFrontStandIn {
    * Adds a distribution to the account (listed by ListDistributions; it exists for the other calls too).
    * Listed besides these: `options.distributions`, and every distribution that has an invalidation.
    */
-  addDistribution(distribution: { id: string; domainName?: string; aliases?: string[] }): StandInDistribution;
+  addDistribution(distribution: {
+    id: string;
+    domainName?: string;
+    aliases?: string[];
+    cacheTagHeader?: string;
+  }): StandInDistribution;
   /** ListDistributions: every distribution of the account, in the order it came to be known */
   distributions(): StandInDistribution[];
   /** number of successful (201) creates that made a NEW invalidation */
@@ -147,6 +155,7 @@ const API_VERSION = '2020-05-31';
 const NAMESPACE = `http://cloudfront.amazonaws.com/doc/${API_VERSION}/`;
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 const ROUTE = new RegExp(`^/${API_VERSION}/distribution/([^/]+)/invalidation(?:/([^/]+))?$`);
+const CONFIG_ROUTE = new RegExp(`^/${API_VERSION}/distribution/([^/]+)/config$`);
 const DISTRIBUTIONS_ROUTE = `/${API_VERSION}/distribution`;
 const DEFAULT_DISTRIBUTION_ID = /^E[A-Z0-9]{5,}$/;
 
@@ -207,8 +216,13 @@ export async function startCloudFrontStandIn(
     invalidations: (distributionId) => snapshots(state, distributionId),
     addExternal: (distributionId, paths, callerReference = `external-${randomUUID()}`, createTime) =>
       toSnapshot(addRecord(state, distributionId, paths, callerReference, createTime), Date.now()),
-    addDistribution: ({ id, domainName = defaultDomainName(id), aliases = [] }) => {
-      const distribution = { id, domainName, aliases: [...aliases] };
+    addDistribution: ({ id, domainName = defaultDomainName(id), aliases = [], cacheTagHeader }) => {
+      const distribution: StandInDistribution = {
+        id,
+        domainName,
+        aliases: [...aliases],
+        ...(cacheTagHeader === undefined ? {} : { cacheTagHeader }),
+      };
       state.added.push(distribution);
       return distribution;
     },
@@ -283,6 +297,9 @@ function readBody(req: IncomingMessage): Promise<string> {
 function matchRoute(method: string, pathname: string): Route | undefined {
   if (method === 'GET' && pathname === DISTRIBUTIONS_ROUTE)
     return { operation: 'distributions', distributionId: '' };
+  const config = CONFIG_ROUTE.exec(pathname)?.[1];
+  if (method === 'GET' && config !== undefined)
+    return { operation: 'config', distributionId: decodeURIComponent(config) };
   const match = ROUTE.exec(pathname);
   const distributionId = match?.[1];
   if (!match || distributionId === undefined) return undefined;
@@ -326,6 +343,8 @@ async function answer(
       return getInvalidation(state, route.distributionId, route.invalidationId ?? '');
     case 'list':
       return listInvalidations(state, route.distributionId, query);
+    case 'config':
+      return distributionConfig(state, route.distributionId);
     default: {
       const unknownOperation: never = route.operation;
       throw new Error(`Unknown operation ${String(unknownOperation)}`);
@@ -374,6 +393,35 @@ function accountDistributions(state: State): StandInDistribution[] {
   );
 }
 
+function tagHeaderOf(state: State, distributionId: string): string | undefined {
+  return state.added.find((distribution) => distribution.id === distributionId)?.cacheTagHeader;
+}
+
+/**
+ * GetDistributionConfig: the DistributionConfig element is the whole body, the ETag a header. Only the
+ * required members and CacheTagConfig are filled in; the SDK's deserializer (DistributionConfig$ in
+ * @aws-sdk/client-cloudfront) reads these names.
+ * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetDistributionConfig.html
+ */
+function distributionConfig(state: State, distributionId: string): Reply {
+  const distribution = accountDistributions(state).find((d) => d.id === distributionId);
+  const aliases = distribution?.aliases ?? [];
+  const cnames = aliases.map((alias) => `<CNAME>${escapeXml(alias)}</CNAME>`).join('');
+  const header = distribution?.cacheTagHeader;
+  const tags =
+    header === undefined
+      ? ''
+      : `<CacheTagConfig><HeaderName>${escapeXml(header)}</HeaderName></CacheTagConfig>`;
+  const xml =
+    `${XML_DECLARATION}<DistributionConfig xmlns="${NAMESPACE}">` +
+    `<CallerReference>standin-${distributionId}</CallerReference>` +
+    `<Aliases><Quantity>${aliases.length}</Quantity>${cnames ? `<Items>${cnames}</Items>` : ''}</Aliases>` +
+    `<Origins><Quantity>0</Quantity></Origins>` +
+    `<DefaultCacheBehavior><TargetOriginId>origin</TargetOriginId><ViewerProtocolPolicy>allow-all</ViewerProtocolPolicy></DefaultCacheBehavior>` +
+    `<Comment></Comment><Enabled>true</Enabled>${tags}</DistributionConfig>`;
+  return { status: 200, xml, headers: { ETag: `E${distributionId.slice(1, 8)}CONFIG` } };
+}
+
 function defaultDomainName(distributionId: string): string {
   return `d${distributionId.toLowerCase().slice(1)}.cloudfront.net`;
 }
@@ -406,6 +454,13 @@ function createInvalidation(state: State, distributionId: string, body: string):
   const batch = parseInvalidationBatch(body);
   if (!batch.ok) return errorReply(batch.code, batch.message);
   const { paths, callerReference } = batch;
+  const tagged = paths.some((path) => path.startsWith('#'));
+  if (tagged && tagHeaderOf(state, distributionId) === undefined) {
+    return errorReply(
+      'InvalidArgument',
+      'Cache tag invalidation requires a CacheTagConfig on the distribution.',
+    );
+  }
   // CallerReference rule: same reference + same paths returns the earlier invalidation; other paths fail.
   // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_InvalidationBatch.html
   const earlier = state.records.find(

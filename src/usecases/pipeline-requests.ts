@@ -9,7 +9,7 @@ import { cancelRequest } from './cancel.js';
 import type { FollowUps, Services, StoredRequest } from './ports.js';
 import { RequestExistsError } from './ports.js';
 import { postCard } from './post-card.js';
-import { type PathsRefusal, prepareInvalidation, recordRequest } from './request-invalidation.js';
+import { type PathsRefusal, prepareItems, recordRequest } from './request-invalidation.js';
 import { showChange } from './show-change.js';
 
 /** What a pipeline sends to `POST /api/v1/requests`, once its shape is checked (adapters/http). */
@@ -39,6 +39,7 @@ export type PipelineServices = Pick<
   | 'counters'
   | 'digestMarkers'
   | 'directory'
+  | 'facts'
   | 'ids'
   | 'logger'
   | 'operations'
@@ -69,7 +70,7 @@ export async function requestForPipeline(
   input: PipelineRequestInput,
   followUps: FollowUps = 'caller',
 ): Promise<Result<PipelineAnswer, PipelineRefusal>> {
-  const checked = checkInput(services, pipeline, input);
+  const checked = await checkInput(services, pipeline, input);
   if (!checked.ok) return checked;
   const prepared = checked.value;
   let id = services.ids.requestId();
@@ -131,8 +132,12 @@ export async function requestForPipeline(
   return ok({ created: true, stored: stored ?? { request: recorded, events: [] } });
 }
 
-function checkInput(
-  services: Pick<Services, 'policy'>,
+/**
+ * The request a pipeline sent, checked as `/invalidate` checks a command with an alias: its paths (a URL
+ * must belong to the distribution named), its cache tags, and what the pipeline may request.
+ */
+async function checkInput(
+  services: Pick<Services, 'policy' | 'facts'>,
   pipeline: PipelineConfig,
   input: PipelineRequestInput,
 ) {
@@ -146,7 +151,7 @@ function checkInput(
   if (input.reason !== undefined && input.reason.length > MAX_REASON_LENGTH)
     return err({ code: 'reason_too_long' as const, length: input.reason.length, max: MAX_REASON_LENGTH });
   const reason = input.reason?.trim() || undefined;
-  const prepared = prepareInvalidation(policy, distribution, input.paths, reason, input.paths.join(' '));
+  const prepared = await prepareItems(services, distribution, input.paths, reason, input.paths.join(' '));
   return prepared.ok ? prepared : err({ code: 'paths' as const, refusal: prepared.error });
 }
 

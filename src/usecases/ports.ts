@@ -16,6 +16,7 @@ import type {
   Transition,
 } from '../core/request.js';
 import type { UsageRow } from '../core/usage.js';
+import type { DistributionFacts } from './distribution-facts.js';
 
 /** A request as stored, with its audit trail: events are appended atomically with each state change. */
 export interface StoredRequest {
@@ -438,6 +439,11 @@ export interface Cdn {
    * of other accounts tagged with theirs; AccessDenied when one account does not allow it.
    */
   distributions(): Promise<DistributionSummary[]>;
+  /**
+   * What the bot needs of one distribution's configuration (GetDistributionConfig): the header its
+   * origin names cache tags in, absent when cache tags are not set up. AccessDenied when not allowed.
+   */
+  distributionConfig(distributionId: string): Promise<{ cacheTagHeader?: string }>;
 }
 
 /** One page of ListInvalidations: summaries newest first, and where the next page starts. */
@@ -635,6 +641,8 @@ export type FollowUps = 'caller' | 'worker';
 /** Everything a use case may touch, wired once in src/compose/. */
 export interface Services extends Stores {
   cdn: Cdn;
+  /** which distribution a URL's host names, and which distributions take cache tags: read from CloudFront, cached */
+  facts: DistributionFacts;
   cards: Cards;
   digests: DigestChannel;
   directory: ApproverDirectory;

@@ -2,6 +2,7 @@ import type { DistributionConfig } from '../config.js';
 import { findDistribution } from '../config.js';
 import { accountPathLimit } from '../core/budgets.js';
 import { billingMonth, type CostPreview, previewCost } from '../core/cost.js';
+import { itemOf, pathOf } from '../core/hosts.js';
 import { splitPaths } from '../core/paths.js';
 import { type ApprovalNeed, approvalNeed } from '../core/policy.js';
 import type { RequestIn } from '../core/request.js';
@@ -13,10 +14,12 @@ import {
   type CommandRefusal,
   type PathsRefusal,
   prepareInvalidation,
+  prepareItems,
   type RecordRefusal,
   recordRequest,
   recordUnauthorizedCommand,
 } from './request-invalidation.js';
+import { chooseByHosts } from './request-targets.js';
 import { accountMonthUsed } from './reservations.js';
 
 /** What the request form holds when it is sent, or edited: the distribution's alias, the paths as typed. */
@@ -70,15 +73,17 @@ export async function previewForm(
   const items = splitPaths(pathsText);
   if (items.length === 0) return { kind: 'empty' };
   const { policy } = services;
-  const prepared = prepareInvalidation(policy, distribution, items, undefined, pathsText);
+  // Each keystroke redraws it: the URLs' hosts and cache tags are checked when the form is sent.
+  const paths = items.map((item) => pathOf(itemOf(item)));
+  const prepared = prepareInvalidation(policy, distribution, paths, undefined, pathsText);
   if (!prepared.ok) return { kind: 'refused', refusal: prepared.error };
-  const { paths } = prepared.value.normalised;
-  const cost = await previewMonthCost(services, distribution, paths.length);
+  const normalised = prepared.value.normalised.paths;
+  const cost = await previewMonthCost(services, distribution, normalised.length);
   return {
     kind: 'ready',
-    paths: paths.length,
+    paths: normalised.length,
     cost,
-    approval: approvalNeed(paths, cost, distribution.policy),
+    approval: approvalNeed(normalised, cost, distribution.policy),
   };
 }
 
@@ -108,12 +113,13 @@ export type FormRefusal = CommandRefusal | RecordRefusal | { code: 'no_paths' };
 
 /**
  * A sent request form, through exactly the slash command's path: the distribution must be allowed in the
- * channel (a refusal for the channel is recorded, as for the command), the paths pass prepareInvalidation,
+ * channel (a refusal for the channel is recorded, as for the command), the items pass prepareItems (a
+ * URL of another distribution is refused, as for the command),
  * then recordRequest checks the requester, reserves the month and records it. The caller posts the card
  * (or, with `followUps: 'worker'`, wakes the worker that does).
  */
 export async function submitForm(
-  services: Parameters<typeof recordRequest>[0],
+  services: Parameters<typeof recordRequest>[0] & Pick<Services, 'facts'>,
   input: FormInput,
   user: string,
   channel: string,
@@ -131,7 +137,25 @@ export async function submitForm(
   }
   const items = splitPaths(input.pathsText);
   if (items.length === 0) return err({ code: 'no_paths' });
-  const prepared = prepareInvalidation(policy, distribution, items, input.reason, text);
+  const prepared = await prepareItems(services, distribution, items, input.reason, text);
   if (!prepared.ok) return err(prepared.error);
   return recordRequest(services, prepared.value, user, channel, followUps);
+}
+
+/**
+ * The one distribution the URLs of a message belong to, when they all belong to one the user may request
+ * here; undefined otherwise (the user chooses). A URL of another host stays in the form, and sending it
+ * is refused as `/invalidate` refuses it.
+ */
+export async function distributionOfUrls(
+  services: Pick<Services, 'facts'>,
+  hosts: readonly string[],
+  requestable: readonly DistributionConfig[],
+): Promise<DistributionConfig | undefined> {
+  if (hosts.length === 0) return undefined;
+  const answers = await services.facts.hosts(hosts);
+  const chosen = chooseByHosts(answers);
+  if (!chosen.ok || !chosen.value) return undefined;
+  const { distribution } = chosen.value;
+  return requestable.some((d) => d.id === distribution.id) ? distribution : undefined;
 }

@@ -10,6 +10,7 @@ import {
   RESERVED_WORDS,
 } from '../core/command.js';
 import { previewCost } from '../core/cost.js';
+import { type Item, itemOf, pathOf } from '../core/hosts.js';
 import { MAX_ITEM_BYTES } from '../core/item-size.js';
 import { normalisePaths, type PathNormalisation, type PathProblem, splitPaths } from '../core/paths.js';
 import { approvalNeed } from '../core/policy.js';
@@ -27,6 +28,15 @@ import { type Candidate, nearest } from '../core/suggest.js';
 import { memberOf } from './membership.js';
 import { type FollowUps, type PostError, RequestExistsError, type Services } from './ports.js';
 import { recordCommandRefusal } from './record-refusal.js';
+import {
+  checkCacheTags,
+  checkHosts,
+  chooseByHosts,
+  type HostAnswers,
+  type HostRefusal,
+  lookUpHosts,
+  type TagRefusal,
+} from './request-targets.js';
 import { releaseReservation, reserveNewRequest } from './reservations.js';
 
 /**
@@ -37,7 +47,10 @@ export type CommandRefusal =
   /** `meant`: the word a mistyped one was probably meant to be, where one is near (`jsn` for `json`) */
   | { code: 'bad_command'; error: CommandError; meant?: string }
   | { code: 'unknown_distribution'; target: string; known: DistributionConfig[]; suggestion?: Suggestion }
-  | { code: 'channel_not_allowed'; distribution: DistributionConfig }
+  /** `host`: the pasted URL's host that named the distribution, when no alias was typed */
+  | { code: 'channel_not_allowed'; distribution: DistributionConfig; host?: string }
+  | HostRefusal
+  | TagRefusal
   | { code: 'invalid_paths'; problems: PathProblem[] }
   | { code: 'too_many_paths'; count: number; max: number }
   | {
@@ -74,35 +87,97 @@ export type PreparedCommand =
       reason?: string;
       /** the command's text as typed, recorded (cut) if the requester turns out not to be allowed */
       text: string;
+      /** the pasted URL's host that named the distribution, when no alias was typed */
+      host?: string;
     };
 
 /**
- * Checks a `/invalidate` command without touching any service, so it can answer within Slack's 3-second
+ * Checks a `/invalidate` command. It touches no service unless it must: a URL whose host is not in the
+ * config's `domains` reads CloudFront's listing, and `#tag` items the distribution's configuration, each
+ * cached and bounded in time (usecases/distribution-facts.ts), so it answers within Slack's 3-second
  * acknowledgement window. https://api.slack.com/interactivity/slash-commands#responding_basic_receipt
  */
-export function prepareCommand(
-  policy: PolicyConfig,
+export async function prepareCommand(
+  services: Pick<Services, 'policy' | 'facts'>,
   text: string,
   channel: string,
-): Result<PreparedCommand, CommandRefusal> {
+): Promise<Result<PreparedCommand, CommandRefusal>> {
+  const { policy } = services;
   const parsed = parseCommand(text, splitPaths);
   if (!parsed.ok) return err(badCommandRefusal(policy, parsed.error));
   const command = parsed.value;
   if (command.kind === 'list') return prepareList(policy, command);
   if (command.kind !== 'invalidate') return ok(command);
-  const distribution = findDistribution(policy, command.target);
-  if (!distribution) return err(unknownDistribution(policy, command.target, command.items, true));
+  const items = command.items.map(itemOf);
+  const answers = await lookUpHosts(services.facts, items);
+  const target = targetOf(policy, command.target, command.items, answers);
+  if (!target.ok) return target;
+  const { distribution, host } = target.value;
   if (distribution.channels && !distribution.channels.includes(channel)) {
-    return err({ code: 'channel_not_allowed', distribution });
+    return err({ code: 'channel_not_allowed', distribution, ...(host ? { host } : {}) });
   }
-  return prepareInvalidation(policy, distribution, command.items, command.reason, text);
+  const prepared = await checkItems(services, distribution, { items, answers }, command.reason, text);
+  if (!prepared.ok || !host) return prepared;
+  return ok({ ...prepared.value, host });
+}
+
+/** The distribution a command names: by its alias or id, else by the host of its URLs. */
+function targetOf(
+  policy: PolicyConfig,
+  target: string | undefined,
+  items: readonly string[],
+  answers: HostAnswers,
+): Result<{ distribution: DistributionConfig; host?: string }, CommandRefusal> {
+  if (target !== undefined) {
+    const found = findDistribution(policy, target);
+    return found ? ok({ distribution: found }) : err(unknownDistribution(policy, target, items, true));
+  }
+  const chosen = chooseByHosts(answers);
+  if (!chosen.ok) return chosen;
+  // parseCommand leaves the target out only when the first item is a URL, so there is one.
+  return chosen.value
+    ? ok(chosen.value)
+    : err({ code: 'bad_command', error: { code: 'no_paths', target: '' } });
 }
 
 type PreparedInvalidation = Extract<PreparedCommand, { kind: 'invalidate' }>;
-export type PathsRefusal = Extract<
-  CommandRefusal,
-  { code: 'invalid_paths' | 'too_many_paths' | 'too_large' }
->;
+type PathCheckRefusal = Extract<CommandRefusal, { code: 'invalid_paths' | 'too_many_paths' | 'too_large' }>;
+/** Why a request's items were refused, whoever sent them: their paths, their URLs' hosts, their cache tags. */
+export type PathsRefusal =
+  | PathCheckRefusal
+  | Exclude<HostRefusal, { code: 'several_distributions' }>
+  | TagRefusal;
+
+/**
+ * A request's items for a distribution already chosen (by alias, in the form, by a pipeline): every URL
+ * must belong to it, the paths pass prepareInvalidation, and cache tags need a distribution that keeps them.
+ */
+export async function prepareItems(
+  services: Pick<Services, 'policy' | 'facts'>,
+  distribution: DistributionConfig,
+  texts: readonly string[],
+  reason: string | undefined,
+  text: string,
+): Promise<Result<PreparedInvalidation, PathsRefusal>> {
+  const items = texts.map(itemOf);
+  const answers = await lookUpHosts(services.facts, items);
+  return checkItems(services, distribution, { items, answers }, reason, text);
+}
+
+async function checkItems(
+  services: Pick<Services, 'policy' | 'facts'>,
+  distribution: DistributionConfig,
+  { items, answers }: { items: readonly Item[]; answers: HostAnswers },
+  reason: string | undefined,
+  text: string,
+): Promise<Result<PreparedInvalidation, PathsRefusal>> {
+  const hosts = checkHosts(answers, distribution);
+  if (!hosts.ok) return hosts;
+  const prepared = prepareInvalidation(services.policy, distribution, items.map(pathOf), reason, text);
+  if (!prepared.ok) return prepared;
+  const tags = await checkCacheTags(services.facts, distribution, prepared.value.normalised.paths);
+  return tags.ok ? prepared : tags;
+}
 
 /**
  * The checks every request's paths pass, typed in Slack or sent by a pipeline: each item valid, no more
@@ -114,7 +189,7 @@ export function prepareInvalidation(
   items: readonly string[],
   reason: string | undefined,
   text: string,
-): Result<PreparedInvalidation, PathsRefusal> {
+): Result<PreparedInvalidation, PathCheckRefusal> {
   const normalised = normalisePaths([...items]);
   if (!normalised.ok) return err({ code: 'invalid_paths', problems: normalised.problems });
   const count = normalised.value.paths.length;
@@ -219,7 +294,8 @@ function unknownDistribution(
 }
 
 export type RecordRefusal =
-  | { code: 'not_a_requester'; distribution: DistributionConfig; unresolved: boolean }
+  /** `host`: the pasted URL's host that named the distribution, when no alias was typed */
+  | { code: 'not_a_requester'; distribution: DistributionConfig; unresolved: boolean; host?: string }
   /** a budget with `onExceed: refuse` had no room for it: nothing was recorded but the refusal */
   | { code: 'over_budget'; distribution: DistributionConfig; overrun: BudgetOverrun };
 export type PostRefusal = { code: 'cannot_post'; error: PostError | 'will_retry'; requestId: string };
@@ -277,7 +353,9 @@ export async function recordRequest(
         code: 'not_a_requester',
         text: command.text,
       });
-      return err({ code: 'not_a_requester', distribution, unresolved: membership === 'unresolved' });
+      const unresolved = membership === 'unresolved';
+      const host = command.host;
+      return err({ code: 'not_a_requester', distribution, unresolved, ...(host ? { host } : {}) });
     }
   }
   const now = clock.now();
@@ -335,6 +413,7 @@ export async function recordRequest(
         encoded: command.normalised.encoded,
         duplicates: command.normalised.duplicates,
         covered: command.normalised.covered,
+        ...(command.normalised.queryKept.length > 0 ? { queryKept: command.normalised.queryKept } : {}),
       },
       ...choice,
     },

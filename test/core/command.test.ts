@@ -31,7 +31,11 @@ describe('parseCommand', () => {
     ['paths separated by commas', 'web /a,/b, /c', ['/a', '/b', '/c']],
     ['paths separated by newlines', 'web\n/a\n/b\r\n/c', ['/a', '/b', '/c']],
     ['a comma right after the alias', 'web,/a', ['/a']],
-    ['a Slack-wrapped URL', 'web <https://example.com/docs/a?x=1|example.com/docs/a>', ['/docs/a?x=1']],
+    [
+      'a Slack-wrapped URL',
+      'web <https://example.com/docs/a?x=1|example.com/docs/a>',
+      ['https://example.com/docs/a?x=1'],
+    ],
     ['a wildcard and a cache tag', 'web /images/* #product-42', ['/images/*', '#product-42']],
   ])('reads the alias and %s', (_, text, items) => {
     expect(parse(text)).toEqual({ ok: true, value: { kind: 'invalidate', target: 'web', items } });
@@ -46,6 +50,28 @@ describe('parseCommand', () => {
     const started = performance.now();
     expect(parse(text)).toEqual({ ok: true, value: { kind: 'invalidate', target: 'web', items } });
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it.each([
+    [
+      'a bare URL',
+      'https://www.example.com/app/main.css https://www.example.com/',
+      ['https://www.example.com/app/main.css', 'https://www.example.com/'],
+    ],
+    [
+      'a Slack-wrapped URL',
+      '<https://www.example.com/a.js|www.example.com/a.js> /b.js',
+      ['https://www.example.com/a.js', '/b.js'],
+    ],
+  ])('reads %s first as an item, with no alias: its host names the distribution', (_, text, items) => {
+    expect(parse(text)).toEqual({ ok: true, value: { kind: 'invalidate', items } });
+  });
+
+  it('keeps the reason after URLs given without an alias', () => {
+    expect(parse('https://x.example.com/a --reason broken')).toEqual({
+      ok: true,
+      value: { kind: 'invalidate', items: ['https://x.example.com/a'], reason: 'broken' },
+    });
   });
 
   it('keeps a distribution id as the target exactly as typed', () => {

@@ -1,21 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_PATHS, pathsInMessage } from '../../src/core/message-urls.js';
+import { MAX_MESSAGE_PATHS, urlsInMessage } from '../../src/core/message-urls.js';
 
-describe('pathsInMessage', () => {
+describe('urlsInMessage', () => {
   it.each([
-    ['a wrapped link', 'Deployed <https://www.example.com/app/index.html>', ['/app/index.html']],
-    ['a link with a label', 'See <https://cdn.example.com/a.css|the stylesheet>', ['/a.css']],
-    ['a query string, kept; a fragment, dropped', '<https://x.io/p?v=2&amp;a=b#top>', ['/p?v=2&a=b']],
-    ['a bare URL before a full stop', 'now live at https://x.io/docs/intro.html.', ['/docs/intro.html']],
-    ['a host alone', 'https://x.io', ['/']],
+    [
+      'a wrapped link',
+      'Deployed <https://www.example.com/app/index.html>',
+      ['https://www.example.com/app/index.html'],
+    ],
+    [
+      'a link with a label',
+      'See <https://cdn.example.com/a.css|the stylesheet>',
+      ['https://cdn.example.com/a.css'],
+    ],
+    [
+      'a query string, kept; a fragment, dropped',
+      '<https://x.io/p?v=2&amp;a=b#top>',
+      ['https://x.io/p?v=2&a=b'],
+    ],
+    [
+      'a bare URL before a full stop',
+      'now live at https://x.io/docs/intro.html.',
+      ['https://x.io/docs/intro.html'],
+    ],
+    ['a host alone', 'https://x.io', ['https://x.io']],
     ['no http links', 'mailto:<mailto:a@b.c|a@b.c> <#C123|deploys> ftp://x.io/a /not/a/url', []],
     [
       'duplicates, once',
       '<https://a.io/x> https://b.io/x <https://a.io/x|again> https://a.io/y',
-      ['/x', '/y'],
+      ['https://a.io/x', 'https://b.io/x', 'https://a.io/y'],
     ],
   ])('reads %s', (_name, text, expected) => {
-    expect(pathsInMessage({ text }).paths).toEqual(expected);
+    expect(urlsInMessage({ text }).urls).toEqual(expected);
   });
 
   it('reads links in blocks and attachments, not their pictures', () => {
@@ -30,17 +46,24 @@ describe('pathsInMessage', () => {
       { type: 'actions', elements: [{ type: 'button', url: 'https://x.io/release/4.2' }] },
     ];
     const attachments = [{ title_link: 'https://x.io/changelog', footer_icon: 'https://img.io/icon.png' }];
-    expect(pathsInMessage({ text: '', blocks, attachments }).paths).toEqual([
-      '/blog/post',
-      '/release/4.2',
-      '/changelog',
+    const found = urlsInMessage({ text: '', blocks, attachments });
+    expect(found.urls).toEqual([
+      'https://x.io/blog/post',
+      'https://x.io/release/4.2',
+      'https://x.io/changelog',
     ]);
+    expect(found.hosts).toEqual(['x.io']);
   });
 
   it('takes at most MAX_MESSAGE_PATHS from a huge message and counts the rest', () => {
     const text = Array.from({ length: MAX_MESSAGE_PATHS + 250 }, (_, i) => `https://x.io/p/${i}`).join(' ');
-    const found = pathsInMessage({ text: `${text} ${text}` });
-    expect(found.paths).toHaveLength(MAX_MESSAGE_PATHS);
+    const found = urlsInMessage({ text: `${text} ${text}` });
+    expect(found.urls).toHaveLength(MAX_MESSAGE_PATHS);
     expect(found.more).toBe(250);
+  });
+
+  it('gives the distinct hosts, lower-cased, in order of appearance', () => {
+    const text = 'https://WWW.Example.com/a https://cdn.example.com/b https://www.example.com:443/c';
+    expect(urlsInMessage({ text }).hosts).toEqual(['www.example.com', 'cdn.example.com']);
   });
 });

@@ -241,13 +241,29 @@ describe('splitPaths', () => {
     ['surrounding blanks', '  /a  ', ['/a']],
     ['nothing', '', []],
     ['only separators', ' ,, \n', []],
-    ['a Slack link with a label', '<https://cdn.example.com/a.js|cdn.example.com/a.js>', ['/a.js']],
-    ['a Slack link without a label', '<https://cdn.example.com/img/*>', ['/img/*']],
-    ['a Slack http link with a query', '<http://cdn.example.com/s?q=1&amp;p=2>', ['/s?q=1&p=2']],
-    ['a Slack link to the site root', '<https://cdn.example.com>', ['/']],
-    ['a Slack link with a query at the root', '<https://cdn.example.com?v=2>', ['/?v=2']],
-    ['a Slack link with a fragment', '<https://cdn.example.com/a.html#top>', ['/a.html']],
-    ['a bare URL', 'https://cdn.example.com/a.js', ['/a.js']],
+    [
+      'a Slack link with a label',
+      '<https://cdn.example.com/a.js|cdn.example.com/a.js>',
+      ['https://cdn.example.com/a.js'],
+    ],
+    ['a Slack link without a label', '<https://cdn.example.com/img/*>', ['https://cdn.example.com/img/*']],
+    [
+      'a Slack http link with a query',
+      '<http://cdn.example.com/s?q=1&amp;p=2>',
+      ['http://cdn.example.com/s?q=1&p=2'],
+    ],
+    ['a Slack link to the site root', '<https://cdn.example.com>', ['https://cdn.example.com']],
+    [
+      'a Slack link with a query at the root',
+      '<https://cdn.example.com?v=2>',
+      ['https://cdn.example.com?v=2'],
+    ],
+    [
+      'a Slack link with a fragment',
+      '<https://cdn.example.com/a.html#top>',
+      ['https://cdn.example.com/a.html#top'],
+    ],
+    ['a bare URL, kept whole for its host', 'https://cdn.example.com/a.js', ['https://cdn.example.com/a.js']],
     ['Slack-escaped characters', '/a?x=1&amp;y=2 /&lt;b&gt;', ['/a?x=1&y=2', '/<b>']],
     ['an escaped entity only once', '/a&amp;lt;', ['/a&lt;']],
     [
@@ -255,7 +271,11 @@ describe('splitPaths', () => {
       '<mailto:a@example.com|a@example.com>',
       ['<mailto:a@example.com|a@example.com>'],
     ],
-    ['a mix', '/a.js, <https://cdn.example.com/b.js|cdn.example.com/b.js>\n#Tag', ['/a.js', '/b.js', '#Tag']],
+    [
+      'a mix',
+      '/a.js, <https://cdn.example.com/b.js|cdn.example.com/b.js>\n#Tag',
+      ['/a.js', 'https://cdn.example.com/b.js', '#Tag'],
+    ],
   ])('splits %s', (_name, text, items) => {
     expect(splitPaths(text)).toEqual(items);
   });
@@ -302,5 +322,13 @@ describe('classifying items', () => {
     ['/#not-a-tag', false],
   ])('isCacheTag(%j) is %s', (item, expected) => {
     expect(isCacheTag(item)).toBe(expected);
+  });
+});
+
+describe('query strings', () => {
+  it('keeps the ? unencoded and notes each path sent with a query string', () => {
+    const value = normalised(['/a.js?v=2', '/b.css', '/c?x=1&y=2', '#tag?', '/a.js?v=2']);
+    expect(value.paths).toEqual(['/a.js?v=2', '/b.css', '/c?x=1&y=2', '#tag?']);
+    expect(value.queryKept).toEqual(['/a.js?v=2', '/c?x=1&y=2']);
   });
 });

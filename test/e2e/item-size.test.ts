@@ -3,8 +3,8 @@ import { type PolicyConfig, parseConfig } from '../../src/config.js';
 import { itemBytes, MAX_ITEM_BYTES } from '../../src/core/item-size.js';
 import type { SlackSender } from '../../src/standins/slack-requests.js';
 import { SUBMISSION_METRICS } from '../../src/usecases/record-submission.js';
-import { prepareCommand } from '../../src/usecases/request-invalidation.js';
 import type { BotProcess } from '../support/bot-process.js';
+import { prepareOffline } from '../support/facts.js';
 import { DISTRIBUTIONS, requestIdOf, type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 
 const CHANNEL = 'C0SIZES001';
@@ -23,20 +23,23 @@ const cjkPath = (index: number) => {
  * runs: as many full paths as fit, then ASCII paths filling what room is left to the last byte (each
  * ASCII character adds exactly one byte to the bound). `oneMore` is the same with one byte more.
  */
-function largestAccepted(policy: PolicyConfig): { accepted: string[]; oneMore: string[]; cjk: number } {
-  const fits = (paths: string[]) => prepareCommand(policy, `docs ${paths.join(' ')}`, CHANNEL).ok;
+async function largestAccepted(
+  policy: PolicyConfig,
+): Promise<{ accepted: string[]; oneMore: string[]; cjk: number }> {
+  const fits = async (paths: string[]) =>
+    (await prepareOffline(policy, `docs ${paths.join(' ')}`, CHANNEL)).ok;
   const paths: string[] = [];
   // Capped, so that a bot that stopped refusing makes this fail instead of search forever.
-  const more = (next: string) => paths.length < 100 && fits([...paths, next]);
-  while (more(cjkPath(paths.length))) paths.push(cjkPath(paths.length));
+  const more = async (next: string) => paths.length < 100 && (await fits([...paths, next]));
+  while (await more(cjkPath(paths.length))) paths.push(cjkPath(paths.length));
   const cjk = paths.length;
   const ascii = (index: number, length: number) => `/${index}/`.padEnd(length, 'a');
-  while (more(ascii(paths.length, 4000))) paths.push(ascii(paths.length, 4000));
+  while (await more(ascii(paths.length, 4000))) paths.push(ascii(paths.length, 4000));
   let low = 0;
   let high = 4000;
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    if (fits([...paths, ascii(paths.length, mid)])) low = mid;
+    if (await fits([...paths, ascii(paths.length, mid)])) low = mid;
     else high = mid - 1;
   }
   if (low < `/${paths.length}/`.length + 1) throw new Error('expected room for one more path');
@@ -70,7 +73,7 @@ describe('what is stored fits, through the whole life of a request', () => {
   };
 
   it('takes the largest request of multi-byte paths it accepts through submission and completion, and counts it', async () => {
-    const { accepted, cjk } = largestAccepted(policy);
+    const { accepted, cjk } = await largestAccepted(policy);
     expect(cjk).toBeGreaterThan(30);
     const answer = await slack.command(USERS.requester, `docs ${accepted.join(' ')}`, CHANNEL);
     expect(answer.status).toBe(200);
@@ -104,7 +107,7 @@ describe('what is stored fits, through the whole life of a request', () => {
   });
 
   it('refuses one byte more up front, naming the limit and how to split, and records nothing', async () => {
-    const { oneMore } = largestAccepted(policy);
+    const { oneMore } = await largestAccepted(policy);
     const before = (await stack.plainItems()).length;
     const answer = await slack.command(USERS.requester, `docs ${oneMore.join(' ')}`, CHANNEL);
     expect(answer.status).toBe(200);

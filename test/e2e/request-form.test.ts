@@ -179,7 +179,7 @@ describe('the request form and the message shortcut', () => {
     );
   });
 
-  it('opens the form from a message, prefilled with the paths of its links', async () => {
+  it('opens the form from a message, prefilled with its links', async () => {
     const text =
       'Deployed <https://www.example.com/app/index.html|the app>, see https://www.example.com/app/main.js?v=7 and <https://www.example.com/app/index.html>';
     const blocks = [
@@ -200,7 +200,7 @@ describe('the request form and the message shortcut', () => {
     const paths = open.view.blocks.find((b): b is InputBlock => b.block_id === 'form_paths');
     const element = paths?.element;
     expect(element?.type === 'plain_text_input' ? element.initial_value : undefined).toBe(
-      '/app/index.html\n/app/main.js?v=7\n/changelog',
+      'https://www.example.com/app/index.html\nhttps://www.example.com/app/main.js?v=7\nhttps://www.example.com/changelog',
     );
     expect(options(open.view)).toEqual(['web', 'docs']);
     expect(JSON.parse(open.view.private_metadata ?? '{}')).toEqual({ channel: CHANNEL });

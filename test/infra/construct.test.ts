@@ -137,9 +137,14 @@ describe('the Invalidator construct in another CDK app', () => {
       ],
       resources: arns,
     });
+    // Slack reads invalidations and (for cache tags) configurations of these, and lists the account (pasted URLs).
     expect(grants(statementsOf(synth, slack), 'cloudfront')).toEqual({
-      actions: ['cloudfront:GetInvalidation'],
-      resources: arns,
+      actions: [
+        'cloudfront:GetDistributionConfig',
+        'cloudfront:GetInvalidation',
+        'cloudfront:ListDistributions',
+      ],
+      resources: ['*', ...arns].sort(),
     });
   });
 

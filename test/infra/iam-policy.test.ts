@@ -58,6 +58,7 @@ describe('npm run iam-policy', () => {
           Effect: 'Allow',
           Action: [
             'cloudfront:CreateInvalidation',
+            'cloudfront:GetDistributionConfig',
             'cloudfront:GetInvalidation',
             'cloudfront:ListInvalidations',
           ],

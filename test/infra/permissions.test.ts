@@ -5,6 +5,7 @@ import { REPO_ROOT } from '../../infra/lib/bundle.js';
 import {
   ACCOUNT_CLOUDFRONT_ACTIONS,
   DYNAMODB_ACTIONS,
+  SLACK_CLOUDFRONT_ACTIONS,
   WORKER_CLOUDFRONT_ACTIONS,
 } from '../../infra/lib/permissions.js';
 import { testConfig } from '../support/stack.js';
@@ -70,18 +71,25 @@ describe('DynamoDB permissions follow the code', () => {
 });
 
 describe('CloudFront permissions follow the code', () => {
-  it('grants the worker exactly the operations the CloudFront adapter sends', async () => {
+  it('grants the two functions together exactly the operations the CloudFront adapter sends', async () => {
     const source = readFileSync(CDN, 'utf8');
     const inCode = [
       ...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((m) => `cloudfront:${m[1]}`)),
     ].sort();
     expect(inCode.length).toBeGreaterThan(0);
-    expect([...new Set([...WORKER_CLOUDFRONT_ACTIONS, ...ACCOUNT_CLOUDFRONT_ACTIONS])].sort()).toEqual(
-      inCode,
-    );
+    const granted = [
+      ...WORKER_CLOUDFRONT_ACTIONS,
+      ...ACCOUNT_CLOUDFRONT_ACTIONS,
+      ...SLACK_CLOUDFRONT_ACTIONS,
+    ];
+    expect([...new Set(granted)].sort()).toEqual(inCode);
     const synth = await synthesize(testConfig({ polling: { firstCheckSeconds: 1, maxIntervalSeconds: 5 } }), {
       bundle: false,
     });
-    expect(grants(statementsOf(synth, functionId(synth, 'Worker')), 'cloudfront').actions).toEqual(inCode);
+    const actionsOf = (name: string) =>
+      grants(statementsOf(synth, functionId(synth, name)), 'cloudfront').actions;
+    expect([...new Set([...actionsOf('Worker'), ...actionsOf('Slack')])].sort()).toEqual(inCode);
+    // Only the worker submits.
+    expect(actionsOf('Slack')).not.toContain('cloudfront:CreateInvalidation');
   });
 });

@@ -57,9 +57,14 @@ describe('the CDK stack', () => {
       ],
       resources: DISTRIBUTIONS.map(arn).sort(),
     });
+    // Slack reads invalidations and (for cache tags) configurations of these, and lists the account (pasted URLs).
     expect(grants(statementsOf(synth, slack), 'cloudfront')).toEqual({
-      actions: ['cloudfront:GetInvalidation'],
-      resources: DISTRIBUTIONS.map(arn).sort(),
+      actions: [
+        'cloudfront:GetDistributionConfig',
+        'cloudfront:GetInvalidation',
+        'cloudfront:ListDistributions',
+      ],
+      resources: ['*', ...DISTRIBUTIONS.map(arn).sort()].sort(),
     });
   });
 

@@ -5,7 +5,7 @@ import { SLOW_RECORD_TEXT } from '../../src/adapters/slack/listeners/command.js'
 import { commandRefusalText, UNRECORDED_TEXT } from '../../src/adapters/slack/messages.js';
 import { parseStoreConfig } from '../../src/config.js';
 import { CHANNEL, type SlackSender } from '../../src/standins/slack-requests.js';
-import { type PreparedCommand, prepareCommand } from '../../src/usecases/request-invalidation.js';
+import type { PreparedCommand } from '../../src/usecases/request-invalidation.js';
 import type { BotProcess } from '../support/bot-process.js';
 import {
   cacheTag,
@@ -16,6 +16,7 @@ import {
   pathLikeItem,
   unicodePath,
 } from '../support/cloudfront-paths.js';
+import { prepareOffline } from '../support/facts.js';
 import { type Stack, startStack, testConfig, USERS } from '../support/stack.js';
 import { FULL, RELIABILITY_COMMAND, reportFigures, size } from './scale.js';
 
@@ -141,10 +142,10 @@ const policy = parseStoreConfig(
 ).policy;
 
 /** What the bot should answer, from the same grammar it runs: the oracle the answers are held to. */
-function expectedFor(text: string): Expected {
+async function expectedFor(text: string): Promise<Expected> {
   // As the command listener decides: nothing but blanks opens the request form.
   if (text.trim() === '') return { kind: 'form' };
-  const prepared = prepareCommand(policy, wellFormed(text), CHANNEL);
+  const prepared = await prepareOffline(policy, wellFormed(text), CHANNEL);
   if (!prepared.ok) {
     const { error } = prepared;
     const category = error.code === 'bad_command' ? `bad_command (${error.error.code})` : error.code;
@@ -178,7 +179,13 @@ async function send(slack: SlackSender, texts: readonly string[]): Promise<Outco
       const started = performance.now();
       const answer = await slack.command(USERS.requester, text);
       const ms = performance.now() - started;
-      outcomes.push({ text, expected: expectedFor(text), ms, status: answer.status, body: answer.text });
+      outcomes.push({
+        text,
+        expected: await expectedFor(text),
+        ms,
+        status: answer.status,
+        body: answer.text,
+      });
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));

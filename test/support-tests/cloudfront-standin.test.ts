@@ -1,6 +1,7 @@
 import {
   CloudFrontClient,
   CreateInvalidationCommand,
+  GetDistributionConfigCommand,
   GetInvalidationCommand,
   ListDistributionsCommand,
   ListInvalidationsCommand,
@@ -312,7 +313,8 @@ describe('CloudFront stand-in: errors', () => {
   });
 
   it('accepts cache tags and refuses malformed ones as InvalidArgument', async () => {
-    const { client } = await setup();
+    const { client, standIn } = await setup();
+    standIn.addDistribution({ id: DISTRIBUTION_ID, cacheTagHeader: 'Cache-Tag' });
     const accepted = await create(client, ['#release-4.2', `#${'x'.repeat(255)}`, '/a.html'], 'req-tags');
     expect(accepted.Invalidation?.InvalidationBatch?.Paths?.Items).toEqual([
       '#release-4.2',
@@ -322,6 +324,39 @@ describe('CloudFront stand-in: errors', () => {
     for (const [index, tag] of ['#a,b', '#a b', '#a*', `#${'x'.repeat(256)}`, '#é', '#'].entries()) {
       expect((await errorOf(create(client, [tag], `req-bad-${index}`))).name).toBe('InvalidArgument');
     }
+  });
+
+  it('refuses cache tags as InvalidArgument on a distribution without a cache tag header', async () => {
+    const { client, standIn } = await setup();
+    standIn.addDistribution({ id: DISTRIBUTION_ID });
+    expect((await errorOf(create(client, ['#release', '/a.html'], 'req-tags'))).name).toBe('InvalidArgument');
+    expect(standIn.invalidations()).toHaveLength(0);
+    await create(client, ['/a.html'], 'req-paths');
+    expect(standIn.invalidations()).toHaveLength(1);
+  });
+
+  it('answers GetDistributionConfig in the shape the SDK reads: CacheTagConfig and the ETag', async () => {
+    // Only the distributions added exist.
+    const { client, standIn } = await setup({ distributions: [] });
+    standIn.addDistribution({
+      id: DISTRIBUTION_ID,
+      aliases: ['www.example.com'],
+      cacheTagHeader: 'Cache-Tag',
+    });
+    standIn.addDistribution({ id: 'E9PLAIN000001' });
+    const tagged = await client.send(new GetDistributionConfigCommand({ Id: DISTRIBUTION_ID }));
+    expect(tagged.DistributionConfig?.CacheTagConfig).toEqual({ HeaderName: 'Cache-Tag' });
+    expect(tagged.DistributionConfig?.Aliases?.Items).toEqual(['www.example.com']);
+    expect(tagged.DistributionConfig?.Enabled).toBe(true);
+    expect(tagged.ETag).toMatch(/^E/);
+    const plain = await client.send(new GetDistributionConfigCommand({ Id: 'E9PLAIN000001' }));
+    expect(plain.DistributionConfig?.CacheTagConfig).toBeUndefined();
+    expect((await errorOf(client.send(new GetDistributionConfigCommand({ Id: 'E9MISSING0001' })))).name).toBe(
+      'NoSuchDistribution',
+    );
+    expect(standIn.calls.filter((c) => c.operation === 'config').map((c) => c.status)).toEqual([
+      200, 200, 404,
+    ]);
   });
 
   it('answers BatchTooLarge above 3000 paths and InconsistentQuantities on a wrong Quantity', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { commandRefusalText } from '../../src/adapters/slack/messages.js';
 import type { DistributionConfig, PolicyConfig } from '../../src/config.js';
 import { MAX_ITEM_BYTES } from '../../src/core/item-size.js';
-import { prepareCommand } from '../../src/usecases/request-invalidation.js';
+import { prepareOffline } from '../support/facts.js';
 
 const web: DistributionConfig = {
   alias: 'web',
@@ -36,23 +36,23 @@ describe('a request too large to record is refused before anything is recorded',
       `web ${'/same/path/to/a/file.html '.repeat(60_000)}`,
       /too large to record.*400 KB.*Leave out the 59,999 items that repeat a path/,
     ],
-  ])('%s: refused, saying how to make it fit', (_name, text, advice) => {
-    const prepared = prepareCommand(policy, text, 'C0DEPLOY');
+  ])('%s: refused, saying how to make it fit', async (_name, text, advice) => {
+    const prepared = await prepareOffline(policy, text, 'C0DEPLOY');
     expect(prepared.ok).toBe(false);
     if (prepared.ok) return;
     expect(prepared.error).toMatchObject({ code: 'too_large', max: MAX_ITEM_BYTES });
     expect(commandRefusalText(prepared.error)).toMatch(advice);
   });
 
-  it('takes the most paths a request may have when they are of a usual length', () => {
-    const prepared = prepareCommand(policy, `web ${paths(3000, 60)}`, 'C0DEPLOY');
+  it('takes the most paths a request may have when they are of a usual length', async () => {
+    const prepared = await prepareOffline(policy, `web ${paths(3000, 60)}`, 'C0DEPLOY');
     expect(prepared.ok).toBe(true);
   });
 });
 
 describe('a mistyped distribution or sub-command is answered with what was probably meant', () => {
-  const answer = (text: string) => {
-    const prepared = prepareCommand(policy, text, 'C0DEPLOY');
+  const answer = async (text: string) => {
+    const prepared = await prepareOffline(policy, text, 'C0DEPLOY');
     if (prepared.ok) throw new Error(`\`${text}\` was accepted`);
     return commandRefusalText(prepared.error);
   };
@@ -63,8 +63,8 @@ describe('a mistyped distribution or sub-command is answered with what was proba
     ['a mistyped alias with no paths yet', 'wbe', 'Did you mean `web`?'],
     ['a list of a mistyped distribution', 'list dcos', 'Did you mean `docs`?'],
     ['a list of mine of a mistyped distribution', 'list mine wbe', 'Did you mean `web`?'],
-  ])('suggests the alias for %s', (_, text, suggestion) => {
-    const words = answer(text);
+  ])('suggests the alias for %s', async (_, text, suggestion) => {
+    const words = await answer(text);
     expect(words).toContain(`I don't know the distribution \``);
     expect(words).toContain(suggestion);
     expect(words).toContain('Use one of: `web` (E2ABCDEF123XYZ), `docs` (E3DOCS0000ABCD).');
@@ -78,8 +78,8 @@ describe('a mistyped distribution or sub-command is answered with what was proba
     ['help, without what followed it', 'hlep /a', '`/invalidate help`'],
     ['a long rest, left out', `stauts ${'/a'.repeat(100)}`, '`/invalidate status …`'],
     ['a rest holding a backtick and markup', 'stauts <x>`*', '`/invalidate status &lt;x&gt;ˋ*`'],
-  ])('shows the corrected command for %s', (_, text, corrected) => {
-    expect(answer(text)).toContain(`Did you mean ${corrected}?`);
+  ])('shows the corrected command for %s', async (_, text, corrected) => {
+    expect(await answer(text)).toContain(`Did you mean ${corrected}?`);
   });
 
   it.each([
@@ -88,17 +88,17 @@ describe('a mistyped distribution or sub-command is answered with what was proba
     ['a list of a different word', 'list nowhere'],
     ['a list of a word near a sub-command only', 'list stauts'],
     ['a pasted page', `${'w'.repeat(100_000)} /a`],
-  ])('suggests nothing for %s', (_, text) => {
-    const words = answer(text);
+  ])('suggests nothing for %s', async (_, text) => {
+    const words = await answer(text);
     expect(words).toContain("I don't know the distribution");
     expect(words).not.toContain('Did you mean');
   });
 
-  it('asks for paths after a word that is near nothing', () => {
-    expect(answer('nowhere')).toContain('Name at least one path after `nowhere`');
+  it('asks for paths after a word that is near nothing', async () => {
+    expect(await answer('nowhere')).toContain('Name at least one path after `nowhere`');
   });
 
-  it('asks for paths after a known alias', () => {
-    expect(answer('web')).toContain('Name at least one path after `web`');
+  it('asks for paths after a known alias', async () => {
+    expect(await answer('web')).toContain('Name at least one path after `web`');
   });
 });

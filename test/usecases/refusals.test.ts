@@ -6,11 +6,8 @@ import { cancelRequest } from '../../src/usecases/cancel.js';
 import type { DecideServices } from '../../src/usecases/decide.js';
 import { decideRequest } from '../../src/usecases/decide.js';
 import type { Services } from '../../src/usecases/ports.js';
-import {
-  prepareCommand,
-  recordRequest,
-  recordUnauthorizedCommand,
-} from '../../src/usecases/request-invalidation.js';
+import { recordRequest, recordUnauthorizedCommand } from '../../src/usecases/request-invalidation.js';
+import { prepareOffline } from '../support/facts.js';
 import { MemoryStores } from '../support/memory-ports.js';
 
 const NOW = '2026-05-04T10:05:00.000Z';
@@ -154,7 +151,7 @@ describe('recording authorization refusals', () => {
   it('records a command from a channel outside `channels`, with who, where and the text', async () => {
     const { services, store } = fakeServices();
     const text = 'web /a.html';
-    const prepared = prepareCommand(policy, text, 'C0ELSEWHERE');
+    const prepared = await prepareOffline(policy, text, 'C0ELSEWHERE');
     if (prepared.ok) throw new Error('expected a refusal');
     await recordUnauthorizedCommand(services, prepared.error, {
       user: REQUESTER,
@@ -181,7 +178,7 @@ describe('recording authorization refusals', () => {
     ['a missing path', 'web'],
   ])('records nothing for a mistake in the command: %s', async (_case, text) => {
     const { services, store } = fakeServices();
-    const prepared = prepareCommand(policy, text, 'C0DEPLOY');
+    const prepared = await prepareOffline(policy, text, 'C0DEPLOY');
     if (prepared.ok) throw new Error('expected a refusal');
     await recordUnauthorizedCommand(services, prepared.error, { user: REQUESTER, channel: 'C0DEPLOY', text });
     expect(store.commandRefusals).toHaveLength(0);
@@ -189,7 +186,7 @@ describe('recording authorization refusals', () => {
 
   it('records a requester outside `requesters` instead of their request', async () => {
     const { services, store } = fakeServices();
-    const prepared = prepareCommand(policy, 'web /a.html', 'C0DEPLOY');
+    const prepared = await prepareOffline(policy, 'web /a.html', 'C0DEPLOY');
     if (!prepared.ok || prepared.value.kind !== 'invalidate') throw new Error('expected a request');
     const result = await recordRequest(services, prepared.value, 'U0OUTSIDER', 'C0DEPLOY');
     expect(result).toMatchObject({ ok: false, error: { code: 'not_a_requester' } });

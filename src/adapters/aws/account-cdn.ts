@@ -69,6 +69,8 @@ export function accountCdn(options: AccountCdnOptions): Cdn {
     describe: async (input) => (await cdnOf(input.distributionId)).describe(input),
     invalidationsPage: async (distributionId, marker) =>
       (await cdnOf(distributionId)).invalidationsPage(distributionId, marker),
+    distributionConfig: async (distributionId) =>
+      (await cdnOf(distributionId)).distributionConfig(distributionId),
     distributions: async () => {
       const accounts = configuredAccounts(policy);
       const listings = await Promise.all(

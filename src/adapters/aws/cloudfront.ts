@@ -1,6 +1,7 @@
 import {
   type CloudFrontClient,
   CreateInvalidationCommand,
+  GetDistributionConfigCommand,
   GetInvalidationCommand,
   ListDistributionsCommand,
   ListInvalidationsCommand,
@@ -129,6 +130,19 @@ export class CloudFrontCdn implements Cdn {
       marker = list?.IsTruncated ? list.NextMarker : undefined;
     } while (marker);
     return found;
+  }
+
+  /**
+   * GetDistributionConfig's `CacheTagConfig.HeaderName`: the response header whose values CloudFront keeps
+   * as an object's cache tags; without it, `#tag` invalidations do nothing and CloudFront refuses them.
+   * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetDistributionConfig.html
+   */
+  async distributionConfig(distributionId: string): Promise<{ cacheTagHeader?: string }> {
+    const output = await this.call(() =>
+      this.client.send(new GetDistributionConfigCommand({ Id: distributionId })),
+    );
+    const header = output.DistributionConfig?.CacheTagConfig?.HeaderName;
+    return header ? { cacheTagHeader: header } : {};
   }
 
   async describe(input: { distributionId: string; invalidationId: string }): Promise<InvalidationDetail> {

@@ -21,5 +21,6 @@ export function lazyCdn(load: () => Promise<Cdn>): Cdn {
     invalidationsPage: async (distributionId, marker) =>
       (await cdn()).invalidationsPage(distributionId, marker),
     distributions: async () => (await cdn()).distributions(),
+    distributionConfig: async (distributionId) => (await cdn()).distributionConfig(distributionId),
   };
 }

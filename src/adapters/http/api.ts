@@ -319,7 +319,9 @@ function pathsFailure(refused: Extract<PipelineRefusal, { code: 'paths' }>['refu
       details,
     );
   }
-  return failure(400, refused.code, plainText(commandRefusalText(refused)));
+  // CloudFront could not say whether the distribution takes cache tags: worth retrying, unless denied.
+  const status = refused.code === 'cache_tags_unreadable' && !refused.denied ? 503 : 400;
+  return failure(status, refused.code, plainText(commandRefusalText(refused)));
 }
 
 function cancelFailure(refused: CancelRefusal): ApiResponse {

@@ -627,7 +627,20 @@ function notesLine(request: InvalidationRequest): string | undefined {
     const example = first ? ` (e.g. ${code(first.path, QUOTE_CHARS)} by ${code(first.by, QUOTE_CHARS)})` : '';
     parts.push(`${count(notes.covered.length, 'path')} already covered by a wildcard removed${example}`);
   }
+  const queried = notes.queryKept?.[0];
+  if (queried !== undefined) parts.push(queryKeptNote(queried, notes.queryKept?.length ?? 1));
   return parts.length > 0 ? `:pencil2: ${parts.join(' · ')}` : undefined;
+}
+
+/**
+ * A query string invalidates one variant, and only where the distribution caches on query strings;
+ * `<path>*` covers every variant.
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html
+ */
+function queryKeptNote(first: string, total: number): string {
+  const all = `${first.slice(0, first.indexOf('?'))}*`;
+  const more = total > 1 ? ` (and ${count(total - 1, 'more path')})` : '';
+  return `query string kept: ${code(first, QUOTE_CHARS)}${more} — it invalidates only that variant if the distribution caches on query strings; ${code(all, QUOTE_CHARS)} covers all`;
 }
 
 function queueWords(reason: Extract<InvalidationRequest, { status: 'queued' }>['queue']): string {
@@ -795,6 +808,7 @@ export function helpMessage(policy: PolicyConfig): SlackMessage {
     '`/invalidate list [<distribution>] [mine]` lists recent requests; `/invalidate usage [YYYY-MM]` shows paths and cost.',
     "`/invalidate export [YYYY-MM] [csv|json]` sends you the month's audit export in a direct message (auditors and approvers).",
     'Paths start with `/`, are separated by spaces, commas or new lines; `*` only at the end (`/images/*`).',
+    'Or paste URLs (`/invalidate https://www.example.com/app.css`): the host picks the distribution; `#tag` items need a distribution set up for cache tags.',
     `Up to ${policy.maxPathsPerRequest.toLocaleString('en-US')} paths per request. Example: \`/invalidate ${policy.distributions[0]?.alias ?? 'web'} /index.html /assets/* --reason release 4.2\``,
     `*Distributions:*\n${aliases}`,
   ].join('\n');

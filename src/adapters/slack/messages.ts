@@ -51,7 +51,29 @@ export function commandRefusalText(refusal: CommandRefusal): string {
     }
     case 'channel_not_allowed': {
       const channels = (refusal.distribution.channels ?? []).map((id) => `<#${id}>`).join(', ');
-      return `\`${refusal.distribution.alias}\` can only be invalidated from ${channels}. Run the command there.`;
+      const via = refusal.host === undefined ? '' : `${code(refusal.host)} belongs to distribution `;
+      return `${via}\`${refusal.distribution.alias}\`, which can only be invalidated from ${channels}. Run the command there.`;
+    }
+    case 'unknown_host':
+      return unknownHostText(refusal);
+    case 'url_of_other_distribution': {
+      const { host, distribution, chosen } = refusal;
+      return `${code(host)} belongs to distribution ${code(distribution.alias)}, not ${code(chosen.alias)}. Nothing was submitted. Send one command per distribution: its URLs to ${code(distribution.alias)}, the others to ${code(chosen.alias)}.`;
+    }
+    case 'several_distributions': {
+      const which = refusal.hosts.map(
+        ({ host, distribution }) => `${code(host)} → ${code(distribution.alias)}`,
+      );
+      return `These URLs belong to different distributions: ${[...new Set(which)].join(', ')}. Nothing was submitted. Send one command per distribution.`;
+    }
+    case 'cache_tags_not_enabled':
+      return `${code(refusal.distribution.alias)} is not set up for cache tags: CloudFront keeps no tags for its objects, so a \`#tag\` would invalidate nothing (and CloudFront refuses it). Nothing was submitted. To use cache tags, set a cache tag header on the distribution in CloudFront (its CacheTagConfig HeaderName) and have the origin send the tags in that header; until then, invalidate by path.`;
+    case 'cache_tags_unreadable': {
+      const { alias } = refusal.distribution;
+      const why = refusal.denied
+        ? `the bot's AWS role may not read its configuration: grant it \`cloudfront:GetDistributionConfig\` on the distribution`
+        : 'CloudFront did not answer just now: try again in a moment';
+      return `I could not check whether ${code(alias)} is set up for cache tags, so the \`#tag\` items were refused and nothing was submitted: ${why}. Paths without a # need no such check.`;
     }
     case 'invalid_paths':
       return `Nothing was submitted. Fix these paths and run the command again:\n${pathProblems(refusal.problems)}`;
@@ -64,6 +86,17 @@ export function commandRefusalText(refusal: CommandRefusal): string {
       return String(unreachable);
     }
   }
+}
+
+/** A pasted URL whose host names no distribution that can be requested, and what to do instead. */
+function unknownHostText(refusal: Extract<CommandRefusal, { code: 'unknown_host' }>): string {
+  const host = code(refusal.host);
+  const instead = 'or give the alias and the path instead of the URL (`/invalidate <alias> /path`).';
+  if (refusal.distributionId !== undefined)
+    return `${host} belongs to CloudFront distribution ${refusal.distributionId}, which is not configured here, so it cannot be requested. Nothing was submitted. Ask the platform team to add it to the config file.`;
+  if (refusal.listing === 'unreadable')
+    return `${host} is in no distribution's \`domains\`, and the CloudFront listing (the distributions' alternate domain names) could not be read just now. Nothing was submitted. Try again in a moment, ask the platform team to add the host to its distribution's \`domains\` in the config file, ${instead}`;
+  return `${host} is not a domain of any distribution I know: not in the config's \`domains\`, nor an alternate domain name or *.cloudfront.net name in CloudFront. Nothing was submitted. Check the URL, ask the platform team to add the host to its distribution's \`domains\`, ${instead}`;
 }
 
 /** The alias, or the whole command corrected, repeating what followed the mistyped word when it is short. */
@@ -165,7 +198,11 @@ export function openRefusalText(refusal: OpenRefusal): string {
     const unresolved = refusal.unresolved
       ? ' (its user group could not be resolved just now, so only listed users can)'
       : '';
-    return `Only ${who} may request invalidations of \`${refusal.distribution.alias}\`${unresolved}. Ask one of them. Nothing was submitted.`;
+    const via =
+      refusal.host === undefined
+        ? ''
+        : `${code(refusal.host)} belongs to \`${refusal.distribution.alias}\`. `;
+    return `${via}Only ${who} may request invalidations of \`${refusal.distribution.alias}\`${unresolved}. Ask one of them. Nothing was submitted.`;
   }
   if (refusal.code === 'over_budget') return overBudgetText(refusal.overrun);
   return cannotPostText(refusal);

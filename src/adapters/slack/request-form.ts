@@ -254,6 +254,11 @@ export function formRefusalError(refusal: FormRefusal): { block: string; text: s
     case 'invalid_paths':
     case 'too_many_paths':
     case 'too_large':
+    case 'unknown_host':
+    case 'url_of_other_distribution':
+    case 'several_distributions':
+    case 'cache_tags_not_enabled':
+    case 'cache_tags_unreadable':
       return on(FormIds.pathsBlock, commandRefusalText(refusal));
     default: {
       const unreachable: never = refusal;

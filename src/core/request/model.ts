@@ -71,6 +71,8 @@ export interface PathNotes {
   encoded: Array<{ input: string; path: string }>;
   duplicates: string[];
   covered: Array<{ path: string; by: string }>;
+  /** paths sent with a query string (absent on requests recorded before it was noted) */
+  queryKept?: string[];
 }
 
 /** What the policy decided about approval when the request was made, and who may give it. */

@@ -59,7 +59,12 @@ export type ActivityEntry =
   | {
       kind: 'cloudfront';
       at: number;
-      operation: 'CreateInvalidation' | 'GetInvalidation' | 'ListInvalidations' | 'ListDistributions';
+      operation:
+        | 'CreateInvalidation'
+        | 'GetInvalidation'
+        | 'ListInvalidations'
+        | 'ListDistributions'
+        | 'GetDistributionConfig';
       distributionId: string;
       status: number;
       errorCode?: string;

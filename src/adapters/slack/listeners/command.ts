@@ -29,11 +29,14 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Slack waits 3 seconds for the acknowledgement; recording normally takes a few milliseconds. */
 const RECORD_DEADLINE_MS = 2_000;
+/** However long the checks took, recording gets this long before the acknowledgement goes without it. */
+const MIN_RECORD_WAIT_MS = 300;
 export const SLOW_RECORD_TEXT =
   'Recording your request is taking longer than usual; I will confirm here in a moment.';
 
 /**
- * `/invalidate …`; with no text at all, the request form (help stays at `/invalidate help`). The checks need no service, so a refusal or the help text is the acknowledgement itself;
+ * `/invalidate …`; with no text at all, the request form (help stays at `/invalidate help`). The checks need no
+ * service but cached CloudFront facts (bounded in time), so a refusal or the help text is the acknowledgement itself;
  * a refusal for the channel is recorded after it was answered.
  * A valid request is acknowledged once it is recorded (one DynamoDB write, well inside Slack's 3 seconds),
  * so every accepted request is on record; its card is posted after the acknowledgement. With
@@ -44,7 +47,8 @@ export function invalidateCommand(services: Services, followUps: ListenerFollowU
   return async ({ command, ack, respond: boltRespond, client }: CommandArgs): Promise<void> => {
     if (command.text.trim() === '') return requestFormCommand(services, { ack, command, client });
     const respond = responder(followUps, boltRespond, command.response_url);
-    const prepared = prepareCommand(services.policy, command.text, command.channel_id);
+    const startedAt = Date.now();
+    const prepared = await prepareCommand(services, command.text, command.channel_id);
     if (!prepared.ok) {
       await ack(ephemeral(commandRefusalText(prepared.error)));
       const { user_id: user, channel_id: channel, text } = command;
@@ -54,7 +58,11 @@ export function invalidateCommand(services: Services, followUps: ListenerFollowU
       return ack({ response_type: 'ephemeral', ...helpMessage(services.policy) });
     const value = prepared.value;
     const cards = followUps.cards;
-    if (value.kind === 'invalidate') return open(services, value, command, { ack, respond }, cards);
+    if (value.kind === 'invalidate') {
+      // Looking up a URL's host or a distribution's cache tags may have taken part of Slack's 3 seconds.
+      const deadlineMs = Math.max(RECORD_DEADLINE_MS - (Date.now() - startedAt), MIN_RECORD_WAIT_MS);
+      return open(services, value, command, { ack, respond, deadlineMs }, cards);
+    }
     if (value.kind === 'export')
       return exportByCommand(services, value, command.user_id, { ack, respond, client }, followUps);
     if (value.kind === 'cancel' && cards === 'worker') {
@@ -72,7 +80,7 @@ async function open(
   services: Services,
   prepared: Extract<PreparedCommand, { kind: 'invalidate' }>,
   command: CommandArgs['command'],
-  { ack, respond }: Pick<CommandArgs, 'ack'> & { respond: Respond },
+  { ack, respond, deadlineMs }: Pick<CommandArgs, 'ack'> & { respond: Respond; deadlineMs: number },
   followUps: FollowUps,
 ): Promise<void> {
   const { user_id: user, channel_id: channel } = command;
@@ -81,10 +89,7 @@ async function open(
     (error: unknown) => ({ done: true as const, error }),
   );
   // A slow DynamoDB must not cost the acknowledgement: past the deadline, acknowledge and answer later.
-  const first = await Promise.race([
-    recording,
-    delay(RECORD_DEADLINE_MS).then(() => ({ done: false as const })),
-  ]);
+  const first = await Promise.race([recording, delay(deadlineMs).then(() => ({ done: false as const }))]);
   if (!first.done) await ack(ephemeral(SLOW_RECORD_TEXT));
   const outcome = first.done ? first : await recording;
   const reply = async (text: string): Promise<void> => {

@@ -10,10 +10,11 @@ import type {
 } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import { findDistribution } from '../../../config.js';
-import { pathsInMessage } from '../../../core/message-urls.js';
+import { urlsInMessage } from '../../../core/message-urls.js';
 import type { Services } from '../../../usecases/ports.js';
 import { postCard } from '../../../usecases/post-card.js';
 import {
+  distributionOfUrls,
   type FormInput,
   type FormPreview,
   previewForm,
@@ -41,7 +42,7 @@ type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 type ShortcutArgs = SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs;
 type EditArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
-type FormServices = Pick<Services, 'clock' | 'counters' | 'directory' | 'logger' | 'policy'>;
+type FormServices = Pick<Services, 'clock' | 'counters' | 'directory' | 'facts' | 'logger' | 'policy'>;
 
 /**
  * A trigger id works once and only for 3 seconds: the allowed distributions are awaited this long, then a
@@ -64,23 +65,25 @@ export async function requestFormCommand(
 }
 
 /**
- * "Invalidate URLs in this message": the form with the paths of the message's links, for the message's
- * channel; the distribution is chosen already when exactly one is allowed there.
+ * "Invalidate URLs in this message": the form with the message's links, for the message's channel; the
+ * distribution is chosen already when the links all belong to one the user may request there, or when
+ * exactly one is allowed there.
  */
 export function messageShortcut(services: FormServices) {
   return async ({ ack, shortcut, client }: ShortcutArgs): Promise<void> => {
     await ack();
-    const found = pathsInMessage(shortcut.message);
-    if (found.paths.length === 0) {
+    const found = urlsInMessage(shortcut.message);
+    if (found.urls.length === 0) {
       await client.views.open({ trigger_id: shortcut.trigger_id, view: noUrlsModal() });
       return;
     }
-    const { text, leftOut } = prefilledPaths(found.paths);
+    const { text, leftOut } = prefilledPaths(found.urls);
     await openForm(services, client, {
       triggerId: shortcut.trigger_id,
       user: shortcut.user.id,
       channel: shortcut.channel.id,
       prefill: { pathsText: text, leftOut: leftOut + found.more },
+      hosts: found.hosts,
     });
   };
 }
@@ -90,19 +93,27 @@ interface FormOpening {
   user: string;
   channel: string;
   prefill?: { pathsText: string; leftOut: number };
+  /** the hosts of the prefilled URLs: when they name one requestable distribution, it is preselected */
+  hosts?: readonly string[];
 }
 
 async function openForm(services: FormServices, client: Client, opening: FormOpening): Promise<void> {
-  const { triggerId, user, channel, prefill } = opening;
-  const listing = requestableDistributions(services, user, channel);
+  const { triggerId, user, channel, prefill, hosts = [] } = opening;
+  const listing = requestableDistributions(services, user, channel).then(async (distributions) => ({
+    distributions,
+    byUrls: await distributionOfUrls(services, hosts, distributions).catch((error: unknown) => {
+      services.logger.warn('could not look up the hosts of the message', { error });
+      return undefined;
+    }),
+  }));
   const early = await Promise.race([listing, delay(LIST_DEADLINE_MS).then(() => undefined)]);
   let shown: { id: string; hash: string } | undefined;
   if (early === undefined) {
     const loading = noticeModal('Invalidate paths', 'Looking up the distributions you may request here…');
     shown = viewRef(await client.views.open({ trigger_id: triggerId, view: loading }));
   }
-  const distributions = early ?? (await listing);
-  const only = distributions.length === 1 ? distributions[0]?.alias : undefined;
+  const { distributions, byUrls } = early ?? (await listing);
+  const only = byUrls?.alias ?? (distributions.length === 1 ? distributions[0]?.alias : undefined);
   const form: RequestForm = { channel, distributions, ...prefill, ...(only ? { selected: only } : {}) };
   const view = distributions.length === 0 ? noDistributionsModal() : requestFormModal(form);
   shown = shown
