@@ -113,6 +113,7 @@ describe('npm run iam-policy with roles in other accounts', () => {
     const targets = JSON.parse(run.stdout);
     const invalidations = [
       'cloudfront:CreateInvalidation',
+      'cloudfront:GetDistributionConfig',
       'cloudfront:GetInvalidation',
       'cloudfront:ListInvalidations',
     ];

@@ -205,7 +205,7 @@ describe('the CDK stack', () => {
         AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmsTopic') }],
       });
     }
-    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     synth.template.resourceCountIs('AWS::Logs::MetricFilter', 0);
   });
 
