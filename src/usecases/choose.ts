@@ -1,5 +1,6 @@
 import { findDistribution } from '../config.js';
 import {
+  billedPaths,
   type AlreadyDecided,
   applyChoice,
   type Choice,
@@ -52,7 +53,7 @@ export async function chooseForm(
   const recorded = changed.recorded;
   if (changed.kind === 'saved' && recorded) {
     const { before } = recorded;
-    await resizeReservation(services, changed.request, before.paths.length, before.cost.costUsd);
+    await resizeReservation(services, changed.request, billedPaths(before), before.cost.costUsd);
     goesNow(services, changed.request);
   }
   return refusalOr(changed, requestId);

@@ -1,5 +1,5 @@
 import { billingMonth } from '../core/cost.js';
-import type { InvalidationRequest } from '../core/request.js';
+import { batchDistribution, type InvalidationRequest } from '../core/request.js';
 import { rowsAsSeen, summariseUsage, type UsageSummary } from '../core/usage.js';
 import type { Access, AccessCheck } from '../core/visibility.js';
 import { CdnError, type LiveInvalidation, type Services, type StoredRequest } from './ports.js';
@@ -31,7 +31,8 @@ export async function requestStatus(
       try {
         live.push(
           await services.cdn.describe({
-            distributionId: request.distribution.id,
+            distributionId: batchDistribution(request, batch),
+            ...(request.distribution.tenant === undefined ? {} : { tenantId: request.distribution.tenant }),
             invalidationId: batch.invalidationId,
           }),
         );

@@ -4,7 +4,7 @@ import { accountPathLimit } from '../core/budgets.js';
 import { billingMonth, type CostPreview, previewCost } from '../core/cost.js';
 import { splitPaths } from '../core/paths.js';
 import { type ApprovalNeed, approvalNeed } from '../core/policy.js';
-import type { RequestIn } from '../core/request.js';
+import { billedPaths, type RequestIn, requestDistribution } from '../core/request.js';
 import { monthPathsScope } from '../core/reservations.js';
 import { err, type Result } from '../core/result.js';
 import { memberOf } from './membership.js';
@@ -75,7 +75,8 @@ export async function previewForm(
   const month = billingMonth(services.clock.now());
   const used = await services.counters.figures(monthPathsScope(month));
   const budgetPaths = accountPathLimit(policy.budget, policy.cost)?.paths;
-  const cost = previewCost(paths.length, used.amount, policy.cost, budgetPaths);
+  const billed = billedPaths({ distribution: requestDistribution(distribution), paths });
+  const cost = previewCost(billed, used.amount, policy.cost, budgetPaths);
   return {
     kind: 'ready',
     paths: paths.length,
