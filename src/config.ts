@@ -304,7 +304,7 @@ function checkDistinctIds(
         ctx.addIssue({
           code: 'custom',
           path: [alias, key],
-          message: `names ${id}, also an id of '${first}'`,
+          message: key === 'id' ? `is also the id of '${first}'` : `names ${id}, also an id of '${first}'`,
         });
     }
   }
