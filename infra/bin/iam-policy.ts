@@ -25,7 +25,7 @@ try {
     },
     strict: true,
   });
-  const { distributionIds } = loadPolicyFile(
+  const { distributionIds, tenantIds } = loadPolicyFile(
     given(values.config, process.env.INVALIDATOR_CONFIG) ?? 'invalidator.config.yml',
   );
   const resources = {
@@ -34,6 +34,7 @@ try {
     region: given(values.region, process.env.AWS_REGION) ?? 'REGION',
     tableName: given(values['table-name'], process.env.TABLE_NAME) ?? 'TABLE_NAME',
     distributionIds,
+    tenantIds,
   };
   const placeholders = ['ACCOUNT_ID', 'REGION', 'TABLE_NAME'].filter((placeholder) =>
     Object.values(resources).includes(placeholder),

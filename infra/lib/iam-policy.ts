@@ -3,8 +3,10 @@ import {
   type Grant,
   reconcileGrants,
   SLACK_CLOUDFRONT_ACTIONS,
+  SLACK_TENANT_ACTIONS,
   tableGrant,
   WORKER_CLOUDFRONT_ACTIONS,
+  WORKER_TENANT_ACTIONS,
 } from './permissions.js';
 
 /** Where the bot's resources are, for a server run outside the stack; any of them may be a placeholder. */
@@ -14,6 +16,8 @@ export interface ServerResources {
   region: string;
   tableName: string;
   distributionIds: readonly string[];
+  /** the distribution tenants of the policy file (`tenant`) */
+  tenantIds: readonly string[];
 }
 
 /** An IAM policy document, as IAM reads it. */
@@ -35,10 +39,19 @@ export function serverPolicy(resources: ServerResources): PolicyDocument {
   );
   const cloudFrontActions = [...new Set([...WORKER_CLOUDFRONT_ACTIONS, ...SLACK_CLOUDFRONT_ACTIONS])];
   const reconcile = reconcileGrants(`arn:${partition}:cloudfront::${account}:distribution/*`);
+  const tenantArns = resources.tenantIds.map(
+    (id) => `arn:${partition}:cloudfront::${account}:distribution-tenant/${id}`,
+  );
+  const tenantActions = [...new Set([...WORKER_TENANT_ACTIONS, ...SLACK_TENANT_ACTIONS])];
+  const tenants =
+    tenantArns.length === 0
+      ? []
+      : [statement('CloudFrontTenantInvalidations', cloudFrontGrant(tenantActions, tenantArns))];
   return {
     Version: '2012-10-17',
     Statement: [
       statement('CloudFrontInvalidations', cloudFrontGrant(cloudFrontActions, distributionArns)),
+      ...tenants,
       statement('CloudFrontListDistributions', reconcile.listAccount),
       statement('CloudFrontReconcile', reconcile.readInvalidations),
       statement(

@@ -25,9 +25,12 @@ import {
   logStatement,
   reconcileStatements,
   SLACK_CLOUDFRONT_ACTIONS,
+  SLACK_TENANT_ACTIONS,
   secretStatement,
   tableStatement,
+  tenantStatements,
   WORKER_CLOUDFRONT_ACTIONS,
+  WORKER_TENANT_ACTIONS,
 } from './permissions.js';
 import { loadPolicyFile } from './policy-file.js';
 import { tableProps as cfnTableProps } from './table.js';
@@ -114,12 +117,15 @@ export class Invalidator extends Construct {
   readonly alarms: readonly cloudwatch.Alarm[];
   /** the distributions of the policy file: the only ones the functions may touch */
   readonly distributionIds: readonly string[];
+  /** the distribution tenants of the policy file (`tenant`): the only tenants the functions may touch */
+  readonly tenantIds: readonly string[];
 
   constructor(scope: Construct, id: string, props: InvalidatorProps) {
     super(scope, id);
     if (props.table && props.tableProps) throw new Error('Invalidator: give either `table` or `tableProps`');
     const policyFile = loadPolicyFile(props.policyFile);
     this.distributionIds = policyFile.distributionIds;
+    this.tenantIds = policyFile.tenantIds;
 
     const table = props.table ?? this.createTable(props.tableProps ?? {});
     this.tableName = table.tableName;
@@ -200,6 +206,7 @@ export class Invalidator extends Construct {
       timeout: Duration.seconds(90),
       statements: [
         cloudFrontStatement(Stack.of(this), WORKER_CLOUDFRONT_ACTIONS, this.distributionIds),
+        ...tenantStatements(Stack.of(this), WORKER_TENANT_ACTIONS, this.tenantIds),
         ...reconcileStatements(Stack.of(this)),
       ],
     });
@@ -228,6 +235,7 @@ export class Invalidator extends Construct {
       timeout: Duration.seconds(10),
       statements: [
         cloudFrontStatement(Stack.of(this), SLACK_CLOUDFRONT_ACTIONS, this.distributionIds),
+        ...tenantStatements(Stack.of(this), SLACK_TENANT_ACTIONS, this.tenantIds),
         new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [worker.functionArn] }),
       ],
     });

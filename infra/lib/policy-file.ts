@@ -10,8 +10,10 @@ export interface LoadedPolicyFile {
   /** absolute path: the file shipped next to both handlers */
   path: string;
   policy: PolicyConfig;
-  /** the CloudFront distributions it names, each once: the only ones the bot may touch */
+  /** the CloudFront distributions it names (`id` and every `ids`), each once: the only ones the bot may touch */
   distributionIds: string[];
+  /** the distribution tenants it names (`tenant`), each once */
+  tenantIds: string[];
 }
 
 /**
@@ -22,12 +24,22 @@ export interface LoadedPolicyFile {
  */
 export function loadPolicyFile(path: string): LoadedPolicyFile {
   const policy = parsePolicyFile(readConfigFileAt(path, `copy ${EXAMPLE_CONFIG} to ${path} and edit it`));
-  return { path: resolve(path), policy, distributionIds: distributionIdsOf(policy) };
+  return {
+    path: resolve(path),
+    policy,
+    distributionIds: distributionIdsOf(policy),
+    tenantIds: tenantIdsOf(policy),
+  };
 }
 
 /** The distribution ids a policy names, each once and in file order. */
 export function distributionIdsOf(policy: PolicyConfig): string[] {
-  return [...new Set(policy.distributions.map((distribution) => distribution.id))];
+  return [...new Set(policy.distributions.flatMap((distribution) => distribution.ids ?? [distribution.id]))];
+}
+
+/** The distribution tenants a policy names, each once and in file order. */
+export function tenantIdsOf(policy: PolicyConfig): string[] {
+  return [...new Set(policy.distributions.flatMap((distribution) => distribution.tenant ?? []))];
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   ACCOUNT_CLOUDFRONT_ACTIONS,
   DYNAMODB_ACTIONS,
   WORKER_CLOUDFRONT_ACTIONS,
+  WORKER_TENANT_ACTIONS,
 } from '../../infra/lib/permissions.js';
 import { testConfig } from '../support/stack.js';
 import { functionId, grants, type Synthesized, statementsOf, synthesize } from './synth.js';
@@ -76,12 +77,15 @@ describe('CloudFront permissions follow the code', () => {
       ...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((m) => `cloudfront:${m[1]}`)),
     ].sort();
     expect(inCode.length).toBeGreaterThan(0);
-    expect([...new Set([...WORKER_CLOUDFRONT_ACTIONS, ...ACCOUNT_CLOUDFRONT_ACTIONS])].sort()).toEqual(
-      inCode,
-    );
-    const synth = await synthesize(testConfig({ polling: { firstCheckSeconds: 1, maxIntervalSeconds: 5 } }), {
-      bundle: false,
-    });
+    const granted = [...WORKER_CLOUDFRONT_ACTIONS, ...WORKER_TENANT_ACTIONS, ...ACCOUNT_CLOUDFRONT_ACTIONS];
+    expect([...new Set(granted)].sort()).toEqual(inCode);
+    // With a tenant in the file, the tenant calls are granted too (on the tenant's ARN).
+    const base = testConfig({ polling: { firstCheckSeconds: 1, maxIntervalSeconds: 5 } });
+    const distributions = {
+      ...(base.distributions as Record<string, unknown>),
+      shop: { id: 'ESHOP00000001', tenant: 'dt_2abcDEF3ghi', approval: 'never' },
+    };
+    const synth = await synthesize({ ...base, distributions }, { bundle: false });
     expect(grants(statementsOf(synth, functionId(synth, 'Worker')), 'cloudfront').actions).toEqual(inCode);
   });
 });
