@@ -1,5 +1,6 @@
 import {
   batchDistribution,
+  distributionIds,
   noticeTriedWith,
   pollAgainAt,
   polled,
@@ -11,6 +12,7 @@ import { addMs, elapsedMs, pollDelayMs } from '../core/schedule.js';
 import type { InvalidationStatus, Services } from './ports.js';
 import { nudgeQueue } from './queue.js';
 import { sendNotice } from './send-notice.js';
+import { showChange } from './show-change.js';
 import type { SlackLane } from './slack-lane.js';
 import { pollLease, submitRemaining } from './submit.js';
 
@@ -161,6 +163,9 @@ async function pollRequest(
   // Another worker may have moved this request on since it was read: its version guards the write.
   if (!(await services.requests.save(notice.transition))) return true;
   const saved = notice.transition.request;
+  // On several distributions, the card says which are done: one finishing first redraws it.
+  if (saved.status === 'in_progress' && !saved.outbox && distributionIds(saved.distribution).length > 1)
+    slackLane.add(saved.id, () => showChange(services, { before: request, after: saved }));
   if (saved.status === 'in_progress') await submitRemaining(services, saved, slackLane);
   // Capacity freed up: queued requests need not wait for their next look (they back off as they wait).
   if (completed.size > 0) await nudgeQueue(services, distributionId);
