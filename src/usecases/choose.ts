@@ -1,8 +1,8 @@
 import { findDistribution } from '../config.js';
 import {
-  billedPaths,
   type AlreadyDecided,
   applyChoice,
+  billedPaths,
   type Choice,
   countedDown,
   goAsIs,
