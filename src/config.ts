@@ -144,33 +144,79 @@ const budgetSchema = z
     message: 'needs monthlyUsd or monthlyPaths (or both)',
   });
 
-const distributionSchema = z.strictObject({
-  id: z.string().regex(DISTRIBUTION_ID, 'must be a CloudFront distribution id such as E2ABCDEF123XYZ'),
-  approval: z.enum(['always', 'wildcard', 'never']).default('wildcard'),
-  approvers: approverSetSchema.default({ users: [] }),
-  selfApproval: z.boolean().default(false),
-  requesters: userSetSchema.optional(),
-  channels: z.array(slackId('[CGD]', 'channel')).min(1).optional(),
-  budget: budgetSchema.optional(),
-  roleArn: z
-    .string()
-    .regex(ROLE_ARN, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/invalidator')
-    .optional(),
-  externalId: z
-    .string()
-    .regex(EXTERNAL_ID, 'must be 2–1224 characters of letters, digits and + = , . @ : / - _')
-    .optional(),
-  domains: z
-    .array(
-      z
-        .string()
-        .refine(isHostname, 'must be a host name such as www.example.com (or *.example.com)')
-        .transform(normaliseHost),
-    )
-    .min(1, 'must list at least one host name (or leave domains out)')
-    .optional(),
-  ...ruleFields,
-});
+const distributionId = z
+  .string()
+  .regex(DISTRIBUTION_ID, 'must be a CloudFront distribution id such as E2ABCDEF123XYZ');
+
+/** A distribution tenant of a multi-tenant distribution, as CloudFront names it (`dt_…`). */
+const DISTRIBUTION_TENANT_ID = /^dt_[A-Za-z0-9]+$/;
+
+const distributionSchema = z
+  .strictObject({
+    id: distributionId.optional(),
+    /** one site behind several distributions: one request invalidates each of them */
+    ids: z
+      .array(distributionId)
+      .min(2, 'must list at least two distribution ids (use id for one)')
+      .refine((ids) => new Set(ids).size === ids.length, 'must not list an id twice')
+      .optional(),
+    tenant: z
+      .string()
+      .regex(DISTRIBUTION_TENANT_ID, 'must be a CloudFront distribution tenant id such as dt_2abcDEF3ghi')
+      .optional(),
+    approval: z.enum(['always', 'wildcard', 'never']).default('wildcard'),
+    approvers: approverSetSchema.default({ users: [] }),
+    selfApproval: z.boolean().default(false),
+    requesters: userSetSchema.optional(),
+    channels: z.array(slackId('[CGD]', 'channel')).min(1).optional(),
+    budget: budgetSchema.optional(),
+    roleArn: z
+      .string()
+      .regex(ROLE_ARN, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/invalidator')
+      .optional(),
+    externalId: z
+      .string()
+      .regex(EXTERNAL_ID, 'must be 2–1224 characters of letters, digits and + = , . @ : / - _')
+      .optional(),
+    domains: z
+      .array(
+        z
+          .string()
+          .refine(isHostname, 'must be a host name such as www.example.com (or *.example.com)')
+          .transform(normaliseHost),
+      )
+      .min(1, 'must list at least one host name (or leave domains out)')
+      .optional(),
+    ...ruleFields,
+  })
+  .superRefine(checkTargets);
+
+/** Exactly one of `id` and `ids`; a tenant belongs to one multi-tenant distribution, named by `id`. */
+function checkTargets(
+  distribution: { id?: string | undefined; ids?: string[] | undefined; tenant?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const { id, ids, tenant } = distribution;
+  if (id === undefined && ids === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['id'],
+      message: 'is required (or ids, for several distributions)',
+    });
+  if (id !== undefined && ids !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['ids'], message: 'cannot be set with id: use one of them' });
+  if (tenant !== undefined && ids !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tenant'],
+      message: 'needs a single id (the multi-tenant distribution), not ids',
+    });
+}
+
+/** Every id a distribution entry names: `id`, or each of `ids`. */
+function idsOf(distribution: { id?: string | undefined; ids?: string[] | undefined }): string[] {
+  return distribution.ids ?? (distribution.id === undefined ? [] : [distribution.id]);
+}
 
 /** A name people type and read: a distribution's alias, a pipeline's name. */
 const nameSchema = (what: string) =>
@@ -280,12 +326,28 @@ const fileSchema = z.strictObject({
 });
 
 /** One distribution under two aliases would split its policy in two: which one applies is a guess. */
-function checkDistinctIds(record: Record<string, { id: string }>, ctx: z.RefinementCtx): void {
+function checkDistinctIds(
+  record: Record<
+    string,
+    { id?: string | undefined; ids?: string[] | undefined; tenant?: string | undefined }
+  >,
+  ctx: z.RefinementCtx,
+): void {
   const aliasOf = new Map<string, string>();
-  for (const [alias, { id }] of Object.entries(record)) {
-    const first = aliasOf.get(id);
-    if (first === undefined) aliasOf.set(id, alias);
-    else ctx.addIssue({ code: 'custom', path: [alias, 'id'], message: `is also the id of '${first}'` });
+  for (const [alias, distribution] of Object.entries(record)) {
+    const key = distribution.ids === undefined ? 'id' : 'ids';
+    for (const id of idsOf(distribution)) {
+      // Each tenant of a multi-tenant distribution is a site of its own, under its own alias.
+      const target = distribution.tenant === undefined ? id : `${id} ${distribution.tenant}`;
+      const first = aliasOf.get(target);
+      if (first === undefined) aliasOf.set(target, alias);
+      else if (first !== alias)
+        ctx.addIssue({
+          code: 'custom',
+          path: [alias, key],
+          message: key === 'id' ? `is also the id of '${first}'` : `names ${id}, also an id of '${first}'`,
+        });
+    }
   }
 }
 
@@ -366,7 +428,7 @@ function resolveDistribution(
 ): { alias: string; distribution: FileDistribution } | undefined {
   const lower = target.toLowerCase();
   const found = Object.entries(file.distributions).find(
-    ([alias, distribution]) => alias.toLowerCase() === lower || distribution.id === target,
+    ([alias, distribution]) => alias.toLowerCase() === lower || idsOf(distribution).includes(target),
   );
   return found && { alias: found[0], distribution: found[1] };
 }
@@ -436,7 +498,12 @@ const checkedFileSchema = fileSchema
 /** One distribution as configured, under its alias. */
 export interface DistributionConfig {
   alias: string;
+  /** the distribution; with `ids`, the first of them (its queue and its budget's key) */
   id: string;
+  /** every distribution one request goes to, `id` first, when the entry lists `ids` (at least two) */
+  ids?: string[];
+  /** a tenant (`dt_…`) of the multi-tenant distribution `id`: invalidations go through the tenant calls */
+  tenant?: string;
   /** when approval is needed: the mode and the rules that also require it */
   policy: ApprovalPolicy;
   approvers: Approvers;
@@ -791,7 +858,7 @@ function pipelinesOf(file: FileConfig, pipelines: Record<string, FilePipeline>):
   return Object.entries(pipelines).map(([name, value]) => {
     const ids = value.distributions.flatMap((target) => {
       const found = resolveDistribution(file, target);
-      return found ? [found.distribution.id] : [];
+      return found ? idsOf(found.distribution).slice(0, 1) : [];
     });
     const pipeline: PipelineConfig = {
       name,
@@ -814,7 +881,7 @@ function operationsOf(file: FileConfig): OperationsConfig {
 function distributionOf(file: FileConfig, alias: string, value: FileDistribution): DistributionConfig {
   const distribution: DistributionConfig = {
     alias,
-    id: value.id,
+    id: idsOf(value)[0] ?? '',
     policy: { mode: value.approval, ...rulesOf(file, value) },
     approvers: value.approvers,
     selfApproval: value.selfApproval,
@@ -822,6 +889,8 @@ function distributionOf(file: FileConfig, alias: string, value: FileDistribution
   if (value.requesters) distribution.requesters = value.requesters;
   if (value.channels) distribution.channels = value.channels;
   if (value.budget) distribution.budget = value.budget;
+  if (value.ids) distribution.ids = value.ids;
+  if (value.tenant) distribution.tenant = value.tenant;
   if (value.roleArn) distribution.roleArn = value.roleArn;
   if (value.externalId) distribution.externalId = value.externalId;
   if (value.domains) distribution.domains = [...new Set(value.domains)];
@@ -847,6 +916,9 @@ function describe(error: z.ZodError, prefix: string): string[] {
 export function findDistribution(policy: PolicyConfig, target: string): DistributionConfig | undefined {
   const lower = target.toLowerCase();
   return policy.distributions.find(
-    (distribution) => distribution.alias.toLowerCase() === lower || distribution.id === target,
+    (distribution) =>
+      distribution.alias.toLowerCase() === lower ||
+      distribution.id === target ||
+      (distribution.ids?.includes(target) ?? false),
   );
 }

@@ -31,7 +31,7 @@ try {
     },
     strict: true,
   });
-  const { distributionIds, roleArns, policy, reconciliation } = loadPolicyFile(
+  const { distributionIds, tenantIds, roleArns, policy, reconciliation } = loadPolicyFile(
     given(values.config, process.env.INVALIDATOR_CONFIG) ?? 'invalidator.config.yml',
   );
   if (values.target) {
@@ -55,6 +55,7 @@ try {
     tableName: given(values['table-name'], process.env.TABLE_NAME) ?? 'TABLE_NAME',
     distributionIds,
     roleArns,
+    tenantIds,
   };
   const placeholders = ['ACCOUNT_ID', 'REGION', 'TABLE_NAME'].filter((placeholder) =>
     Object.values(resources).includes(placeholder),

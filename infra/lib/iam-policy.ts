@@ -6,8 +6,10 @@ import {
   type Grant,
   reconcileGrants,
   SLACK_CLOUDFRONT_ACTIONS,
+  SLACK_TENANT_ACTIONS,
   tableGrant,
   WORKER_CLOUDFRONT_ACTIONS,
+  WORKER_TENANT_ACTIONS,
 } from './permissions.js';
 
 /** Where the bot's resources are, for a server run outside the stack; any of them may be a placeholder. */
@@ -20,6 +22,8 @@ export interface ServerResources {
   distributionIds: readonly string[];
   /** the roles of the distributions in other accounts */
   roleArns: readonly string[];
+  /** the distribution tenants of the policy file (`tenant`) */
+  tenantIds: readonly string[];
 }
 
 /** An IAM policy document, as IAM reads it. */
@@ -42,12 +46,21 @@ export function serverPolicy(resources: ServerResources): PolicyDocument {
   const cloudFrontActions = [...new Set([...WORKER_CLOUDFRONT_ACTIONS, ...SLACK_CLOUDFRONT_ACTIONS])];
   const reconcile = reconcileGrants(`arn:${partition}:cloudfront::${account}:distribution/*`);
   const assumeRoles = assumeRoleGrant(resources.roleArns);
+  const tenantArns = resources.tenantIds.map(
+    (id) => `arn:${partition}:cloudfront::${account}:distribution-tenant/${id}`,
+  );
+  const tenantActions = [...new Set([...WORKER_TENANT_ACTIONS, ...SLACK_TENANT_ACTIONS])];
+  const tenants =
+    tenantArns.length === 0
+      ? []
+      : [statement('CloudFrontTenantInvalidations', cloudFrontGrant(tenantActions, tenantArns))];
   return {
     Version: '2012-10-17',
     Statement: [
       ...(distributionArns.length === 0
         ? []
         : [statement('CloudFrontInvalidations', cloudFrontGrant(cloudFrontActions, distributionArns))]),
+      ...tenants,
       ...(assumeRoles ? [statement('AssumeDistributionRoles', assumeRoles)] : []),
       statement('CloudFrontListDistributions', reconcile.listAccount),
       statement('CloudFrontReconcile', reconcile.readInvalidations),

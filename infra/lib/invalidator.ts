@@ -27,9 +27,12 @@ import {
   logStatement,
   reconcileStatements,
   SLACK_CLOUDFRONT_ACTIONS,
+  SLACK_TENANT_ACTIONS,
   secretStatement,
   tableStatement,
+  tenantStatements,
   WORKER_CLOUDFRONT_ACTIONS,
+  WORKER_TENANT_ACTIONS,
 } from './permissions.js';
 import { loadPolicyFile } from './policy-file.js';
 import { tableProps as cfnTableProps } from './table.js';
@@ -118,6 +121,8 @@ export class Invalidator extends Construct {
   readonly distributionIds: readonly string[];
   /** the roles of the distributions in other accounts: the only roles the functions may assume */
   readonly roleArns: readonly string[];
+  /** the distribution tenants of the policy file (`tenant`): the only tenants the functions may touch */
+  readonly tenantIds: readonly string[];
 
   constructor(scope: Construct, id: string, props: InvalidatorProps) {
     super(scope, id);
@@ -125,6 +130,7 @@ export class Invalidator extends Construct {
     const policyFile = loadPolicyFile(props.policyFile);
     this.distributionIds = policyFile.distributionIds;
     this.roleArns = policyFile.roleArns;
+    this.tenantIds = policyFile.tenantIds;
 
     const table = props.table ?? this.createTable(props.tableProps ?? {});
     this.tableName = table.tableName;
@@ -205,6 +211,7 @@ export class Invalidator extends Construct {
       timeout: Duration.seconds(90),
       statements: [
         ...cloudFrontStatements(Stack.of(this), WORKER_CLOUDFRONT_ACTIONS, this.distributionIds),
+        ...tenantStatements(Stack.of(this), WORKER_TENANT_ACTIONS, this.tenantIds),
         ...reconcileStatements(Stack.of(this)),
         ...assumeRoleStatements(this.roleArns),
       ],
@@ -234,6 +241,7 @@ export class Invalidator extends Construct {
       timeout: Duration.seconds(10),
       statements: [
         ...cloudFrontStatements(Stack.of(this), SLACK_CLOUDFRONT_ACTIONS, this.distributionIds),
+        ...tenantStatements(Stack.of(this), SLACK_TENANT_ACTIONS, this.tenantIds),
         // `/invalidate status` reads an invalidation of another account's distribution through its role.
         ...assumeRoleStatements(this.roleArns),
         listDistributionsStatement(),

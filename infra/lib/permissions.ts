@@ -26,6 +26,20 @@ export const WORKER_CLOUDFRONT_ACTIONS = [
 ] as const;
 
 /**
+ * The same, for the tenants of multi-tenant distributions a policy file names (`tenant:`): their
+ * invalidations have calls of their own, authorized on the tenant's ARN (`distribution-tenant/<id>`).
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html
+ */
+export const WORKER_TENANT_ACTIONS = [
+  'cloudfront:CreateInvalidationForDistributionTenant',
+  'cloudfront:GetInvalidationForDistributionTenant',
+  'cloudfront:ListInvalidationsForDistributionTenant',
+] as const;
+
+/** The Slack handler reads one tenant invalidation for `/invalidate status`, as it does a distribution's. */
+export const SLACK_TENANT_ACTIONS = ['cloudfront:GetInvalidationForDistributionTenant'] as const;
+
+/**
  * Reconciliation lists the account's distributions. ListDistributions has no resource-level permission,
  * so it is granted on `*`; without it the bot counts configured distributions only (and says so).
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html
@@ -72,6 +86,27 @@ export function distributionArn(stack: Stack, distributionId: string): string {
     resource: 'distribution',
     resourceName: distributionId,
   });
+}
+
+/** A distribution tenant's ARN (`arn:aws:cloudfront::<account>:distribution-tenant/dt_…`), without a region. */
+export function distributionTenantArn(stack: Stack, tenantId: string): string {
+  return stack.formatArn({
+    service: 'cloudfront',
+    region: '',
+    resource: 'distribution-tenant',
+    resourceName: tenantId,
+  });
+}
+
+/** The tenant grant on the policy file's tenants; none when it names no tenant. */
+export function tenantStatements(
+  stack: Stack,
+  actions: readonly string[],
+  tenantIds: readonly string[],
+): iam.PolicyStatement[] {
+  if (tenantIds.length === 0) return [];
+  const arns = tenantIds.map((id) => distributionTenantArn(stack, id));
+  return [new iam.PolicyStatement(cloudFrontGrant(actions, arns))];
 }
 
 /**

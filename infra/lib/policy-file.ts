@@ -12,14 +12,16 @@ export interface LoadedPolicyFile {
   path: string;
   policy: PolicyConfig;
   /**
-   * the CloudFront distributions in the bot's own account (those without `roleArn`), each once: the only
-   * ones its own role may touch
+   * the CloudFront distributions in the bot's own account (`id` and every `ids` of entries without
+   * `roleArn`), each once: the only ones its own role may touch
    */
   distributionIds: string[];
   /** the roles of the distributions in other accounts, each once: the only ones the bot may assume */
   roleArns: string[];
   /** whether the bot reconciles usage (`reconciliation.enabled`, on by default) */
   reconciliation: boolean;
+  /** the distribution tenants it names (`tenant`), each once */
+  tenantIds: string[];
 }
 
 /**
@@ -37,6 +39,7 @@ export function loadPolicyFile(path: string): LoadedPolicyFile {
     distributionIds: distributionIdsOf(policy),
     roleArns: roleArnsOf(policy),
     reconciliation: reconciliationOf(file.content),
+    tenantIds: tenantIdsOf(policy),
   };
 }
 
@@ -52,7 +55,9 @@ function reconciliationOf(content: unknown): boolean {
 export function distributionIdsOf(policy: PolicyConfig): string[] {
   return [
     ...new Set(
-      policy.distributions.filter((d) => d.roleArn === undefined).map((distribution) => distribution.id),
+      policy.distributions
+        .filter((d) => d.roleArn === undefined)
+        .flatMap((distribution) => distribution.ids ?? [distribution.id]),
     ),
   ];
 }
@@ -60,6 +65,11 @@ export function distributionIdsOf(policy: PolicyConfig): string[] {
 /** The roles a policy names, each once and in file order. */
 export function roleArnsOf(policy: PolicyConfig): string[] {
   return [...new Set(policy.distributions.flatMap((d) => (d.roleArn === undefined ? [] : [d.roleArn])))];
+}
+
+/** The distribution tenants a policy names, each once and in file order. */
+export function tenantIdsOf(policy: PolicyConfig): string[] {
+  return [...new Set(policy.distributions.flatMap((distribution) => distribution.tenant ?? []))];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { isWildcard } from './paths.js';
-import type { Batch } from './request/model.js';
+import { type Batch, batchDistribution, type Distribution, distributionIds } from './request/model.js';
 
 /**
  * CloudFront's limits per distribution: at most 3,000 paths and at most 15 wildcard paths in progress at
@@ -38,6 +38,33 @@ export function inFlightLoad(paths: readonly string[], batches: readonly Batch[]
   return flying.reduce((load, batch) => addLoad(load, loadOf(batchPaths(paths, batch))), {
     paths: 0,
     wildcards: 0,
+  });
+}
+
+/** The load a request's submitted, not yet completed batches put on one of its distributions. */
+export function inFlightLoadOn(
+  request: { distribution: Distribution; paths: readonly string[]; batches: readonly Batch[] },
+  distributionId: string,
+): Load {
+  const there = request.batches.filter((batch) => batchDistribution(request, batch) === distributionId);
+  return inFlightLoad(request.paths, there);
+}
+
+/**
+ * A request's batches for every distribution it goes to, in order. The first distribution's keep the
+ * CallerReferences of batchesFor (the request id first), so requests stored before `ids` read the same;
+ * each further distribution's derive from `<request id>-<distribution id>`, distinct per distribution.
+ */
+export function requestBatches(
+  request: { id: string; distribution: Distribution; paths: readonly string[] },
+  limits: Load = CLOUDFRONT_LIMITS,
+): Batch[] {
+  return distributionIds(request.distribution).flatMap((distributionId, index) => {
+    if (index === 0) return batchesFor(request.id, request.paths, limits);
+    return batchesFor(`${request.id}-${distributionId}`, request.paths, limits).map((batch) => ({
+      ...batch,
+      distributionId,
+    }));
   });
 }
 

@@ -1,6 +1,7 @@
 import { type CostPreview, type Pricing, previewCost } from './cost.js';
 import { isCacheTag, isWildcard } from './paths.js';
 import { type ApprovalPolicy, type ApprovalRule, approvalNeed, type LimitFindings } from './policy.js';
+import { type Distribution, distributionIds } from './request/model.js';
 
 /**
  * Cheaper forms of a request, offered before it is submitted. CloudFront bills a wildcard as one path
@@ -49,6 +50,8 @@ export interface CheaperForms {
 
 /** What a request must carry for its cheaper forms to be worked out: all of it is stored with it. */
 export interface Priced {
+  /** each of its paths is billed once per distribution (model.ts billedPaths); absent: one distribution */
+  distribution?: Distribution;
   paths: readonly string[];
   cost: CostPreview;
   approval: { rules: readonly ApprovalRule[] };
@@ -66,11 +69,12 @@ export function cheaperForms(request: Priced, pricing: Pricing, policy: Approval
   const wildcards = wildcardOffers(request.paths)
     .map(({ wildcard, replaces }) => {
       const paths = withWildcard(request.paths, wildcard);
-      const cost = previewCost(paths.length, request.cost.usedBefore, pricing);
+      const billed = paths.length * (request.distribution ? distributionIds(request.distribution).length : 1);
+      const cost = previewCost(billed, request.cost.usedBefore, pricing);
       return {
         wildcard,
         replaces,
-        savesUsd: savedUsd(request.cost, paths.length, pricing),
+        savesUsd: savedUsd(request.cost, billed, pricing),
         needsApproval: approvalNeed(paths, cost, policy, findings).required,
       };
     })

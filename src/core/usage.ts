@@ -1,8 +1,11 @@
 import { monthCost, type Pricing } from './cost.js';
 import type { AccessCheck } from './visibility.js';
 
-/** The bot's CallerReferences: its request ids (`INV-` and 10 characters), with `-N` for later batches. */
-const BOT_REFERENCE = /^INV-[0-9A-Z]{10}(?:-\d+)?$/;
+/**
+ * The bot's CallerReferences: its request ids (`INV-` and 10 characters), with `-<distribution id>` for a
+ * request's further distributions (capacity.ts requestBatches), and `-N` for later batches.
+ */
+const BOT_REFERENCE = /^INV-[0-9A-Z]{10}(?:-E[0-9A-Z]+)?(?:-\d+)?$/;
 
 export function isBotReference(callerReference: string): boolean {
   return BOT_REFERENCE.test(callerReference);

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 /**
  * A local stand-in for the CloudFront invalidation API (REST-XML, version 2020-05-31), good enough for the
  * real `@aws-sdk/client-cloudfront` to talk to it unchanged. It covers CreateInvalidation, GetInvalidation
- * and ListInvalidations (paged with Marker / MaxItems), ListDistributions (paged the same way),
+ * and ListInvalidations (paged with Marker / MaxItems), their distribution-tenant forms (a tenant's
+ * invalidations count against its multi-tenant distribution's limits), ListDistributions (paged the same way),
  * GetDistributionConfig (only what the bot reads: its cache-tag header), CallerReference idempotency, the
  * in-progress limits, and the refusal of cache tags on a distribution not set up for them. It has no faults of its
  * own: the tests' version (test/support/cloudfront-standin.ts) adds them through `beforeAnswer`.
@@ -14,6 +15,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface StandInInvalidation {
   distributionId: string;
+  /** made through CreateInvalidationForDistributionTenant for this tenant of the distribution */
+  tenantId?: string;
   id: string;
   callerReference: string;
   paths: string[];
@@ -26,7 +29,10 @@ export interface StandInInvalidation {
 export interface CloudFrontCall {
   /** `distributions` is ListDistributions, whose `distributionId` is empty; `config` GetDistributionConfig */
   operation: 'create' | 'get' | 'list' | 'distributions' | 'config';
+  /** for a tenant call, the tenant's distribution (empty when the tenant is unknown) */
   distributionId: string;
+  /** set on the distribution-tenant calls (CreateInvalidationForDistributionTenant, …): the tenant's id */
+  tenantId?: string;
   invalidationId?: string;
   status: number;
   errorCode?: string;
@@ -60,6 +66,8 @@ export interface CloudFrontStandInOptions {
    * the answer instead, with the HTTP status CloudFront gives that code. It may take its time (a delay).
    */
   beforeAnswer?: (call: { operation: Operation; distributionId: string }) => Promise<string | undefined>;
+  /** distribution tenants (`dt_…`) and the multi-tenant distribution each belongs to; others are EntityNotFound */
+  tenants?: Record<string, string>;
   /** enforce CloudFront's in-progress limits per distribution (3000 paths, 15 wildcard paths). Default true */
   enforceLimits?: boolean;
   /** default 0 (random) */
@@ -101,6 +109,8 @@ export interface CloudFrontStandIn {
     aliases?: string[];
     cacheTagHeader?: string;
   }): StandInDistribution;
+  /** Adds a tenant of a multi-tenant distribution: the tenant calls answer for it from now on. */
+  addTenant(tenantId: string, distributionId: string): void;
   /** ListDistributions: every distribution of the account, in the order it came to be known */
   distributions(): StandInDistribution[];
   /** number of successful (201) creates that made a NEW invalidation */
@@ -118,6 +128,7 @@ export type Operation = CloudFrontCall['operation'];
 interface Route {
   operation: Operation;
   distributionId: string;
+  tenantId?: string;
   invalidationId?: string;
 }
 
@@ -131,6 +142,7 @@ interface Reply {
 
 interface InvalidationRecord {
   distributionId: string;
+  tenantId?: string;
   id: string;
   callerReference: string;
   paths: string[];
@@ -144,6 +156,8 @@ interface State {
   records: InvalidationRecord[];
   /** distributions added with addDistribution */
   added: StandInDistribution[];
+  /** tenant id → its distribution id */
+  tenants: Map<string, string>;
   calls: CloudFrontCall[];
   created: number;
   completeAfterMs: number | (() => number);
@@ -156,6 +170,12 @@ const NAMESPACE = `http://cloudfront.amazonaws.com/doc/${API_VERSION}/`;
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 const ROUTE = new RegExp(`^/${API_VERSION}/distribution/([^/]+)/invalidation(?:/([^/]+))?$`);
 const CONFIG_ROUTE = new RegExp(`^/${API_VERSION}/distribution/([^/]+)/config$`);
+/**
+ * The distribution-tenant calls, as the SDK sends them: POST and GET `distribution-tenant/{Id}/invalidation`,
+ * GET `distribution-tenant/{DistributionTenantId}/invalidation/{Id}` (same XML bodies as the others).
+ * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidationForDistributionTenant.html
+ */
+const TENANT_ROUTE = new RegExp(`^/${API_VERSION}/distribution-tenant/([^/]+)/invalidation(?:/([^/]+))?$`);
 const DISTRIBUTIONS_ROUTE = `/${API_VERSION}/distribution`;
 const DEFAULT_DISTRIBUTION_ID = /^E[A-Z0-9]{5,}$/;
 
@@ -170,6 +190,7 @@ const DEFAULT_MAX_ITEMS = 100;
 const ERROR_STATUS: Record<string, number> = {
   AccessDenied: 403,
   BatchTooLarge: 413,
+  EntityNotFound: 404,
   InconsistentQuantities: 400,
   InternalError: 500,
   InvalidArgument: 400,
@@ -198,6 +219,7 @@ export async function startCloudFrontStandIn(
     url: '',
     records: [],
     added: [],
+    tenants: new Map(Object.entries(options.tenants ?? {})),
     calls: [],
     created: 0,
     completeAfterMs: options.completeAfterMs ?? 200,
@@ -225,6 +247,9 @@ export async function startCloudFrontStandIn(
       };
       state.added.push(distribution);
       return distribution;
+    },
+    addTenant: (tenantId, distributionId) => {
+      state.tenants.set(tenantId, distributionId);
     },
     distributions: () => accountDistributions(state),
     createdCount: () => state.created,
@@ -262,7 +287,7 @@ function closeServer(server: Server): Promise<void> {
 async function handleRequest(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req);
   const url = new URL(req.url ?? '/', state.url);
-  const route = matchRoute(req.method ?? 'GET', url.pathname);
+  const route = matchRoute(state, req.method ?? 'GET', url.pathname);
   if (!route) {
     // Not a CloudFront call this stand-in knows, so it has no place in `calls`.
     send(res, errorReply('InvalidArgument', `Unsupported request: ${req.method} ${url.pathname}`, 404));
@@ -294,27 +319,25 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function matchRoute(method: string, pathname: string): Route | undefined {
+function matchRoute(state: State, method: string, pathname: string): Route | undefined {
   if (method === 'GET' && pathname === DISTRIBUTIONS_ROUTE)
     return { operation: 'distributions', distributionId: '' };
   const config = CONFIG_ROUTE.exec(pathname)?.[1];
   if (method === 'GET' && config !== undefined)
     return { operation: 'config', distributionId: decodeURIComponent(config) };
-  const match = ROUTE.exec(pathname);
-  const distributionId = match?.[1];
-  if (!match || distributionId === undefined) return undefined;
+  const tenantMatch = TENANT_ROUTE.exec(pathname);
+  const match = tenantMatch ?? ROUTE.exec(pathname);
+  const id = match?.[1];
+  if (!match || id === undefined) return undefined;
+  // A tenant's calls are routed to its distribution ('' when there is no such tenant: EntityNotFound).
+  const target = tenantMatch
+    ? { distributionId: state.tenants.get(decodeURIComponent(id)) ?? '', tenantId: decodeURIComponent(id) }
+    : { distributionId: decodeURIComponent(id) };
   const invalidationId = match[2];
-  if (method === 'POST' && invalidationId === undefined) {
-    return { operation: 'create', distributionId: decodeURIComponent(distributionId) };
-  }
+  if (method === 'POST' && invalidationId === undefined) return { operation: 'create', ...target };
   if (method !== 'GET') return undefined;
-  if (invalidationId === undefined)
-    return { operation: 'list', distributionId: decodeURIComponent(distributionId) };
-  return {
-    operation: 'get',
-    distributionId: decodeURIComponent(distributionId),
-    invalidationId: decodeURIComponent(invalidationId),
-  };
+  if (invalidationId === undefined) return { operation: 'list', ...target };
+  return { operation: 'get', ...target, invalidationId: decodeURIComponent(invalidationId) };
 }
 
 async function answer(
@@ -327,6 +350,9 @@ async function answer(
   const faultCode = await state.options.beforeAnswer?.(route);
   if (faultCode) return errorReply(faultCode);
   if (route.operation === 'distributions') return listDistributions(state, query, signer);
+  // The tenant calls document EntityNotFound for a tenant that does not exist.
+  if (route.tenantId !== undefined && route.distributionId === '')
+    return errorReply('EntityNotFound', `The distribution tenant does not exist: ${route.tenantId}`);
   if (signer !== undefined && accountOfDistribution(state, route.distributionId) !== signer) {
     return errorReply(
       'AccessDenied',
@@ -338,11 +364,11 @@ async function answer(
   }
   switch (route.operation) {
     case 'create':
-      return createInvalidation(state, route.distributionId, body);
+      return createInvalidation(state, route, body);
     case 'get':
-      return getInvalidation(state, route.distributionId, route.invalidationId ?? '');
+      return getInvalidation(state, route, route.invalidationId ?? '');
     case 'list':
-      return listInvalidations(state, route.distributionId, query);
+      return listInvalidations(state, route, query);
     case 'config':
       return distributionConfig(state, route.distributionId);
     default: {
@@ -450,7 +476,13 @@ function pagingOf(query: URLSearchParams): { marker: string; maxItems: number } 
   return { marker: query.get('Marker') ?? '', maxItems };
 }
 
-function createInvalidation(state: State, distributionId: string, body: string): Reply {
+/** Whether a record is the route's: same distribution, and same tenant (or none for both). */
+function isOf(record: InvalidationRecord, route: Route): boolean {
+  return record.distributionId === route.distributionId && record.tenantId === route.tenantId;
+}
+
+function createInvalidation(state: State, route: Route, body: string): Reply {
+  const { distributionId } = route;
   const batch = parseInvalidationBatch(body);
   if (!batch.ok) return errorReply(batch.code, batch.message);
   const { paths, callerReference } = batch;
@@ -463,9 +495,7 @@ function createInvalidation(state: State, distributionId: string, body: string):
   }
   // CallerReference rule: same reference + same paths returns the earlier invalidation; other paths fail.
   // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_InvalidationBatch.html
-  const earlier = state.records.find(
-    (r) => r.distributionId === distributionId && r.callerReference === callerReference,
-  );
+  const earlier = state.records.find((r) => isOf(r, route) && r.callerReference === callerReference);
   if (earlier) {
     if (!sameSet(earlier.paths, paths)) {
       return errorReply(
@@ -479,11 +509,17 @@ function createInvalidation(state: State, distributionId: string, body: string):
     state.options.enforceLimits === false ? undefined : checkLimits(state, distributionId, paths);
   if (limitError) return limitError;
   state.created += 1;
-  return createdReply(state, addRecord(state, distributionId, paths, callerReference));
+  const record = addRecord(state, distributionId, paths, callerReference);
+  if (route.tenantId !== undefined) record.tenantId = route.tenantId;
+  return createdReply(state, record);
 }
 
 function createdReply(state: State, record: InvalidationRecord): Reply {
-  const location = `${state.url}/${API_VERSION}/distribution/${record.distributionId}/invalidation/${record.id}`;
+  const where =
+    record.tenantId === undefined
+      ? `distribution/${record.distributionId}`
+      : `distribution-tenant/${record.tenantId}`;
+  const location = `${state.url}/${API_VERSION}/${where}/invalidation/${record.id}`;
   const now = Date.now();
   return {
     status: 201,
@@ -526,8 +562,8 @@ function addRecord(
   return record;
 }
 
-function getInvalidation(state: State, distributionId: string, invalidationId: string): Reply {
-  const record = state.records.find((r) => r.distributionId === distributionId && r.id === invalidationId);
+function getInvalidation(state: State, route: Route, invalidationId: string): Reply {
+  const record = state.records.find((r) => isOf(r, route) && r.id === invalidationId);
   if (!record)
     return errorReply('NoSuchInvalidation', `The specified invalidation does not exist: ${invalidationId}`);
   const now = Date.now();
@@ -538,14 +574,15 @@ function getInvalidation(state: State, distributionId: string, invalidationId: s
   };
 }
 
-function listInvalidations(state: State, distributionId: string, query: URLSearchParams): Reply {
+function listInvalidations(state: State, route: Route, query: URLSearchParams): Reply {
   const marker = query.get('Marker') ?? '';
   const maxItems = Number(query.get('MaxItems') ?? DEFAULT_MAX_ITEMS);
   if (!Number.isInteger(maxItems) || maxItems < 0)
     return errorReply('InvalidArgument', 'MaxItems is invalid.');
   // Newest first by CreateTime; of two made in the same millisecond, the later added first.
+  // A distribution's list holds its own invalidations, a tenant's list the tenant's.
   const newestFirst = state.records
-    .filter((r) => r.distributionId === distributionId)
+    .filter((r) => isOf(r, route))
     .reverse()
     .sort((a, b) => b.createTime.getTime() - a.createTime.getTime());
   const start = marker === '' ? 0 : newestFirst.findIndex((r) => r.id === marker) + 1;

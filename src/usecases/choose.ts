@@ -2,6 +2,7 @@ import { findDistribution } from '../config.js';
 import {
   type AlreadyDecided,
   applyChoice,
+  billedPaths,
   type Choice,
   countedDown,
   goAsIs,
@@ -52,7 +53,7 @@ export async function chooseForm(
   const recorded = changed.recorded;
   if (changed.kind === 'saved' && recorded) {
     const { before } = recorded;
-    await resizeReservation(services, changed.request, before.paths.length, before.cost.costUsd);
+    await resizeReservation(services, changed.request, billedPaths(before), before.cost.costUsd);
     goesNow(services, changed.request);
   }
   return refusalOr(changed, requestId);

@@ -1,4 +1,6 @@
 import {
+  batchDistribution,
+  distributionIds,
   noticeTriedWith,
   pollAgainAt,
   polled,
@@ -10,6 +12,7 @@ import { addMs, elapsedMs, pollDelayMs } from '../core/schedule.js';
 import type { InvalidationStatus, Services } from './ports.js';
 import { nudgeQueue } from './queue.js';
 import { sendNotice } from './send-notice.js';
+import { showChange } from './show-change.js';
 import type { SlackLane } from './slack-lane.js';
 import { pollLease, submitRemaining } from './submit.js';
 
@@ -61,7 +64,7 @@ export async function pollItself(
   let recent: Map<string, InvalidationStatus> | undefined;
   if (open.length > 1) {
     try {
-      const listed = await cdn.recent(request.distribution.id);
+      const listed = await cdn.recent(request.distribution.id, request.distribution.tenant);
       recent = new Map(listed.map((summary) => [summary.id, summary.status]));
     } catch (error) {
       logger.warn('listing invalidations failed; asking one by one', { requestId: request.id, error });
@@ -114,13 +117,17 @@ async function pollAll(
   const { cdn, clock, logger, operations } = services;
   let recent: Map<string, InvalidationStatus> | undefined;
   try {
-    recent = new Map((await cdn.recent(distributionId)).map((summary) => [summary.id, summary.status]));
+    // A tenant's invalidations are listed with the tenant's own call: one more list per tenant in flight.
+    const tenants = new Set(requests.flatMap((request) => request.distribution.tenant ?? []));
+    const lists = [undefined, ...tenants].map((tenant) => cdn.recent(distributionId, tenant));
+    const listed = (await Promise.all(lists)).flat();
+    recent = new Map(listed.map((summary) => [summary.id, summary.status]));
   } catch (error) {
     logger.warn('listing invalidations failed; asking one by one', { distributionId, error });
   }
   let youngest: number | undefined;
   for (const request of requests) {
-    const stillInFlight = await pollRequest(services, request, recent, slackLane);
+    const stillInFlight = await pollRequest(services, request, distributionId, recent, slackLane);
     const age = elapsedMs(request.submittedAt, clock.now());
     if (stillInFlight) youngest = Math.min(youngest ?? age, age);
   }
@@ -132,46 +139,69 @@ async function pollAll(
   return addMs(clock.now(), pollDelayMs(youngest, schedule));
 }
 
-/** Updates one request from the poll; returns whether it is still in flight. */
+/**
+ * Updates one request from the poll of `distributionId` (its batches there only: a request on several
+ * distributions is polled with each of them); returns whether it is still in flight.
+ */
 async function pollRequest(
   services: PollServices,
   request: RequestIn<'in_progress'>,
+  distributionId: string,
   recent: Map<string, InvalidationStatus> | undefined,
   slackLane: SlackLane,
 ): Promise<boolean> {
   const { clock, operations } = services;
-  const completed = await completedIds(services, request, recent);
+  const completed = await completedIds(services, request, recent, distributionId);
   const slowAfterMs = operations.polling.slowNoticeMinutes * 60_000;
   const transition = polled(request, completed, clock.now(), { slowAfterMs });
   const next = transition.request;
   if (next === request) {
     await submitRemaining(services, request, slackLane);
-    return true;
+    return openOn(request, distributionId);
   }
   const notice = withNoticeTried(services, transition);
   // Another worker may have moved this request on since it was read: its version guards the write.
   if (!(await services.requests.save(notice.transition))) return true;
   const saved = notice.transition.request;
+  // On several distributions, the card says which are done: one finishing first redraws it.
+  if (saved.status === 'in_progress' && !saved.outbox && distributionIds(saved.distribution).length > 1)
+    slackLane.add(saved.id, () => showChange(services, { before: request, after: saved }));
   if (saved.status === 'in_progress') await submitRemaining(services, saved, slackLane);
   // Capacity freed up: queued requests need not wait for their next look (they back off as they wait).
-  if (completed.size > 0) await nudgeQueue(services, request.distribution.id);
+  if (completed.size > 0) await nudgeQueue(services, distributionId);
   if (saved.outbox) slackLane.add(saved.id, () => sendNotice(services, saved, notice.triedBefore));
-  return saved.status === 'in_progress';
+  return saved.status === 'in_progress' && openOn(saved, distributionId);
 }
 
+/** Whether the request has an invalidation on the distribution not known to be Completed (or not made yet). */
+function openOn(request: RequestIn<'in_progress'>, distributionId: string): boolean {
+  return request.batches.some(
+    (batch) => !batch.completed && batchDistribution(request, batch) === distributionId,
+  );
+}
+
+/** The open invalidations of the request (on `onlyOn` alone, when given) that CloudFront reports Completed. */
 async function completedIds(
   services: Pick<Services, 'cdn' | 'logger'>,
   request: RequestIn<'in_progress'>,
   recent: Map<string, InvalidationStatus> | undefined,
+  onlyOn?: string,
 ): Promise<Set<string>> {
   const completed = new Set<string>();
+  const { tenant } = request.distribution;
   for (const batch of request.batches) {
     const invalidationId = batch.invalidationId;
     if (batch.completed || invalidationId === undefined) continue;
+    const distributionId = batchDistribution(request, batch);
+    if (onlyOn !== undefined && distributionId !== onlyOn) continue;
     let status = recent?.get(invalidationId);
     if (status === undefined) {
       try {
-        status = await services.cdn.status({ distributionId: request.distribution.id, invalidationId });
+        status = await services.cdn.status({
+          distributionId,
+          ...(tenant === undefined ? {} : { tenantId: tenant }),
+          invalidationId,
+        });
       } catch (error) {
         services.logger.warn('polling CloudFront failed; will poll again', { requestId: request.id, error });
         continue;

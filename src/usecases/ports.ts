@@ -420,20 +420,33 @@ export class CdnError extends Error {
 
 /** The CloudFront operations the bot needs, in its own terms. Throws CdnError. */
 export interface Cdn {
-  /** CreateInvalidation; the same callerReference and paths return the existing invalidation. */
+  /**
+   * CreateInvalidation; the same callerReference and paths return the existing invalidation. With
+   * `tenantId`, CreateInvalidationForDistributionTenant: the tenant's invalidation on the multi-tenant
+   * distribution `distributionId` (whose capacity it takes).
+   */
   create(input: {
     distributionId: string;
+    tenantId?: string;
     paths: string[];
     callerReference: string;
   }): Promise<{ invalidationId: string }>;
-  /** Status of one invalidation. */
-  status(input: { distributionId: string; invalidationId: string }): Promise<InvalidationStatus>;
-  /** A distribution's recent invalidations, newest first (first page): one call covers many. */
-  recent(distributionId: string): Promise<InvalidationSummary[]>;
+  /** Status of one invalidation (of the tenant, with `tenantId`). */
+  status(input: {
+    distributionId: string;
+    tenantId?: string;
+    invalidationId: string;
+  }): Promise<InvalidationStatus>;
+  /** A distribution's (or its tenant's) recent invalidations, newest first (first page): one call covers many. */
+  recent(distributionId: string, tenantId?: string): Promise<InvalidationSummary[]>;
   /** One invalidation in full: who made it (CallerReference), how many paths, when. */
-  describe(input: { distributionId: string; invalidationId: string }): Promise<InvalidationDetail>;
+  describe(input: {
+    distributionId: string;
+    tenantId?: string;
+    invalidationId: string;
+  }): Promise<InvalidationDetail>;
   /** One page of a distribution's invalidations, newest first; `nextMarker` continues it, absent at the end. */
-  invalidationsPage(distributionId: string, marker?: string): Promise<InvalidationPage>;
+  invalidationsPage(distributionId: string, marker?: string, tenantId?: string): Promise<InvalidationPage>;
   /**
    * Every distribution of every account the config names (every ListDistributions page of each), those
    * of other accounts tagged with theirs; AccessDenied when one account does not allow it.

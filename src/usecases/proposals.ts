@@ -62,7 +62,7 @@ export async function propose(
   input: ProposalInput,
 ): Promise<Proposal> {
   const now = services.clock.now();
-  const cost = await previewMonthCost(services, input.distribution, input.paths.length);
+  const cost = await previewMonthCost(services, input.distribution, input.paths);
   const need = approvalNeed(input.paths, cost, input.distribution.policy);
   const proposal = openProposal(
     {

@@ -1,6 +1,6 @@
 import { accountOfDistribution, configuredAccounts, HOME_ACCOUNT } from '../core/accounts.js';
 import { billingMonth } from '../core/cost.js';
-import type { InvalidationRequest } from '../core/request.js';
+import { batchDistribution, type InvalidationRequest } from '../core/request.js';
 import { rowsAsSeen, summariseUsage, type UsageAccounts, type UsageSummary } from '../core/usage.js';
 import type { Access, AccessCheck } from '../core/visibility.js';
 import { CdnError, type LiveInvalidation, type Services, type StoredRequest } from './ports.js';
@@ -32,7 +32,8 @@ export async function requestStatus(
       try {
         live.push(
           await services.cdn.describe({
-            distributionId: request.distribution.id,
+            distributionId: batchDistribution(request, batch),
+            ...(request.distribution.tenant === undefined ? {} : { tenantId: request.distribution.tenant }),
             invalidationId: batch.invalidationId,
           }),
         );

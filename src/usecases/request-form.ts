@@ -5,7 +5,7 @@ import { billingMonth, type CostPreview, previewCost } from '../core/cost.js';
 import { itemOf, pathOf } from '../core/hosts.js';
 import { splitPaths } from '../core/paths.js';
 import { type ApprovalNeed, approvalNeed } from '../core/policy.js';
-import type { RequestIn } from '../core/request.js';
+import { billedPaths, type RequestIn, requestDistribution } from '../core/request.js';
 import { monthPathsScope } from '../core/reservations.js';
 import { err, type Result } from '../core/result.js';
 import { memberOf } from './membership.js';
@@ -78,7 +78,7 @@ export async function previewForm(
   const prepared = prepareInvalidation(policy, distribution, paths, undefined, pathsText);
   if (!prepared.ok) return { kind: 'refused', refusal: prepared.error };
   const normalised = prepared.value.normalised.paths;
-  const cost = await previewMonthCost(services, distribution, normalised.length);
+  const cost = await previewMonthCost(services, distribution, normalised);
   return {
     kind: 'ready',
     paths: normalised.length,
@@ -88,14 +88,14 @@ export async function previewForm(
 }
 
 /**
- * What `paths` paths on `distribution` would cost as the month stands: one read of its counters, counted in
+ * What `paths` on `distribution` would cost as the month stands: one read of its counters, counted in
  * the distribution's own AWS account as the request will be (reservations.ts). Only a preview: the
  * reservation a request makes decides (and may add budget and hourly limits).
  */
 export async function previewMonthCost(
   services: Pick<Services, 'clock' | 'counters' | 'policy'>,
   distribution: DistributionConfig,
-  paths: number,
+  paths: readonly string[],
 ): Promise<CostPreview> {
   const { policy } = services;
   const month = billingMonth(services.clock.now());
@@ -105,7 +105,9 @@ export async function previewMonthCost(
   ]);
   const wholeBudget = accountPathLimit(policy.budget, policy.cost)?.paths;
   const budgetPaths = wholeBudget === undefined ? undefined : wholeBudget - (total.amount - used);
-  return previewCost(paths, used, policy.cost, budgetPaths);
+  // Each of the distribution's ids gets its own invalidation, billed in full.
+  const billed = billedPaths({ distribution: requestDistribution(distribution), paths });
+  return previewCost(billed, used, policy.cost, budgetPaths);
 }
 
 /** Why a sent form recorded nothing: the refusals `/invalidate` gives, or an empty paths field. */

@@ -15,12 +15,14 @@ import { MAX_ITEM_BYTES } from '../core/item-size.js';
 import { normalisePaths, type PathNormalisation, type PathProblem, splitPaths } from '../core/paths.js';
 import { approvalNeed } from '../core/policy.js';
 import {
+  billedPaths,
   CARD_RETRY_MS,
   createRequest,
   type NewRequest,
   offersOf,
   type PipelineSource,
   type RequestIn,
+  requestDistribution,
 } from '../core/request.js';
 import { largestRequestBytes, type RequestSizeInput, splitAdvice } from '../core/request-size.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -217,7 +219,7 @@ function sizeRefusal(
 ): Extract<CommandRefusal, { code: 'too_large' }> | undefined {
   const { paths, encoded, duplicates, covered } = normalised;
   const input: RequestSizeInput = {
-    distribution: { alias: distribution.alias, id: distribution.id },
+    distribution: requestDistribution(distribution),
     paths,
     notes: { encoded, duplicates, covered },
     approvers: distribution.approvers,
@@ -362,12 +364,14 @@ export async function recordRequest(
   // A pipeline's id was reserved with its idempotency key, so a retried call makes this same request.
   const id = pipeline?.id ?? requestId ?? ids.requestId();
   const paths = command.normalised.paths;
+  const target = requestDistribution(distribution);
+  const billed = billedPaths({ distribution: target, paths });
   // The month's figure is this request's own place in line, from one conditional write: however many
   // requests arrive together, each sees the others' paths, so together they cannot pass the budget.
   const { usedBefore, totalBefore, findings, refused, crossings } = await reserveNewRequest(services, {
     id,
     requester,
-    paths: paths.length,
+    paths: billed,
     createdAt: now,
     distribution,
   });
@@ -385,17 +389,24 @@ export async function recordRequest(
   // account, so what the others used is taken off it: the card's share reaches 100% where the budget does.
   const wholeBudget = accountPathLimit(policy.budget, policy.cost)?.paths;
   const budgetPaths = wholeBudget === undefined ? undefined : wholeBudget - (totalBefore - usedBefore);
-  const preview = previewCost(paths.length, usedBefore, policy.cost, budgetPaths);
+  const preview = previewCost(billed, usedBefore, policy.cost, budgetPaths);
   const cost = crossings.length > 0 ? { ...preview, crossings } : preview;
   const need = approvalNeed(paths, cost, distribution.policy, findings);
-  const choice = pipeline ? undefined : choiceOf(policy, distribution, { paths, cost, approval: need });
+  const choice = pipeline
+    ? undefined
+    : choiceOf(policy, distribution, {
+        distribution: target,
+        paths,
+        cost,
+        approval: need,
+      });
   const group = distribution.approvers.usergroup;
   const groupUnresolved =
     need.required && group !== undefined && (await directory.members(group)) === undefined;
   const transition = createRequest(
     {
       id,
-      distribution: { alias: command.distribution.alias, id: command.distribution.id },
+      distribution: target,
       paths,
       ...(command.reason === undefined ? {} : { reason: command.reason }),
       requester,

@@ -13,7 +13,7 @@ import {
 } from '../core/budgets.js';
 import { billingMonth, monthCost, previewCost } from '../core/cost.js';
 import type { LimitFindings } from '../core/policy.js';
-import type { InvalidationRequest } from '../core/request.js';
+import { billedPaths, type InvalidationRequest } from '../core/request.js';
 import {
   accountPathsScope,
   distributionPathsScope,
@@ -346,18 +346,18 @@ function overriddenScope(
   rule: OverBudgetRule,
   month: string,
 ): { scope: string; amount: number } {
-  if (rule.distribution === undefined) return { scope: monthPathsScope(month), amount: request.paths.length };
+  if (rule.distribution === undefined) return { scope: monthPathsScope(month), amount: billedPaths(request) };
   if (rule.unit === 'usd')
     return {
       scope: distributionUsdScope(request.distribution.id, month),
       amount: usdTenths(request.cost.costUsd),
     };
-  return { scope: distributionPathsScope(request.distribution.id, month), amount: request.paths.length };
+  return { scope: distributionPathsScope(request.distribution.id, month), amount: billedPaths(request) };
 }
 
 /**
  * A request's paths changed before submission (a cheaper form the requester chose): what it holds of the
- * month (and of its distribution's paths, when budgeted) follows, from `before` paths to its paths now;
+ * month (and of its distribution's paths, when budgeted) follows, from `before` billed paths to its own now;
  * with `costBefore` (the USD its card showed before), so does its distribution's money. Called once,
  * after the change is saved.
  */
@@ -369,7 +369,7 @@ export async function resizeReservation(
 ): Promise<void> {
   const { counters } = services;
   const month = billingMonth(request.createdAt);
-  const delta = request.paths.length - before;
+  const delta = billedPaths(request) - before;
   const own = ownBudget(services.policy, request);
   const moneyDelta = costBefore === undefined ? 0 : usdTenths(request.cost.costUsd) - usdTenths(costBefore);
   const account = services.policy && accountOfRequest(services.policy, request);
@@ -421,7 +421,7 @@ function heldScopes(
   request: InvalidationRequest,
   month: string,
 ): { scope: string; amount: number }[] {
-  const paths = request.paths.length;
+  const paths = billedPaths(request);
   const own = ownBudget(policy, request);
   const money = usdTenths(request.cost.costUsd);
   const account = policy && accountOfRequest(policy, request);

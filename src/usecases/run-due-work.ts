@@ -1,4 +1,5 @@
 import {
+  distributionIds,
   type InvalidationRequest,
   nextStep,
   type RequestIn,
@@ -180,12 +181,10 @@ function runTask(
   }
 }
 
-/** The watchdog: make sure the distribution's poll is scheduled, and look again later. */
+/** The watchdog: make sure the poll of each of its distributions is scheduled, and look again later. */
 async function watch(services: DueWorkServices, request: RequestIn<'in_progress'>): Promise<void> {
-  await services.work.scheduleTask(
-    { kind: 'poll', distributionId: request.distribution.id },
-    services.clock.now(),
-  );
+  for (const distributionId of distributionIds(request.distribution))
+    await services.work.scheduleTask({ kind: 'poll', distributionId }, services.clock.now());
   await services.requests.save({ request: watchdog(request, services.clock.now()) });
 }
 

@@ -3,14 +3,16 @@ import {
   addLoad,
   admit,
   type Batch,
-  batchesFor,
+  batchDistribution,
   batchPaths,
+  distributionIds,
   type InvalidationRequest,
-  inFlightLoad,
+  inFlightLoadOn,
   type Load,
   moreSubmitted,
   type QueueReason,
   type RequestIn,
+  requestBatches,
   submitted,
 } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
@@ -65,8 +67,8 @@ async function submitRequest(
   const queued = await services.capacity.queued(distributionId);
   const turn = request.status === 'queued' ? (request.turn ?? 0) : nextTurn(queued, request.requester);
   const ahead = loadAhead(queued, { ...request, turn });
-  const batches = batchesFor(request.id, request.paths);
-  const admitted = admit(request.paths, batches, addLoad(inFlight, ahead));
+  const batches = requestBatches(request);
+  const admitted = await admitOnEach(services, request, batches, addLoad(inFlight, ahead));
   if (admitted.length === 0) {
     const reason: QueueReason =
       ahead.paths > 0
@@ -83,14 +85,16 @@ async function submitRequest(
   const now = clock.now();
   const pollAt = addMs(now, services.operations.polling.firstCheckSeconds * 1000);
   // Alone in flight on its distribution, the request carries its own poll in the very write that records
-  // it; otherwise the distribution's poll (one ListInvalidations for all of them) is scheduled first.
-  const alone = inFlight.paths === 0 && inFlight.wildcards === 0;
+  // it; otherwise the distribution's poll (one ListInvalidations for all of them) is scheduled first. A
+  // request on several distributions is polled with each of them, never alone.
+  const alone =
+    distributionIds(request.distribution).length === 1 && inFlight.paths === 0 && inFlight.wildcards === 0;
   const transition = submitted(request, sent.batches, now, alone ? pollAt : undefined);
   // Polling itself, it stays with this process until its poll (under a lease that ends a lease after it).
   const lease = alone ? pollLease(services, pollAt) : undefined;
   const recorded = await recordSubmission(services, transition, async () => {
     // Scheduled before the request is recorded as in progress, so an in-flight request always has a poll.
-    if (!alone) await services.work.scheduleTask({ kind: 'poll', distributionId }, pollAt);
+    if (!alone) await schedulePolls(services, transition.request, pollAt);
     return services.requests.save(transition, lease);
   });
   if (!recorded) return undefined;
@@ -101,7 +105,45 @@ async function submitRequest(
   // The head of the queue left it: the next one may fit too, so it need not wait for its recheck.
   if (request.status === 'queued') await nudgeQueue(services, distributionId);
   await redraw(transition.request);
-  return addLoad(inFlight, inFlightLoad(request.paths, sent.batches));
+  return addLoad(inFlight, inFlightLoadOn({ ...request, batches: sent.batches }, distributionId));
+}
+
+/**
+ * The batches that fit now on each of the request's distributions, each distribution's in order: its first
+ * distribution beside `firstLoad` (what is in flight or queued ahead there), the others beside what is in
+ * flight on them. CloudFront's limits are per distribution, so a request may go on one and wait on another.
+ */
+async function admitOnEach(
+  services: Pick<Services, 'capacity'>,
+  request: RequestIn<'approved' | 'queued' | 'in_progress'>,
+  batches: readonly Batch[],
+  firstLoad: Load,
+): Promise<Batch[]> {
+  const admitted: Batch[] = [];
+  for (const distributionId of distributionIds(request.distribution)) {
+    const pending = batches.filter(
+      (batch) => batchDistribution(request, batch) === distributionId && batch.invalidationId === undefined,
+    );
+    if (pending.length === 0) continue;
+    const load =
+      distributionId === request.distribution.id
+        ? firstLoad
+        : await services.capacity.inFlightLoad(distributionId, request.id);
+    admitted.push(...admit(request.paths, pending, load));
+  }
+  return admitted;
+}
+
+/** Schedules the poll of every distribution the request has an invalidation in flight on. */
+async function schedulePolls(
+  services: Pick<Services, 'work'>,
+  request: RequestIn<'in_progress'>,
+  at: string,
+): Promise<void> {
+  const flying = request.batches.filter((batch) => batch.invalidationId !== undefined && !batch.completed);
+  const distributions = new Set(flying.map((batch) => batchDistribution(request, batch)));
+  for (const distributionId of distributions)
+    await services.work.scheduleTask({ kind: 'poll', distributionId }, at);
 }
 
 /**
@@ -180,17 +222,18 @@ export async function submitRemaining(
     | 'operations'
     | 'policy'
     | 'requests'
+    | 'work'
   >,
   request: RequestIn<'in_progress'>,
   slackLane: SlackLane,
 ): Promise<void> {
-  const waiting = request.batches.filter((batch) => batch.invalidationId === undefined);
-  if (waiting.length === 0) return;
+  if (request.batches.every((batch) => batch.invalidationId !== undefined)) return;
   const others = await services.capacity.inFlightLoad(request.distribution.id, request.id);
-  const admitted = admit(
-    request.paths,
-    waiting,
-    addLoad(others, inFlightLoad(request.paths, request.batches)),
+  const admitted = await admitOnEach(
+    services,
+    request,
+    request.batches,
+    addLoad(others, inFlightLoadOn(request, request.distribution.id)),
   );
   if (admitted.length === 0) return;
   const sent = await createAll(services, request, request.batches, admitted);
@@ -201,8 +244,16 @@ export async function submitRemaining(
     });
     return;
   }
-  const transition = moreSubmitted(request, sent.batches, services.clock.now());
-  if (await recordSubmission(services, transition, () => services.requests.save(transition)))
+  const now = services.clock.now();
+  const transition = moreSubmitted(request, sent.batches, now);
+  const pollAt = addMs(now, services.operations.polling.firstCheckSeconds * 1000);
+  const save = async () => {
+    // A distribution the request had nothing in flight on yet gets its poll before the request says so.
+    if (distributionIds(request.distribution).length > 1)
+      await schedulePolls(services, transition.request, pollAt);
+    return services.requests.save(transition);
+  };
+  if (await recordSubmission(services, transition, save))
     slackLane.add(request.id, () => showChange(services, { before: request, after: transition.request }));
 }
 
@@ -220,8 +271,10 @@ async function createAll(
   const made = new Map<string, string>();
   for (const batch of admitted) {
     try {
+      const { tenant } = request.distribution;
       const { invalidationId } = await services.cdn.create({
-        distributionId: request.distribution.id,
+        distributionId: batchDistribution(request, batch),
+        ...(tenant === undefined ? {} : { tenantId: tenant }),
         paths: batchPaths(request.paths, batch),
         callerReference: batch.callerReference,
       });

@@ -127,6 +127,64 @@ describe('npm run iam-policy', () => {
     expect(script.reconcile).toHaveLength(2);
   });
 
+  it('grants the tenant calls on each tenant named, and every distribution of an alias with ids, as the construct does', () => {
+    const TENANT = 'dt_2abcDEF3ghi';
+    const file = join(
+      writeConfig({
+        distributions: {
+          web: { ids: [WEB, 'EWEB000000002'], approval: 'never' },
+          shop: { id: DOCS, tenant: TENANT, approval: 'never' },
+        },
+      }),
+      'invalidator.config.yml',
+    );
+    const run = iamPolicy([
+      '--config',
+      file,
+      '--table-name',
+      TABLE,
+      '--account',
+      ACCOUNT,
+      '--region',
+      REGION,
+    ]);
+    expect(run.status).toBe(0);
+    const printed = JSON.parse(run.stdout) as {
+      Statement: Array<{ Sid: string; Action: string[]; Effect: string; Resource: string[] }>;
+    };
+    expect(printed.Statement.find((s) => s.Sid === 'CloudFrontTenantInvalidations')).toEqual({
+      Sid: 'CloudFrontTenantInvalidations',
+      Effect: 'Allow',
+      Action: [
+        'cloudfront:CreateInvalidationForDistributionTenant',
+        'cloudfront:GetInvalidationForDistributionTenant',
+        'cloudfront:ListInvalidationsForDistributionTenant',
+      ],
+      Resource: [`arn:aws:cloudfront::${ACCOUNT}:distribution-tenant/${TENANT}`],
+    });
+    expect(printed.Statement.find((s) => s.Sid === 'CloudFrontInvalidations')?.Resource).toEqual(
+      [WEB, 'EWEB000000002', DOCS].map((id) => `arn:aws:cloudfront::${ACCOUNT}:distribution/${id}`),
+    );
+    const synth = synthesizeStack(
+      (app) => {
+        const stack = new Stack(app, 'Platform', { env: { account: ACCOUNT, region: REGION } });
+        new Invalidator(stack, 'Invalidator', {
+          policyFile: file,
+          table: dynamodb.Table.fromTableName(stack, 'Table', TABLE),
+        });
+        return stack;
+      },
+      { bundle: false },
+    );
+    const statements = ['Slack', 'Worker'].flatMap((name) =>
+      statementsOf(synth, functionId(synth, `Invalidator${name}`)),
+    );
+    const construct = apartFromReconcile(statements).rest;
+    expect(grants(apartFromReconcile(printed.Statement).rest, 'cloudfront')).toEqual(
+      grants(construct, 'cloudfront'),
+    );
+  });
+
   it('takes the table and region from the environment, and leaves placeholders for what is unknown', () => {
     const fromEnv = iamPolicy(['--config', policyFile], { TABLE_NAME: TABLE, AWS_REGION: REGION });
     expect(fromEnv.status).toBe(0);

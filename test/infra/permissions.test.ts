@@ -7,6 +7,7 @@ import {
   DYNAMODB_ACTIONS,
   SLACK_CLOUDFRONT_ACTIONS,
   WORKER_CLOUDFRONT_ACTIONS,
+  WORKER_TENANT_ACTIONS,
 } from '../../infra/lib/permissions.js';
 import { testConfig } from '../support/stack.js';
 import { functionId, grants, type Synthesized, statementsOf, synthesize } from './synth.js';
@@ -79,13 +80,18 @@ describe('CloudFront permissions follow the code', () => {
     expect(inCode.length).toBeGreaterThan(0);
     const granted = [
       ...WORKER_CLOUDFRONT_ACTIONS,
+      ...WORKER_TENANT_ACTIONS,
       ...ACCOUNT_CLOUDFRONT_ACTIONS,
       ...SLACK_CLOUDFRONT_ACTIONS,
     ];
     expect([...new Set(granted)].sort()).toEqual(inCode);
-    const synth = await synthesize(testConfig({ polling: { firstCheckSeconds: 1, maxIntervalSeconds: 5 } }), {
-      bundle: false,
-    });
+    // With a tenant in the file, the tenant calls are granted too (on the tenant's ARN).
+    const base = testConfig({ polling: { firstCheckSeconds: 1, maxIntervalSeconds: 5 } });
+    const distributions = {
+      ...(base.distributions as Record<string, unknown>),
+      shop: { id: 'ESHOP00000001', tenant: 'dt_2abcDEF3ghi', approval: 'never' },
+    };
+    const synth = await synthesize({ ...base, distributions }, { bundle: false });
     const actionsOf = (name: string) =>
       grants(statementsOf(synth, functionId(synth, name)), 'cloudfront').actions;
     expect([...new Set([...actionsOf('Worker'), ...actionsOf('Slack')])].sort()).toEqual(inCode);

@@ -5,8 +5,9 @@ import {
   type AuditEvent,
   addLoad,
   type CommandRefusalRecord,
+  distributionIds,
   type InvalidationRequest,
-  inFlightLoad,
+  inFlightLoadOn,
   loadOf,
   REFUSALS_KEPT_PER_REQUEST,
   type RequestIn,
@@ -207,14 +208,17 @@ export class MemoryStores {
   };
 
   readonly capacity: Capacity = {
+    // A request on several distributions is in flight on each of them.
     inFlightRequests: async (distributionId: string) =>
-      this.requestsOf(distributionId).filter(
-        (request): request is RequestIn<'in_progress'> => request.status === 'in_progress',
-      ),
+      [...this.entries.values()]
+        .map((entry) => entry.request)
+        .filter((request) => distributionIds(request.distribution).includes(distributionId))
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+        .filter((request): request is RequestIn<'in_progress'> => request.status === 'in_progress'),
     inFlightLoad: async (distributionId: string, exceptId?: string) =>
       (await this.capacity.inFlightRequests(distributionId))
         .filter((request) => request.id !== exceptId)
-        .map((request) => inFlightLoad(request.paths, request.batches))
+        .map((request) => inFlightLoadOn(request, distributionId))
         .reduce(addLoad, { paths: 0, wildcards: 0 }),
     queued: async (distributionId: string) =>
       this.requestsOf(distributionId)

@@ -65,10 +65,10 @@ export function accountCdn(options: AccountCdnOptions): Cdn {
   return {
     create: async (input) => (await cdnOf(input.distributionId)).create(input),
     status: async (input) => (await cdnOf(input.distributionId)).status(input),
-    recent: async (distributionId) => (await cdnOf(distributionId)).recent(distributionId),
+    recent: async (distributionId, tenantId) => (await cdnOf(distributionId)).recent(distributionId, tenantId),
     describe: async (input) => (await cdnOf(input.distributionId)).describe(input),
-    invalidationsPage: async (distributionId, marker) =>
-      (await cdnOf(distributionId)).invalidationsPage(distributionId, marker),
+    invalidationsPage: async (distributionId, marker, tenantId) =>
+      (await cdnOf(distributionId)).invalidationsPage(distributionId, marker, tenantId),
     distributionConfig: async (distributionId) =>
       (await cdnOf(distributionId)).distributionConfig(distributionId),
     distributions: async () => {

@@ -1,10 +1,15 @@
 import {
   type CloudFrontClient,
   CreateInvalidationCommand,
+  CreateInvalidationForDistributionTenantCommand,
   GetDistributionConfigCommand,
   GetInvalidationCommand,
+  GetInvalidationForDistributionTenantCommand,
+  type GetInvalidationResult,
   ListDistributionsCommand,
   ListInvalidationsCommand,
+  ListInvalidationsForDistributionTenantCommand,
+  type ListInvalidationsResult,
 } from '@aws-sdk/client-cloudfront';
 import {
   type Cdn,
@@ -45,6 +50,12 @@ const KNOWN_ERRORS: Record<string, { kind: CdnErrorKind; message: string }> = {
     message: 'CloudFront already has an invalidation with this request id and different paths.',
   },
   NoSuchInvalidation: { kind: 'permanent', message: 'CloudFront no longer knows this invalidation.' },
+  // The tenant calls' answer for a tenant that does not exist (or not in the bot's account).
+  EntityNotFound: {
+    kind: 'permanent',
+    message:
+      'CloudFront has no distribution tenant with this id in the bot’s account: check the tenant in the config file.',
+  },
   TooManyInvalidationsInProgress: {
     kind: 'capacity',
     message: 'CloudFront has too many invalidations in progress on this distribution; the bot will retry.',
@@ -54,17 +65,29 @@ const KNOWN_ERRORS: Record<string, { kind: CdnErrorKind; message: string }> = {
 export class CloudFrontCdn implements Cdn {
   constructor(private readonly client: CloudFrontClient) {}
 
-  async create(input: { distributionId: string; paths: string[]; callerReference: string }) {
+  /**
+   * CreateInvalidation, or for a tenant CreateInvalidationForDistributionTenant (same batch, same answer).
+   * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidationForDistributionTenant.html
+   */
+  async create(input: {
+    distributionId: string;
+    tenantId?: string;
+    paths: string[];
+    callerReference: string;
+  }) {
+    const InvalidationBatch = {
+      CallerReference: input.callerReference,
+      Paths: { Quantity: input.paths.length, Items: input.paths },
+    };
+    const tenantId = input.tenantId;
     const output = await this.call(() =>
-      this.client.send(
-        new CreateInvalidationCommand({
-          DistributionId: input.distributionId,
-          InvalidationBatch: {
-            CallerReference: input.callerReference,
-            Paths: { Quantity: input.paths.length, Items: input.paths },
-          },
-        }),
-      ),
+      tenantId === undefined
+        ? this.client.send(
+            new CreateInvalidationCommand({ DistributionId: input.distributionId, InvalidationBatch }),
+          )
+        : this.client.send(
+            new CreateInvalidationForDistributionTenantCommand({ Id: tenantId, InvalidationBatch }),
+          ),
     );
     const invalidationId = output.Invalidation?.Id;
     if (!invalidationId)
@@ -72,33 +95,30 @@ export class CloudFrontCdn implements Cdn {
     return { invalidationId };
   }
 
-  async status(input: { distributionId: string; invalidationId: string }) {
-    const output = await this.call(() =>
-      this.client.send(
-        new GetInvalidationCommand({ DistributionId: input.distributionId, Id: input.invalidationId }),
-      ),
-    );
-    return statusOf(output.Invalidation?.Status);
+  async status(input: { distributionId: string; tenantId?: string; invalidationId: string }) {
+    return statusOf((await this.invalidation(input)).Invalidation?.Status);
   }
 
   /** The first page of ListInvalidations (newest first, up to 100): one call reports many statuses. */
-  async recent(distributionId: string): Promise<InvalidationSummary[]> {
-    return (await this.invalidationsPage(distributionId)).items;
+  async recent(distributionId: string, tenantId?: string): Promise<InvalidationSummary[]> {
+    return (await this.invalidationsPage(distributionId, undefined, tenantId)).items;
   }
 
   /**
-   * One page of ListInvalidations, newest first, up to 100; CloudFront gives `NextMarker` while
-   * `IsTruncated`. https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListInvalidations.html
+   * One page of ListInvalidations (of a tenant: ListInvalidationsForDistributionTenant), newest first, up to
+   * 100; CloudFront gives `NextMarker` while `IsTruncated`.
+   * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListInvalidations.html
    */
-  async invalidationsPage(distributionId: string, marker?: string): Promise<InvalidationPage> {
-    const output = await this.call(() =>
-      this.client.send(
-        new ListInvalidationsCommand({
-          DistributionId: distributionId,
-          MaxItems: 100,
-          ...(marker === undefined ? {} : { Marker: marker }),
-        }),
-      ),
+  async invalidationsPage(
+    distributionId: string,
+    marker?: string,
+    tenantId?: string,
+  ): Promise<InvalidationPage> {
+    const paging = { MaxItems: 100, ...(marker === undefined ? {} : { Marker: marker }) };
+    const output: ListInvalidationsResult = await this.call(() =>
+      tenantId === undefined
+        ? this.client.send(new ListInvalidationsCommand({ DistributionId: distributionId, ...paging }))
+        : this.client.send(new ListInvalidationsForDistributionTenantCommand({ Id: tenantId, ...paging })),
     );
     const list = output.InvalidationList;
     const items = (list?.Items ?? []).flatMap((item) =>
@@ -145,13 +165,12 @@ export class CloudFrontCdn implements Cdn {
     return header ? { cacheTagHeader: header } : {};
   }
 
-  async describe(input: { distributionId: string; invalidationId: string }): Promise<InvalidationDetail> {
-    const output = await this.call(() =>
-      this.client.send(
-        new GetInvalidationCommand({ DistributionId: input.distributionId, Id: input.invalidationId }),
-      ),
-    );
-    const invalidation = output.Invalidation;
+  async describe(input: {
+    distributionId: string;
+    tenantId?: string;
+    invalidationId: string;
+  }): Promise<InvalidationDetail> {
+    const invalidation = (await this.invalidation(input)).Invalidation;
     return {
       id: invalidation?.Id ?? input.invalidationId,
       status: statusOf(invalidation?.Status),
@@ -159,6 +178,27 @@ export class CloudFrontCdn implements Cdn {
       callerReference: invalidation?.InvalidationBatch?.CallerReference ?? '',
       paths: invalidation?.InvalidationBatch?.Paths?.Quantity ?? 0,
     };
+  }
+
+  /** GetInvalidation, or for a tenant GetInvalidationForDistributionTenant. */
+  private invalidation(input: {
+    distributionId: string;
+    tenantId?: string;
+    invalidationId: string;
+  }): Promise<GetInvalidationResult> {
+    const { tenantId, invalidationId } = input;
+    return this.call(() =>
+      tenantId === undefined
+        ? this.client.send(
+            new GetInvalidationCommand({ DistributionId: input.distributionId, Id: invalidationId }),
+          )
+        : this.client.send(
+            new GetInvalidationForDistributionTenantCommand({
+              DistributionTenantId: tenantId,
+              Id: invalidationId,
+            }),
+          ),
+    );
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {

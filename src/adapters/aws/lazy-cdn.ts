@@ -16,10 +16,10 @@ export function lazyCdn(load: () => Promise<Cdn>): Cdn {
   return {
     create: async (input) => (await cdn()).create(input),
     status: async (input) => (await cdn()).status(input),
-    recent: async (distributionId) => (await cdn()).recent(distributionId),
+    recent: async (distributionId, tenantId) => (await cdn()).recent(distributionId, tenantId),
     describe: async (input) => (await cdn()).describe(input),
-    invalidationsPage: async (distributionId, marker) =>
-      (await cdn()).invalidationsPage(distributionId, marker),
+    invalidationsPage: async (distributionId, marker, tenantId) =>
+      (await cdn()).invalidationsPage(distributionId, marker, tenantId),
     distributions: async () => (await cdn()).distributions(),
     distributionConfig: async (distributionId) => (await cdn()).distributionConfig(distributionId),
   };

@@ -22,6 +22,10 @@ import {
 } from '../../core/policy.js';
 import {
   approvalTimeoutMs,
+  type Batch,
+  batchDistribution,
+  type Distribution,
+  distributionIds,
   type InvalidationRequest,
   type NoticeKind,
   type PipelineSource,
@@ -106,7 +110,7 @@ export function requestCard(request: InvalidationRequest, onCall?: readonly OnCa
       type: 'section',
       fields: [
         mrkdwn(`*Requested by*\n${requesterWords(request)}`),
-        mrkdwn(`*Distribution*\n\`${request.distribution.alias}\` (${request.distribution.id})`),
+        mrkdwn(`*Distribution*\n${distributionWords(request.distribution)}`),
         mrkdwn(`*Paths*\n${count(request.paths.length, 'path')}`),
         mrkdwn(`*Status*\n${statusLine(request)}`),
       ],
@@ -128,6 +132,26 @@ export function requestCard(request: InvalidationRequest, onCall?: readonly OnCa
 }
 
 const PIPELINE_PREFIX = pipelineRequester('');
+
+/** "`web` (E1…)", "`web` (E1…, E2…)" for several, "`shop` (E1…, tenant dt_…)" for a tenant. */
+function distributionWords(distribution: Distribution): string {
+  const tenant = distribution.tenant === undefined ? '' : `, tenant ${distribution.tenant}`;
+  return `\`${distribution.alias}\` (${distributionIds(distribution).join(', ')}${tenant})`;
+}
+
+/** One line per distribution of a request on several: its invalidation ids, and whether they are done. */
+function eachDistribution(request: InvalidationRequest, batches: readonly Batch[]): string[] {
+  return distributionIds(request.distribution).map((distributionId) => {
+    const there = batches.filter((batch) => batchDistribution(request, batch) === distributionId);
+    const ids = there.map((batch) => `\`${batch.invalidationId ?? '?'}\``).join(', ');
+    const state = there.every((batch) => batch.completed)
+      ? ':white_check_mark: completed'
+      : there.some((batch) => batch.invalidationId === undefined)
+        ? ':hourglass: waiting for room at CloudFront'
+        : ':hourglass_flowing_sand: in progress';
+    return `• ${distributionId}: ${ids} ${state}`;
+  });
+}
 
 /** The pipeline's name when `id` is a pipeline's requester of record (`pipeline:<name>`), else undefined. */
 export function pipelineOf(id: string): string | undefined {
@@ -359,7 +383,10 @@ function outcomeLine(request: InvalidationRequest): string | undefined {
     const reason = escapeWithin(decision.reason ?? '', MESSAGE_CHARS);
     lines.push(`:no_entry: Denied by <@${decision.by}> ${slackDate(decision.at)}: ${reason}`);
   }
-  if ('batches' in request) {
+  if ('batches' in request && distributionIds(request.distribution).length > 1) {
+    lines.push(`CloudFront invalidations, submitted ${slackDate(request.submittedAt)}:`);
+    lines.push(...eachDistribution(request, request.batches));
+  } else if ('batches' in request) {
     const shown = request.batches.slice(0, IDS_SHOWN).map((batch) => `\`${batch.invalidationId ?? '?'}\``);
     const hidden = request.batches.length - shown.length;
     const ids = `${shown.join(', ')}${hidden > 0 ? ` and ${hidden.toLocaleString('en-US')} more` : ''}`;
@@ -719,7 +746,9 @@ export function completionReply(
 ): SlackMessage {
   const took = formatDuration(elapsedMs(request.submittedAt, request.completedAt));
   const subject = `Invalidation ${request.id} of ${count(request.paths.length, 'path')} on \`${request.distribution.alias}\``;
-  const text = `${noticeHead(request, ':white_check_mark:', subject)} completed in ${took}. CloudFront edges now fetch fresh copies.`;
+  const done = `${noticeHead(request, ':white_check_mark:', subject)} completed in ${took}. CloudFront edges now fetch fresh copies.`;
+  const several = distributionIds(request.distribution).length > 1;
+  const text = several ? [done, ...eachDistribution(request, request.batches)].join('\n') : done;
   return { text, blocks: [section(text)] };
 }
 

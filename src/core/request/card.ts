@@ -1,4 +1,6 @@
 import {
+  type Batch,
+  distributionIds,
   ENDING_NOTICES,
   type InvalidationRequest,
   type QueueReason,
@@ -39,6 +41,11 @@ export function leftToWorker<S extends Status>(
   return redrawLater(transition, now);
 }
 
+/** Whether a batch is done, as the card of a request on several distributions shows it; null on one. */
+function severalDone(request: InvalidationRequest, batch: Batch): boolean | null {
+  return distributionIds(request.distribution).length > 1 ? batch.completed : null;
+}
+
 /** What the card draws of a request that can change after it is posted (src/adapters/slack/blocks.ts). */
 function shownOnCard(request: InvalidationRequest): unknown[] {
   const decision = 'decision' in request ? request.decision : undefined;
@@ -49,7 +56,10 @@ function shownOnCard(request: InvalidationRequest): unknown[] {
     request.status === 'pending_approval' ? request.expiresAt : null,
     decision ? [decision.outcome, decision.by, decision.at, decision.reason ?? null] : null,
     request.status === 'queued' ? queueShown(request.queue) : null,
-    'batches' in request ? [request.submittedAt, request.batches.map((b) => b.invalidationId ?? null)] : null,
+    // On several distributions the card says which are done (blocks.ts eachDistribution).
+    'batches' in request
+      ? [request.submittedAt, request.batches.map((b) => [b.invalidationId ?? null, severalDone(request, b)])]
+      : null,
     request.status === 'completed' ? request.completedAt : null,
     request.status === 'failed' || request.status === 'undeliverable'
       ? [request.failure.code, request.failure.message]

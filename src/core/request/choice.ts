@@ -15,6 +15,7 @@ import {
   type AuditEvent,
   auditEvent,
   type Base,
+  billedPaths,
   bump,
   type Card,
   type Decision,
@@ -131,7 +132,11 @@ export function applyChoice(
   const { pricing, now } = context;
   const cost = {
     ...request.cost,
-    ...previewCost(paths.length, request.cost.usedBefore, pricing),
+    ...previewCost(
+      billedPaths({ distribution: request.distribution, paths }),
+      request.cost.usedBefore,
+      pricing,
+    ),
   };
   const need = approvalNeed(paths, cost, context.policy, findingsOf(request.approval.rules));
   const saved = { paths: request.paths.length - paths.length, usd: usd(request.cost.costUsd - cost.costUsd) };

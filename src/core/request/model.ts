@@ -30,7 +30,36 @@ export const TERMINAL: ReadonlySet<Status> = new Set<Status>([
 
 export interface Distribution {
   alias: string;
+  /** the distribution; with `ids`, the first of them */
   id: string;
+  /**
+   * Every distribution one request goes to (an alias with `ids`: one site behind several distributions),
+   * `id` first; absent when there is only `id`. Each gets its own invalidation, capacity and bill.
+   */
+  ids?: string[];
+  /** a tenant (`dt_…`) of the multi-tenant distribution `id`: its invalidations go through the tenant calls */
+  tenant?: string;
+}
+
+/** What a request keeps of its configured distribution: where its invalidations go. */
+export function requestDistribution(config: Distribution): Distribution {
+  const distribution: Distribution = { alias: config.alias, id: config.id };
+  if (config.ids && config.ids.length > 1) distribution.ids = [...config.ids];
+  if (config.tenant !== undefined) distribution.tenant = config.tenant;
+  return distribution;
+}
+
+/** Every distribution a request goes to, its own `id` first. */
+export function distributionIds(distribution: Distribution): string[] {
+  return distribution.ids && distribution.ids.length > 0 ? distribution.ids : [distribution.id];
+}
+
+/**
+ * The paths a request is billed for: each of its paths once per distribution, since each distribution gets
+ * an invalidation of its own and CloudFront bills every invalidation's paths.
+ */
+export function billedPaths(request: { distribution: Distribution; paths: readonly string[] }): number {
+  return request.paths.length * distributionIds(request.distribution).length;
 }
 
 /** Where the request card lives in Slack; its thread carries the follow-ups. */
@@ -54,6 +83,8 @@ export interface Decision {
  */
 export interface Batch {
   callerReference: string;
+  /** the distribution it goes to; absent: the request's `distribution.id` (every batch written before `ids`) */
+  distributionId?: string;
   start: number;
   end: number;
   invalidationId?: string;
@@ -274,6 +305,11 @@ export interface AuditEvent {
 export interface Transition<S extends Status = Status> {
   request: RequestIn<S>;
   event?: AuditEvent;
+}
+
+/** The distribution a batch goes to. */
+export function batchDistribution(request: { distribution: Distribution }, batch: Batch): string {
+  return batch.distributionId ?? request.distribution.id;
 }
 
 export function bump<R extends InvalidationRequest>(request: R): R {

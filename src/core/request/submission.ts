@@ -1,8 +1,10 @@
 import { batchSize } from '../capacity.js';
 import { addMs, elapsedMs } from '../schedule.js';
 import {
+  type AuditEvent,
   auditEvent,
   type Batch,
+  batchDistribution,
   bump,
   type Failure,
   type InvalidationRequest,
@@ -75,11 +77,14 @@ export function moreSubmitted(
 
 function submittedEvent(request: InvalidationRequest, batches: readonly Batch[], now: string) {
   const sent = batches.filter((batch) => batch.invalidationId !== undefined);
-  const details = {
+  const details: AuditEvent['details'] = {
     invalidationIds: sent.map((batch) => batch.invalidationId ?? ''),
     paths: sent.reduce((sum, batch) => sum + batchSize(batch), 0),
     distributionId: request.distribution.id,
+    // Each distribution that has an invalidation, in the order of the invalidation ids.
+    distributionIds: sent.map((batch) => batchDistribution(request, batch)),
   };
+  if (request.distribution.tenant !== undefined) details.tenant = request.distribution.tenant;
   // One event per set of batches: its key names the last batch, so a retried write of it is recognisable.
   const key = `submitted:${sent.length}`;
   return auditEvent(request, 'submitted', now, undefined, details, key);

@@ -101,7 +101,12 @@ describe('submitted', () => {
       type: 'submitted',
       key: 'submitted:1',
       at: SUBMITTED,
-      details: { invalidationIds: ['I1'], paths: 2, distributionId: 'E2ABCDEF123XYZ' },
+      details: {
+        invalidationIds: ['I1'],
+        paths: 2,
+        distributionId: 'E2ABCDEF123XYZ',
+        distributionIds: ['E2ABCDEF123XYZ'],
+      },
     });
   });
 
@@ -179,7 +184,12 @@ describe('moreSubmitted', () => {
       type: 'submitted',
       key: 'submitted:2',
       at: POLLED,
-      details: { invalidationIds: ['I1', 'I2'], paths: 3001, distributionId: 'E2ABCDEF123XYZ' },
+      details: {
+        invalidationIds: ['I1', 'I2'],
+        paths: 3001,
+        distributionId: 'E2ABCDEF123XYZ',
+        distributionIds: ['E2ABCDEF123XYZ', 'E2ABCDEF123XYZ'],
+      },
     });
   });
 });

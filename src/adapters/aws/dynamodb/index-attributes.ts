@@ -1,6 +1,13 @@
 import { billingMonth } from '../../../core/cost.js';
 import type { InvalidationRequest } from '../../../core/request.js';
-import { batchSize, inFlightLoad, loadOf } from '../../../core/request.js';
+import {
+  batchDistribution,
+  batchSize,
+  distributionIds,
+  inFlightLoadOn,
+  type Load,
+  loadOf,
+} from '../../../core/request.js';
 import { Keys } from './keys.js';
 
 /** What a request item carries for the sparse indexes: the attributes to write, and those to remove. */
@@ -24,7 +31,8 @@ export function indexAttributes(request: InvalidationRequest): IndexAttributes {
   if (request.dueAt) Object.assign(set, { duePk: Keys.duePartition, dueAt: request.dueAt });
   else remove.push(...DUE);
   if (request.status === 'in_progress') {
-    const load = inFlightLoad(request.paths, request.batches);
+    // Its first distribution's load; each further one's is a side item's (sideFlights).
+    const load = inFlightLoadOn(request, request.distribution.id);
     Object.assign(set, {
       flightPk: Keys.inFlight(request.distribution.id),
       flightPaths: load.paths,
@@ -58,4 +66,29 @@ export function indexAttributes(request: InvalidationRequest): IndexAttributes {
     });
   }
   return { set, remove };
+}
+
+/** What a side item says of a request on one of its further distributions: its load there, or nothing open. */
+export interface SideFlight {
+  distributionId: string;
+  /** present while the request is in progress with an invalidation open (or still to make) there */
+  load?: Load;
+}
+
+/**
+ * The side items a request on several distributions implies (keys.ts, side flight): one per distribution
+ * after its first, holding its load there while it has anything open there. None for a request on one.
+ */
+export function sideFlights(request: InvalidationRequest): SideFlight[] {
+  return distributionIds(request.distribution)
+    .slice(1)
+    .map((distributionId) => {
+      const open =
+        request.status === 'in_progress' &&
+        request.batches.some(
+          (batch) => !batch.completed && batchDistribution(request, batch) === distributionId,
+        );
+      if (!open || request.status !== 'in_progress') return { distributionId };
+      return { distributionId, load: inFlightLoadOn(request, distributionId) };
+    });
 }

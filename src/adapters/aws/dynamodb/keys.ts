@@ -20,6 +20,13 @@ import { createHash } from 'node:crypto';
  *                               written on their own, never touching `request` or `version`
  *   refusalsNotKept, lastRefusalNotKept, lastRefusalNotKeptAt   refused clicks beyond those: how many, the last
  *
+ * Side flight      pk = REQ#<id>   sk = FLIGHT#<distribution id>   (side-flights.ts)
+ *   flightPk, flightPaths, flightWildcards, createdSk   a request in flight on several distributions counts
+ *                   in the `inFlight` index of its first one through its own item, and of each further one
+ *                   through one of these; they leave the index (flightPk removed) once it has nothing open
+ *                   there. Same pk as the request, so `exceptId` leaves them out of its own load too
+ *   requestVersion  the request's version they follow: an older writer never overwrites a newer one's
+ *
  * Refused command  pk = REFUSAL#<YYYY-MM>   sk = <at>#<refusal id>
  *   refusal         who, where, which distribution, why, and the command text (cut); one partition per UTC
  *                   month, read in order by the audit export (refusals are rare, so one partition keeps up)
@@ -92,6 +99,8 @@ export const Keys = {
   request: (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' }),
   proposal: (id: string) => ({ pk: `PROPOSAL#${id}`, sk: 'PROPOSAL' }),
   proposalSk: 'PROPOSAL',
+  sideFlight: (id: string, distributionId: string) => ({ pk: `REQ#${id}`, sk: `FLIGHT#${distributionId}` }),
+  sideFlightPrefix: 'FLIGHT#',
   task: (kind: string, distributionId: string) => ({ pk: `TASK#${kind}#${distributionId}`, sk: 'TASK' }),
   taskSk: 'TASK',
   digest: (periodKey: string) => ({ pk: `DIGEST#${periodKey}`, sk: 'DIGEST' }),

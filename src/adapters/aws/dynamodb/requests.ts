@@ -10,14 +10,19 @@ import type { ActivityMarkers } from './activity-markers.js';
 import { indexAttributes } from './index-attributes.js';
 import { parseStored } from './items.js';
 import { Keys } from './keys.js';
+import { SideFlights } from './side-flights.js';
 import type { Table } from './table.js';
 
 /** Requests as items of their own (`REQ#<id>`), each state change one write conditional on the version. */
 export class DynamoDbRequests implements Requests {
+  private readonly sideFlights: SideFlights;
+
   constructor(
     private readonly table: Table,
     private readonly activity: ActivityMarkers,
-  ) {}
+  ) {
+    this.sideFlights = new SideFlights(table);
+  }
 
   async create({ request, event }: Transition): Promise<void> {
     const month = billingMonth(request.createdAt);
@@ -87,6 +92,8 @@ export class DynamoDbRequests implements Requests {
     }
     remove.push(...indexed.remove.filter((name) => !(name in attributes)));
     const removal = remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : '';
+    // On several distributions, the further ones' load is counted before the write records it.
+    await this.sideFlights.raise(request);
     const outcome = await this.table.update({
       Key: Keys.request(request.id),
       UpdateExpression: `SET ${set.join(', ')}${removal}`,
@@ -94,7 +101,9 @@ export class DynamoDbRequests implements Requests {
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     });
-    return outcome === 'written';
+    if (outcome !== 'written') return false;
+    await this.sideFlights.settle(request);
+    return true;
   }
 }
 
