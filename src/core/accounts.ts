@@ -1,3 +1,4 @@
+import { distributionWithId } from './request/model.js';
 /**
  * The AWS accounts the bot invalidates in. CloudFront bills invalidations per account (the first 1,000
  * paths of a month are free in each, https://aws.amazon.com/cloudfront/pricing/), so usage, the free
@@ -11,7 +12,7 @@ export const HOME_ACCOUNT = 'home';
 /** What the accounts are read from: the policy's distributions and the bot's own account id, if named. */
 export interface AccountPolicy {
   accountId?: string;
-  distributions: ReadonlyArray<{ id: string; roleArn?: string }>;
+  distributions: ReadonlyArray<{ id: string; ids?: string[]; roleArn?: string }>;
 }
 
 /** The 12-digit account id inside an IAM role ARN (`arn:<partition>:iam::<account>:role/…`). */
@@ -31,7 +32,7 @@ export function accountOfRole(policy: Pick<AccountPolicy, 'accountId'>, roleArn:
 
 /** The account key of a configured distribution; undefined for one the config does not name. */
 export function accountOfDistribution(policy: AccountPolicy, distributionId: string): string | undefined {
-  const distribution = policy.distributions.find((d) => d.id === distributionId);
+  const distribution = distributionWithId(policy.distributions, distributionId);
   return distribution && accountOfRole(policy, distribution.roleArn);
 }
 

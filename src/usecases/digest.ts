@@ -7,7 +7,7 @@ import {
   monthsOf,
   nextDigestBoundary,
 } from '../core/digest.js';
-import type { InvalidationRequest } from '../core/request.js';
+import { distributionWithId, type InvalidationRequest } from '../core/request.js';
 import { addMs } from '../core/schedule.js';
 import { rowsAsSeen } from '../core/usage.js';
 import { type AccessCheck, isRestricted } from '../core/visibility.js';
@@ -116,7 +116,7 @@ async function figuresOf(
   }
   for await (const stored of services.audit.requestsActiveIn(months)) requests.push(stored.request);
   const access = channelAccess(services.policy.distributions, channel);
-  const configured = (id: string) => services.policy.distributions.some((d) => d.id === id);
+  const configured = (id: string) => distributionWithId(services.policy.distributions, id) !== undefined;
   return digestFigures(period, rowsAsSeen(rows, access, configured), requests, services.policy.cost);
 }
 
@@ -126,7 +126,7 @@ async function figuresOf(
  */
 function channelAccess(distributions: Services['policy']['distributions'], channel: string): AccessCheck {
   return (distributionId) => {
-    const distribution = distributions.find((d) => d.id === distributionId);
+    const distribution = distributionWithId(distributions, distributionId);
     if (!distribution) return 'restricted';
     if (!isRestricted(distribution) || distribution.channels?.includes(channel)) return 'full';
     return 'restricted';

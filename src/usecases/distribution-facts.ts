@@ -1,5 +1,6 @@
 import type { DistributionConfig, PolicyConfig } from '../config.js';
 import { type ListedDistribution, type MatchedBy, matchHost } from '../core/hosts.js';
+import { distributionIds, distributionWithId } from '../core/request.js';
 import { type Cdn, CdnError, type Clock, type Logger, type ReconcileState } from './ports.js';
 
 /** What a pasted URL's host names. */
@@ -65,7 +66,9 @@ export function createDistributionFacts(deps: Dependencies, options: FactsOption
   };
   return {
     hosts: async (hosts) => {
-      const configured = deps.policy.distributions.map((d) => ({ id: d.id, domains: d.domains ?? [] }));
+      const configured = deps.policy.distributions.flatMap((d) =>
+        distributionIds(d).map((id) => ({ id, domains: d.domains ?? [] })),
+      );
       const needsListing = hosts.some((host) => matchHost(host, configured) === undefined);
       const listed = needsListing ? await withDeadline(deps, listing(), deadlineMs) : undefined;
       const answers = new Map<string, HostAnswer>();
@@ -92,7 +95,7 @@ function answerFor(
 ): HostAnswer {
   const match = matchHost(host, configured, listed?.ok ? listed.value : undefined);
   if (!match) return { kind: 'unknown', listing: listed && !listed.ok ? 'unreadable' : 'read' };
-  const distribution = policy.distributions.find((d) => d.id === match.distributionId);
+  const distribution = distributionWithId(policy.distributions, match.distributionId);
   return distribution
     ? { kind: 'configured', distribution, by: match.by }
     : { kind: 'unconfigured', distributionId: match.distributionId, by: match.by };

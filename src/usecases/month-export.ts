@@ -1,4 +1,5 @@
 import type { DistributionConfig } from '../config.js';
+import { distributionWithId } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
 import { type ExportQuery, exportEvents, exportRefusals, exportRequests } from './audit-export.js';
 import { type AuditRow, eventRows, type RowKind, refusalRows, requestRows } from './audit-rows.js';
@@ -54,7 +55,7 @@ export function monthExport(
 ): ExportPart[] {
   const query = monthQuery(month);
   const allowed = (distributionId: string) =>
-    scope.kind === 'auditor' || scope.distributions.some((d) => d.id === distributionId);
+    scope.kind === 'auditor' || distributionWithId(scope.distributions, distributionId) !== undefined;
   const parts: ExportPart[] = [
     { kind: 'events', rows: eventRows(onlyAllowed(exportEvents(services.audit, query), allowed)) },
     { kind: 'requests', rows: requestRows(onlyRequests(exportRequests(services.audit, query), allowed)) },

@@ -1,5 +1,6 @@
 import { accountOfDistribution, HOME_ACCOUNT } from '../core/accounts.js';
 import { billingMonth } from '../core/cost.js';
+import { distributionIds } from '../core/request.js';
 import { accountPathsScope, monthPathsScope } from '../core/reservations.js';
 import { addMs } from '../core/schedule.js';
 import { isBotReference, monthsBefore } from '../core/usage.js';
@@ -74,7 +75,7 @@ export async function reconcileAccount(services: ReconcileServices, claimedDueAt
 
 async function distributionsToReconcile(services: ReconcileServices, now: string): Promise<string[]> {
   const { cdn, reconcileState, logger } = services;
-  const configured = services.policy.distributions.map((distribution) => distribution.id);
+  const configured = services.policy.distributions.flatMap((distribution) => distributionIds(distribution));
   try {
     const distributions = await cdn.distributions();
     await reconcileState.saveListing({ coverage: 'account', listedAt: now, distributions });

@@ -1,4 +1,5 @@
 import type { PolicyConfig } from '../config.js';
+import { distributionWithId } from '../core/request.js';
 import {
   type AccessCheck,
   needsGroups,
@@ -36,7 +37,7 @@ export async function reportAccess(
       }),
   );
   return (distributionId, requester) => {
-    const distribution = ports.policy.distributions.find((d) => d.id === distributionId);
+    const distribution = distributionWithId(ports.policy.distributions, distributionId);
     return requestAccess(distribution, requester, viewer, groups.get(distributionId) ?? {});
   };
 }

@@ -1,6 +1,6 @@
 import { accountOfDistribution, configuredAccounts, HOME_ACCOUNT } from '../core/accounts.js';
 import { billingMonth } from '../core/cost.js';
-import { batchDistribution, type InvalidationRequest } from '../core/request.js';
+import { batchDistribution, distributionWithId, type InvalidationRequest } from '../core/request.js';
 import { rowsAsSeen, summariseUsage, type UsageAccounts, type UsageSummary } from '../core/usage.js';
 import type { Access, AccessCheck } from '../core/visibility.js';
 import { CdnError, type LiveInvalidation, type Services, type StoredRequest } from './ports.js';
@@ -106,7 +106,7 @@ export async function usageReport(
     services.ledger.usageRows(which),
     services.reconcileState.listing(),
   ]);
-  const configured = (id: string) => services.policy.distributions.some((d) => d.id === id);
+  const configured = (id: string) => distributionWithId(services.policy.distributions, id) !== undefined;
   const summary = summariseUsage(
     which,
     rowsAsSeen(rows, access, configured),

@@ -1,6 +1,7 @@
 import type { DistributionConfig } from '../config.js';
 import { hostsOf, type Item } from '../core/hosts.js';
 import { isCacheTag } from '../core/paths.js';
+import { distributionIds } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { DistributionFacts, HostAnswer } from './distribution-facts.js';
 
@@ -88,7 +89,13 @@ export async function checkCacheTags(
   paths: readonly string[],
 ): Promise<Result<undefined, TagRefusal>> {
   if (!paths.some(isCacheTag)) return ok(undefined);
-  const support = await facts.cacheTags(distribution.id);
+  // Every distribution of the alias gets the tags: each must keep them.
+  const supports = await Promise.all(distributionIds(distribution).map((id) => facts.cacheTags(id)));
+  const support =
+    supports.find((one) => one.kind === 'unreadable') ??
+    supports.find((one) => one.kind === 'not_enabled') ??
+    supports[0] ??
+    ({ kind: 'not_enabled' } as const);
   switch (support.kind) {
     case 'enabled':
       return ok(undefined);

@@ -1,4 +1,5 @@
 import { accountOfRole, configuredAccounts, HOME_ACCOUNT } from '../../core/accounts.js';
+import { distributionIds, distributionWithId } from '../../core/request.js';
 import { type Cdn, CdnError, type DistributionSummary } from '../../usecases/ports.js';
 
 /** A role the bot assumes for the CloudFront calls on some distributions, with its external id if any. */
@@ -37,7 +38,9 @@ export function accountCdn(options: AccountCdnOptions): Cdn {
   const clients = new Map<string, Cdn>();
   const roleOf = new Map(
     policy.distributions.flatMap((d) =>
-      d.roleArn === undefined ? [] : [[d.id, roleOfDistribution(d.roleArn, d.externalId)] as const],
+      d.roleArn === undefined
+        ? []
+        : distributionIds(d).map((id) => [id, roleOfDistribution(d.roleArn ?? '', d.externalId)] as const),
     ),
   );
   /** The first role the config names in each account: the one that lists it and reads what it lists. */
@@ -58,14 +61,15 @@ export function accountCdn(options: AccountCdnOptions): Cdn {
   };
   const cdnOf = async (distributionId: string): Promise<Cdn> => {
     if (roleOf.has(distributionId)) return clientOf(roleOf.get(distributionId));
-    if (policy.distributions.some((d) => d.id === distributionId)) return home;
+    if (distributionWithId(policy.distributions, distributionId)) return home;
     const listed = await options.listedAccount?.(distributionId);
     return clientOf(listed === undefined ? undefined : roleOfAccount.get(listed));
   };
   return {
     create: async (input) => (await cdnOf(input.distributionId)).create(input),
     status: async (input) => (await cdnOf(input.distributionId)).status(input),
-    recent: async (distributionId, tenantId) => (await cdnOf(distributionId)).recent(distributionId, tenantId),
+    recent: async (distributionId, tenantId) =>
+      (await cdnOf(distributionId)).recent(distributionId, tenantId),
     describe: async (input) => (await cdnOf(input.distributionId)).describe(input),
     invalidationsPage: async (distributionId, marker, tenantId) =>
       (await cdnOf(distributionId)).invalidationsPage(distributionId, marker, tenantId),

@@ -50,8 +50,16 @@ export function requestDistribution(config: Distribution): Distribution {
 }
 
 /** Every distribution a request goes to, its own `id` first. */
-export function distributionIds(distribution: Distribution): string[] {
+export function distributionIds(distribution: Pick<Distribution, 'id' | 'ids'>): string[] {
   return distribution.ids && distribution.ids.length > 0 ? distribution.ids : [distribution.id];
+}
+
+/** The configured distribution (or request target) that names CloudFront distribution `id`, as `id` or in `ids`. */
+export function distributionWithId<D extends Pick<Distribution, 'id' | 'ids'>>(
+  distributions: readonly D[],
+  id: string,
+): D | undefined {
+  return distributions.find((distribution) => distributionIds(distribution).includes(id));
 }
 
 /**
