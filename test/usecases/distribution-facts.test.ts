@@ -2,12 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { DistributionConfig } from '../../src/config.js';
 import { createDistributionFacts } from '../../src/usecases/distribution-facts.js';
 import { CdnError, type DistributionListing, type DistributionSummary } from '../../src/usecases/ports.js';
+import { checkCacheTags } from '../../src/usecases/request-targets.js';
 
 const web = { alias: 'web', id: 'EWEB', domains: ['www.example.com'] } as const;
 const docs = { alias: 'docs', id: 'EDOCS' } as const;
-const policy = { distributions: [web, docs] as unknown as DistributionConfig[] };
+/** one site behind two distributions (`ids`): a CNAME of either is the alias's */
+const shop = { alias: 'shop', id: 'ESHOPEU', ids: ['ESHOPEU', 'ESHOPUS'] } as const;
+const policy = { distributions: [web, docs, shop] as unknown as DistributionConfig[] };
 const LISTING: DistributionSummary[] = [
   { id: 'EDOCS', domainName: 'd2.cloudfront.net', aliases: ['docs.example.com'] },
+  { id: 'ESHOPUS', domainName: 'd3.cloudfront.net', aliases: ['us.shop.example.com'] },
 ];
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -104,6 +108,16 @@ describe('distribution facts: hosts', () => {
     });
   });
 
+  it('finds the alias of a distribution listed under its `ids`, not only its first id', async () => {
+    const { facts } = factsWith(fakeCdn());
+    const answers = await facts.hosts(['us.shop.example.com']);
+    expect(answers.get('us.shop.example.com')).toMatchObject({
+      kind: 'configured',
+      by: 'alias',
+      distribution: { alias: 'shop' },
+    });
+  });
+
   it('names a distribution of the account that the config does not name', async () => {
     const cdn = fakeCdn();
     const { facts } = factsWith(cdn, {
@@ -140,5 +154,19 @@ describe('distribution facts: cache tags', () => {
     const cdn = fakeCdn({ fail: new CdnError(code, denied ? 'permanent' : 'transient', code) });
     const { facts } = factsWith(cdn);
     expect(await facts.cacheTags('EDOCS')).toEqual({ kind: 'unreadable', denied, code });
+  });
+
+  it('accepts tags on an alias with `ids` only when every one of its distributions keeps them', async () => {
+    const both = factsWith(fakeCdn({ headers: { ESHOPEU: 'Cache-Tag', ESHOPUS: 'Cache-Tag' } })).facts;
+    const one = factsWith(fakeCdn({ headers: { ESHOPEU: 'Cache-Tag' } })).facts;
+    const paths = ['#product-42'];
+    expect(await checkCacheTags(both, shop as unknown as DistributionConfig, paths)).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    expect(await checkCacheTags(one, shop as unknown as DistributionConfig, paths)).toMatchObject({
+      ok: false,
+      error: { code: 'cache_tags_not_enabled' },
+    });
   });
 });

@@ -18,6 +18,8 @@ const POLICY = {
     { id: 'EBLUEWEB00001', roleArn: BLUE_ROLE },
     { id: 'EBLUEAPI00001', roleArn: BLUE_ROLE },
     { id: 'EGREEN0000001', roleArn: GREEN_ROLE, externalId: GREEN_EXTERNAL_ID },
+    // one site behind two distributions of the blue account: the role reaches both
+    { id: 'EBLUESITE0001', ids: ['EBLUESITE0001', 'EBLUESITE0002'], roleArn: BLUE_ROLE },
   ],
 };
 
@@ -26,6 +28,8 @@ const ACCOUNT_OF_DISTRIBUTION = {
   EBLUEAPI00001: '222222222222',
   EBLUEOTHER001: '222222222222',
   EGREEN0000001: '333333333333',
+  EBLUESITE0001: '222222222222',
+  EBLUESITE0002: '222222222222',
 };
 
 /** The SDK's own variables, as the bot runs with them: endpoints of the stand-ins, the home credentials. */
@@ -107,6 +111,17 @@ describe('CloudFront in several AWS accounts', () => {
       ['create', 'EBLUEWEB00001', assumed, 201],
       ['get', 'EBLUEWEB00001', assumed, 200],
       ['create', 'EHOMEWEB00001', HOME_KEY, 201],
+    ]);
+  });
+
+  it("reaches every id of an alias with `ids` through the alias's role", async () => {
+    const cdn = newCdn();
+    await create(cdn, 'EBLUESITE0001');
+    await create(cdn, 'EBLUESITE0002');
+    const assumed = sts.calls[0]?.accessKeyId;
+    expect(cloudFront.calls.map((call) => [call.distributionId, call.signedBy, call.status])).toEqual([
+      ['EBLUESITE0001', assumed, 201],
+      ['EBLUESITE0002', assumed, 201],
     ]);
   });
 
