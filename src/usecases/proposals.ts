@@ -51,6 +51,11 @@ export interface ProposalInput {
   /** viewer paths, encoded as CloudFront expects */
   paths: string[];
   proposalMinutes: number;
+  /**
+   * its id, when the caller derives one (a quiet period's: one proposal per period however often it is
+   * tried); a random one otherwise
+   */
+  id?: string;
 }
 
 /**
@@ -71,7 +76,7 @@ export async function propose(
   const need = approvalNeed(input.paths, cost, input.distribution.policy);
   const proposal = openProposal(
     {
-      id: `PRO-${services.ids.requestId().replace(/^INV-/, '')}`,
+      id: input.id ?? `PRO-${services.ids.requestId().replace(/^INV-/, '')}`,
       distribution: { alias: input.distribution.alias, id: input.distribution.id },
       bucket: input.bucket,
       channel: input.channel,
@@ -86,7 +91,13 @@ export async function propose(
     },
     input.proposalMinutes,
   );
-  await services.proposals.create(proposal, proposalEvent(proposal));
+  if (!(await services.proposals.create(proposal, proposalEvent(proposal)))) {
+    // Proposed already under this id (a retry): that one stands, and its card is posted by its proposer
+    // or, should that one have died, by a worker.
+    const stored = await services.proposals.get(proposal.id);
+    if (stored) return stored.proposal;
+    throw new Error(`proposal ${proposal.id} is neither new nor stored`);
+  }
   await postProposalCard(services, proposal);
   return proposal;
 }
