@@ -23,6 +23,7 @@ import {
 import type { RequestIn } from '../core/request.js';
 import { monthPathsScope } from '../core/reservations.js';
 import { err, ok, type Result } from '../core/result.js';
+import { memberOf } from './membership.js';
 import { type FollowUps, RequestExistsError, type Services } from './ports.js';
 import {
   type PathsRefusal,
@@ -255,15 +256,49 @@ async function recordAccepted(
   return next;
 }
 
-/** Dismiss: nobody acts on it any more; recorded with who dismissed it. */
-export async function dismissProposal(
+/**
+ * The request form sent from a proposal's Edit… made `requestId` of it: the proposal is recorded accepted
+ * with that request (a form made of a proposal that closed meanwhile leaves the proposal as it is).
+ */
+export async function acceptedByForm(
   services: ProposalServices,
+  proposalId: string,
+  user: string,
+  requestId: string,
+  followUps: FollowUps,
+): Promise<Proposal | undefined> {
+  const open = await openOne(services, proposalId);
+  if (!open.ok) return undefined;
+  return recordAccepted(services, open.value, user, requestId, followUps);
+}
+
+/** The proposal, while it is open to action (for Edit…, which opens the form). */
+export async function openProposalOf(
+  services: Pick<Services, 'proposals' | 'clock'>,
+  proposalId: string,
+): Promise<Result<Proposal, ProposalActionRefusal>> {
+  return openOne(services, proposalId);
+}
+
+/**
+ * Dismiss: nobody acts on it any more; recorded with who dismissed it. Only someone who may request the
+ * distribution may dismiss its proposal.
+ */
+export async function dismissProposal(
+  services: ProposalServices & Pick<Services, 'directory' | 'policy'>,
   proposalId: string,
   user: string,
   followUps: FollowUps,
 ): Promise<Result<Proposal, ProposalActionRefusal>> {
   const open = await openOne(services, proposalId);
   if (!open.ok) return open;
+  const distribution = findDistribution(services.policy, open.value.distribution.alias);
+  if (!distribution) return err({ code: 'distribution_gone', alias: open.value.distribution.alias });
+  if (distribution.requesters) {
+    const membership = await memberOf(services.directory, user, distribution.requesters);
+    if (membership !== 'member')
+      return err({ code: 'not_a_requester', distribution, unresolved: membership === 'unresolved' });
+  }
   const dismissed = dismiss(open.value, user, services.clock.now());
   if (!dismissed.ok) return err(dismissed.refusal);
   const next =
@@ -281,7 +316,7 @@ export async function showProposal(services: ProposalServices, proposal: Proposa
 }
 
 async function openOne(
-  services: ProposalServices,
+  services: Pick<Services, 'proposals' | 'clock'>,
   proposalId: string,
 ): Promise<Result<Proposal, ProposalActionRefusal>> {
   const stored = await services.proposals.get(proposalId);
