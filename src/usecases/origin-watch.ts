@@ -258,7 +258,7 @@ async function proposeFor(
   period: number,
   deployedAt: string,
   source: ProposalSource,
-): Promise<Proposal | undefined> {
+): Promise<{ proposal: Proposal; created: boolean } | undefined> {
   const { origin } = distribution;
   const figures = originProposal(classifyChanges(changes), mappingOf(origin));
   if (figures.paths.length === 0) {

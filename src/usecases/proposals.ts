@@ -57,6 +57,8 @@ export interface ProposalInput {
    * tried); a random one otherwise
    */
   id?: string;
+  /** `worker`: the card is left to a worker (due at once), for a caller that may not call Slack (Lambda) */
+  followUps?: FollowUps;
 }
 
 /**
@@ -68,7 +70,7 @@ export interface ProposalInput {
 export async function propose(
   services: ProposalServices & Pick<Services, 'counters' | 'policy'>,
   input: ProposalInput,
-): Promise<Proposal> {
+): Promise<{ proposal: Proposal; created: boolean }> {
   const { clock, policy } = services;
   const now = clock.now();
   const used = await services.counters.figures(monthPathsScope(billingMonth(now)));
@@ -92,15 +94,18 @@ export async function propose(
     },
     input.proposalMinutes,
   );
+  const byWorker = input.followUps === 'worker';
+  if (byWorker) proposal.dueAt = now;
   if (!(await services.proposals.create(proposal, proposalEvent(proposal)))) {
     // Proposed already under this id (a retry): that one stands, and its card is posted by its proposer
     // or, should that one have died, by a worker.
     const stored = await services.proposals.get(proposal.id);
-    if (stored) return stored.proposal;
+    if (stored) return { proposal: stored.proposal, created: false };
     throw new Error(`proposal ${proposal.id} is neither new nor stored`);
   }
+  if (byWorker) return { proposal, created: true };
   await postProposalCard(services, proposal);
-  return proposal;
+  return { proposal, created: true };
 }
 
 /** The request a proposal becomes: the same random part under the requests' prefix. */
