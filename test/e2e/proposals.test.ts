@@ -31,7 +31,11 @@ function config(queueUrl: string): Record<string, unknown> {
   });
   return {
     distributions: {
-      site: { id: IDS.site, approval: 'never', origin: origin('my-site', { prefix: '/site' }) },
+      site: {
+        id: IDS.site,
+        approval: 'never',
+        origin: origin('my-site', { prefix: '/site', errorCachingMinTtlSeconds: 0 }),
+      },
       events: { id: IDS.events, approval: 'never', origin: origin('events-site', { queueUrl }) },
       team: {
         id: IDS.team,
@@ -212,9 +216,10 @@ describe('deploy-aware proposals on the running bot (two processes)', () => {
   it('expires a proposal nobody acts on, and says so on the card', async () => {
     sqs.send(queueUrl, s3Event('brief-site', 'page.html', '0100', 'Object Created'));
     const card = await cardOf('brief-site');
+    const proposalId = proposalIdOf(card);
     await stack.slack.waitFor(() => current(card)?.text.endsWith('expired'), 15_000);
     expect(JSON.stringify(current(card)?.blocks)).toContain('nobody acted on it');
-    expect(await clicked(USERS.requester, ACCEPT, proposalIdOf(card))).toContain('expired');
+    expect(await clicked(USERS.requester, ACCEPT, proposalId)).toContain('expired');
   });
 
   it('opens the request form prefilled from Edit…, and sending it accepts the proposal', async () => {
