@@ -4,6 +4,7 @@ import { drainDueWork } from '../adapters/system/drain.js';
 import { dueAtOf, recordWorkerMetrics } from '../adapters/system/worker-metrics.js';
 import { type Config, lambdaVariables } from '../config.js';
 import { scheduleDigest } from '../usecases/digest.js';
+import { scheduleOriginWatch } from '../usecases/origin-watch.js';
 import type { Logger, Metrics, Services } from '../usecases/ports.js';
 import { scheduleReconciliation } from '../usecases/reconcile.js';
 import { runDueWork, WORK_BATCH } from '../usecases/run-due-work.js';
@@ -40,6 +41,7 @@ export async function composeWorkerLambda(
   // As the server does when it starts.
   await scheduleReconciliation(services);
   await scheduleDigest(services);
+  await scheduleOriginWatch(services);
   const intervalMs = Math.min(1000, Math.max(50, (config.operations.polling.firstCheckSeconds * 1000) / 2));
   return {
     services,

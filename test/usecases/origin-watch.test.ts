@@ -108,12 +108,14 @@ describe('watching an origin bucket (DynamoDB through dynalite)', () => {
       workerId: 'test-worker',
     });
     const services = make();
-    /** One run of the bucket's task at `at`, claimed as the work queue would. */
+    /** One run of the bucket's task at `at` (made due then at the latest), claimed as the work queue would. */
     const run = async (at: string, on = services) => {
       now = at;
       await on.work.scheduleTask(originTask('shared'), at);
-      expect(await on.work.claimTask(originTask('shared'), 'test-worker', at, addMs(at, 5_000))).toBe(true);
-      await watchOrigin(on, 'shared', at);
+      const due = (await on.work.due(at, 10)).find((work) => work.kind === 'task');
+      if (due?.kind !== 'task') throw new Error('the task is due');
+      expect(await on.work.claimTask(due.task, 'test-worker', at, addMs(at, 5_000))).toBe(true);
+      await watchOrigin(on, 'shared', due.dueAt);
     };
     return { services, posted, run, fresh: make };
   }
@@ -135,6 +137,9 @@ describe('watching an origin bucket (DynamoDB through dynalite)', () => {
     expect(posted[0]?.id).toMatch(/^PRO-[0-9A-HJKMNP-TV-Z]{10}$/);
     await run(addMs(T0, 5_000));
     expect(posted).toHaveLength(2);
+    // Events mode, nothing pending: the task rests until events make it due.
+    const due = await services.work.due(addMs(T0, 3_600_000), 10);
+    expect(due.filter((work) => work.kind === 'task')).toEqual([]);
   });
 
   it('proposes a period whose claimer died between its claim and its proposals, on the next run, once', async () => {
