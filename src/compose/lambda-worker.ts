@@ -8,6 +8,7 @@ import { scheduleOriginWatch } from '../usecases/origin-watch.js';
 import type { Logger, Metrics, Services } from '../usecases/ports.js';
 import { scheduleReconciliation } from '../usecases/reconcile.js';
 import { runDueWork, WORK_BATCH } from '../usecases/run-due-work.js';
+import { composeOriginListings } from './origin-listings.js';
 import { composeServices, lambdaWorkerId } from './services.js';
 
 /** The worker's variables beyond the shared ones, set by the stack; for `loadConfig`. */
@@ -37,7 +38,11 @@ export async function composeWorkerLambda(
     },
     metrics,
   );
-  const services = { ...composed.services, workerId: lambdaWorkerId(composed.services.workerId) };
+  const services = {
+    ...composed.services,
+    workerId: lambdaWorkerId(composed.services.workerId),
+    originListings: composeOriginListings(config, composed.services.originSnapshots).listings,
+  };
   // As the server does when it starts.
   await scheduleReconciliation(services);
   await scheduleDigest(services);

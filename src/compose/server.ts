@@ -13,6 +13,7 @@ import type { Logger, Metrics, Services } from '../usecases/ports.js';
 import { scheduleReconciliation } from '../usecases/reconcile.js';
 import { newSlackLane, runDueWork, WORK_BATCH } from '../usecases/run-due-work.js';
 import { type OriginEventPollers, startOriginEventPollers } from './origin-events.js';
+import { composeOriginListings } from './origin-listings.js';
 import { composeServices } from './services.js';
 
 export interface Runtime {
@@ -44,6 +45,8 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
     metrics,
   );
   ping = () => services.health.ping();
+  const listings = composeOriginListings(config, services.originSnapshots);
+  services.originListings = listings.listings;
   Object.assign(
     services,
     watchDueTimes(services, (at) => loop?.wakeAt(at)),
@@ -82,6 +85,7 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
       await loop?.stop();
       await slackLane.idle();
       await slack.stop();
+      listings.close();
       await close();
     },
   };

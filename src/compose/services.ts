@@ -5,7 +5,6 @@ import type { webApi } from '@slack/bolt';
 import { ensureTable } from '../adapters/aws/dynamodb/ensure-table.js';
 import { openStores } from '../adapters/aws/dynamodb/stores.js';
 import { lazyCdn } from '../adapters/aws/lazy-cdn.js';
-import { lazyOriginListings } from '../adapters/aws/lazy-origin.js';
 import { ScheduleOnCallDirectory } from '../adapters/oncall/on-call-directory.js';
 import { opsgenieOnCall } from '../adapters/oncall/opsgenie.js';
 import { pagerDutyOnCall } from '../adapters/oncall/pagerduty.js';
@@ -27,7 +26,7 @@ import type {
 } from '../usecases/ports.js';
 
 // The SDKs never hang forever: a request that takes longer than this fails and is retried or reported.
-const AWS_REQUEST_TIMEOUT_MS = 10_000;
+export const AWS_REQUEST_TIMEOUT_MS = 10_000;
 
 /** The Slack clients the services need: Bolt's own, and one for posts that never retries by itself. */
 export interface SlackClients {
@@ -63,11 +62,9 @@ export async function composeServices(
     );
   });
   const onCall = onCallDirectory(config, slack.client, logger);
-  const listings = originListings(config, stores.originSnapshots);
   const services: Services = {
     ...stores,
     cdn,
-    originListings: listings.listings,
     cards: new SlackCards(slack.client, slack.postClient, { directory: onCall, logger }),
     digests: new SlackDigestChannel(slack.client, slack.postClient, config.policy.distributions),
     directory: new SlackApproverDirectory(
@@ -85,39 +82,7 @@ export async function composeServices(
     workerId: `${hostname()}:${process.pid}`,
     wake,
   };
-  const close = async () => {
-    listings.close();
-    await database.close();
-  };
-  return { services, close };
-}
-
-/**
- * Listings of origin buckets without events, through the S3 SDK loaded on the first listing. With
- * AWS_ENDPOINT_URL_S3 set (a stand-in, which the SDK then calls) keys go in the path, as such endpoints
- * expect; S3 itself takes either.
- */
-function originListings(config: Config, snapshots: OriginSnapshots) {
-  let loaded: { close(): void } | undefined;
-  const listings = lazyOriginListings(async () => {
-    const [{ S3Client }, { S3OriginListings }] = await Promise.all([
-      import('@aws-sdk/client-s3'),
-      import('../adapters/aws/s3-listing.js'),
-    ]);
-    const forcePathStyle = Boolean(process.env.AWS_ENDPOINT_URL_S3);
-    const made = new S3OriginListings(
-      snapshots,
-      (region) =>
-        new S3Client({
-          region: region ?? config.awsRegion ?? 'us-east-1',
-          forcePathStyle,
-          requestHandler: { requestTimeout: AWS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
-        }),
-    );
-    loaded = made;
-    return made;
-  });
-  return { listings, close: () => loaded?.close() };
+  return { services, close: database.close };
 }
 
 /** Who is on call, through the services whose API keys are set (config.ts requires those the approvers name). */
