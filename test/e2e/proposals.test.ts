@@ -270,6 +270,18 @@ describe('deploy-aware proposals on the running bot (two processes)', () => {
     expect(created.paths).toEqual(['/docs/index.html']);
   });
 
+  it('stops promptly on SIGTERM while it long-polls the queue', async () => {
+    const third = await stack.startBot();
+    // Its poll is waiting on the queue (20 s long polls): the stop aborts it.
+    await stack.slack.waitFor(() =>
+      third.logs.some((line) => line.includes('origin events: polling the queue')),
+    );
+    await sleep(500);
+    const started = Date.now();
+    expect(await third.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('proposes the changed keys a pipeline sends, or requests their paths at once', async () => {
     const proposed = await api({
       distribution: 'brief',
