@@ -16,14 +16,7 @@ import { systemClock } from '../adapters/system/clock.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { randomIds } from '../adapters/system/ids.js';
 import type { Config } from '../config.js';
-import type {
-  Logger,
-  Metrics,
-  OnCallDirectory,
-  OriginSnapshots,
-  Services,
-  Stores,
-} from '../usecases/ports.js';
+import type { Logger, Metrics, OnCallDirectory, Services, Stores } from '../usecases/ports.js';
 
 // The SDKs never hang forever: a request that takes longer than this fails and is retried or reported.
 export const AWS_REQUEST_TIMEOUT_MS = 10_000;
