@@ -144,6 +144,43 @@ const budgetSchema = z
     message: 'needs monthlyUsd or monthlyPaths (or both)',
   });
 
+/**
+ * S3 bucket names: 3–63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or
+ * digit, no `..`, not an IP address. https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+ */
+const BUCKET_NAME = /^(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** An SQS queue URL: https://sqs.<region>.amazonaws.com/<account>/<name> (or any http(s) endpoint standing in for it). */
+const QUEUE_URL = /^https?:\/\/[^/\s]+\/\d{12}\/[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+
+/** A distribution's S3 origin, for deploy-aware proposals (core/origin.ts, usecases/origin-watch.ts). */
+const originSchema = z.strictObject({
+  bucket: z
+    .string()
+    .regex(BUCKET_NAME, 'must be an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens)'),
+  prefix: z.string().max(1024).default(''),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1')
+    .optional(),
+  settleSeconds: z.number().positive('must be a positive number of seconds').max(3600).default(60),
+  proposalMinutes: z
+    .number()
+    .positive('must be a positive number of minutes')
+    .max(7 * 24 * 60)
+    .default(120),
+  queueUrl: z
+    .string()
+    .regex(
+      QUEUE_URL,
+      'must be an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/my-queue',
+    )
+    .optional(),
+  channel: slackId('[CG]', 'channel').optional(),
+  errorCachingMinTtlSeconds: z.number().int().min(0).default(10),
+  defaultRootObject: z.string().default('index.html'),
+  indexDocument: z.string().default('index.html'),
+});
+
 const distributionId = z
   .string()
   .regex(DISTRIBUTION_ID, 'must be a CloudFront distribution id such as E2ABCDEF123XYZ');
@@ -178,6 +215,7 @@ const distributionSchema = z
       .string()
       .regex(EXTERNAL_ID, 'must be 2–1224 characters of letters, digits and + = , . @ : / - _')
       .optional(),
+    origin: originSchema.optional(),
     domains: z
       .array(
         z
@@ -280,7 +318,8 @@ const fileSchema = z.strictObject({
       }
     })
     .superRefine(checkDistinctIds)
-    .superRefine(checkDistinctDomains),
+    .superRefine(checkDistinctDomains)
+    .superRefine(checkOrigins),
   approvalTimeoutMinutes: z
     .number()
     .positive()
@@ -365,6 +404,34 @@ function checkDistinctDomains(record: Record<string, { domains?: string[] }>, ct
           message: `${domain} is also listed under '${first}'; a domain belongs to one distribution`,
         });
     });
+  }
+}
+
+/**
+ * A proposal is posted in one channel, where people may request the distribution: `origin.channel`, else
+ * the first of its `channels`; one of the distribution's `channels` when it has them.
+ */
+function checkOrigins(
+  record: Record<
+    string,
+    { channels?: string[] | undefined; origin?: { channel?: string | undefined } | undefined }
+  >,
+  ctx: z.RefinementCtx,
+): void {
+  for (const [alias, { channels, origin }] of Object.entries(record)) {
+    if (!origin) continue;
+    if (origin.channel === undefined && channels === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [alias, 'origin', 'channel'],
+        message: "is needed where the distribution has no 'channels': proposals are posted there",
+      });
+    else if (origin.channel !== undefined && channels !== undefined && !channels.includes(origin.channel))
+      ctx.addIssue({
+        code: 'custom',
+        path: [alias, 'origin', 'channel'],
+        message: `must be one of the distribution's channels (${channels.join(', ')})`,
+      });
   }
 }
 
@@ -527,6 +594,28 @@ export interface DistributionConfig {
    * checked before the CNAMEs CloudFront lists
    */
   domains?: string[];
+  /** its S3 origin: deploys to it are proposed for invalidation in `origin.channel` */
+  origin?: OriginConfig;
+}
+
+/** A distribution's S3 origin as configured (`origin:`), its channel resolved. */
+export interface OriginConfig {
+  bucket: string;
+  /** the distribution's origin path; keys outside it are not its objects */
+  prefix: string;
+  /** the bucket's region; absent: the bot's */
+  region?: string;
+  /** how long writes are quiet before a proposal is posted */
+  settleSeconds: number;
+  /** how long a proposal stays open */
+  proposalMinutes: number;
+  /** the SQS queue the bucket's events arrive in (server runtime); absent: listings are compared */
+  queueUrl?: string;
+  /** where proposals are posted: `origin.channel`, else the first of the distribution's `channels` */
+  channel: string;
+  errorCachingMinTtlSeconds: number;
+  defaultRootObject: string;
+  indexDocument: string;
 }
 
 /**
@@ -894,7 +983,19 @@ function distributionOf(file: FileConfig, alias: string, value: FileDistribution
   if (value.roleArn) distribution.roleArn = value.roleArn;
   if (value.externalId) distribution.externalId = value.externalId;
   if (value.domains) distribution.domains = [...new Set(value.domains)];
+  const origin = originOf(value);
+  if (origin) distribution.origin = origin;
   return distribution;
+}
+
+/** The origin block with its channel resolved (checkOrigins made sure there is one). */
+function originOf(value: FileDistribution): OriginConfig | undefined {
+  if (!value.origin) return undefined;
+  const { channel, region, queueUrl, ...rest } = value.origin;
+  const origin: OriginConfig = { ...rest, channel: channel ?? value.channels?.[0] ?? '' };
+  if (region) origin.region = region;
+  if (queueUrl) origin.queueUrl = queueUrl;
+  return origin;
 }
 
 function describe(error: z.ZodError, prefix: string): string[] {

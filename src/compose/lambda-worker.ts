@@ -4,9 +4,11 @@ import { drainDueWork } from '../adapters/system/drain.js';
 import { dueAtOf, recordWorkerMetrics } from '../adapters/system/worker-metrics.js';
 import { type Config, lambdaVariables } from '../config.js';
 import { scheduleDigest } from '../usecases/digest.js';
+import { scheduleOriginWatch } from '../usecases/origin-watch.js';
 import type { Logger, Metrics, Services } from '../usecases/ports.js';
 import { scheduleReconciliation } from '../usecases/reconcile.js';
 import { runDueWork, WORK_BATCH } from '../usecases/run-due-work.js';
+import { composeOriginListings } from './origin-listings.js';
 import { composeServices, lambdaWorkerId } from './services.js';
 
 /** The worker's variables beyond the shared ones, set by the stack; for `loadConfig`. */
@@ -36,10 +38,15 @@ export async function composeWorkerLambda(
     },
     metrics,
   );
-  const services = { ...composed.services, workerId: lambdaWorkerId(composed.services.workerId) };
+  const services = {
+    ...composed.services,
+    workerId: lambdaWorkerId(composed.services.workerId),
+    originListings: composeOriginListings(config, composed.services.originSnapshots).listings,
+  };
   // As the server does when it starts.
   await scheduleReconciliation(services);
   await scheduleDigest(services);
+  await scheduleOriginWatch(services);
   const intervalMs = Math.min(1000, Math.max(50, (config.operations.polling.firstCheckSeconds * 1000) / 2));
   return {
     services,

@@ -8,9 +8,12 @@ import { IDLE_REST_MS, startWorkLoop, type WorkLoop } from '../adapters/system/w
 import type { Config } from '../config.js';
 import type { InvalidationRequest } from '../core/request.js';
 import { scheduleDigest } from '../usecases/digest.js';
+import { scheduleOriginWatch } from '../usecases/origin-watch.js';
 import type { Logger, Metrics, Services } from '../usecases/ports.js';
 import { scheduleReconciliation } from '../usecases/reconcile.js';
 import { newSlackLane, runDueWork, WORK_BATCH } from '../usecases/run-due-work.js';
+import { type OriginEventPollers, startOriginEventPollers } from './origin-events.js';
+import { composeOriginListings } from './origin-listings.js';
 import { composeServices } from './services.js';
 
 export interface Runtime {
@@ -22,6 +25,7 @@ export interface Runtime {
 /** The server: the Bolt app over HTTP or Socket Mode, and the in-process work loop. */
 export async function compose(config: Config, logger: Logger, metrics?: Metrics): Promise<Runtime> {
   let loop: WorkLoop<InvalidationRequest> | undefined;
+  let originEvents: OriginEventPollers | undefined;
   let ping: () => Promise<void> = async () => {};
   const health = cachedCheck(
     () =>
@@ -41,6 +45,8 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
     metrics,
   );
   ping = () => services.health.ping();
+  const listings = composeOriginListings(config, services.originSnapshots);
+  services.originListings = listings.listings;
   Object.assign(
     services,
     watchDueTimes(services, (at) => loop?.wakeAt(at)),
@@ -58,6 +64,8 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
       await slack.start();
       await scheduleReconciliation(services);
       await scheduleDigest(services);
+      await scheduleOriginWatch(services);
+      originEvents = await startOriginEventPollers(config, services, logger);
       loop = startWorkLoop<InvalidationRequest>(
         async (taken, look) => {
           try {
@@ -73,9 +81,11 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
       for (const request of early.splice(0)) loop.take(request);
     },
     stop: async () => {
+      await originEvents?.stop();
       await loop?.stop();
       await slackLane.idle();
       await slack.stop();
+      listings.close();
       await close();
     },
   };

@@ -20,7 +20,7 @@ import { createDistributionFacts } from '../usecases/distribution-facts.js';
 import type { Logger, Metrics, OnCallDirectory, Services, Stores } from '../usecases/ports.js';
 
 // The SDKs never hang forever: a request that takes longer than this fails and is retried or reported.
-const AWS_REQUEST_TIMEOUT_MS = 10_000;
+export const AWS_REQUEST_TIMEOUT_MS = 10_000;
 
 /** The Slack clients the services need: Bolt's own, and one for posts that never retries by itself. */
 export interface SlackClients {

@@ -19,6 +19,11 @@ export interface OriginEvent {
   etag?: string;
   /** when S3 says the event happened (ISO 8601) */
   time: string;
+  /**
+   * whether the object existed before, when whoever saw the change knew (a listing comparison does; an
+   * S3 event does not, and the store then tells from the key's earlier events)
+   */
+  existedBefore?: boolean;
 }
 
 /** What happened to one key over a period, by its last event. */

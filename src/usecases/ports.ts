@@ -1,7 +1,7 @@
 import type { OperationsConfig, PolicyConfig } from '../config.js';
 import type { BudgetCrossing } from '../core/budgets.js';
 import type { DigestFigures } from '../core/digest.js';
-import type { KeyChange, OriginEvent } from '../core/origin.js';
+import type { KeyChange, ObjectChange, OriginEvent } from '../core/origin.js';
 import type { OnCallSchedule } from '../core/policy.js';
 import type { Proposal, ProposalEvent } from '../core/proposal.js';
 import type { QueueEntry } from '../core/queue-order.js';
@@ -76,7 +76,8 @@ export type DueWork =
  * the whole bot, posting the usage digest (`distributionId` is then DIGEST_TASK's `-`).
  */
 export interface Task {
-  kind: 'poll' | 'reconcile' | 'digest';
+  kind: 'poll' | 'reconcile' | 'digest' | 'origin';
+  /** the distribution's id; for `origin`, the S3 bucket watched (usecases/origin-watch.ts) */
   distributionId: string;
 }
 
@@ -381,10 +382,29 @@ export interface OriginSnapshots {
   ): Promise<boolean>;
 }
 
-/** The stores of deploy-aware proposals, on the same table (not yet part of Stores: nothing uses them). */
+/** The stores of deploy-aware proposals, on the same table. */
 export interface OriginStores {
   originChanges: OriginChanges;
   originSnapshots: OriginSnapshots;
+}
+
+/** What comparing an origin bucket's listing with the last one found. */
+export type ListingComparison =
+  /** no earlier listing readable whole: this one is kept as the baseline, nothing reported as changed */
+  | { kind: 'baseline'; keys: number }
+  | { kind: 'compared'; changes: ObjectChange[]; keys: number }
+  /** another run saved a listing after this one read the last: that run reports the changes */
+  | { kind: 'superseded' };
+
+/**
+ * An origin's objects without events: lists the bucket under a prefix (ListObjectsV2) and compares the
+ * ETags with the last listing kept, keeping this one in its place.
+ */
+export interface OriginListings {
+  compare(
+    origin: { bucket: string; prefix: string; region?: string },
+    now: string,
+  ): Promise<ListingComparison>;
 }
 
 export type InvalidationStatus = 'InProgress' | 'Completed';
@@ -652,10 +672,12 @@ export interface Metrics {
 export type FollowUps = 'caller' | 'worker';
 
 /** Everything a use case may touch, wired once in src/compose/. */
-export interface Services extends Stores {
+export interface Services extends Stores, OriginStores {
   cdn: Cdn;
   /** which distribution a URL's host names, and which distributions take cache tags: read from CloudFront, cached */
   facts: DistributionFacts;
+  /** listing comparisons of origin buckets without events; absent, such buckets are not watched */
+  originListings?: OriginListings;
   cards: Cards;
   digests: DigestChannel;
   directory: ApproverDirectory;

@@ -20,10 +20,11 @@ import {
 } from '../core/proposal.js';
 import type { RequestIn } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
+import { memberOf } from './membership.js';
 import { type FollowUps, RequestExistsError, type Services } from './ports.js';
 import { previewMonthCost } from './request-form.js';
 import {
-  type PathsRefusal,
+  type PathCheckRefusal,
   prepareInvalidation,
   type RecordRefusal,
   recordRequest,
@@ -49,6 +50,13 @@ export interface ProposalInput {
   /** viewer paths, encoded as CloudFront expects */
   paths: string[];
   proposalMinutes: number;
+  /**
+   * its id, when the caller derives one (a quiet period's: one proposal per period however often it is
+   * tried); a random one otherwise
+   */
+  id?: string;
+  /** `worker`: the card is left to a worker (due at once), for a caller that may not call Slack (Lambda) */
+  followUps?: FollowUps;
 }
 
 /**
@@ -60,13 +68,13 @@ export interface ProposalInput {
 export async function propose(
   services: ProposalServices & Pick<Services, 'counters' | 'policy'>,
   input: ProposalInput,
-): Promise<Proposal> {
+): Promise<{ proposal: Proposal; created: boolean }> {
   const now = services.clock.now();
   const cost = await previewMonthCost(services, input.distribution, input.paths);
   const need = approvalNeed(input.paths, cost, input.distribution.policy);
   const proposal = openProposal(
     {
-      id: `PRO-${services.ids.requestId().replace(/^INV-/, '')}`,
+      id: input.id ?? `PRO-${services.ids.requestId().replace(/^INV-/, '')}`,
       distribution: { alias: input.distribution.alias, id: input.distribution.id },
       bucket: input.bucket,
       channel: input.channel,
@@ -81,9 +89,18 @@ export async function propose(
     },
     input.proposalMinutes,
   );
-  await services.proposals.create(proposal, proposalEvent(proposal));
+  const byWorker = input.followUps === 'worker';
+  if (byWorker) proposal.dueAt = now;
+  if (!(await services.proposals.create(proposal, proposalEvent(proposal)))) {
+    // Proposed already under this id (a retry): that one stands, and its card is posted by its proposer
+    // or, should that one have died, by a worker.
+    const stored = await services.proposals.get(proposal.id);
+    if (stored) return { proposal: stored.proposal, created: false };
+    throw new Error(`proposal ${proposal.id} is neither new nor stored`);
+  }
+  if (byWorker) return { proposal, created: true };
   await postProposalCard(services, proposal);
-  return proposal;
+  return { proposal, created: true };
 }
 
 /** The request a proposal becomes: the same random part under the requests' prefix. */
@@ -169,7 +186,7 @@ export type ProposalActionRefusal =
   | ProposalRefusal
   /** the config no longer names its distribution */
   | { code: 'distribution_gone'; alias: string }
-  | PathsRefusal
+  | PathCheckRefusal
   | RecordRefusal
   /** someone made the request already: this is it */
   | { code: 'made_already'; requestId: string };
@@ -239,15 +256,49 @@ async function recordAccepted(
   return next;
 }
 
-/** Dismiss: nobody acts on it any more; recorded with who dismissed it. */
-export async function dismissProposal(
+/**
+ * The request form sent from a proposal's Edit… made `requestId` of it: the proposal is recorded accepted
+ * with that request (a form made of a proposal that closed meanwhile leaves the proposal as it is).
+ */
+export async function acceptedByForm(
   services: ProposalServices,
+  proposalId: string,
+  user: string,
+  requestId: string,
+  followUps: FollowUps,
+): Promise<Proposal | undefined> {
+  const open = await openOne(services, proposalId);
+  if (!open.ok) return undefined;
+  return recordAccepted(services, open.value, user, requestId, followUps);
+}
+
+/** The proposal, while it is open to action (for Edit…, which opens the form). */
+export async function openProposalOf(
+  services: Pick<Services, 'proposals' | 'clock'>,
+  proposalId: string,
+): Promise<Result<Proposal, ProposalActionRefusal>> {
+  return openOne(services, proposalId);
+}
+
+/**
+ * Dismiss: nobody acts on it any more; recorded with who dismissed it. Only someone who may request the
+ * distribution may dismiss its proposal.
+ */
+export async function dismissProposal(
+  services: ProposalServices & Pick<Services, 'directory' | 'policy'>,
   proposalId: string,
   user: string,
   followUps: FollowUps,
 ): Promise<Result<Proposal, ProposalActionRefusal>> {
   const open = await openOne(services, proposalId);
   if (!open.ok) return open;
+  const distribution = findDistribution(services.policy, open.value.distribution.alias);
+  if (!distribution) return err({ code: 'distribution_gone', alias: open.value.distribution.alias });
+  if (distribution.requesters) {
+    const membership = await memberOf(services.directory, user, distribution.requesters);
+    if (membership !== 'member')
+      return err({ code: 'not_a_requester', distribution, unresolved: membership === 'unresolved' });
+  }
   const dismissed = dismiss(open.value, user, services.clock.now());
   if (!dismissed.ok) return err(dismissed.refusal);
   const next =
@@ -265,7 +316,7 @@ export async function showProposal(services: ProposalServices, proposal: Proposa
 }
 
 async function openOne(
-  services: ProposalServices,
+  services: Pick<Services, 'proposals' | 'clock'>,
   proposalId: string,
 ): Promise<Result<Proposal, ProposalActionRefusal>> {
   const stored = await services.proposals.get(proposalId);

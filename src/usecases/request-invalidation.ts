@@ -143,7 +143,10 @@ function targetOf(
 }
 
 type PreparedInvalidation = Extract<PreparedCommand, { kind: 'invalidate' }>;
-type PathCheckRefusal = Extract<CommandRefusal, { code: 'invalid_paths' | 'too_many_paths' | 'too_large' }>;
+export type PathCheckRefusal = Extract<
+  CommandRefusal,
+  { code: 'invalid_paths' | 'too_many_paths' | 'too_large' }
+>;
 /** Why a request's items were refused, whoever sent them: their paths, their URLs' hosts, their cache tags. */
 export type PathsRefusal =
   | PathCheckRefusal

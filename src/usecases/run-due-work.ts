@@ -10,6 +10,7 @@ import { addMs } from '../core/schedule.js';
 import { runChoiceStep } from './choose.js';
 import { postDigests } from './digest.js';
 import { expireRequest } from './expire.js';
+import { type OriginWatchServices, watchOrigin } from './origin-watch.js';
 import { type PollServices, pollDistribution, pollItself } from './poll.js';
 import type { Services, Task } from './ports.js';
 import { postCard } from './post-card.js';
@@ -30,6 +31,7 @@ export type DueWorkServices = SubmitServices &
   Parameters<typeof expireRequest>[0] &
   Parameters<typeof postDigests>[0] &
   ProposalServices &
+  OriginWatchServices &
   Pick<Services, 'clock' | 'logger' | 'operations' | 'requests' | 'work' | 'workerId'>;
 
 /** Most requests taken in one run; a full batch means the caller should run again at once. */
@@ -174,6 +176,8 @@ function runTask(
       return reconcileTask(services, task.distributionId, claimedDueAt);
     case 'digest':
       return postDigests(services, claimedDueAt);
+    case 'origin':
+      return watchOrigin(services, task.distributionId, claimedDueAt);
     default: {
       const unreachable: never = task.kind;
       throw new Error(`unknown task ${JSON.stringify(unreachable)}`);

@@ -65,6 +65,11 @@ describe('the Slack handler bundle', () => {
     }
   });
 
+  it('carries neither the S3 nor the SQS SDK: only the worker lists origin buckets', () => {
+    expect(packages).not.toContain('@aws-sdk/client-s3');
+    expect(packages).not.toContain('@aws-sdk/client-sqs');
+  });
+
   it('evaluates neither Bolt, the config parser nor the clients that answer Slack at module init', () => {
     const atInit = new Set([...evaluatedAtInit(metafile)].map(packageOf));
     // The secret's client is what the cold start needs first; the rest loads while the secret is on its way.

@@ -334,6 +334,40 @@ describe('the Lambda handlers', () => {
     expect((await call('POST', '/api/v1/requests', 'not json')).status).toBe(400);
   });
 
+  it('proposes a pipeline’s changed keys and answers Invalidate these; the worker posts the cards and redraws the proposal', async () => {
+    const proposed = await fetch(`${front.url}/api/v1/requests`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${PIPELINE_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ distribution: 'docs', changedKeys: ['guide/index.html'] }),
+    });
+    expect(proposed.status).toBe(201);
+    const { proposal } = (await proposed.json()) as { proposal: { id: string; paths: string[] } };
+    expect(proposal.paths).toEqual(['/guide/index.html', '/guide/']);
+    await runWorker();
+    const card = await stack.slack.waitFor(() =>
+      stack.slack.messages.find((m) => JSON.stringify(m.blocks).includes(proposal.id)),
+    );
+    expect(card.channel).toBe(PIPELINE_CHANNEL);
+
+    const before = lambda.invokes.length;
+    const answer = await slack.click(
+      USERS.requester,
+      'invalidator.proposal_accept',
+      proposal.id,
+      PIPELINE_CHANNEL,
+    );
+    expect(answer.status).toBe(200);
+    expect(lambda.invokes.length).toBeGreaterThan(before);
+    await runWorker();
+    const requestId = `INV-${proposal.id.slice(4)}`;
+    // The answer to the clicker goes to the worker with the wake-up, for its response_url.
+    expect(JSON.stringify(lambda.invokes.slice(before))).toContain(`${requestId} made of this proposal`);
+    await cardFor(requestId);
+    await stack.slack.waitFor(() =>
+      stack.slack.message(card.channel, card.ts)?.text.includes(`made request ${requestId}`),
+    );
+  });
+
   it('answers the Events API URL check, a signed JSON body that a Function URL passes as text', async () => {
     const body = JSON.stringify({ token: 'unused', challenge: 'challenge-7d1e', type: 'url_verification' });
     const answer = await slack.raw(body, { ...sign(stack.secret, body), 'content-type': 'application/json' });

@@ -104,7 +104,7 @@ describe('deploy proposals through their store (DynamoDB through dynalite)', () 
   it('is recorded, priced and posted; its card is posted again by a worker when Slack failed', async () => {
     const { stores, services, slack, input } = await setUp();
     slack.failPost();
-    const proposal = await propose(services, input());
+    const { proposal } = await propose(services, input());
     expect(proposal.id).toMatch(/^PRO-[0-9A-Z]{10}$/);
     expect(proposal.cost).toMatchObject({ paths: 3, billable: 0 });
     const unposted = await stores.proposals.get(proposal.id);
@@ -125,7 +125,7 @@ describe('deploy proposals through their store (DynamoDB through dynalite)', () 
 
   it('makes one request of two clicks at once, under the proposal’s own id, with the deploy as its reason', async () => {
     const { stores, services, input } = await setUp();
-    const proposal = await propose(services, input());
+    const { proposal } = await propose(services, input());
     const [first, second] = await Promise.all([
       acceptProposal(services, proposal.id, 'U0DEV', 'caller'),
       acceptProposal(services, proposal.id, 'U0OTHER', 'caller'),
@@ -151,7 +151,7 @@ describe('deploy proposals through their store (DynamoDB through dynalite)', () 
 
   it('refuses a clicker who may not request the distribution, and stays open', async () => {
     const { stores, services, input } = await setUp();
-    const proposal = await propose(services, input('team'));
+    const { proposal } = await propose(services, input('team'));
     const refused = await acceptProposal(services, proposal.id, 'U0DEV', 'caller');
     expect(refused).toMatchObject({ ok: false, error: { code: 'not_a_requester' } });
     expect((await stores.proposals.get(proposal.id))?.proposal.status).toBe('open');
@@ -160,7 +160,7 @@ describe('deploy proposals through their store (DynamoDB through dynalite)', () 
 
   it('expires once its minutes are up: recorded, redrawn, and nothing can be done with it after', async () => {
     const { stores, services, slack, input, at } = await setUp();
-    const proposal = await propose(services, input());
+    const { proposal } = await propose(services, input());
     const later = addMs(AT, 120 * 60_000);
     at(later);
     const due = (await stores.work.due(later, 10)).find((w) => w.kind === 'proposal');
@@ -182,7 +182,7 @@ describe('deploy proposals through their store (DynamoDB through dynalite)', () 
 
   it('is dismissed once, with who did it; a worker redraws the card where the clicker could not', async () => {
     const { stores, services, slack, input } = await setUp();
-    const proposal = await propose(services, input());
+    const { proposal } = await propose(services, input());
     const dismissed = await dismissProposal(services, proposal.id, 'U0LEAD', 'worker');
     expect(dismissed).toMatchObject({
       ok: true,

@@ -1,6 +1,6 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { diffListings, type ObjectChange } from '../../core/origin.js';
-import type { OriginSnapshots } from '../../usecases/ports.js';
+import { diffListings } from '../../core/origin.js';
+import type { ListingComparison, OriginListings, OriginSnapshots } from '../../usecases/ports.js';
 
 /**
  * Origin changes without events: each run lists the bucket under the distribution's prefix and compares
@@ -10,16 +10,7 @@ import type { OriginSnapshots } from '../../usecases/ports.js';
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
  */
 
-/** What one comparison found. */
-export type ListingComparison =
-  /**
-   * no earlier listing (or none readable whole): this one is kept as the baseline, and nothing is
-   * reported as changed
-   */
-  | { kind: 'baseline'; keys: number }
-  | { kind: 'compared'; changes: ObjectChange[]; keys: number }
-  /** another run saved a listing after this one read the last: that run reports the changes */
-  | { kind: 'superseded' };
+export type { ListingComparison };
 
 /** Every key under `prefix` with its ETag, page by page (1,000 keys a page, S3's most). */
 export async function listEtags(s3: S3Client, bucket: string, prefix: string): Promise<Map<string, string>> {
@@ -59,4 +50,39 @@ export async function compareWithLastListing(input: {
   if (!saved) return { kind: 'superseded' };
   if (last?.etags === undefined) return { kind: 'baseline', keys: etags.size };
   return { kind: 'compared', changes: diffListings(last.etags, etags), keys: etags.size };
+}
+
+/** OriginListings over S3 (one client per bucket region, made on first use) and the kept snapshots. */
+export class S3OriginListings implements OriginListings {
+  private readonly clients = new Map<string, S3Client>();
+
+  constructor(
+    private readonly snapshots: OriginSnapshots,
+    private readonly clientFor: (region: string | undefined) => S3Client,
+  ) {}
+
+  compare(
+    origin: { bucket: string; prefix: string; region?: string },
+    now: string,
+  ): Promise<ListingComparison> {
+    const region = origin.region ?? '';
+    let s3 = this.clients.get(region);
+    if (s3 === undefined) {
+      s3 = this.clientFor(origin.region);
+      this.clients.set(region, s3);
+    }
+    return compareWithLastListing({
+      s3,
+      snapshots: this.snapshots,
+      bucket: origin.bucket,
+      prefix: origin.prefix,
+      now,
+    });
+  }
+
+  /** Drops the clients' kept-alive sockets. */
+  close(): void {
+    for (const client of this.clients.values()) client.destroy();
+    this.clients.clear();
+  }
 }

@@ -3,9 +3,11 @@ import * as z from 'zod';
 import type { PipelineConfig } from '../../config.js';
 import { MAX_REASON_LENGTH } from '../../core/command.js';
 import { MAX_PATH_LENGTH } from '../../core/paths.js';
+import type { Proposal } from '../../core/proposal.js';
 import type { InvalidationRequest } from '../../core/request.js';
 import { type Candidate, nearest } from '../../core/suggest.js';
 import type { CancelRefusal } from '../../usecases/cancel.js';
+import { changesForPipeline, type PipelineChangesServices } from '../../usecases/pipeline-proposals.js';
 import {
   cancelForPipeline,
   type PipelineRefusal,
@@ -81,6 +83,53 @@ export const requestBodySchema = z
 
 export type RequestBody = z.infer<typeof requestBodySchema>;
 
+/** S3's longest key, in UTF-8 bytes. https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html */
+const MAX_KEY_BYTES = 1024;
+
+export const changesBodySchema = z
+  .strictObject({
+    distribution: z.string().min(1).max(200).describe('a configured alias or distribution id'),
+    changedKeys: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((key) => Buffer.byteLength(key, 'utf8') <= MAX_KEY_BYTES, {
+            message: `an S3 key is at most ${MAX_KEY_BYTES} bytes in UTF-8`,
+          }),
+      )
+      .min(1)
+      .max(10_000)
+      .describe("the S3 keys the deploy wrote or deleted in the distribution's origin bucket"),
+    request: z
+      .boolean()
+      .optional()
+      .describe('true: request the proposed paths now (as with `paths`) instead of proposing them in Slack'),
+    reason: z.string().max(MAX_REASON_LENGTH).optional(),
+    idempotencyKey: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[\x21-\x7e]+$/, 'use printable ASCII without spaces, e.g. the CI run id')
+      .optional()
+      .describe('the same key again returns what it made (200) instead of making another'),
+    context: contextSchema.optional(),
+  })
+  .describe("A deploy's changed keys: proposed for invalidation in Slack, or requested at once.");
+
+export const proposalViewSchema = z.object({
+  proposal: z.object({
+    id: z.string(),
+    status: z.enum(['open', 'accepted', 'dismissed', 'expired']),
+    distribution: z.object({ alias: z.string(), id: z.string() }),
+    channel: z.string(),
+    objects: z.number().int().describe('keys counted, under the origin path'),
+    paths: z.array(z.string()).describe('the viewer paths proposed'),
+    leftOut: z.object({ hashed: z.number().int() }),
+    expiresAt: z.string(),
+  }),
+});
+
 const eventSchema = z.object({
   at: z.string(),
   type: z.string(),
@@ -140,7 +189,7 @@ const errorSchema = z.object({
 
 type ErrorDetail = { path?: string; message: string };
 
-export type ApiServices = PipelineServices & Pick<Services, 'policy'>;
+export type ApiServices = PipelineServices & PipelineChangesServices & Pick<Services, 'policy'>;
 
 /** The API's handler over `services`; `followUps` as for Slack's listeners (the worker posts cards on Lambda). */
 export function createApi(services: ApiServices, followUps: FollowUps = 'caller') {
@@ -223,6 +272,8 @@ async function create(
       'The body is not JSON. Send `{"distribution": "web", "paths": ["/index.html"]}` with `Content-Type: application/json`.',
     );
   }
+  if (typeof raw === 'object' && raw !== null && 'changedKeys' in raw)
+    return createFromChanges(services, followUps, pipeline, raw);
   const parsed = requestBodySchema.safeParse(raw);
   if (!parsed.success) {
     const details = parsed.error.issues.map((issue) => ({
@@ -240,6 +291,65 @@ async function create(
   const answer = await requestForPipeline(services, pipeline, parsed.data, followUps);
   if (!answer.ok) return refusal(services, pipeline, parsed.data, answer.error);
   return json(answer.value.created ? 201 : 200, await requestView(services, answer.value.stored));
+}
+
+/** `{ distribution, changedKeys }`: a proposal (201; 200 when its key made it before), or a request. */
+async function createFromChanges(
+  services: ApiServices,
+  followUps: FollowUps,
+  pipeline: PipelineConfig,
+  raw: unknown,
+): Promise<ApiResponse> {
+  const parsed = changesBodySchema.safeParse(raw);
+  if (!parsed.success) return invalidBody(parsed.error);
+  const body = parsed.data;
+  const answer = await changesForPipeline(services, pipeline, body, followUps);
+  if (!answer.ok) return refusal(services, pipeline, { ...body, paths: body.changedKeys }, answer.error);
+  const { value } = answer;
+  switch (value.kind) {
+    case 'nothing':
+      return json(200, {
+        proposal: null,
+        message: `None of the ${value.figures.objects.toLocaleString('en-US')} keys under the origin path can be held at edges (${value.figures.hashed.toLocaleString('en-US')} have hashed names); nothing to invalidate.`,
+      });
+    case 'request':
+      return json(value.answer.created ? 201 : 200, await requestView(services, value.answer.stored));
+    case 'proposal':
+      return json(value.created ? 201 : 200, proposalView(value.proposal));
+    default: {
+      const unreachable: never = value;
+      throw new Error(`unknown answer ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+function proposalView(proposal: Proposal): z.infer<typeof proposalViewSchema> {
+  return {
+    proposal: {
+      id: proposal.id,
+      status: proposal.status,
+      distribution: proposal.distribution,
+      channel: proposal.channel,
+      objects: proposal.objects.changed,
+      paths: proposal.paths,
+      leftOut: { hashed: proposal.leftOut.hashed },
+      expiresAt: proposal.expiresAt,
+    },
+  };
+}
+
+function invalidBody(error: z.ZodError): ApiResponse {
+  const details = error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(body)',
+    message: issue.message,
+  }));
+  return failure(
+    400,
+    'invalid_request',
+    'The request does not match the API; fix every field listed.',
+    {},
+    details,
+  );
 }
 
 async function refusal(
@@ -476,7 +586,16 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Request an invalidation',
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/RequestBody' } } },
+            content: {
+              'application/json': {
+                schema: {
+                  oneOf: [
+                    { $ref: '#/components/schemas/RequestBody' },
+                    { $ref: '#/components/schemas/ChangesBody' },
+                  ],
+                },
+              },
+            },
           },
           responses: {
             '201': viewResponse("Recorded; the card is posted in the pipeline's channel."),
@@ -516,6 +635,8 @@ export function openApiDocument(): Record<string, unknown> {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
         RequestBody: schema(requestBodySchema),
+        ChangesBody: schema(changesBodySchema),
+        Proposal: schema(proposalViewSchema),
         Request: schema(requestViewSchema),
         Error: schema(errorSchema),
       },

@@ -7,6 +7,7 @@ import type { CancelRefusal } from '../../usecases/cancel.js';
 import type { ChoiceRefusal } from '../../usecases/choose.js';
 import type { DecisionRefusal } from '../../usecases/decide.js';
 import type { ExportRefusal } from '../../usecases/month-export.js';
+import type { ProposalActionRefusal } from '../../usecases/proposals.js';
 import type { CommandRefusal, OpenRefusal, Suggestion } from '../../usecases/request-invalidation.js';
 import {
   actorWords,
@@ -421,4 +422,39 @@ export function emptyExportText(month: string, onlyDistributions: readonly strin
 export function exportFailedText(month: string, slackError: string | undefined): string {
   const why = slackError ? ` (Slack answered \`${slackError}\`)` : '';
   return `I could not send you the export of ${month}${why}. Try again in a few minutes; \`npm run audit\` makes the same file from the command line.`;
+}
+
+/** Why a proposal's button did nothing, and what to do instead. */
+export function proposalRefusalText(refusal: ProposalActionRefusal): string {
+  switch (refusal.code) {
+    case 'proposal_not_found':
+      return 'I have no record of that proposal; nothing was done.';
+    case 'not_open':
+      return `That proposal was ${refusal.status} already; nothing was done.`;
+    case 'proposal_expired':
+      return 'That proposal has expired; nothing was done. Use `/invalidate` to request the paths you still need.';
+    case 'distribution_gone':
+      return `\`${refusal.alias}\` is no longer configured, so nothing was done.`;
+    case 'made_already':
+      return `${refusal.requestId} was made of this proposal already; its card is in the channel.`;
+    case 'too_many_paths':
+      return `This proposal has ${refusal.count.toLocaleString('en-US')} paths; one request takes at most ${refusal.max.toLocaleString('en-US')}. Use Edit… to cut them down or use a wildcard.`;
+    case 'invalid_paths':
+    case 'too_large':
+      return `${commandRefusalText(refusal)} Use Edit… to change the paths.`;
+    case 'not_a_requester':
+    case 'over_budget':
+      return openRefusalText(refusal);
+    default: {
+      const unreachable: never = refusal;
+      return String(unreachable);
+    }
+  }
+}
+
+/** The answer to Invalidate these: the request made, and where its card is. */
+export function proposalAcceptedText(requestId: string, cards: 'caller' | 'worker'): string {
+  return cards === 'worker'
+    ? `${requestId} made of this proposal; its card will appear in the channel.`
+    : `${requestId} made of this proposal; its card is in the channel.`;
 }

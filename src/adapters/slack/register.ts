@@ -5,10 +5,12 @@ import { chooseButton, submitAsIsButton } from './listeners/choice.js';
 import { invalidateCommand } from './listeners/command.js';
 import { approveButton, cancelButton, denyButton, denySubmission } from './listeners/decision.js';
 import { INLINE_FOLLOW_UPS, type ListenerFollowUps } from './listeners/follow-ups.js';
+import { acceptProposalButton, dismissProposalButton, editProposalButton } from './listeners/proposal.js';
 import { homeOpened, listMoreButton } from './listeners/reports.js';
 import { formEdited, formSubmitted, messageShortcut } from './listeners/request-form.js';
 import { showPathsButton } from './listeners/show-paths.js';
 import { OfferActionIds, USE_WILDCARD_ACTION } from './offer-blocks.js';
+import { ProposalActionIds } from './proposal-blocks.js';
 import { LIST_MORE_ACTION } from './report-blocks.js';
 import { FormIds, MESSAGE_SHORTCUT, REQUEST_FORM } from './request-form.js';
 
@@ -37,6 +39,9 @@ export function registerListeners(
   app.action(FormIds.paths, formEdited(services));
   app.view(REQUEST_FORM, formSubmitted(services, followUps));
   app.shortcut(MESSAGE_SHORTCUT, messageShortcut(services));
+  app.action(ProposalActionIds.accept, acceptProposalButton(services, followUps));
+  app.action(ProposalActionIds.edit, editProposalButton(services, followUps));
+  app.action(ProposalActionIds.dismiss, dismissProposalButton(services, followUps));
   app.error(async (error) => {
     logger.error('a Slack listener failed', { code: error.code, error: error.original ?? error });
   });

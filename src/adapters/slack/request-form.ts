@@ -31,8 +31,11 @@ const OPTION_VALUE = 150;
 /** Characters the paths field takes (Slack's maximum for a plain_text_input). */
 export const PATHS_MAX_LENGTH = 3000;
 
-/** The form's private_metadata: only the channel the card goes to (never anything secret). */
-const formMetadata = z.object({ channel: z.string().min(1) });
+/**
+ * The form's private_metadata: the channel the card goes to and, for a form opened from a deploy
+ * proposal's Edit…, the proposal's id (never anything secret).
+ */
+const formMetadata = z.object({ channel: z.string().min(1), proposal: z.string().min(1).optional() });
 export type FormMetadata = z.infer<typeof formMetadata>;
 
 export function parseFormMetadata(privateMetadata: string): FormMetadata {
@@ -50,6 +53,10 @@ export interface RequestForm {
   /** paths found in a message that did not fit in the field */
   leftOut?: number;
   preview?: FormPreview;
+  /** the reason field's text (a deploy proposal's) */
+  reason?: string;
+  /** the deploy proposal the form was opened from (Edit…): sending it accepts the proposal */
+  proposal?: string;
 }
 
 /**
@@ -58,13 +65,16 @@ export interface RequestForm {
  * https://api.slack.com/surfaces/modals#updating_views
  */
 export function requestFormModal(form: RequestForm): ModalView & { blocks: KnownBlock[] } {
-  const blocks: KnownBlock[] = [distributionInput(form), pathsInput(form), reasonInput()];
+  const blocks: KnownBlock[] = [distributionInput(form), pathsInput(form), reasonInput(form.reason)];
   if (form.leftOut) blocks.push(leftOutNote(form.leftOut));
   blocks.push(previewBlock(form.preview));
   return {
     type: 'modal',
     callback_id: REQUEST_FORM,
-    private_metadata: JSON.stringify({ channel: form.channel } satisfies FormMetadata),
+    private_metadata: JSON.stringify({
+      channel: form.channel,
+      ...(form.proposal ? { proposal: form.proposal } : {}),
+    } satisfies FormMetadata),
     title: { type: 'plain_text', text: 'Invalidate paths' },
     submit: { type: 'plain_text', text: 'Request' },
     close: { type: 'plain_text', text: 'Cancel' },
@@ -143,7 +153,7 @@ function pathsInput(form: RequestForm): InputBlock {
   };
 }
 
-function reasonInput(): InputBlock {
+function reasonInput(reason: string | undefined): InputBlock {
   return {
     type: 'input',
     block_id: FormIds.reasonBlock,
@@ -154,6 +164,7 @@ function reasonInput(): InputBlock {
       action_id: FormIds.reason,
       max_length: MAX_REASON_LENGTH,
       placeholder: { type: 'plain_text', text: 'For the audit trail, e.g. release 4.2' },
+      ...(reason ? { initial_value: reason.slice(0, MAX_REASON_LENGTH) } : {}),
     },
   };
 }

@@ -253,7 +253,7 @@ const commandRefusalSchema = z.looseObject({
 });
 
 const taskSchema = z.looseObject({
-  taskKind: z.enum(['poll', 'reconcile', 'digest']).catch('poll'),
+  taskKind: z.enum(['poll', 'reconcile', 'digest', 'origin']).catch('poll'),
   distributionId: text,
   dueAt: text,
 });

@@ -171,7 +171,8 @@ export class DynamoDbOriginChanges implements OriginChanges {
       ReturnValues: 'ALL_OLD',
     });
     if (latest.outcome === 'conflict') return false;
-    await this.writeChange(bucket, period, event, seq, existedBefore(latest.attributes, period));
+    const before = event.existedBefore ?? existedBefore(latest.attributes, period);
+    await this.writeChange(bucket, period, event, seq, before);
     return true;
   }
 

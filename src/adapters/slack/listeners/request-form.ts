@@ -13,6 +13,7 @@ import { findDistribution } from '../../../config.js';
 import { urlsInMessage } from '../../../core/message-urls.js';
 import type { Services } from '../../../usecases/ports.js';
 import { postCard } from '../../../usecases/post-card.js';
+import { acceptedByForm, showProposal } from '../../../usecases/proposals.js';
 import {
   distributionOfUrls,
   type FormInput,
@@ -88,17 +89,20 @@ export function messageShortcut(services: FormServices) {
   };
 }
 
-interface FormOpening {
+export interface FormOpening {
   triggerId: string;
   user: string;
   channel: string;
   prefill?: { pathsText: string; leftOut: number };
   /** the hosts of the prefilled URLs: when they name one requestable distribution, it is preselected */
   hosts?: readonly string[];
+  /** a deploy proposal's Edit…: its distribution chosen, its reason, and its id carried to the submission */
+  fromProposal?: { id: string; alias: string; reason: string };
 }
 
-async function openForm(services: FormServices, client: Client, opening: FormOpening): Promise<void> {
-  const { triggerId, user, channel, prefill, hosts = [] } = opening;
+/** Opens the request form for `opening.user` in `opening.channel`, prefilled as given. */
+export async function openForm(services: FormServices, client: Client, opening: FormOpening): Promise<void> {
+  const { triggerId, user, channel, prefill, hosts = [], fromProposal } = opening;
   const listing = requestableDistributions(services, user, channel).then(async (distributions) => ({
     distributions,
     byUrls: await distributionOfUrls(services, hosts, distributions).catch((error: unknown) => {
@@ -113,8 +117,20 @@ async function openForm(services: FormServices, client: Client, opening: FormOpe
     shown = viewRef(await client.views.open({ trigger_id: triggerId, view: loading }));
   }
   const { distributions, byUrls } = early ?? (await listing);
-  const only = byUrls?.alias ?? (distributions.length === 1 ? distributions[0]?.alias : undefined);
-  const form: RequestForm = { channel, distributions, ...prefill, ...(only ? { selected: only } : {}) };
+  const chosen = fromProposal?.alias ?? byUrls?.alias;
+  const only =
+    chosen !== undefined && distributions.some((distribution) => distribution.alias === chosen)
+      ? chosen
+      : distributions.length === 1
+        ? distributions[0]?.alias
+        : undefined;
+  const form: RequestForm = {
+    channel,
+    distributions,
+    ...prefill,
+    ...(only ? { selected: only } : {}),
+    ...(fromProposal ? { reason: fromProposal.reason, proposal: fromProposal.id } : {}),
+  };
   const view = distributions.length === 0 ? noDistributionsModal() : requestFormModal(form);
   shown = shown
     ? await updateView(services, client, { ...shown, view })
@@ -167,7 +183,7 @@ async function previewOf(
  */
 export function formSubmitted(services: Services, followUps: ListenerFollowUps = INLINE_FOLLOW_UPS) {
   return async ({ ack, body, view, client }: ViewArgs): Promise<void> => {
-    const { channel } = parseFormMetadata(view.private_metadata);
+    const { channel, proposal } = parseFormMetadata(view.private_metadata);
     const user = body.user.id;
     let submitted: Awaited<ReturnType<typeof submitForm>>;
     try {
@@ -184,10 +200,15 @@ export function formSubmitted(services: Services, followUps: ListenerFollowUps =
     }
     await ack();
     const request = submitted.value;
+    const accepted =
+      proposal === undefined
+        ? undefined
+        : await acceptedByForm(services, proposal, user, request.id, followUps.cards);
     if (followUps.cards === 'worker') {
       services.wake();
       return;
     }
+    if (accepted) await showProposal(services, accepted);
     const posted = await postCard(services, request);
     if (!posted.ok) {
       const text = openRefusalText({ code: 'cannot_post', error: posted.error, requestId: request.id });
