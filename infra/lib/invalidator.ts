@@ -123,6 +123,8 @@ export class Invalidator extends Construct {
   readonly roleArns: readonly string[];
   /** the distribution tenants of the policy file (`tenant`): the only tenants the functions may touch */
   readonly tenantIds: readonly string[];
+  /** the S3 buckets the policy file names as origins (`origin.bucket`): their events reach the worker */
+  readonly originBuckets: readonly string[];
 
   constructor(scope: Construct, id: string, props: InvalidatorProps) {
     super(scope, id);
@@ -131,6 +133,9 @@ export class Invalidator extends Construct {
     this.distributionIds = policyFile.distributionIds;
     this.roleArns = policyFile.roleArns;
     this.tenantIds = policyFile.tenantIds;
+    this.originBuckets = [
+      ...new Set(policyFile.policy.distributions.flatMap(({ origin }) => (origin ? [origin.bucket] : []))),
+    ];
 
     const table = props.table ?? this.createTable(props.tableProps ?? {});
     this.tableName = table.tableName;
@@ -229,7 +234,28 @@ export class Invalidator extends Construct {
         }),
       ],
     });
+    this.routeOriginEvents(worker.fn);
     return worker;
+  }
+
+  /**
+   * The S3 object events of the policy file's origin buckets go to the worker, which records them (deploy
+   * proposals). S3 sends them to the account's default event bus once EventBridge is on for the bucket:
+   * `enableEventBridgeNotification()` on a bucket of the same app, or the bucket's one setting otherwise
+   * (README: Deploy-aware proposals). The rule needs no permission on the buckets themselves.
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html
+   */
+  private routeOriginEvents(worker: lambda.IFunction): void {
+    if (this.originBuckets.length === 0) return;
+    new events.Rule(this, 'OriginEvents', {
+      description: 'S3 object events of the origin buckets, for deploy proposals',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created', 'Object Deleted'],
+        detail: { bucket: { name: [...this.originBuckets] } },
+      },
+      targets: [new targets.LambdaFunction(worker, { retryAttempts: 2 })],
+    });
   }
 
   private createSlackHandler(shared: Shared, worker: lambda.IFunction) {

@@ -8,7 +8,6 @@ import { scheduleOriginWatch } from '../usecases/origin-watch.js';
 import type { Logger, Metrics, Services } from '../usecases/ports.js';
 import { scheduleReconciliation } from '../usecases/reconcile.js';
 import { runDueWork, WORK_BATCH } from '../usecases/run-due-work.js';
-import { composeOriginListings } from './origin-listings.js';
 import { composeServices, lambdaWorkerId } from './services.js';
 
 /** The worker's variables beyond the shared ones, set by the stack; for `loadConfig`. */
@@ -41,7 +40,8 @@ export async function composeWorkerLambda(
   const services = {
     ...composed.services,
     workerId: lambdaWorkerId(composed.services.workerId),
-    originListings: composeOriginListings(config, composed.services.originSnapshots).listings,
+    // The stack routes the origin buckets' S3 events to this function (infra/lib/invalidator.ts).
+    originEvents: 'eventbridge' as const,
   };
   // As the server does when it starts.
   await scheduleReconciliation(services);

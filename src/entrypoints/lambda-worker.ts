@@ -1,10 +1,12 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { parseOriginEvent } from '../adapters/aws/origin-events.js';
 import { readSlackSecret, withSlackSecret } from '../adapters/aws/secrets.js';
 import { postToResponseUrl, replyEvent } from '../adapters/slack/response-url.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
 import { composeWorkerLambda, type WorkerLambda, workerLambdaVariables } from '../compose/lambda-worker.js';
 import { onCallSecrets } from '../config.js';
+import { schedulingOnRecord } from '../usecases/origin-watch.js';
 import { loadConfig } from './load-config.js';
 
 /** The part of Lambda's context object the worker reads. */
@@ -31,6 +33,9 @@ const MAX_STAY_MS = 50_000;
  */
 export async function handler(event: unknown, context: LambdaContext): Promise<void> {
   const worker = await composed();
+  // An S3 object event of an origin bucket (EventBridge): recorded before the run, which then finds its
+  // bucket's watch due. Recording failing fails the invocation, which Lambda tries again.
+  await recordOriginEvent(worker, event);
   const replied = reply(event);
   try {
     await worker.run(Math.max(0, Math.min(MAX_STAY_MS, context.getRemainingTimeInMillis() - RESERVE_MS)));
@@ -45,6 +50,21 @@ export async function handler(event: unknown, context: LambdaContext): Promise<v
     });
     throw failure;
   }
+}
+
+async function recordOriginEvent(worker: WorkerLambda, event: unknown): Promise<void> {
+  if (!isS3Event(event)) return;
+  const { services } = worker;
+  const parsed = parseOriginEvent(event);
+  if (!parsed.ok) {
+    services.logger.warn('an S3 event could not be read; it is left out', { reason: parsed.reason });
+    return;
+  }
+  await schedulingOnRecord(services.originChanges, services).record([parsed.value], services.clock.now());
+}
+
+function isS3Event(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && (event as { source?: unknown }).source === 'aws.s3';
 }
 
 /**

@@ -33,7 +33,10 @@ export type WatchedDistribution = DistributionConfig & { origin: OriginConfig };
 
 export type OriginWatchServices = ProposalServices &
   Parameters<typeof propose>[0] &
-  Pick<Services, 'originChanges' | 'originListings' | 'work' | 'workerId' | 'policy' | 'logger' | 'clock'>;
+  Pick<
+    Services,
+    'originChanges' | 'originListings' | 'originEvents' | 'work' | 'workerId' | 'policy' | 'logger' | 'clock'
+  >;
 
 /** A run that failed tries again this long after. */
 const RETRY_MS = 5_000;
@@ -134,7 +137,9 @@ async function watchOnce(
   watchers: readonly WatchedDistribution[],
   now: string,
 ): Promise<string | undefined> {
-  const listing = !watchers.some((distribution) => distribution.origin.queueUrl !== undefined);
+  const listing =
+    services.originEvents !== 'eventbridge' &&
+    !watchers.some((distribution) => distribution.origin.queueUrl !== undefined);
   const source: ProposalSource = listing ? 'listing' : 'events';
   if (listing) await recordListings(services, bucket, watchers, now);
   const settleMs = settleMsOf(watchers);

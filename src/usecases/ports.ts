@@ -678,6 +678,11 @@ export interface Services extends Stores, OriginStores {
   facts: DistributionFacts;
   /** listing comparisons of origin buckets without events; absent, such buckets are not watched */
   originListings?: OriginListings;
+  /**
+   * `eventbridge`: every origin bucket's events reach this process through EventBridge (the Lambda worker,
+   * whose stack routes them there), so none is listed
+   */
+  originEvents?: 'eventbridge';
   cards: Cards;
   digests: DigestChannel;
   directory: ApproverDirectory;

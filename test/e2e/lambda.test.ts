@@ -9,6 +9,7 @@ import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
 import { drainDueWork } from '../../src/adapters/system/drain.js';
 import {
   blockActionsBody,
+  CHANNEL,
   postSigned,
   type SlackSender,
   sign,
@@ -61,6 +62,15 @@ describe('the Lambda handlers', () => {
     vi.stubEnv('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
     stack = await startStack({
       config: testConfig({
+        distributions: {
+          ...(testConfig().distributions as Record<string, unknown>),
+          // its bucket's S3 events reach the worker through EventBridge (a short quiet period for the test)
+          site: {
+            id: 'ESITE00000001',
+            approval: 'never',
+            origin: { bucket: 'lambda-site', settleSeconds: 0.5, channel: CHANNEL },
+          },
+        },
         pipelines: {
           'web-deploy': {
             tokenSha256: createHash('sha256').update(PIPELINE_TOKEN).digest('hex'),
@@ -366,6 +376,43 @@ describe('the Lambda handlers', () => {
     await stack.slack.waitFor(() =>
       stack.slack.message(card.channel, card.ts)?.text.includes(`made request ${requestId}`),
     );
+  });
+
+  it('records an S3 event EventBridge delivers to the worker, and proposes the object once writes are quiet', async () => {
+    const s3Event = (key: string, sequencer: string) => ({
+      version: '0',
+      id: `event-${sequencer}`,
+      'detail-type': 'Object Created',
+      source: 'aws.s3',
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: ['arn:aws:s3:::lambda-site'],
+      detail: {
+        version: '0',
+        bucket: { name: 'lambda-site' },
+        object: { key, size: 120, etag: `etag-${sequencer}`, sequencer },
+        'request-id': 'C3D13FE58DE4C810',
+        requester: '123456789012',
+        reason: 'PutObject',
+      },
+    });
+    const context = { getRemainingTimeInMillis: () => 60_000 };
+    // Twice, as EventBridge may deliver it, and an event that is no S3 object event at all.
+    await workerHandler(s3Event('docs/install+guide.html', '0062E99A88DC407460'), context);
+    await workerHandler(s3Event('docs/install+guide.html', '0062E99A88DC407460'), context);
+    await workerHandler({ source: 'aws.s3', 'detail-type': 'Object Restore Completed' }, context);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await runWorker();
+    const card = await stack.slack.waitFor(() =>
+      stack.slack.messages.find((m) => !m.thread_ts && m.text.includes('Deploy to lambda-site')),
+    );
+    expect(card.channel).toBe(CHANNEL);
+    expect(card.text).toContain('changed 1 object');
+    // The key, as S3 sends it form-encoded, is the object `docs/install guide.html`.
+    expect(JSON.stringify(card.blocks)).toContain('/docs/install%20guide.html');
+    await runWorker();
+    expect(stack.slack.messages.filter((m) => m.text.includes('Deploy to lambda-site'))).toHaveLength(1);
   });
 
   it('answers the Events API URL check, a signed JSON body that a Function URL passes as text', async () => {
