@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { closeServer, listen, readBody } from './loopback-server.js';
 
 /**
  * A local stand-in for the CloudFront invalidation API (REST-XML, version 2020-05-31), good enough for the
@@ -266,24 +266,6 @@ export async function startCloudFrontStandIn(
   };
 }
 
-function listen(server: Server, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const { port: bound } = server.address() as AddressInfo;
-      resolve(`http://127.0.0.1:${bound}`);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    // The SDK keeps connections alive; without this, close() would wait for them to time out.
-    server.closeAllConnections();
-  });
-}
-
 async function handleRequest(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req);
   const url = new URL(req.url ?? '/', state.url);
@@ -308,15 +290,6 @@ async function handleRequest(state: State, req: IncomingMessage, res: ServerResp
   }
   send(res, reply);
   for (const listener of state.listeners) listener(call);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function matchRoute(state: State, method: string, pathname: string): Route | undefined {

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from './loopback-server.js';
 
 /**
  * A local stand-in for S3's ListObjectsV2 (REST-XML, path-style addressing: `GET /<bucket>?list-type=2`),
@@ -201,12 +202,4 @@ function escapeXml(text: string): string {
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&apos;');
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    // The SDK keeps connections alive; without this, close() would wait for them to time out.
-    server.closeAllConnections();
-  });
 }

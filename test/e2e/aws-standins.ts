@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type ServerResponse } from 'node:http';
+import { closeServer, listen, readBody } from '../../src/standins/loopback-server.js';
 
 /** Local stand-ins for the AWS APIs the Lambda handlers call besides DynamoDB and CloudFront. */
 
@@ -43,7 +43,7 @@ export async function startSecretsStandIn(secrets: Record<string, string>): Prom
     });
   });
   const url = await listen(server);
-  return { url, reads, close: () => close(server) };
+  return { url, reads, close: () => closeServer(server) };
 }
 
 export interface LambdaInvoke {
@@ -78,7 +78,7 @@ export async function startLambdaStandIn(functions: string[]): Promise<LambdaSta
     res.writeHead(invocationType === 'Event' ? 202 : 200).end();
   });
   const url = await listen(server);
-  return { url, invokes, close: () => close(server) };
+  return { url, invokes, close: () => closeServer(server) };
 }
 
 /** What a Function URL hands its function; the handler's type, without importing the bundle's types. */
@@ -152,30 +152,11 @@ export async function startFunctionUrlFront(handler: () => FunctionUrlHandler): 
     }
   });
   const url = await listen(server);
-  return { url, events, close: () => close(server) };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+  return { url, events, close: () => closeServer(server) };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function close(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 /**
