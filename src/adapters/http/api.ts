@@ -275,19 +275,7 @@ async function create(
   if (typeof raw === 'object' && raw !== null && 'changedKeys' in raw)
     return createFromChanges(services, followUps, pipeline, raw);
   const parsed = requestBodySchema.safeParse(raw);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.') || '(body)',
-      message: issue.message,
-    }));
-    return failure(
-      400,
-      'invalid_request',
-      'The request does not match the API; fix every field listed.',
-      {},
-      details,
-    );
-  }
+  if (!parsed.success) return invalidBody(parsed.error);
   const answer = await requestForPipeline(services, pipeline, parsed.data, followUps);
   if (!answer.ok) return refusal(services, pipeline, parsed.data, answer.error);
   return json(answer.value.created ? 201 : 200, await requestView(services, answer.value.stored));

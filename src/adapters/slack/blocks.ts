@@ -946,3 +946,14 @@ function clip(text: string): string {
   if (isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
   return `${text.slice(0, end)}${moreCharacters(text.length - end)}`;
 }
+
+/** A button of a card: its action id, its label, the value it carries, and `primary` for the one to press. */
+export function button(actionId: string, text: string, value: string, style?: 'primary'): Button {
+  return {
+    type: 'button',
+    action_id: actionId,
+    text: { type: 'plain_text', text },
+    value,
+    ...(style ? { style } : {}),
+  };
+}

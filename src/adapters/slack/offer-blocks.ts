@@ -3,7 +3,7 @@ import { canDropHashed, isHashedName } from '../../core/cheaper.js';
 import { formatUsd } from '../../core/cost.js';
 import type { Choice, InvalidationRequest, RequestIn } from '../../core/request.js';
 import { elapsedMs, formatDuration } from '../../core/schedule.js';
-import { ActionIds, actorWords, code, context, count, section } from './blocks.js';
+import { ActionIds, actorWords, button, code, context, count, section } from './blocks.js';
 
 /**
  * The part of a card that offers its requester cheaper forms (core/cheaper.ts): what each saves, and a button
@@ -159,16 +159,6 @@ function roundedToFive(ms: number): number {
 function slackTime(iso: string): string {
   const seconds = Math.floor(Date.parse(iso) / 1000);
   return `<!date^${seconds}^at {time_secs}|at ${iso.slice(11, 19)} UTC>`;
-}
-
-function button(actionId: string, text: string, value: string, style?: 'primary'): Button {
-  return {
-    type: 'button',
-    action_id: actionId,
-    text: { type: 'plain_text', text },
-    value,
-    ...(style ? { style } : {}),
-  };
 }
 
 function actions(elements: Button[]): ActionsBlock {

@@ -1,6 +1,7 @@
 import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import { heldObjects, type Proposal, proposalHeadline } from '../../core/proposal.js';
 import {
+  button,
   code,
   context,
   costWords,
@@ -107,16 +108,6 @@ function dismissOnly(proposal: Proposal): ActionsBlock {
     type: 'actions',
     block_id: 'proposal',
     elements: [button(ProposalActionIds.dismiss, 'Dismiss', proposal.id)],
-  };
-}
-
-function button(actionId: string, text: string, value: string, style?: 'primary'): Button {
-  return {
-    type: 'button',
-    action_id: actionId,
-    text: { type: 'plain_text', text },
-    value,
-    ...(style ? { style } : {}),
   };
 }
 
