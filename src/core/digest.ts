@@ -1,6 +1,6 @@
 import { billingMonth, monthCost, type Pricing } from './cost.js';
 import type { InvalidationRequest } from './request.js';
-import { type RequesterUsage, summariseUsage, type UsageRow } from './usage.js';
+import { type RequesterUsage, summariseUsage, type UsageAccounts, type UsageRow } from './usage.js';
 
 /** Which digests are wanted (config `digest`). */
 export interface DigestKinds {
@@ -127,6 +127,7 @@ export function digestFigures(
   rows: readonly UsageRow[],
   requests: readonly InvalidationRequest[],
   pricing: Pricing,
+  accounts?: UsageAccounts,
 ): DigestFigures {
   const inside = (time: string) => time >= period.start && time < period.end;
   const periodRows = rows.filter((row) => inside(row.submittedAt));
@@ -140,7 +141,7 @@ export function digestFigures(
     period,
     paths: summary.paths,
     externalPaths: summary.externalPaths,
-    costUsd: periodCost(period, rows, pricing),
+    costUsd: periodCost(period, rows, pricing, accounts),
     byDistribution: summary.byDistribution,
     byRequester: summary.byRequester,
     denied: idsWhere(requests, (r) => r.status === 'denied' && inside(r.decision.at)),
@@ -159,8 +160,10 @@ export function digestFigures(
       usd: Math.round(sum((s) => s.usd) * 1000) / 1000,
     };
   }
+  // Each AWS account has the monthly allowance of its own (core/accounts.ts).
+  const allowances = Math.max(1, accounts?.configured.length ?? 1);
   if (period.kind === 'monthly')
-    figures.freeAllowance = { used: summary.paths, free: pricing.freePathsPerMonth };
+    figures.freeAllowance = { used: summary.paths, free: pricing.freePathsPerMonth * allowances };
   return figures;
 }
 
@@ -168,13 +171,26 @@ export function digestFigures(
  * The period's share of the bill: per month it touches, the month's cost up to the period's end less its
  * cost before the period's start (the free allowance is monthly, so a week's first paths may be free).
  */
-function periodCost(period: DigestPeriod, rows: readonly UsageRow[], pricing: Pricing): number {
+function periodCost(
+  period: DigestPeriod,
+  rows: readonly UsageRow[],
+  pricing: Pricing,
+  accounts?: UsageAccounts,
+): number {
+  // Each AWS account's month is billed on its own, past its own free allowance.
+  const byAccount = new Map<string, UsageRow[]>();
+  for (const row of rows) {
+    const account = accounts ? accounts.accountOf(row) : '';
+    byAccount.set(account, [...(byAccount.get(account) ?? []), row]);
+  }
   let cost = 0;
-  for (const month of monthsOf(period)) {
-    const ofMonth = rows.filter((row) => billingMonth(row.submittedAt) === month);
-    const before = pathsOf(ofMonth.filter((row) => row.submittedAt < period.start));
-    const through = pathsOf(ofMonth.filter((row) => row.submittedAt < period.end));
-    cost += monthCost(through, pricing) - monthCost(before, pricing);
+  for (const ofAccount of byAccount.values()) {
+    for (const month of monthsOf(period)) {
+      const ofMonth = ofAccount.filter((row) => billingMonth(row.submittedAt) === month);
+      const before = pathsOf(ofMonth.filter((row) => row.submittedAt < period.start));
+      const through = pathsOf(ofMonth.filter((row) => row.submittedAt < period.end));
+      cost += monthCost(through, pricing) - monthCost(before, pricing);
+    }
   }
   return Math.round(cost * 1000) / 1000;
 }

@@ -12,6 +12,7 @@ import { addMs } from '../core/schedule.js';
 import { rowsAsSeen } from '../core/usage.js';
 import { type AccessCheck, isRestricted } from '../core/visibility.js';
 import { DIGEST_TASK, type Services } from './ports.js';
+import { usageAccounts } from './reports.js';
 
 /** What posting digests uses. */
 export type DigestServices = Pick<
@@ -117,7 +118,13 @@ async function figuresOf(
   for await (const stored of services.audit.requestsActiveIn(months)) requests.push(stored.request);
   const access = channelAccess(services.policy.distributions, channel);
   const configured = (id: string) => distributionWithId(services.policy.distributions, id) !== undefined;
-  return digestFigures(period, rowsAsSeen(rows, access, configured), requests, services.policy.cost);
+  return digestFigures(
+    period,
+    rowsAsSeen(rows, access, configured),
+    requests,
+    services.policy.cost,
+    usageAccounts(services.policy),
+  );
 }
 
 /**

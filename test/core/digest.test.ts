@@ -212,6 +212,28 @@ describe('digestFigures', () => {
     expect(digestFigures(week, rows, [], PRICING).costUsd).toBe(0.025);
   });
 
+  it('bills each AWS account past its own free allowance, and counts every account’s allowance in a month', () => {
+    const month: DigestPeriod = {
+      kind: 'monthly',
+      start: '2026-12-01T00:00:00.000Z',
+      end: '2027-01-01T00:00:00.000Z',
+      key: 'monthly#2026-12',
+    };
+    const rows = [
+      row({ id: 'INV-HOME', paths: 900, distributionId: 'EHOME' }),
+      row({ id: 'INV-BLUE', paths: 900, distributionId: 'EBLUE' }),
+    ];
+    const accounts = {
+      configured: ['home', '222222222222'],
+      accountOf: (r: UsageRow) => (r.distributionId === 'EBLUE' ? '222222222222' : 'home'),
+    };
+    // One allowance would bill 800 paths ($4.00); each account's 900 fit its own.
+    expect(digestFigures(month, rows, [], PRICING).costUsd).toBe(4);
+    const figures = digestFigures(month, rows, [], PRICING, accounts);
+    expect(figures.costUsd).toBe(0);
+    expect(figures.freeAllowance).toEqual({ used: 1800, free: 2000 });
+  });
+
   it('sums what the cheaper forms chosen spared, among requests submitted in the period', () => {
     const saved = (id: string, at: string, savings: { paths: number; usd: number }) => ({
       ...completed(id, at, at),
