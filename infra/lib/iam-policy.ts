@@ -1,5 +1,6 @@
 import type { PolicyConfig } from '../../src/config.js';
 import { accountIdOfRole } from '../../src/core/accounts.js';
+import { distributionIds } from '../../src/core/request.js';
 import {
   assumeRoleGrant,
   cloudFrontGrant,
@@ -109,23 +110,27 @@ export function targetRoles(
   policy: Pick<PolicyConfig, 'distributions'>,
   options: { partition: string; principals: readonly string[]; reconciliation: boolean },
 ): TargetRole[] {
-  const byRole = new Map<string, { externalId?: string; distributionIds: string[] }>();
+  const byRole = new Map<string, { externalId?: string; distributionIds: string[]; tenantIds: string[] }>();
   for (const distribution of policy.distributions) {
     if (distribution.roleArn === undefined) continue;
     const entry = byRole.get(distribution.roleArn) ?? {
       ...(distribution.externalId === undefined ? {} : { externalId: distribution.externalId }),
       distributionIds: [],
+      tenantIds: [],
     };
-    if (!entry.distributionIds.includes(distribution.id)) entry.distributionIds.push(distribution.id);
+    for (const id of distributionIds(distribution))
+      if (!entry.distributionIds.includes(id)) entry.distributionIds.push(id);
+    if (distribution.tenant !== undefined && !entry.tenantIds.includes(distribution.tenant))
+      entry.tenantIds.push(distribution.tenant);
     byRole.set(distribution.roleArn, entry);
   }
-  return [...byRole.entries()].map(([roleArn, { externalId, distributionIds }]) => {
+  return [...byRole.entries()].map(([roleArn, { externalId, distributionIds: ids, tenantIds }]) => {
     const account = accountIdOfRole(roleArn);
     return {
       account,
       roleArn,
-      distributionIds,
-      permissionsPolicy: rolePermissions(options.partition, account, distributionIds, options.reconciliation),
+      distributionIds: ids,
+      permissionsPolicy: rolePermissions(options.partition, account, ids, tenantIds, options.reconciliation),
       trustPolicy: trustPolicy(options.principals, externalId),
     };
   });
@@ -135,15 +140,23 @@ function rolePermissions(
   partition: string,
   account: string,
   distributionIds: readonly string[],
+  tenantIds: readonly string[],
   reconciliation: boolean,
 ): PolicyDocument {
   const arns = distributionIds.map((id) => `arn:${partition}:cloudfront::${account}:distribution/${id}`);
   const cloudFrontActions = [...new Set([...WORKER_CLOUDFRONT_ACTIONS, ...SLACK_CLOUDFRONT_ACTIONS])];
   const reconcile = reconcileGrants(`arn:${partition}:cloudfront::${account}:distribution/*`);
+  const tenantArns = tenantIds.map(
+    (id) => `arn:${partition}:cloudfront::${account}:distribution-tenant/${id}`,
+  );
+  const tenantActions = [...new Set([...WORKER_TENANT_ACTIONS, ...SLACK_TENANT_ACTIONS])];
   return {
     Version: '2012-10-17',
     Statement: [
       statement('CloudFrontInvalidations', cloudFrontGrant(cloudFrontActions, arns)),
+      ...(tenantArns.length === 0
+        ? []
+        : [statement('CloudFrontTenantInvalidations', cloudFrontGrant(tenantActions, tenantArns))]),
       ...(reconciliation
         ? [
             statement('CloudFrontListDistributions', reconcile.listAccount),

@@ -67,9 +67,16 @@ export function roleArnsOf(policy: PolicyConfig): string[] {
   return [...new Set(policy.distributions.flatMap((d) => (d.roleArn === undefined ? [] : [d.roleArn])))];
 }
 
-/** The distribution tenants a policy names, each once and in file order. */
+/** The distribution tenants of the bot's own account, each once and in file order. */
 export function tenantIdsOf(policy: PolicyConfig): string[] {
-  return [...new Set(policy.distributions.flatMap((distribution) => distribution.tenant ?? []))];
+  // A tenant reached through a role is granted in its own account (iam-policy --target), not here.
+  return [
+    ...new Set(
+      policy.distributions.flatMap((distribution) =>
+        distribution.roleArn === undefined && distribution.tenant !== undefined ? [distribution.tenant] : [],
+      ),
+    ),
+  ];
 }
 
 /**
