@@ -133,6 +133,20 @@ export type ViewValues = Record<
   Record<string, { type: string; value?: string; selected_option?: unknown }>
 >;
 
+/** What the request form holds when sent or edited: the distribution chosen (if any), the paths, the reason. */
+export function requestFormValues(alias: string | undefined, paths: string, reason = ''): ViewValues {
+  return {
+    form_distribution: {
+      form_distribution_select: {
+        type: 'static_select',
+        ...(alias ? { selected_option: { value: alias, text: { type: 'plain_text', text: alias } } } : {}),
+      },
+    },
+    form_paths: { form_paths_input: { type: 'plain_text_input', value: paths } },
+    form_reason: { form_reason_input: { type: 'plain_text_input', value: reason } },
+  };
+}
+
 /** A view as a `block_actions` payload carries it: the one the edit was made in. */
 export interface ViewInPayload {
   id: string;

@@ -11,6 +11,7 @@ import {
   blockActionsBody,
   CHANNEL,
   postSigned,
+  requestFormValues,
   type SlackSender,
   sign,
   slackSender,
@@ -283,16 +284,7 @@ describe('the Lambda handlers', () => {
         viewId: open.id,
         callbackId: 'invalidator.request_form',
         privateMetadata: view.private_metadata ?? '',
-        values: {
-          form_distribution: {
-            form_distribution_select: {
-              type: 'static_select',
-              selected_option: { value: 'docs', text: { type: 'plain_text', text: 'docs' } },
-            },
-          },
-          form_paths: { form_paths_input: { type: 'plain_text_input', value: '/lambda-form/index.html' } },
-          form_reason: { form_reason_input: { type: 'plain_text_input', value: 'from the form' } },
-        },
+        values: requestFormValues('docs', '/lambda-form/index.html', 'from the form'),
         triggerId: `trigger-form-${Date.now()}`,
       }),
     );

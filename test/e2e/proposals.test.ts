@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3StandIn, startS3StandIn } from '../../src/standins/s3-standin.js';
-import { CHANNEL, postSigned, viewSubmissionBody } from '../../src/standins/slack-requests.js';
+import { CHANNEL, postSigned, requestFormValues, viewSubmissionBody } from '../../src/standins/slack-requests.js';
 import { type SqsStandIn, startSqsStandIn } from '../../src/standins/sqs-standin.js';
 import type { BotProcess } from '../support/bot-process.js';
 import { type Stack, startStack, USERS } from '../support/stack.js';
@@ -246,16 +246,7 @@ describe('deploy-aware proposals on the running bot (two processes)', () => {
         viewId: open.id,
         callbackId: 'invalidator.request_form',
         privateMetadata: view.private_metadata ?? '',
-        values: {
-          form_distribution: {
-            form_distribution_select: {
-              type: 'static_select',
-              selected_option: { value: 'edit', text: { type: 'plain_text', text: 'edit' } },
-            },
-          },
-          form_paths: { form_paths_input: { type: 'plain_text_input', value: '/docs/index.html' } },
-          form_reason: { form_reason_input: { type: 'plain_text_input', value: 'docs only' } },
-        },
+        values: requestFormValues('edit', '/docs/index.html', 'docs only'),
         triggerId: 'trigger-edit-submit',
       }),
     );

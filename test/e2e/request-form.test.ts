@@ -5,6 +5,7 @@ import {
   commandBody,
   messageActionBody,
   postSigned,
+  requestFormValues,
   type ViewValues,
   viewActionBody,
   viewSubmissionBody,
@@ -36,16 +37,7 @@ const options = (view: ModalSeen) => {
 };
 const preview = (view: ModalSeen) => JSON.stringify(view.blocks.find((b) => b.block_id === 'form_preview'));
 
-const values = (alias: string | undefined, paths: string): ViewValues => ({
-  form_distribution: {
-    form_distribution_select: {
-      type: 'static_select',
-      ...(alias ? { selected_option: { value: alias, text: { type: 'plain_text', text: alias } } } : {}),
-    },
-  },
-  form_paths: { form_paths_input: { type: 'plain_text_input', value: paths } },
-  form_reason: { form_reason_input: { type: 'plain_text_input', value: '' } },
-});
+const values = (alias: string | undefined, paths: string): ViewValues => requestFormValues(alias, paths);
 
 describe('the request form and the message shortcut', () => {
   let stack: Stack;
