@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3StandIn, startS3StandIn } from '../../src/standins/s3-standin.js';
-import { CHANNEL, postSigned, requestFormValues, viewSubmissionBody } from '../../src/standins/slack-requests.js';
+import {
+  CHANNEL,
+  postSigned,
+  requestFormValues,
+  viewSubmissionBody,
+} from '../../src/standins/slack-requests.js';
 import { type SqsStandIn, startSqsStandIn } from '../../src/standins/sqs-standin.js';
 import type { BotProcess } from '../support/bot-process.js';
 import { type Stack, startStack, USERS } from '../support/stack.js';
