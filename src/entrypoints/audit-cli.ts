@@ -3,21 +3,32 @@ import { csvText, type ExportRow, jsonText } from '../adapters/system/export-tex
 import { createLogger } from '../adapters/system/logger.js';
 import { openStoresAlone } from '../compose/services.js';
 import { ConfigError, findDistribution, parseStoreConfig } from '../config.js';
-import { type ExportQuery, exportEvents, exportRefusals, exportRequests } from '../usecases/audit-export.js';
+import {
+  type ExportQuery,
+  exportEvents,
+  exportProposals,
+  exportRefusals,
+  exportRequests,
+} from '../usecases/audit-export.js';
 import {
   EVENT_COLUMNS,
   eventRows,
+  PROPOSAL_COLUMNS,
+  proposalRows,
   REFUSAL_COLUMNS,
   REQUEST_COLUMNS,
   ROW_KINDS,
+  type RowKind,
   refusalRows,
   requestRows,
 } from '../usecases/audit-rows.js';
+import type { Stores } from '../usecases/ports.js';
 import { readConfigFile } from './load-config.js';
 
 const USAGE = `Usage: npm run audit -- [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--distribution <alias>]
-                      [--rows events|requests|refusals] --format csv|json
-Streams every audit event (or one row per request, or every refused command and click) of the period to
+                      [--rows events|requests|refusals|proposals] --format csv|json
+Streams every audit event (or one row per request, every refused command and click, or one row per deploy
+proposal) of the period to
 stdout, oldest first: the events recorded in the period, on requests of any age. In CSV, a cell that starts
 with = + - @, tab or CR is written with a leading ' so that a spreadsheet shows it as text.
 Reads the same environment and config file as the bot (TABLE_NAME, or the embedded store in
@@ -60,15 +71,33 @@ async function main(argv: string[]): Promise<void> {
     ...(distribution ? { distributionId: distribution.id } : {}),
   };
   try {
-    const [rows, columns] =
-      values.rows === 'requests'
-        ? [requestRows(exportRequests(stores.audit, query)), REQUEST_COLUMNS]
-        : values.rows === 'refusals'
-          ? [refusalRows(await exportRefusals(stores, query)), REFUSAL_COLUMNS]
-          : [eventRows(exportEvents(stores.audit, query)), EVENT_COLUMNS];
+    const kind = ROWS.find((row) => row === values.rows) ?? 'events';
+    const [rows, columns] = await rowsOf(kind, stores, query);
     await write(rows, columns, values.format === 'csv' ? 'csv' : 'json');
   } finally {
     await close();
+  }
+}
+
+/** The rows of one kind, and their columns. */
+async function rowsOf(
+  kind: RowKind,
+  stores: Pick<Stores, 'audit' | 'refusals'>,
+  query: ExportQuery,
+): Promise<[AsyncIterable<ExportRow>, readonly string[]]> {
+  switch (kind) {
+    case 'events':
+      return [eventRows(exportEvents(stores.audit, query)), EVENT_COLUMNS];
+    case 'requests':
+      return [requestRows(exportRequests(stores.audit, query)), REQUEST_COLUMNS];
+    case 'refusals':
+      return [refusalRows(await exportRefusals(stores, query)), REFUSAL_COLUMNS];
+    case 'proposals':
+      return [proposalRows(exportProposals(stores.audit, query)), PROPOSAL_COLUMNS];
+    default: {
+      const unknownKind: never = kind;
+      throw new ConfigError([`--rows must be one of ${ROWS.join(', ')}, not ${String(unknownKind)}`]);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { wholeCents } from '../core/cost.js';
 import type { AuditEvent, CommandRefusalRecord, InvalidationRequest } from '../core/request.js';
-import type { AuditQueries, Refusals, StoredRequest } from './ports.js';
+import type { AuditQueries, Refusals, StoredProposal, StoredRequest } from './ports.js';
 
 export interface ExportQuery {
   /** first UTC day included, YYYY-MM-DD */
@@ -57,6 +57,26 @@ export async function* exportRequests(
     for await (const { request } of audit.requestsCreatedIn(month)) {
       if (query.distributionId && request.distribution.id !== query.distributionId) continue;
       if (request.createdAt >= from && request.createdAt <= to) yield request;
+    }
+  }
+}
+
+/**
+ * Every deploy proposal created in the period (one row each, in its current state: still open, or how it
+ * ended). A proposal lives at most `origin.proposalMinutes` (a week at most), so its outcome is told on the
+ * row of the month it was proposed in, as a request's is.
+ */
+export async function* exportProposals(
+  audit: Pick<AuditQueries, 'proposalsCreatedIn'>,
+  query: ExportQuery,
+): AsyncIterable<StoredProposal> {
+  const from = `${query.since}T00:00:00.000Z`;
+  const to = `${query.until}T23:59:59.999Z`;
+  for (const month of monthsBetween(query.since, query.until)) {
+    for await (const stored of audit.proposalsCreatedIn(month)) {
+      const { proposal } = stored;
+      if (query.distributionId && proposal.distribution.id !== query.distributionId) continue;
+      if (proposal.createdAt >= from && proposal.createdAt <= to) yield stored;
     }
   }
 }

@@ -1,5 +1,7 @@
+import { wholeCents } from '../core/cost.js';
 import type { AuditEvent, InvalidationRequest } from '../core/request.js';
 import { REQUEST_COLUMNS, type RefusalRow, reasonOf, requestRow } from './audit-export.js';
+import type { StoredProposal } from './ports.js';
 
 /**
  * The rows of the audit export, as `npm run audit` writes them and `/invalidate export` uploads them: one
@@ -9,8 +11,11 @@ import { REQUEST_COLUMNS, type RefusalRow, reasonOf, requestRow } from './audit-
 /** One exported row: plain values, or a nested object (an event's details) that JSON keeps nested. */
 export type AuditRow = Record<string, string | number | boolean | object | undefined>;
 
-/** The kinds of rows the export has: every event, one row per request, every authorization refusal. */
-export const ROW_KINDS = ['events', 'requests', 'refusals'] as const;
+/**
+ * The kinds of rows the export has: every event, one row per request, every authorization refusal, one
+ * row per deploy proposal.
+ */
+export const ROW_KINDS = ['events', 'requests', 'refusals', 'proposals'] as const;
 export type RowKind = (typeof ROW_KINDS)[number];
 
 export const EVENT_COLUMNS = [
@@ -40,6 +45,35 @@ export const REFUSAL_COLUMNS = [
   'count',
 ] as const;
 
+/**
+ * A deploy proposal: what the deploy changed, what was proposed and what it would have cost, and how it
+ * ended (`outcomeBy` and `outcomeAt` for accepted and dismissed; `outcomeAt` alone for expired), with the
+ * request made of it.
+ */
+export const PROPOSAL_COLUMNS = [
+  'createdAt',
+  'proposalId',
+  'status',
+  'distribution',
+  'distributionId',
+  'bucket',
+  'source',
+  'deployedAt',
+  'objectsChanged',
+  'objectsCreated',
+  'objectsDeleted',
+  'leftOutHashed',
+  'leftOutCreated',
+  'paths',
+  'billablePaths',
+  'costUsd',
+  'approvalNeeded',
+  'outcomeBy',
+  'outcomeAt',
+  'requestId',
+  'expiresAt',
+] as const;
+
 /** The columns of each kind of row, in order. */
 export { REQUEST_COLUMNS };
 
@@ -47,6 +81,7 @@ export const COLUMNS: Record<RowKind, readonly string[]> = {
   events: EVENT_COLUMNS,
   requests: REQUEST_COLUMNS,
   refusals: REFUSAL_COLUMNS,
+  proposals: PROPOSAL_COLUMNS,
 };
 
 export async function* eventRows(
@@ -105,5 +140,34 @@ export async function* refusalRows(refusals: readonly RefusalRow[]): AsyncIterab
     }
     const { action, refusal } = row.event.details;
     yield { ...where, user: row.event.actor, action: String(action), refusal: String(refusal), count: 1 };
+  }
+}
+
+export async function* proposalRows(proposals: AsyncIterable<StoredProposal>): AsyncIterable<AuditRow> {
+  for await (const { proposal } of proposals) {
+    const { objects, leftOut, cost } = proposal;
+    yield {
+      createdAt: proposal.createdAt,
+      proposalId: proposal.id,
+      status: proposal.status,
+      distribution: proposal.distribution.alias,
+      distributionId: proposal.distribution.id,
+      bucket: proposal.bucket,
+      source: proposal.source,
+      deployedAt: proposal.deployedAt,
+      objectsChanged: objects.changed,
+      objectsCreated: objects.created,
+      objectsDeleted: objects.deleted,
+      leftOutHashed: leftOut.hashed,
+      leftOutCreated: leftOut.created,
+      paths: proposal.paths.length,
+      billablePaths: cost.billable,
+      costUsd: wholeCents(cost.costUsd),
+      approvalNeeded: proposal.approvalRules.map((rule) => rule.rule).join(' ') || undefined,
+      outcomeBy: proposal.status === 'accepted' || proposal.status === 'dismissed' ? proposal.by : undefined,
+      outcomeAt: proposal.status === 'open' ? undefined : proposal.at,
+      requestId: proposal.status === 'accepted' ? proposal.requestId : undefined,
+      expiresAt: proposal.expiresAt,
+    };
   }
 }

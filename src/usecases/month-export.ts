@@ -1,8 +1,21 @@
 import type { DistributionConfig } from '../config.js';
 import { distributionWithId } from '../core/request.js';
 import { err, ok, type Result } from '../core/result.js';
-import { type ExportQuery, exportEvents, exportRefusals, exportRequests } from './audit-export.js';
-import { type AuditRow, eventRows, type RowKind, refusalRows, requestRows } from './audit-rows.js';
+import {
+  type ExportQuery,
+  exportEvents,
+  exportProposals,
+  exportRefusals,
+  exportRequests,
+} from './audit-export.js';
+import {
+  type AuditRow,
+  eventRows,
+  proposalRows,
+  type RowKind,
+  refusalRows,
+  requestRows,
+} from './audit-rows.js';
 import { memberOf } from './membership.js';
 import type { Services } from './ports.js';
 
@@ -45,7 +58,8 @@ export interface ExportPart {
 
 /**
  * The month's export as `npm run audit --since <first day> --until <last day>` makes it, for each kind of
- * row the scope allows: events and requests (of the approved distributions only, for an approver), and
+ * row the scope allows: events, requests and deploy proposals (of the approved distributions only, for an
+ * approver), and
  * the refusals for an auditor alone (they name people and channels across every distribution).
  */
 export function monthExport(
@@ -57,8 +71,20 @@ export function monthExport(
   const allowed = (distributionId: string) =>
     scope.kind === 'auditor' || distributionWithId(scope.distributions, distributionId) !== undefined;
   const parts: ExportPart[] = [
-    { kind: 'events', rows: eventRows(onlyAllowed(exportEvents(services.audit, query), allowed)) },
-    { kind: 'requests', rows: requestRows(onlyRequests(exportRequests(services.audit, query), allowed)) },
+    {
+      kind: 'events',
+      rows: eventRows(onlyAllowed(exportEvents(services.audit, query), allowed, ({ request }) => request)),
+    },
+    {
+      kind: 'requests',
+      rows: requestRows(onlyAllowed(exportRequests(services.audit, query), allowed, (request) => request)),
+    },
+    {
+      kind: 'proposals',
+      rows: proposalRows(
+        onlyAllowed(exportProposals(services.audit, query), allowed, ({ proposal }) => proposal),
+      ),
+    },
   ];
   if (scope.kind === 'auditor') {
     parts.push({ kind: 'refusals', rows: refusalRowsOf(services, query) });
@@ -73,18 +99,13 @@ export function monthQuery(month: string): ExportQuery {
   return { since: `${month}-01`, until: `${month}-${String(lastDay).padStart(2, '0')}` };
 }
 
-async function* onlyAllowed<T extends { request: { distribution: { id: string } } }>(
+/** The items of the allowed distributions; `subject` says what in an item names its distribution. */
+async function* onlyAllowed<T>(
   items: AsyncIterable<T>,
   allowed: (distributionId: string) => boolean,
+  subject: (item: T) => { distribution: { id: string } },
 ): AsyncIterable<T> {
-  for await (const item of items) if (allowed(item.request.distribution.id)) yield item;
-}
-
-async function* onlyRequests<T extends { distribution: { id: string } }>(
-  requests: AsyncIterable<T>,
-  allowed: (distributionId: string) => boolean,
-): AsyncIterable<T> {
-  for await (const request of requests) if (allowed(request.distribution.id)) yield request;
+  for await (const item of items) if (allowed(subject(item).distribution.id)) yield item;
 }
 
 async function* refusalRowsOf(

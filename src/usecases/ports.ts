@@ -26,6 +26,12 @@ export interface StoredRequest {
   refusalsNotKept?: { count: number; lastAt: string };
 }
 
+/** A deploy proposal as stored, with its events (proposed, then how it ended). */
+export interface StoredProposal {
+  proposal: Proposal;
+  events: ProposalEvent[];
+}
+
 /**
  * What recording a refused click did: kept it as an event, only counted it (the request keeps enough
  * already), or nothing (the same refusal was recorded before, or there is no such request).
@@ -115,7 +121,7 @@ export interface Proposals {
   /** Records a new proposal and its `proposed` event; `false` when one is recorded under its id already. */
   create(proposal: Proposal, event: ProposalEvent): Promise<boolean>;
   /** The proposal as stored now (a strongly consistent read) with its events, or undefined. */
-  get(id: string): Promise<{ proposal: Proposal; events: ProposalEvent[] } | undefined>;
+  get(id: string): Promise<StoredProposal | undefined>;
   /**
    * Writes `proposal` only if the stored version is still `proposal.version - 1`, with `event` appended in
    * the same write; `false` when another writer got there first. Its due time follows `proposal.dueAt`.
@@ -237,6 +243,8 @@ export interface AuditQueries {
    * requestsCreatedIn of the same months, every request with an event in them.
    */
   requestsActiveIn(months: readonly string[]): AsyncIterable<StoredRequest>;
+  /** Every deploy proposal created in a UTC month, with its events, oldest first. */
+  proposalsCreatedIn(month: string): AsyncIterable<StoredProposal>;
   /** Every request waiting for a decision now, in no particular order (who may decide is the caller's to say). */
   pendingApprovals(): Promise<Array<RequestIn<'pending_approval'>>>;
 }

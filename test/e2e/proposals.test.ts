@@ -9,6 +9,7 @@ import {
   viewSubmissionBody,
 } from '../../src/standins/slack-requests.js';
 import { type SqsStandIn, startSqsStandIn } from '../../src/standins/sqs-standin.js';
+import { runAuditCli } from '../support/audit-cli.js';
 import type { BotProcess } from '../support/bot-process.js';
 import { type Stack, startStack, USERS } from '../support/stack.js';
 
@@ -17,6 +18,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const ACCEPT = 'invalidator.proposal_accept';
 const EDIT = 'invalidator.proposal_edit';
 const DISMISS = 'invalidator.proposal_dismiss';
+const AUDITOR = 'UAUDIT0001';
 
 /** Distributions, one per bucket so the tests do not see each other's cards. */
 const IDS = {
@@ -61,6 +63,7 @@ function config(queueUrl: string): Record<string, unknown> {
     polling: { firstCheckSeconds: 0.2, maxIntervalSeconds: 0.5 },
     workLeaseSeconds: 2,
     reconciliation: { enabled: false, intervalMinutes: 60 },
+    auditors: { users: [AUDITOR] },
   };
 }
 
@@ -307,5 +310,58 @@ describe('deploy-aware proposals on the running bot (two processes)', () => {
     expect(tooMany.status).toBe(400);
     const tooLong = await api({ distribution: 'events', changedKeys: ['é'.repeat(513)] });
     expect(tooLong.status).toBe(400);
+  });
+
+  it('puts every proposal and how it ended in the audit export, from npm run audit and from Slack', async () => {
+    const month = new Date().toISOString().slice(0, 7);
+    const audit = await runAuditCli(stack.cwd, stack.env, [
+      '--rows',
+      'proposals',
+      '--format',
+      'json',
+      '--since',
+      `${month}-01`,
+    ]);
+    expect(audit.status, audit.stderr).toBe(0);
+    const rows = JSON.parse(audit.stdout) as Array<Record<string, unknown>>;
+    const byBucket = new Map(rows.map((row) => [row.bucket, row]));
+    expect(byBucket.get('my-site')).toMatchObject({
+      status: 'accepted',
+      outcomeBy: USERS.requester,
+      distributionId: IDS.site,
+      source: 'listing',
+      objectsChanged: 5,
+      objectsCreated: 2,
+      objectsDeleted: 1,
+      leftOutHashed: 1,
+      leftOutCreated: 1,
+      paths: 5,
+    });
+    const accepted = byBucket.get('my-site') as Record<string, unknown>;
+    expect(accepted.requestId).toBe(`INV-${String(accepted.proposalId).slice(4)}`);
+    expect(byBucket.get('team-site')).toMatchObject({ status: 'dismissed', outcomeBy: USERS.requester });
+    expect(byBucket.get('team-site')?.requestId).toBeUndefined();
+    const expired = rows.find((row) => row.bucket === 'brief-site' && row.status === 'expired');
+    expect(expired?.outcomeAt).toBeDefined();
+    expect(expired?.outcomeBy).toBeUndefined();
+    expect(byBucket.get('edit-site')).toMatchObject({ status: 'accepted', source: 'events' });
+    expect(rows.find((row) => row.source === 'pipeline')).toMatchObject({
+      status: 'open',
+      bucket: 'brief-site',
+    });
+    // oldest first
+    const created = rows.map((row) => String(row.createdAt));
+    expect(created).toEqual([...created].sort());
+
+    // The same file comes from Slack, to an auditor.
+    const filesBefore = stack.slack.files.length;
+    await slack().command(AUDITOR, `export json ${month}`);
+    const file = await stack.slack.waitFor(() =>
+      stack.slack.files
+        .slice(filesBefore)
+        .find((f) => f.filename === `invalidator-audit-${month}-proposals.json`),
+    );
+    expect(file.content.toString('utf8')).toBe(audit.stdout);
+    expect(file.initial_comment).toContain(`${rows.length} proposals`);
   });
 });

@@ -285,6 +285,8 @@ export class MemoryStores {
         ),
       );
     },
+    // the in-memory stores keep no proposals (they are tested through dynalite)
+    proposalsCreatedIn: () => listed([]),
     pendingApprovals: async () =>
       [...this.entries.values()]
         .map((entry) => entry.request)

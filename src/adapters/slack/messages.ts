@@ -415,7 +415,7 @@ export function exportSentText(
 export function emptyExportText(month: string, onlyDistributions: readonly string[] | undefined): string {
   const where =
     onlyDistributions === undefined ? '' : ` on ${onlyDistributions.map((alias) => code(alias)).join(', ')}`;
-  return `Nothing was recorded${where} in ${month}: no events, requests or refusals, so there is no file to send.`;
+  return `Nothing was recorded${where} in ${month}: no events, requests, refusals or proposals, so there is no file to send.`;
 }
 
 /** The export could not be sent; nothing else will come. */

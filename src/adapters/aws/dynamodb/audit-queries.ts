@@ -1,8 +1,8 @@
 import type { InvalidationRequest, RequestIn } from '../../../core/request.js';
 import { monthsBefore } from '../../../core/usage.js';
-import type { AuditQueries, RecentQuery, StoredRequest } from '../../../usecases/ports.js';
+import type { AuditQueries, RecentQuery, StoredProposal, StoredRequest } from '../../../usecases/ports.js';
 import type { ActivityMarkers } from './activity-markers.js';
-import { parseStored } from './items.js';
+import { parseProposal, parseStored } from './items.js';
 import { Indexes, Keys } from './keys.js';
 import type { Table } from './table.js';
 
@@ -46,6 +46,16 @@ export class DynamoDbAuditQueries implements AuditQueries {
       ExpressionAttributeValues: { ':monthPk': Keys.month(month) },
     });
     for await (const item of items) yield parseStored(item);
+  }
+
+  // Proposals share `byMonth` with requests, under partitions of their own (keys.ts).
+  async *proposalsCreatedIn(month: string): AsyncIterable<StoredProposal> {
+    const items = this.table.query({
+      IndexName: Indexes.byMonth,
+      KeyConditionExpression: 'monthPk = :monthPk',
+      ExpressionAttributeValues: { ':monthPk': Keys.proposalMonth(month) },
+    });
+    for await (const item of items) yield parseProposal(item);
   }
 
   async *requestsActiveIn(months: readonly string[]): AsyncIterable<StoredRequest> {

@@ -80,6 +80,8 @@ import { createHash } from 'node:crypto';
  *   version          incremented on every write; every write is conditional on the version read
  *   duePk, dueAt, leaseOwner, leaseUntil   as a request's: in the due index while a step is due (its card's
  *                    post, its expiry, a redraw), under a worker's lease while one works on it
+ *   monthPk, createdSk   `byMonth` under PROPOSALS#<YYYY-MM> (UTC month of creation), `<createdAt>#<id>`: the
+ *                    audit export lists a month's proposals there, apart from its requests (MONTH#<YYYY-MM>)
  */
 const TASK_DUE_PREFIX = '!';
 
@@ -118,6 +120,7 @@ export const Keys = {
   /** where earlier versions kept due tasks; read once per process and moved to the DUE partition */
   olderTaskPartition: 'DUE#TASK',
   month: (month: string) => `MONTH#${month}`,
+  proposalMonth: (month: string) => `PROPOSALS#${month}`,
   distribution: (distributionId: string) => `DIST#${distributionId}`,
   requester: (userId: string) => `USER#${userId}`,
   usage: (month: string) => `USAGE#${month}`,

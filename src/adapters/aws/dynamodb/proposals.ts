@@ -1,5 +1,5 @@
 import type { Proposal, ProposalEvent } from '../../../core/proposal.js';
-import type { Proposals } from '../../../usecases/ports.js';
+import type { Proposals, StoredProposal } from '../../../usecases/ports.js';
 import { parseProposal } from './items.js';
 import { Keys } from './keys.js';
 import type { Table } from './table.js';
@@ -7,7 +7,8 @@ import type { Table } from './table.js';
 /**
  * Deploy proposals as items of their own (`PROPOSAL#<id>`, keys.ts): each change one write conditional on
  * the version read, its event appended in the same write, and its due time in the due index with the
- * requests' (the work queue finds its card's post, its expiry and its redraw there).
+ * requests' (the work queue finds its card's post, its expiry and its redraw there). Listed by month of
+ * creation in `byMonth`, for the audit export (audit-queries.ts).
  */
 export class DynamoDbProposals implements Proposals {
   constructor(private readonly table: Table) {}
@@ -19,6 +20,8 @@ export class DynamoDbProposals implements Proposals {
         proposal,
         events: [event],
         version: proposal.version,
+        monthPk: Keys.proposalMonth(proposal.createdAt.slice(0, 7)),
+        createdSk: `${proposal.createdAt}#${proposal.id}`,
         ...(proposal.dueAt === undefined ? {} : { duePk: Keys.duePartition, dueAt: proposal.dueAt }),
       },
       ConditionExpression: 'attribute_not_exists(pk)',
@@ -26,7 +29,7 @@ export class DynamoDbProposals implements Proposals {
     return outcome === 'written';
   }
 
-  async get(id: string): Promise<{ proposal: Proposal; events: ProposalEvent[] } | undefined> {
+  async get(id: string): Promise<StoredProposal | undefined> {
     const item = await this.table.get(Keys.proposal(id));
     return item ? parseProposal(item) : undefined;
   }
