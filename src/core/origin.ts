@@ -32,6 +32,15 @@ export interface KeyChange {
   kind: 'created' | 'deleted';
   /** whether the object existed before the period, when the store knew; undefined when it did not */
   existedBefore?: boolean;
+  /** when its last event happened (the event's time), when the store kept it */
+  at?: string;
+}
+
+/** The time of the latest of the changes' events, when any is known: the deploy's last write. */
+export function lastChangeAt(changes: readonly KeyChange[]): string | undefined {
+  let last: string | undefined;
+  for (const { at } of changes) if (at !== undefined && (last === undefined || at > last)) last = at;
+  return last;
 }
 
 /** One object's change as a proposal counts it. */

@@ -4,6 +4,7 @@ import {
   classifyChanges,
   type KeyChange,
   keyPrefix,
+  lastChangeAt,
   type ObjectChange,
   type OriginEvent,
   type OriginMapping,
@@ -242,8 +243,8 @@ async function proposeUnproposed(
   }
   if (missing.length > 0) {
     const changes = await services.originChanges.changesIn(bucket, period);
-    // The claim's quiet time went with the claimer; the time it is proposed at stands in for the reason.
-    const deployedAt = services.clock.now();
+    // The claim's quiet time went with the claimer: the last event's time names the deploy instead.
+    const deployedAt = lastChangeAt(changes) ?? services.clock.now();
     for (const distribution of missing)
       await proposeFor(services, distribution, changes, period, deployedAt, source);
   }

@@ -152,6 +152,8 @@ describe('watching an origin bucket (DynamoDB through dynalite)', () => {
 
     await run(addMs(T0, 3_000));
     expect(posted.map((p) => p.distribution.alias).sort()).toEqual(['alpha', 'beta']);
+    // named by the deploy's last write, not by when it was proposed at last
+    expect(posted.map((p) => p.deployedAt)).toEqual([T0, T0]);
     expect(posted.map((p) => p.paths)).toContainEqual(['/page.html']);
     // Another process (stores of its own, nothing remembered) looks again: proposed already, nothing posted.
     await run(addMs(T0, 4_000), fresh());

@@ -22,6 +22,7 @@ const changeSchema = z.looseObject({
   key: z.string(),
   kind: z.enum(['created', 'deleted']),
   existedBefore: z.boolean().optional(),
+  at: z.string().optional(),
 });
 
 /**
@@ -90,8 +91,13 @@ export class DynamoDbOriginChanges implements OriginChanges {
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': OriginKeys.periodPartition(bucket, period) },
     })) {
-      const { key, kind, existedBefore } = parse(changeSchema, item, 'origin change');
-      changes.push({ key, kind, ...(existedBefore === undefined ? {} : { existedBefore }) });
+      const { key, kind, existedBefore, at } = parse(changeSchema, item, 'origin change');
+      changes.push({
+        key,
+        kind,
+        ...(existedBefore === undefined ? {} : { existedBefore }),
+        ...(at === undefined ? {} : { at }),
+      });
     }
     return changes;
   }

@@ -66,8 +66,8 @@ describe('origin changes in DynamoDB', () => {
     expect(second.recorded).toBe(2);
     const claimed = await store.claimQuiet(bucket, T2, SETTLE_MS);
     expect(byKey(claimed?.changes ?? [])).toEqual([
-      { key: 'a.html', kind: 'deleted' },
-      { key: 'b.html', kind: 'created' },
+      { key: 'a.html', kind: 'deleted', at: T0 },
+      { key: 'b.html', kind: 'created', at: T0 },
     ]);
   });
 
@@ -77,7 +77,7 @@ describe('origin changes in DynamoDB', () => {
     await store.record([event(bucket, 'a.html', '0100', 'deleted')], T0);
     expect((await store.record([event(bucket, 'a.html', 'FF')], T0)).recorded).toBe(0);
     const claimed = await store.claimQuiet(bucket, T2, SETTLE_MS);
-    expect(claimed?.changes).toEqual([{ key: 'a.html', kind: 'deleted' }]);
+    expect(claimed?.changes).toEqual([{ key: 'a.html', kind: 'deleted', at: T0 }]);
   });
 
   it('claims nothing until writes have been quiet for the settle time', async () => {
@@ -94,7 +94,7 @@ describe('origin changes in DynamoDB', () => {
     await store.record([event(bucket, 'b.html', '01')], T0);
     expect(await store.period(bucket)).toEqual({ period: 2, pending: true, lastWriteAt: T1 });
     expect((await store.claimQuiet(bucket, T2, SETTLE_MS))?.changes).toEqual([
-      { key: 'b.html', kind: 'created' },
+      { key: 'b.html', kind: 'created', at: T0 },
     ]);
   });
 
@@ -132,9 +132,9 @@ describe('origin changes in DynamoDB', () => {
     );
     const claimed = await store.claimQuiet(bucket, '2026-12-07T11:00:00.000Z', SETTLE_MS);
     expect(byKey(claimed?.changes ?? [])).toEqual([
-      { key: 'fresh.html', kind: 'created' },
-      { key: 'kept.html', kind: 'created', existedBefore: true },
-      { key: 'removed.html', kind: 'created', existedBefore: false },
+      { key: 'fresh.html', kind: 'created', at: T0 },
+      { key: 'kept.html', kind: 'created', existedBefore: true, at: T0 },
+      { key: 'removed.html', kind: 'created', existedBefore: false, at: T0 },
     ]);
   });
 
@@ -158,7 +158,9 @@ describe('origin changes in DynamoDB', () => {
     const bucket = newBucket();
     const key = `deep/${'x'.repeat(1010)}.html`;
     await changes().record([event(bucket, key, '01')], T0);
-    expect((await changes().claimQuiet(bucket, T2, SETTLE_MS))?.changes).toEqual([{ key, kind: 'created' }]);
+    expect((await changes().claimQuiet(bucket, T2, SETTLE_MS))?.changes).toEqual([
+      { key, kind: 'created', at: T0 },
+    ]);
   });
 
   it('moves what it wrote into the open period when a claim took its period meanwhile', async () => {
