@@ -1,4 +1,4 @@
-import { batchesFor } from './capacity.js';
+import { requestBatches } from './capacity.js';
 import {
   isHashedName,
   MAX_CHOICES,
@@ -10,12 +10,12 @@ import { itemBytes, MAX_ITEM_BYTES, utf8Bytes, valueBytes } from './item-size.js
 import { isWildcard } from './paths.js';
 import type { Approvers } from './policy.js';
 import { REFUSALS_KEPT_PER_REQUEST } from './refusals.js';
-import type { PathNotes } from './request/model.js';
+import type { Batch, Distribution, PathNotes } from './request/model.js';
 import { FAILURE_MESSAGE_MAX_LENGTH } from './request/submission.js';
 
 /** What a request's size depends on, known before anything is recorded. */
 export interface RequestSizeInput {
-  distribution: { alias: string; id: string };
+  distribution: Distribution;
   /** the final paths, encoded */
   paths: readonly string[];
   notes: PathNotes;
@@ -87,13 +87,14 @@ const INVALIDATION_ID_BYTES = 32;
  * recorded, so no save along its life can fail for its size.
  */
 export function largestRequestBytes(input: RequestSizeInput): number {
-  const batchCount = batchesFor(REQUEST_ID, input.paths).length;
+  // every distribution's batches (an alias with `ids` has one set per distribution, each naming its own)
+  const batches = requestBatches({ id: REQUEST_ID, distribution: input.distribution, paths: input.paths });
   const wildcards = input.paths.filter(isWildcard);
   const item = largestItemWithoutSubmissions(input, wildcards);
   return (
     itemBytes(item) +
-    batchesBytes(input.paths.length, batchCount) +
-    submittedEventsBytes(batchCount) +
+    batchesBytes(input.paths.length, batches) +
+    submittedEventsBytes(batches.length) +
     ROOM_FOR_LATER_FIELDS
   );
 }
@@ -250,16 +251,23 @@ function largestItemWithoutSubmissions(input: RequestSizeInput, wildcards: reado
   };
 }
 
-/** The request's batches (their list itself is counted with the request): positions, never paths. */
-function batchesBytes(pathCount: number, batchCount: number): number {
-  const batch = {
-    callerReference: `${REQUEST_ID}-${batchCount}`,
-    start: pathCount,
-    end: pathCount,
-    invalidationId: 'X'.repeat(INVALIDATION_ID_BYTES),
-    completed: false,
-  };
-  return batchCount * (1 + valueBytes(batch));
+/**
+ * The request's batches (their list itself is counted with the request): positions, never paths, each
+ * with its invalidation id at its longest and, past the first distribution, the distribution it goes to.
+ */
+function batchesBytes(pathCount: number, batches: readonly Batch[]): number {
+  let bytes = 0;
+  for (const batch of batches) {
+    const largest = {
+      ...batch,
+      start: pathCount,
+      end: pathCount,
+      invalidationId: 'X'.repeat(INVALIDATION_ID_BYTES),
+      completed: false,
+    };
+    bytes += 1 + valueBytes(largest);
+  }
+  return bytes;
 }
 
 /**

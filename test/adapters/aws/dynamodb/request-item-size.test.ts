@@ -10,10 +10,10 @@ import { normalisePaths } from '../../../../src/core/paths.js';
 import { approvalNeed } from '../../../../src/core/policy.js';
 import {
   applyDecision,
-  batchesFor,
   batchPaths,
   cardPosted,
   createRequest,
+  type Distribution,
   type InvalidationRequest,
   moreSubmitted,
   noticeSent,
@@ -24,6 +24,7 @@ import {
   type RequestIn,
   refusedClick,
   reminderDue,
+  requestBatches,
   submitted,
   type Transition,
 } from '../../../../src/core/request.js';
@@ -77,7 +78,12 @@ describe('the largest size of a request item', () => {
    * reminder, approval, a queue, batches submitted one at a time, a slow notice, completion and its
    * notice. Returns the item as stored.
    */
-  async function atItsLargest(id: string, items: string[], reason: string) {
+  async function atItsLargest(
+    id: string,
+    items: string[],
+    reason: string,
+    distribution: Distribution = DISTRIBUTION,
+  ) {
     const normalised = normalisePaths(items);
     if (!normalised.ok) throw new Error('paths should be valid');
     const { paths, encoded, duplicates, covered } = normalised.value;
@@ -91,7 +97,7 @@ describe('the largest size of a request item', () => {
     });
     const made = createRequest({
       id,
-      distribution: DISTRIBUTION,
+      distribution,
       paths,
       reason,
       requester: 'U0DEV00001',
@@ -121,7 +127,7 @@ describe('the largest size of a request item', () => {
     request = await save(approved);
     const capacity = { code: 'capacity', inFlightPaths: 2999, inFlightWildcards: 15 } as const;
     request = await save(queue(request as RequestIn<'approved'>, capacity, at(6), 5000));
-    const batches = batchesFor(id, paths);
+    const batches = requestBatches({ id, distribution, paths });
     expect(batches.length).toBeGreaterThan(1);
     const sent = (count: number) =>
       batches.map((batch, index) =>
@@ -138,7 +144,7 @@ describe('the largest size of a request item', () => {
     expect(request.status).toBe('completed');
     request = await notice(request, at(63));
     const sizeInput: RequestSizeInput = {
-      distribution: DISTRIBUTION,
+      distribution,
       paths,
       notes: { encoded, duplicates, covered },
       reason,
@@ -165,6 +171,21 @@ describe('the largest size of a request item', () => {
     // Tight enough to take what fits: what the bound adds is room for later fields and what no single
     // request can gather at once (a denial beside an approval, a failure beside a completion).
     expect(bound - stored).toBeLessThan(ROOM_FOR_LATER_FIELDS + 12 * 1024);
+  });
+
+  it('counts the batches and submissions of every distribution of an alias with ids', async () => {
+    // two batches per distribution: 20 wildcards, past the 15 one invalidation takes
+    const items = Array.from({ length: 20 }, (_, i) => `/${i}/资产/*`);
+    const several = { ...DISTRIBUTION, ids: [DISTRIBUTION.id, 'E3SECOND00001', 'E4THIRD000001'] };
+    const one = await atItsLargest('INV-IDSONE0001', items, 'release');
+    const three = await atItsLargest('INV-IDSTHREE01', items, 'release', several);
+    expect((three.request as { batches: unknown[] }).batches.length).toBe(
+      3 * (one.request as { batches: unknown[] }).batches.length,
+    );
+    const storedGrowth = itemBytes(three.item) - itemBytes(one.item);
+    const boundGrowth = largestRequestBytes(three.sizeInput) - largestRequestBytes(one.sizeInput);
+    expect(storedGrowth).toBeGreaterThan(500);
+    expect(boundGrowth).toBeGreaterThanOrEqual(storedGrowth);
   });
 
   it('keeps each path once, in the request: the batches refer to them', async () => {
