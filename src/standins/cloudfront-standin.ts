@@ -99,6 +99,8 @@ export interface CloudFrontStandIn {
     callerReference?: string,
     createTime?: Date,
   ): StandInInvalidation;
+  /** Adds an invalidation made outside the bot on a tenant (added with addTenant) of a distribution. */
+  addTenantExternal(tenantId: string, paths: string[], callerReference?: string): StandInInvalidation;
   /**
    * Adds a distribution to the account (listed by ListDistributions; it exists for the other calls too).
    * Listed besides these: `options.distributions`, and every distribution that has an invalidation.
@@ -238,6 +240,13 @@ export async function startCloudFrontStandIn(
     invalidations: (distributionId) => snapshots(state, distributionId),
     addExternal: (distributionId, paths, callerReference = `external-${randomUUID()}`, createTime) =>
       toSnapshot(addRecord(state, distributionId, paths, callerReference, createTime), Date.now()),
+    addTenantExternal: (tenantId, paths, callerReference = `external-${randomUUID()}`) => {
+      const distributionId = state.tenants.get(tenantId);
+      if (distributionId === undefined) throw new Error(`no tenant ${tenantId}: add it with addTenant`);
+      const record = addRecord(state, distributionId, paths, callerReference);
+      record.tenantId = tenantId;
+      return toSnapshot(record, Date.now());
+    },
     addDistribution: ({ id, domainName = defaultDomainName(id), aliases = [], cacheTagHeader }) => {
       const distribution: StandInDistribution = {
         id,

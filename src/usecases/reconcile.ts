@@ -21,6 +21,32 @@ export const PAGES_PER_RUN = 10;
  */
 const WATERMARK_MARGIN_MS = 15 * 60_000;
 
+/**
+ * What one per-distribution reconcile task reads: a distribution's own invalidations, or those of a tenant
+ * of a multi-tenant distribution (ListInvalidationsForDistributionTenant lists them apart). A tenant's
+ * task is named `<distribution id>/<tenant id>`; its invalidations count on its distribution, as the
+ * bot's own do.
+ */
+export interface ReconcileTarget {
+  distributionId: string;
+  tenantId?: string;
+}
+
+const TENANT_SEPARATOR = '/';
+
+export function reconcileTaskId(target: ReconcileTarget): string {
+  return target.tenantId === undefined
+    ? target.distributionId
+    : `${target.distributionId}${TENANT_SEPARATOR}${target.tenantId}`;
+}
+
+export function reconcileTarget(taskId: string): ReconcileTarget {
+  const at = taskId.indexOf(TENANT_SEPARATOR);
+  return at < 0
+    ? { distributionId: taskId }
+    : { distributionId: taskId.slice(0, at), tenantId: taskId.slice(at + TENANT_SEPARATOR.length) };
+}
+
 export type ReconcileServices = Pick<
   Services,
   | 'ledger'
@@ -35,7 +61,7 @@ export type ReconcileServices = Pick<
   | 'reconcileState'
 >;
 
-/** Runs one reconcile task: the account's listing, or one distribution's invalidations. */
+/** Runs one reconcile task: the account's listing, or one distribution's (or tenant's) invalidations. */
 export function reconcileTask(
   services: ReconcileServices,
   distributionId: string,
@@ -73,7 +99,15 @@ export async function reconcileAccount(services: ReconcileServices, claimedDueAt
   }
 }
 
+/** The reconcile tasks to make due: every distribution listed (or configured), and each configured tenant. */
 async function distributionsToReconcile(services: ReconcileServices, now: string): Promise<string[]> {
+  const tenants = services.policy.distributions.flatMap(({ id, tenant }) =>
+    tenant === undefined ? [] : [reconcileTaskId({ distributionId: id, tenantId: tenant })],
+  );
+  return unique([...(await listedOrConfigured(services, now)), ...tenants]);
+}
+
+async function listedOrConfigured(services: ReconcileServices, now: string): Promise<string[]> {
   const { cdn, reconcileState, logger } = services;
   const configured = services.policy.distributions.flatMap((distribution) => distributionIds(distribution));
   try {
@@ -99,8 +133,8 @@ async function distributionsToReconcile(services: ReconcileServices, now: string
 }
 
 /**
- * Counts invalidations made outside the bot (a CLI, a CI step, the console) on one distribution into
- * usage, so the month's figure matches the account's bill. It reads ListInvalidations page by page,
+ * Counts invalidations made outside the bot (a CLI, a CI step, the console) on one distribution (or one
+ * tenant of it: `taskId` as reconcileTaskId names it) into usage, so the month's figure matches the account's bill. It reads ListInvalidations page by page,
  * newest first, down to where the last complete pass began (less a margin), or on a first pass to the
  * start of the previous UTC month; GetInvalidation reads each one not seen before, for its
  * CallerReference and path count. A run reads at most PAGES_PER_RUN pages and records where it stopped
@@ -109,46 +143,48 @@ async function distributionsToReconcile(services: ReconcileServices, now: string
  */
 export async function reconcileDistribution(
   services: ReconcileServices,
-  distributionId: string,
+  taskId: string,
   claimedDueAt: string,
   pagesPerRun = PAGES_PER_RUN,
 ): Promise<void> {
   const { clock, logger, workerId, work } = services;
   let next: string | undefined;
   try {
-    const finished = await readInvalidations(services, distributionId, pagesPerRun);
+    const finished = await readInvalidations(services, taskId, pagesPerRun);
     // A pass left unfinished goes on at once; a finished one waits for the next listing of the account.
     if (!finished) next = clock.now();
   } catch (error) {
-    logger.warn('reconciling usage failed; will try again', { distributionId, error });
+    logger.warn('reconciling usage failed; will try again', { ...reconcileTarget(taskId), error });
   } finally {
-    await work.finishTask({ kind: 'reconcile', distributionId }, workerId, claimedDueAt, next);
+    await work.finishTask({ kind: 'reconcile', distributionId: taskId }, workerId, claimedDueAt, next);
   }
 }
 
 /** Reads up to `pagesPerRun` pages of a pass; true when the pass is complete. */
 async function readInvalidations(
   services: ReconcileServices,
-  distributionId: string,
+  taskId: string,
   pagesPerRun: number,
 ): Promise<boolean> {
   const { cdn, clock, reconcileState } = services;
-  const progress = await reconcileState.progress(distributionId);
+  const target = reconcileTarget(taskId);
+  // a pass's progress is the task's own: a tenant's list pages apart from its distribution's
+  const progress = await reconcileState.progress(taskId);
   const stopBefore = passBoundary(progress, clock.now());
   let newest = progress.pass?.newest;
   let marker = progress.pass?.marker;
   for (let page = 0; page < pagesPerRun; page += 1) {
-    const { items, nextMarker } = await cdn.invalidationsPage(distributionId, marker);
+    const { items, nextMarker } = await cdn.invalidationsPage(target.distributionId, marker, target.tenantId);
     newest ??= items[0]?.createTime;
     const inPass = items.filter((summary) => summary.createTime >= stopBefore);
-    await countUnseen(services, distributionId, inPass);
+    await countUnseen(services, target, inPass);
     if (nextMarker === undefined || inPass.length < items.length) {
       const watermark = newest ?? progress.watermark;
-      await reconcileState.saveProgress(distributionId, watermark === undefined ? {} : { watermark });
+      await reconcileState.saveProgress(taskId, watermark === undefined ? {} : { watermark });
       return true;
     }
     marker = nextMarker;
-    await reconcileState.saveProgress(distributionId, {
+    await reconcileState.saveProgress(taskId, {
       ...(progress.watermark === undefined ? {} : { watermark: progress.watermark }),
       pass: newest === undefined ? { marker } : { newest, marker },
     });
@@ -171,10 +207,11 @@ function passBoundary(progress: ReconcileProgress, now: string): string {
  */
 async function countUnseen(
   services: ReconcileServices,
-  distributionId: string,
+  target: ReconcileTarget,
   summaries: readonly InvalidationSummary[],
 ): Promise<void> {
   const { cdn, counters, ledger, logger } = services;
+  const { distributionId, tenantId } = target;
   if (summaries.length === 0) return;
   const seen = await ledger.seenInvalidations(
     distributionId,
@@ -184,7 +221,11 @@ async function countUnseen(
   if (unseen.length === 0) return;
   const account = await accountOfReconciled(services, distributionId);
   for (const summary of unseen) {
-    const detail = await cdn.describe({ distributionId, invalidationId: summary.id });
+    const detail = await cdn.describe({
+      distributionId,
+      invalidationId: summary.id,
+      ...(tenantId === undefined ? {} : { tenantId }),
+    });
     const external = !isBotReference(detail.callerReference);
     const month = billingMonth(detail.createTime);
     const holder = `EXT#${detail.id}`;
@@ -205,6 +246,7 @@ async function countUnseen(
     if (external)
       logger.info('counted an invalidation made outside the bot', {
         distributionId,
+        ...(tenantId === undefined ? {} : { tenantId }),
         invalidationId: detail.id,
         paths: detail.paths,
         ...(account === HOME_ACCOUNT ? {} : { account }),

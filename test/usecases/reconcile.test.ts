@@ -44,7 +44,12 @@ afterAll(async () => {
   await dynamo.close();
 });
 
-async function setUp() {
+const DEFAULT_DISTRIBUTIONS = {
+  web: { id: WEB, channels: ['CWEB000001'], approvers: { users: ['ULEAD00001'] } },
+  docs: { id: DOCS, approval: 'never' },
+};
+
+async function setUp(distributions: Record<string, unknown> = DEFAULT_DISTRIBUTIONS) {
   const tableName = `reconcile-${randomBytes(4).toString('hex')}`;
   await ensureTable(client, tableName);
   const stores: Stores = openStores(client, tableName);
@@ -62,12 +67,7 @@ async function setUp() {
     { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'shh' },
     {
       path: 'invalidator.config.yml',
-      content: {
-        distributions: {
-          web: { id: WEB, channels: ['CWEB000001'], approvers: { users: ['ULEAD00001'] } },
-          docs: { id: DOCS, approval: 'never' },
-        },
-      },
+      content: { distributions },
     },
   );
   const services: ReconcileServices = {
@@ -153,6 +153,23 @@ describe('reconciliation over the whole account', () => {
     expect(text).toContain(`• ${SHOP} (d1shop.cloudfront.net) 1 invalidation, 3 paths`);
     expect(text).toContain('• `docs` 1 invalidation, 1 path');
     expect(text).not.toContain(CONFIGURED_ONLY_NOTE);
+  });
+
+  it('counts invalidations made outside the bot on a configured tenant, on its distribution, once', async () => {
+    const TENANT = 'dt_2abcDEF3ghi';
+    const { services, standIn } = await setUp({
+      ...DEFAULT_DISTRIBUTIONS,
+      shop: { id: SHOP, tenant: TENANT, approval: 'never' },
+    });
+    standIn.addTenant(TENANT, SHOP);
+    standIn.addTenantExternal(TENANT, ['/cart.html', '/basket.html'], 'console-tenant');
+    standIn.addExternal(SHOP, ['/index.html'], 'console-parent');
+    await reconcileAgain(services);
+    expect(await external(services, SHOP)).toEqual({ invalidations: 2, distinct: 2, paths: 3 });
+    expect(standIn.calls.some((c) => c.operation === 'list' && c.tenantId === TENANT)).toBe(true);
+    // A second round reads the tenant's list again and counts nothing twice.
+    await reconcileAgain(services);
+    expect(await external(services, SHOP)).toEqual({ invalidations: 2, distinct: 2, paths: 3 });
   });
 
   it('lists the account with every page of ListDistributions, aliases included', async () => {
