@@ -1,3 +1,4 @@
+import { wildcardOffers, withWildcard } from './cheaper.js';
 import type { CostPreview } from './cost.js';
 import type { ApprovalRule } from './policy.js';
 import type { Card, Distribution } from './request/model.js';
@@ -49,6 +50,11 @@ interface ProposalBase {
   leftOut: LeftOut;
   /** the viewer paths proposed, normalised as a command's would be */
   paths: string[];
+  /**
+   * wildcards that stand for the paths under them, where the deploy changed more paths than one request
+   * can carry (foldToFit); absent when every path is proposed as it is
+   */
+  folded?: string[];
   /** what the paths would cost and need as the card was drawn; the request re-prices when made */
   cost: CostPreview;
   approvalRules: ApprovalRule[];
@@ -66,6 +72,31 @@ export type Proposal =
   | (ProposalBase & { status: 'expired'; at: string });
 
 export type NewProposal = Omit<ProposalBase, 'version' | 'expiresAt'>;
+
+/** The wildcard that purges the whole distribution: the last resort of foldToFit. */
+const EVERYTHING = '/*';
+
+/**
+ * Paths one request can carry. A deploy of thousands of objects can propose more paths than one request's
+ * record holds (`fits`: core/request-size.ts), so the directories holding the most of them are folded into
+ * wildcards, one at a time, most paths first (cheaper.ts `wildcardOffers`), until the rest fits; paths that
+ * no directory gathers (thousands of files at the root) fold into `/*`. Each wildcard is a path of its
+ * own for the bill, and needs approval where the policy says so: the card names them.
+ */
+export function foldToFit(
+  paths: readonly string[],
+  fits: (paths: readonly string[]) => boolean,
+): { paths: string[]; folded: string[] } {
+  let current = [...paths];
+  const folded: string[] = [];
+  while (!fits(current)) {
+    const [offer] = wildcardOffers(current);
+    if (offer === undefined) return { paths: [EVERYTHING], folded: [EVERYTHING] };
+    current = withWildcard(current, offer.wildcard);
+    folded.push(offer.wildcard);
+  }
+  return { paths: current, folded };
+}
 
 /** Should its poster die before the card is in the channel, a worker posts it this long after. */
 export const PROPOSAL_CARD_RETRY_MS = 15_000;

@@ -4,6 +4,7 @@ import {
   accept,
   dismiss,
   expire,
+  foldToFit,
   type LeftOut,
   type ObjectChanges,
   openProposal,
@@ -18,7 +19,8 @@ import {
   proposalStep,
   redrawLater,
 } from '../core/proposal.js';
-import type { RequestIn } from '../core/request.js';
+import { type PathNotes, type RequestIn, requestDistribution } from '../core/request.js';
+import { fitsInOneItem } from '../core/request-size.js';
 import { err, ok, type Result } from '../core/result.js';
 import { memberOf } from './membership.js';
 import { type FollowUps, RequestExistsError, type Services } from './ports.js';
@@ -33,6 +35,9 @@ import { postRetryDelayMs } from './send-notice.js';
 
 /** What a proposal's steps use: its store, its card, the clock. */
 export type ProposalServices = Pick<Services, 'cards' | 'clock' | 'ids' | 'logger' | 'proposals'>;
+
+/** A proposal's paths come from object keys: nothing was typed, so nothing to note about them. */
+const NO_PATH_NOTES: PathNotes = { encoded: [], duplicates: [], covered: [] };
 
 /** A channel the bot cannot post in is tried again this long after (someone may invite it), until expiry. */
 const UNPOSTABLE_RETRY_MS = 5 * 60_000;
@@ -70,8 +75,18 @@ export async function propose(
   input: ProposalInput,
 ): Promise<{ proposal: Proposal; created: boolean }> {
   const now = services.clock.now();
-  const cost = await previewMonthCost(services, input.distribution, input.paths);
-  const need = approvalNeed(input.paths, cost, input.distribution.policy);
+  const reason = proposalReason(input);
+  const { paths, folded } = foldToFit(input.paths, (candidate) =>
+    fitsInOneItem({
+      distribution: requestDistribution(input.distribution),
+      paths: candidate,
+      notes: NO_PATH_NOTES,
+      reason,
+      approvers: input.distribution.approvers,
+    }),
+  );
+  const cost = await previewMonthCost(services, input.distribution, paths);
+  const need = approvalNeed(paths, cost, input.distribution.policy);
   const proposal = openProposal(
     {
       id: input.id ?? `PRO-${services.ids.requestId().replace(/^INV-/, '')}`,
@@ -83,7 +98,8 @@ export async function propose(
       createdAt: now,
       objects: input.objects,
       leftOut: input.leftOut,
-      paths: input.paths,
+      paths,
+      ...(folded.length > 0 ? { folded } : {}),
       cost,
       approvalRules: need.rules,
     },

@@ -4,6 +4,7 @@ import {
   accept,
   dismiss,
   expire,
+  foldToFit,
   type NewProposal,
   openProposal,
   proposalHeadline,
@@ -79,5 +80,36 @@ describe('a deploy proposal', () => {
         leftOut: { hashed: 0, created: 0 },
       }).question,
     ).toBe('Invalidate the 2,500 that edges may hold?');
+  });
+});
+
+describe('folding a deploy too large for one request', () => {
+  const atMost = (n: number) => (paths: readonly string[]) => paths.length <= n;
+
+  it('keeps paths that fit as they are', () => {
+    expect(foldToFit(['/a.html', '/b/c.html'], atMost(2))).toEqual({
+      paths: ['/a.html', '/b/c.html'],
+      folded: [],
+    });
+  });
+
+  it('folds the folders with the most paths first, one at a time, until the rest fits', () => {
+    const docs = Array.from({ length: 40 }, (_, i) => `/docs/page-${i}.html`);
+    const img = Array.from({ length: 10 }, (_, i) => `/img/logo-${i}.png`);
+    const blog = Array.from({ length: 6 }, (_, i) => `/blog/post-${i}.html`);
+    const paths = ['/index.html', ...docs, ...img, ...blog];
+    expect(foldToFit(paths, atMost(30))).toEqual({
+      paths: ['/index.html', '/docs/*', ...img, ...blog],
+      folded: ['/docs/*'],
+    });
+    expect(foldToFit(paths, atMost(5))).toEqual({
+      paths: ['/index.html', '/docs/*', '/img/*', '/blog/*'],
+      folded: ['/docs/*', '/img/*', '/blog/*'],
+    });
+  });
+
+  it('proposes the whole distribution when no folder gathers enough of them', () => {
+    const atRoot = Array.from({ length: 50 }, (_, i) => `/page-${i}.html`);
+    expect(foldToFit(atRoot, atMost(10))).toEqual({ paths: ['/*'], folded: ['/*'] });
   });
 });

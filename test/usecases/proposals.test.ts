@@ -149,6 +149,25 @@ describe('deploy proposals through their store (DynamoDB through dynalite)', () 
     });
   });
 
+  it('folds a deploy of more paths than one request carries into wildcards, and the request it becomes is made', async () => {
+    const { stores, services, input } = await setUp();
+    // 3,000 paths of about 900 bytes: some 2.7 MB, far past one item's 400 KB
+    const long = (folder: string, i: number) => `/${folder}/${'x'.repeat(880)}-${i}.html`;
+    const paths = [
+      '/index.html',
+      ...Array.from({ length: 2000 }, (_, i) => long('docs', i)),
+      ...Array.from({ length: 990 }, (_, i) => long('blog', i)),
+      ...Array.from({ length: 9 }, (_, i) => `/img/${i}.png`),
+    ];
+    const { proposal } = await propose(services, input('web', paths));
+    expect(proposal.folded).toEqual(['/docs/*', '/blog/*']);
+    expect(proposal.paths).toEqual(['/index.html', '/docs/*', '/blog/*', ...paths.slice(2991)]);
+    expect(proposal.approvalRules.map((rule) => rule.rule)).toContain('wildcard');
+    const made = await acceptProposal(services, proposal.id, 'U0DEV', 'caller');
+    expect(made.ok).toBe(true);
+    expect((await stores.requests.get(requestIdOf(proposal)))?.request.paths).toEqual(proposal.paths);
+  });
+
   it('refuses a clicker who may not request the distribution, and stays open', async () => {
     const { stores, services, input } = await setUp();
     const { proposal } = await propose(services, input('team'));

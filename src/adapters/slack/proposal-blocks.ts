@@ -28,6 +28,8 @@ export const ProposalActionIds = {
 
 /** How much of a bucket name or path the card quotes (a bucket name is at most 63 characters). */
 const QUOTE_CHARS = 200;
+/** How many folded wildcards the card names. */
+const FOLDED_ON_CARD = 5;
 
 export function proposalCard(proposal: Proposal): SlackMessage {
   const { changed, question } = proposalHeadline(proposal);
@@ -49,6 +51,8 @@ export function proposalCard(proposal: Proposal): SlackMessage {
   }
   const leftOut = leftOutWords(proposal);
   if (leftOut) blocks.push(context(leftOut));
+  const folded = foldedWords(proposal);
+  if (folded) blocks.push(context(folded));
   if (proposal.paths.length > 0) blocks.push(context(costWords(proposal.cost), approvalWords(proposal)));
   blocks.push(...stateBlocks(proposal));
   const text = `Deploy to ${proposal.bucket} changed ${changed}: ${stateText(proposal, question)}`;
@@ -123,6 +127,19 @@ function leftOutWords(proposal: Proposal): string | undefined {
     created > 0 ? `${count(created, 'new object')} (no edge holds a cached error for it)` : '',
   ].filter(Boolean);
   return parts.length === 0 ? undefined : `Left out: ${parts.join('; ')}.`;
+}
+
+/** Wildcards standing for more paths than one request carries: what they cost and purge is not the same. */
+function foldedWords(proposal: Proposal): string | undefined {
+  const folded = proposal.folded ?? [];
+  if (folded.length === 0) return undefined;
+  const tooMany = ':warning: The deploy changed more paths than one request can carry, so';
+  const after =
+    'A wildcard purges everything under it from the edges; use Edit… to propose something narrower.';
+  if (folded.includes('/*')) return `${tooMany} the whole distribution is proposed: \`/*\`. ${after}`;
+  const shown = folded.slice(0, FOLDED_ON_CARD).map((wildcard) => code(wildcard, QUOTE_CHARS));
+  const more = folded.length > FOLDED_ON_CARD ? ` and ${folded.length - FOLDED_ON_CARD} more` : '';
+  return `${tooMany} the folders with the most of them are proposed as wildcards: ${shown.join(', ')}${more}. ${after}`;
 }
 
 function sourceWords(proposal: Proposal): string {

@@ -38,6 +38,17 @@ const actionIds = (card: ReturnType<typeof proposalCard>) =>
 describe('the card of a deploy proposal', () => {
   const paths = Array.from({ length: 22 }, (_, i) => `/docs/page-${i}.html`);
 
+  it('names the wildcards a deploy too large for one request was folded into, and says what they purge', () => {
+    const folded = ['/a/*', '/b/*', '/c/*', '/d/*', '/e/*', '/f/*', '/g/*'];
+    const all = texts(proposalCard(proposal(['/index.html', ...folded], { folded })));
+    expect(all).toContain('more paths than one request can carry');
+    expect(all).toContain('`/a/*`, `/b/*`, `/c/*`, `/d/*`, `/e/*` and 2 more.');
+    expect(all).toContain('A wildcard purges everything under it');
+    const everything = texts(proposalCard(proposal(['/*'], { folded: ['/*'] })));
+    expect(everything).toContain('the whole distribution is proposed: `/*`');
+    expect(texts(proposalCard(proposal(paths)))).not.toContain('one request can carry');
+  });
+
   it('says what the deploy changed and asks about what edges may hold, with cost and the three buttons', () => {
     const card = proposalCard(proposal(paths));
     expect(card.text).toBe(
