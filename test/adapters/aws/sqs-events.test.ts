@@ -55,6 +55,8 @@ async function setup(options: SqsStandInOptions = {}) {
   return { standIn, sqs, queueUrl, bucket: `queued-${buckets}` };
 }
 
+const EVENT_TIME = '2026-12-07T09:59:00Z';
+
 function eventBody(bucket: string, key: string, sequencer: string, type = 'Object Created'): string {
   return JSON.stringify({
     version: '0',
@@ -62,7 +64,7 @@ function eventBody(bucket: string, key: string, sequencer: string, type = 'Objec
     'detail-type': type,
     source: 'aws.s3',
     account: '111122223333',
-    time: '2026-12-07T09:59:00Z',
+    time: EVENT_TIME,
     region: 'us-east-1',
     resources: [`arn:aws:s3:::${bucket}`],
     detail: {
@@ -111,8 +113,8 @@ describe('origin events from an SQS queue', () => {
     expect(standIn.messages(queueUrl)).toEqual([]);
     const claimed = await changes.claimQuiet(bucket, LATER, 60_000);
     expect(claimed?.changes.sort((a, b) => a.key.localeCompare(b.key))).toEqual([
-      { key: 'a.html', kind: 'created' },
-      { key: 'b.html', kind: 'deleted' },
+      { key: 'a.html', kind: 'created', at: EVENT_TIME },
+      { key: 'b.html', kind: 'deleted', at: EVENT_TIME },
     ]);
   });
 
@@ -161,7 +163,7 @@ describe('origin events from an SQS queue', () => {
     expect(await events.pollOnce()).toMatchObject({ received: 1, events: 1 });
     expect(standIn.messages(queueUrl)).toEqual([]);
     expect((await changes.claimQuiet(bucket, LATER, 60_000))?.changes).toEqual([
-      { key: 'a.html', kind: 'created' },
+      { key: 'a.html', kind: 'created', at: EVENT_TIME },
     ]);
   });
 
