@@ -51,12 +51,30 @@ export async function* exportRequests(
   audit: Pick<AuditQueries, 'requestsCreatedIn'>,
   query: ExportQuery,
 ): AsyncIterable<InvalidationRequest> {
+  const created = createdInPeriod(
+    query,
+    (month) => audit.requestsCreatedIn(month),
+    ({ request }) => request,
+  );
+  for await (const { request } of created) yield request;
+}
+
+/**
+ * What was created in the period, month by month as `createdIn` lists it, on the query's distribution
+ * when it names one; `subject` is what in an item has a creation time and a distribution.
+ */
+async function* createdInPeriod<T>(
+  query: ExportQuery,
+  createdIn: (month: string) => AsyncIterable<T>,
+  subject: (item: T) => { createdAt: string; distribution: { id: string } },
+): AsyncIterable<T> {
   const from = `${query.since}T00:00:00.000Z`;
   const to = `${query.until}T23:59:59.999Z`;
   for (const month of monthsBetween(query.since, query.until)) {
-    for await (const { request } of audit.requestsCreatedIn(month)) {
-      if (query.distributionId && request.distribution.id !== query.distributionId) continue;
-      if (request.createdAt >= from && request.createdAt <= to) yield request;
+    for await (const item of createdIn(month)) {
+      const { createdAt, distribution } = subject(item);
+      if (query.distributionId && distribution.id !== query.distributionId) continue;
+      if (createdAt >= from && createdAt <= to) yield item;
     }
   }
 }
@@ -66,19 +84,15 @@ export async function* exportRequests(
  * ended). A proposal lives at most `origin.proposalMinutes` (a week at most), so its outcome is told on the
  * row of the month it was proposed in, as a request's is.
  */
-export async function* exportProposals(
+export function exportProposals(
   audit: Pick<AuditQueries, 'proposalsCreatedIn'>,
   query: ExportQuery,
 ): AsyncIterable<StoredProposal> {
-  const from = `${query.since}T00:00:00.000Z`;
-  const to = `${query.until}T23:59:59.999Z`;
-  for (const month of monthsBetween(query.since, query.until)) {
-    for await (const stored of audit.proposalsCreatedIn(month)) {
-      const { proposal } = stored;
-      if (query.distributionId && proposal.distribution.id !== query.distributionId) continue;
-      if (proposal.createdAt >= from && proposal.createdAt <= to) yield stored;
-    }
-  }
+  return createdInPeriod(
+    query,
+    (month) => audit.proposalsCreatedIn(month),
+    ({ proposal }) => proposal,
+  );
 }
 
 /**

@@ -40,22 +40,21 @@ export class DynamoDbAuditQueries implements AuditQueries {
   }
 
   async *requestsCreatedIn(month: string): AsyncIterable<StoredRequest> {
-    const items = this.table.query({
-      IndexName: Indexes.byMonth,
-      KeyConditionExpression: 'monthPk = :monthPk',
-      ExpressionAttributeValues: { ':monthPk': Keys.month(month) },
-    });
-    for await (const item of items) yield parseStored(item);
+    for await (const item of this.byMonth(Keys.month(month))) yield parseStored(item);
   }
 
   // Proposals share `byMonth` with requests, under partitions of their own (keys.ts).
   async *proposalsCreatedIn(month: string): AsyncIterable<StoredProposal> {
-    const items = this.table.query({
+    for await (const item of this.byMonth(Keys.proposalMonth(month))) yield parseProposal(item);
+  }
+
+  /** One partition of `byMonth`, oldest first. */
+  private byMonth(monthPk: string) {
+    return this.table.query({
       IndexName: Indexes.byMonth,
       KeyConditionExpression: 'monthPk = :monthPk',
-      ExpressionAttributeValues: { ':monthPk': Keys.proposalMonth(month) },
+      ExpressionAttributeValues: { ':monthPk': monthPk },
     });
-    for await (const item of items) yield parseProposal(item);
   }
 
   async *requestsActiveIn(months: readonly string[]): AsyncIterable<StoredRequest> {
