@@ -147,7 +147,7 @@ describe('the S3 events of origin buckets, queued for the worker', () => {
     });
   });
 
-  it('makes no rule, queue or alarm on queues without an origin', async () => {
+  it('makes no rule, queue, event source or queue alarm without an origin', async () => {
     const none = await synthesize(testConfig({ polling }), { bundle: false });
     const rules = Object.values(none.json.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
     expect(rules.map((rule) => JSON.stringify(rule.Properties)).filter((p) => p.includes('aws.s3'))).toEqual(
@@ -155,6 +155,9 @@ describe('the S3 events of origin buckets, queued for the worker', () => {
     );
     none.template.resourceCountIs('AWS::SQS::Queue', 0);
     none.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    expect(
+      none.template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/SQS' } }),
+    ).toEqual({});
   });
 });
 
