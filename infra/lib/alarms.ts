@@ -4,6 +4,7 @@ import {
   Duration,
   type aws_lambda as lambda,
   aws_sns as sns,
+  type aws_sqs as sqs,
   aws_sns_subscriptions as subscriptions,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -21,6 +22,8 @@ export interface AlarmsProps {
   backlogMinutes: number;
   /** an invalidation in progress for longer than this is stuck (AWS: under 25 s at P95) */
   stuckMinutes: number;
+  /** the dead-letter queue of the origin buckets' S3 events, when the policy file names origins */
+  originEventDeadLetters?: sqs.IQueue;
   /** optional address that gets every alarm by email (SNS asks it to confirm) */
   email?: string;
   /** an existing topic for the alarms (a team's own paging topic); unset, one is created */
@@ -28,7 +31,7 @@ export interface AlarmsProps {
 }
 
 /**
- * Alarms into one SNS topic: either function failing, and requests stuck. The stuck figures are the
+ * Alarms into one SNS topic: either function failing, requests stuck, and origin events set aside. The stuck figures are the
  * worker's own metrics, written as Embedded Metric Format lines in its log (src/adapters/system/emf-metrics.ts),
  * which CloudWatch turns into metrics: the worker needs no cloudwatch:PutMetricData (which cannot be
  * narrowed to a resource).
@@ -81,6 +84,28 @@ export class Alarms extends Construct {
       DUE_WORK_METRICS.unreadable,
       'A due item in the table could not be read and was set aside (attribute setAsideBecause): look at it',
       props,
+    );
+    if (props.originEventDeadLetters) this.deadLettered(props.originEventDeadLetters);
+  }
+
+  /**
+   * An alarm while the origin events' dead-letter queue holds a message: an S3 event the worker could not
+   * record after every try, so a deploy may go unproposed until it is redriven.
+   */
+  private deadLettered(queue: sqs.IQueue): void {
+    this.add(
+      new cloudwatch.Alarm(this, 'OriginEventsDeadLettered', {
+        alarmDescription:
+          'S3 events of an origin bucket could not be recorded and wait in the dead-letter queue: redrive them once DynamoDB answers',
+        metric: queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
     );
   }
 

@@ -1,4 +1,5 @@
 import {
+  Annotations,
   AssetHashType,
   type aws_cloudwatch as cloudwatch,
   DockerImage,
@@ -11,10 +12,14 @@ import {
   aws_logs as logs,
   RemovalPolicy,
   Stack,
+  aws_s3 as s3,
   aws_secretsmanager as secretsmanager,
   type aws_sns as sns,
+  aws_sqs as sqs,
+  Token,
   aws_events_targets as targets,
 } from 'aws-cdk-lib';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { tableDefinition } from '../../src/adapters/aws/dynamodb/schema.js';
 import { SLACK_EVENTS_PATH } from '../../src/adapters/slack/lambda-app.js';
@@ -75,6 +80,13 @@ export interface InvalidatorProps {
   backlogMinutes?: number;
   /** alarm when an invalidation has been in progress this long (default 60 minutes) */
   stuckMinutes?: number;
+  /**
+   * Origin buckets (`origin.bucket` in the policy file) of the same CDK app: the construct turns their
+   * EventBridge notifications on. A bucket with a known name that the policy file does not name fails the
+   * synth; a policy file's bucket not given here needs its one setting turned on by hand (`cdk synth` says
+   * so in an info message).
+   */
+  originBuckets?: readonly s3.IBucket[];
 }
 
 /**
@@ -85,6 +97,44 @@ export interface InvalidatorProps {
  * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
  */
 export const RESERVED_CONCURRENCY = { slack: 20, worker: 2 } as const;
+
+/**
+ * A worker run stays up to 50 s for work about to fall due, and keeps 20 s for its last steps
+ * (src/entrypoints/lambda-worker.ts).
+ */
+const WORKER_TIMEOUT = Duration.seconds(90);
+
+/** Tries of an origin event before it is set aside in the dead-letter queue. */
+const MAX_RECEIVES = 5;
+
+/**
+ * At least six times the function's timeout, as AWS advises for an SQS event source: time for Lambda to
+ * retry a batch while the function is throttled, before the message comes back and counts another receive.
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+ */
+export function originQueueVisibility(workerTimeout: Duration): Duration {
+  return Duration.seconds(workerTimeout.toSeconds() * 6);
+}
+
+/**
+ * A bucket's name when synth knows it: an imported bucket's (`Bucket.fromBucketName`), or the `bucketName`
+ * a bucket of the app was created with (its `bucketName` attribute is a reference even then).
+ */
+function knownName(bucket: s3.IBucket): string | undefined {
+  if (!Token.isUnresolved(bucket.bucketName)) return bucket.bucketName;
+  const resource = bucket.node.defaultChild;
+  const name = s3.CfnBucket.isCfnBucket(resource) ? resource.bucketName : undefined;
+  return name === undefined || Token.isUnresolved(name) ? undefined : name;
+}
+
+/** The info `cdk synth` shows for an origin bucket the construct was not given. */
+function eventBridgeSettingNote(bucket: string): string {
+  return (
+    `Invalidator: turn on EventBridge for origin bucket ${bucket}, or pass it in originBuckets: ` +
+    'S3 console, the bucket, Properties, Amazon EventBridge, On ' +
+    '(README: Deploy-aware proposals; the CLI call replaces the whole notification configuration)'
+  );
+}
 
 /** The table the functions use: the one created here, or the one given. */
 type TableRef = Pick<dynamodb.ITable, 'tableName' | 'tableArn' | 'encryptionKey'>;
@@ -125,6 +175,10 @@ export class Invalidator extends Construct {
   readonly tenantIds: readonly string[];
   /** the S3 buckets the policy file names as origins (`origin.bucket`): their events reach the worker */
   readonly originBuckets: readonly string[];
+  /** where EventBridge puts the origin buckets' events for the worker (only with origins in the policy file) */
+  readonly originEventQueue?: sqs.IQueue;
+  /** where the queue's events go after MAX_RECEIVES failed tries (only with origins in the policy file) */
+  readonly originEventDeadLetters?: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: InvalidatorProps) {
     super(scope, id);
@@ -175,6 +229,12 @@ export class Invalidator extends Construct {
     const slack = this.createSlackHandler({ ...shared, reservedConcurrency: reserved.slack }, worker.fn);
     this.workerFunction = worker.fn;
     this.slackFunction = slack.fn;
+    const originEvents = this.routeOriginEvents(worker.fn);
+    if (originEvents) {
+      this.originEventQueue = originEvents.queue;
+      this.originEventDeadLetters = originEvents.deadLetters;
+    }
+    this.enableOriginEventBridge(props.originBuckets ?? []);
     // Slack signs every request (the handler checks it), so the URL itself needs no AWS auth.
     // https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
     const url = slack.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
@@ -186,6 +246,7 @@ export class Invalidator extends Construct {
       service,
       backlogMinutes: props.backlogMinutes ?? 10,
       stuckMinutes: props.stuckMinutes ?? 60,
+      ...(originEvents ? { originEventDeadLetters: originEvents.deadLetters } : {}),
       ...(props.alarmEmail ? { email: props.alarmEmail } : {}),
       ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
     });
@@ -211,9 +272,7 @@ export class Invalidator extends Construct {
     const worker = this.handler('Worker', 'worker', {
       ...shared,
       memorySize: 512,
-      // A run stays up to 50 s for work about to fall due, and keeps 20 s for its last steps
-      // (src/entrypoints/lambda-worker.ts).
-      timeout: Duration.seconds(90),
+      timeout: WORKER_TIMEOUT,
       statements: [
         ...cloudFrontStatements(Stack.of(this), WORKER_CLOUDFRONT_ACTIONS, this.distributionIds),
         ...tenantStatements(Stack.of(this), WORKER_TENANT_ACTIONS, this.tenantIds),
@@ -234,19 +293,37 @@ export class Invalidator extends Construct {
         }),
       ],
     });
-    this.routeOriginEvents(worker.fn);
     return worker;
   }
 
   /**
    * The S3 object events of the policy file's origin buckets go to the worker, which records them (deploy
-   * proposals). S3 sends them to the account's default event bus once EventBridge is on for the bucket:
-   * `enableEventBridgeNotification()` on a bucket of the same app, or the bucket's one setting otherwise
-   * (README: Deploy-aware proposals). The rule needs no permission on the buckets themselves.
+   * proposals). S3 sends them to the account's default event bus once EventBridge is on for the bucket
+   * (`enableOriginEventBridge`). The rule needs no permission on the buckets themselves.
    * https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html
+   *
+   * They wait in a queue rather than invoke the worker directly: the worker's asynchronous invokes are not
+   * retried, so an event arriving while DynamoDB fails would be lost. From the queue, a batch whose
+   * recording fails comes back after the visibility timeout, and after MAX_RECEIVES tries it waits in the
+   * dead-letter queue (alarmed) for a redrive. The worker's role gets only the consume actions on this
+   * queue (the event source grants them).
    */
-  private routeOriginEvents(worker: lambda.IFunction): void {
-    if (this.originBuckets.length === 0) return;
+  private routeOriginEvents(
+    worker: lambda.Function,
+  ): { queue: sqs.IQueue; deadLetters: sqs.IQueue } | undefined {
+    if (this.originBuckets.length === 0) return undefined;
+    const deadLetters = new sqs.Queue(this, 'OriginEventsDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // SQS's longest: time to mend DynamoDB and redrive.
+      retentionPeriod: Duration.days(14),
+    });
+    const queue = new sqs.Queue(this, 'OriginEventsQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: originQueueVisibility(WORKER_TIMEOUT),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVES },
+    });
     new events.Rule(this, 'OriginEvents', {
       description: 'S3 object events of the origin buckets, for deploy proposals',
       eventPattern: {
@@ -254,8 +331,44 @@ export class Invalidator extends Construct {
         detailType: ['Object Created', 'Object Deleted'],
         detail: { bucket: { name: [...this.originBuckets] } },
       },
-      targets: [new targets.LambdaFunction(worker, { retryAttempts: 2 })],
+      targets: [new targets.SqsQueue(queue)],
     });
+    worker.addEventSource(
+      new SqsEventSource(queue, {
+        // A deploy's events in few invocations, each recorded in one batch (src/entrypoints/lambda-worker.ts).
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(5),
+        reportBatchItemFailures: true,
+        // SQS's least: the worker's reserved concurrency is small, and recording a batch is quick.
+        // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html
+        maxConcurrency: 2,
+      }),
+    );
+    return { queue, deadLetters };
+  }
+
+  /**
+   * Turns EventBridge on for the origin buckets given (a custom resource CDK adds to the stack), and says
+   * at synth which of the policy file's buckets still need their one setting. A given bucket whose name is
+   * known but not an origin would send events nobody routes: a mistake, refused.
+   */
+  private enableOriginEventBridge(buckets: readonly s3.IBucket[]): void {
+    const given = new Set<string>();
+    for (const bucket of buckets) {
+      const name = knownName(bucket);
+      if (name !== undefined) {
+        if (!this.originBuckets.includes(name)) {
+          throw new Error(
+            `Invalidator: originBuckets has ${name}, which no origin.bucket of the policy file names (${this.originBuckets.join(', ') || 'none'})`,
+          );
+        }
+        given.add(name);
+      }
+      bucket.enableEventBridgeNotification();
+    }
+    for (const name of this.originBuckets.filter((origin) => !given.has(origin))) {
+      Annotations.of(this).addInfo(eventBridgeSettingNote(name));
+    }
   }
 
   private createSlackHandler(shared: Shared, worker: lambda.IFunction) {

@@ -1,6 +1,12 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseOriginEvent } from '../adapters/aws/origin-events.js';
 import { readSlackSecret, withSlackSecret } from '../adapters/aws/secrets.js';
+import {
+  recordSqsBatch,
+  type SqsBatchResponse,
+  type SqsRecord,
+  sqsRecordsOf,
+} from '../adapters/aws/sqs-batch.js';
 import { postToResponseUrl, replyEvent } from '../adapters/slack/response-url.js';
 import { createEmfMetrics, DEFAULT_SERVICE } from '../adapters/system/emf-metrics.js';
 import { createLogger } from '../adapters/system/logger.js';
@@ -30,12 +36,33 @@ const MAX_STAY_MS = 50_000;
  * are safe, since every step is claimed with a conditional lease. Environment: SLACK_SECRET_ARN,
  * TABLE_NAME, INVALIDATOR_CONFIG, POWERTOOLS_SERVICE_NAME (the metrics' `service` dimension), all set by
  * the stack (infra/lib/stack.ts).
+ *
+ * Also invoked by the SQS event source of the origin buckets' S3 events (infra/lib/invalidator.ts): such
+ * an invocation records its batch and answers which messages to receive again, and runs nothing. The
+ * recording makes the bucket's watch due, which the next scheduled run or wake takes up; staying for a
+ * run would keep the batch's messages in flight (and its failures unreported) for up to a minute.
  */
-export async function handler(event: unknown, context: LambdaContext): Promise<void> {
+export async function handler(event: unknown, context: LambdaContext): Promise<SqsBatchResponse | undefined> {
   const worker = await composed();
-  // An S3 object event of an origin bucket (EventBridge): recorded before the run, which then finds its
-  // bucket's watch due. Recording failing fails the invocation, which Lambda tries again.
+  const records = sqsRecordsOf(event);
+  if (records) return recordQueuedEvents(worker, records);
   await recordOriginEvent(worker, event);
+  await runDueWork(worker, event, context);
+  return undefined;
+}
+
+/** A batch of the origin event queue, recorded in one call; Lambda deletes what it does not get back. */
+function recordQueuedEvents(worker: WorkerLambda, records: readonly SqsRecord[]): Promise<SqsBatchResponse> {
+  const { services } = worker;
+  return recordSqsBatch(records, {
+    changes: schedulingOnRecord(services.originChanges, services),
+    clock: services.clock,
+    logger: services.logger,
+  });
+}
+
+/** One run of the due work, and the reply the event carries; a reply that failed fails the invocation. */
+async function runDueWork(worker: WorkerLambda, event: unknown, context: LambdaContext): Promise<void> {
   const replied = reply(event);
   try {
     await worker.run(Math.max(0, Math.min(MAX_STAY_MS, context.getRemainingTimeInMillis() - RESERVE_MS)));
@@ -52,6 +79,12 @@ export async function handler(event: unknown, context: LambdaContext): Promise<v
   }
 }
 
+/**
+ * An S3 object event of an origin bucket that EventBridge delivered straight to the worker (the stack
+ * queues them now; a rule of an older deployment, or one made by hand, may still invoke the worker):
+ * recorded before the run, which then finds its bucket's watch due. Recording failing fails the
+ * invocation, and the event is lost: the worker's asynchronous invocations are not retried.
+ */
 async function recordOriginEvent(worker: WorkerLambda, event: unknown): Promise<void> {
   if (!isS3Event(event)) return;
   const { services } = worker;

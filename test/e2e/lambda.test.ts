@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLED_CONFIG, bundleHandler } from '../../infra/lib/bundle.js';
 import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
+import type { SqsBatchResponse } from '../../src/adapters/aws/sqs-batch.js';
 import { drainDueWork } from '../../src/adapters/system/drain.js';
 import {
   blockActionsBody,
@@ -42,7 +43,10 @@ const PIPELINE_CHANNEL = 'CDEPLOY001';
  */
 const load = (path: string) => createRequire(import.meta.url)(path) as Record<string, unknown>;
 
-type WorkerHandler = (event: unknown, context: { getRemainingTimeInMillis(): number }) => Promise<void>;
+type WorkerHandler = (
+  event: unknown,
+  context: { getRemainingTimeInMillis(): number },
+) => Promise<SqsBatchResponse | undefined>;
 
 /**
  * The deployed Lambda bundles (built here by the stack's own bundling), invoked in-process with Function URL
@@ -370,25 +374,52 @@ describe('the Lambda handlers', () => {
     );
   });
 
-  it('records an S3 event EventBridge delivers to the worker, and proposes the object once writes are quiet', async () => {
-    const s3Event = (key: string, sequencer: string) => ({
+  /** An S3 object event of the origin bucket, as EventBridge sends it. */
+  const s3Event = (key: string, sequencer: string) => ({
+    version: '0',
+    id: `event-${sequencer}`,
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: ['arn:aws:s3:::lambda-site'],
+    detail: {
       version: '0',
-      id: `event-${sequencer}`,
-      'detail-type': 'Object Created',
-      source: 'aws.s3',
-      account: '123456789012',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: ['arn:aws:s3:::lambda-site'],
-      detail: {
-        version: '0',
-        bucket: { name: 'lambda-site' },
-        object: { key, size: 120, etag: `etag-${sequencer}`, sequencer },
-        'request-id': 'C3D13FE58DE4C810',
-        requester: '123456789012',
-        reason: 'PutObject',
-      },
-    });
+      bucket: { name: 'lambda-site' },
+      object: { key, size: 120, etag: `etag-${sequencer}`, sequencer },
+      'request-id': 'C3D13FE58DE4C810',
+      requester: '123456789012',
+      reason: 'PutObject',
+    },
+  });
+  /** An invocation by the SQS event source of the origin event queue: each message's id and body. */
+  const sqsEvent = (messages: Array<[messageId: string, body: string]>) => ({
+    Records: messages.map(([messageId, body]) => ({
+      messageId,
+      receiptHandle: `receipt-${messageId}`,
+      body,
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) },
+      messageAttributes: {},
+      md5OfBody: createHash('md5').update(body).digest('hex'),
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:Invalidator-OriginEventsQueue',
+      awsRegion: 'us-east-1',
+    })),
+  });
+  const deployCardWith = (path: string) =>
+    stack.slack.waitFor(() =>
+      stack.slack.messages.find(
+        (m) =>
+          !m.thread_ts && m.text.includes('Deploy to lambda-site') && JSON.stringify(m.blocks).includes(path),
+      ),
+    );
+  const hasDeployCardWith = (path: string) =>
+    stack.slack.messages.some(
+      (m) => m.text.includes('Deploy to lambda-site') && JSON.stringify(m.blocks).includes(path),
+    );
+
+  it('records an S3 event EventBridge delivers to the worker, and proposes the object once writes are quiet', async () => {
     const context = { getRemainingTimeInMillis: () => 60_000 };
     // Twice, as EventBridge may deliver it, and an event that is no S3 object event at all.
     await workerHandler(s3Event('docs/install+guide.html', '0062E99A88DC407460'), context);
@@ -405,6 +436,62 @@ describe('the Lambda handlers', () => {
     expect(JSON.stringify(card.blocks)).toContain('/docs/install%20guide.html');
     await runWorker();
     expect(stack.slack.messages.filter((m) => m.text.includes('Deploy to lambda-site'))).toHaveLength(1);
+  });
+
+  it('records the S3 events of a batch from the origin event queue, runs nothing, and drops an unreadable message', async () => {
+    const context = { getRemainingTimeInMillis: () => 60_000 };
+    const answer = await workerHandler(
+      sqsEvent([
+        ['message-a', JSON.stringify(s3Event('queued/a.html', '0062E99A88DC407470'))],
+        ['message-unreadable', '{"Records":[{"eventSource":"aws:s3"}]}'],
+        ['message-b', JSON.stringify(s3Event('queued/b.html', '0062E99A88DC407471'))],
+      ]),
+      context,
+    );
+    // Lambda deletes every message not listed: the unreadable one too, which would never read on a retry.
+    expect(answer).toEqual({ batchItemFailures: [] });
+    const warning = logs.map(parse).find((line) => String(line?.message).includes('not an S3 object event'));
+    expect(warning).toMatchObject({ level: 'warn', messageId: 'message-unreadable' });
+    // The invocation only recorded: no run stayed to post the proposal once the bucket was quiet.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(hasDeployCardWith('/queued/a.html')).toBe(false);
+    await runWorker();
+    const card = await deployCardWith('/queued/a.html');
+    expect(card.text).toContain('changed 2 objects');
+    expect(JSON.stringify(card.blocks)).toContain('/queued/b.html');
+  });
+
+  it('answers with every readable message of a batch when DynamoDB does not answer, and records them when they come back', async () => {
+    const context = { getRemainingTimeInMillis: () => 60_000 };
+    const batch = sqsEvent([
+      ['message-c', JSON.stringify(s3Event('retried/c.html', '0062E99A88DC407480'))],
+      ['message-garbled', 'not json'],
+      ['message-d', JSON.stringify(s3Event('retried/d.html', '0062E99A88DC407481'))],
+    ]);
+    // Composed before the cut, as a warm worker is (a cold start reads the table).
+    await workerHandler(sqsEvent([['message-warm', 'not json']]), context);
+    stack.dynamoProxy.cut();
+    let answer: SqsBatchResponse | undefined;
+    try {
+      answer = await workerHandler(batch, context);
+    } finally {
+      stack.dynamoProxy.restore();
+    }
+    expect(answer).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'message-c' }, { itemIdentifier: 'message-d' }],
+    });
+    // SQS hands the reported messages back after each visibility timeout until they are recorded (the
+    // first try may still meet a connection the outage reset: the SDK makes one attempt here).
+    let again = await workerHandler(batch, context);
+    for (let tries = 1; again?.batchItemFailures.length && tries < 5; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      again = await workerHandler(batch, context);
+    }
+    expect(again).toEqual({ batchItemFailures: [] });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await runWorker();
+    const card = await deployCardWith('/retried/c.html');
+    expect(card.text).toContain('changed 2 objects');
   });
 
   it('answers the Events API URL check, a signed JSON body that a Function URL passes as text', async () => {

@@ -4,26 +4,23 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { OriginEvent } from '../../core/origin.js';
 import type { Clock, Logger, OriginChanges } from '../../usecases/ports.js';
-import { parseOriginEvent } from './origin-events.js';
+import { readOriginMessages } from './sqs-batch.js';
 
 /**
  * S3 object events for the server runtime: EventBridge puts them into an SQS queue, and this long-polls
  * it. A message is deleted only once its event is recorded, so a crash or a store that does not answer
  * leaves it to come back after the queue's visibility timeout; recording it again changes nothing.
  *
- * A message that is not an S3 object event is deleted too, after a warning with its id, the reason and
- * the start of its body (object keys and bucket names, nothing secret): it would never parse on a later
- * try either, and left in the queue it would come back every visibility timeout for as long as the queue
- * keeps it (4 days by default) unless a dead-letter queue is set up.
+ * A message that is not an S3 object event is deleted too, after a warning (sqs-batch.ts): left in the
+ * queue it would come back every visibility timeout for as long as the queue keeps it (4 days by
+ * default) unless a dead-letter queue is set up.
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
  */
 
 /** SQS's longest long poll, and the most messages one receive returns. */
 export const MAX_WAIT_SECONDS = 20;
 export const MAX_MESSAGES = 10;
-const BODY_EXCERPT = 200;
 
 /** What one receive did. */
 export interface PollOutcome {
@@ -65,25 +62,13 @@ export class SqsOriginEvents {
       abortSignal ? { abortSignal } : {},
     );
     const messages = received.Messages ?? [];
-    const events: OriginEvent[] = [];
-    const done: Message[] = [];
-    let malformed = 0;
-    for (const message of messages) {
-      const parsed = parseOriginEvent(message.Body ?? '');
-      if (parsed.ok) events.push(parsed.value);
-      else {
-        malformed += 1;
-        this.logger.warn('origin event queue: a message that is not an S3 object event, deleted', {
-          messageId: message.MessageId,
-          reason: parsed.reason,
-          bodyStart: (message.Body ?? '').slice(0, BODY_EXCERPT),
-        });
-      }
-      done.push(message);
-    }
+    const { events, unreadable } = readOriginMessages(
+      messages.map((message) => ({ messageId: message.MessageId, body: message.Body ?? '' })),
+      this.logger,
+    );
     if (events.length > 0) await this.changes.record(events, this.clock.now());
-    await this.delete(done);
-    return { received: messages.length, events: events.length, malformed };
+    await this.delete(messages);
+    return { received: messages.length, events: events.length, malformed: unreadable.length };
   }
 
   /** Polls until `signal` aborts; a failed poll is logged and tried again after a pause. */
