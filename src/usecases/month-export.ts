@@ -58,9 +58,9 @@ export interface ExportPart {
 
 /**
  * The month's export as `npm run audit --since <first day> --until <last day>` makes it, for each kind of
- * row the scope allows: events, requests and deploy proposals (of the approved distributions only, for an
- * approver), and
- * the refusals for an auditor alone (they name people and channels across every distribution).
+ * row the scope allows: events and requests (of the approved distributions only, for an approver), the
+ * refusals for an auditor alone (they name people and channels across every distribution), and deploy
+ * proposals (again only of the approved distributions, for an approver).
  */
 export function monthExport(
   services: Pick<Services, 'audit' | 'refusals'>,
@@ -79,16 +79,16 @@ export function monthExport(
       kind: 'requests',
       rows: requestRows(onlyAllowed(exportRequests(services.audit, query), allowed, (request) => request)),
     },
-    {
-      kind: 'proposals',
-      rows: proposalRows(
-        onlyAllowed(exportProposals(services.audit, query), allowed, ({ proposal }) => proposal),
-      ),
-    },
   ];
   if (scope.kind === 'auditor') {
     parts.push({ kind: 'refusals', rows: refusalRowsOf(services, query) });
   }
+  parts.push({
+    kind: 'proposals',
+    rows: proposalRows(
+      onlyAllowed(exportProposals(services.audit, query), allowed, ({ proposal }) => proposal),
+    ),
+  });
   return parts;
 }
 

@@ -41,6 +41,8 @@ function config(queueUrl: string): Record<string, unknown> {
       site: {
         id: IDS.site,
         approval: 'never',
+        // an approver of this distribution alone: their export holds its proposals only
+        approvers: { users: [USERS.oncall] },
         origin: origin('my-site', { prefix: '/site', errorCachingMinTtlSeconds: 0 }),
       },
       events: { id: IDS.events, approval: 'never', origin: origin('events-site', { queueUrl }) },
@@ -363,5 +365,17 @@ describe('deploy-aware proposals on the running bot (two processes)', () => {
     );
     expect(file.content.toString('utf8')).toBe(audit.stdout);
     expect(file.initial_comment).toContain(`${rows.length} proposals`);
+
+    // An approver of one distribution gets that distribution's proposals only.
+    const approverFilesBefore = stack.slack.files.length;
+    await slack().command(USERS.oncall, `export json ${month}`);
+    const theirs = await stack.slack.waitFor(() =>
+      stack.slack.files
+        .slice(approverFilesBefore)
+        .find((f) => f.filename === `invalidator-audit-${month}-proposals.json`),
+    );
+    const approverRows = JSON.parse(theirs.content.toString('utf8')) as Array<Record<string, unknown>>;
+    expect(approverRows.length).toBeGreaterThan(0);
+    expect(new Set(approverRows.map((row) => row.distributionId))).toEqual(new Set([IDS.site]));
   });
 });
