@@ -7,11 +7,11 @@ import { accountPathsScope, monthPathsScope } from '../../src/core/reservations.
 import { prepareInvalidation, recordRequest } from '../../src/usecases/request-invalidation.js';
 import { accountMonthUsed, releaseReservation } from '../../src/usecases/reservations.js';
 import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { countingIds, noGroups, silentLogger } from '../support/usecase-services.js';
 
 const NOW = '2026-12-07T10:00:00.000Z';
 const MONTH = '2026-12';
 const BLUE_ACCOUNT = '222222222222';
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** web in the bot's own account, blue in 2222… through a role; 10 free paths a month in each. */
 function accountsFile(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -36,24 +36,21 @@ async function recorder(client: DynamoDBClient, file: Record<string, unknown>) {
   await ensureTable(client, table);
   const stores = openStores(client, table);
   const policy = parsePolicyFile({ path: 'invalidator.config.yml', content: file });
-  let ids = 0;
   const services = {
     ...stores,
     policy,
     clock: { now: () => NOW },
-    ids: {
-      requestId: () => `INV-${String(++ids).padStart(10, '0')}`,
-      refusalId: () => `REF-${String(++ids).padStart(10, '0')}`,
-      random: () => 0.5,
-    },
-    logger: silent,
-    directory: { members: async () => [], confirm: async () => ({ ok: true as const, members: [] }) },
+    ids: countingIds(),
+    logger: silentLogger,
+    directory: noGroups,
   };
+  let recorded = 0;
   const record = async (alias: 'web' | 'blue', count: number) => {
+    recorded += 1;
     const distribution = policy.distributions.find(
       (d) => d.alias === alias,
     ) as PolicyConfig['distributions'][0];
-    const paths = Array.from({ length: count }, (_, i) => `/${alias}/${tables}/${ids}/${i}.html`);
+    const paths = Array.from({ length: count }, (_, i) => `/${alias}/${tables}/${recorded}/${i}.html`);
     const prepared = prepareInvalidation(
       policy,
       distribution,

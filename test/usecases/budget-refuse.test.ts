@@ -12,11 +12,11 @@ import {
 } from '../../src/core/reservations.js';
 import { prepareInvalidation, recordRequest } from '../../src/usecases/request-invalidation.js';
 import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { countingIds, noGroups, silentLogger } from '../support/usecase-services.js';
 
 const NOW = '2026-12-07T10:00:00.000Z';
 const MONTH = '2026-12';
 const WEB = 'E2ABCDEF123XYZ';
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 let tables = 0;
 
@@ -26,21 +26,13 @@ async function recorder(client: DynamoDBClient, file: Record<string, unknown>) {
   await ensureTable(client, table);
   const stores = openStores(client, table);
   const policy = parsePolicyFile({ path: 'invalidator.config.yml', content: file });
-  let ids = 0;
   const services = {
     ...stores,
     policy,
     clock: { now: () => NOW },
-    ids: {
-      requestId: () => `INV-${String(++ids).padStart(10, '0')}`,
-      refusalId: () => `REF-${String(++ids).padStart(10, '0')}`,
-      random: () => 0.5,
-    },
-    logger: silent,
-    directory: {
-      members: async () => [],
-      confirm: async () => ({ ok: true as const, members: [] }),
-    },
+    ids: countingIds(),
+    logger: silentLogger,
+    directory: noGroups,
   };
   const record = (paths: string[]) => {
     const prepared = prepareInvalidation(

@@ -9,10 +9,10 @@ import { addMs } from '../../src/core/schedule.js';
 import { originTask, periodProposalId, watchOrigin } from '../../src/usecases/origin-watch.js';
 import type { Cards } from '../../src/usecases/ports.js';
 import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { countingIds, silentLogger } from '../support/usecase-services.js';
 
 const T0 = '2026-12-07T14:02:00.000Z';
 const CHANNEL = 'C0123DEPLOY';
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Two distributions served from one bucket under different origin paths. */
 const policy = parsePolicyFile({
@@ -93,18 +93,15 @@ describe('watching an origin bucket (DynamoDB through dynalite)', () => {
     await ensureTable(client, table);
     const posted: Proposal[] = [];
     let now = T0;
-    let ids = 0;
+    // one counter for every set of stores made here, as one table's ids would be
+    const ids = countingIds();
     const make = () => ({
       ...openStores(client, table),
       policy,
       cards: postedCards(posted),
       clock: { now: () => now },
-      ids: {
-        requestId: () => `INV-${String(++ids).padStart(10, '0')}`,
-        refusalId: () => 'REF-0000000000',
-        random: () => 0.5,
-      },
-      logger: silent,
+      ids,
+      logger: silentLogger,
       workerId: 'test-worker',
     });
     const services = make();

@@ -16,9 +16,9 @@ import {
   runProposalStep,
 } from '../../src/usecases/proposals.js';
 import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { countingIds, noGroups, silentLogger } from '../support/usecase-services.js';
 
 const AT = '2026-12-07T14:05:00.000Z';
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const FILE = {
   distributions: {
     web: { id: 'E2ABCDEF123XYZ', approval: 'wildcard', approvers: { users: ['U0LEAD'] } },
@@ -65,22 +65,14 @@ describe('deploy proposals through their store (DynamoDB through dynalite)', () 
     const policy = parsePolicyFile({ path: 'invalidator.config.yml', content: FILE });
     const slack = slackCards();
     let now = AT;
-    let ids = 0;
     const services = {
       ...stores,
       policy,
       cards: slack.cards as Cards,
       clock: { now: () => now },
-      ids: {
-        requestId: () => `INV-${String(++ids).padStart(10, '0')}`,
-        refusalId: () => `REF-${String(++ids).padStart(10, '0')}`,
-        random: () => 0.5,
-      },
-      logger: silent,
-      directory: {
-        members: async () => [],
-        confirm: async () => ({ ok: true as const, members: [] }),
-      },
+      ids: countingIds(),
+      logger: silentLogger,
+      directory: noGroups,
     };
     const distributionOf = (alias: string) => {
       const found = policy.distributions.find((d) => d.alias === alias);
