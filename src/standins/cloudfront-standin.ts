@@ -65,7 +65,12 @@ export interface CloudFrontStandInOptions {
    * Called before each routed call is answered; an AWS error code it resolves with (e.g. 'Throttling') is
    * the answer instead, with the HTTP status CloudFront gives that code. It may take its time (a delay).
    */
-  beforeAnswer?: (call: { operation: Operation; distributionId: string }) => Promise<string | undefined>;
+  beforeAnswer?: (call: {
+    operation: Operation;
+    distributionId: string;
+    /** the AWS account whose keys signed the call, when `accounts` tells */
+    account?: string;
+  }) => Promise<string | undefined>;
   /** distribution tenants (`dt_…`) and the multi-tenant distribution each belongs to; others are EntityNotFound */
   tenants?: Record<string, string>;
   /** enforce CloudFront's in-progress limits per distribution (3000 paths, 15 wildcard paths). Default true */
@@ -329,7 +334,10 @@ async function answer(
   query: URLSearchParams,
   signer: string | undefined,
 ): Promise<Reply> {
-  const faultCode = await state.options.beforeAnswer?.(route);
+  const faultCode = await state.options.beforeAnswer?.({
+    ...route,
+    ...(signer === undefined ? {} : { account: signer }),
+  });
   if (faultCode) return errorReply(faultCode);
   if (route.operation === 'distributions') return listDistributions(state, query, signer);
   // The tenant calls document EntityNotFound for a tenant that does not exist.

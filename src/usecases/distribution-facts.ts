@@ -1,7 +1,14 @@
 import type { DistributionConfig, PolicyConfig } from '../config.js';
 import { type ListedDistribution, type MatchedBy, matchHost } from '../core/hosts.js';
 import { distributionIds, distributionWithId } from '../core/request.js';
-import { type Cdn, CdnError, type Clock, type Logger, type ReconcileState } from './ports.js';
+import {
+  type Cdn,
+  CdnError,
+  type Clock,
+  type Logger,
+  PartialListingError,
+  type ReconcileState,
+} from './ports.js';
 
 /** What a pasted URL's host names. */
 export type HostAnswer =
@@ -109,7 +116,11 @@ async function loadListing(deps: Dependencies, ttlMs: number): Promise<readonly 
   });
   if (stored?.coverage === 'account' && ageMs(deps.clock, stored.listedAt) < ttlMs)
     return stored.distributions;
-  return deps.cdn.distributions();
+  // An account that refused its listing leaves the others' names to look hosts up in.
+  return deps.cdn.distributions().catch((error: unknown) => {
+    if (error instanceof PartialListingError) return error.distributions;
+    throw error;
+  });
 }
 
 function ageMs(clock: Clock, at: string): number {

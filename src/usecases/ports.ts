@@ -206,7 +206,13 @@ export interface UsageLedger {
  * only the configured ones because the bot may not call ListDistributions (`denied`).
  */
 export type DistributionListing =
-  | { coverage: 'account'; listedAt: string; distributions: DistributionSummary[] }
+  | {
+      coverage: 'account';
+      listedAt: string;
+      distributions: DistributionSummary[];
+      /** accounts whose ListDistributions was refused: only their configured distributions are counted */
+      deniedAccounts?: string[];
+    }
   | { coverage: 'configured'; listedAt: string; reason: 'denied' };
 
 /**
@@ -443,6 +449,27 @@ export class CdnError extends Error {
   ) {
     super(message, options);
     this.name = 'CdnError';
+  }
+}
+
+/**
+ * ListDistributions was refused (AccessDenied) in some of the AWS accounts the config names and answered
+ * in the others: `distributions` is what those listed. Reconciliation then counts every distribution of
+ * the accounts that answered, and the configured ones of those that did not.
+ */
+export class PartialListingError extends CdnError {
+  constructor(
+    readonly distributions: DistributionSummary[],
+    readonly deniedAccounts: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'AccessDenied',
+      'permanent',
+      `ListDistributions was refused in account ${deniedAccounts.join(', ')}`,
+      options,
+    );
+    this.name = 'PartialListingError';
   }
 }
 

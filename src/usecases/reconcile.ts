@@ -4,7 +4,13 @@ import { distributionIds } from '../core/request.js';
 import { accountPathsScope, monthPathsScope } from '../core/reservations.js';
 import { addMs } from '../core/schedule.js';
 import { isBotReference, monthsBefore } from '../core/usage.js';
-import { CdnError, type InvalidationSummary, type ReconcileProgress, type Services } from './ports.js';
+import {
+  CdnError,
+  type InvalidationSummary,
+  PartialListingError,
+  type ReconcileProgress,
+  type Services,
+} from './ports.js';
 
 /**
  * The one reconcile task that lists the account's distributions, once per interval, and makes the
@@ -115,6 +121,15 @@ async function listedOrConfigured(services: ReconcileServices, now: string): Pro
     await reconcileState.saveListing({ coverage: 'account', listedAt: now, distributions });
     return unique([...distributions.map((distribution) => distribution.id), ...configured]);
   } catch (error) {
+    if (error instanceof PartialListingError) {
+      const { distributions, deniedAccounts } = error;
+      logger.warn(
+        'cloudfront:ListDistributions was refused in some accounts; reconciling configured distributions there',
+        { deniedAccounts, error },
+      );
+      await reconcileState.saveListing({ coverage: 'account', listedAt: now, distributions, deniedAccounts });
+      return unique([...distributions.map((distribution) => distribution.id), ...configured]);
+    }
     if (error instanceof CdnError && error.code === 'AccessDenied') {
       logger.warn(
         'the bot may not call cloudfront:ListDistributions; reconciling configured distributions only',

@@ -87,6 +87,11 @@ export async function listRequests(
 export interface UsageReport extends UsageSummary {
   /** true when the bot may not list the account's distributions: usage covers configured ones only */
   configuredOnly: boolean;
+  /**
+   * With several AWS accounts, those whose distributions the bot may not list (the others were listed):
+   * usage covers only their configured distributions
+   */
+  unlistedAccounts?: string[];
   /** the domain names of the account's distributions, by id, as last listed */
   domainNames: Record<string, string>;
 }
@@ -118,7 +123,13 @@ export async function usageReport(
     listing?.coverage === 'account'
       ? Object.fromEntries(listing.distributions.map((d) => [d.id, d.domainName]))
       : {};
-  return { ...summary, configuredOnly: listing?.coverage === 'configured', domainNames };
+  const unlisted = listing?.coverage === 'account' ? (listing.deniedAccounts ?? []) : [];
+  return {
+    ...summary,
+    configuredOnly: listing?.coverage === 'configured',
+    ...(unlisted.length > 0 ? { unlistedAccounts: unlisted } : {}),
+    domainNames,
+  };
 }
 
 /**

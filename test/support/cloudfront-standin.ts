@@ -20,6 +20,8 @@ export interface CloudFrontFault {
   times?: number;
   /** restrict to one distribution id */
   distributionId?: string;
+  /** restrict to calls signed with one AWS account's keys (with the stand-in's `accounts`) */
+  account?: string;
 }
 
 export interface CloudFrontStandInOptions extends Omit<BaseOptions, 'beforeAnswer'> {
@@ -38,7 +40,7 @@ interface PendingFault {
   remaining: number;
 }
 
-type Call = { operation: Operation; distributionId: string };
+type Call = { operation: Operation; distributionId: string; account?: string };
 
 /** The playground's CloudFront stand-in, plus scripted and random faults answered before normal processing. */
 export async function startCloudFrontStandIn(
@@ -71,7 +73,8 @@ function takeFault(faults: PendingFault[], call: Call): CloudFrontFault | undefi
     ({ fault, remaining }) =>
       remaining > 0 &&
       (fault.operation === 'any' || fault.operation === call.operation) &&
-      (fault.distributionId === undefined || fault.distributionId === call.distributionId),
+      (fault.distributionId === undefined || fault.distributionId === call.distributionId) &&
+      (fault.account === undefined || fault.account === call.account),
   );
   if (!pending) return undefined;
   pending.remaining -= 1;

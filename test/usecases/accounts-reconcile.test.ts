@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudFrontAccounts } from '../../src/adapters/aws/cloudfront-accounts.js';
 import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
 import { openStores } from '../../src/adapters/aws/dynamodb/stores.js';
+import { usageMessage } from '../../src/adapters/slack/report-blocks.js';
 import { createLogger } from '../../src/adapters/system/logger.js';
 import { parseConfig } from '../../src/config.js';
 import { billingMonth } from '../../src/core/cost.js';
@@ -153,5 +154,39 @@ describe('reconciliation in several AWS accounts', () => {
       { account: BLUE_ACCOUNT_ID, paths: 5, costUsd: 3, freeRemaining: 0, projectedUsd: expect.any(Number) },
     ]);
     expect(report.costUsd).toBe(3);
+  });
+
+  it('lists the accounts that allow it when one refuses ListDistributions, and says which in usage', async () => {
+    const services = await setUp();
+    cloudfront.inject({
+      operation: 'distributions',
+      code: 'AccessDenied',
+      account: BLUE_ACCOUNT_ID,
+      times: Number.POSITIVE_INFINITY,
+    });
+    try {
+      cloudfront.addExternal(BLUE, ['/blue/denied.html'], 'ci-blue-denied');
+      await scheduleReconciliation(services);
+      await runDue(services);
+    } finally {
+      cloudfront.clearFaults();
+    }
+    const listing = await services.reconcileState.listing();
+    expect(listing).toMatchObject({ coverage: 'account', deniedAccounts: [BLUE_ACCOUNT_ID] });
+    const listed = listing?.coverage === 'account' ? listing.distributions.map((d) => d.id) : [];
+    // the home account is listed whole; of blue, the configured distribution is reconciled all the same
+    expect(listed).toContain(WEB);
+    expect(listed).not.toContain(BLUE_SHOP);
+    const month = billingMonth(services.clock.now());
+    const rows = await services.ledger.usageRows(month);
+    const external = new Set(rows.filter((row) => row.external).map((row) => row.distributionId));
+    expect(external.has(BLUE)).toBe(true);
+    expect(external.has(BLUE_SHOP)).toBe(false);
+
+    const report = await usageReport(services, () => 'full');
+    expect(report).toMatchObject({ configuredOnly: false, unlistedAccounts: [BLUE_ACCOUNT_ID] });
+    expect(JSON.stringify(usageMessage(report, services.policy).blocks)).toContain(
+      `Usage covers only the configured distributions of \`${BLUE_ACCOUNT_ID}\``,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { accountOfRole, configuredAccounts, HOME_ACCOUNT } from '../../core/accounts.js';
 import { distributionIds, distributionWithId } from '../../core/request.js';
-import { type Cdn, CdnError, type DistributionSummary } from '../../usecases/ports.js';
+import { type Cdn, CdnError, type DistributionSummary, PartialListingError } from '../../usecases/ports.js';
 
 /** A role the bot assumes for the CloudFront calls on some distributions, with its external id if any. */
 export interface AssumedRole {
@@ -75,15 +75,32 @@ export function accountCdn(options: AccountCdnOptions): Cdn {
       (await cdnOf(distributionId)).invalidationsPage(distributionId, marker, tenantId),
     distributionConfig: async (distributionId) =>
       (await cdnOf(distributionId)).distributionConfig(distributionId),
+    // Each account on its own: one that refuses ListDistributions leaves the others' listings whole.
     distributions: async () => {
       const accounts = configuredAccounts(policy);
       const listings = await Promise.all(
-        accounts.map(async (account) => {
+        accounts.map(async (account): Promise<AccountListing> => {
           const client = clientOf(account === HOME_ACCOUNT ? undefined : roleOfAccount.get(account));
-          return tagged(await client.distributions(), account);
+          try {
+            return { account, listed: tagged(await client.distributions(), account) };
+          } catch (error) {
+            if (error instanceof CdnError && error.code === 'AccessDenied') return { account, denied: error };
+            throw error;
+          }
         }),
       );
-      return listings.flat();
+      const denied = listings.flatMap((listing) =>
+        listing.denied ? [{ ...listing, denied: listing.denied }] : [],
+      );
+      const listed = listings.flatMap((listing) => listing.listed ?? []);
+      if (denied.length === 0) return listed;
+      const [first] = denied;
+      if (denied.length === accounts.length && first) throw first.denied;
+      throw new PartialListingError(
+        listed,
+        denied.map(({ account }) => account),
+        { cause: first?.denied },
+      );
     },
   };
 }
@@ -93,6 +110,11 @@ function roleOfDistribution(roleArn: string, externalId: string | undefined): As
 }
 
 /** Summaries of one account, tagged with it (the home account's are left untagged, as they always were). */
+/** One account's ListDistributions: what it listed, or its refusal. */
+type AccountListing =
+  | { account: string; listed: DistributionSummary[]; denied?: undefined }
+  | { account: string; listed?: undefined; denied: CdnError };
+
 function tagged(summaries: DistributionSummary[], account: string): DistributionSummary[] {
   return account === HOME_ACCOUNT ? summaries : summaries.map((summary) => ({ ...summary, account }));
 }

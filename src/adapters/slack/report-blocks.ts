@@ -118,9 +118,7 @@ function accountLines(accounts: readonly AccountUsage[], policy: PolicyConfig): 
   return [
     `Per AWS account (each has ${free.toLocaleString('en-US')} free paths a month):`,
     ...accounts.map((account) => {
-      const label = accountLabel(policy, account.account);
-      const name =
-        account.account === HOME_ACCOUNT && policy.accountId === undefined ? label : `\`${label}\``;
+      const name = accountMention(policy, account.account);
       const used = `${account.paths.toLocaleString('en-US')} of ${free.toLocaleString('en-US')} free paths`;
       return `• ${name}: ${textBar(free === 0 ? 1 : account.paths / free)} · ${used}, ${account.freeRemaining.toLocaleString('en-US')} free left · ${formatUsd(account.costUsd)}`;
     }),
@@ -131,6 +129,18 @@ function accountLines(accounts: readonly AccountUsage[], policy: PolicyConfig): 
 export const CONFIGURED_ONLY_NOTE =
   'Usage covers configured distributions only: the bot may not call cloudfront:ListDistributions (add it to its role to count every distribution).';
 
+/** An AWS account as `usage` names it: its id in code, or the bot's own in words when its id is not configured. */
+function accountMention(policy: PolicyConfig, account: string): string {
+  const label = accountLabel(policy, account);
+  return account === HOME_ACCOUNT && policy.accountId === undefined ? label : `\`${label}\``;
+}
+
+/** Said in `usage` when some AWS accounts could not be listed and the others were. */
+export function unlistedAccountsNote(accounts: readonly string[], policy: PolicyConfig): string {
+  const which = accounts.map((account) => accountMention(policy, account)).join(', ');
+  return `Usage covers only the configured distributions of ${which}: the bot may not call cloudfront:ListDistributions there (\`npm run iam-policy -- --target\` prints the role's permissions).`;
+}
+
 /** How many distributions the "outside Invalidator" section names; the rest are counted. */
 const OUTSIDE_SHOWN = 10;
 
@@ -140,7 +150,7 @@ const OUTSIDE_SHOWN = 10;
  * distributions by alias or id.
  */
 export function usageMessage(
-  summary: UsageSummary & Partial<Pick<UsageReport, 'configuredOnly' | 'domainNames'>>,
+  summary: UsageSummary & Partial<Pick<UsageReport, 'configuredOnly' | 'unlistedAccounts' | 'domainNames'>>,
   policy: PolicyConfig,
   budgets: readonly BudgetBar[] = [],
 ): SlackMessage {
@@ -181,6 +191,8 @@ export function usageMessage(
     );
   }
   if (summary.configuredOnly) blocks.push(context(CONFIGURED_ONLY_NOTE));
+  if (summary.unlistedAccounts?.length)
+    blocks.push(context(unlistedAccountsNote(summary.unlistedAccounts, policy)));
   blocks.push(
     context('Every submitted path counts, wildcards and cache tags as one; repeats are billed again.'),
   );

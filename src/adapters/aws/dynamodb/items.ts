@@ -304,6 +304,7 @@ const listingSchema = z.discriminatedUnion('coverage', [
         account: text.optional(),
       }),
     ),
+    deniedAccounts: z.array(text).optional(),
   }),
   z.looseObject({ coverage: z.literal('configured'), listedAt: text, reason: z.literal('denied') }),
 ]);
@@ -431,7 +432,13 @@ export function parseListing(item: Item): DistributionListing {
     aliases,
     ...(account === undefined ? {} : { account }),
   }));
-  return { coverage: 'account', listedAt: listing.listedAt, distributions };
+  const { deniedAccounts } = listing;
+  return {
+    coverage: 'account',
+    listedAt: listing.listedAt,
+    distributions,
+    ...(deniedAccounts === undefined || deniedAccounts.length === 0 ? {} : { deniedAccounts }),
+  };
 }
 
 /** How far reconciliation has read a distribution's invalidations. */

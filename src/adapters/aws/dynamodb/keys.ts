@@ -59,7 +59,8 @@ import { createHash } from 'node:crypto';
  *
  * Distribution listing  pk = RECONCILE#LISTING   sk = LISTING
  *   coverage, listedAt, distributions | reason   the account's distributions as ListDistributions last gave
- *                    them, or `configured` with `denied` when the bot may not call it (reconcile-state.ts)
+ *                    them, or `configured` with `denied` when the bot may not call it (reconcile-state.ts);
+ *                    with several accounts, `deniedAccounts` names those that refused it while others answered
  *
  * Reconcile progress  pk = RECONCILE#<distribution id>   sk = PROGRESS
  *   watermark        CreateTime of the newest invalidation when the last complete pass began
