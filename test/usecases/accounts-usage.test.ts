@@ -1,13 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
-import { openStores } from '../../src/adapters/aws/dynamodb/stores.js';
-import { type PolicyConfig, parsePolicyFile } from '../../src/config.js';
+import type { PolicyConfig } from '../../src/config.js';
 import { accountPathsScope, monthPathsScope } from '../../src/core/reservations.js';
-import { prepareInvalidation, recordRequest } from '../../src/usecases/request-invalidation.js';
 import { accountMonthUsed, releaseReservation } from '../../src/usecases/reservations.js';
 import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
-import { countingIds, noGroups, silentLogger } from '../support/usecase-services.js';
+import { recordingServices, recordPaths } from '../support/usecase-services.js';
 
 const NOW = '2026-12-07T10:00:00.000Z';
 const MONTH = '2026-12';
@@ -32,34 +29,12 @@ function accountsFile(extra: Record<string, unknown> = {}): Record<string, unkno
 let tables = 0;
 
 async function recorder(client: DynamoDBClient, file: Record<string, unknown>) {
-  const table = `accounts-usage-${++tables}`;
-  await ensureTable(client, table);
-  const stores = openStores(client, table);
-  const policy = parsePolicyFile({ path: 'invalidator.config.yml', content: file });
-  const services = {
-    ...stores,
-    policy,
-    clock: { now: () => NOW },
-    ids: countingIds(),
-    logger: silentLogger,
-    directory: noGroups,
-  };
+  const { services } = await recordingServices(client, `accounts-usage-${++tables}`, file, NOW);
   let recorded = 0;
-  const record = async (alias: 'web' | 'blue', count: number) => {
+  const record = (alias: 'web' | 'blue', count: number) => {
     recorded += 1;
-    const distribution = policy.distributions.find(
-      (d) => d.alias === alias,
-    ) as PolicyConfig['distributions'][0];
     const paths = Array.from({ length: count }, (_, i) => `/${alias}/${tables}/${recorded}/${i}.html`);
-    const prepared = prepareInvalidation(
-      policy,
-      distribution,
-      paths,
-      undefined,
-      `${alias} ${paths.join(' ')}`,
-    );
-    if (!prepared.ok) throw new Error('the paths are valid');
-    return recordRequest(services, prepared.value, 'U0DEV', 'C0123DEPLOY');
+    return recordPaths(services, alias, paths);
   };
   return { services, record };
 }

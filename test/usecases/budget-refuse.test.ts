@@ -1,18 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
-import { openStores } from '../../src/adapters/aws/dynamodb/stores.js';
 import { overBudgetText } from '../../src/adapters/slack/messages.js';
-import { type PolicyConfig, parsePolicyFile } from '../../src/config.js';
 import {
   distributionPathsScope,
   distributionUsdScope,
   monthPathsScope,
 } from '../../src/core/reservations.js';
-import { prepareInvalidation, recordRequest } from '../../src/usecases/request-invalidation.js';
 import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
-import { countingIds, noGroups, silentLogger } from '../support/usecase-services.js';
+import { recordingServices, recordPaths } from '../support/usecase-services.js';
 
 const NOW = '2026-12-07T10:00:00.000Z';
 const MONTH = '2026-12';
@@ -23,28 +19,8 @@ let tables = 0;
 /** recordRequest on a table of its own in dynalite, with the given config file. */
 async function recorder(client: DynamoDBClient, file: Record<string, unknown>) {
   const table = `budget-refuse-${++tables}`;
-  await ensureTable(client, table);
-  const stores = openStores(client, table);
-  const policy = parsePolicyFile({ path: 'invalidator.config.yml', content: file });
-  const services = {
-    ...stores,
-    policy,
-    clock: { now: () => NOW },
-    ids: countingIds(),
-    logger: silentLogger,
-    directory: noGroups,
-  };
-  const record = (paths: string[]) => {
-    const prepared = prepareInvalidation(
-      policy,
-      policy.distributions[0] as PolicyConfig['distributions'][0],
-      paths,
-      undefined,
-      `web ${paths.join(' ')}`,
-    );
-    if (!prepared.ok) throw new Error('the paths are valid');
-    return recordRequest(services, prepared.value, 'U0DEV', 'C0123DEPLOY');
-  };
+  const { stores, services } = await recordingServices(client, table, file, NOW);
+  const record = (paths: string[]) => recordPaths(services, 'web', paths);
   return { stores, table, record };
 }
 
