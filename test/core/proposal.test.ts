@@ -1,33 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { previewCost } from '../../src/core/cost.js';
 import {
   accept,
   dismiss,
   expire,
   foldToFit,
-  type NewProposal,
   openProposal,
   proposalHeadline,
   proposalReason,
 } from '../../src/core/proposal.js';
 import { addMs } from '../../src/core/schedule.js';
+import { newProposal, PROPOSED_AT } from '../support/proposals.js';
 
-const AT = '2026-12-07T14:05:00.000Z';
+const AT = PROPOSED_AT;
 
-const input: NewProposal = {
-  id: 'PRO-0000000001',
-  distribution: { alias: 'web', id: 'E2ABCDEF123XYZ' },
-  bucket: 'my-site',
-  channel: 'C0DEPLOY',
-  source: 'events',
-  deployedAt: '2026-12-07T14:02:41.000Z',
-  createdAt: AT,
-  objects: { changed: 37, created: 12, deleted: 3 },
-  leftOut: { hashed: 3, created: 12 },
-  paths: ['/index.html', '/', '/docs/index.html', '/docs/'],
-  cost: previewCost(4, 0, { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 }),
-  approvalRules: [],
-};
+const input = newProposal(['/index.html', '/', '/docs/index.html', '/docs/']);
 
 describe('a deploy proposal', () => {
   it('is open until its minutes are up, then expires once', () => {

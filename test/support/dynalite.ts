@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface LocalDynamoDb {
   endpoint: string;
@@ -30,5 +31,26 @@ export async function startDynalite(): Promise<LocalDynamoDb> {
         credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
       }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * One dynalite for the enclosing `describe` block: started before its tests and closed after them, with
+ * one client. The function returned gives that client, from inside a test or a hook.
+ */
+export function useDynalite(): () => DynamoDBClient {
+  let dynamo: LocalDynamoDb | undefined;
+  let client: DynamoDBClient | undefined;
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    client = dynamo.client();
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await dynamo?.close();
+  });
+  return () => {
+    if (!client) throw new Error('dynalite is not started: call its client inside a test or a hook');
+    return client;
   };
 }

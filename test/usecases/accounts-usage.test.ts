@@ -1,9 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PolicyConfig } from '../../src/config.js';
 import { accountPathsScope, monthPathsScope } from '../../src/core/reservations.js';
 import { accountMonthUsed, releaseReservation } from '../../src/usecases/reservations.js';
-import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 import { recordingServices, recordPaths } from '../support/usecase-services.js';
 
 const NOW = '2026-12-07T10:00:00.000Z';
@@ -40,20 +40,10 @@ async function recorder(client: DynamoDBClient, file: Record<string, unknown>) {
 }
 
 describe('usage and cost per AWS account (DynamoDB through dynalite)', () => {
-  let dynamo: LocalDynamoDb;
-  let client: DynamoDBClient;
-
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-    client = dynamo.client();
-  });
-  afterAll(async () => {
-    client.destroy();
-    await dynamo.close();
-  });
+  const client = useDynalite();
 
   it("prices each request against its own account's month and free allowance", async () => {
-    const { services, record } = await recorder(client, accountsFile());
+    const { services, record } = await recorder(client(), accountsFile());
     const first = await record('web', 8);
     const blue = await record('blue', 8);
     const second = await record('web', 5);
@@ -83,7 +73,7 @@ describe('usage and cost per AWS account (DynamoDB through dynalite)', () => {
   });
 
   it("gives an ended request's paths back to its account too", async () => {
-    const { services, record } = await recorder(client, accountsFile());
+    const { services, record } = await recorder(client(), accountsFile());
     await record('blue', 4);
     const ended = await record('blue', 6);
     if (!ended.ok) throw new Error('recorded');
@@ -98,7 +88,7 @@ describe('usage and cost per AWS account (DynamoDB through dynalite)', () => {
 
   it('holds the top-level budget over the sum of every account', async () => {
     const { services, record } = await recorder(
-      client,
+      client(),
       accountsFile({ budget: { monthlyPaths: 20, onExceed: 'refuse' } }),
     );
     expect((await record('web', 12)).ok).toBe(true);
@@ -115,7 +105,7 @@ describe('usage and cost per AWS account (DynamoDB through dynalite)', () => {
   });
 
   it('counts a one-account bot in the month counter alone, as before', async () => {
-    const { services, record } = await recorder(client, {
+    const { services, record } = await recorder(client(), {
       distributions: { web: { id: 'EHOMEWEB00001', approval: 'never' } },
       cost: { freePathsPerMonth: 10, pricePerPathUsd: 0.005 },
     });

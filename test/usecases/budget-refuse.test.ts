@@ -1,13 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { overBudgetText } from '../../src/adapters/slack/messages.js';
 import {
   distributionPathsScope,
   distributionUsdScope,
   monthPathsScope,
 } from '../../src/core/reservations.js';
-import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 import { recordingServices, recordPaths } from '../support/usecase-services.js';
 
 const NOW = '2026-12-07T10:00:00.000Z';
@@ -36,20 +36,10 @@ async function scan(client: DynamoDBClient, table: string) {
 const threePaths = (n: number) => [`/burst/${n}/a.html`, `/burst/${n}/b.html`, `/burst/${n}/c.html`];
 
 describe('a budget that refuses, under 20 requests at once (DynamoDB through dynalite)', () => {
-  let dynamo: LocalDynamoDb;
-  let client: DynamoDBClient;
-
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-    client = dynamo.client();
-  });
-  afterAll(async () => {
-    client.destroy();
-    await dynamo.close();
-  });
+  const client = useDynalite();
 
   it("accepts exactly the requests that fit the account's paths, and records only refusals for the rest", async () => {
-    const { stores, table, record } = await recorder(client, {
+    const { stores, table, record } = await recorder(client(), {
       distributions: { web: { id: WEB, approval: 'never' } },
       budget: { monthlyPaths: 25, onExceed: 'refuse' },
     });
@@ -79,7 +69,7 @@ describe('a budget that refuses, under 20 requests at once (DynamoDB through dyn
       });
     }
     expect(await stores.counters.figures(monthPathsScope(MONTH))).toEqual({ amount: 25, holders: 7 });
-    const items = await scan(client, table);
+    const items = await scan(client(), table);
     expect(items.filter((item) => String(item.pk).startsWith('REQ#'))).toHaveLength(7);
     const refusals = items.filter((item) => String(item.pk).startsWith('REFUSAL#'));
     expect(refusals).toHaveLength(14);
@@ -89,7 +79,7 @@ describe('a budget that refuses, under 20 requests at once (DynamoDB through dyn
   });
 
   it("accepts exactly those that fit a distribution's USD, and gives back the month's paths of the others", async () => {
-    const { stores, record } = await recorder(client, {
+    const { stores, record } = await recorder(client(), {
       distributions: {
         web: {
           id: WEB,

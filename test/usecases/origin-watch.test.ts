@@ -1,5 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
 import { openStores } from '../../src/adapters/aws/dynamodb/stores.js';
 import { parsePolicyFile } from '../../src/config.js';
@@ -8,7 +7,7 @@ import type { Proposal } from '../../src/core/proposal.js';
 import { addMs } from '../../src/core/schedule.js';
 import { originTask, periodProposalId, watchOrigin } from '../../src/usecases/origin-watch.js';
 import type { Cards } from '../../src/usecases/ports.js';
-import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 import { countingIds, silentLogger } from '../support/usecase-services.js';
 
 const T0 = '2026-12-07T14:02:00.000Z';
@@ -76,27 +75,17 @@ const created = (key: string, sequencer: string): OriginEvent => ({
 let tables = 0;
 
 describe('watching an origin bucket (DynamoDB through dynalite)', () => {
-  let dynamo: LocalDynamoDb;
-  let client: DynamoDBClient;
-
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-    client = dynamo.client();
-  });
-  afterAll(async () => {
-    client.destroy();
-    await dynamo.close();
-  });
+  const client = useDynalite();
 
   async function watcher() {
     const table = `origin-watch-${++tables}`;
-    await ensureTable(client, table);
+    await ensureTable(client(), table);
     const posted: Proposal[] = [];
     let now = T0;
     // one counter for every set of stores made here, as one table's ids would be
     const ids = countingIds();
     const make = () => ({
-      ...openStores(client, table),
+      ...openStores(client(), table),
       policy,
       cards: postedCards(posted),
       clock: { now: () => now },

@@ -1,5 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
 import { openStores } from '../../src/adapters/aws/dynamodb/stores.js';
 import { parsePolicyFile } from '../../src/config.js';
@@ -15,7 +14,7 @@ import {
   requestIdOf,
   runProposalStep,
 } from '../../src/usecases/proposals.js';
-import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 import { countingIds, noGroups, silentLogger } from '../support/usecase-services.js';
 
 const AT = '2026-12-07T14:05:00.000Z';
@@ -45,23 +44,13 @@ function slackCards() {
 }
 
 describe('deploy proposals through their store (DynamoDB through dynalite)', () => {
-  let dynamo: LocalDynamoDb;
-  let client: DynamoDBClient;
+  const client = useDynalite();
   let tables = 0;
-
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-    client = dynamo.client();
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await dynamo?.close();
-  });
 
   async function setUp() {
     const table = `proposals-${++tables}`;
-    await ensureTable(client, table);
-    const stores = openStores(client, table);
+    await ensureTable(client(), table);
+    const stores = openStores(client(), table);
     const policy = parsePolicyFile({ path: 'invalidator.config.yml', content: FILE });
     const slack = slackCards();
     let now = AT;

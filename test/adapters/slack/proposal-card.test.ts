@@ -1,30 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { ProposalActionIds, proposalCard } from '../../../src/adapters/slack/proposal-blocks.js';
-import { previewCost } from '../../../src/core/cost.js';
-import { accept, dismiss, expire, openProposal, type Proposal } from '../../../src/core/proposal.js';
+import {
+  accept,
+  dismiss,
+  expire,
+  type NewProposal,
+  openProposal,
+  type Proposal,
+} from '../../../src/core/proposal.js';
 import { addMs } from '../../../src/core/schedule.js';
+import { newProposal, PROPOSED_AT } from '../../support/proposals.js';
 
-const AT = '2026-12-07T14:05:00.000Z';
+const AT = PROPOSED_AT;
 
-function proposal(paths: string[], overrides: Partial<Parameters<typeof openProposal>[0]> = {}): Proposal {
-  return openProposal(
-    {
-      id: 'PRO-0000000001',
-      distribution: { alias: 'web', id: 'E2ABCDEF123XYZ' },
-      bucket: 'my-site',
-      channel: 'C0DEPLOY',
-      source: 'events',
-      deployedAt: '2026-12-07T14:02:41.000Z',
-      createdAt: AT,
-      objects: { changed: 37, created: 12, deleted: 3 },
-      leftOut: { hashed: 3, created: 12 },
-      paths,
-      cost: previewCost(paths.length, 998, { freePathsPerMonth: 1000, pricePerPathUsd: 0.005 }),
-      approvalRules: [],
-      ...overrides,
-    },
-    120,
-  );
+function proposal(paths: string[], overrides: Partial<NewProposal> = {}): Proposal {
+  return openProposal(newProposal(paths, overrides, 998), 120);
 }
 
 const texts = (card: ReturnType<typeof proposalCard>) => JSON.stringify(card.blocks);
