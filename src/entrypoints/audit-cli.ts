@@ -11,12 +11,9 @@ import {
   exportRequests,
 } from '../usecases/audit-export.js';
 import {
-  EVENT_COLUMNS,
+  COLUMNS,
   eventRows,
-  PROPOSAL_COLUMNS,
   proposalRows,
-  REFUSAL_COLUMNS,
-  REQUEST_COLUMNS,
   ROW_KINDS,
   type RowKind,
   refusalRows,
@@ -72,28 +69,27 @@ async function main(argv: string[]): Promise<void> {
   };
   try {
     const kind = ROWS.find((row) => row === values.rows) ?? 'events';
-    const [rows, columns] = await rowsOf(kind, stores, query);
-    await write(rows, columns, values.format === 'csv' ? 'csv' : 'json');
+    await write(await rowsOf(kind, stores, query), COLUMNS[kind], values.format === 'csv' ? 'csv' : 'json');
   } finally {
     await close();
   }
 }
 
-/** The rows of one kind, and their columns. */
+/** The rows of one kind, in the columns `COLUMNS` gives it. */
 async function rowsOf(
   kind: RowKind,
   stores: Pick<Stores, 'audit' | 'refusals'>,
   query: ExportQuery,
-): Promise<[AsyncIterable<ExportRow>, readonly string[]]> {
+): Promise<AsyncIterable<ExportRow>> {
   switch (kind) {
     case 'events':
-      return [eventRows(exportEvents(stores.audit, query)), EVENT_COLUMNS];
+      return eventRows(exportEvents(stores.audit, query));
     case 'requests':
-      return [requestRows(exportRequests(stores.audit, query)), REQUEST_COLUMNS];
+      return requestRows(exportRequests(stores.audit, query));
     case 'refusals':
-      return [refusalRows(await exportRefusals(stores, query)), REFUSAL_COLUMNS];
+      return refusalRows(await exportRefusals(stores, query));
     case 'proposals':
-      return [proposalRows(exportProposals(stores.audit, query)), PROPOSAL_COLUMNS];
+      return proposalRows(exportProposals(stores.audit, query));
     default: {
       const unknownKind: never = kind;
       throw new ConfigError([`--rows must be one of ${ROWS.join(', ')}, not ${String(unknownKind)}`]);

@@ -89,9 +89,7 @@ export function accountCdn(options: AccountCdnOptions): Cdn {
           }
         }),
       );
-      const denied = listings.flatMap((listing) =>
-        listing.denied ? [{ ...listing, denied: listing.denied }] : [],
-      );
+      const denied = listings.flatMap(({ account, denied }) => (denied ? [{ account, denied }] : []));
       const listed = listings.flatMap((listing) => listing.listed ?? []);
       if (denied.length === 0) return listed;
       const [first] = denied;
