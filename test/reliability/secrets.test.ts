@@ -131,7 +131,13 @@ describe('secrets: no token or secret in any log, message, audit event, answer o
     await threadSays(submitted, 'completed in');
 
     const approved = await request(`web /secrets/${round}/approved/*`);
+    const answered = stack.slack.responses.length;
     await keep(slack.click(USERS.requester, APPROVE, requestIdOf(approved.text)));
+    // The refusal is answered after the ack: the lead's approval may only follow it, or the click finds
+    // the request approved already and nothing is refused.
+    await stack.slack.waitFor(() =>
+      stack.slack.responses.slice(answered).some((r) => JSON.stringify(r.body).includes('your own request')),
+    );
     await keep(slack.click(USERS.lead, APPROVE, requestIdOf(approved.text)));
     await threadSays(approved, 'completed in');
 
