@@ -1,5 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { parseOriginEvent } from '../adapters/aws/origin-events.js';
+import { parseOriginMessage } from '../adapters/aws/origin-events.js';
 import { readSlackSecret, withSlackSecret } from '../adapters/aws/secrets.js';
 import {
   recordSqsBatch,
@@ -88,12 +88,12 @@ async function runDueWork(worker: WorkerLambda, event: unknown, context: LambdaC
 async function recordOriginEvent(worker: WorkerLambda, event: unknown): Promise<void> {
   if (!isS3Event(event)) return;
   const { services } = worker;
-  const parsed = parseOriginEvent(event);
+  const parsed = parseOriginMessage(event);
   if (!parsed.ok) {
     services.logger.warn('an S3 event could not be read; it is left out', { reason: parsed.reason });
     return;
   }
-  await schedulingOnRecord(services.originChanges, services).record([parsed.value], services.clock.now());
+  await schedulingOnRecord(services.originChanges, services).record(parsed.value, services.clock.now());
 }
 
 function isS3Event(event: unknown): boolean {

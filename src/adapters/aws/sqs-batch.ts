@@ -1,11 +1,12 @@
 import * as z from 'zod';
 import type { OriginEvent } from '../../core/origin.js';
 import type { Clock, Logger, OriginChanges } from '../../usecases/ports.js';
-import { parseOriginEvent } from './origin-events.js';
+import { parseOriginMessage } from './origin-events.js';
 
 /**
- * S3 object events in SQS messages (EventBridge puts each event in a queue as a message's body), read the
- * same way whoever receives them: the server's long poll (sqs-events.ts) or the Lambda worker's SQS event
+ * S3 object events in SQS messages (EventBridge puts each event in a queue as a message's body; S3's own
+ * notifications put one or more records in each, directly or through SNS), read the same way whoever
+ * receives them: the server's long poll (sqs-events.ts) or the Lambda worker's SQS event
  * source (`recordSqsBatch`). Either way a batch's events are recorded in one call, and a message that is
  * not an S3 object event is dropped after a warning with its id, the reason and the start of its body
  * (object keys and bucket names, nothing secret): it would never parse on a later try either.
@@ -23,7 +24,7 @@ export interface QueuedMessage {
 /** A batch's messages, parted: the events of those that hold one, and the messages that do not. */
 export interface ReadMessages<M extends QueuedMessage> {
   events: OriginEvent[];
-  /** the messages whose events are in `events`, in the same order */
+  /** the messages whose events are in `events` (S3's test event has none) */
   readable: M[];
   unreadable: M[];
 }
@@ -35,9 +36,9 @@ export function readOriginMessages<M extends QueuedMessage>(
 ): ReadMessages<M> {
   const read: ReadMessages<M> = { events: [], readable: [], unreadable: [] };
   for (const message of messages) {
-    const parsed = parseOriginEvent(message.body);
+    const parsed = parseOriginMessage(message.body);
     if (parsed.ok) {
-      read.events.push(parsed.value);
+      read.events.push(...parsed.value);
       read.readable.push(message);
       continue;
     }

@@ -118,6 +118,39 @@ describe('origin events from an SQS queue', () => {
     ]);
   });
 
+  it("reads S3's own notifications too: several records a message, keys decoded, the test event deleted", async () => {
+    const { standIn, sqs, queueUrl, bucket } = await setup();
+    const changes = new DynamoDbOriginChanges(table);
+    const s3Record = (eventName: string, key: string, sequencer: string) => ({
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: 'us-east-1',
+      eventTime: EVENT_TIME,
+      eventName,
+      s3: { s3SchemaVersion: '1.0', bucket: { name: bucket }, object: { key, sequencer } },
+    });
+    standIn.send(queueUrl, JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: bucket }));
+    standIn.send(
+      queueUrl,
+      JSON.stringify({
+        Records: [
+          s3Record('ObjectCreated:Put', 'docs/red+flower.html', '01'),
+          s3Record('ObjectRemoved:Delete', 'docs/caf%C3%A9.html', '01'),
+        ],
+      }),
+    );
+    const logger = recordingLogger();
+    const events = new SqsOriginEvents(sqs, changes, clock, logger, { queueUrl, waitSeconds: 1 });
+    expect(await events.pollOnce()).toEqual({ received: 2, events: 2, malformed: 0 });
+    expect(standIn.messages(queueUrl)).toEqual([]);
+    expect(logger.lines.filter((line) => line.level === 'warn')).toEqual([]);
+    const claimed = await changes.claimQuiet(bucket, LATER, 60_000);
+    expect(claimed?.changes.sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+      { key: 'docs/café.html', kind: 'deleted', at: EVENT_TIME },
+      { key: 'docs/red flower.html', kind: 'created', at: EVENT_TIME },
+    ]);
+  });
+
   it('waits on an empty queue for the next message (a long poll)', async () => {
     const { standIn, sqs, queueUrl, bucket } = await setup();
     const events = new SqsOriginEvents(sqs, new DynamoDbOriginChanges(table), clock, recordingLogger(), {
