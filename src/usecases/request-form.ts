@@ -2,7 +2,6 @@ import type { DistributionConfig } from '../config.js';
 import { findDistribution } from '../config.js';
 import { accountPathLimit } from '../core/budgets.js';
 import { billingMonth, type CostPreview, previewCost } from '../core/cost.js';
-import { itemOf, pathOf } from '../core/hosts.js';
 import { splitPaths } from '../core/paths.js';
 import { type ApprovalNeed, approvalNeed } from '../core/policy.js';
 import { billedPaths, type RequestIn, requestDistribution } from '../core/request.js';
@@ -13,7 +12,6 @@ import type { FollowUps, Services } from './ports.js';
 import {
   type CommandRefusal,
   type PathsRefusal,
-  prepareInvalidation,
   prepareItems,
   type RecordRefusal,
   recordRequest,
@@ -61,21 +59,21 @@ export type FormPreview =
   | { kind: 'ready'; paths: number; cost: CostPreview; approval: ApprovalNeed };
 
 /**
- * The preview of a request as typed so far: the problems `/invalidate` would name, or its count, cost and
+ * The preview of a request as typed so far: the problems `/invalidate` would name (a URL of another
+ * distribution, a `#tag` where cache tags are not set up included), or its count, cost and
  * the approval it needs. The month's figure is one read of its counter, what is reserved or used so far;
  * it is only a preview: the reservation made at submission decides (and may add budget and hourly limits).
  */
 export async function previewForm(
-  services: Pick<Services, 'clock' | 'counters' | 'policy'>,
+  services: Pick<Services, 'clock' | 'counters' | 'facts' | 'policy'>,
   distribution: DistributionConfig,
   pathsText: string,
 ): Promise<FormPreview> {
   const items = splitPaths(pathsText);
   if (items.length === 0) return { kind: 'empty' };
-  const { policy } = services;
-  // Each keystroke redraws it: the URLs' hosts and cache tags are checked when the form is sent.
-  const paths = items.map((item) => pathOf(itemOf(item)));
-  const prepared = prepareInvalidation(policy, distribution, paths, undefined, pathsText);
+  // The checks a sent form passes, URLs' hosts and cache tags included: each keystroke redraws the
+  // preview, and their CloudFront reads are cached and shared (distribution-facts.ts).
+  const prepared = await prepareItems(services, distribution, items, undefined, pathsText);
   if (!prepared.ok) return { kind: 'refused', refusal: prepared.error };
   const normalised = prepared.value.normalised.paths;
   const cost = await previewMonthCost(services, distribution, normalised);

@@ -23,10 +23,14 @@ interface ModalSeen {
   blocks: KnownBlock[];
 }
 
-/** `web` and `docs` anyone may request anywhere; `locked` only in its channel; `team` only its requesters. */
+/**
+ * `web` and `docs` (with its domain) anyone may request anywhere; `locked` only in its channel; `team` only
+ * its requesters.
+ */
 const config = testConfig({
   distributions: {
     ...(testConfig().distributions as Record<string, unknown>),
+    docs: { id: DISTRIBUTIONS.docs, approval: 'never', domains: ['docs.example.com'] },
     team: { id: 'ETEAM00000001', approval: 'never', requesters: { users: [USERS.lead] } },
   },
 });
@@ -139,6 +143,18 @@ describe('the request form and the message shortcut', () => {
 
     const plain = await typed(open, 'docs', '/index.html');
     expect(preview(plain)).toContain('No approval needed');
+  });
+
+  it('previews the checks CloudFront answers too: a URL of another distribution, a #tag without cache tags', async () => {
+    const open = await opened(command(''));
+    const otherHost = await typed(open, 'web', '/index.html https://docs.example.com/guide.html');
+    expect(preview(otherHost)).toContain('belongs to distribution `docs`, not `web`');
+
+    const tag = await typed(open, 'docs', '/index.html #homepage');
+    expect(preview(tag)).toContain('is not set up for cache tags');
+
+    const fine = await typed(open, 'docs', 'https://docs.example.com/guide.html');
+    expect(preview(fine)).toContain('1 path');
   });
 
   it('keeps a bad submission in the form, under the paths, and records nothing', async () => {
