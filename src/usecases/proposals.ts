@@ -9,6 +9,7 @@ import {
   type ObjectChanges,
   openProposal,
   type Proposal,
+  type ProposalEvent,
   type ProposalRefusal,
   type ProposalSource,
   proposalEvent,
@@ -169,8 +170,46 @@ async function postProposalCard(
     await services.proposals.save(proposalRetry(proposal, clock.now(), UNPOSTABLE_RETRY_MS));
     return;
   }
-  if (!(await services.proposals.save(proposalPosted(proposal, posted.card))))
-    logger.warn('proposal changed while its card was posted', { proposalId: proposal.id });
+  // Read again if it changed between the post and this write: most often by a click on the card just
+  // posted (accepted, dismissed), whose redraw found no card to draw. The card is kept on the proposal as
+  // it is now, and drawn so if it is no longer the open proposal that was posted.
+  const kept = await changeProposal(
+    services,
+    proposal.id,
+    (now) => (now.card ? undefined : { proposal: proposalPosted(now, posted.card) }),
+    proposal,
+  );
+  if (kept.written && kept.proposal.status !== 'open') await redrawProposal(services, kept.proposal);
+}
+
+/** What changeProposal ended with: the proposal as written, or as stored when there was nothing to write. */
+type ProposalChange = { written: true; proposal: Proposal } | { written: false; proposal?: Proposal };
+
+/** How many times a change is read and tried again when other writers keep getting there first. */
+const CHANGE_TRIES = 5;
+
+/**
+ * Writes `change` of the proposal (`read`, as the caller has it, then as stored now), reading it again
+ * when another writer got there first (a card just posted being recorded, a retry's due time, another
+ * click). `change` answers undefined when the proposal as it stands needs nothing written (someone else's
+ * outcome stands).
+ */
+async function changeProposal(
+  services: Pick<Services, 'proposals'>,
+  id: string,
+  change: (now: Proposal) => { proposal: Proposal; event?: ProposalEvent } | undefined,
+  read: Proposal,
+): Promise<ProposalChange> {
+  let current: Proposal | undefined = read;
+  for (let attempt = 0; attempt < CHANGE_TRIES; attempt++) {
+    if (attempt > 0) current = (await services.proposals.get(id))?.proposal;
+    if (!current) return { written: false };
+    const next = change(current);
+    if (!next) return { written: false, proposal: current };
+    if (await services.proposals.save(next.proposal, next.event))
+      return { written: true, proposal: next.proposal };
+  }
+  throw new Error(`proposal ${id} kept changing under ${CHANGE_TRIES} writes`);
 }
 
 async function expireProposal(services: ProposalServices, proposal: Proposal): Promise<void> {
@@ -265,11 +304,16 @@ async function recordAccepted(
   followUps: FollowUps,
 ): Promise<Proposal> {
   const now = services.clock.now();
-  const accepted = accept(proposal, by, requestId, now);
-  if (!accepted.ok) return proposal;
-  const next = followUps === 'worker' ? redrawLater(accepted.proposal, now) : accepted.proposal;
-  await services.proposals.save(next, proposalEvent(accepted.proposal));
-  return next;
+  const acceptedFrom = (current: Proposal) => {
+    const accepted = accept(current, by, requestId, now);
+    if (!accepted.ok) return undefined;
+    const next = followUps === 'worker' ? redrawLater(accepted.proposal, now) : accepted.proposal;
+    return { proposal: next, event: proposalEvent(accepted.proposal) };
+  };
+  // The request is made: should another write come first (its card being recorded, most often), the
+  // proposal as it then stands is recorded accepted, unless another outcome came first.
+  const changed = await changeProposal(services, proposal.id, acceptedFrom, proposal);
+  return changed.proposal ?? proposal;
 }
 
 /**
@@ -315,15 +359,23 @@ export async function dismissProposal(
     if (membership !== 'member')
       return err({ code: 'not_a_requester', distribution, unresolved: membership === 'unresolved' });
   }
-  const dismissed = dismiss(open.value, user, services.clock.now());
-  if (!dismissed.ok) return err(dismissed.refusal);
-  const next =
-    followUps === 'worker' ? redrawLater(dismissed.proposal, services.clock.now()) : dismissed.proposal;
-  if (!(await services.proposals.save(next, proposalEvent(dismissed.proposal)))) {
-    const now = await openOne(services, proposalId);
-    return now.ok ? err({ code: 'not_open', status: 'open' }) : now;
-  }
-  return ok(next);
+  const now = services.clock.now();
+  const refusals: ProposalRefusal[] = [];
+  const dismissedFrom = (current: Proposal) => {
+    const dismissed = dismiss(current, user, now);
+    if (!dismissed.ok) {
+      refusals.push(dismissed.refusal);
+      return undefined;
+    }
+    const next = followUps === 'worker' ? redrawLater(dismissed.proposal, now) : dismissed.proposal;
+    return { proposal: next, event: proposalEvent(dismissed.proposal) };
+  };
+  // Should another write come first (its card being recorded, most often): dismissed still, if still open.
+  const changed = await changeProposal(services, proposalId, dismissedFrom, open.value);
+  if (changed.written) return ok(changed.proposal);
+  if (changed.proposal?.status === 'accepted')
+    return err({ code: 'made_already', requestId: changed.proposal.requestId });
+  return err(refusals.at(-1) ?? { code: 'proposal_not_found' });
 }
 
 /** Redraws a proposal's card after a click, where the clicker's process may call Slack. */

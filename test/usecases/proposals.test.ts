@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
 import { openStores } from '../../src/adapters/aws/dynamodb/stores.js';
 import { parsePolicyFile } from '../../src/config.js';
-import type { Proposal } from '../../src/core/proposal.js';
+import { type Proposal, proposalPosted } from '../../src/core/proposal.js';
 import { addMs } from '../../src/core/schedule.js';
 import type { Cards } from '../../src/usecases/ports.js';
 import { SlackPostError } from '../../src/usecases/ports.js';
@@ -29,6 +29,7 @@ const FILE = {
 function slackCards() {
   const drawn: Proposal[] = [];
   let failNext = false;
+  let whilePosting: ((proposal: Proposal) => Promise<unknown>) | undefined;
   const cards: Pick<Cards, 'postProposal' | 'updateProposal'> = {
     postProposal: async (proposal) => {
       if (failNext) {
@@ -36,11 +37,20 @@ function slackCards() {
         throw new SlackPostError('timed out', false, 0);
       }
       drawn.push(proposal);
+      // The card is in the channel now, before Slack's answer reaches the bot: someone may click on it.
+      const click = whilePosting;
+      whilePosting = undefined;
+      await click?.(proposal);
       return { ok: true, card: { channel: proposal.channel, ts: `17000.${drawn.length}` } };
     },
     updateProposal: async (proposal) => void drawn.push(proposal),
   };
-  return { cards, drawn, failPost: () => (failNext = true) };
+  return {
+    cards,
+    drawn,
+    failPost: () => (failNext = true),
+    clickWhilePosting: (click: (proposal: Proposal) => Promise<unknown>) => (whilePosting = click),
+  };
 }
 
 describe('deploy proposals through their store (DynamoDB through dynalite)', () => {
@@ -195,5 +205,76 @@ describe('deploy proposals through their store (DynamoDB through dynalite)', () 
     const stored = await stores.proposals.get(proposal.id);
     expect(stored?.proposal.cardStale).toBeUndefined();
     expect(stored?.proposal.dueAt).toBeUndefined();
+  });
+
+  it('keeps the card of a proposal accepted the moment it was posted, and draws the outcome on it', async () => {
+    const { stores, services, slack, input } = await setUp();
+    let clicked: Awaited<ReturnType<typeof acceptProposal>> | undefined;
+    slack.clickWhilePosting(async (posting) => {
+      clicked = await acceptProposal(services, posting.id, 'U0DEV', 'caller');
+    });
+    const { proposal } = await propose(services, input());
+    expect(clicked).toMatchObject({ ok: true, value: { proposal: { status: 'accepted' } } });
+    const stored = await stores.proposals.get(proposal.id);
+    expect(stored?.proposal).toMatchObject({
+      status: 'accepted',
+      card: { channel: 'C0DEPLOY', ts: '17000.1' },
+    });
+    expect(stored?.proposal.dueAt).toBeUndefined();
+    expect(stored?.events.map((e) => e.type)).toEqual(['proposed', 'accepted']);
+    expect(slack.drawn.at(-1)).toMatchObject({ status: 'accepted', card: { ts: '17000.1' } });
+  });
+
+  it('keeps the card of a proposal dismissed the moment it was posted, and draws the outcome on it', async () => {
+    const { stores, services, slack, input } = await setUp();
+    let clicked: Awaited<ReturnType<typeof dismissProposal>> | undefined;
+    slack.clickWhilePosting(async (posting) => {
+      clicked = await dismissProposal(services, posting.id, 'U0LEAD', 'caller');
+    });
+    const { proposal } = await propose(services, input());
+    expect(clicked).toMatchObject({ ok: true, value: { status: 'dismissed' } });
+    const stored = await stores.proposals.get(proposal.id);
+    expect(stored?.proposal).toMatchObject({ status: 'dismissed', card: { ts: '17000.1' } });
+    expect(slack.drawn.at(-1)).toMatchObject({ status: 'dismissed', card: { ts: '17000.1' } });
+  });
+
+  it('records the acceptance over a write that came first (its card recorded), and dismisses over one too', async () => {
+    const { stores, services, slack, input } = await setUp();
+    slack.failPost();
+    const { proposal } = await propose(services, input());
+    // Each first closing write loses to the card's being recorded in between, as a worker's post would.
+    let cardTs = 0;
+    const racing = {
+      ...services,
+      proposals: {
+        get: (id: string) => stores.proposals.get(id),
+        create: stores.proposals.create.bind(stores.proposals),
+        save: async (next: Proposal, event?: Parameters<typeof stores.proposals.save>[1]) => {
+          if (next.status !== 'open' && cardTs < 2) {
+            const now = await stores.proposals.get(next.id);
+            if (now && !now.proposal.card)
+              await stores.proposals.save(
+                proposalPosted(now.proposal, { channel: 'C0DEPLOY', ts: `9.${++cardTs}` }),
+              );
+          }
+          return stores.proposals.save(next, event);
+        },
+      },
+    };
+    const accepted = await acceptProposal(racing, proposal.id, 'U0DEV', 'caller');
+    expect(accepted).toMatchObject({ ok: true, value: { proposal: { status: 'accepted' } } });
+    const stored = await stores.proposals.get(proposal.id);
+    expect(stored?.proposal).toMatchObject({ status: 'accepted', by: 'U0DEV', card: { ts: '9.1' } });
+    expect(stored?.events.map((e) => e.type)).toEqual(['proposed', 'accepted']);
+
+    const other = await propose(services, { ...input(), id: 'PRO-0000000002' });
+    expect(await dismissProposal(racing, other.proposal.id, 'U0LEAD', 'caller')).toMatchObject({
+      ok: true,
+      value: { status: 'dismissed' },
+    });
+    expect((await stores.proposals.get(other.proposal.id))?.proposal).toMatchObject({
+      status: 'dismissed',
+      card: { ts: '17000.1' },
+    });
   });
 });
