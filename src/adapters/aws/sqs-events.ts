@@ -8,9 +8,10 @@ import type { Clock, Logger, OriginChanges } from '../../usecases/ports.js';
 import { readOriginMessages } from './sqs-batch.js';
 
 /**
- * S3 object events for the server runtime: EventBridge puts them into an SQS queue, and this long-polls
- * it. A message is deleted only once its event is recorded, so a crash or a store that does not answer
- * leaves it to come back after the queue's visibility timeout; recording it again changes nothing.
+ * S3 object events for the server runtime: EventBridge (or S3's own notifications) put them into an SQS
+ * queue, and this long-polls it. A message is deleted only once its events are recorded, so a crash or a
+ * store that does not answer leaves it to come back after the queue's visibility timeout; recording it
+ * again changes nothing.
  *
  * A message that is not an S3 object event is deleted too, after a warning (sqs-batch.ts): left in the
  * queue it would come back every visibility timeout for as long as the queue keeps it (4 days by
