@@ -422,8 +422,8 @@ describe('the Lambda handlers', () => {
   it('records an S3 event EventBridge delivers to the worker, and proposes the object once writes are quiet', async () => {
     const context = { getRemainingTimeInMillis: () => 60_000 };
     // Twice, as EventBridge may deliver it, and an event that is no S3 object event at all.
-    await workerHandler(s3Event('docs/install+guide.html', '0062E99A88DC407460'), context);
-    await workerHandler(s3Event('docs/install+guide.html', '0062E99A88DC407460'), context);
+    await workerHandler(s3Event('docs/install guide.html', '0062E99A88DC407460'), context);
+    await workerHandler(s3Event('docs/install guide.html', '0062E99A88DC407460'), context);
     await workerHandler({ source: 'aws.s3', 'detail-type': 'Object Restore Completed' }, context);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     await runWorker();
@@ -432,7 +432,7 @@ describe('the Lambda handlers', () => {
     );
     expect(card.channel).toBe(CHANNEL);
     expect(card.text).toContain('changed 1 object');
-    // The key, as S3 sends it form-encoded, is the object `docs/install guide.html`.
+    // The key comes as it stands in EventBridge's events; its path is encoded as CloudFront matches it.
     expect(JSON.stringify(card.blocks)).toContain('/docs/install%20guide.html');
     await runWorker();
     expect(stack.slack.messages.filter((m) => m.text.includes('Deploy to lambda-site'))).toHaveLength(1);
