@@ -66,6 +66,11 @@ async function startTarget(target: Target, backends: Backends, tableName?: strin
       PATH: process.env.PATH ?? '',
       HOME: cwd,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // BENCH_CPU_PROF=<dir>: the bot writes a CPU profile of its run there when it stops (for Chrome's
+      // DevTools or speedscope), to see what the acknowledgements wait behind.
+      ...(target === 'bot' && process.env.BENCH_CPU_PROF
+        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` }
+        : {}),
       ...env,
       HOST: '127.0.0.1',
       PORT: String(port),
