@@ -53,6 +53,15 @@ function numberOption(argv: string[], name: string, fromEnv: string | undefined,
   return value;
 }
 
+/**
+ * BENCH_CPU_PROF=<dir>: the bot writes a CPU profile of its run there when it stops (for Chrome's DevTools or
+ * speedscope), to see what the acknowledgements wait behind. Node takes the flag only on its command line.
+ */
+function profiling(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** The bot exactly as `npm start` runs it, or the bare app, both configured only by environment. */
 async function startTarget(target: Target, backends: Backends, tableName?: string): Promise<Served> {
   const port = await freePort();
@@ -60,17 +69,13 @@ async function startTarget(target: Target, backends: Backends, tableName?: strin
   const env = tableName ? { ...backends.ready.env, TABLE_NAME: tableName } : backends.ready.env;
   const server = await spawnServer({
     name: target,
-    args: target === 'bot' ? [SERVER_ENTRYPOINT] : [join(REPO_ROOT, 'bench/ack/bare-bolt.mjs')],
+    args:
+      target === 'bot' ? [...profiling(), SERVER_ENTRYPOINT] : [join(REPO_ROOT, 'bench/ack/bare-bolt.mjs')],
     cwd,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: cwd,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      // BENCH_CPU_PROF=<dir>: the bot writes a CPU profile of its run there when it stops (for Chrome's
-      // DevTools or speedscope), to see what the acknowledgements wait behind.
-      ...(target === 'bot' && process.env.BENCH_CPU_PROF
-        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` }
-        : {}),
       ...env,
       HOST: '127.0.0.1',
       PORT: String(port),

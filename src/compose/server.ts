@@ -1,3 +1,4 @@
+import { BACKGROUND_IN_FLIGHT } from '../adapters/aws/dynamodb/call-priority.js';
 import { createApi } from '../adapters/http/api.js';
 import type { ApiHandler } from '../adapters/http/node-listener.js';
 import { createSlackRuntime } from '../adapters/slack/app.js';
@@ -43,6 +44,8 @@ export async function compose(config: Config, logger: Logger, metrics?: Metrics)
     { client: slack.app.client, postClient: slack.postClient },
     () => loop?.wake(),
     metrics,
+    // The acknowledgements' DynamoDB calls go first: the work loop's wait for a place.
+    { backgroundCalls: BACKGROUND_IN_FLIGHT },
   );
   ping = () => services.health.ping();
   const listings = composeOriginListings(config, services.originSnapshots);

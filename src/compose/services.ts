@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { webApi } from '@slack/bolt';
+import { limitBackgroundCalls } from '../adapters/aws/dynamodb/call-priority.js';
 import { ensureTable } from '../adapters/aws/dynamodb/ensure-table.js';
 import { openStores } from '../adapters/aws/dynamodb/stores.js';
 import { lazyCdn } from '../adapters/aws/lazy-cdn.js';
@@ -39,8 +40,13 @@ export async function composeServices(
   slack: SlackClients,
   wake: () => void,
   metrics: Metrics = createEmfMetrics({ service: DEFAULT_SERVICE, logger }),
+  options: {
+    /** background DynamoDB calls in flight at once, behind the acknowledgements' (call-priority.ts) */
+    backgroundCalls?: number;
+  } = {},
 ): Promise<{ services: Services; close(): Promise<void> }> {
   const database = await openDatabase(config, logger);
+  if (options.backgroundCalls !== undefined) limitBackgroundCalls(database.client, options.backgroundCalls);
   const stores = openStores(database.client, database.tableName);
   // The CloudFront SDK loads with the first submission or poll: an idle bot does not carry it.
   const cdn = lazyCdn(async () => {

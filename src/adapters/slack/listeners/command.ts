@@ -9,6 +9,7 @@ import {
   recordUnauthorizedCommand,
 } from '../../../usecases/request-invalidation.js';
 import { showChange } from '../../../usecases/show-change.js';
+import { ahead } from '../../aws/dynamodb/call-priority.js';
 import { helpMessage, plain } from '../blocks.js';
 import {
   cancelRefusalText,
@@ -84,7 +85,7 @@ async function open(
   followUps: FollowUps,
 ): Promise<void> {
   const { user_id: user, channel_id: channel } = command;
-  const recording = recordRequest(services, prepared, user, channel, followUps).then(
+  const recording = ahead(() => recordRequest(services, prepared, user, channel, followUps)).then(
     (result) => ({ done: true as const, result }),
     (error: unknown) => ({ done: true as const, error }),
   );
