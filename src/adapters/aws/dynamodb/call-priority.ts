@@ -1,18 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isAhead } from '../../system/ahead.js';
 
-/**
- * Acknowledgements first: the DynamoDB calls an acknowledgement waits for (recording a slash command's
- * request) go out at once, while every other call (cards, submissions, polls, the work loop) waits for one
- * of a few places in flight. A burst of background work then queues in this process, not in DynamoDB's
- * answer times (or the embedded store's one thread) in front of the next acknowledgement.
+/*
+ * Acknowledgements first: the DynamoDB calls an acknowledgement waits for (made inside `ahead`,
+ * system/ahead.ts) go out at once, while every other call (cards, submissions, polls, the work loop) waits
+ * for one of a few places in flight. A burst of background work then queues in this process, not in
+ * DynamoDB's answer times (or the embedded store's one thread) in front of the next acknowledgement.
  */
-const foreground = new AsyncLocalStorage<true>();
-
-/** Runs `work` with its DynamoDB calls ahead of the background's. */
-export function ahead<T>(work: () => Promise<T>): Promise<T> {
-  return foreground.run(true, work);
-}
 
 /**
  * How many background calls the server lets be in flight at once: 8 at some 5 ms each carry well over a
@@ -31,7 +25,7 @@ export function limitBackgroundCalls(client: DynamoDBClient, inFlight: number): 
   };
   client.middlewareStack.add(
     (next) => async (args) => {
-      if (foreground.getStore()) return next(args);
+      if (isAhead()) return next(args);
       if (busy < inFlight) busy += 1;
       else await new Promise<void>((resolve) => waiting.push(resolve));
       try {

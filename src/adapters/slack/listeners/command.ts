@@ -9,7 +9,7 @@ import {
   recordUnauthorizedCommand,
 } from '../../../usecases/request-invalidation.js';
 import { showChange } from '../../../usecases/show-change.js';
-import { ahead } from '../../aws/dynamodb/call-priority.js';
+import { ahead } from '../../system/ahead.js';
 import { helpMessage, plain } from '../blocks.js';
 import {
   cancelRefusalText,

@@ -22,6 +22,7 @@ import {
   requestableDistributions,
   submitForm,
 } from '../../../usecases/request-form.js';
+import { ahead } from '../../system/ahead.js';
 import { noticeModal } from '../blocks.js';
 import { openRefusalText, UNRECORDED_TEXT } from '../messages.js';
 import {
@@ -187,7 +188,10 @@ export function formSubmitted(services: Services, followUps: ListenerFollowUps =
     const user = body.user.id;
     let submitted: Awaited<ReturnType<typeof submitForm>>;
     try {
-      submitted = await submitForm(services, formInput(view.state.values), user, channel, followUps.cards);
+      // Slack waits for the answer: its recording goes ahead of background work.
+      submitted = await ahead(() =>
+        submitForm(services, formInput(view.state.values), user, channel, followUps.cards),
+      );
     } catch (error) {
       services.logger.error('recording a request from the form failed; nothing submitted', { user, error });
       await ack({ response_action: 'errors', errors: { [FormIds.pathsBlock]: fieldError(UNRECORDED_TEXT) } });

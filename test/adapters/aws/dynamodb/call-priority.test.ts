@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ahead, limitBackgroundCalls } from '../../../../src/adapters/aws/dynamodb/call-priority.js';
+import { limitBackgroundCalls } from '../../../../src/adapters/aws/dynamodb/call-priority.js';
+import { ahead } from '../../../../src/adapters/system/ahead.js';
 
 /** DynamoDB's JSON protocol on loopback, answering GetItem after `delayMs`, counting calls in flight. */
 function slowDynamoDb(delayMs: number) {
