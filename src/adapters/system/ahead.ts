@@ -17,3 +17,11 @@ export function ahead<T>(work: () => Promise<T>): Promise<T> {
 export function isAhead(): boolean {
   return marked.getStore() === true;
 }
+
+/**
+ * Runs `work` outside `ahead`: whatever it starts (a timer, a run of the work loop) is background work,
+ * even when the code that asked for it runs ahead (a request's due time told while it is recorded).
+ */
+export function behind<T>(work: () => T): T {
+  return marked.exit(work);
+}

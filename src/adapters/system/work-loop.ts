@@ -1,4 +1,5 @@
 import type { Logger } from '../../usecases/ports.js';
+import { behind } from './ahead.js';
 
 /** Longest rest of an idle loop: one look at the table (one query) every 5 s, at most. */
 export const IDLE_REST_MS = 5_000;
@@ -90,22 +91,24 @@ export function startWorkLoop<T = never>(
   };
 
   schedule(0);
+  // The timers and runs a call starts are background work, even for a caller that runs ahead (ahead.ts).
   return {
-    wake: () => wakeAt(Number.NEGATIVE_INFINITY),
+    wake: () => behind(() => wakeAt(Number.NEGATIVE_INFINITY)),
     wakeAt: (at) => {
       const ms = Date.parse(at);
-      if (!Number.isNaN(ms)) wakeAt(ms);
+      if (!Number.isNaN(ms)) behind(() => wakeAt(ms));
     },
-    take: (item, at) => {
-      const delayMs = at === undefined ? 0 : Date.parse(at) - now();
-      if (delayMs > 0) {
-        const wait = setTimeout(() => {
-          later.delete(wait);
-          take(item);
-        }, delayMs);
-        later.add(wait);
-      } else take(item);
-    },
+    take: (item, at) =>
+      behind(() => {
+        const delayMs = at === undefined ? 0 : Date.parse(at) - now();
+        if (delayMs > 0) {
+          const wait = setTimeout(() => {
+            later.delete(wait);
+            take(item);
+          }, delayMs);
+          later.add(wait);
+        } else take(item);
+      }),
     stop: async () => {
       stopped = true;
       clearTimeout(timer);

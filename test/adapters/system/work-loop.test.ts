@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ahead, isAhead } from '../../../src/adapters/system/ahead.js';
 import { startWorkLoop } from '../../../src/adapters/system/work-loop.js';
 
 const logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
@@ -21,6 +22,29 @@ describe('the work loop', () => {
     loop.wake();
     await sleep(50);
     expect(runs.length).toBe(before + 1);
+    await loop.stop();
+  });
+
+  it('runs as background work when woken, told a due time or handed work by code that runs ahead', async () => {
+    const seen: boolean[] = [];
+    const loop = startWorkLoop<string>(
+      async () => {
+        seen.push(isAhead());
+        return false;
+      },
+      { restMs: 5_000, logger },
+    );
+    await sleep(50);
+    await ahead(async () => {
+      expect(isAhead()).toBe(true);
+      loop.wake();
+    });
+    await sleep(50);
+    await ahead(async () => loop.wakeAt(new Date(Date.now() + 50).toISOString()));
+    await sleep(150);
+    await ahead(async () => loop.take('handed'));
+    await sleep(50);
+    expect(seen).toEqual([false, false, false, false]);
     await loop.stop();
   });
 
