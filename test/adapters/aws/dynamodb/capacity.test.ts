@@ -1,12 +1,11 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
 import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
 import { addLoad, batchesFor, inFlightLoad } from '../../../../src/core/capacity.js';
 import { previewCost } from '../../../../src/core/cost.js';
 import { cardPosted, createRequest, type RequestIn, submitted } from '../../../../src/core/request.js';
 import type { Stores } from '../../../../src/usecases/ports.js';
-import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
+import { useDynalite } from '../../../support/dynalite.js';
 
 const AT = '2026-05-04T10:00:00.000Z';
 const DISTRIBUTION = { alias: 'web', id: 'E2ABCDEF123XYZ' };
@@ -37,19 +36,12 @@ async function inProgress(stores: Stores, paths: string[], submit = Infinity) {
 }
 
 describe('the in-flight load in the DynamoDB request stores', () => {
-  let dynamo: LocalDynamoDb;
-  let client: DynamoDBClient;
+  const client = useDynalite();
   let stores: Stores;
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    client = dynamo.client();
-    await ensureTable(client, 'in-flight-test');
-    stores = openStores(client, 'in-flight-test');
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await dynamo?.close();
+    await ensureTable(client(), 'in-flight-test');
+    stores = openStores(client(), 'in-flight-test');
   });
 
   it('sums what the in-progress requests hold, leaving one out on request, without reading the requests', async () => {

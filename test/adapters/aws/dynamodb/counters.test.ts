@@ -1,29 +1,21 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbCounters } from '../../../../src/adapters/aws/dynamodb/counters.js';
 import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
 import { Table } from '../../../../src/adapters/aws/dynamodb/table.js';
 import type { Reservation } from '../../../../src/usecases/ports.js';
-import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
+import { useDynalite } from '../../../support/dynalite.js';
 
 let scopes = 0;
 const newScope = () => `paths#test-${++scopes}`;
 const holder = (n: number) => `INV-${String(n).padStart(10, '0')}`;
 
 describe('counters in DynamoDB, reserved with conditional writes', () => {
-  let dynamo: LocalDynamoDb;
-  let client: DynamoDBClient;
+  const client = useDynalite();
   let counters: DynamoDbCounters;
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    client = dynamo.client();
-    await ensureTable(client, 'counters');
-    counters = new DynamoDbCounters(new Table(client, 'counters'), 20);
-  });
-  afterAll(async () => {
-    client.destroy();
-    await dynamo.close();
+    await ensureTable(client(), 'counters');
+    counters = new DynamoDbCounters(new Table(client(), 'counters'), 20);
   });
 
   it('lets exactly those reservations that fit through, however many arrive at once', async () => {

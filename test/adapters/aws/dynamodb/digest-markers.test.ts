@@ -1,5 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbDigestMarkers } from '../../../../src/adapters/aws/dynamodb/digest-markers.js';
 import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
 import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
@@ -9,7 +8,7 @@ import { parseConfig } from '../../../../src/config.js';
 import { type DigestServices, postDigests, scheduleDigest } from '../../../../src/usecases/digest.js';
 import { DIGEST_TASK, type DigestMarkers } from '../../../../src/usecases/ports.js';
 import { ChannelStandIn } from '../../../support/digest-channel.js';
-import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
+import { useDynalite } from '../../../support/dynalite.js';
 import { MemoryStores } from '../../../support/memory-ports.js';
 
 const T1 = '2026-12-07T00:00:01.000Z';
@@ -17,22 +16,15 @@ const T2 = '2026-12-07T00:06:00.000Z';
 let periods = 0;
 const newPeriod = () => `weekly#2026-11-${String(++periods).padStart(2, '0')}`;
 
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
+const client = useDynalite();
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = dynamo.client();
-  await ensureTable(client, 'digests');
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
+  await ensureTable(client(), 'digests');
 });
 
 // The use cases' tests run on the in-memory markers: they must behave as the DynamoDB ones do.
 describe.each([
-  ['in DynamoDB', () => new DynamoDbDigestMarkers(new Table(client, 'digests'))],
+  ['in DynamoDB', () => new DynamoDbDigestMarkers(new Table(client(), 'digests'))],
   ['in memory', () => new MemoryStores().digestMarkers],
 ])('digest markers %s', (_, open: () => DigestMarkers) => {
   let markers: DigestMarkers;
@@ -63,8 +55,8 @@ describe.each([
 
 describe('the digest task on one table', () => {
   it('is posted once by two instances running their due work at the boundary', async () => {
-    await ensureTable(client, 'digest-task');
-    const stores = openStores(client, 'digest-task');
+    await ensureTable(client(), 'digest-task');
+    const stores = openStores(client(), 'digest-task');
     const channel = new ChannelStandIn();
     const config = parseConfig(
       { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'shh' },

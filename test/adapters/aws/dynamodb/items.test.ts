@@ -1,5 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
 import { MalformedItemError, parseStored } from '../../../../src/adapters/aws/dynamodb/items.js';
 import { Keys } from '../../../../src/adapters/aws/dynamodb/keys.js';
@@ -7,7 +6,7 @@ import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
 import { Table } from '../../../../src/adapters/aws/dynamodb/table.js';
 import { previewCost } from '../../../../src/core/cost.js';
 import { createRequest } from '../../../../src/core/request.js';
-import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
+import { useDynalite } from '../../../support/dynalite.js';
 
 const { request, event } = createRequest({
   id: 'INV-0000000042',
@@ -38,22 +37,15 @@ describe('stored items parsed on read', () => {
   });
 
   describe('through the store', () => {
-    let dynamo: LocalDynamoDb;
-    let client: DynamoDBClient;
+    const client = useDynalite();
     beforeAll(async () => {
-      dynamo = await startDynalite();
-      client = dynamo.client();
-      await ensureTable(client, 'items-test');
-    });
-    afterAll(async () => {
-      client?.destroy();
-      await dynamo?.close();
+      await ensureTable(client(), 'items-test');
     });
 
     it('fails a read of a malformed request naming its key, not later on a missing field', async () => {
-      const table = new Table(client, 'items-test');
+      const table = new Table(client(), 'items-test');
       await table.put({ Item: { ...item, request: { ...request, version: 'zero' } } });
-      await expect(openStores(client, 'items-test').requests.get(request.id)).rejects.toThrow(
+      await expect(openStores(client(), 'items-test').requests.get(request.id)).rejects.toThrow(
         /malformed request item REQ#INV-0000000042 \/ REQUEST[\s\S]*request\.version/,
       );
     });

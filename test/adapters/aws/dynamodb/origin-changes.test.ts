@@ -1,5 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
 import { DynamoDbOriginChanges } from '../../../../src/adapters/aws/dynamodb/origin-changes.js';
 import {
@@ -9,28 +8,21 @@ import {
 import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
 import { Table } from '../../../../src/adapters/aws/dynamodb/table.js';
 import type { OriginEvent } from '../../../../src/core/origin.js';
-import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
+import { useDynalite } from '../../../support/dynalite.js';
 
 const T0 = '2026-12-07T10:00:00.000Z';
 const T1 = '2026-12-07T10:00:30.000Z';
 const T2 = '2026-12-07T10:01:30.000Z';
 const SETTLE_MS = 60_000;
 
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
+const client = useDynalite();
 let table: Table;
 let buckets = 0;
 const newBucket = () => `site-${++buckets}`;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = dynamo.client();
-  await ensureTable(client, 'origin');
-  table = new Table(client, 'origin');
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
+  await ensureTable(client(), 'origin');
+  table = new Table(client(), 'origin');
 });
 
 function event(bucket: string, key: string, sequencer: string, kind: OriginEvent['kind'] = 'created') {
@@ -183,7 +175,7 @@ describe('origin changes in DynamoDB', () => {
 
 /** The test table, but the first write of a latest-event item waits for `meanwhile` (a stalled writer). */
 function stallingTable(meanwhile: () => Promise<void>): Table {
-  const stalling = new Table(client, 'origin');
+  const stalling = new Table(client(), 'origin');
   const updateReturning = stalling.updateReturning.bind(stalling);
   let stalled = false;
   stalling.updateReturning = async (input) => {
@@ -239,7 +231,7 @@ describe('origin snapshots in DynamoDB', () => {
   });
 
   it('is among the stores the table opens', () => {
-    const stores = openStores(client, 'origin');
+    const stores = openStores(client(), 'origin');
     expect(stores.originChanges).toBeInstanceOf(DynamoDbOriginChanges);
     expect(stores.originSnapshots).toBeInstanceOf(DynamoDbOriginSnapshots);
   });

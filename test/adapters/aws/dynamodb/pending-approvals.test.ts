@@ -1,5 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
 import { Indexes, Keys } from '../../../../src/adapters/aws/dynamodb/keys.js';
 import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
@@ -8,7 +7,7 @@ import { previewCost } from '../../../../src/core/cost.js';
 import { applyDecision, cardPosted, createRequest, type RequestIn } from '../../../../src/core/request.js';
 import { addMs } from '../../../../src/core/schedule.js';
 import type { Stores } from '../../../../src/usecases/ports.js';
-import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
+import { useDynalite } from '../../../support/dynalite.js';
 
 const AT = '2026-05-04T10:00:00.000Z';
 const DISTRIBUTION = { alias: 'web', id: 'E2ABCDEF123XYZ' };
@@ -45,19 +44,12 @@ async function posted(stores: Stores, required: boolean, paths: string[] = ['/in
 }
 
 describe('pending approvals in the DynamoDB audit queries', () => {
-  let dynamo: LocalDynamoDb;
-  let client: DynamoDBClient;
+  const client = useDynalite();
   let stores: Stores;
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    client = dynamo.client();
-    await ensureTable(client, TABLE);
-    stores = openStores(client, TABLE);
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await dynamo?.close();
+    await ensureTable(client(), TABLE);
+    stores = openStores(client(), TABLE);
   });
 
   it('finds nothing in an empty table', async () => {
@@ -83,7 +75,7 @@ describe('pending approvals in the DynamoDB audit queries', () => {
     pending.push(leased.id);
 
     // The partition really is read in more than one page.
-    const firstPage = await new Table(client, TABLE).queryPage({
+    const firstPage = await new Table(client(), TABLE).queryPage({
       IndexName: Indexes.due,
       KeyConditionExpression: 'duePk = :duePk',
       ExpressionAttributeValues: { ':duePk': Keys.duePartition },

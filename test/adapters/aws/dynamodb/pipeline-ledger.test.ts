@@ -1,10 +1,9 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
 import { DynamoDbPipelineLedger } from '../../../../src/adapters/aws/dynamodb/pipeline-ledger.js';
 import { Table } from '../../../../src/adapters/aws/dynamodb/table.js';
 import type { PipelineLedger } from '../../../../src/usecases/ports.js';
-import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
+import { useDynalite } from '../../../support/dynalite.js';
 import { MemoryStores } from '../../../support/memory-ports.js';
 
 const AT = '2026-12-07T03:40:00.000Z';
@@ -18,22 +17,15 @@ const claim = (pipeline: string, key: string, n: number) => ({
   at: AT,
 });
 
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
+const client = useDynalite();
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = dynamo.client();
-  await ensureTable(client, 'pipelines');
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
+  await ensureTable(client(), 'pipelines');
 });
 
 // The use cases' tests run on the in-memory ledger: it must behave as the DynamoDB one does.
 describe.each([
-  ['in DynamoDB', () => new DynamoDbPipelineLedger(new Table(client, 'pipelines'))],
+  ['in DynamoDB', () => new DynamoDbPipelineLedger(new Table(client(), 'pipelines'))],
   ['in memory', () => new MemoryStores().pipelineLedger],
 ])('the pipeline ledger %s', (_, open: () => PipelineLedger) => {
   let ledger: PipelineLedger;

@@ -1,5 +1,5 @@
-import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
 import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
 import { previewCost } from '../../../../src/core/cost.js';
@@ -13,7 +13,7 @@ import {
   refusedCommand,
 } from '../../../../src/core/request.js';
 import type { Stores } from '../../../../src/usecases/ports.js';
-import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
+import { useDynalite } from '../../../support/dynalite.js';
 
 const CREATED = '2026-05-04T10:00:00.000Z';
 let sequence = 0;
@@ -51,21 +51,14 @@ function commandRefusal(at: string, id: string): CommandRefusalRecord {
 }
 
 describe('refusals in the DynamoDB request stores', () => {
-  let dynamo: LocalDynamoDb;
-  let client: DynamoDBClient;
+  const client = useDynalite();
   let stores: Stores;
   let request: InvalidationRequest;
   const table = 'refusals-test';
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    client = dynamo.client();
-    await ensureTable(client, table);
-    stores = openStores(client, table);
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await dynamo?.close();
+    await ensureTable(client(), table);
+    stores = openStores(client(), table);
   });
   beforeEach(async () => {
     const transition = created();
@@ -144,7 +137,7 @@ describe('refusals in the DynamoDB request stores', () => {
     for await (const record of stores.refusals.commandRefusalsIn('2026-05')) listed.push(record);
     expect(listed.map((r) => r.id)).toEqual(['REF-C1', 'REF-C2', 'REF-C3']);
     expect(listed[0]).toEqual(may[1]);
-    const scan = await client.send(new ScanCommand({ TableName: table }));
+    const scan = await client().send(new ScanCommand({ TableName: table }));
     expect(scan.Items?.filter((item) => item.pk?.S?.startsWith('REFUSAL#'))).toHaveLength(4);
   });
 });

@@ -1,6 +1,5 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
 import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
 import { MAX_REASON_LENGTH } from '../../../../src/core/command.js';
@@ -34,7 +33,7 @@ import {
   ROOM_FOR_LATER_FIELDS,
 } from '../../../../src/core/request-size.js';
 import type { Stores } from '../../../../src/usecases/ports.js';
-import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
+import { useDynalite } from '../../../support/dynalite.js';
 
 const TABLE = 'item-size-test';
 const DISTRIBUTION = { alias: 'web', id: 'E2ABCDEF123XYZ' };
@@ -45,21 +44,14 @@ const at = (second: number) => new Date(Date.UTC(2026, 4, 4, 10, 0, second)).toI
 const cjk = (index: number, length: number) => `/${index}/${'中文路径'.repeat(length / 4)}`;
 
 describe('the largest size of a request item', () => {
-  let dynamo: LocalDynamoDb;
-  let client: DynamoDBClient;
+  const client = useDynalite();
   let documents: DynamoDBDocumentClient;
   let stores: Stores;
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    client = dynamo.client();
-    documents = DynamoDBDocumentClient.from(client);
-    await ensureTable(client, TABLE);
-    stores = openStores(client, TABLE);
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await dynamo?.close();
+    documents = DynamoDBDocumentClient.from(client());
+    await ensureTable(client(), TABLE);
+    stores = openStores(client(), TABLE);
   });
 
   const save = async (transition: Transition | InvalidationRequest) => {

@@ -1,6 +1,5 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
 import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
 import { previewCost } from '../../../../src/core/cost.js';
@@ -13,7 +12,7 @@ import {
   submitted,
 } from '../../../../src/core/request.js';
 import type { Stores } from '../../../../src/usecases/ports.js';
-import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
+import { useDynalite } from '../../../support/dynalite.js';
 
 const AT = '2026-05-04T10:00:00.000Z';
 const TABLE = 'side-flights-test';
@@ -64,19 +63,12 @@ function doneOn(request: RequestIn<'in_progress'>, distributionId: string) {
 }
 
 describe('a request in flight on several distributions, in DynamoDB', () => {
-  let dynamo: LocalDynamoDb;
-  let client: DynamoDBClient;
+  const client = useDynalite();
   let stores: Stores;
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    client = dynamo.client();
-    await ensureTable(client, TABLE);
-    stores = openStores(client, TABLE);
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await dynamo?.close();
+    await ensureTable(client(), TABLE);
+    stores = openStores(client(), TABLE);
   });
 
   it("counts on each distribution's load, so another request on the second sees it", async () => {
@@ -115,7 +107,7 @@ describe('a request in flight on several distributions, in DynamoDB', () => {
     const request = await inFlightOnBoth(stores, ['/left.html', '/left/*']);
     await completeBoth(stores, request);
     // As if the side item had been raised and the writer had stopped before settling it.
-    const documents = DynamoDBDocumentClient.from(client);
+    const documents = DynamoDBDocumentClient.from(client());
     await documents.send(
       new PutCommand({
         TableName: TABLE,

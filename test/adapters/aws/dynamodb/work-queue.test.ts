@@ -1,5 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../../../src/adapters/aws/dynamodb/ensure-table.js';
 import { Keys } from '../../../../src/adapters/aws/dynamodb/keys.js';
 import { openStores } from '../../../../src/adapters/aws/dynamodb/stores.js';
@@ -8,7 +7,7 @@ import { previewCost } from '../../../../src/core/cost.js';
 import { cardPosted, createRequest, queue, type RequestIn } from '../../../../src/core/request.js';
 import { addMs } from '../../../../src/core/schedule.js';
 import type { DueWork, Stores } from '../../../../src/usecases/ports.js';
-import { type LocalDynamoDb, startDynalite } from '../../../support/dynalite.js';
+import { useDynalite } from '../../../support/dynalite.js';
 
 const AT = '2026-05-04T10:00:00.000Z';
 const DISTRIBUTION = { alias: 'web', id: 'E2ABCDEF123XYZ' };
@@ -37,19 +36,12 @@ async function queued(stores: Stores, requester: string, turn: number) {
 }
 
 describe('the capacity queue in the DynamoDB request stores', () => {
-  let dynamo: LocalDynamoDb;
-  let client: DynamoDBClient;
+  const client = useDynalite();
   let stores: Stores;
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    client = dynamo.client();
-    await ensureTable(client, 'queue-test');
-    stores = openStores(client, 'queue-test');
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await dynamo?.close();
+    await ensureTable(client(), 'queue-test');
+    stores = openStores(client(), 'queue-test');
   });
 
   const dueAt = async (id: string) => {
@@ -92,19 +84,12 @@ describe('the capacity queue in the DynamoDB request stores', () => {
 });
 
 describe('due work in the DynamoDB work queue', () => {
-  let dynamo: LocalDynamoDb;
-  let client: DynamoDBClient;
+  const client = useDynalite();
   let table: Table;
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    client = dynamo.client();
-    await ensureTable(client, 'due-test');
-    table = new Table(client, 'due-test');
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await dynamo?.close();
+    await ensureTable(client(), 'due-test');
+    table = new Table(client(), 'due-test');
   });
 
   const poll = (distributionId: string) => ({ kind: 'poll' as const, distributionId });
@@ -112,7 +97,7 @@ describe('due work in the DynamoDB work queue', () => {
     work.flatMap((w) => (w.kind === 'task' ? [w.task.distributionId] : []));
 
   it('finds a due poll behind a full batch of requests due before it', async () => {
-    const stores = openStores(client, 'due-test');
+    const stores = openStores(client(), 'due-test');
     for (let i = 0; i < 3; i++) await queued(stores, `U0BACKLOG${i}`, 0);
     await stores.work.scheduleTask(poll('E1BEHIND'), addMs(AT, 60_000));
     await stores.work.scheduleTask(poll('E1NOTYET'), addMs(AT, 3_600_000));
@@ -133,7 +118,7 @@ describe('due work in the DynamoDB work queue', () => {
     });
     await table.put({ Item: task('E1OWNPART', 'DUE#TASK', addMs(AT, 1_000)) });
     await table.put({ Item: task('E1AMONG', 'DUE', addMs(AT, 2_000)) });
-    const stores = openStores(client, 'due-test');
+    const stores = openStores(client(), 'due-test');
     const looked = await stores.work.due(addMs(AT, 10_000), 100);
     expect(looked.filter((w) => w.kind === 'task')).toEqual([
       { kind: 'task', task: poll('E1OWNPART'), dueAt: addMs(AT, 1_000) },
@@ -154,8 +139,8 @@ describe('due work in the DynamoDB work queue', () => {
   });
 
   it('sets aside a due item it cannot read, kept in the table, and goes on with the rest', async () => {
-    const stores = openStores(client, 'unreadable-test');
-    await ensureTable(client, 'unreadable-test');
+    const stores = openStores(client(), 'unreadable-test');
+    await ensureTable(client(), 'unreadable-test');
     const good = await queued(stores, 'U0GOOD', 0);
     const broken = {
       ...Keys.request('INV-BROKEN0001'),
@@ -164,7 +149,7 @@ describe('due work in the DynamoDB work queue', () => {
       version: 3,
       request: { id: 'x' },
     };
-    const brokenTable = new Table(client, 'unreadable-test');
+    const brokenTable = new Table(client(), 'unreadable-test');
     await brokenTable.put({ Item: broken });
     const looked = await stores.work.due('2099-01-01T00:00:00.000Z', 100);
     expect(
