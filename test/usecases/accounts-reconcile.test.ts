@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudFrontAccounts } from '../../src/adapters/aws/cloudfront-accounts.js';
 import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
@@ -17,7 +16,7 @@ import {
 } from '../../src/usecases/reconcile.js';
 import { usageReport } from '../../src/usecases/reports.js';
 import { type CloudFrontStandIn, startCloudFrontStandIn } from '../support/cloudfront-standin.js';
-import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 
 const HOME_ACCOUNT_ID = '111111111111';
 const BLUE_ACCOUNT_ID = '222222222222';
@@ -27,15 +26,12 @@ const BLUE = 'EBLUE00000001';
 /** in the blue account, not in the config: only the listing through blue's role finds it */
 const BLUE_SHOP = 'EBLUESHOP0001';
 
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
+const client = useDynalite();
 let sts: StsStandIn;
 let cloudfront: CloudFrontStandIn;
 const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = dynamo.client();
   sts = await startStsStandIn({ roles: [{ arn: BLUE_ROLE }] });
   cloudfront = await startCloudFrontStandIn({
     completeAfterMs: 0,
@@ -65,14 +61,13 @@ afterAll(async () => {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
-  client.destroy();
-  await Promise.all([dynamo.close(), sts.close(), cloudfront.close()]);
+  await Promise.all([sts.close(), cloudfront.close()]);
 });
 
 async function setUp(): Promise<ReconcileServices> {
   const tableName = `accounts-reconcile-${randomBytes(4).toString('hex')}`;
-  await ensureTable(client, tableName);
-  const stores = openStores(client, tableName);
+  await ensureTable(client(), tableName);
+  const stores = openStores(client(), tableName);
   const config = parseConfig(
     { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'shh' },
     {

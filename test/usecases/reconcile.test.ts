@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CloudFrontCdn } from '../../src/adapters/aws/cloudfront.js';
 import { ensureTable } from '../../src/adapters/aws/dynamodb/ensure-table.js';
 import { openStores } from '../../src/adapters/aws/dynamodb/stores.js';
@@ -20,28 +19,19 @@ import {
 } from '../../src/usecases/reconcile.js';
 import { usageReport } from '../../src/usecases/reports.js';
 import { type CloudFrontStandIn, startCloudFrontStandIn } from '../support/cloudfront-standin.js';
-import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 
 const WEB = 'EWEB000000001';
 const DOCS = 'EDOCS00000001';
 /** a distribution of the account that the config does not name */
 const SHOP = 'ESHOP00000001';
 
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
+const client = useDynalite();
 let cloudfront: CloudFrontStandIn | undefined;
 
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = dynamo.client();
-});
 afterEach(async () => {
   await cloudfront?.close();
   cloudfront = undefined;
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
 });
 
 const DEFAULT_DISTRIBUTIONS = {
@@ -51,8 +41,8 @@ const DEFAULT_DISTRIBUTIONS = {
 
 async function setUp(distributions: Record<string, unknown> = DEFAULT_DISTRIBUTIONS) {
   const tableName = `reconcile-${randomBytes(4).toString('hex')}`;
-  await ensureTable(client, tableName);
-  const stores: Stores = openStores(client, tableName);
+  await ensureTable(client(), tableName);
+  const stores: Stores = openStores(client(), tableName);
   const standIn = await startCloudFrontStandIn({ completeAfterMs: 0 });
   cloudfront = standIn;
   const cdn = new CloudFrontCdn(
