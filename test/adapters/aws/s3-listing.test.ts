@@ -1,26 +1,18 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ensureTable } from '../../../src/adapters/aws/dynamodb/ensure-table.js';
 import { DynamoDbOriginSnapshots } from '../../../src/adapters/aws/dynamodb/origin-snapshots.js';
 import { Table } from '../../../src/adapters/aws/dynamodb/table.js';
 import { compareWithLastListing, listEtags } from '../../../src/adapters/aws/s3-listing.js';
 import { type S3StandIn, type S3StandInOptions, startS3StandIn } from '../../../src/standins/s3-standin.js';
-import { type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
+import { useDynalite } from '../../support/dynalite.js';
 
-let dynamo: LocalDynamoDb;
-let dynamoClient: DynamoDBClient;
+const dynamoClient = useDynalite();
 let snapshots: DynamoDbOriginSnapshots;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  dynamoClient = dynamo.client();
-  await ensureTable(dynamoClient, 'listing');
-  snapshots = new DynamoDbOriginSnapshots(new Table(dynamoClient, 'listing'));
-});
-afterAll(async () => {
-  dynamoClient.destroy();
-  await dynamo.close();
+  await ensureTable(dynamoClient(), 'listing');
+  snapshots = new DynamoDbOriginSnapshots(new Table(dynamoClient(), 'listing'));
 });
 
 async function setup(options: S3StandInOptions = {}): Promise<{ standIn: S3StandIn; s3: S3Client }> {

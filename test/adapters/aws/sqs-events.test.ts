@@ -1,6 +1,5 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ensureTable } from '../../../src/adapters/aws/dynamodb/ensure-table.js';
 import { DynamoDbOriginChanges } from '../../../src/adapters/aws/dynamodb/origin-changes.js';
 import { Table } from '../../../src/adapters/aws/dynamodb/table.js';
@@ -8,26 +7,19 @@ import { SqsOriginEvents } from '../../../src/adapters/aws/sqs-events.js';
 import type { OriginEvent } from '../../../src/core/origin.js';
 import { type SqsStandInOptions, startSqsStandIn } from '../../../src/standins/sqs-standin.js';
 import type { Logger, OriginChanges, RecordedEvents } from '../../../src/usecases/ports.js';
-import { type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
+import { useDynalite } from '../../support/dynalite.js';
 
 const NOW = '2026-12-07T10:00:00.000Z';
 const LATER = '2026-12-07T10:05:00.000Z';
 const clock = { now: () => NOW };
 
-let dynamo: LocalDynamoDb;
-let dynamoClient: DynamoDBClient;
+const dynamoClient = useDynalite();
 let table: Table;
 let buckets = 0;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  dynamoClient = dynamo.client();
-  await ensureTable(dynamoClient, 'events');
-  table = new Table(dynamoClient, 'events');
-});
-afterAll(async () => {
-  dynamoClient.destroy();
-  await dynamo.close();
+  await ensureTable(dynamoClient(), 'events');
+  table = new Table(dynamoClient(), 'events');
 });
 
 /** A logger that keeps what it was told. */
